@@ -1,0 +1,3 @@
+//! The `cobre` command-line program.
+
+fn main() {}

@@ -1,0 +1,224 @@
+//! Stage-varying bounds and user-defined generic constraints.
+
+use crate::{BusId, ConstraintId, HydroId, LineId, NcsId, StageId, ThermalId};
+
+/// A dense `stages × entities` table, stage-major, indexed by stage index and
+/// the entity's canonical position.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StageTable<T> {
+    num_entities: usize,
+    data: Vec<T>,
+}
+
+impl<T> Default for StageTable<T> {
+    fn default() -> Self {
+        Self {
+            num_entities: 0,
+            data: Vec::new(),
+        }
+    }
+}
+
+impl<T: Clone> StageTable<T> {
+    /// A table with `num_stages` rows, each a copy of `base` (one value per entity).
+    #[must_use]
+    pub fn from_base(num_stages: usize, base: &[T]) -> Self {
+        let mut data = Vec::with_capacity(num_stages * base.len());
+        for _ in 0..num_stages {
+            data.extend_from_slice(base);
+        }
+        Self {
+            num_entities: base.len(),
+            data,
+        }
+    }
+}
+
+impl<T> StageTable<T> {
+    /// Number of entities per stage.
+    #[must_use]
+    pub fn num_entities(&self) -> usize {
+        self.num_entities
+    }
+
+    /// Number of stages.
+    #[must_use]
+    pub fn num_stages(&self) -> usize {
+        self.data.len().checked_div(self.num_entities).unwrap_or(0)
+    }
+
+    /// Value of entity `e` at stage `s`.
+    #[must_use]
+    pub fn get(&self, s: usize, e: usize) -> Option<&T> {
+        if e >= self.num_entities {
+            return None;
+        }
+        self.data.get(s * self.num_entities + e)
+    }
+
+    /// Mutable value of entity `e` at stage `s`.
+    pub fn get_mut(&mut self, s: usize, e: usize) -> Option<&mut T> {
+        if e >= self.num_entities {
+            return None;
+        }
+        self.data.get_mut(s * self.num_entities + e)
+    }
+
+    /// All entities at stage `s`.
+    #[must_use]
+    pub fn stage(&self, s: usize) -> &[T] {
+        let lo = s * self.num_entities;
+        self.data.get(lo..lo + self.num_entities).unwrap_or(&[])
+    }
+}
+
+/// Hydro limits in force at a stage.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct HydroStageBounds {
+    /// Minimum storage (hm³).
+    pub min_storage_hm3: f64,
+    /// Maximum storage (hm³).
+    pub max_storage_hm3: f64,
+    /// Minimum turbined flow (m³/s).
+    pub min_turbined_m3s: f64,
+    /// Maximum turbined flow (m³/s).
+    pub max_turbined_m3s: f64,
+    /// Minimum outflow (m³/s).
+    pub min_outflow_m3s: f64,
+    /// Maximum outflow (m³/s), `None` = unbounded.
+    pub max_outflow_m3s: Option<f64>,
+    /// Minimum generation (MW).
+    pub min_generation_mw: f64,
+    /// Maximum generation (MW).
+    pub max_generation_mw: f64,
+    /// Maximum diversion flow (m³/s), when the plant has a diversion.
+    pub max_diversion_m3s: Option<f64>,
+    /// Filling inflow retained during filling stages (m³/s).
+    pub filling_inflow_m3s: Option<f64>,
+    /// Water withdrawal (m³/s; positive removes water, negative adds it).
+    pub water_withdrawal_m3s: f64,
+}
+
+/// Thermal limits and cost in force at a stage.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ThermalStageBounds {
+    /// Minimum generation (MW).
+    pub min_generation_mw: f64,
+    /// Maximum generation (MW).
+    pub max_generation_mw: f64,
+    /// Marginal cost ($/MWh).
+    pub cost_per_mwh: f64,
+}
+
+/// Line capacities in force at a stage.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LineStageBounds {
+    /// Direct capacity (MW).
+    pub direct_capacity_mw: f64,
+    /// Reverse capacity (MW).
+    pub reverse_capacity_mw: f64,
+}
+
+/// Non-controllable source availability in force at a stage.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct NcsStageBounds {
+    /// Available generation (MW).
+    pub available_mw: f64,
+}
+
+/// Resolved per-stage bounds of every entity (base values overridden by the
+/// `constraints/*_bounds.parquet` files).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct StageBounds {
+    /// Hydro bounds.
+    pub hydro: StageTable<HydroStageBounds>,
+    /// Thermal bounds.
+    pub thermal: StageTable<ThermalStageBounds>,
+    /// Line bounds.
+    pub line: StageTable<LineStageBounds>,
+    /// Non-controllable source bounds.
+    pub ncs: StageTable<NcsStageBounds>,
+}
+
+/// An LP quantity a generic constraint can refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariableRef {
+    /// Thermal generation (MW).
+    ThermalGeneration(ThermalId),
+    /// Hydro generation (MW).
+    HydroGeneration(HydroId),
+    /// Hydro turbined flow (m³/s).
+    HydroTurbined(HydroId),
+    /// Hydro spillage (m³/s).
+    HydroSpillage(HydroId),
+    /// Hydro total outflow (m³/s).
+    HydroOutflow(HydroId),
+    /// Hydro diverted flow (m³/s).
+    HydroDiversion(HydroId),
+    /// End-of-stage storage (hm³).
+    HydroStorage(HydroId),
+    /// Incoming storage (hm³).
+    HydroStorageIn(HydroId),
+    /// Evaporation (m³/s).
+    HydroEvaporation(HydroId),
+    /// Water withdrawal (m³/s).
+    HydroWithdrawal(HydroId),
+    /// Net line flow, direct minus reverse (MW).
+    LineFlow(LineId),
+    /// Direct line flow (MW).
+    LineFlowDirect(LineId),
+    /// Reverse line flow (MW).
+    LineFlowReverse(LineId),
+    /// Bus deficit (MW).
+    BusDeficit(BusId),
+    /// Bus excess (MW).
+    BusExcess(BusId),
+    /// Non-controllable generation (MW).
+    NcsGeneration(NcsId),
+}
+
+/// One term `coefficient × variable` of a generic constraint.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LinearTerm {
+    /// Coefficient.
+    pub coefficient: f64,
+    /// Variable.
+    pub variable: VariableRef,
+    /// Block the variable is taken at; `None` = the block of the constraint row.
+    pub block: Option<i32>,
+}
+
+/// A user-defined linear constraint.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GenericConstraint {
+    /// Identifier.
+    pub id: ConstraintId,
+    /// Short name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// The expression as written.
+    pub expression: String,
+    /// The parsed expression.
+    pub terms: Vec<LinearTerm>,
+    /// Constant part of the expression (moved to the bounds).
+    pub constant: f64,
+    /// Penalty per unit of violation when a slack is allowed.
+    pub slack_penalty: Option<f64>,
+}
+
+/// Bounds of a generic constraint at a stage (and optionally a block).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct GenericConstraintBound {
+    /// The constraint.
+    pub constraint: ConstraintId,
+    /// The stage.
+    pub stage: StageId,
+    /// The block, or `None` for every block of the stage.
+    pub block: Option<i32>,
+    /// Lower bound, when any.
+    pub lower: Option<f64>,
+    /// Upper bound, when any.
+    pub upper: Option<f64>,
+}

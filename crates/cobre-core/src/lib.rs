@@ -1,0 +1,43 @@
+//! The Cobre data model: the entities of a hydrothermal system, the study
+//! horizon, penalties, initial conditions, scenario inputs and topology.
+//!
+//! This crate is plain data and never does I/O: `cobre-io` reads case folders
+//! into these types, `cobre-stochastic` and `cobre-sddp` consume them.
+//!
+//! A [`System`] is assembled from [`SystemParts`] by [`System::new`], which puts
+//! every entity list in canonical order (sorted by id), checks references and
+//! builds the hydro [`Cascade`] and the electrical [`Network`]. Entities are
+//! then addressed by their position in those sorted lists.
+//!
+//! Names carry units: `max_storage_hm3`, `cost_per_mwh`, `inflow_m3s`.
+
+pub mod config;
+pub mod constraints;
+pub mod entities;
+mod error;
+pub mod hydro_models;
+mod ids;
+pub mod initial;
+pub mod penalties;
+pub mod scenario;
+pub mod stage;
+mod system;
+pub mod testing;
+pub mod topology;
+
+pub use config::StudyConfig;
+pub use constraints::{
+    GenericConstraint, GenericConstraintBound, HydroStageBounds, LineStageBounds, LinearTerm,
+    NcsStageBounds, StageBounds, StageTable, ThermalStageBounds, VariableRef,
+};
+pub use entities::{
+    Bus, DeficitSegment, Hydro, Line, NonControllableSource, ServiceWindow, Thermal,
+};
+pub use error::CoreError;
+pub use ids::{BusId, ConstraintId, HydroId, LineId, NcsId, SeasonId, StageId, ThermalId};
+pub use initial::InitialConditions;
+pub use penalties::{BusStagePenalties, GlobalPenalties, HydroPenalties, PenaltyTable};
+pub use scenario::ScenarioInputs;
+pub use stage::{Block, Horizon, RiskMeasure, Stage};
+pub use system::{Case, System, SystemParts};
+pub use topology::{Cascade, Network};

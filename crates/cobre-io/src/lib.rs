@@ -1,0 +1,1 @@
+//! Cobre case reader, layered validation and output writers.

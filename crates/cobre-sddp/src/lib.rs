@@ -1,0 +1,1 @@
+//! Cobre SDDP engine: stage LPs, training, simulation, cuts, stopping rules.

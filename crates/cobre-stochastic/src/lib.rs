@@ -1,0 +1,1 @@
+//! Cobre stochastic layer: PAR(p) inflows, correlated noise, opening trees, samplers.

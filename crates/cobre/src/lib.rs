@@ -1,0 +1,1 @@
+//! Cobre: SDDP hydrothermal dispatch solver (facade crate).
