@@ -1,0 +1,63 @@
+# Shared environment of the project scripts (sourced, not executed).
+# Installs what a fresh machine lacks, idempotently:
+#   - cmake and libclang (HiGHS is built from source by highs-sys; bindgen needs libclang)
+#   - a Python virtual environment in .venv with maturin, pytest, numpy, pyarrow, polars, pandas
+# Build artefacts go to a cache outside the clone so repeated runs are fast.
+
+set -euo pipefail
+
+COBRE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export COBRE_ROOT
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cobre-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+VENV="${COBRE_VENV:-$COBRE_ROOT/.venv}"
+export COBRE_VENV="$VENV"
+
+log() { printf '\033[1m[cobre]\033[0m %s\n' "$*" >&2; }
+
+have_libclang() {
+    [ -n "${LIBCLANG_PATH:-}" ] && return 0
+    ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' && return 0
+    ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1
+}
+
+install_system_deps() {
+    local missing=()
+    command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+    have_libclang || missing+=(libclang-dev)
+    if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
+    log "installing system packages: ${missing[*]}"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+    if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+        $sudo apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        # No package manager we can use: take both from PyPI instead.
+        log "apt-get unavailable: installing cmake and libclang from PyPI"
+        python3 -m pip install -q --user cmake libclang
+        export PATH="$HOME/.local/bin:$PATH"
+        LIBCLANG_PATH="$(python3 -c 'import clang, os; print(os.path.join(os.path.dirname(clang.__file__), "native"))')"
+        export LIBCLANG_PATH
+    fi
+}
+
+ensure_venv() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        log "creating Python virtual environment in $VENV"
+        python3 -m venv "$VENV"
+    fi
+    local stamp="$VENV/.cobre-deps-v1"
+    if [ ! -f "$stamp" ]; then
+        log "installing Python build and test dependencies"
+        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+        "$VENV/bin/python" -m pip install -q "maturin>=1.5,<2" "pytest>=7" "numpy>=1.24" \
+            "pyarrow>=14" "polars>=0.20" "pandas>=2"
+        touch "$stamp"
+    fi
+}
+
+setup_all() {
+    install_system_deps
+    ensure_venv
+}
