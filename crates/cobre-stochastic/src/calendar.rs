@@ -1,0 +1,277 @@
+//! Calendar arithmetic: the season period of each stage, the calendar period
+//! of each AR lag, the chronological "lag timeline" (pre-study periods, then
+//! study stages) and the noise groups of stages that share one draw.
+//!
+//! The PAR model is defined on the *season grid*: lag `l` of a stage is the
+//! inflow of the `l`-th season period before the stage's own season period
+//! (the previous month for a monthly cycle, the previous quarter for a
+//! quarterly season), whatever the length of the stages. A lag is then read
+//! from the chronological timeline as the duration-weighted average of the
+//! entries (study stages already simulated, or pre-study observations)
+//! overlapping its period. For a uniform study (one stage per season period)
+//! lag `l` is simply the `l`-th previous stage.
+
+use chrono::{Datelike, Months, NaiveDate};
+use cobre_core::stage::{Horizon, SeasonCycle, SeasonDefinitions};
+use cobre_core::SeasonId;
+
+/// A half-open calendar interval `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    /// First day.
+    pub start: NaiveDate,
+    /// First day after the period.
+    pub end: NaiveDate,
+}
+
+impl Period {
+    /// Length in days (0 for an empty or inverted interval).
+    #[must_use]
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days().max(0)
+    }
+
+    /// Days shared with another period.
+    #[must_use]
+    pub fn overlap_days(&self, other: &Period) -> i64 {
+        let s = self.start.max(other.start);
+        let e = self.end.min(other.end);
+        (e - s).num_days().max(0)
+    }
+
+    /// Number of whole months when the period starts and ends on the first of a month.
+    #[must_use]
+    pub fn whole_months(&self) -> Option<u32> {
+        if self.start.day() != 1 || self.end.day() != 1 || self.end <= self.start {
+            return None;
+        }
+        let m = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+        u32::try_from(m(self.end) - m(self.start)).ok()
+    }
+
+    /// The period `l` lengths earlier: whole months for month-aligned periods,
+    /// days otherwise.
+    #[must_use]
+    pub fn shifted_back(&self, l: u32) -> Period {
+        if let Some(n) = self.whole_months() {
+            let shift = Months::new(n * l);
+            if let (Some(start), Some(end)) = (
+                self.start.checked_sub_months(shift),
+                self.end.checked_sub_months(shift),
+            ) {
+                return Period { start, end };
+            }
+        }
+        let d = chrono::Duration::days(self.days() * i64::from(l));
+        Period {
+            start: self.start - d,
+            end: self.end - d,
+        }
+    }
+}
+
+fn first_of(year: i32, month: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, month, 1)
+}
+
+fn clamp_day(year: i32, month: u32, day: u32) -> Option<NaiveDate> {
+    (1..=day.max(1))
+        .rev()
+        .find_map(|d| NaiveDate::from_ymd_opt(year, month, d))
+}
+
+/// Candidate calendar period of a season in a given year.
+pub(crate) fn season_in_year(
+    defs: &SeasonDefinitions,
+    season: SeasonId,
+    year: i32,
+) -> Option<Period> {
+    let s = defs.seasons.iter().find(|s| s.id == season)?;
+    match defs.cycle {
+        SeasonCycle::Weekly => None,
+        SeasonCycle::Monthly => {
+            let start = first_of(year, s.month_start)?;
+            let end = start.checked_add_months(Months::new(1))?;
+            Some(Period { start, end })
+        }
+        SeasonCycle::Custom => {
+            let start = clamp_day(year, s.month_start, s.day_start.unwrap_or(1))?;
+            let month_end = s.month_end.unwrap_or(s.month_start);
+            // A season ending on day 28 or later is read as "to the end of the
+            // month" (February written as 28, months as 30/31).
+            let end_year = if (month_end, s.day_end.unwrap_or(31))
+                < (s.month_start, s.day_start.unwrap_or(1))
+            {
+                year + 1
+            } else {
+                year
+            };
+            let end = match s.day_end {
+                Some(d) if d < 28 => clamp_day(end_year, month_end, d)?.succ_opt()?,
+                _ => first_of(end_year, month_end)?.checked_add_months(Months::new(1))?,
+            };
+            Some(Period { start, end })
+        }
+    }
+}
+
+/// The season period a stage belongs to: the season's calendar period in the
+/// year that overlaps the stage most (ties: the one starting closest to the
+/// stage), or the stage's own dates when it has no (calendar) season.
+#[must_use]
+pub fn season_period(horizon: &Horizon, stage: Period, season: Option<SeasonId>) -> Period {
+    let (Some(defs), Some(season)) = (horizon.seasons.as_ref(), season) else {
+        return stage;
+    };
+    let y = stage.start.year();
+    (y - 1..=y + 1)
+        .filter_map(|yy| season_in_year(defs, season, yy))
+        .max_by_key(|p| {
+            (
+                p.overlap_days(&stage),
+                -(p.start - stage.start).num_days().abs(),
+            )
+        })
+        .unwrap_or(stage)
+}
+
+/// The chronological frame the lags are read from.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    /// Each study stage's own dates.
+    pub stage_dates: Vec<Period>,
+    /// Each study stage's season period.
+    pub season_periods: Vec<Period>,
+    /// Pre-study periods, most recent first (pre-study stages and periods of
+    /// recent observations).
+    pub pre_entries: Vec<Period>,
+    /// Noise group of each stage: the index of the first stage sharing its draw.
+    pub noise_groups: Vec<usize>,
+}
+
+/// Minimum share of a lag period that known entries must cover for the lag to
+/// be read from them (otherwise the lag is "unknown" and set to its mean).
+const MIN_COVERAGE: f64 = 0.5;
+
+impl Timeline {
+    /// Builds the timeline of a horizon; `observed` are the periods of recent
+    /// observations (any hydro).
+    #[must_use]
+    pub fn new(horizon: &Horizon, observed: &[Period]) -> Self {
+        let stage_dates: Vec<Period> = horizon
+            .stages
+            .iter()
+            .map(|s| Period {
+                start: s.start_date,
+                end: s.end_date,
+            })
+            .collect();
+        let season_periods: Vec<Period> = horizon
+            .stages
+            .iter()
+            .zip(&stage_dates)
+            .map(|(s, &d)| season_period(horizon, d, s.season))
+            .collect();
+        let first_start = stage_dates.first().map(|p| p.start);
+        let mut pre: Vec<Period> = horizon
+            .pre_study_stages
+            .iter()
+            .map(|p| Period {
+                start: p.start_date,
+                end: p.end_date,
+            })
+            .chain(observed.iter().copied())
+            .filter(|p| first_start.is_none_or(|f| p.start < f))
+            .collect();
+        pre.sort();
+        pre.dedup();
+        pre.reverse();
+        let mut noise_groups = Vec::with_capacity(stage_dates.len());
+        for (t, s) in horizon.stages.iter().enumerate() {
+            let first = s
+                .season
+                .and_then(|season| {
+                    (0..t).find(|&u| {
+                        horizon.stages[u].season == Some(season)
+                            && season_periods[u] == season_periods[t]
+                    })
+                })
+                .unwrap_or(t);
+            noise_groups.push(first);
+        }
+        Self {
+            stage_dates,
+            season_periods,
+            pre_entries: pre,
+            noise_groups,
+        }
+    }
+
+    /// The lag slots (1-based distance in the timeline seen from stage `t`)
+    /// and normalised weights whose weighted sum is the inflow of `period`, or
+    /// `None` when known entries cover less than half of it.
+    ///
+    /// Slot `k ≤ t` is study stage `t − k`; slot `k > t` is pre-study entry
+    /// `k − t − 1` (0 = most recent).
+    #[must_use]
+    pub fn lag_weights(&self, t: usize, period: &Period) -> Option<Vec<(usize, f64)>> {
+        let mut parts: Vec<(usize, f64)> = Vec::new();
+        for s in 0..t.min(self.stage_dates.len()) {
+            let o = self.stage_dates[s].overlap_days(period);
+            if o > 0 {
+                parts.push((t - s, o as f64));
+            }
+        }
+        for (j, p) in self.pre_entries.iter().enumerate() {
+            let o = p.overlap_days(period);
+            if o > 0 {
+                parts.push((t + 1 + j, o as f64));
+            }
+        }
+        let total: f64 = parts.iter().map(|p| p.1).sum();
+        if period.days() == 0 || total < MIN_COVERAGE * period.days() as f64 {
+            return None;
+        }
+        parts.sort_by_key(|p| p.0);
+        Some(parts.into_iter().map(|(k, w)| (k, w / total)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn month_aligned_periods_shift_by_whole_periods() {
+        let q3 = Period {
+            start: d(2024, 7, 1),
+            end: d(2024, 10, 1),
+        };
+        assert_eq!(q3.whole_months(), Some(3));
+        assert_eq!(
+            q3.shifted_back(1),
+            Period {
+                start: d(2024, 4, 1),
+                end: d(2024, 7, 1)
+            }
+        );
+        let jan = Period {
+            start: d(2024, 1, 1),
+            end: d(2024, 2, 1),
+        };
+        assert_eq!(jan.shifted_back(1).start, d(2023, 12, 1));
+    }
+
+    #[test]
+    fn weekly_periods_shift_by_days() {
+        let w = Period {
+            start: d(2024, 1, 8),
+            end: d(2024, 1, 15),
+        };
+        assert_eq!(w.shifted_back(2).start, d(2023, 12, 25));
+    }
+}

@@ -1,0 +1,260 @@
+//! Inflow history on the season grid: the primary seasonal cycle, the
+//! per-hydro seasonal series used for fitting, the fitted-model report and
+//! the residual correlation estimated from history.
+
+use crate::calendar::{season_in_year, Period};
+use crate::fit::{
+    fit_par, periodic_autocorrelation, seasonal_stats, standardise, FitSettings, FittedSeason,
+    SeasonalSeries,
+};
+use crate::fit_annual::{annual_series, fit_par_annual};
+use crate::StochasticError;
+use chrono::Datelike;
+use cobre_core::config::{EstimationConfig, OrderSelection};
+use cobre_core::scenario::HistoricalInflow;
+use cobre_core::stage::SeasonDefinitions;
+use cobre_core::{HydroId, SeasonId};
+
+/// The seasons of one calendar year in chronological order, each a whole
+/// number of months, partitioning the year (all of a monthly cycle; the
+/// one-month seasons of a custom cycle when they cover the year, else all of
+/// its seasons when they partition it).
+pub(crate) fn primary_cycle(defs: &SeasonDefinitions) -> Option<Vec<SeasonId>> {
+    let year = 2001;
+    let mut with_period: Vec<(SeasonId, Period)> = defs
+        .seasons
+        .iter()
+        .filter_map(|s| season_in_year(defs, s.id, year).map(|p| (s.id, p)))
+        .filter(|(_, p)| p.whole_months().is_some())
+        .collect();
+    with_period.sort_by_key(|(_, p)| p.start);
+    let partitions = |set: &[(SeasonId, Period)]| {
+        let months: u32 = set.iter().filter_map(|(_, p)| p.whole_months()).sum();
+        months == 12 && set.windows(2).all(|w| w[0].1.end <= w[1].1.start)
+    };
+    let monthly: Vec<(SeasonId, Period)> = with_period
+        .iter()
+        .copied()
+        .filter(|(_, p)| p.whole_months() == Some(1))
+        .collect();
+    if monthly.len() == 12 && partitions(&monthly) {
+        return Some(monthly.into_iter().map(|x| x.0).collect());
+    }
+    partitions(&with_period).then(|| with_period.into_iter().map(|x| x.0).collect())
+}
+
+/// The season-grid periods from the first to the last year of the history.
+pub(crate) fn grid(
+    defs: &SeasonDefinitions,
+    cycle: &[SeasonId],
+    history: &[HistoricalInflow],
+) -> Vec<Period> {
+    let (Some(y0), Some(y1)) = (
+        history.iter().map(|r| r.start_date.year()).min(),
+        history.iter().map(|r| r.start_date.year()).max(),
+    ) else {
+        return Vec::new();
+    };
+    (y0..=y1)
+        .flat_map(|y| {
+            cycle
+                .iter()
+                .filter_map(move |&s| season_in_year(defs, s, y))
+        })
+        .collect()
+}
+
+/// Overlap-weighted average of records covering at least half of `period`.
+pub(crate) fn average_over<'a>(
+    records: impl Iterator<Item = (Period, f64)> + 'a,
+    period: &Period,
+) -> Option<f64> {
+    let (mut sum, mut days) = (0.0, 0i64);
+    for (p, v) in records {
+        let o = p.overlap_days(period);
+        if o > 0 {
+            sum += v * o as f64;
+            days += o;
+        }
+    }
+    (days > 0 && 2 * days >= period.days()).then(|| sum / days as f64)
+}
+
+/// A hydro's history on the grid.
+pub(crate) fn series_of(
+    history: &[HistoricalInflow],
+    hydro: HydroId,
+    grid: &[Period],
+    num_seasons: usize,
+) -> SeasonalSeries {
+    let records: Vec<(Period, f64)> = history
+        .iter()
+        .filter(|r| r.hydro == hydro)
+        .map(|r| {
+            (
+                Period {
+                    start: r.start_date,
+                    end: r.end_date,
+                },
+                r.value_m3s,
+            )
+        })
+        .collect();
+    SeasonalSeries {
+        num_seasons,
+        first: 0,
+        values: grid
+            .iter()
+            .map(|p| average_over(records.iter().copied(), p))
+            .collect(),
+    }
+}
+
+/// The PAR model fitted to one hydro's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HydroFit {
+    /// The hydro.
+    pub hydro: HydroId,
+    /// One entry per season of the cycle, in chronological order.
+    pub seasons: Vec<(SeasonId, FittedSeason)>,
+}
+
+/// What fitting from history produced (reported through tracing at `info`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitReport {
+    /// Whether the annual component (PAR(p)-A) was fitted.
+    pub annual: bool,
+    /// Per-hydro models.
+    pub hydros: Vec<HydroFit>,
+    /// Correlation of the standardised residuals between hydros (row-major,
+    /// hydro order), estimated when the case has no `correlation.json`.
+    pub residual_correlation: Option<Vec<f64>>,
+}
+
+/// Fits every hydro that has history.
+pub(crate) fn fit_history(
+    defs: Option<&SeasonDefinitions>,
+    history: &[HistoricalInflow],
+    hydros: &[HydroId],
+    estimation: &EstimationConfig,
+) -> Result<FitReport, StochasticError> {
+    let fail = |hydro: HydroId, message: String| StochasticError::Fitting {
+        hydro: hydro.0,
+        message,
+    };
+    let first = hydros.first().copied().unwrap_or(HydroId(-1));
+    let defs = defs.ok_or_else(|| {
+        fail(
+            first,
+            "fitting from inflow history needs season_definitions".into(),
+        )
+    })?;
+    let cycle = primary_cycle(defs).ok_or_else(|| {
+        fail(
+            first,
+            "the seasons must partition the year into whole months to fit from history".into(),
+        )
+    })?;
+    let grid = grid(defs, &cycle, history);
+    let settings = FitSettings {
+        max_order: estimation.max_order as usize,
+        min_observations: estimation.min_observations_per_season as usize,
+        max_coefficient: estimation.max_coefficient_magnitude,
+    };
+    let annual = estimation.order_selection == OrderSelection::PacfAnnual;
+    let mut fits = Vec::new();
+    let mut residuals = Vec::new();
+    for &h in hydros {
+        if !history.iter().any(|r| r.hydro == h) {
+            continue;
+        }
+        let series = series_of(history, h, &grid, cycle.len());
+        let fitted = if annual {
+            fit_par_annual(&series, &settings)
+        } else {
+            fit_par(&series, &settings)
+        }
+        .map_err(|e| fail(h, e.0))?;
+        for (s, f) in cycle.iter().zip(&fitted) {
+            tracing::info!(
+                hydro = h.0, season = s.0, n = f.observations, mean = f.mean, std = f.std,
+                selected_order = f.selected_order, order = f.coefficients.len(),
+                coefficients = ?f.coefficients, residual_std_ratio = f.residual_std_ratio,
+                annual = ?f.annual_coefficient, "fitted PAR model"
+            );
+        }
+        residuals.push(residual_series(&series, &fitted));
+        fits.push(HydroFit {
+            hydro: h,
+            seasons: cycle.iter().copied().zip(fitted).collect(),
+        });
+    }
+    let residual_correlation = (residuals.len() >= 2).then(|| correlation(&residuals));
+    Ok(FitReport {
+        annual,
+        hydros: fits,
+        residual_correlation,
+    })
+}
+
+/// Standardised residuals `ε_t` of a fitted series.
+fn residual_series(series: &SeasonalSeries, fitted: &[FittedSeason]) -> Vec<Option<f64>> {
+    let stats = seasonal_stats(series);
+    let z = standardise(series, &stats);
+    let a = annual_series(series).0;
+    (0..z.len())
+        .map(|t| {
+            let f = &fitted[series.season(t)];
+            let mut e = z[t]?;
+            for (l, phi) in f.coefficients.iter().enumerate() {
+                e -= phi * z.get(t.checked_sub(l + 1)?).copied().flatten()?;
+            }
+            if let Some(psi) = f.annual_coefficient.filter(|p| *p != 0.0) {
+                e -= psi * a.get(t.checked_sub(1)?).copied().flatten()?;
+            }
+            (f.residual_std_ratio > 0.0 && f.std > 0.0).then(|| e / f.residual_std_ratio)
+        })
+        .collect()
+}
+
+/// Pairwise Pearson correlations of aligned series (1 on the diagonal).
+fn correlation(series: &[Vec<Option<f64>>]) -> Vec<f64> {
+    let n = series.len();
+    let mut c = vec![0.0; n * n];
+    for i in 0..n {
+        c[i * n + i] = 1.0;
+        for j in 0..i {
+            let pairs: Vec<(f64, f64)> = series[i]
+                .iter()
+                .zip(&series[j])
+                .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
+                .collect();
+            let k = pairs.len().max(1) as f64;
+            let (ma, mb) = pairs
+                .iter()
+                .fold((0.0, 0.0), |s, p| (s.0 + p.0 / k, s.1 + p.1 / k));
+            let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+            for (a, b) in &pairs {
+                sab += (a - ma) * (b - mb);
+                saa += (a - ma).powi(2);
+                sbb += (b - mb).powi(2);
+            }
+            let r = if saa > 0.0 && sbb > 0.0 {
+                sab / (saa * sbb).sqrt()
+            } else {
+                0.0
+            };
+            c[i * n + j] = r;
+            c[j * n + i] = r;
+        }
+    }
+    c
+}
+
+/// Periodic autocorrelations of a hydro's history (exposed for diagnostics).
+#[must_use]
+pub fn history_autocorrelation(series: &SeasonalSeries, max_lag: usize) -> Vec<Vec<f64>> {
+    let stats = seasonal_stats(series);
+    let z = standardise(series, &stats);
+    periodic_autocorrelation(&z, series.first, series.num_seasons, max_lag)
+}

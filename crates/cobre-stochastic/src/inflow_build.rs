@@ -1,0 +1,436 @@
+//! Building the compiled [`InflowModel`] from a case.
+//!
+//! Where the parameters come from (the 0.18 pipeline):
+//!
+//! | stats | AR coefficients | history | model |
+//! |---|---|---|---|
+//! | given | given | any | as given (history only for the historical sampler) |
+//! | given | absent | given | given stats, AR fitted from history |
+//! | absent | absent | given | stats and AR fitted from history |
+//! | given | absent | absent | order 0: `z = μ + s·η` |
+//! | absent | given | — | error |
+//!
+//! Given statistics are keyed by stage id (pre-study stages have negative ids);
+//! fitted ones by season. Converting standardised coefficients needs the
+//! standard deviation of each lag's period: `ψ_l = ψ*_l · s_t / s_{lag l}`,
+//! where the lag period's statistics are those of the stages covering it
+//! (duration-weighted when several do), else the average of the stages of the
+//! same season, else the lag is dropped with a warning.
+
+use crate::calendar::{season_in_year, Period, Timeline};
+use crate::history::{average_over, fit_history, FitReport};
+use crate::par::{assemble, InflowModel, StageHydroModel};
+use crate::StochasticError;
+use chrono::Datelike;
+use cobre_core::scenario::ArCoefficient;
+use cobre_core::{HydroId, SeasonId, StageId, StudyConfig, System};
+use std::collections::BTreeMap;
+
+/// Per-hydro statistics resolvable for any calendar period.
+struct StatsTable {
+    /// `(period, mean, std, season)` of every stage (study and pre-study) with stats.
+    entries: Vec<Vec<(Period, f64, f64, Option<SeasonId>)>>,
+    /// Season-level `(mean, std)` per hydro.
+    by_season: Vec<BTreeMap<SeasonId, (f64, f64)>>,
+}
+
+impl StatsTable {
+    fn resolve(&self, system: &System, h: usize, period: &Period) -> Option<(f64, f64)> {
+        let (mut wm, mut ws, mut days) = (0.0, 0.0, 0i64);
+        for (p, m, s, _) in &self.entries[h] {
+            let o = p.overlap_days(period);
+            if o > 0 {
+                wm += m * o as f64;
+                ws += s * o as f64;
+                days += o;
+            }
+        }
+        if days > 0 && 2 * days >= period.days() {
+            return Some((wm / days as f64, ws / days as f64));
+        }
+        let defs = system.horizon().seasons.as_ref()?;
+        let y = period.start.year();
+        let (season, overlap) = defs
+            .seasons
+            .iter()
+            .flat_map(|s| {
+                (y - 1..=y + 1)
+                    .filter_map(move |yy| season_in_year(defs, s.id, yy).map(|p| (s.id, p)))
+            })
+            .map(|(id, p)| (id, p.overlap_days(period)))
+            .max_by_key(|x| x.1)?;
+        (2 * overlap >= period.days()).then_some(())?;
+        self.by_season[h].get(&season).copied()
+    }
+}
+
+/// Validated AR rows of one (hydro, stage): standardised coefficients, ratio.
+fn ar_groups(
+    system: &System,
+    rows: &[ArCoefficient],
+) -> Result<BTreeMap<(usize, StageId), (Vec<f64>, f64)>, StochasticError> {
+    let mut groups: BTreeMap<(usize, StageId), Vec<&ArCoefficient>> = BTreeMap::new();
+    for r in rows {
+        match system.hydro_position(r.hydro) {
+            Some(h) => groups.entry((h, r.stage)).or_default().push(r),
+            None => tracing::warn!(
+                hydro = r.hydro.0,
+                "AR coefficient of an unknown hydro ignored"
+            ),
+        }
+    }
+    let mut out = BTreeMap::new();
+    for ((h, stage), mut g) in groups {
+        g.sort_by_key(|r| r.lag);
+        let err = |message: String| StochasticError::InvalidArModel {
+            hydro: system.hydros()[h].id.0,
+            stage: stage.0,
+            message,
+        };
+        if g.iter().enumerate().any(|(i, r)| r.lag as usize != i + 1) {
+            return Err(err("lags must be contiguous 1..p".into()));
+        }
+        let ratio = g[0].residual_std_ratio;
+        if g.iter()
+            .any(|r| (r.residual_std_ratio - ratio).abs() > 1e-12)
+        {
+            return Err(err(
+                "residual_std_ratio differs between lags of the group".into()
+            ));
+        }
+        if !(ratio >= 0.0 && ratio <= 1.0) {
+            return Err(err(format!("residual_std_ratio {ratio} is outside [0, 1]")));
+        }
+        if let Some(r) = g.iter().find(|r| !r.coefficient.is_finite()) {
+            return Err(err(format!("coefficient of lag {} is not finite", r.lag)));
+        }
+        out.insert(
+            (h, stage),
+            (g.iter().map(|r| r.coefficient).collect(), ratio),
+        );
+    }
+    Ok(out)
+}
+
+/// The parameters of one (stage, hydro) before lag resolution.
+struct Params {
+    mean: f64,
+    std: f64,
+    coefficients: Vec<f64>,
+    ratio: f64,
+    /// `(ψ, μ^A, σ^A)` of the annual component.
+    annual: Option<(f64, f64, f64)>,
+}
+
+/// Builds the compiled inflow model; also returns the fit report when the
+/// model was fitted from history.
+pub(crate) fn build_inflow_model(
+    system: &System,
+    config: &StudyConfig,
+    timeline: &Timeline,
+) -> Result<(InflowModel, Option<FitReport>), StochasticError> {
+    let scen = system.scenarios();
+    let n_h = system.hydros().len();
+    let horizon = system.horizon();
+    for s in &scen.inflow_stats {
+        if !(s.std >= 0.0) || !s.mean.is_finite() || !s.std.is_finite() {
+            return Err(StochasticError::invalid(
+                format!(
+                    "inflow statistics of hydro {} at stage {}",
+                    s.entity.0, s.stage.0
+                ),
+                format!(
+                    "mean {} / std {} must be finite with std ≥ 0",
+                    s.mean, s.std
+                ),
+            ));
+        }
+    }
+    let has_stats = !scen.inflow_stats.is_empty();
+    let has_ar = !scen.ar_coefficients.is_empty();
+    if has_ar && !has_stats {
+        return Err(StochasticError::invalid(
+            "inflow_ar_coefficients",
+            "AR coefficients need inflow_seasonal_stats to be converted to m³/s",
+        ));
+    }
+    let ar = ar_groups(system, &scen.ar_coefficients)?;
+    let fit = if !has_ar && !scen.inflow_history.is_empty() && n_h > 0 {
+        let ids: Vec<HydroId> = system.hydros().iter().map(|h| h.id).collect();
+        Some(fit_history(
+            horizon.seasons.as_ref(),
+            &scen.inflow_history,
+            &ids,
+            &config.estimation,
+        )?)
+    } else {
+        None
+    };
+    // Fitted parameters by (hydro, season).
+    let mut fitted: Vec<BTreeMap<SeasonId, Params>> = (0..n_h).map(|_| BTreeMap::new()).collect();
+    if let Some(report) = &fit {
+        for hf in &report.hydros {
+            let Some(h) = system.hydro_position(hf.hydro) else {
+                continue;
+            };
+            let n = hf.seasons.len();
+            for (i, (season, f)) in hf.seasons.iter().enumerate() {
+                let _ = (i, n);
+                fitted[h].insert(
+                    *season,
+                    Params {
+                        mean: f.mean,
+                        std: f.std,
+                        coefficients: f.coefficients.clone(),
+                        ratio: f.residual_std_ratio,
+                        annual: match (f.annual_coefficient, f.annual_mean, f.annual_std) {
+                            (Some(c), Some(m), Some(s)) if c != 0.0 && s > 0.0 => Some((c, m, s)),
+                            _ => None,
+                        },
+                    },
+                );
+            }
+        }
+    }
+    // Stage-keyed given stats.
+    let given: BTreeMap<(usize, StageId), (f64, f64)> = scen
+        .inflow_stats
+        .iter()
+        .filter_map(|s| {
+            system
+                .hydro_position(s.entity)
+                .map(|h| ((h, s.stage), (s.mean, s.std)))
+        })
+        .collect();
+    // Every stage (pre-study and study) with its period and season.
+    let all_stages: Vec<(StageId, Period, Option<SeasonId>)> = horizon
+        .pre_study_stages
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                Period {
+                    start: p.start_date,
+                    end: p.end_date,
+                },
+                p.season,
+            )
+        })
+        .chain(horizon.stages.iter().map(|s| {
+            (
+                s.id,
+                Period {
+                    start: s.start_date,
+                    end: s.end_date,
+                },
+                s.season,
+            )
+        }))
+        .collect();
+    let stats_of = |h: usize, id: StageId, season: Option<SeasonId>| -> Option<(f64, f64)> {
+        if has_stats {
+            given.get(&(h, id)).copied()
+        } else {
+            season
+                .and_then(|s| fitted[h].get(&s))
+                .map(|p| (p.mean, p.std))
+        }
+    };
+    let table = StatsTable {
+        entries: (0..n_h)
+            .map(|h| {
+                all_stages
+                    .iter()
+                    .filter_map(|&(id, p, season)| {
+                        stats_of(h, id, season).map(|(m, s)| (p, m, s, season))
+                    })
+                    .collect()
+            })
+            .collect(),
+        by_season: (0..n_h)
+            .map(|h| {
+                if !has_stats {
+                    return fitted[h]
+                        .iter()
+                        .map(|(k, p)| (*k, (p.mean, p.std)))
+                        .collect();
+                }
+                let mut acc: BTreeMap<SeasonId, (f64, f64, f64)> = BTreeMap::new();
+                for &(id, _, season) in &all_stages {
+                    if let (Some(season), Some((m, s))) = (season, given.get(&(h, id))) {
+                        let e = acc.entry(season).or_default();
+                        *e = (e.0 + m, e.1 + s, e.2 + 1.0);
+                    }
+                }
+                acc.into_iter()
+                    .map(|(k, (m, s, n))| (k, (m / n, s / n)))
+                    .collect()
+            })
+            .collect(),
+    };
+    let mut rows = Vec::with_capacity(horizon.stages.len());
+    for (t, stage) in horizon.stages.iter().enumerate() {
+        let mut row = Vec::with_capacity(n_h);
+        for (h, hydro) in system.hydros().iter().enumerate() {
+            let own = if has_stats {
+                given.get(&(h, stage.id)).map(|&(mean, std)| {
+                    let (coefficients, ratio) = match ar.get(&(h, stage.id)) {
+                        Some((c, r)) => (c.clone(), *r),
+                        None => stage
+                            .season
+                            .and_then(|s| fitted[h].get(&s))
+                            .map_or((Vec::new(), 1.0), |p| (p.coefficients.clone(), p.ratio)),
+                    };
+                    let annual = stage
+                        .season
+                        .and_then(|s| fitted[h].get(&s))
+                        .and_then(|p| p.annual);
+                    Params {
+                        mean,
+                        std,
+                        coefficients,
+                        ratio,
+                        annual,
+                    }
+                })
+            } else {
+                stage
+                    .season
+                    .and_then(|s| fitted[h].get(&s))
+                    .map(|p| Params {
+                        mean: p.mean,
+                        std: p.std,
+                        coefficients: p.coefficients.clone(),
+                        ratio: p.ratio,
+                        annual: p.annual,
+                    })
+            };
+            let Some(p) = own else {
+                if has_stats || fit.is_some() {
+                    tracing::warn!(
+                        hydro = hydro.id.0,
+                        stage = stage.id.0,
+                        "no inflow statistics: inflow fixed at 0"
+                    );
+                }
+                row.push((0.0, 0.0, Vec::new()));
+                continue;
+            };
+            let m = stage_model(system, &table, timeline, t, h, &p, hydro.id, stage.id);
+            let (base, slots) = m.compile();
+            row.push((base, m.sigma, slots));
+        }
+        rows.push(row);
+    }
+    // Initial lag values: recent observations, else history, else the period's mean.
+    let obs = &system.initial_conditions().recent_observations;
+    let model = assemble(
+        &rows,
+        n_h,
+        |h, k| {
+            let Some(period) = timeline.pre_entries.get(k) else {
+                return 0.0;
+            };
+            let id = system.hydros()[h].id;
+            let records = obs
+                .iter()
+                .filter(|o| o.hydro == id)
+                .map(|o| {
+                    (
+                        Period {
+                            start: o.start_date,
+                            end: o.end_date,
+                        },
+                        o.value_m3s,
+                    )
+                })
+                .chain(
+                    scen.inflow_history
+                        .iter()
+                        .filter(|r| r.hydro == id)
+                        .map(|r| {
+                            (
+                                Period {
+                                    start: r.start_date,
+                                    end: r.end_date,
+                                },
+                                r.value_m3s,
+                            )
+                        }),
+                );
+            average_over(records, period)
+                .or_else(|| table.resolve(system, h, period).map(|s| s.0))
+                .unwrap_or(0.0)
+        },
+        config.modeling.inflow_non_negativity,
+    );
+    Ok((model, fit))
+}
+
+/// Resolves the seasonal lags of stage `t`, hydro `h` into original units.
+#[allow(clippy::too_many_arguments)]
+fn stage_model(
+    system: &System,
+    table: &StatsTable,
+    timeline: &Timeline,
+    t: usize,
+    h: usize,
+    p: &Params,
+    hydro: HydroId,
+    stage: StageId,
+) -> StageHydroModel {
+    let season_period = timeline.season_periods[t];
+    let window = p.annual.map_or(0, |_| {
+        system
+            .horizon()
+            .seasons
+            .as_ref()
+            .and_then(crate::history::primary_cycle)
+            .map_or(12, |c| c.len())
+    });
+    let depth = p.coefficients.len().max(window);
+    let mut m = StageHydroModel {
+        mean: p.mean,
+        sigma: p.std * p.ratio,
+        ..StageHydroModel::default()
+    };
+    let mut lag_means = Vec::with_capacity(depth);
+    for j in 1..=depth {
+        let period = season_period.shifted_back(j as u32);
+        let stats = table.resolve(system, h, &period);
+        let mut phi = 0.0;
+        if let Some(&c) = p.coefficients.get(j - 1) {
+            match stats {
+                Some((_, s_lag)) if s_lag > 1e-12 * p.std.max(1e-300) && p.std > 0.0 => {
+                    phi = c * p.std / s_lag
+                }
+                _ if c != 0.0 && p.std > 0.0 => tracing::warn!(
+                    hydro = hydro.0,
+                    stage = stage.0,
+                    lag = j,
+                    "no (or zero) standard deviation for the lag's period: lag dropped"
+                ),
+                _ => {}
+            }
+        }
+        m.phi.push(phi);
+        m.lag_mean.push(stats.map(|s| s.0));
+        m.lag_slots.push(timeline.lag_weights(t, &period));
+        lag_means.push(stats.map(|s| s.0));
+    }
+    if let Some((psi, mean_a, std_a)) = p.annual {
+        let psi_hat = psi * p.std / std_a;
+        let share = psi_hat / window as f64;
+        for phi in m.phi.iter_mut().take(window) {
+            *phi += share;
+        }
+        let avg: f64 = lag_means
+            .iter()
+            .take(window)
+            .map(|x| x.unwrap_or(mean_a))
+            .sum::<f64>()
+            / window as f64;
+        m.constant += psi_hat * (avg - mean_a);
+    }
+    m
+}

@@ -1,0 +1,381 @@
+//! [`StochasticModel`]: everything random about a study, built once.
+
+use crate::calendar::{Period, Timeline};
+use crate::correlation::Correlation;
+use crate::history::FitReport;
+use crate::inflow_build::build_inflow_model;
+use crate::noise::{BlockQuantity, NoiseLayout};
+use crate::par::{InflowModel, InflowStage};
+use crate::tree::OpeningTree;
+use crate::StochasticError;
+use cobre_core::config::InflowNonNegativity;
+use cobre_core::scenario::{CorrelatedEntity, ExternalValue, HistoricalInflow};
+use cobre_core::{StageId, StudyConfig, System};
+use std::collections::BTreeMap;
+
+/// Values of an external scenario library of one class: per stage, the
+/// scenarios present and their values per entity (NaN where missing).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct ExternalTable {
+    /// `[t]` → number of scenarios.
+    pub counts: Vec<usize>,
+    /// `[t][k][e]` flattened per stage.
+    pub values: Vec<Vec<f64>>,
+    /// Entities per row.
+    pub entities: usize,
+}
+
+impl ExternalTable {
+    fn new<Id: Copy>(
+        system: &System,
+        rows: &[ExternalValue<Id>],
+        entities: usize,
+        pos: impl Fn(Id) -> Option<usize>,
+    ) -> Option<Self> {
+        if rows.is_empty() {
+            return None;
+        }
+        let index: BTreeMap<StageId, usize> = system
+            .horizon()
+            .stages
+            .iter()
+            .map(|s| (s.id, s.index))
+            .collect();
+        let ns = index.len();
+        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); ns];
+        for r in rows {
+            if let Some(&t) = index.get(&r.stage) {
+                ids[t].push(r.scenario);
+            }
+        }
+        for v in &mut ids {
+            v.sort_unstable();
+            v.dedup();
+        }
+        let mut values: Vec<Vec<f64>> = ids
+            .iter()
+            .map(|v| vec![f64::NAN; v.len() * entities])
+            .collect();
+        for r in rows {
+            if let (Some(&t), Some(e)) = (index.get(&r.stage), pos(r.entity)) {
+                if let Ok(k) = ids[t].binary_search(&r.scenario) {
+                    values[t][k * entities + e] = r.value;
+                }
+            }
+        }
+        Some(Self {
+            counts: ids.iter().map(Vec::len).collect(),
+            values,
+            entities,
+        })
+    }
+
+    /// Row of scenario `k` (cycled over the stage's count) at stage `t`.
+    pub(crate) fn row(&self, t: usize, k: usize) -> Option<&[f64]> {
+        let n = *self.counts.get(t)?;
+        if n == 0 {
+            return None;
+        }
+        let k = k % n;
+        Some(&self.values[t][k * self.entities..(k + 1) * self.entities])
+    }
+}
+
+/// The stochastic model of a study: PAR inflows, loads and NCS availability,
+/// correlation, the opening tree, and the data the forward samplers replay.
+/// Immutable after [`StochasticModel::build`]; `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct StochasticModel {
+    pub(crate) inflow: InflowModel,
+    pub(crate) layout: NoiseLayout,
+    pub(crate) loads: BlockQuantity,
+    pub(crate) ncs: BlockQuantity,
+    /// `[t][r]` available NCS capacity (MW).
+    pub(crate) ncs_capacity: Vec<f64>,
+    pub(crate) correlation: Correlation,
+    pub(crate) tree: OpeningTree,
+    pub(crate) timeline: Timeline,
+    pub(crate) tree_seed: u64,
+    pub(crate) scenario_seed: u64,
+    pub(crate) fit: Option<FitReport>,
+    pub(crate) external_inflow: Option<ExternalTable>,
+    pub(crate) external_load: Option<ExternalTable>,
+    pub(crate) external_ncs: Option<ExternalTable>,
+    pub(crate) history: Vec<HistoricalInflow>,
+    pub(crate) hydro_ids: Vec<cobre_core::HydroId>,
+}
+
+impl StochasticModel {
+    /// Builds the model of a case: fits PAR models from history when the case
+    /// gives no coefficients, compiles the inflow rows, factors the
+    /// correlation profiles and generates the opening tree from the case seed
+    /// (`training.tree_seed`, else the training scenario seed, else 0).
+    ///
+    /// # Errors
+    /// A [`StochasticError`] naming the entity/stage whose data is invalid.
+    pub fn build(system: &System, config: &StudyConfig) -> Result<Self, StochasticError> {
+        let horizon = system.horizon();
+        let observed: Vec<Period> = system
+            .initial_conditions()
+            .recent_observations
+            .iter()
+            .map(|o| Period {
+                start: o.start_date,
+                end: o.end_date,
+            })
+            .collect();
+        let timeline = Timeline::new(horizon, &observed);
+        let (inflow, fit) = build_inflow_model(system, config, &timeline)?;
+        let n_h = system.hydros().len();
+        let scen = system.scenarios();
+        for s in scen
+            .load_stats
+            .iter()
+            .map(|s| (s.mean, s.std))
+            .chain(scen.ncs_stats.iter().map(|s| (s.mean, s.std)))
+        {
+            if !s.0.is_finite() || !(s.1 >= 0.0) {
+                return Err(StochasticError::invalid(
+                    "load / non-controllable statistics",
+                    format!("mean {} / std {} must be finite with std ≥ 0", s.0, s.1),
+                ));
+            }
+        }
+        let loads = BlockQuantity::new(
+            system,
+            system.buses().len(),
+            &scen.load_stats,
+            &scen.load_factors,
+            |id| system.bus_position(id),
+            n_h,
+        );
+        let n_l = loads.num_stochastic();
+        let ncs = BlockQuantity::new(
+            system,
+            system.non_controllable_sources().len(),
+            &scen.ncs_stats,
+            &scen.ncs_factors,
+            |id| system.ncs_position(id),
+            n_h + n_l,
+        );
+        let n_r = ncs.num_stochastic();
+        let layout = NoiseLayout {
+            inflow: 0..n_h,
+            load: n_h..n_h + n_l,
+            ncs: n_h + n_l..n_h + n_l + n_r,
+        };
+        let mut entities: Vec<CorrelatedEntity> = system
+            .hydros()
+            .iter()
+            .map(|h| CorrelatedEntity::Inflow(h.id))
+            .collect();
+        for (b, bus) in system.buses().iter().enumerate() {
+            if loads.noise_index[b].is_some() {
+                entities.push(CorrelatedEntity::Load(bus.id));
+            }
+        }
+        for (r, src) in system.non_controllable_sources().iter().enumerate() {
+            if ncs.noise_index[r].is_some() {
+                entities.push(CorrelatedEntity::Ncs(src.id));
+            }
+        }
+        let stage_ids: Vec<StageId> = horizon.stages.iter().map(|s| s.id).collect();
+        let estimated = fit.as_ref().and_then(|f| f.residual_correlation.as_deref());
+        let correlation =
+            Correlation::build(scen.correlation.as_ref(), estimated, &entities, &stage_ids)?;
+        let tree_seed = config
+            .training
+            .tree_seed
+            .or(config.training.scenario_source.seed)
+            .unwrap_or(0);
+        let openings: Vec<usize> = horizon
+            .stages
+            .iter()
+            .map(|s| s.num_openings.max(1))
+            .collect();
+        let tree = OpeningTree::generate(
+            tree_seed,
+            openings,
+            &timeline.noise_groups,
+            layout.len(),
+            &correlation,
+        );
+        let n_stages = horizon.stages.len();
+        let srcs = system.non_controllable_sources();
+        let mut ncs_capacity = vec![0.0; n_stages * srcs.len()];
+        for t in 0..n_stages {
+            for (r, src) in srcs.iter().enumerate() {
+                ncs_capacity[t * srcs.len() + r] = system
+                    .bounds()
+                    .ncs
+                    .get(t, r)
+                    .map_or(src.max_generation_mw, |b| b.available_mw);
+            }
+        }
+        tracing::info!(
+            hydros = n_h,
+            stochastic_loads = n_l,
+            stochastic_ncs = n_r,
+            lags = inflow.max_order(),
+            stages = n_stages,
+            fitted = fit.is_some(),
+            "stochastic model built"
+        );
+        Ok(Self {
+            external_inflow: ExternalTable::new(system, &scen.external_inflows, n_h, |id| {
+                system.hydro_position(id)
+            }),
+            external_load: ExternalTable::new(
+                system,
+                &scen.external_loads,
+                system.buses().len(),
+                |id| system.bus_position(id),
+            ),
+            external_ncs: ExternalTable::new(system, &scen.external_ncs, srcs.len(), |id| {
+                system.ncs_position(id)
+            }),
+            history: scen.inflow_history.clone(),
+            hydro_ids: system.hydros().iter().map(|h| h.id).collect(),
+            inflow,
+            layout,
+            loads,
+            ncs,
+            ncs_capacity,
+            correlation,
+            tree,
+            timeline,
+            tree_seed,
+            scenario_seed: config.seed(),
+            fit,
+        })
+    }
+
+    /// Number of hydros (`n_h`).
+    #[must_use]
+    pub fn num_hydros(&self) -> usize {
+        self.inflow.num_hydros()
+    }
+
+    /// `L`: number of inflow lags carried as state (0 without AR terms).
+    #[must_use]
+    pub fn max_order(&self) -> usize {
+        self.inflow.max_order()
+    }
+
+    /// Number of study stages.
+    #[must_use]
+    pub fn num_stages(&self) -> usize {
+        self.tree.num_stages()
+    }
+
+    /// Coefficients of stage `stage`'s inflow rows (m³/s).
+    #[must_use]
+    pub fn inflow_stage(&self, stage: usize) -> InflowStage<'_> {
+        self.inflow.stage(stage)
+    }
+
+    /// Lags at the study start, `n_h × L` (slot `k` = the inflow `k + 1`
+    /// periods back in the timeline).
+    #[must_use]
+    pub fn initial_lags(&self) -> &[f64] {
+        self.inflow.initial_lags()
+    }
+
+    /// The compiled inflow model (hot-path helpers).
+    #[must_use]
+    pub fn inflow_model(&self) -> &InflowModel {
+        &self.inflow
+    }
+
+    /// Length of a noise vector.
+    #[must_use]
+    pub fn num_noise_entities(&self) -> usize {
+        self.layout.len()
+    }
+
+    /// Where each class sits in a noise vector.
+    #[must_use]
+    pub fn noise_layout(&self) -> NoiseLayout {
+        self.layout.clone()
+    }
+
+    /// The opening tree.
+    #[must_use]
+    pub fn opening_tree(&self) -> &OpeningTree {
+        &self.tree
+    }
+
+    /// Noise group of a stage: the first stage sharing its draw (itself for
+    /// one stage per season period).
+    #[must_use]
+    pub fn noise_group(&self, stage: usize) -> usize {
+        self.timeline
+            .noise_groups
+            .get(stage)
+            .copied()
+            .unwrap_or(stage)
+    }
+
+    /// Seed of the opening tree.
+    #[must_use]
+    pub fn tree_seed(&self) -> u64 {
+        self.tree_seed
+    }
+
+    /// The model fitted from history, when the case gave no coefficients.
+    #[must_use]
+    pub fn fit_report(&self) -> Option<&FitReport> {
+        self.fit.as_ref()
+    }
+
+    /// The study's inflow non-negativity treatment.
+    #[must_use]
+    pub fn non_negativity(&self) -> InflowNonNegativity {
+        self.inflow.non_negativity
+    }
+
+    /// Realised demand of bus `bus`, block `block` at `stage` given the
+    /// stage's noise vector (MW); deterministic buses: mean × block factor.
+    #[must_use]
+    pub fn load_mw(&self, stage: usize, bus: usize, block: usize, noise: &[f64]) -> f64 {
+        match self.loads.value(stage, bus, block, noise) {
+            (Some(v), f) => v.max(0.0) * f,
+            (None, _) => 0.0,
+        }
+    }
+
+    /// Available power of NCS `ncs`, block `block` at `stage` (MW).
+    #[must_use]
+    pub fn ncs_available_mw(&self, stage: usize, ncs: usize, block: usize, noise: &[f64]) -> f64 {
+        let n = self.ncs.entities;
+        let cap = self
+            .ncs_capacity
+            .get(stage * n + ncs)
+            .copied()
+            .unwrap_or(0.0);
+        match self.ncs.value(stage, ncs, block, noise) {
+            (Some(v), f) => v.clamp(0.0, 1.0) * cap * f,
+            (None, f) => cap * f,
+        }
+    }
+
+    /// Realised inflows of `stage` (see [`InflowModel::inflow`]).
+    pub fn inflow(&self, stage: usize, lags: &[f64], eta: &[f64], out: &mut [f64]) {
+        self.inflow.inflow(stage, lags, eta, out);
+    }
+
+    /// Inflow-row right-hand side (see [`InflowModel::inflow_rhs`]).
+    pub fn inflow_rhs(&self, stage: usize, lags: &[f64], eta: &[f64], out: &mut [f64]) {
+        self.inflow.inflow_rhs(stage, lags, eta, out);
+    }
+
+    /// Lags after a stage (see [`InflowModel::advance_lags`]).
+    pub fn advance_lags(&self, lags: &[f64], z: &[f64], out: &mut [f64]) {
+        self.inflow.advance_lags(lags, z, out);
+    }
+
+    /// Correlates `x[rows]` in place with stage `stage`'s factor.
+    pub(crate) fn correlate(&self, stage: usize, x: &mut [f64], rows: std::ops::Range<usize>) {
+        self.correlation.apply(stage, x, rows);
+    }
+}

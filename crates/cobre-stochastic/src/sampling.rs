@@ -1,0 +1,529 @@
+//! Forward samplers: where the forward pass's noise comes from.
+//!
+//! One small type per scheme, all implementing [`ForwardSampler`]:
+//!
+//! * [`InSample`] — one opening of the tree per stage, chosen uniformly from
+//!   the stream `(seed, iteration, scenario, noise group)`;
+//! * [`OutOfSample`] — fresh correlated N(0, 1) noise from an independent
+//!   stream `(seed, iteration, scenario, noise group)`;
+//! * [`Historical`] — replays of history windows (the study's stage dates
+//!   shifted to another year), inflows only;
+//! * [`External`] — replays of the case's external scenario libraries;
+//! * [`PerClass`] — a different scheme per class (inflow, load, NCS).
+//!
+//! Replayed values are delivered as **noise**: at build time every replayed
+//! inflow trajectory is inverted through the PAR model along its own lag chain
+//! rooted at [`StochasticModel::initial_lags`] (`η = (a − base − ψ·lags)/σ`),
+//! so an engine that starts from the initial lags and advances them with the
+//! realised inflows reproduces the target inflows exactly (where σ > 0; a
+//! stage with σ = 0 cannot deviate from its deterministic value and a warning
+//! reports the gap). Loads and NCS replays are standardised, `(v − μ)/s`.
+//! Replay trajectory `(iteration·P + scenario) mod N` is used, `P` the
+//! scenarios per iteration, so N replays are covered in turn; a stage with
+//! fewer external scenarios than others cycles through its own.
+//!
+//! Stages in one noise group (several stages in one season period, e.g.
+//! weekly stages of a monthly PAR) share the draw of the group's first stage.
+
+use crate::model::{ExternalTable, StochasticModel};
+use crate::rng::{stream, to_u32, uniform_index, Domain};
+use crate::StochasticError;
+use chrono::Months;
+use cobre_core::config::{SamplingScheme, ScenarioSourceConfig};
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use std::ops::Range;
+
+/// A forward-pass noise source.
+pub trait ForwardSampler: Send + Sync {
+    /// Writes `out[range]` of the noise vector of `(iteration, scenario,
+    /// stage)`; may use `out[..range.start]` as scratch. No allocation.
+    fn sample_range(
+        &self,
+        model: &StochasticModel,
+        iteration: u64,
+        scenario: u64,
+        stage: usize,
+        range: Range<usize>,
+        out: &mut [f64],
+    );
+
+    /// Writes the noise vector of `(iteration, scenario, stage)` into `out`
+    /// (length [`StochasticModel::num_noise_entities`]).
+    fn sample(
+        &self,
+        model: &StochasticModel,
+        iteration: u64,
+        scenario: u64,
+        stage: usize,
+        out: &mut [f64],
+    ) {
+        let n = out.len();
+        self.sample_range(model, iteration, scenario, stage, 0..n, out);
+    }
+
+    /// The opening of the tree the sample is, when it is one (in-sample).
+    fn opening(
+        &self,
+        _model: &StochasticModel,
+        _iteration: u64,
+        _scenario: u64,
+        _stage: usize,
+    ) -> Option<usize> {
+        None
+    }
+}
+
+/// In-sample: a uniformly chosen opening of the stage.
+#[derive(Debug, Clone)]
+pub struct InSample {
+    /// Seed of the choice stream.
+    pub seed: u64,
+}
+
+impl ForwardSampler for InSample {
+    fn sample_range(
+        &self,
+        model: &StochasticModel,
+        it: u64,
+        sc: u64,
+        stage: usize,
+        range: Range<usize>,
+        out: &mut [f64],
+    ) {
+        let k = self.opening(model, it, sc, stage).unwrap_or(0);
+        let row = model.tree.opening(stage, k);
+        out[range.clone()].copy_from_slice(&row[range]);
+    }
+
+    fn opening(&self, model: &StochasticModel, it: u64, sc: u64, stage: usize) -> Option<usize> {
+        let group = model.noise_group(stage) as u32;
+        let n = model.tree.openings(stage);
+        Some(uniform_index(
+            self.seed,
+            Domain::InSample,
+            to_u32(it),
+            to_u32(sc),
+            group,
+            n,
+        ))
+    }
+}
+
+/// Out-of-sample: fresh correlated noise from an independent stream.
+#[derive(Debug, Clone)]
+pub struct OutOfSample {
+    /// Seed of the noise stream.
+    pub seed: u64,
+}
+
+impl ForwardSampler for OutOfSample {
+    fn sample_range(
+        &self,
+        model: &StochasticModel,
+        it: u64,
+        sc: u64,
+        stage: usize,
+        range: Range<usize>,
+        out: &mut [f64],
+    ) {
+        let group = model.noise_group(stage) as u32;
+        let mut rng = stream(
+            self.seed,
+            Domain::OutOfSample,
+            to_u32(it),
+            to_u32(sc),
+            group,
+        );
+        for x in &mut out[..range.end] {
+            *x = rng.sample(StandardNormal);
+        }
+        model.correlate(stage, out, range);
+    }
+}
+
+/// A replay library: `[trajectory][stage][entity]` noise for one class.
+#[derive(Debug, Clone)]
+struct Library {
+    trajectories: usize,
+    per_iteration: u64,
+    class: Range<usize>,
+    stages: usize,
+    eta: Vec<f64>,
+}
+
+impl Library {
+    fn write(&self, it: u64, sc: u64, stage: usize, range: Range<usize>, out: &mut [f64]) {
+        let w = ((it.wrapping_mul(self.per_iteration).wrapping_add(sc)) % self.trajectories as u64)
+            as usize;
+        let n = self.class.len();
+        let row = &self.eta[(w * self.stages + stage) * n..(w * self.stages + stage + 1) * n];
+        for i in range {
+            out[i] = if self.class.contains(&i) {
+                row[i - self.class.start]
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
+/// Historical replay of inflows (windows of the history, see the module docs).
+#[derive(Debug, Clone)]
+pub struct Historical {
+    library: Library,
+    /// First year of each window (the study's first stage moved to it).
+    pub window_years: Vec<i32>,
+}
+
+impl ForwardSampler for Historical {
+    fn sample_range(
+        &self,
+        _m: &StochasticModel,
+        it: u64,
+        sc: u64,
+        stage: usize,
+        range: Range<usize>,
+        out: &mut [f64],
+    ) {
+        self.library.write(it, sc, stage, range, out);
+    }
+}
+
+/// External replay of one class's scenario library.
+#[derive(Debug, Clone)]
+pub struct External {
+    library: Library,
+}
+
+impl ForwardSampler for External {
+    fn sample_range(
+        &self,
+        _m: &StochasticModel,
+        it: u64,
+        sc: u64,
+        stage: usize,
+        range: Range<usize>,
+        out: &mut [f64],
+    ) {
+        self.library.write(it, sc, stage, range, out);
+    }
+}
+
+/// A scheme per class; classes are filled from the last to the first so a
+/// scheme's scratch use below its range is overwritten afterwards.
+pub struct PerClass {
+    /// `(class range, sampler)` in noise order.
+    pub classes: Vec<(Range<usize>, Box<dyn ForwardSampler>)>,
+}
+
+impl ForwardSampler for PerClass {
+    fn sample_range(
+        &self,
+        model: &StochasticModel,
+        it: u64,
+        sc: u64,
+        stage: usize,
+        range: Range<usize>,
+        out: &mut [f64],
+    ) {
+        for (class, sampler) in self.classes.iter().rev() {
+            let r = class.start.max(range.start)..class.end.min(range.end);
+            if !r.is_empty() {
+                sampler.sample_range(model, it, sc, stage, r, out);
+            }
+        }
+    }
+
+    fn opening(&self, model: &StochasticModel, it: u64, sc: u64, stage: usize) -> Option<usize> {
+        let mut ks = self
+            .classes
+            .iter()
+            .filter(|c| !c.0.is_empty())
+            .map(|c| c.1.opening(model, it, sc, stage));
+        let first = ks.next()??;
+        ks.all(|k| k == Some(first)).then_some(first)
+    }
+}
+
+/// The sampler of a phase's scenario source. `scenarios_per_iteration` (the
+/// forward passes of an iteration, or the simulated scenarios) sets which
+/// replay each `(iteration, scenario)` gets.
+///
+/// # Errors
+/// [`StochasticError::Sampler`] when a replay scheme lacks its data.
+pub fn sampler_for(
+    config: &ScenarioSourceConfig,
+    model: &StochasticModel,
+    scenarios_per_iteration: u32,
+) -> Result<Box<dyn ForwardSampler>, StochasticError> {
+    let seed = config.seed.unwrap_or(model.scenario_seed);
+    let per = u64::from(scenarios_per_iteration.max(1));
+    let l = model.noise_layout();
+    let classes = [
+        (l.inflow.clone(), config.inflow, "inflow"),
+        (l.load.clone(), config.load, "load"),
+        (l.ncs.clone(), config.ncs, "ncs"),
+    ];
+    let uniform = classes.iter().all(|c| c.1 == config.inflow);
+    if uniform
+        && matches!(
+            config.inflow,
+            SamplingScheme::InSample | SamplingScheme::OutOfSample
+        )
+    {
+        return Ok(simple(config.inflow, seed));
+    }
+    let mut out = Vec::new();
+    for (range, scheme, class) in classes {
+        if range.is_empty()
+            && matches!(
+                scheme,
+                SamplingScheme::External | SamplingScheme::Historical
+            )
+        {
+            continue;
+        }
+        let sampler: Box<dyn ForwardSampler> = match scheme {
+            SamplingScheme::InSample | SamplingScheme::OutOfSample => simple(scheme, seed),
+            SamplingScheme::External => Box::new(External {
+                library: external_library(model, class, range.clone(), per)?,
+            }),
+            SamplingScheme::Historical => {
+                if class != "inflow" {
+                    return Err(StochasticError::Sampler {
+                        scheme: "historical",
+                        class,
+                        message: "only inflows have a history to replay".into(),
+                    });
+                }
+                let (library, window_years) =
+                    historical_library(model, config.historical_years, per)?;
+                Box::new(Historical {
+                    library,
+                    window_years,
+                })
+            }
+        };
+        out.push((range, sampler));
+    }
+    Ok(Box::new(PerClass { classes: out }))
+}
+
+fn simple(scheme: SamplingScheme, seed: u64) -> Box<dyn ForwardSampler> {
+    match scheme {
+        SamplingScheme::OutOfSample => Box::new(OutOfSample { seed }),
+        _ => Box::new(InSample { seed }),
+    }
+}
+
+/// Inverts inflow trajectories (`targets(w, t, h)`, NaN = follow the model
+/// with η = 0) into noise along their lag chains.
+fn invert_inflows(
+    model: &StochasticModel,
+    trajectories: usize,
+    targets: impl Fn(usize, usize, &mut [f64]),
+) -> Vec<f64> {
+    let (n_h, ns, l) = (model.num_hydros(), model.num_stages(), model.max_order());
+    let mut eta = vec![0.0; trajectories * ns * n_h];
+    let (mut lags, mut next) = (vec![0.0; n_h * l], vec![0.0; n_h * l]);
+    let (mut target, mut z) = (vec![0.0; n_h], vec![0.0; n_h]);
+    let (mut extreme, mut gap) = (0usize, 0.0f64);
+    for w in 0..trajectories {
+        lags.copy_from_slice(model.initial_lags());
+        for t in 0..ns {
+            targets(w, t, &mut target);
+            let e = &mut eta[(w * ns + t) * n_h..(w * ns + t + 1) * n_h];
+            let zero = vec![0.0; n_h];
+            model.inflow_model().inflow(t, &lags, &zero, &mut z);
+            for h in 0..n_h {
+                if target[h].is_nan() {
+                    target[h] = z[h];
+                }
+            }
+            gap = gap.max(model.inflow_model().invert(t, &lags, &target, e));
+            extreme += e.iter().filter(|x| x.abs() > 4.0).count();
+            model.advance_lags(&lags, &target, &mut next);
+            std::mem::swap(&mut lags, &mut next);
+        }
+    }
+    if extreme > 0 {
+        tracing::warn!(
+            count = extreme,
+            "replayed inflows imply noise beyond ±4 standard deviations"
+        );
+    }
+    if gap > 1e-6 {
+        tracing::warn!(
+            gap_m3s = gap,
+            "replayed inflows differ from stages whose PAR model is deterministic (σ = 0)"
+        );
+    }
+    eta
+}
+
+fn external_library(
+    model: &StochasticModel,
+    class: &'static str,
+    range: Range<usize>,
+    per: u64,
+) -> Result<Library, StochasticError> {
+    let table: Option<&ExternalTable> = match class {
+        "inflow" => model.external_inflow.as_ref(),
+        "load" => model.external_load.as_ref(),
+        _ => model.external_ncs.as_ref(),
+    };
+    let err = |message: &str| StochasticError::Sampler {
+        scheme: "external",
+        class,
+        message: message.to_string(),
+    };
+    let table = table.ok_or_else(|| err("the case has no external scenarios of this class"))?;
+    let ns = model.num_stages();
+    let n = table.counts.iter().copied().max().unwrap_or(0);
+    if n == 0 {
+        return Err(err("no external scenario matches a study stage"));
+    }
+    if let Some(t) = table.counts.iter().position(|&c| c == 0) {
+        tracing::warn!(
+            class,
+            stage = t,
+            "no external scenario at this stage: the model's mean is used"
+        );
+    }
+    let eta = if class == "inflow" {
+        invert_inflows(model, n, |w, t, out| match table.row(t, w) {
+            Some(row) => out.copy_from_slice(row),
+            None => out.fill(f64::NAN),
+        })
+    } else {
+        let q = if class == "load" {
+            &model.loads
+        } else {
+            &model.ncs
+        };
+        let mut eta = vec![0.0; n * ns * range.len()];
+        for w in 0..n {
+            for t in 0..ns {
+                let Some(row) = table.row(t, w) else { continue };
+                for (e, idx) in q.noise_index.iter().enumerate() {
+                    if let (Some(i), Some(&v)) = (idx, row.get(e)) {
+                        if !v.is_nan() {
+                            eta[(w * ns + t) * range.len() + (i - range.start)] =
+                                q.standardise(t, e, v);
+                        }
+                    }
+                }
+            }
+        }
+        eta
+    };
+    Ok(Library {
+        trajectories: n,
+        per_iteration: per,
+        class: range,
+        stages: ns,
+        eta,
+    })
+}
+
+fn historical_library(
+    model: &StochasticModel,
+    years: Option<(i32, i32)>,
+    per: u64,
+) -> Result<(Library, Vec<i32>), StochasticError> {
+    use crate::calendar::Period;
+    use chrono::Datelike;
+    let err = |message: String| StochasticError::Sampler {
+        scheme: "historical",
+        class: "inflow",
+        message,
+    };
+    let dates = &model.timeline.stage_dates;
+    let first = dates
+        .first()
+        .ok_or_else(|| err("the study has no stages".into()))?;
+    let hist_years = model.history.iter().map(|r| r.start_date.year());
+    let (lo, hi) = match years {
+        Some(r) => r,
+        None => (
+            hist_years.clone().min().unwrap_or(0),
+            hist_years.max().unwrap_or(-1),
+        ),
+    };
+    let y0 = first.start.year();
+    let records: Vec<Vec<(Period, f64)>> = model
+        .hydro_ids
+        .iter()
+        .map(|&id| {
+            model
+                .history
+                .iter()
+                .filter(|r| r.hydro == id)
+                .map(|r| {
+                    (
+                        Period {
+                            start: r.start_date,
+                            end: r.end_date,
+                        },
+                        r.value_m3s,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let shift = |p: &Period, dy: i32| -> Option<Period> {
+        let m = Months::new(12 * dy.unsigned_abs());
+        let f = |d: chrono::NaiveDate| {
+            if dy >= 0 {
+                d.checked_add_months(m)
+            } else {
+                d.checked_sub_months(m)
+            }
+        };
+        Some(Period {
+            start: f(p.start)?,
+            end: f(p.end)?,
+        })
+    };
+    let mut windows: Vec<(i32, Vec<f64>)> = Vec::new();
+    for y in lo..=hi {
+        let mut values = Vec::with_capacity(dates.len() * records.len());
+        let ok = dates.iter().all(|d| {
+            let Some(p) = shift(d, y - y0) else {
+                return false;
+            };
+            records.iter().all(
+                |r| match crate::history::average_over(r.iter().copied(), &p) {
+                    Some(v) => {
+                        values.push(v);
+                        true
+                    }
+                    None => false,
+                },
+            )
+        });
+        if ok {
+            windows.push((y, values));
+        }
+    }
+    if windows.is_empty() {
+        return Err(err(format!(
+            "no year in {lo}..={hi} has history covering every stage of every hydro"
+        )));
+    }
+    let n_h = model.num_hydros();
+    let eta = invert_inflows(model, windows.len(), |w, t, out| {
+        out.copy_from_slice(&windows[w].1[t * n_h..(t + 1) * n_h]);
+    });
+    Ok((
+        Library {
+            trajectories: windows.len(),
+            per_iteration: per,
+            class: model.noise_layout().inflow,
+            stages: model.num_stages(),
+            eta,
+        },
+        windows.into_iter().map(|w| w.0).collect(),
+    ))
+}
