@@ -1,0 +1,2 @@
+//! Placeholder, replaced by the re-solve benchmark.
+fn main() {}

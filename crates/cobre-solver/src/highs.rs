@@ -1,0 +1,626 @@
+//! [`LpSolver`] implemented with HiGHS (dual simplex, warm starts).
+
+use std::cell::RefCell;
+use std::time::Instant;
+
+use crate::basis::{Basis, BasisStatus};
+use crate::error::SolverError;
+use crate::ffi::{to_hint, HInt, HighsHandle};
+use crate::model::{check_indices, check_len, check_no_nan, LpModel, RowBatch};
+use crate::options::{SimplexAlgorithm, SolverOptions};
+use crate::solver::LpSolver;
+use crate::status::{CumulativeStats, SolveStats, SolveStatus};
+
+const MODEL_STATUS_OPTIMAL: HInt = 7;
+const MODEL_STATUS_INFEASIBLE: HInt = 8;
+const MODEL_STATUS_INFEASIBLE_OR_UNBOUNDED: HInt = 9;
+const MODEL_STATUS_UNBOUNDED: HInt = 10;
+const MODEL_STATUS_TIME_LIMIT: HInt = 13;
+const MODEL_STATUS_ITERATION_LIMIT: HInt = 14;
+const RUN_STATUS_ERROR: HInt = -1;
+const STATUS_BASIC: HInt = 1;
+const STATUS_NONBASIC: HInt = 4;
+
+/// Buffers used by `&self` reads (basis and short output buffers).
+#[derive(Default)]
+struct ReadScratch {
+    col_status: Vec<HInt>,
+    row_status: Vec<HInt>,
+    values: Vec<f64>,
+}
+
+/// Which part of the solution a read wants.
+#[derive(Clone, Copy)]
+enum Part {
+    ColValue,
+    ColDual,
+    RowValue,
+    RowDual,
+}
+
+/// Outcome of one `Highs_run`.
+struct Attempt {
+    run_status: HInt,
+    model_status: HInt,
+    iterations: u64,
+}
+
+/// An LP solver backed by one HiGHS instance.
+///
+/// `Send` but not `Sync`: keep one per worker thread. Dropping it frees the
+/// HiGHS object. See the crate documentation for the determinism contract
+/// and [`LpSolver`] for sign conventions.
+pub struct HighsSolver {
+    handle: HighsHandle,
+    options: SolverOptions,
+    loaded: bool,
+    num_cols: usize,
+    num_rows: usize,
+    /// A basis is available for the next solve (warm start).
+    warm: bool,
+    /// The last solve was optimal and nothing changed since.
+    solution_valid: bool,
+    objective: f64,
+    last_stats: SolveStats,
+    last_status: SolveStatus,
+    cumulative: CumulativeStats,
+    index_buf: Vec<HInt>,
+    start_buf: Vec<HInt>,
+    col_status_buf: Vec<HInt>,
+    row_status_buf: Vec<HInt>,
+    read: RefCell<ReadScratch>,
+}
+
+impl std::fmt::Debug for HighsSolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HighsSolver")
+            .field("num_cols", &self.num_cols)
+            .field("num_rows", &self.num_rows)
+            .field("warm", &self.warm)
+            .field("last_status", &self.last_status)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HighsSolver {
+    /// A solver with [`SolverOptions::default`].
+    ///
+    /// # Errors
+    /// [`SolverError::CreateFailed`] or an option call failure.
+    pub fn new() -> Result<Self, SolverError> {
+        Self::with_options(SolverOptions::default())
+    }
+
+    /// A solver with the given options.
+    ///
+    /// # Errors
+    /// [`SolverError::InvalidOptions`], [`SolverError::CreateFailed`] or an
+    /// option call failure.
+    pub fn with_options(options: SolverOptions) -> Result<Self, SolverError> {
+        options.validate()?;
+        let mut solver = Self {
+            handle: HighsHandle::new()?,
+            options,
+            loaded: false,
+            num_cols: 0,
+            num_rows: 0,
+            warm: false,
+            solution_valid: false,
+            objective: f64::NAN,
+            last_stats: SolveStats::default(),
+            last_status: SolveStatus::NotSolved,
+            cumulative: CumulativeStats::default(),
+            index_buf: Vec::new(),
+            start_buf: Vec::new(),
+            col_status_buf: Vec::new(),
+            row_status_buf: Vec::new(),
+            read: RefCell::new(ReadScratch::default()),
+        };
+        solver.apply_fixed_options()?;
+        solver.apply_options()?;
+        Ok(solver)
+    }
+
+    /// The version of the linked HiGHS library.
+    #[must_use]
+    pub fn highs_version() -> &'static str {
+        HighsHandle::version()
+    }
+
+    /// The options in force.
+    #[must_use]
+    pub fn options(&self) -> &SolverOptions {
+        &self.options
+    }
+
+    /// Replaces the options. A change of [`SolverOptions::scaling`] takes
+    /// full effect at the next `load_model` (bit-identical results across
+    /// instances need the same options from `load_model` on).
+    ///
+    /// # Errors
+    /// [`SolverError::InvalidOptions`] or an option call failure.
+    pub fn set_options(&mut self, options: SolverOptions) -> Result<(), SolverError> {
+        options.validate()?;
+        self.options = options;
+        self.apply_options()
+    }
+
+    /// Counters of the last `solve` call.
+    #[must_use]
+    pub fn last_stats(&self) -> SolveStats {
+        self.last_stats
+    }
+
+    /// How the last `solve` call ended.
+    #[must_use]
+    pub fn last_status(&self) -> SolveStatus {
+        self.last_status
+    }
+
+    fn apply_fixed_options(&mut self) -> Result<(), SolverError> {
+        let h = &mut self.handle;
+        h.set_bool_option(c"output_flag", false)?;
+        h.set_bool_option(c"log_to_console", false)?;
+        h.set_string_option(c"presolve", c"off")?;
+        h.set_string_option(c"solver", c"simplex")?;
+        h.set_string_option(c"parallel", c"off")?;
+        h.set_int_option(c"threads", 1)?;
+        Ok(())
+    }
+
+    fn apply_options(&mut self) -> Result<(), SolverError> {
+        let o = &self.options;
+        let h = &mut self.handle;
+        let seed = HInt::try_from(o.random_seed).unwrap_or(0);
+        h.set_int_option(c"random_seed", seed)?;
+        let strategy = match o.algorithm {
+            SimplexAlgorithm::Primal => 4,
+            SimplexAlgorithm::Dual => 1,
+        };
+        h.set_int_option(c"simplex_strategy", strategy)?;
+        h.set_int_option(c"simplex_scale_strategy", o.scaling.highs_code())?;
+        h.set_double_option(c"time_limit", o.time_limit_s)?;
+        let limit = o
+            .iteration_limit
+            .map_or(HInt::MAX, |l| HInt::try_from(l).unwrap_or(HInt::MAX));
+        h.set_int_option(c"simplex_iteration_limit", limit)?;
+        h.set_double_option(
+            c"primal_feasibility_tolerance",
+            o.primal_feasibility_tolerance,
+        )?;
+        h.set_double_option(c"dual_feasibility_tolerance", o.dual_feasibility_tolerance)?;
+        Ok(())
+    }
+
+    fn invalidate_solution(&mut self) {
+        self.solution_valid = false;
+        self.last_status = SolveStatus::NotSolved;
+    }
+
+    fn require_model(&self) -> Result<(), SolverError> {
+        if self.loaded {
+            Ok(())
+        } else {
+            Err(SolverError::InvalidModel {
+                reason: "no model loaded".into(),
+            })
+        }
+    }
+
+    /// Computes HiGHS' scaling factors from the model as loaded, so that
+    /// they never depend on when the first solve happens (before or after
+    /// cut rows are appended). Setting a basis makes HiGHS consider scaling
+    /// (it factorizes the basis in the scaled space); clearing the solver
+    /// afterwards keeps the factors and drops everything else.
+    fn prime_scaling(&mut self) -> Result<(), SolverError> {
+        if self.num_rows == 0 {
+            return Ok(());
+        }
+        self.col_status_buf.clear();
+        self.col_status_buf.resize(self.num_cols, STATUS_NONBASIC);
+        self.row_status_buf.clear();
+        self.row_status_buf.resize(self.num_rows, STATUS_BASIC);
+        self.handle
+            .set_basis(&self.col_status_buf, &self.row_status_buf)?;
+        self.handle.clear_solver()
+    }
+
+    fn convert_indices(
+        buf: &mut Vec<HInt>,
+        what: &'static str,
+        indices: &[usize],
+        bound: usize,
+    ) -> Result<(), SolverError> {
+        buf.clear();
+        for &i in indices {
+            if i >= bound {
+                return Err(SolverError::IndexOutOfRange {
+                    what,
+                    index: i,
+                    bound,
+                });
+            }
+            buf.push(to_hint(what, i)?);
+        }
+        Ok(())
+    }
+
+    fn run_attempt(&mut self) -> Attempt {
+        let run_status = self.handle.run();
+        let model_status = self.handle.model_status();
+        let iterations = self
+            .handle
+            .int_info(c"simplex_iteration_count")
+            .map_or(0, |v| u64::try_from(v).unwrap_or(0));
+        Attempt {
+            run_status,
+            model_status,
+            iterations,
+        }
+    }
+
+    fn failure(
+        &self,
+        a: &Attempt,
+        retried_cold: bool,
+        iterations: u64,
+        time_s: f64,
+    ) -> SolverError {
+        let model_status = a.model_status;
+        match model_status {
+            MODEL_STATUS_INFEASIBLE => SolverError::Infeasible {
+                model_status,
+                retried_cold,
+            },
+            MODEL_STATUS_UNBOUNDED => SolverError::Unbounded {
+                model_status,
+                retried_cold,
+            },
+            MODEL_STATUS_INFEASIBLE_OR_UNBOUNDED => SolverError::InfeasibleOrUnbounded {
+                model_status,
+                retried_cold,
+            },
+            MODEL_STATUS_ITERATION_LIMIT => SolverError::IterationLimit {
+                model_status,
+                iterations,
+                retried_cold,
+            },
+            MODEL_STATUS_TIME_LIMIT => SolverError::TimeLimit {
+                model_status,
+                time_s,
+            },
+            _ => SolverError::NumericalTrouble {
+                run_status: a.run_status,
+                model_status,
+                retried_cold,
+            },
+        }
+    }
+
+    fn read_part(&self, part: Part, out: &mut [f64]) {
+        let need = match part {
+            Part::ColValue | Part::ColDual => self.num_cols,
+            Part::RowValue | Part::RowDual => self.num_rows,
+        };
+        if !self.solution_valid {
+            out.fill(f64::NAN);
+            return;
+        }
+        let fetch = |buf: &mut [f64]| {
+            let (mut cv, mut cd, mut rv, mut rd) = (None, None, None, None);
+            match part {
+                Part::ColValue => cv = Some(buf),
+                Part::ColDual => cd = Some(buf),
+                Part::RowValue => rv = Some(buf),
+                Part::RowDual => rd = Some(buf),
+            }
+            self.handle.get_solution(cv, cd, rv, rd)
+        };
+        if out.len() >= need {
+            if let Err(e) = fetch(out) {
+                tracing::warn!(error = %e, "could not read the HiGHS solution");
+                out.fill(f64::NAN);
+            }
+            return;
+        }
+        tracing::warn!(
+            given = out.len(),
+            needed = need,
+            "solution buffer shorter than the model: filling a prefix"
+        );
+        let Ok(mut scratch) = self.read.try_borrow_mut() else {
+            out.fill(f64::NAN);
+            return;
+        };
+        scratch.values.clear();
+        scratch.values.resize(need, f64::NAN);
+        match fetch(&mut scratch.values) {
+            Ok(()) => out.copy_from_slice(&scratch.values[..out.len()]),
+            Err(_) => out.fill(f64::NAN),
+        }
+    }
+}
+
+impl LpSolver for HighsSolver {
+    fn load_model(&mut self, model: &LpModel) -> Result<(), SolverError> {
+        model.validate()?;
+        self.start_buf.clear();
+        for &s in &model.a_start {
+            self.start_buf.push(to_hint("column start", s)?);
+        }
+        self.index_buf.clear();
+        for &i in &model.a_index {
+            self.index_buf.push(to_hint("row index", i)?);
+        }
+        self.invalidate_solution();
+        self.warm = false;
+        let passed = self.handle.pass_lp(
+            model.objective_offset,
+            &model.col_cost,
+            &model.col_lower,
+            &model.col_upper,
+            &model.row_lower,
+            &model.row_upper,
+            &self.start_buf,
+            &self.index_buf,
+            &model.a_value,
+        );
+        self.num_cols = self.handle.num_col();
+        self.num_rows = self.handle.num_row();
+        self.loaded = passed.is_ok();
+        passed?;
+        self.prime_scaling()
+    }
+
+    fn num_rows(&self) -> usize {
+        self.num_rows
+    }
+
+    fn num_cols(&self) -> usize {
+        self.num_cols
+    }
+
+    fn set_row_bounds(
+        &mut self,
+        rows: &[usize],
+        lower: &[f64],
+        upper: &[f64],
+    ) -> Result<(), SolverError> {
+        self.require_model()?;
+        check_len("row lower bounds", rows.len(), lower.len())?;
+        check_len("row upper bounds", rows.len(), upper.len())?;
+        check_no_nan("row lower bounds", lower)?;
+        check_no_nan("row upper bounds", upper)?;
+        Self::convert_indices(&mut self.index_buf, "row index", rows, self.num_rows)?;
+        self.invalidate_solution();
+        self.handle
+            .change_rows_bounds_by_set(&self.index_buf, lower, upper)
+    }
+
+    fn set_col_bounds(
+        &mut self,
+        cols: &[usize],
+        lower: &[f64],
+        upper: &[f64],
+    ) -> Result<(), SolverError> {
+        self.require_model()?;
+        check_len("column lower bounds", cols.len(), lower.len())?;
+        check_len("column upper bounds", cols.len(), upper.len())?;
+        check_no_nan("column lower bounds", lower)?;
+        check_no_nan("column upper bounds", upper)?;
+        Self::convert_indices(&mut self.index_buf, "column index", cols, self.num_cols)?;
+        self.invalidate_solution();
+        self.handle
+            .change_cols_bounds_by_set(&self.index_buf, lower, upper)
+    }
+
+    fn set_col_costs(&mut self, cols: &[usize], cost: &[f64]) -> Result<(), SolverError> {
+        self.require_model()?;
+        check_len("column costs", cols.len(), cost.len())?;
+        if let Some(position) = cost.iter().position(|c| !c.is_finite()) {
+            return Err(SolverError::NotANumber {
+                what: "column costs (must be finite)",
+                position,
+            });
+        }
+        Self::convert_indices(&mut self.index_buf, "column index", cols, self.num_cols)?;
+        self.invalidate_solution();
+        self.handle.change_cols_cost_by_set(&self.index_buf, cost)
+    }
+
+    fn add_rows(&mut self, rows: &RowBatch) -> Result<(), SolverError> {
+        self.require_model()?;
+        rows.validate(self.num_cols)?;
+        let n = rows.num_rows();
+        if n == 0 {
+            return Ok(());
+        }
+        self.start_buf.clear();
+        for &s in &rows.start[..n] {
+            self.start_buf.push(to_hint("row start", s)?);
+        }
+        Self::convert_indices(
+            &mut self.index_buf,
+            "column index",
+            &rows.index,
+            self.num_cols,
+        )?;
+        self.invalidate_solution();
+        let added = self.handle.add_rows(
+            &rows.lower,
+            &rows.upper,
+            &self.start_buf,
+            &self.index_buf,
+            &rows.value,
+        );
+        self.num_rows = self.handle.num_row();
+        added
+    }
+
+    fn delete_rows(&mut self, rows: &[usize]) -> Result<(), SolverError> {
+        self.require_model()?;
+        check_indices(
+            "deleted rows (strictly increasing)",
+            rows,
+            self.num_rows,
+            true,
+        )?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        Self::convert_indices(&mut self.index_buf, "row index", rows, self.num_rows)?;
+        self.invalidate_solution();
+        let deleted = self.handle.delete_rows_by_set(&self.index_buf);
+        self.num_rows = self.handle.num_row();
+        deleted
+    }
+
+    fn solve(&mut self) -> Result<SolveStats, SolverError> {
+        self.require_model()?;
+        self.invalidate_solution();
+        let started = Instant::now();
+        let warm_start = self.warm;
+        let mut attempt = self.run_attempt();
+        let mut iterations = attempt.iterations;
+        let mut retried_cold = false;
+        let optimal = |a: &Attempt| {
+            a.model_status == MODEL_STATUS_OPTIMAL && a.run_status != RUN_STATUS_ERROR
+        };
+        if !optimal(&attempt)
+            && warm_start
+            && self.options.retry_cold
+            && attempt.model_status != MODEL_STATUS_TIME_LIMIT
+        {
+            tracing::debug!(
+                model_status = attempt.model_status,
+                "warm solve failed; retrying from a cold start"
+            );
+            if let Err(e) = self.handle.clear_solver() {
+                tracing::warn!(error = %e, "could not clear the HiGHS solver before a cold retry");
+            }
+            attempt = self.run_attempt();
+            iterations += attempt.iterations;
+            retried_cold = true;
+        }
+        // HiGHS keeps the basis it ended with, even after a failure.
+        self.warm = true;
+        let solve_time_s = started.elapsed().as_secs_f64();
+        let stats = SolveStats {
+            simplex_iterations: iterations,
+            solve_time_s,
+            warm_start,
+            retried_cold,
+        };
+        let ok = optimal(&attempt);
+        self.cumulative.record(&stats, ok);
+        self.last_stats = stats;
+        self.last_status = SolveStatus::from_highs_model_status(attempt.model_status);
+        if ok {
+            self.solution_valid = true;
+            self.objective = self.handle.objective_value();
+            Ok(stats)
+        } else {
+            if self.last_status == SolveStatus::Optimal {
+                self.last_status = SolveStatus::SolveError;
+            }
+            Err(self.failure(&attempt, retried_cold, iterations, solve_time_s))
+        }
+    }
+
+    fn objective_value(&self) -> f64 {
+        if self.solution_valid {
+            self.objective
+        } else {
+            f64::NAN
+        }
+    }
+
+    fn primal_into(&self, out: &mut [f64]) {
+        self.read_part(Part::ColValue, out);
+    }
+
+    fn row_duals_into(&self, out: &mut [f64]) {
+        self.read_part(Part::RowDual, out);
+    }
+
+    fn reduced_costs_into(&self, out: &mut [f64]) {
+        self.read_part(Part::ColDual, out);
+    }
+
+    fn row_activity_into(&self, out: &mut [f64]) {
+        self.read_part(Part::RowValue, out);
+    }
+
+    fn basis_into(&self, out: &mut Basis) {
+        out.col_status.clear();
+        out.row_status.clear();
+        if self.warm {
+            if let Ok(mut s) = self.read.try_borrow_mut() {
+                let s = &mut *s;
+                s.col_status.clear();
+                s.col_status.resize(self.num_cols, STATUS_NONBASIC);
+                s.row_status.clear();
+                s.row_status.resize(self.num_rows, STATUS_BASIC);
+                if self
+                    .handle
+                    .get_basis(&mut s.col_status, &mut s.row_status)
+                    .is_ok()
+                {
+                    let code = |c: &HInt| BasisStatus::from_code(i64::from(*c));
+                    out.col_status.extend(s.col_status.iter().map(code));
+                    out.row_status.extend(s.row_status.iter().map(code));
+                    return;
+                }
+            }
+        }
+        out.col_status.resize(self.num_cols, BasisStatus::Nonbasic);
+        out.row_status.resize(self.num_rows, BasisStatus::Basic);
+    }
+
+    fn set_basis(&mut self, basis: &Basis) -> Result<(), SolverError> {
+        self.require_model()?;
+        check_len(
+            "basis column statuses",
+            self.num_cols,
+            basis.col_status.len(),
+        )?;
+        if basis.row_status.len() > self.num_rows {
+            return Err(SolverError::DimensionMismatch {
+                what: "basis row statuses (at most num_rows)",
+                expected: self.num_rows,
+                actual: basis.row_status.len(),
+            });
+        }
+        self.col_status_buf.clear();
+        self.col_status_buf
+            .extend(basis.col_status.iter().map(|s| HInt::from(s.to_code())));
+        self.row_status_buf.clear();
+        self.row_status_buf
+            .extend(basis.row_status.iter().map(|s| HInt::from(s.to_code())));
+        self.row_status_buf.resize(self.num_rows, STATUS_BASIC);
+        self.invalidate_solution();
+        if self.options.reset_on_set_basis {
+            self.handle.clear_solver()?;
+        }
+        let set = self
+            .handle
+            .set_basis(&self.col_status_buf, &self.row_status_buf);
+        self.warm = set.is_ok();
+        set
+    }
+
+    fn clear_basis(&mut self) {
+        self.invalidate_solution();
+        self.warm = false;
+        if self.loaded {
+            if let Err(e) = self.handle.clear_solver() {
+                tracing::warn!(error = %e, "could not clear the HiGHS basis");
+            }
+        }
+    }
+
+    fn cumulative_stats(&self) -> CumulativeStats {
+        self.cumulative
+    }
+}

@@ -1,0 +1,171 @@
+//! Solver settings: a documented struct with defaults and one validation step.
+
+use crate::error::SolverError;
+
+/// Which simplex variant HiGHS runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SimplexAlgorithm {
+    /// Serial dual simplex (HiGHS `simplex_strategy = 1`). Best for
+    /// re-solves after RHS changes and appended cuts, which keep the basis
+    /// dual feasible.
+    #[default]
+    Dual,
+    /// Primal simplex (HiGHS `simplex_strategy = 4`).
+    Primal,
+}
+
+/// How HiGHS scales the LP before the simplex runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Scaling {
+    /// HiGHS' default equilibration scaling (`simplex_scale_strategy = 2`).
+    /// Factors are computed once per loaded model (at `load_model`), and
+    /// each appended row gets its own row factor.
+    #[default]
+    Equilibration,
+    /// Equilibration even when the matrix already looks well scaled
+    /// (`simplex_scale_strategy = 3`).
+    ForcedEquilibration,
+    /// Scaling by maximum absolute values (`simplex_scale_strategy = 4`).
+    MaxValue,
+    /// No scaling (`simplex_scale_strategy = 0`).
+    Off,
+}
+
+impl Scaling {
+    pub(crate) fn highs_code(self) -> i32 {
+        match self {
+            Self::Off => 0,
+            Self::Equilibration => 2,
+            Self::ForcedEquilibration => 3,
+            Self::MaxValue => 4,
+        }
+    }
+}
+
+/// Settings of one [`HighsSolver`](crate::HighsSolver).
+///
+/// Options that are always set and not exposed: `output_flag = false`,
+/// `log_to_console = false`, `presolve = "off"`, `solver = "simplex"`,
+/// `threads = 1`, `parallel = "off"` (parallelism belongs to the caller: one
+/// solver per worker thread).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolverOptions {
+    /// Wall-time limit of one `solve` call, in seconds (HiGHS `time_limit`,
+    /// whose clock this crate restarts before every solve).
+    /// Default: `f64::INFINITY`.
+    pub time_limit_s: f64,
+    /// Simplex iteration limit of one solve attempt (HiGHS
+    /// `simplex_iteration_limit`); `None` for no limit. Default: `None`.
+    pub iteration_limit: Option<u64>,
+    /// Seed of HiGHS' internal random numbers (cost perturbations, pricing
+    /// permutations). Default: 0. Fixed per instance, so runs repeat.
+    pub random_seed: u32,
+    /// Primal feasibility tolerance. Default: `1e-7` (HiGHS' default).
+    pub primal_feasibility_tolerance: f64,
+    /// Dual feasibility tolerance. Default: `1e-7` (HiGHS' default).
+    pub dual_feasibility_tolerance: f64,
+    /// Simplex variant. Default: [`SimplexAlgorithm::Dual`].
+    pub algorithm: SimplexAlgorithm,
+    /// Scaling. Default: [`Scaling::Equilibration`].
+    pub scaling: Scaling,
+    /// When a warm solve ends without an optimum (anything but a time
+    /// limit), discard the basis and solve once more from a cold start
+    /// before returning the error. Default: `true`.
+    pub retry_cold: bool,
+    /// Make `set_basis` discard every piece of solver state left by earlier
+    /// solves (HiGHS' simplex instance: factorization, edge weights, random
+    /// vectors, perturbation and pivot-threshold adjustments), so that what
+    /// follows is a pure function of (model, options, basis). Needed for
+    /// bit-identical results across thread counts; costs a few allocations
+    /// inside HiGHS per `set_basis`. Default: `true`.
+    pub reset_on_set_basis: bool,
+}
+
+impl Default for SolverOptions {
+    fn default() -> Self {
+        Self {
+            time_limit_s: f64::INFINITY,
+            iteration_limit: None,
+            random_seed: 0,
+            primal_feasibility_tolerance: 1e-7,
+            dual_feasibility_tolerance: 1e-7,
+            algorithm: SimplexAlgorithm::Dual,
+            scaling: Scaling::Equilibration,
+            retry_cold: true,
+            reset_on_set_basis: true,
+        }
+    }
+}
+
+impl SolverOptions {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`SolverError::InvalidOptions`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), SolverError> {
+        let bad = |reason: &str| {
+            Err(SolverError::InvalidOptions {
+                reason: reason.to_owned(),
+            })
+        };
+        if self.time_limit_s.is_nan() || self.time_limit_s <= 0.0 {
+            return bad("time_limit_s must be positive (use f64::INFINITY for none)");
+        }
+        for (name, tol) in [
+            (
+                "primal_feasibility_tolerance",
+                self.primal_feasibility_tolerance,
+            ),
+            (
+                "dual_feasibility_tolerance",
+                self.dual_feasibility_tolerance,
+            ),
+        ] {
+            if !(1e-10..=1e-3).contains(&tol) {
+                return Err(SolverError::InvalidOptions {
+                    reason: format!("{name} must lie in [1e-10, 1e-3], got {tol}"),
+                });
+            }
+        }
+        if i32::try_from(self.random_seed).is_err() {
+            return bad("random_seed must be at most i32::MAX");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_options_are_valid() {
+        assert!(SolverOptions::default().validate().is_ok());
+    }
+
+    #[test]
+    fn bad_options_are_rejected() {
+        let o = SolverOptions {
+            time_limit_s: 0.0,
+            ..SolverOptions::default()
+        };
+        assert!(o.validate().is_err());
+        let o = SolverOptions {
+            time_limit_s: f64::NAN,
+            ..SolverOptions::default()
+        };
+        assert!(o.validate().is_err());
+        let o = SolverOptions {
+            primal_feasibility_tolerance: 1.0,
+            ..SolverOptions::default()
+        };
+        assert!(o.validate().is_err());
+        let o = SolverOptions {
+            random_seed: u32::MAX,
+            ..SolverOptions::default()
+        };
+        assert!(o.validate().is_err());
+    }
+}
