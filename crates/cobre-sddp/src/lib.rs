@@ -1,1 +1,51 @@
 //! Cobre SDDP engine: stage LPs, training, simulation, cuts, stopping rules.
+//!
+//! ```text
+//! System + StudyConfig ──StudyModel::build──▶ StudyModel (stochastic process + stage LP templates)
+//! StudyModel ──train──▶ TrainingResult (Policy + convergence records)
+//! StudyModel + Policy ──simulate──▶ per-scenario results to a SimulationSink
+//! ```
+//!
+//! * [`lp`] builds one LP per stage, once, with a documented column/row
+//!   layout ([`lp::StageLayout`]); per solve only right-hand sides are
+//!   patched. The formulation follows `docs/formulation.md`.
+//! * [`train`] runs forward passes, backward passes and the lower-bound
+//!   evaluation on a rayon pool; every worker thread owns a solver per
+//!   stage and every work item starts from its own deterministic basis, so
+//!   bounds and cuts are bit-identical for any thread count.
+//! * [`simulate`] evaluates a [`Policy`] on sampled scenarios and streams
+//!   columnar per-scenario results to a [`SimulationSink`].
+//! * Variation points are small traits: [`stopping::StoppingRule`],
+//!   [`risk::RiskMeasure`], [`cut_selection::CutSelection`],
+//!   [`Communicator`], [`TrainingObserver`].
+
+mod backward;
+pub mod communicator;
+pub mod config;
+pub mod cut_selection;
+pub mod cuts;
+mod error;
+mod forward;
+pub mod lp;
+pub mod policy;
+pub mod progress;
+pub mod risk;
+pub mod rng;
+pub mod scenario;
+pub mod simulation;
+pub mod stopping;
+pub mod study;
+pub mod training;
+mod workspace;
+
+pub use communicator::{Communicator, LocalCommunicator};
+pub use config::{SimulationSettings, TrainingSettings};
+pub use cuts::{Cut, CutPool};
+pub use error::{Phase, SddpError, SolveSite};
+pub use policy::Policy;
+pub use progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
+pub use scenario::{Sampling, ScenarioModel, StageScenario};
+pub use simulation::{simulate, MemorySink, ScenarioResult, SimulationSink, SimulationSummary};
+pub use study::{EntityIds, StudyModel};
+pub use training::{train, TrainingHooks, TrainingResult};
+pub use workspace::WorkerStats;

@@ -1,0 +1,208 @@
+//! The backward pass and the lower-bound evaluation: solving every opening
+//! of a stage at given incoming states.
+//!
+//! The openings of one incoming state are split into a fixed number of
+//! contiguous chunks (a function of the problem only, never of the thread
+//! count). A chunk is one work item: it appends the pending cuts, starts
+//! from its deterministic basis (the trial state's forward basis, or the
+//! chunk's own basis from the previous iteration for the lower bound) and
+//! solves its openings in order, each warm-started from the previous one.
+
+use crate::cuts::CutPool;
+use crate::error::{Phase, SolveSite};
+use crate::risk::RiskMeasure;
+use crate::study::StudyModel;
+use crate::workspace::WorkerPool;
+use crate::SddpError;
+use cobre_solver::Basis;
+use rayon::prelude::*;
+
+/// One chunk of openings at one incoming state.
+pub(crate) struct OpeningsItem<'a> {
+    /// Stage.
+    pub(crate) stage: usize,
+    /// Trial state index (for error context).
+    pub(crate) trial: usize,
+    /// Incoming state.
+    pub(crate) x_in: &'a [f64],
+    /// Openings `lo..hi`.
+    pub(crate) lo: usize,
+    /// End (exclusive).
+    pub(crate) hi: usize,
+    /// Start basis (cold when `None`).
+    pub(crate) start: Option<&'a Basis>,
+    /// Objective per opening (scaled), `hi − lo` long.
+    pub(crate) obj: &'a mut [f64],
+    /// State-row duals per opening, `(hi − lo) × n_state` (empty: not read).
+    pub(crate) duals: &'a mut [f64],
+    /// Receives the basis after the last opening.
+    pub(crate) end_basis: &'a mut Basis,
+}
+
+/// Solves the openings of every item in parallel.
+pub(crate) fn solve_items(
+    study: &StudyModel,
+    workers: &WorkerPool,
+    pools: &[CutPool],
+    iteration: u64,
+    phase: Phase,
+    items: &mut [OpeningsItem<'_>],
+) -> Result<(), SddpError> {
+    items.par_iter_mut().try_for_each(|item| {
+        let mut w = workers.current()?;
+        let t = item.stage;
+        let tpl = study
+            .templates
+            .get(t)
+            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
+        if let Some(pool) = pools.get(t) {
+            w.sync_cuts(t, pool, tpl)?;
+        }
+        w.start_from(t, item.start)?;
+        let ns = study.n_state();
+        for k in item.lo..item.hi {
+            let noise = study.scenario.opening(t, k);
+            for (d, s) in w
+                .noise
+                .iter_mut()
+                .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+            {
+                *d = *s;
+            }
+            let site = SolveSite {
+                phase,
+                iteration,
+                stage: t,
+                scenario: item.trial,
+                opening: Some(k),
+            };
+            let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
+            let j = k - item.lo;
+            item.obj[j] = obj;
+            if !item.duals.is_empty() {
+                w.read_duals(t);
+                item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
+            }
+        }
+        w.basis_into(t, item.end_basis);
+        Ok(())
+    })
+}
+
+/// Splits `n` openings into `chunks` contiguous near-equal parts.
+pub(crate) fn chunk_bounds(n: usize, chunks: usize) -> Vec<(usize, usize)> {
+    let c = chunks.clamp(1, n.max(1));
+    let (base, extra) = (n / c, n % c);
+    let mut out = Vec::with_capacity(c);
+    let mut lo = 0;
+    for i in 0..c {
+        let hi = lo + base + usize::from(i < extra);
+        out.push((lo, hi));
+        lo = hi;
+    }
+    out
+}
+
+/// Scratch of the cut aggregation.
+#[derive(Debug, Default)]
+pub(crate) struct Aggregator {
+    probabilities: Vec<f64>,
+    weights: Vec<f64>,
+}
+
+impl Aggregator {
+    /// Aggregates `n` openings (objectives `obj`, state duals `duals`,
+    /// `n × n_state`) at trial state `x_hat` into one cut: writes the
+    /// coefficients into `coef` and returns the intercept.
+    pub(crate) fn cut(
+        &mut self,
+        risk: &dyn RiskMeasure,
+        obj: &[f64],
+        duals: &[f64],
+        x_hat: &[f64],
+        coef: &mut [f64],
+    ) -> f64 {
+        let n = obj.len();
+        let ns = coef.len();
+        self.weights_for(risk, obj);
+        coef.fill(0.0);
+        let mut value = 0.0;
+        for k in 0..n {
+            let w = self.weights[k];
+            value += w * obj[k];
+            for (c, d) in coef.iter_mut().zip(&duals[k * ns..(k + 1) * ns]) {
+                *c += w * d;
+            }
+        }
+        value - coef.iter().zip(x_hat).map(|(c, x)| c * x).sum::<f64>()
+    }
+
+    /// Aggregated value of `obj` under `risk` (the lower bound).
+    pub(crate) fn value(&mut self, risk: &dyn RiskMeasure, obj: &[f64]) -> f64 {
+        self.weights_for(risk, obj);
+        obj.iter().zip(&self.weights).map(|(v, w)| v * w).sum()
+    }
+
+    fn weights_for(&mut self, risk: &dyn RiskMeasure, obj: &[f64]) {
+        let n = obj.len();
+        #[allow(clippy::cast_precision_loss)]
+        let p = 1.0 / n.max(1) as f64;
+        self.probabilities.clear();
+        self.probabilities.resize(n, p);
+        self.weights.clear();
+        self.weights.resize(n, 0.0);
+        risk.weights(obj, &self.probabilities, &mut self.weights);
+    }
+}
+
+/// Splits `buf` into consecutive mutable slices of the given lengths.
+pub(crate) fn split_lengths<'a>(mut buf: &'a mut [f64], lengths: &[usize]) -> Vec<&'a mut [f64]> {
+    let mut out = Vec::with_capacity(lengths.len());
+    for &len in lengths {
+        let len = len.min(buf.len());
+        let (head, tail) = std::mem::take(&mut buf).split_at_mut(len);
+        out.push(head);
+        buf = tail;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::risk::Expectation;
+
+    #[test]
+    fn chunks_partition_the_openings() {
+        assert_eq!(chunk_bounds(10, 4), vec![(0, 3), (3, 6), (6, 8), (8, 10)]);
+        assert_eq!(chunk_bounds(3, 8), vec![(0, 1), (1, 2), (2, 3)]);
+        assert_eq!(chunk_bounds(5, 1), vec![(0, 5)]);
+    }
+
+    #[test]
+    fn expectation_cut_averages_values_and_slopes() {
+        let mut a = Aggregator::default();
+        let mut coef = [0.0; 1];
+        // Two openings with values 10 and 20 and slopes −1 and −3 at x̂ = 2.
+        let alpha = a.cut(
+            &Expectation,
+            &[10.0, 20.0],
+            &[-1.0, -3.0],
+            &[2.0],
+            &mut coef,
+        );
+        assert_eq!(coef, [-2.0]);
+        assert!((alpha - 19.0).abs() < 1e-12);
+        assert!((a.value(&Expectation, &[10.0, 20.0]) - 15.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn split_lengths_gives_disjoint_consecutive_slices() {
+        let mut buf = [0.0; 6];
+        let parts = split_lengths(&mut buf, &[2, 3, 1]);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![2, 3, 1]
+        );
+    }
+}

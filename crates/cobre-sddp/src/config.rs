@@ -1,0 +1,204 @@
+//! Runtime settings of training and simulation: documented structs with
+//! defaults, filled from the case's [`StudyConfig`] and then overridable
+//! field by field, checked by one `validate` step.
+
+use crate::scenario::Sampling;
+use crate::SddpError;
+use cobre_core::config::{SamplingScheme, ScenarioSourceConfig, StoppingMode, StoppingRuleConfig};
+use cobre_core::StudyConfig;
+use cobre_solver::SolverOptions;
+
+/// Seed used when a case gives none (the reference's default).
+pub const DEFAULT_SEED: u64 = 42;
+
+/// Settings of the training loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingSettings {
+    /// Worker threads (≥ 1). Results do not depend on it.
+    pub threads: usize,
+    /// Forward scenarios per iteration (≥ 1).
+    pub forward_passes: usize,
+    /// Forward-pass noise source.
+    pub sampling: Sampling,
+    /// Stopping rules.
+    pub stopping_rules: Vec<StoppingRuleConfig>,
+    /// How the rules combine.
+    pub stopping_mode: StoppingMode,
+    /// Minimum number of backward work items per stage: the openings of a
+    /// trial state are split into `ceil(items / forward_passes)` fixed
+    /// chunks so that few forward passes still feed every thread. Part of
+    /// the algorithm's definition (results depend on it, not on threads).
+    pub min_work_items: usize,
+    /// LP solver settings.
+    pub solver: SolverOptions,
+}
+
+impl Default for TrainingSettings {
+    fn default() -> Self {
+        Self {
+            threads: 1,
+            forward_passes: 1,
+            sampling: Sampling {
+                seed: DEFAULT_SEED,
+                scheme: SamplingScheme::InSample,
+            },
+            stopping_rules: vec![StoppingRuleConfig::IterationLimit { limit: 100 }],
+            stopping_mode: StoppingMode::Any,
+            min_work_items: 4,
+            solver: SolverOptions::default(),
+        }
+    }
+}
+
+/// The forward sampling of a scenario source.
+#[must_use]
+pub fn sampling_of(source: &ScenarioSourceConfig, fallback_seed: Option<u64>) -> Sampling {
+    Sampling {
+        seed: source.seed.or(fallback_seed).unwrap_or(DEFAULT_SEED),
+        scheme: source.inflow,
+    }
+}
+
+impl TrainingSettings {
+    /// Settings from the case configuration (one thread).
+    #[must_use]
+    pub fn from_config(config: &StudyConfig) -> Self {
+        let t = &config.training;
+        Self {
+            forward_passes: usize::try_from(t.forward_passes).unwrap_or(1).max(1),
+            sampling: sampling_of(&t.scenario_source, t.tree_seed),
+            stopping_rules: t.stopping_rules.clone(),
+            stopping_mode: t.stopping_mode,
+            ..Self::default()
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`SddpError::InvalidSetting`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), SddpError> {
+        if self.threads == 0 {
+            return Err(SddpError::InvalidSetting {
+                setting: "threads",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.forward_passes == 0 {
+            return Err(SddpError::InvalidSetting {
+                setting: "forward_passes",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.min_work_items == 0 {
+            return Err(SddpError::InvalidSetting {
+                setting: "min_work_items",
+                message: "must be at least 1".into(),
+            });
+        }
+        if !matches!(
+            self.sampling.scheme,
+            SamplingScheme::InSample | SamplingScheme::OutOfSample
+        ) {
+            return Err(SddpError::Unsupported {
+                feature: format!("forward sampling scheme {:?}", self.sampling.scheme),
+            });
+        }
+        let bounded = self.stopping_mode == StoppingMode::Any
+            && self.stopping_rules.iter().any(|r| {
+                matches!(
+                    r,
+                    StoppingRuleConfig::IterationLimit { .. }
+                        | StoppingRuleConfig::TimeLimit { .. }
+                )
+            });
+        if !bounded {
+            return Err(SddpError::InvalidSetting {
+                setting: "stopping_rules",
+                message: "needs an iteration_limit or time_limit rule in `any` mode".into(),
+            });
+        }
+        self.solver
+            .validate()
+            .map_err(|e| SddpError::InvalidSetting {
+                setting: "solver",
+                message: e.to_string(),
+            })
+    }
+}
+
+/// Settings of a policy simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulationSettings {
+    /// Worker threads (≥ 1).
+    pub threads: usize,
+    /// Number of simulated scenarios.
+    pub num_scenarios: usize,
+    /// Noise source.
+    pub sampling: Sampling,
+    /// Scenario results buffered between workers and the sink.
+    pub channel_capacity: usize,
+    /// LP solver settings.
+    pub solver: SolverOptions,
+}
+
+impl Default for SimulationSettings {
+    fn default() -> Self {
+        Self {
+            threads: 1,
+            num_scenarios: 1,
+            sampling: Sampling {
+                seed: DEFAULT_SEED,
+                scheme: SamplingScheme::InSample,
+            },
+            channel_capacity: 64,
+            solver: SolverOptions::default(),
+        }
+    }
+}
+
+impl SimulationSettings {
+    /// Settings from the case configuration (one thread); the scenario
+    /// source defaults to the training one.
+    #[must_use]
+    pub fn from_config(config: &StudyConfig) -> Self {
+        let s = &config.simulation;
+        let source = s
+            .scenario_source
+            .as_ref()
+            .unwrap_or(&config.training.scenario_source);
+        Self {
+            num_scenarios: usize::try_from(s.num_scenarios).unwrap_or(1),
+            sampling: sampling_of(source, config.training.tree_seed),
+            channel_capacity: usize::try_from(s.io_channel_capacity).unwrap_or(64).max(1),
+            ..Self::default()
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`SddpError::InvalidSetting`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), SddpError> {
+        if self.threads == 0 {
+            return Err(SddpError::InvalidSetting {
+                setting: "threads",
+                message: "must be at least 1".into(),
+            });
+        }
+        if !matches!(
+            self.sampling.scheme,
+            SamplingScheme::InSample | SamplingScheme::OutOfSample
+        ) {
+            return Err(SddpError::Unsupported {
+                feature: format!("simulation sampling scheme {:?}", self.sampling.scheme),
+            });
+        }
+        self.solver
+            .validate()
+            .map_err(|e| SddpError::InvalidSetting {
+                setting: "solver",
+                message: e.to_string(),
+            })
+    }
+}

@@ -1,0 +1,125 @@
+//! The forward pass: each forward scenario walks the stages under the
+//! current cuts, recording the trial states and stage costs.
+//!
+//! A scenario is one work item. Its stage `t` solve starts from the basis
+//! stored for `(scenario, t)` (left there by the previous iteration), or
+//! cold in the first iteration, and its noise comes from the stream keyed
+//! by `(seed, iteration, scenario, t)`, so the item's result does not
+//! depend on which thread runs it.
+
+use crate::cuts::CutPool;
+use crate::error::{Phase, SolveSite};
+use crate::scenario::Sampling;
+use crate::study::StudyModel;
+use crate::workspace::{Worker, WorkerPool};
+use crate::SddpError;
+use cobre_solver::Basis;
+use rayon::prelude::*;
+
+/// What one forward scenario keeps across iterations.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Trajectory {
+    /// Start basis of the next forward solve of each stage.
+    pub(crate) start: Vec<Option<Basis>>,
+    /// Basis at the end of this iteration's forward solve of each stage
+    /// (the start of the backward work items of this trial state).
+    pub(crate) forward_basis: Vec<Basis>,
+    /// Outgoing state of each stage, `T × n_state`.
+    pub(crate) states: Vec<f64>,
+    /// Immediate cost of each stage (scaled, undiscounted).
+    pub(crate) stage_costs: Vec<f64>,
+}
+
+impl Trajectory {
+    pub(crate) fn new(n_stages: usize, n_state: usize) -> Self {
+        Self {
+            start: vec![None; n_stages],
+            forward_basis: vec![Basis::new(); n_stages],
+            states: vec![0.0; n_stages * n_state],
+            stage_costs: vec![0.0; n_stages],
+        }
+    }
+}
+
+/// Runs the forward pass of every local trajectory (scenario numbers
+/// `first_scenario..`) in parallel.
+pub(crate) fn run_forward(
+    study: &StudyModel,
+    workers: &WorkerPool,
+    pools: &[CutPool],
+    sampling: Sampling,
+    iteration: u64,
+    first_scenario: usize,
+    trajectories: &mut [Trajectory],
+) -> Result<(), SddpError> {
+    trajectories
+        .par_iter_mut()
+        .enumerate()
+        .try_for_each(|(i, traj)| {
+            let mut w = workers.current()?;
+            forward_one(
+                &mut w,
+                study,
+                pools,
+                sampling,
+                iteration,
+                first_scenario + i,
+                traj,
+            )
+        })
+}
+
+/// One forward trajectory.
+fn forward_one(
+    w: &mut Worker,
+    study: &StudyModel,
+    pools: &[CutPool],
+    sampling: Sampling,
+    iteration: u64,
+    scenario: usize,
+    traj: &mut Trajectory,
+) -> Result<(), SddpError> {
+    let ns = study.n_state();
+    for (t, tpl) in study.templates.iter().enumerate() {
+        if let Some(pool) = pools.get(t) {
+            w.sync_cuts(t, pool, tpl)?;
+        }
+        w.start_from(t, traj.start.get(t).and_then(Option::as_ref))?;
+        study
+            .scenario
+            .sample(sampling, iteration, scenario as u64, t, &mut w.noise);
+        let (done, rest) = traj.states.split_at_mut(t * ns);
+        let x_in: &[f64] = if t == 0 {
+            &study.initial_state
+        } else {
+            &done[(t - 1) * ns..]
+        };
+        let site = SolveSite {
+            phase: Phase::Forward,
+            iteration,
+            stage: t,
+            scenario,
+            opening: None,
+        };
+        let obj = w.solve(t, tpl, &study.scenario, x_in, site)?;
+        w.read_primal(t);
+        let layout = &tpl.layout;
+        let theta = w.primal.get(layout.theta).copied().unwrap_or(0.0);
+        traj.stage_costs[t] = obj - tpl.discount * theta;
+        for (out, &col) in rest[..ns].iter_mut().zip(&layout.state_out_cols) {
+            *out = w.primal.get(col).copied().unwrap_or(0.0);
+        }
+        if let Some(b) = traj.forward_basis.get_mut(t) {
+            w.basis_into(t, b);
+        }
+    }
+    // Stage 0 has no backward work item: its next forward solve starts
+    // from this one.
+    if let (Some(b), Some(s)) = (traj.forward_basis.first(), traj.start.first_mut()) {
+        match s {
+            Some(s) => s.copy_from(b),
+            None => *s = Some(b.clone()),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! The column and row layout of a stage LP: named index ranges, so results
+//! can be read per entity and the state prefix is one contiguous slice.
+//!
+//! Columns, in order:
+//!
+//! | range | count | meaning |
+//! |---|---|---|
+//! | `storage` | N | outgoing storage `v_h` (hm³), state |
+//! | `lags` | N·L | incoming inflow lags `a_{h,l}` (m³/s), state, index `h·L + l − 1` |
+//! | `inflow` | N | stage inflow `z_h` (m³/s), free |
+//! | `storage_in` | N | incoming storage `v_in_h` (hm³), free |
+//! | `theta` | 1 | future cost θ (scaled $) |
+//! | family columns | … | per block `k`, block-major: `k·n + i` |
+//!
+//! Rows, in order: `storage_fix` (N, `v_in_h = v̂_h`), `lag_fix` (N·L,
+//! `a_{h,l} = â_{h,l}`), `inflow_def` (N, `z_h − Σ ψ a = base + σ η`),
+//! `load_balance` (K·B, block-major), `water_balance` (N), then the soft
+//! bound rows, then the appended cut rows from `num_template_rows` on.
+//! The per-solve patch is the contiguous row prefix
+//! `0..patch_len()`: state fixing, inflow and load right-hand sides.
+
+use super::builder::IndexRange;
+
+/// What a soft-bound slack relaxes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SlackKind {
+    /// Turbined flow below its minimum (m³/s).
+    TurbinedBelow,
+    /// Generation below its minimum (MW).
+    GenerationBelow,
+    /// Outflow below its minimum (m³/s).
+    OutflowBelow,
+    /// Outflow above its maximum (m³/s).
+    OutflowAbove,
+}
+
+/// One soft-bound slack column and the row it relaxes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SoftBound {
+    /// Kind of bound.
+    pub kind: SlackKind,
+    /// Hydro position.
+    pub hydro: usize,
+    /// Block index.
+    pub block: usize,
+    /// Slack column.
+    pub col: usize,
+    /// Constraint row.
+    pub row: usize,
+}
+
+/// Cost category of a column, for the cost breakdown of results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum CostCategory {
+    /// No cost (state, auxiliary, θ handled apart).
+    #[default]
+    None = 0,
+    /// Thermal generation.
+    Thermal,
+    /// Deficit (unserved energy).
+    Deficit,
+    /// Excess energy.
+    Excess,
+    /// Line exchange.
+    Exchange,
+    /// Spillage regularisation.
+    Spillage,
+    /// Turbined flow regularisation.
+    Turbined,
+    /// Soft hydro bound violations (turbined, generation, outflow).
+    HydroViolation,
+    /// Inflow non-negativity slack.
+    InflowPenalty,
+    /// Withdrawal violation slacks.
+    WithdrawalViolation,
+}
+
+impl CostCategory {
+    /// Number of categories.
+    pub const COUNT: usize = 10;
+}
+
+/// Index ranges of one stage LP.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageLayout {
+    /// Stage index.
+    pub stage: usize,
+    /// Hydros (N).
+    pub n_hydros: usize,
+    /// Lags per hydro (L).
+    pub n_lags: usize,
+    /// Blocks (K).
+    pub n_blocks: usize,
+    /// Buses (B).
+    pub n_buses: usize,
+    /// Thermals.
+    pub n_thermals: usize,
+    /// Lines.
+    pub n_lines: usize,
+    /// Block durations (hours).
+    pub block_hours: Vec<f64>,
+    /// Outgoing storage.
+    pub storage: IndexRange,
+    /// Incoming inflow lags.
+    pub lags: IndexRange,
+    /// Stage inflow.
+    pub inflow: IndexRange,
+    /// Incoming storage.
+    pub storage_in: IndexRange,
+    /// Future cost.
+    pub theta: usize,
+    /// Turbined flow, `k·N + h`.
+    pub turbined: IndexRange,
+    /// Spillage, `k·N + h`.
+    pub spillage: IndexRange,
+    /// Thermal generation, `k·T + j`.
+    pub thermal: IndexRange,
+    /// Deficit segments, `k·S + deficit_offset[b] + s`.
+    pub deficit: IndexRange,
+    /// First deficit segment of each bus within a block, plus the total `S` last.
+    pub deficit_offset: Vec<usize>,
+    /// Excess, `k·B + b`.
+    pub excess: IndexRange,
+    /// Direct line flow, `k·Lines + l`.
+    pub flow_direct: IndexRange,
+    /// Reverse line flow, `k·Lines + l`.
+    pub flow_reverse: IndexRange,
+    /// Inflow non-negativity slack per hydro (empty unless the penalty method is on).
+    pub inflow_slack: IndexRange,
+    /// Under-withdrawal slack per hydro (`[0, 0]` without withdrawal).
+    pub withdrawal_under: IndexRange,
+    /// Over-withdrawal slack per hydro (`[0, 0]` without withdrawal).
+    pub withdrawal_over: IndexRange,
+    /// Soft-bound slacks.
+    pub soft_bounds: Vec<SoftBound>,
+    /// Storage fixing rows.
+    pub row_storage_fix: IndexRange,
+    /// Lag fixing rows.
+    pub row_lag_fix: IndexRange,
+    /// Inflow definition rows.
+    pub row_inflow: IndexRange,
+    /// Load balance rows, `k·B + b`.
+    pub row_load: IndexRange,
+    /// Water balance rows.
+    pub row_water: IndexRange,
+    /// Rows of the template (cut rows are appended after them).
+    pub num_template_rows: usize,
+    /// Columns of the template.
+    pub num_cols: usize,
+    /// Column holding the outgoing value of each state component.
+    pub state_out_cols: Vec<usize>,
+    /// Productivity of each hydro at this stage (MW per m³/s).
+    pub productivity: Vec<f64>,
+    /// Bus position of each hydro's generation.
+    pub hydro_bus: Vec<usize>,
+    /// Cost category of each column.
+    pub col_category: Vec<CostCategory>,
+}
+
+impl StageLayout {
+    /// Dimension of the state: storage plus lags, `N·(1 + L)`.
+    #[must_use]
+    pub fn n_state(&self) -> usize {
+        self.n_hydros * (1 + self.n_lags)
+    }
+
+    /// Length of the per-solve row patch (a prefix of the rows).
+    #[must_use]
+    pub fn patch_len(&self) -> usize {
+        self.row_load.end()
+    }
+
+    /// Total hours of the stage.
+    #[must_use]
+    pub fn total_hours(&self) -> f64 {
+        self.block_hours.iter().sum()
+    }
+
+    /// Turbined column of hydro `h` in block `k`.
+    #[must_use]
+    pub fn turbined_col(&self, k: usize, h: usize) -> usize {
+        self.turbined.at(k * self.n_hydros + h)
+    }
+
+    /// Spillage column of hydro `h` in block `k`.
+    #[must_use]
+    pub fn spillage_col(&self, k: usize, h: usize) -> usize {
+        self.spillage.at(k * self.n_hydros + h)
+    }
+
+    /// Thermal column of plant `j` in block `k`.
+    #[must_use]
+    pub fn thermal_col(&self, k: usize, j: usize) -> usize {
+        self.thermal.at(k * self.n_thermals + j)
+    }
+
+    /// Load balance row of bus `b` in block `k`.
+    #[must_use]
+    pub fn load_row(&self, k: usize, b: usize) -> usize {
+        self.row_load.at(k * self.n_buses + b)
+    }
+
+    /// Deficit segments of bus `b` in block `k`, as a column range.
+    #[must_use]
+    pub fn deficit_cols(&self, k: usize, b: usize) -> std::ops::Range<usize> {
+        let per_block = self.deficit_offset.last().copied().unwrap_or(0);
+        let lo = self.deficit_offset.get(b).copied().unwrap_or(0);
+        let hi = self.deficit_offset.get(b + 1).copied().unwrap_or(lo);
+        let base = self.deficit.start + k * per_block;
+        base + lo..base + hi
+    }
+
+    /// Excess column of bus `b` in block `k`.
+    #[must_use]
+    pub fn excess_col(&self, k: usize, b: usize) -> usize {
+        self.excess.at(k * self.n_buses + b)
+    }
+
+    /// Direct and reverse flow columns of line `l` in block `k`.
+    #[must_use]
+    pub fn flow_cols(&self, k: usize, l: usize) -> (usize, usize) {
+        let i = k * self.n_lines + l;
+        (self.flow_direct.at(i), self.flow_reverse.at(i))
+    }
+}

@@ -1,0 +1,201 @@
+//! Stage LP templates: one LP per stage, built once from the [`System`] and
+//! then only patched (right-hand sides and bounds) per solve.
+//!
+//! The builder is organised by equipment family, each adding its columns,
+//! rows and nonzeros to a shared accumulator: `state.rs` (state prefix and
+//! fixing rows), `network.rs` (buses, lines, thermals), `hydro.rs` (hydro
+//! plants). A new family (FPHA, evaporation, generic constraints, NCS...)
+//! is one more module called from [`build_stage`].
+//!
+//! Units: flows in m³/s, storage in hm³, power in MW; every objective
+//! coefficient is a cost in $ divided by the cost scale `K`
+//! ([`StageTemplate::cost_scale`]), flow and power costs multiplied by the
+//! block hours. θ is in scaled $ and carries the discount factor of the
+//! transition to the next stage.
+
+mod builder;
+mod hydro;
+mod layout;
+mod network;
+mod patch;
+mod state;
+
+pub use builder::IndexRange;
+pub use hydro::{productivity, HM3_PER_M3S_HOUR};
+pub use layout::{CostCategory, SlackKind, SoftBound, StageLayout};
+pub use patch::{InflowTreatment, StagePatch};
+
+use crate::scenario::ScenarioModel;
+use crate::SddpError;
+use builder::LpBuilder;
+use cobre_core::config::InflowNonNegativity;
+use cobre_core::{Stage, StudyConfig, System};
+use cobre_solver::LpModel;
+
+/// Days per year used to turn an annual discount rate into a per-stage factor.
+pub const DAYS_PER_YEAR: f64 = 365.25;
+
+/// The LP of one stage, its layout, and its constants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageTemplate {
+    /// The LP, without cut rows.
+    pub model: LpModel,
+    /// Index ranges.
+    pub layout: StageLayout,
+    /// Discount factor applied to θ (`1 / (1 + r)^(days/365.25)`).
+    pub discount: f64,
+    /// Divisor of every cost coefficient.
+    pub cost_scale: f64,
+}
+
+/// Settings of the template builder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TemplateOptions {
+    /// Divisor of every cost coefficient (numerical conditioning).
+    pub cost_scale: f64,
+    /// Inflow non-negativity treatment.
+    pub inflow_non_negativity: InflowNonNegativity,
+}
+
+impl TemplateOptions {
+    /// Options from the study configuration (cost scale 1000 unless given).
+    #[must_use]
+    pub fn from_config(config: &StudyConfig) -> Self {
+        Self {
+            cost_scale: config
+                .modeling
+                .cost_scale_factor
+                .filter(|k| k.is_finite() && *k > 0.0)
+                .unwrap_or(1000.0),
+            inflow_non_negativity: config.modeling.inflow_non_negativity,
+        }
+    }
+}
+
+/// Shared state of the family builders for one stage.
+pub(crate) struct BuildCtx<'a> {
+    pub(crate) system: &'a System,
+    pub(crate) scenario: &'a ScenarioModel,
+    pub(crate) stage: usize,
+    pub(crate) stage_id: cobre_core::StageId,
+    pub(crate) last_stage: bool,
+    pub(crate) discount: f64,
+    pub(crate) cost_scale: f64,
+    pub(crate) inflow_penalty: bool,
+    pub(crate) builder: LpBuilder,
+    pub(crate) layout: StageLayout,
+    pub(crate) categories: Vec<(usize, CostCategory)>,
+}
+
+/// Discount factor of the transition out of stage `t`.
+#[must_use]
+pub fn discount_factor(system: &System, t: usize) -> f64 {
+    let rate = system.horizon().annual_discount_rate(t);
+    let Some(stage) = system.horizon().stages.get(t) else {
+        return 1.0;
+    };
+    if rate == 0.0 {
+        return 1.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let years = stage.duration_days() as f64 / DAYS_PER_YEAR;
+    (1.0 + rate).powf(-years)
+}
+
+/// Builds the template of stage `t`.
+///
+/// # Errors
+/// [`SddpError`] when the case cannot be modelled.
+pub fn build_stage(
+    system: &System,
+    scenario: &ScenarioModel,
+    options: &TemplateOptions,
+    t: usize,
+) -> Result<StageTemplate, SddpError> {
+    let stage: &Stage = system
+        .horizon()
+        .stages
+        .get(t)
+        .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
+    if stage.blocks.is_empty() {
+        return Err(SddpError::invalid(
+            format!("{}", stage.id),
+            "stage has no blocks",
+        ));
+    }
+    if options.cost_scale.is_nan() || options.cost_scale <= 0.0 {
+        return Err(SddpError::InvalidSetting {
+            setting: "cost_scale",
+            message: format!("must be positive, got {}", options.cost_scale),
+        });
+    }
+    let n_stages = system.num_stages();
+    let discount = discount_factor(system, t);
+    let layout = StageLayout {
+        stage: t,
+        n_hydros: system.hydros().len(),
+        n_lags: scenario.max_order(),
+        n_blocks: stage.blocks.len(),
+        n_buses: system.buses().len(),
+        n_thermals: system.thermals().len(),
+        n_lines: system.lines().len(),
+        block_hours: stage.blocks.iter().map(|b| b.hours).collect(),
+        ..StageLayout::default()
+    };
+    let mut ctx = BuildCtx {
+        system,
+        scenario,
+        stage: t,
+        stage_id: stage.id,
+        last_stage: t + 1 == n_stages,
+        discount,
+        cost_scale: options.cost_scale,
+        inflow_penalty: matches!(
+            options.inflow_non_negativity,
+            InflowNonNegativity::Penalty | InflowNonNegativity::TruncationWithPenalty
+        ),
+        builder: LpBuilder::new(),
+        layout,
+        categories: Vec::new(),
+    };
+    state::add_state_prefix(&mut ctx);
+    network::add_network(&mut ctx);
+    network::add_thermals(&mut ctx);
+    hydro::add_hydros(&mut ctx, stage)?;
+
+    let BuildCtx {
+        builder,
+        mut layout,
+        categories,
+        ..
+    } = ctx;
+    layout.num_cols = builder.num_cols();
+    layout.num_template_rows = builder.num_rows();
+    layout.col_category = vec![CostCategory::None; layout.num_cols];
+    for (col, cat) in categories {
+        if let Some(c) = layout.col_category.get_mut(col) {
+            *c = cat;
+        }
+    }
+    let model = builder.finish();
+    Ok(StageTemplate {
+        model,
+        layout,
+        discount,
+        cost_scale: options.cost_scale,
+    })
+}
+
+/// Builds the templates of every stage.
+///
+/// # Errors
+/// [`SddpError`] when the case cannot be modelled.
+pub fn build_templates(
+    system: &System,
+    scenario: &ScenarioModel,
+    options: &TemplateOptions,
+) -> Result<Vec<StageTemplate>, SddpError> {
+    (0..system.num_stages())
+        .map(|t| build_stage(system, scenario, options, t))
+        .collect()
+}

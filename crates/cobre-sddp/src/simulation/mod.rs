@@ -1,0 +1,295 @@
+//! Policy simulation: sampled scenarios solved stage by stage under a
+//! trained policy, each scenario's results delivered in columnar form to a
+//! [`SimulationSink`] as soon as it is done.
+//!
+//! Scenarios run in parallel on the run's thread pool and go through a
+//! bounded channel to the calling thread, which owns the sink: memory stays
+//! flat in the number of scenarios when the sink streams. Each `(scenario,
+//! stage)` solve starts from the policy's basis of the stage (or cold) and
+//! draws its noise from the stream keyed by `(seed, 0, scenario, stage)`, so
+//! results do not depend on the thread count; the sink may see scenarios out
+//! of order.
+
+mod results;
+
+pub use results::{
+    BusResults, HydroResults, LineResults, ScenarioResult, StageCosts, ThermalResults,
+};
+
+use crate::config::SimulationSettings;
+use crate::cuts::CutPool;
+use crate::error::{Phase, SolveSite};
+use crate::lp::CostCategory;
+use crate::policy::Policy;
+use crate::progress::StopFlag;
+use crate::study::StudyModel;
+use crate::workspace::{Worker, WorkerPool, WorkerStats};
+use crate::SddpError;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Receives simulated scenarios.
+pub trait SimulationSink {
+    /// Takes the results of one scenario.
+    ///
+    /// # Errors
+    /// [`SddpError::Sink`] to abort the simulation.
+    fn accept(&mut self, result: ScenarioResult) -> Result<(), SddpError>;
+}
+
+/// Keeps every scenario in memory, in scenario order once finished.
+#[derive(Debug, Clone, Default)]
+pub struct MemorySink {
+    /// The scenarios received.
+    pub scenarios: Vec<ScenarioResult>,
+}
+
+impl SimulationSink for MemorySink {
+    fn accept(&mut self, result: ScenarioResult) -> Result<(), SddpError> {
+        let pos = self
+            .scenarios
+            .partition_point(|s| s.scenario < result.scenario);
+        self.scenarios.insert(pos, result);
+        Ok(())
+    }
+}
+
+/// Summary of a simulation run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SimulationSummary {
+    /// Scenarios simulated.
+    pub num_scenarios: usize,
+    /// Mean total discounted cost ($).
+    pub mean_cost: f64,
+    /// Sample standard deviation of the total cost ($).
+    pub std_cost: f64,
+    /// LP work.
+    pub solver: WorkerStats,
+    /// Wall time (s).
+    pub wall_time_s: f64,
+    /// Whether the stop flag cut the run short.
+    pub interrupted: bool,
+}
+
+/// Simulates `policy` on `settings.num_scenarios` scenarios.
+///
+/// # Errors
+/// [`SddpError::PolicyMismatch`] when the policy does not fit the study,
+/// an LP failure with its site, or the sink's error.
+pub fn simulate(
+    study: &StudyModel,
+    policy: &Policy,
+    settings: &SimulationSettings,
+    sink: &mut dyn SimulationSink,
+    stop: Option<&StopFlag>,
+) -> Result<SimulationSummary, SddpError> {
+    settings.validate()?;
+    policy.check_fits(study.num_stages(), study.n_state())?;
+    let started = Instant::now();
+    let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
+    let pools = policy.scaled_pools(cost_scale);
+    let thread_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .map_err(|e| SddpError::ThreadPool {
+            threads: settings.threads,
+            message: e.to_string(),
+        })?;
+    let workers = WorkerPool::new(
+        settings.threads,
+        &study.templates,
+        &study.scenario,
+        study.treatment,
+        &settings.solver,
+    )?;
+    let n = settings.num_scenarios;
+    let mut totals: Vec<f64> = Vec::with_capacity(n);
+    let mut interrupted = false;
+    let outcome: Result<(), SddpError> = std::thread::scope(|scope| {
+        let (tx, rx) =
+            std::sync::mpsc::sync_channel::<ScenarioResult>(settings.channel_capacity.max(1));
+        let producer = scope.spawn(|| {
+            thread_pool.install(|| {
+                (0..n).into_par_iter().try_for_each_with(tx, |tx, s| {
+                    if stop.is_some_and(StopFlag::is_raised) {
+                        return Ok(());
+                    }
+                    let mut w = workers.current()?;
+                    let r = simulate_one(&mut w, study, &pools, policy, settings, s)?;
+                    drop(w);
+                    tx.send(r).map_err(|_| SddpError::Sink {
+                        message: "the consumer stopped".into(),
+                    })
+                })
+            })
+        });
+        let mut sink_error = None;
+        for r in &rx {
+            totals.push(r.total_cost);
+            if let Err(e) = sink.accept(r) {
+                sink_error = Some(e);
+                break;
+            }
+        }
+        drop(rx);
+        let produced = producer.join().map_err(|_| SddpError::Sink {
+            message: "a simulation worker panicked".into(),
+        })?;
+        if let Some(e) = sink_error {
+            return Err(e);
+        }
+        produced
+    });
+    outcome?;
+    if totals.len() < n {
+        interrupted = true;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let count = totals.len() as f64;
+    let mean = if totals.is_empty() {
+        f64::NAN
+    } else {
+        totals.iter().sum::<f64>() / count
+    };
+    let std = if totals.len() > 1 {
+        (totals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    Ok(SimulationSummary {
+        num_scenarios: totals.len(),
+        mean_cost: mean,
+        std_cost: std,
+        solver: workers.stats(),
+        wall_time_s: started.elapsed().as_secs_f64(),
+        interrupted,
+    })
+}
+
+/// Simulates one scenario.
+#[allow(clippy::too_many_lines)]
+fn simulate_one(
+    w: &mut Worker,
+    study: &StudyModel,
+    pools: &[CutPool],
+    policy: &Policy,
+    settings: &SimulationSettings,
+    scenario: usize,
+) -> Result<ScenarioResult, SddpError> {
+    let ns = study.n_state();
+    let discount = study.cumulative_discount();
+    let ids = &study.ids;
+    let mut x_in = study.initial_state.clone();
+    let mut x_out = vec![0.0; ns];
+    let mut res = ScenarioResult {
+        scenario: u32::try_from(scenario).unwrap_or(u32::MAX),
+        ..ScenarioResult::default()
+    };
+    for (t, tpl) in study.templates.iter().enumerate() {
+        let layout = &tpl.layout;
+        let k_scale = tpl.cost_scale;
+        if let Some(pool) = pools.get(t) {
+            w.sync_cuts(t, pool, tpl)?;
+        }
+        w.start_from(t, policy.basis(t))?;
+        study
+            .scenario
+            .sample(settings.sampling, 0, scenario as u64, t, &mut w.noise);
+        let site = SolveSite {
+            phase: Phase::Simulation,
+            iteration: 0,
+            stage: t,
+            scenario,
+            opening: None,
+        };
+        let obj = w.solve(t, tpl, &study.scenario, &x_in, site)?;
+        w.read_primal(t);
+        w.read_duals(t);
+        let p = &w.primal;
+        let d = &w.duals;
+        let theta = p.get(layout.theta).copied().unwrap_or(0.0);
+        let immediate = (obj - tpl.discount * theta) * k_scale;
+        let mut by_cat = [0.0; CostCategory::COUNT];
+        for (j, cat) in layout.col_category.iter().enumerate() {
+            if let (Some(c), Some(x)) = (tpl.model.col_cost.get(j), p.get(j)) {
+                by_cat[*cat as usize] += c * x * k_scale;
+            }
+        }
+        let stage_id = ids.stages.get(t).copied().unwrap_or(0);
+        let disc = discount.get(t).copied().unwrap_or(1.0);
+        res.costs
+            .push(stage_id, immediate, theta * k_scale, disc, &by_cat);
+        res.total_cost += disc * immediate;
+
+        let patch_values = w
+            .stages
+            .get(t)
+            .map(|s| s.patch.values().to_vec())
+            .unwrap_or_default();
+        let inflow = w.realised_inflow(t).to_vec();
+        let p = &w.primal;
+        for k in 0..layout.n_blocks {
+            let hours = layout.block_hours.get(k).copied().unwrap_or(1.0);
+            #[allow(clippy::cast_possible_truncation)]
+            let block = k as u32;
+            for h in 0..layout.n_hydros {
+                let q = p[layout.turbined_col(k, h)];
+                let s = p[layout.spillage_col(k, h)];
+                let hy = &mut res.hydros;
+                hy.stage_id.push(stage_id);
+                hy.block.push(block);
+                hy.hydro_id.push(ids.hydros.get(h).copied().unwrap_or(0));
+                hy.storage_initial_hm3.push(x_in[h]);
+                hy.storage_final_hm3.push(p[layout.storage.at(h)]);
+                hy.inflow_m3s
+                    .push(inflow.get(h).copied().unwrap_or(f64::NAN));
+                hy.turbined_m3s.push(q);
+                hy.spillage_m3s.push(s);
+                hy.outflow_m3s.push(q + s);
+                hy.generation_mw
+                    .push(q * layout.productivity.get(h).copied().unwrap_or(0.0));
+                hy.water_value_per_hm3
+                    .push(d[layout.row_storage_fix.at(h)] * k_scale);
+            }
+            for j in 0..layout.n_thermals {
+                let col = layout.thermal_col(k, j);
+                let th = &mut res.thermals;
+                th.stage_id.push(stage_id);
+                th.block.push(block);
+                th.thermal_id
+                    .push(ids.thermals.get(j).copied().unwrap_or(0));
+                th.generation_mw.push(p[col]);
+                th.generation_cost
+                    .push(tpl.model.col_cost[col] * p[col] * k_scale);
+            }
+            for b in 0..layout.n_buses {
+                let row = layout.load_row(k, b);
+                let bu = &mut res.buses;
+                bu.stage_id.push(stage_id);
+                bu.block.push(block);
+                bu.bus_id.push(ids.buses.get(b).copied().unwrap_or(0));
+                bu.load_mw
+                    .push(patch_values.get(row).copied().unwrap_or(0.0));
+                bu.deficit_mw
+                    .push(layout.deficit_cols(k, b).map(|c| p[c]).sum());
+                bu.excess_mw.push(p[layout.excess_col(k, b)]);
+                bu.marginal_cost.push(d[row] * k_scale / hours);
+            }
+            for l in 0..layout.n_lines {
+                let (fp, fm) = layout.flow_cols(k, l);
+                let li = &mut res.lines;
+                li.stage_id.push(stage_id);
+                li.block.push(block);
+                li.line_id.push(ids.lines.get(l).copied().unwrap_or(0));
+                li.direct_mw.push(p[fp]);
+                li.reverse_mw.push(p[fm]);
+                li.net_mw.push(p[fp] - p[fm]);
+            }
+        }
+        for (o, &col) in x_out.iter_mut().zip(&layout.state_out_cols) {
+            *o = p.get(col).copied().unwrap_or(0.0);
+        }
+        std::mem::swap(&mut x_in, &mut x_out);
+    }
+    Ok(res)
+}

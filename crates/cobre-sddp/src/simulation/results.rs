@@ -1,0 +1,163 @@
+//! Columnar results of one simulated scenario: one struct of arrays per
+//! entity kind, one row per (stage, block, entity) — or per stage for the
+//! cost breakdown. Units are in the field names.
+
+use crate::lp::CostCategory;
+
+/// Per-stage costs of a scenario ($).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageCosts {
+    /// Stage id.
+    pub stage_id: Vec<i32>,
+    /// Immediate cost (undiscounted).
+    pub immediate_cost: Vec<f64>,
+    /// Future cost θ (undiscounted, as seen by the stage LP).
+    pub future_cost: Vec<f64>,
+    /// Cumulative discount factor Δ_t of the stage.
+    pub discount_factor: Vec<f64>,
+    /// Thermal generation cost.
+    pub thermal_cost: Vec<f64>,
+    /// Deficit cost.
+    pub deficit_cost: Vec<f64>,
+    /// Excess cost.
+    pub excess_cost: Vec<f64>,
+    /// Exchange cost.
+    pub exchange_cost: Vec<f64>,
+    /// Spillage regularisation cost.
+    pub spillage_cost: Vec<f64>,
+    /// Turbined regularisation cost.
+    pub turbined_cost: Vec<f64>,
+    /// Turbined/generation/outflow violation cost.
+    pub hydro_violation_cost: Vec<f64>,
+    /// Inflow non-negativity penalty cost.
+    pub inflow_penalty_cost: Vec<f64>,
+    /// Withdrawal violation cost.
+    pub withdrawal_violation_cost: Vec<f64>,
+}
+
+impl StageCosts {
+    /// Appends one stage with its cost per category.
+    pub(crate) fn push(
+        &mut self,
+        stage_id: i32,
+        immediate: f64,
+        future: f64,
+        discount: f64,
+        by_category: &[f64; CostCategory::COUNT],
+    ) {
+        self.stage_id.push(stage_id);
+        self.immediate_cost.push(immediate);
+        self.future_cost.push(future);
+        self.discount_factor.push(discount);
+        let c = |cat: CostCategory| by_category[cat as usize];
+        self.thermal_cost.push(c(CostCategory::Thermal));
+        self.deficit_cost.push(c(CostCategory::Deficit));
+        self.excess_cost.push(c(CostCategory::Excess));
+        self.exchange_cost.push(c(CostCategory::Exchange));
+        self.spillage_cost.push(c(CostCategory::Spillage));
+        self.turbined_cost.push(c(CostCategory::Turbined));
+        self.hydro_violation_cost
+            .push(c(CostCategory::HydroViolation));
+        self.inflow_penalty_cost
+            .push(c(CostCategory::InflowPenalty));
+        self.withdrawal_violation_cost
+            .push(c(CostCategory::WithdrawalViolation));
+    }
+}
+
+/// Hydro results, one row per (stage, block, hydro).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HydroResults {
+    /// Stage id.
+    pub stage_id: Vec<i32>,
+    /// Block index.
+    pub block: Vec<u32>,
+    /// Hydro id.
+    pub hydro_id: Vec<i32>,
+    /// Storage at the start of the stage (hm³).
+    pub storage_initial_hm3: Vec<f64>,
+    /// Storage at the end of the stage (hm³).
+    pub storage_final_hm3: Vec<f64>,
+    /// Incremental inflow of the stage (m³/s).
+    pub inflow_m3s: Vec<f64>,
+    /// Turbined flow (m³/s).
+    pub turbined_m3s: Vec<f64>,
+    /// Spilled flow (m³/s).
+    pub spillage_m3s: Vec<f64>,
+    /// Turbined + spilled (m³/s).
+    pub outflow_m3s: Vec<f64>,
+    /// Generation (MW).
+    pub generation_mw: Vec<f64>,
+    /// Marginal value of incoming storage, ∂cost/∂storage ($/hm³, ≤ 0).
+    pub water_value_per_hm3: Vec<f64>,
+}
+
+/// Thermal results, one row per (stage, block, thermal).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ThermalResults {
+    /// Stage id.
+    pub stage_id: Vec<i32>,
+    /// Block index.
+    pub block: Vec<u32>,
+    /// Thermal id.
+    pub thermal_id: Vec<i32>,
+    /// Generation (MW).
+    pub generation_mw: Vec<f64>,
+    /// Generation cost of the block ($).
+    pub generation_cost: Vec<f64>,
+}
+
+/// Bus results, one row per (stage, block, bus).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BusResults {
+    /// Stage id.
+    pub stage_id: Vec<i32>,
+    /// Block index.
+    pub block: Vec<u32>,
+    /// Bus id.
+    pub bus_id: Vec<i32>,
+    /// Load (MW).
+    pub load_mw: Vec<f64>,
+    /// Deficit, all segments (MW).
+    pub deficit_mw: Vec<f64>,
+    /// Excess (MW).
+    pub excess_mw: Vec<f64>,
+    /// Marginal cost of load ($/MWh).
+    pub marginal_cost: Vec<f64>,
+}
+
+/// Line results, one row per (stage, block, line).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LineResults {
+    /// Stage id.
+    pub stage_id: Vec<i32>,
+    /// Block index.
+    pub block: Vec<u32>,
+    /// Line id.
+    pub line_id: Vec<i32>,
+    /// Flow source → target (MW).
+    pub direct_mw: Vec<f64>,
+    /// Flow target → source (MW).
+    pub reverse_mw: Vec<f64>,
+    /// Net exchange, direct − reverse (MW).
+    pub net_mw: Vec<f64>,
+}
+
+/// Everything recorded for one simulated scenario.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScenarioResult {
+    /// Scenario number (0-based).
+    pub scenario: u32,
+    /// Total discounted cost ($).
+    pub total_cost: f64,
+    /// Per-stage costs.
+    pub costs: StageCosts,
+    /// Hydro results.
+    pub hydros: HydroResults,
+    /// Thermal results.
+    pub thermals: ThermalResults,
+    /// Bus results.
+    pub buses: BusResults,
+    /// Line results.
+    pub lines: LineResults,
+}

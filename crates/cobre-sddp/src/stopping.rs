@@ -1,0 +1,271 @@
+//! Stopping rules of the training loop, each a small type behind
+//! [`StoppingRule`], combined by [`StoppingRules`] in `any` or `all` mode.
+
+use crate::progress::IterationRecord;
+use crate::SddpError;
+use cobre_core::config::{StoppingMode, StoppingRuleConfig};
+use std::fmt::Debug;
+
+/// What a rule sees: the records of every iteration so far (the last one
+/// is the iteration just finished).
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    /// One record per finished iteration, in order.
+    pub records: &'a [IterationRecord],
+}
+
+impl History<'_> {
+    fn last(&self) -> Option<&IterationRecord> {
+        self.records.last()
+    }
+}
+
+/// A criterion to end training.
+pub trait StoppingRule: Send + Sync + Debug {
+    /// A short stable name (`"iteration_limit"`...).
+    fn name(&self) -> &'static str;
+    /// Whether the criterion is met after the last recorded iteration.
+    fn is_met(&self, history: &History<'_>) -> bool;
+}
+
+/// Stop once `limit` iterations have run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IterationLimit {
+    /// Maximum number of iterations.
+    pub limit: u64,
+}
+
+impl StoppingRule for IterationLimit {
+    fn name(&self) -> &'static str {
+        "iteration_limit"
+    }
+    fn is_met(&self, h: &History<'_>) -> bool {
+        h.last().is_some_and(|r| r.iteration >= self.limit)
+    }
+}
+
+/// Stop once the wall time since training started reaches `seconds`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeLimit {
+    /// Seconds.
+    pub seconds: f64,
+}
+
+impl StoppingRule for TimeLimit {
+    fn name(&self) -> &'static str {
+        "time_limit"
+    }
+    fn is_met(&self, h: &History<'_>) -> bool {
+        h.last()
+            .is_some_and(|r| r.wall_time_ms / 1000.0 >= self.seconds)
+    }
+}
+
+/// Stop when the lower bound moved by less than `tolerance` (relative to
+/// `max(1, |LB|)`) over the last `iterations` iterations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoundStalling {
+    /// Window τ.
+    pub iterations: u64,
+    /// Relative tolerance.
+    pub tolerance: f64,
+}
+
+impl StoppingRule for BoundStalling {
+    fn name(&self) -> &'static str {
+        "bound_stalling"
+    }
+    fn is_met(&self, h: &History<'_>) -> bool {
+        let n = h.records.len();
+        let w = usize::try_from(self.iterations).unwrap_or(usize::MAX);
+        if w == 0 || n <= w {
+            return false;
+        }
+        let (Some(now), Some(then)) = (h.records.get(n - 1), h.records.get(n - 1 - w)) else {
+            return false;
+        };
+        let delta = (now.lower_bound - then.lower_bound) / now.lower_bound.abs().max(1.0);
+        delta.abs() < self.tolerance
+    }
+}
+
+/// Stop when the gap between the bounds is small enough: absolute
+/// `UB − LB ≤ tolerance` and/or relative gap (percent) below the given value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GapLimit {
+    /// Absolute tolerance.
+    pub tolerance: Option<f64>,
+    /// Relative tolerance in percent.
+    pub relative_percent: Option<f64>,
+}
+
+impl StoppingRule for GapLimit {
+    fn name(&self) -> &'static str {
+        "gap"
+    }
+    fn is_met(&self, h: &History<'_>) -> bool {
+        let Some(r) = h.last() else {
+            return false;
+        };
+        let abs_ok = self
+            .tolerance
+            .is_none_or(|tol| r.upper_bound - r.lower_bound <= tol);
+        let rel_ok = self.relative_percent.is_none_or(|tol| r.gap * 100.0 <= tol);
+        abs_ok && rel_ok
+    }
+}
+
+/// Several rules combined in `any` or `all` mode.
+#[derive(Debug)]
+pub struct StoppingRules {
+    rules: Vec<Box<dyn StoppingRule>>,
+    mode: StoppingMode,
+}
+
+impl StoppingRules {
+    /// Combines `rules` under `mode`.
+    #[must_use]
+    pub fn new(rules: Vec<Box<dyn StoppingRule>>, mode: StoppingMode) -> Self {
+        Self { rules, mode }
+    }
+
+    /// The runtime rules of the case's configuration.
+    ///
+    /// # Errors
+    /// [`SddpError::InvalidSetting`] for a rule with a bad parameter, or when
+    /// no rule bounds the run (no iteration or time limit).
+    pub fn from_config(
+        rules: &[StoppingRuleConfig],
+        mode: StoppingMode,
+    ) -> Result<Self, SddpError> {
+        let mut out: Vec<Box<dyn StoppingRule>> = Vec::with_capacity(rules.len());
+        for r in rules {
+            out.push(match *r {
+                StoppingRuleConfig::IterationLimit { limit } => Box::new(IterationLimit {
+                    limit: u64::from(limit),
+                }),
+                StoppingRuleConfig::TimeLimit { seconds } => {
+                    if seconds.is_nan() || seconds < 0.0 {
+                        return Err(SddpError::InvalidSetting {
+                            setting: "time_limit.seconds",
+                            message: format!("must be non-negative, got {seconds}"),
+                        });
+                    }
+                    Box::new(TimeLimit { seconds })
+                }
+                StoppingRuleConfig::BoundStalling {
+                    iterations,
+                    tolerance,
+                } => Box::new(BoundStalling {
+                    iterations: u64::from(iterations),
+                    tolerance,
+                }),
+                StoppingRuleConfig::Gap {
+                    tolerance,
+                    relative_tolerance,
+                } => Box::new(GapLimit {
+                    tolerance,
+                    relative_percent: relative_tolerance,
+                }),
+            });
+        }
+        Ok(Self::new(out, mode))
+    }
+
+    /// Whether any rule can end the run on its own (an iteration or time limit).
+    #[must_use]
+    pub fn is_bounded(&self) -> bool {
+        self.mode == StoppingMode::Any
+            && self
+                .rules
+                .iter()
+                .any(|r| matches!(r.name(), "iteration_limit" | "time_limit"))
+    }
+
+    /// The name of the rule that ends the run now (in `all` mode, the last
+    /// rule's name), or `None` to continue.
+    #[must_use]
+    pub fn check(&self, history: &History<'_>) -> Option<&'static str> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        match self.mode {
+            StoppingMode::Any => self
+                .rules
+                .iter()
+                .find(|r| r.is_met(history))
+                .map(|r| r.name()),
+            StoppingMode::All => {
+                if self.rules.iter().all(|r| r.is_met(history)) {
+                    self.rules.last().map(|r| r.name())
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(iteration: u64, lb: f64, ms: f64) -> IterationRecord {
+        IterationRecord {
+            iteration,
+            lower_bound: lb,
+            upper_bound: lb + 10.0,
+            wall_time_ms: ms,
+            ..IterationRecord::default()
+        }
+    }
+
+    #[test]
+    fn iteration_limit_stops_at_the_limit() {
+        let r = IterationLimit { limit: 3 };
+        let recs = [rec(1, 0.0, 0.0), rec(2, 0.0, 0.0)];
+        assert!(!r.is_met(&History { records: &recs }));
+        let recs = [rec(1, 0.0, 0.0), rec(2, 0.0, 0.0), rec(3, 0.0, 0.0)];
+        assert!(r.is_met(&History { records: &recs }));
+    }
+
+    #[test]
+    fn bound_stalling_needs_a_full_window_of_small_moves() {
+        let r = BoundStalling {
+            iterations: 2,
+            tolerance: 1e-3,
+        };
+        let moving = [rec(1, 100.0, 0.0), rec(2, 200.0, 0.0), rec(3, 300.0, 0.0)];
+        assert!(!r.is_met(&History { records: &moving }));
+        let flat = [
+            rec(1, 100.0, 0.0),
+            rec(2, 1000.0, 0.0),
+            rec(3, 1000.0, 0.0),
+            rec(4, 1000.1, 0.0),
+        ];
+        assert!(r.is_met(&History { records: &flat }));
+        assert!(!r.is_met(&History {
+            records: &flat[..2]
+        }));
+    }
+
+    #[test]
+    fn modes_combine_rules_with_or_and_and() {
+        let rules = || -> Vec<Box<dyn StoppingRule>> {
+            vec![
+                Box::new(IterationLimit { limit: 2 }),
+                Box::new(TimeLimit { seconds: 100.0 }),
+            ]
+        };
+        let recs = [rec(1, 0.0, 0.0), rec(2, 0.0, 10.0)];
+        let any = StoppingRules::new(rules(), StoppingMode::Any);
+        assert_eq!(
+            any.check(&History { records: &recs }),
+            Some("iteration_limit")
+        );
+        let all = StoppingRules::new(rules(), StoppingMode::All);
+        assert_eq!(all.check(&History { records: &recs }), None);
+        let late = [rec(1, 0.0, 0.0), rec(2, 0.0, 200_000.0)];
+        assert_eq!(all.check(&History { records: &late }), Some("time_limit"));
+    }
+}

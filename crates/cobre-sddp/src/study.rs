@@ -1,0 +1,162 @@
+//! A study prepared for the engine: the stochastic process, the stage LP
+//! templates and the initial state, built once from a case and shared by
+//! training and simulation.
+
+use crate::lp::{build_templates, InflowTreatment, StageTemplate, TemplateOptions};
+use crate::risk::{self, RiskMeasure};
+use crate::scenario::ScenarioModel;
+use crate::SddpError;
+use cobre_core::{StudyConfig, System};
+
+/// Entity ids in the canonical order of the LP (for labelling results).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntityIds {
+    /// Hydro ids.
+    pub hydros: Vec<i32>,
+    /// Thermal ids.
+    pub thermals: Vec<i32>,
+    /// Bus ids.
+    pub buses: Vec<i32>,
+    /// Line ids.
+    pub lines: Vec<i32>,
+    /// Stage ids.
+    pub stages: Vec<i32>,
+}
+
+/// Everything the engine needs about a case, built once.
+#[derive(Debug)]
+pub struct StudyModel {
+    pub(crate) templates: Vec<StageTemplate>,
+    pub(crate) scenario: ScenarioModel,
+    pub(crate) initial_state: Vec<f64>,
+    pub(crate) risk: Vec<Box<dyn RiskMeasure>>,
+    pub(crate) treatment: InflowTreatment,
+    pub(crate) ids: EntityIds,
+}
+
+impl StudyModel {
+    /// Builds the stochastic model and every stage LP of a case.
+    ///
+    /// # Errors
+    /// [`SddpError`] when the case uses something the engine cannot model.
+    pub fn build(system: &System, config: &StudyConfig) -> Result<Self, SddpError> {
+        let scenario = ScenarioModel::build(system, config)?;
+        Self::with_scenario(system, config, scenario)
+    }
+
+    /// Builds the stage LPs of a case for a given stochastic model.
+    ///
+    /// # Errors
+    /// [`SddpError`] when the case uses something the engine cannot model,
+    /// or when the model does not fit the system.
+    pub fn with_scenario(
+        system: &System,
+        config: &StudyConfig,
+        scenario: ScenarioModel,
+    ) -> Result<Self, SddpError> {
+        if system.num_stages() == 0 {
+            return Err(SddpError::invalid("stages", "the study has no stage"));
+        }
+        if scenario.num_stages() != system.num_stages()
+            || scenario.num_hydros() != system.hydros().len()
+            || scenario.num_buses() != system.buses().len()
+        {
+            return Err(SddpError::Stochastic {
+                message: "the stochastic model does not match the system's dimensions".into(),
+            });
+        }
+        for h in system.hydros() {
+            if h.travel_time_hours.is_some_and(|t| t > 0.0) {
+                return Err(SddpError::Unsupported {
+                    feature: format!("travel time on {}", h.id),
+                });
+            }
+            if h.unit_groups.len() > 1 {
+                let first = h.unit_groups.first().map(|g| g.bus);
+                if h.unit_groups.iter().any(|g| Some(g.bus) != first) {
+                    return Err(SddpError::Unsupported {
+                        feature: format!("unit groups on several buses ({})", h.id),
+                    });
+                }
+            }
+        }
+        let options = TemplateOptions::from_config(config);
+        let templates = build_templates(system, &scenario, &options)?;
+        let n = system.hydros().len();
+        let l_max = scenario.max_order();
+        let mut initial_state = Vec::with_capacity(n * (1 + l_max));
+        for h in system.hydros() {
+            initial_state.push(system.initial_conditions().storage_of(h.id).unwrap_or(0.0));
+        }
+        initial_state.extend_from_slice(scenario.initial_lags());
+        let risk = system
+            .horizon()
+            .stages
+            .iter()
+            .map(|s| risk::from_config(s.risk_measure))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids = EntityIds {
+            hydros: system.hydros().iter().map(|h| h.id.0).collect(),
+            thermals: system.thermals().iter().map(|t| t.id.0).collect(),
+            buses: system.buses().iter().map(|b| b.id.0).collect(),
+            lines: system.lines().iter().map(|l| l.id.0).collect(),
+            stages: system.horizon().stages.iter().map(|s| s.id.0).collect(),
+        };
+        Ok(Self {
+            templates,
+            scenario,
+            initial_state,
+            risk,
+            treatment: config.modeling.inflow_non_negativity.into(),
+            ids,
+        })
+    }
+
+    /// Stage LP templates.
+    #[must_use]
+    pub fn templates(&self) -> &[StageTemplate] {
+        &self.templates
+    }
+
+    /// The stochastic process.
+    #[must_use]
+    pub fn scenario(&self) -> &ScenarioModel {
+        &self.scenario
+    }
+
+    /// Initial state (storage, then lags).
+    #[must_use]
+    pub fn initial_state(&self) -> &[f64] {
+        &self.initial_state
+    }
+
+    /// Number of stages.
+    #[must_use]
+    pub fn num_stages(&self) -> usize {
+        self.templates.len()
+    }
+
+    /// State dimension.
+    #[must_use]
+    pub fn n_state(&self) -> usize {
+        self.initial_state.len()
+    }
+
+    /// Entity ids in LP order.
+    #[must_use]
+    pub fn ids(&self) -> &EntityIds {
+        &self.ids
+    }
+
+    /// Cumulative discount factor `Δ_t` of each stage (`Δ_0 = 1`).
+    #[must_use]
+    pub fn cumulative_discount(&self) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.templates.len());
+        let mut d = 1.0;
+        for tpl in &self.templates {
+            out.push(d);
+            d *= tpl.discount;
+        }
+        out
+    }
+}

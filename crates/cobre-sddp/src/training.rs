@@ -1,0 +1,407 @@
+//! The training loop: forward pass, backward pass, lower bound, stopping.
+//!
+//! Every step is a set of work items run in parallel on the run's thread
+//! pool, followed by a reduction in a fixed order on the calling thread:
+//!
+//! 1. forward: one item per local forward scenario; trial states and costs
+//!    are all-gathered in scenario order;
+//! 2. backward, for `t = T−1 … 1`: one item per (trial state, chunk of
+//!    openings); objectives and state duals are all-gathered, aggregated into
+//!    one cut per trial state through the stage's risk measure (trial states
+//!    in order), and the cuts are appended to stage `t−1`'s pool as one batch;
+//! 3. lower bound: the first stage's openings at the initial state, in
+//!    fixed chunks, aggregated by the first stage's risk measure.
+//!
+//! Work items depend only on `(seed, iteration, scenario, stage)`, on their
+//! own stored basis and on the cut pools, never on the thread that runs them
+//! (see [`crate::workspace`]), so bounds and cuts are bit-identical for any
+//! thread count.
+
+use crate::backward::{chunk_bounds, solve_items, split_lengths, Aggregator, OpeningsItem};
+use crate::communicator::{share, Communicator, LocalCommunicator};
+use crate::config::TrainingSettings;
+use crate::cuts::CutPool;
+use crate::error::Phase;
+use crate::forward::{run_forward, Trajectory};
+use crate::policy::Policy;
+use crate::progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
+use crate::stopping::{History, StoppingRules};
+use crate::study::StudyModel;
+use crate::workspace::{WorkerPool, WorkerStats};
+use crate::SddpError;
+use cobre_solver::Basis;
+use std::time::Instant;
+
+/// Outside hooks of a training run.
+#[derive(Default)]
+pub struct TrainingHooks<'a> {
+    /// Called after every iteration; may ask to stop.
+    pub observer: Option<&'a mut dyn TrainingObserver>,
+    /// Raised by another thread to stop at the next iteration boundary.
+    pub stop: Option<StopFlag>,
+    /// Other processes of the run (single process when `None`).
+    pub communicator: Option<&'a dyn Communicator>,
+}
+
+/// What training produces.
+#[derive(Debug, Clone)]
+pub struct TrainingResult {
+    /// The cuts (in $) and warm-start bases.
+    pub policy: Policy,
+    /// One record per iteration.
+    pub records: Vec<IterationRecord>,
+    /// Why training stopped.
+    pub termination: TerminationReason,
+    /// Totals of the LP work of this process.
+    pub solver: WorkerStats,
+    /// Wall time of the whole training (s).
+    pub wall_time_s: f64,
+}
+
+impl TrainingResult {
+    /// Last lower bound ($), NaN without iterations.
+    #[must_use]
+    pub fn lower_bound(&self) -> f64 {
+        self.records.last().map_or(f64::NAN, |r| r.lower_bound)
+    }
+
+    /// Number of iterations run.
+    #[must_use]
+    pub fn iterations(&self) -> u64 {
+        self.records.last().map_or(0, |r| r.iteration)
+    }
+}
+
+/// Mean, sample standard deviation and 95 % CI half-width.
+fn statistics(values: &[f64]) -> (f64, f64, f64) {
+    #[allow(clippy::cast_precision_loss)]
+    let n = values.len() as f64;
+    if values.is_empty() {
+        return (f64::NAN, 0.0, 0.0);
+    }
+    let mean = values.iter().sum::<f64>() / n;
+    if values.len() < 2 {
+        return (mean, 0.0, 0.0);
+    }
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let std = var.sqrt();
+    (mean, std, 1.96 * std / n.sqrt())
+}
+
+/// Trains a policy.
+///
+/// # Errors
+/// [`SddpError`] for bad settings, an LP that cannot be solved (with its
+/// stage, iteration and scenario), or a communicator failure.
+#[allow(clippy::too_many_lines)]
+pub fn train(
+    study: &StudyModel,
+    settings: &TrainingSettings,
+    mut hooks: TrainingHooks<'_>,
+) -> Result<TrainingResult, SddpError> {
+    settings.validate()?;
+    let started = Instant::now();
+    let local_comm = LocalCommunicator;
+    let comm: &dyn Communicator = hooks.communicator.unwrap_or(&local_comm);
+    let rules = StoppingRules::from_config(&settings.stopping_rules, settings.stopping_mode)?;
+    let thread_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .map_err(|e| SddpError::ThreadPool {
+            threads: settings.threads,
+            message: e.to_string(),
+        })?;
+    let workers = WorkerPool::new(
+        settings.threads,
+        &study.templates,
+        &study.scenario,
+        study.treatment,
+        &settings.solver,
+    )?;
+
+    let n_stages = study.num_stages();
+    let ns = study.n_state();
+    let m_total = settings.forward_passes;
+    let local = share(m_total, comm.rank(), comm.size());
+    let m_local = local.len();
+    let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
+    let discount = study.cumulative_discount();
+    let mut trajectories: Vec<Trajectory> = (0..m_local)
+        .map(|_| Trajectory::new(n_stages, ns))
+        .collect();
+    let mut pools: Vec<CutPool> = (0..n_stages).map(|_| CutPool::new(ns)).collect();
+    let chunks_per_state = settings.min_work_items.div_ceil(m_total).max(1);
+
+    // Lower-bound chunks of the first stage (fixed), split across ranks.
+    let n0 = study.scenario.num_openings(0);
+    let lb_chunks = chunk_bounds(n0, settings.min_work_items);
+    let lb_local = share(lb_chunks.len(), comm.rank(), comm.size());
+    let mut lb_bases: Vec<Basis> = vec![Basis::new(); lb_local.len()];
+    let mut lb_starts: Vec<Option<Basis>> = vec![None; lb_local.len()];
+
+    // Reusable buffers.
+    let mut local_buf: Vec<f64> = Vec::new();
+    let mut global_states: Vec<f64> = Vec::new();
+    let mut global_costs: Vec<f64> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut obj_local: Vec<f64> = Vec::new();
+    let mut duals_local: Vec<f64> = Vec::new();
+    let mut obj_global: Vec<f64> = Vec::new();
+    let mut duals_global: Vec<f64> = Vec::new();
+    let mut item_bases: Vec<Basis> = Vec::new();
+    let mut intercepts: Vec<f64> = Vec::with_capacity(m_total);
+    let mut coefs: Vec<f64> = Vec::with_capacity(m_total * ns);
+    let mut coef: Vec<f64> = vec![0.0; ns];
+    let mut agg = Aggregator::default();
+    let mut records: Vec<IterationRecord> = Vec::new();
+    let termination;
+
+    let mut iteration: u64 = 0;
+    loop {
+        iteration += 1;
+        let iter_started = Instant::now();
+        let before = workers.stats();
+
+        // 1. Forward pass.
+        thread_pool.install(|| {
+            run_forward(
+                study,
+                &workers,
+                &pools,
+                settings.sampling,
+                iteration,
+                local.start,
+                &mut trajectories,
+            )
+        })?;
+        local_buf.clear();
+        for tr in &trajectories {
+            local_buf.extend_from_slice(&tr.states);
+        }
+        comm.all_gather(&local_buf, &mut global_states, &mut counts)?;
+        local_buf.clear();
+        for tr in &trajectories {
+            let c: f64 = tr
+                .stage_costs
+                .iter()
+                .zip(&discount)
+                .map(|(c, d)| c * d)
+                .sum();
+            local_buf.push(c * cost_scale);
+        }
+        comm.all_gather(&local_buf, &mut global_costs, &mut counts)?;
+        let (ub, ub_std, ci_95) = statistics(&global_costs);
+
+        // 2. Backward pass.
+        for t in (1..n_stages).rev() {
+            let n_open = study.scenario.num_openings(t);
+            let chunks = chunk_bounds(n_open, chunks_per_state);
+            let n_items = m_local * chunks.len();
+            obj_local.clear();
+            obj_local.resize(m_local * n_open, 0.0);
+            duals_local.clear();
+            duals_local.resize(m_local * n_open * ns, 0.0);
+            if item_bases.len() < n_items {
+                item_bases.resize(n_items, Basis::new());
+            }
+            let obj_lens: Vec<usize> = (0..m_local)
+                .flat_map(|_| chunks.iter().map(|&(lo, hi)| hi - lo))
+                .collect();
+            let dual_lens: Vec<usize> = obj_lens.iter().map(|l| l * ns).collect();
+            {
+                let obj_parts = split_lengths(&mut obj_local, &obj_lens);
+                let dual_parts = split_lengths(&mut duals_local, &dual_lens);
+                let mut items: Vec<OpeningsItem<'_>> = Vec::with_capacity(n_items);
+                let mut parts = obj_parts
+                    .into_iter()
+                    .zip(dual_parts)
+                    .zip(item_bases.iter_mut());
+                for (i, tr) in trajectories.iter().enumerate() {
+                    let m = local.start + i;
+                    let x_in = &global_states[(m * n_stages + t - 1) * ns..(m * n_stages + t) * ns];
+                    for &(lo, hi) in &chunks {
+                        let Some(((obj, duals), end_basis)) = parts.next() else {
+                            break;
+                        };
+                        items.push(OpeningsItem {
+                            stage: t,
+                            trial: m,
+                            x_in,
+                            lo,
+                            hi,
+                            start: tr.forward_basis.get(t),
+                            obj,
+                            duals,
+                            end_basis,
+                        });
+                    }
+                }
+                thread_pool.install(|| {
+                    solve_items(
+                        study,
+                        &workers,
+                        &pools,
+                        iteration,
+                        Phase::Backward,
+                        &mut items,
+                    )
+                })?;
+            }
+            for (i, tr) in trajectories.iter_mut().enumerate() {
+                if let (Some(slot), Some(b)) =
+                    (tr.start.get_mut(t), item_bases.get(i * chunks.len()))
+                {
+                    match slot {
+                        Some(s) => s.copy_from(b),
+                        None => *slot = Some(b.clone()),
+                    }
+                }
+            }
+            comm.all_gather(&obj_local, &mut obj_global, &mut counts)?;
+            comm.all_gather(&duals_local, &mut duals_global, &mut counts)?;
+            intercepts.clear();
+            coefs.clear();
+            let risk = study
+                .risk
+                .get(t)
+                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no risk measure"))?;
+            for m in 0..m_total {
+                let x_hat = &global_states[(m * n_stages + t - 1) * ns..(m * n_stages + t) * ns];
+                let obj = &obj_global[m * n_open..(m + 1) * n_open];
+                let duals = &duals_global[m * n_open * ns..(m + 1) * n_open * ns];
+                let alpha = agg.cut(risk.as_ref(), obj, duals, x_hat, &mut coef);
+                intercepts.push(alpha);
+                coefs.extend_from_slice(&coef);
+            }
+            if let Some(pool) = pools.get_mut(t - 1) {
+                pool.push_batch(&intercepts, &coefs, iteration);
+            }
+        }
+
+        // 3. Lower bound: every first-stage opening at the initial state.
+        obj_local.clear();
+        let lb_lens: Vec<usize> = lb_chunks[lb_local.clone()]
+            .iter()
+            .map(|&(lo, hi)| hi - lo)
+            .collect();
+        obj_local.resize(lb_lens.iter().sum(), 0.0);
+        {
+            let obj_parts = split_lengths(&mut obj_local, &lb_lens);
+            let mut items: Vec<OpeningsItem<'_>> = obj_parts
+                .into_iter()
+                .zip(lb_bases.iter_mut())
+                .zip(&lb_starts)
+                .zip(&lb_chunks[lb_local.clone()])
+                .map(|(((obj, end_basis), start), &(lo, hi))| OpeningsItem {
+                    stage: 0,
+                    trial: 0,
+                    x_in: &study.initial_state,
+                    lo,
+                    hi,
+                    start: start.as_ref(),
+                    obj,
+                    duals: &mut [],
+                    end_basis,
+                })
+                .collect();
+            thread_pool.install(|| {
+                solve_items(
+                    study,
+                    &workers,
+                    &pools,
+                    iteration,
+                    Phase::LowerBound,
+                    &mut items,
+                )
+            })?;
+        }
+        // Each chunk starts the next iteration from where it ended.
+        for (start, end) in lb_starts.iter_mut().zip(&lb_bases) {
+            match start {
+                Some(s) => s.copy_from(end),
+                None => *start = Some(end.clone()),
+            }
+        }
+        comm.all_gather(&obj_local, &mut obj_global, &mut counts)?;
+        let risk0 = study
+            .risk
+            .first()
+            .ok_or_else(|| SddpError::invalid("stage 0", "no risk measure"))?;
+        let lb = agg.value(risk0.as_ref(), &obj_global) * cost_scale;
+
+        let after = workers.stats();
+        let record = IterationRecord {
+            iteration,
+            lower_bound: lb,
+            upper_bound: ub,
+            upper_bound_std: ub_std,
+            ci_95,
+            gap: (ub - lb) / ub.abs().max(1.0),
+            wall_time_ms: started.elapsed().as_secs_f64() * 1e3,
+            iteration_time_ms: iter_started.elapsed().as_secs_f64() * 1e3,
+            lp_solves: after.solves - before.solves,
+            cuts_added: (m_total * n_stages.saturating_sub(1)) as u64,
+            solver_time_ms: (after.solve_time_s - before.solve_time_s) * 1e3,
+            simplex_iterations: after.simplex_iterations - before.simplex_iterations,
+        };
+        tracing::debug!(
+            iteration,
+            lower_bound = lb,
+            upper_bound = ub,
+            "training iteration finished"
+        );
+        records.push(record);
+
+        // Stop decision on rank 0, shared with every rank.
+        let mut decision = vec![0.0];
+        if comm.rank() == 0 {
+            let control = hooks
+                .observer
+                .as_mut()
+                .map_or(Control::Continue, |o| o.on_iteration(&record));
+            let rule = rules.check(&History { records: &records });
+            decision[0] = if rule.is_some() {
+                1.0
+            } else if control == Control::Stop {
+                2.0
+            } else if hooks.stop.as_ref().is_some_and(StopFlag::is_raised) {
+                3.0
+            } else {
+                0.0
+            };
+        }
+        comm.broadcast(&mut decision, 0)?;
+        let code = decision.first().copied().unwrap_or(0.0);
+        if code != 0.0 {
+            termination = if code == 1.0 {
+                TerminationReason::Rule(
+                    rules
+                        .check(&History { records: &records })
+                        .unwrap_or("iteration_limit"),
+                )
+            } else if code == 2.0 {
+                TerminationReason::Observer
+            } else {
+                TerminationReason::StopFlag
+            };
+            break;
+        }
+    }
+
+    let n_hydros = study.templates.first().map_or(0, |t| t.layout.n_hydros);
+    let mut policy = Policy::from_scaled(&pools, cost_scale, n_hydros, study.scenario.max_order());
+    if let Some(tr) = trajectories.first() {
+        for (t, b) in tr.start.iter().enumerate() {
+            if let Some(b) = b {
+                policy.set_basis(t, b.clone());
+            }
+        }
+    }
+    Ok(TrainingResult {
+        policy,
+        records,
+        termination,
+        solver: workers.stats(),
+        wall_time_s: started.elapsed().as_secs_f64(),
+    })
+}
