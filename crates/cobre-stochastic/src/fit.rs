@@ -18,7 +18,8 @@
 //!    instability: the season with the highest order, then the largest `Σ|φ|`)
 //!    is reduced by one and that season is refitted.
 //!
-//! The annual variant (`pacf_annual`, PAR(p)-A) lives in [`crate::fit_annual`].
+//! A season with fewer than `min_observations_per_season` observations is
+//! white noise (order 0). The annual variant (`pacf_annual`, PAR(p)-A) lives in [`crate::fit_annual`].
 
 use crate::linalg::{solve, spectral_radius};
 
@@ -240,7 +241,7 @@ pub fn fit_par(
 ) -> Result<Vec<FittedSeason>, FitFailure> {
     let ns = series.num_seasons;
     let stats = seasonal_stats(series);
-    check_observations(&stats, settings)?;
+    let fittable = check_observations(&stats, settings)?;
     let z = standardise(series, &stats);
     let rho = periodic_autocorrelation(&z, series.first, ns, settings.max_order);
     let mut fitted: Vec<FittedSeason> = (0..ns)
@@ -254,7 +255,7 @@ pub fn fit_par(
                 })
                 .collect();
             let thr = pacf_threshold(n);
-            let selected = if std > 0.0 {
+            let selected = if std > 0.0 && fittable[m] {
                 pacf.iter()
                     .rposition(|v| v.abs() > thr)
                     .map_or(0, |k| k + 1)
@@ -287,19 +288,34 @@ pub fn fit_par(
     Ok(fitted)
 }
 
+/// Checks the observation counts: a season with fewer than
+/// `min_observations` is not fitted (white noise: order 0, ratio 1, with a
+/// warning); the returned flags say which seasons may get an AR model.
 pub(crate) fn check_observations(
     stats: &[(usize, f64, f64)],
     settings: &FitSettings,
-) -> Result<(), FitFailure> {
-    for (m, &(n, _, _)) in stats.iter().enumerate() {
-        if n < settings.min_observations.max(2) {
-            return Err(FitFailure(format!(
-                "season {m} has {n} observations, fewer than the {} required (estimation.min_observations_per_season)",
-                settings.min_observations.max(2)
-            )));
-        }
+) -> Result<Vec<bool>, FitFailure> {
+    if stats.iter().all(|s| s.0 < 2) {
+        return Err(FitFailure(
+            "the history has fewer than 2 observations of every season".into(),
+        ));
     }
-    Ok(())
+    Ok(stats
+        .iter()
+        .enumerate()
+        .map(|(m, &(n, _, _))| {
+            let ok = n >= settings.min_observations.max(2);
+            if !ok {
+                tracing::warn!(
+                    season = m,
+                    observations = n,
+                    required = settings.min_observations,
+                    "too few observations: season modelled as white noise"
+                );
+            }
+            ok
+        })
+        .collect())
 }
 
 /// One season's solution at a given order.

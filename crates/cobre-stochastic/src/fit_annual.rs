@@ -173,7 +173,7 @@ pub fn fit_par_annual(
         )));
     }
     let stats = seasonal_stats(series);
-    check_observations(&stats, settings)?;
+    let fittable = check_observations(&stats, settings)?;
     let z = standardise(series, &stats);
     let (a, astats) = annual_series(series);
     let rho = periodic_autocorrelation(&z, series.first, ns, settings.max_order);
@@ -204,7 +204,7 @@ pub fn fit_par_annual(
                 })
                 .collect();
             let thr = pacf_threshold(n);
-            let lag1_defined = std > 0.0 && pacf.first().is_some_and(|v| *v != 0.0);
+            let lag1_defined = std > 0.0 && fittable[m] && pacf.first().is_some_and(|v| *v != 0.0);
             let selected = if !lag1_defined {
                 0
             } else {

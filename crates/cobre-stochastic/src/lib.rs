@@ -42,7 +42,7 @@ pub mod tree;
 
 pub use error::StochasticError;
 pub use history::FitReport;
-pub use model::StochasticModel;
+pub use model::{StochasticModel, DEFAULT_SEED};
 pub use noise::NoiseLayout;
 pub use par::{InflowModel, InflowStage};
 pub use sampling::{sampler_for, ForwardSampler};

@@ -13,6 +13,9 @@ use cobre_core::scenario::{CorrelatedEntity, ExternalValue, HistoricalInflow};
 use cobre_core::{StageId, StudyConfig, System};
 use std::collections::BTreeMap;
 
+/// Seed used when the case gives none (as Cobre 0.18).
+pub const DEFAULT_SEED: u64 = 42;
+
 /// Values of an external scenario library of one class: per stage, the
 /// scenarios present and their values per entity (NaN where missing).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -187,7 +190,7 @@ impl StochasticModel {
             .training
             .tree_seed
             .or(config.training.scenario_source.seed)
-            .unwrap_or(0);
+            .unwrap_or(DEFAULT_SEED);
         let openings: Vec<usize> = horizon
             .stages
             .iter()
@@ -245,7 +248,12 @@ impl StochasticModel {
             tree,
             timeline,
             tree_seed,
-            scenario_seed: config.seed(),
+            scenario_seed: config
+                .training
+                .scenario_source
+                .seed
+                .or(config.training.tree_seed)
+                .unwrap_or(DEFAULT_SEED),
             fit,
         })
     }

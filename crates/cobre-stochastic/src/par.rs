@@ -101,26 +101,32 @@ impl InflowModel {
 
     /// Realised inflows `z = base + ψ·lags + σ·η` of stage `t` (m³/s) into
     /// `out` (length `n_h`), truncated at zero when the study's non-negativity
-    /// treatment truncates. `lags` is `n_h × L`, `eta` the inflow part of the
+    /// treatment truncates (hydros with σ > 0 only, see [`Self::inflow_rhs`]). `lags` is `n_h × L`, `eta` the inflow part of the
     /// noise vector (length `n_h`). No allocation.
     pub fn inflow(&self, t: usize, lags: &[f64], eta: &[f64], out: &mut [f64]) {
         let st = self.stage(t);
         let trunc = self.truncates();
         for h in 0..self.num_hydros {
             let z = st.base[h] + self.lag_term(&st, h, lags) + st.sigma[h] * eta[h];
-            out[h] = if trunc { z.max(0.0) } else { z };
+            out[h] = if trunc && st.sigma[h] > 0.0 {
+                z.max(0.0)
+            } else {
+                z
+            };
         }
     }
 
     /// The right-hand side the engine writes into the inflow row of stage `t`
     /// (`base + σ·η`), raised when truncating so that the row yields `z ≥ 0`
-    /// for these lags: `max(base + σ·η, −ψ·lags)`. Works for σ = 0 too.
+    /// for these lags: `max(base + σ·η, −ψ·lags)` — i.e. η replaced by
+    /// `−(base + ψ·lags)/σ`. As in Cobre 0.18, a hydro with σ = 0 is never
+    /// truncated (a negative deterministic inflow needs the penalty slack).
     pub fn inflow_rhs(&self, t: usize, lags: &[f64], eta: &[f64], out: &mut [f64]) {
         let st = self.stage(t);
         let trunc = self.truncates();
         for h in 0..self.num_hydros {
             let rhs = st.base[h] + st.sigma[h] * eta[h];
-            out[h] = if trunc {
+            out[h] = if trunc && st.sigma[h] > 0.0 {
                 rhs.max(-self.lag_term(&st, h, lags))
             } else {
                 rhs

@@ -12,8 +12,8 @@
 //! counter-based stream `(tree seed, k, noise group of t)` as independent
 //! N(0, 1) values, then correlated with the stage's factor. Stages of one
 //! noise group (weekly stages of the same month) therefore share their
-//! openings. A stage with a single opening gets the zero vector: its only
-//! branch is the expected-value scenario (deterministic cases need no draw).
+//! openings. A stage with a single opening gets one random draw, like any
+//! SAA tree (a deterministic case has σ = 0, so its draw has no effect).
 
 use crate::correlation::Correlation;
 use crate::rng::{stream, Domain};
