@@ -89,7 +89,6 @@ impl Correlation {
         entities: &[CorrelatedEntity],
         stage_ids: &[cobre_core::StageId],
     ) -> Result<Self, StochasticError> {
-        let n = entities.len();
         let mut out = Correlation {
             factors: Vec::new(),
             stage_factor: vec![None; stage_ids.len()],
@@ -124,7 +123,6 @@ impl Correlation {
             names.push(name);
             out.factors.push(f);
         }
-        let _ = n;
         let default = names.iter().position(|n| n.as_str() == "default");
         for (t, id) in stage_ids.iter().enumerate() {
             out.stage_factor[t] = match input.schedule.get(id) {

@@ -26,10 +26,16 @@ use cobre_core::scenario::ArCoefficient;
 use cobre_core::{HydroId, SeasonId, StageId, StudyConfig, System};
 use std::collections::BTreeMap;
 
+/// `(period, mean, std, season)` of a stage with statistics.
+type StatEntry = (Period, f64, f64, Option<SeasonId>);
+
+/// Validated AR groups: `(hydro, stage)` → (standardised coefficients, ratio).
+type ArGroups = BTreeMap<(usize, StageId), (Vec<f64>, f64)>;
+
 /// Per-hydro statistics resolvable for any calendar period.
 struct StatsTable {
-    /// `(period, mean, std, season)` of every stage (study and pre-study) with stats.
-    entries: Vec<Vec<(Period, f64, f64, Option<SeasonId>)>>,
+    /// Every stage (study and pre-study) with stats, per hydro.
+    entries: Vec<Vec<StatEntry>>,
     /// Season-level `(mean, std)` per hydro.
     by_season: Vec<BTreeMap<SeasonId, (f64, f64)>>,
 }
@@ -65,10 +71,7 @@ impl StatsTable {
 }
 
 /// Validated AR rows of one (hydro, stage): standardised coefficients, ratio.
-fn ar_groups(
-    system: &System,
-    rows: &[ArCoefficient],
-) -> Result<BTreeMap<(usize, StageId), (Vec<f64>, f64)>, StochasticError> {
+fn ar_groups(system: &System, rows: &[ArCoefficient]) -> Result<ArGroups, StochasticError> {
     let mut groups: BTreeMap<(usize, StageId), Vec<&ArCoefficient>> = BTreeMap::new();
     for r in rows {
         match system.hydro_position(r.hydro) {
@@ -98,7 +101,7 @@ fn ar_groups(
                 "residual_std_ratio differs between lags of the group".into()
             ));
         }
-        if !(ratio >= 0.0 && ratio <= 1.0) {
+        if !(0.0..=1.0).contains(&ratio) {
             return Err(err(format!("residual_std_ratio {ratio} is outside [0, 1]")));
         }
         if let Some(r) = g.iter().find(|r| !r.coefficient.is_finite()) {
@@ -133,7 +136,7 @@ pub(crate) fn build_inflow_model(
     let n_h = system.hydros().len();
     let horizon = system.horizon();
     for s in &scen.inflow_stats {
-        if !(s.std >= 0.0) || !s.mean.is_finite() || !s.std.is_finite() {
+        if s.std.is_nan() || s.std < 0.0 || !s.mean.is_finite() || !s.std.is_finite() {
             return Err(StochasticError::invalid(
                 format!(
                     "inflow statistics of hydro {} at stage {}",
@@ -173,9 +176,7 @@ pub(crate) fn build_inflow_model(
             let Some(h) = system.hydro_position(hf.hydro) else {
                 continue;
             };
-            let n = hf.seasons.len();
-            for (i, (season, f)) in hf.seasons.iter().enumerate() {
-                let _ = (i, n);
+            for (season, f) in &hf.seasons {
                 fitted[h].insert(
                     *season,
                     Params {

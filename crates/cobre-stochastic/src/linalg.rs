@@ -10,7 +10,7 @@ pub fn solve(a: &mut [f64], b: &mut [f64], n: usize) -> Option<()> {
         let (piv, max) = (col..n)
             .map(|r| (r, a[r * n + col].abs()))
             .fold((col, -1.0), |acc, x| if x.1 > acc.1 { x } else { acc });
-        if !(max > 1e-12) {
+        if max.is_nan() || max <= 1e-12 {
             return None;
         }
         if piv != col {
@@ -47,7 +47,7 @@ pub fn cholesky(c: &[f64], n: usize) -> Option<Vec<f64>> {
             let s: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
             if i == j {
                 let d = c[i * n + i] - s;
-                if !(d > 0.0) {
+                if d.is_nan() || d <= 0.0 {
                     return None;
                 }
                 l[i * n + i] = d.sqrt();

@@ -137,7 +137,7 @@ impl StochasticModel {
             .map(|s| (s.mean, s.std))
             .chain(scen.ncs_stats.iter().map(|s| (s.mean, s.std)))
         {
-            if !s.0.is_finite() || !(s.1 >= 0.0) {
+            if !s.0.is_finite() || s.1.is_nan() || s.1 < 0.0 {
                 return Err(StochasticError::invalid(
                     "load / non-controllable statistics",
                     format!("mean {} / std {} must be finite with std ≥ 0", s.0, s.1),

@@ -194,19 +194,16 @@ impl StageHydroModel {
                 continue;
             }
             let mu = self.lag_mean.get(j).copied().flatten();
-            match (self.lag_slots.get(j).and_then(Option::as_ref), mu) {
-                (Some(ws), Some(mu)) => {
-                    base -= phi * mu;
-                    for &(k, w) in ws {
-                        match slots.iter_mut().find(|s| s.0 == k) {
-                            Some(s) => s.1 += phi * w,
-                            None => slots.push((k, phi * w)),
-                        }
+            // Unknown lag value: it sits at its mean, the deviation is 0.
+            // Unknown mean: the lag cannot be centred and is dropped.
+            if let (Some(ws), Some(mu)) = (self.lag_slots.get(j).and_then(Option::as_ref), mu) {
+                base -= phi * mu;
+                for &(k, w) in ws {
+                    match slots.iter_mut().find(|s| s.0 == k) {
+                        Some(s) => s.1 += phi * w,
+                        None => slots.push((k, phi * w)),
                     }
                 }
-                // Unknown lag value: it sits at its mean, the deviation is 0.
-                // Unknown mean: the lag cannot be centred and is dropped.
-                _ => {}
             }
         }
         slots.retain(|s| s.1 != 0.0);
@@ -215,9 +212,12 @@ impl StageHydroModel {
     }
 }
 
-/// Packs compiled rows into an [`InflowModel`].
+/// A compiled `(base, σ, slot coefficients)` of one (stage, hydro).
+pub(crate) type CompiledRow = (f64, f64, Vec<(usize, f64)>);
+
+/// Packs compiled rows (`[stage][hydro]`) into an [`InflowModel`].
 pub(crate) fn assemble(
-    rows: &[Vec<(f64, f64, Vec<(usize, f64)>)>],
+    rows: &[Vec<CompiledRow>],
     num_hydros: usize,
     initial_lag_value: impl Fn(usize, usize) -> f64,
     non_negativity: InflowNonNegativity,
