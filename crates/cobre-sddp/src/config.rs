@@ -2,14 +2,10 @@
 //! defaults, filled from the case's [`StudyConfig`] and then overridable
 //! field by field, checked by one `validate` step.
 
-use crate::scenario::Sampling;
 use crate::SddpError;
-use cobre_core::config::{SamplingScheme, ScenarioSourceConfig, StoppingMode, StoppingRuleConfig};
+use cobre_core::config::{ScenarioSourceConfig, StoppingMode, StoppingRuleConfig};
 use cobre_core::StudyConfig;
 use cobre_solver::SolverOptions;
-
-/// Seed used when a case gives none (the reference's default).
-pub const DEFAULT_SEED: u64 = 42;
 
 /// Settings of the training loop.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,8 +14,8 @@ pub struct TrainingSettings {
     pub threads: usize,
     /// Forward scenarios per iteration (≥ 1).
     pub forward_passes: usize,
-    /// Forward-pass noise source.
-    pub sampling: Sampling,
+    /// Forward-pass noise source (seed and scheme per class).
+    pub scenario_source: ScenarioSourceConfig,
     /// Stopping rules.
     pub stopping_rules: Vec<StoppingRuleConfig>,
     /// How the rules combine.
@@ -38,24 +34,12 @@ impl Default for TrainingSettings {
         Self {
             threads: 1,
             forward_passes: 1,
-            sampling: Sampling {
-                seed: DEFAULT_SEED,
-                scheme: SamplingScheme::InSample,
-            },
+            scenario_source: ScenarioSourceConfig::default(),
             stopping_rules: vec![StoppingRuleConfig::IterationLimit { limit: 100 }],
             stopping_mode: StoppingMode::Any,
             min_work_items: 4,
             solver: SolverOptions::default(),
         }
-    }
-}
-
-/// The forward sampling of a scenario source.
-#[must_use]
-pub fn sampling_of(source: &ScenarioSourceConfig, fallback_seed: Option<u64>) -> Sampling {
-    Sampling {
-        seed: source.seed.or(fallback_seed).unwrap_or(DEFAULT_SEED),
-        scheme: source.inflow,
     }
 }
 
@@ -66,7 +50,7 @@ impl TrainingSettings {
         let t = &config.training;
         Self {
             forward_passes: usize::try_from(t.forward_passes).unwrap_or(1).max(1),
-            sampling: sampling_of(&t.scenario_source, t.tree_seed),
+            scenario_source: t.scenario_source.clone(),
             stopping_rules: t.stopping_rules.clone(),
             stopping_mode: t.stopping_mode,
             ..Self::default()
@@ -94,14 +78,6 @@ impl TrainingSettings {
             return Err(SddpError::InvalidSetting {
                 setting: "min_work_items",
                 message: "must be at least 1".into(),
-            });
-        }
-        if !matches!(
-            self.sampling.scheme,
-            SamplingScheme::InSample | SamplingScheme::OutOfSample
-        ) {
-            return Err(SddpError::Unsupported {
-                feature: format!("forward sampling scheme {:?}", self.sampling.scheme),
             });
         }
         let bounded = self.stopping_mode == StoppingMode::Any
@@ -134,8 +110,8 @@ pub struct SimulationSettings {
     pub threads: usize,
     /// Number of simulated scenarios.
     pub num_scenarios: usize,
-    /// Noise source.
-    pub sampling: Sampling,
+    /// Noise source (seed and scheme per class).
+    pub scenario_source: ScenarioSourceConfig,
     /// Scenario results buffered between workers and the sink.
     pub channel_capacity: usize,
     /// LP solver settings.
@@ -147,10 +123,7 @@ impl Default for SimulationSettings {
         Self {
             threads: 1,
             num_scenarios: 1,
-            sampling: Sampling {
-                seed: DEFAULT_SEED,
-                scheme: SamplingScheme::InSample,
-            },
+            scenario_source: ScenarioSourceConfig::default(),
             channel_capacity: 64,
             solver: SolverOptions::default(),
         }
@@ -169,7 +142,7 @@ impl SimulationSettings {
             .unwrap_or(&config.training.scenario_source);
         Self {
             num_scenarios: usize::try_from(s.num_scenarios).unwrap_or(1),
-            sampling: sampling_of(source, config.training.tree_seed),
+            scenario_source: source.clone(),
             channel_capacity: usize::try_from(s.io_channel_capacity).unwrap_or(64).max(1),
             ..Self::default()
         }
@@ -184,14 +157,6 @@ impl SimulationSettings {
             return Err(SddpError::InvalidSetting {
                 setting: "threads",
                 message: "must be at least 1".into(),
-            });
-        }
-        if !matches!(
-            self.sampling.scheme,
-            SamplingScheme::InSample | SamplingScheme::OutOfSample
-        ) {
-            return Err(SddpError::Unsupported {
-                feature: format!("simulation sampling scheme {:?}", self.sampling.scheme),
             });
         }
         self.solver

@@ -9,7 +9,7 @@
 
 use crate::cuts::CutPool;
 use crate::error::{Phase, SolveSite};
-use crate::scenario::Sampling;
+use crate::scenario::Sampler;
 use crate::study::StudyModel;
 use crate::workspace::{Worker, WorkerPool};
 use crate::SddpError;
@@ -47,7 +47,7 @@ pub(crate) fn run_forward(
     study: &StudyModel,
     workers: &WorkerPool,
     pools: &[CutPool],
-    sampling: Sampling,
+    sampler: &Sampler,
     iteration: u64,
     first_scenario: usize,
     trajectories: &mut [Trajectory],
@@ -61,7 +61,7 @@ pub(crate) fn run_forward(
                 &mut w,
                 study,
                 pools,
-                sampling,
+                sampler,
                 iteration,
                 first_scenario + i,
                 traj,
@@ -74,7 +74,7 @@ fn forward_one(
     w: &mut Worker,
     study: &StudyModel,
     pools: &[CutPool],
-    sampling: Sampling,
+    sampler: &Sampler,
     iteration: u64,
     scenario: usize,
     traj: &mut Trajectory,
@@ -87,7 +87,7 @@ fn forward_one(
         w.start_from(t, traj.start.get(t).and_then(Option::as_ref))?;
         study
             .scenario
-            .sample(sampling, iteration, scenario as u64, t, &mut w.noise);
+            .sample(sampler, iteration, scenario as u64, t, &mut w.noise);
         let (done, rest) = traj.states.split_at_mut(t * ns);
         let x_in: &[f64] = if t == 0 {
             &study.initial_state

@@ -2,7 +2,7 @@
 //! templates and the initial state, built once from a case and shared by
 //! training and simulation.
 
-use crate::lp::{build_templates, InflowTreatment, StageTemplate, TemplateOptions};
+use crate::lp::{build_templates, StageTemplate, TemplateOptions};
 use crate::risk::{self, RiskMeasure};
 use crate::scenario::ScenarioModel;
 use crate::SddpError;
@@ -30,7 +30,6 @@ pub struct StudyModel {
     pub(crate) scenario: ScenarioModel,
     pub(crate) initial_state: Vec<f64>,
     pub(crate) risk: Vec<Box<dyn RiskMeasure>>,
-    pub(crate) treatment: InflowTreatment,
     pub(crate) ids: EntityIds,
 }
 
@@ -107,7 +106,6 @@ impl StudyModel {
             scenario,
             initial_state,
             risk,
-            treatment: config.modeling.inflow_non_negativity.into(),
             ids,
         })
     }

@@ -115,13 +115,13 @@ pub fn train(
         settings.threads,
         &study.templates,
         &study.scenario,
-        study.treatment,
         &settings.solver,
     )?;
 
     let n_stages = study.num_stages();
     let ns = study.n_state();
     let m_total = settings.forward_passes;
+    let sampler = study.scenario.sampler(&settings.scenario_source, m_total)?;
     let local = share(m_total, comm.rank(), comm.size());
     let m_local = local.len();
     let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
@@ -168,7 +168,7 @@ pub fn train(
                 study,
                 &workers,
                 &pools,
-                settings.sampling,
+                &sampler,
                 iteration,
                 local.start,
                 &mut trajectories,

@@ -10,7 +10,7 @@
 
 use crate::cuts::CutPool;
 use crate::error::{SolveSite, SolverContext};
-use crate::lp::{InflowTreatment, StagePatch, StageTemplate};
+use crate::lp::{StagePatch, StageTemplate};
 use crate::scenario::ScenarioModel;
 use crate::SddpError;
 use cobre_solver::{Basis, HighsSolver, LpSolver, RowBatch, SolverOptions};
@@ -65,7 +65,6 @@ impl Worker {
     pub(crate) fn new(
         templates: &[StageTemplate],
         scenario: &ScenarioModel,
-        treatment: InflowTreatment,
         options: &SolverOptions,
     ) -> Result<Self, SddpError> {
         let mut stages = Vec::with_capacity(templates.len());
@@ -81,7 +80,7 @@ impl Worker {
             max_rows = max_rows.max(tpl.layout.num_template_rows);
             stages.push(StageInstance {
                 solver,
-                patch: StagePatch::new(&tpl.layout, treatment),
+                patch: StagePatch::new(&tpl.layout),
                 batches_added: 0,
             });
         }
@@ -212,11 +211,10 @@ impl WorkerPool {
         n: usize,
         templates: &[StageTemplate],
         scenario: &ScenarioModel,
-        treatment: InflowTreatment,
         options: &SolverOptions,
     ) -> Result<Self, SddpError> {
         let workers = (0..n.max(1))
-            .map(|_| Worker::new(templates, scenario, treatment, options).map(Mutex::new))
+            .map(|_| Worker::new(templates, scenario, options).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { workers })
     }

@@ -23,7 +23,7 @@ mod state;
 pub use builder::IndexRange;
 pub use hydro::{productivity, HM3_PER_M3S_HOUR};
 pub use layout::{CostCategory, SlackKind, SoftBound, StageLayout};
-pub use patch::{InflowTreatment, StagePatch};
+pub use patch::StagePatch;
 
 use crate::scenario::ScenarioModel;
 use crate::SddpError;

@@ -46,11 +46,7 @@ pub(super) fn add_state_prefix(ctx: &mut BuildCtx<'_>) {
         b.add_entry(ctx.layout.row_lag_fix.at(i), ctx.layout.lags.at(i), 1.0);
     }
     ctx.layout.row_inflow = b.add_rows(n, 0.0, 0.0);
-    let psi = ctx
-        .scenario
-        .stage(t)
-        .map(|s| s.psi.as_slice())
-        .unwrap_or(&[]);
+    let psi = ctx.scenario.psi(t);
     for h in 0..n {
         let row = ctx.layout.row_inflow.at(h);
         b.add_entry(row, ctx.layout.inflow.at(h), 1.0);

@@ -22,6 +22,7 @@ use crate::error::{Phase, SolveSite};
 use crate::lp::CostCategory;
 use crate::policy::Policy;
 use crate::progress::StopFlag;
+use crate::scenario::Sampler;
 use crate::study::StudyModel;
 use crate::workspace::{Worker, WorkerPool, WorkerStats};
 use crate::SddpError;
@@ -99,10 +100,10 @@ pub fn simulate(
         settings.threads,
         &study.templates,
         &study.scenario,
-        study.treatment,
         &settings.solver,
     )?;
     let n = settings.num_scenarios;
+    let sampler = study.scenario.sampler(&settings.scenario_source, n)?;
     let mut totals: Vec<f64> = Vec::with_capacity(n);
     let mut interrupted = false;
     let outcome: Result<(), SddpError> = std::thread::scope(|scope| {
@@ -115,7 +116,7 @@ pub fn simulate(
                         return Ok(());
                     }
                     let mut w = workers.current()?;
-                    let r = simulate_one(&mut w, study, &pools, policy, settings, s)?;
+                    let r = simulate_one(&mut w, study, &pools, policy, &sampler, s)?;
                     drop(w);
                     tx.send(r).map_err(|_| SddpError::Sink {
                         message: "the consumer stopped".into(),
@@ -173,7 +174,7 @@ fn simulate_one(
     study: &StudyModel,
     pools: &[CutPool],
     policy: &Policy,
-    settings: &SimulationSettings,
+    sampler: &Sampler,
     scenario: usize,
 ) -> Result<ScenarioResult, SddpError> {
     let ns = study.n_state();
@@ -194,7 +195,7 @@ fn simulate_one(
         w.start_from(t, policy.basis(t))?;
         study
             .scenario
-            .sample(settings.sampling, 0, scenario as u64, t, &mut w.noise);
+            .sample(sampler, 0, scenario as u64, t, &mut w.noise);
         let site = SolveSite {
             phase: Phase::Simulation,
             iteration: 0,

@@ -92,3 +92,51 @@ pub fn load(bus: i32, stage: i32, mean: f64, std: f64) -> SeasonalStat<BusId> {
 pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1.0)
 }
+
+/// A small stochastic system: two buses joined by a line, a two-plant
+/// cascade, three thermals, `stages` stages with `openings` openings, white
+/// noise inflows (std 30 % of the mean) and a stochastic load.
+pub fn stochastic_system(stages: usize, openings: usize) -> cobre_core::System {
+    use cobre_core::initial::InitialStorage;
+    use cobre_core::testing::{bus, hydro, line, thermal};
+    use cobre_core::SystemParts;
+    let mut parts = SystemParts {
+        buses: vec![bus(0, 1000.0), bus(1, 1000.0)],
+        lines: vec![line(0, 0, 1, 30.0)],
+        thermals: vec![
+            thermal(0, 0, 20.0, 50.0),
+            thermal(1, 1, 20.0, 120.0),
+            thermal(2, 0, 40.0, 300.0),
+        ],
+        hydros: vec![
+            hydro(0, 0, Some(1), 150.0, 40.0),
+            hydro(1, 1, None, 100.0, 50.0),
+        ],
+        ..SystemParts::default()
+    };
+    parts.horizon.stages = (0..stages).map(|t| stage(t, &[730.0], openings)).collect();
+    for t in 0..stages as i32 {
+        let season = 1.0 + 0.5 * f64::from(t % 3);
+        parts
+            .scenarios
+            .inflow_stats
+            .push(inflow(0, t, 20.0 * season, 6.0 * season));
+        parts
+            .scenarios
+            .inflow_stats
+            .push(inflow(1, t, 10.0 * season, 3.0 * season));
+        parts.scenarios.load_stats.push(load(0, t, 60.0, 5.0));
+        parts.scenarios.load_stats.push(load(1, t, 40.0, 0.0));
+    }
+    parts.initial_conditions.storage = vec![
+        InitialStorage {
+            hydro: HydroId(0),
+            value_hm3: 60.0,
+        },
+        InitialStorage {
+            hydro: HydroId(1),
+            value_hm3: 30.0,
+        },
+    ];
+    cobre_core::System::new(parts).unwrap()
+}
