@@ -24,6 +24,27 @@
 //! [`calendar`]). Loads and NCS availability are read from the same noise
 //! vector with [`StochasticModel::load_mw`] and
 //! [`StochasticModel::ncs_available_mw`].
+//!
+//! # Policies
+//!
+//! * **Seeds**: the tree uses `training.tree_seed`, else the training scenario
+//!   seed, else [`DEFAULT_SEED`] (42, as Cobre 0.18); samplers use their
+//!   source's seed, else the same. Streams are counter-based ([`rng`]).
+//! * **Correlation**: structurally invalid matrices are refused; indefinite
+//!   ones are repaired to the nearest correlation matrix with a warning
+//!   ([`correlation`]).
+//! * **Truncation** (`truncation`, `truncation_with_penalty`): η is raised so
+//!   the inflow is 0 when it would be negative, for hydros with σ > 0
+//!   ([`InflowModel::inflow_rhs`]); `penalty`/`none` leave it alone.
+//! * **Replays** (historical, external) are delivered as noise that
+//!   reproduces the target inflows along the lag chain started at the initial
+//!   lags ([`sampling`]).
+//! * **Multi-resolution**: lags live on the season grid and are compiled into
+//!   timeline slots; stages of one season period share one noise draw
+//!   ([`calendar`], [`StochasticModel::noise_group`]).
+//! * **Fitting** from history (`pacf`, `pacf_annual`) is reported in
+//!   [`StochasticModel::fit_report`] and through `tracing` ([`fit`],
+//!   [`fit_annual`], [`history`]).
 
 pub mod calendar;
 pub mod correlation;
