@@ -62,11 +62,7 @@ impl StateVariable {
     #[must_use]
     pub fn describe(hydros: &[i32], lags: usize) -> Vec<Self> {
         let mut out = Vec::with_capacity(hydros.len() * (1 + lags));
-        out.extend(
-            hydros
-                .iter()
-                .map(|&hydro_id| Self::Storage { hydro_id }),
-        );
+        out.extend(hydros.iter().map(|&hydro_id| Self::Storage { hydro_id }));
         for &hydro_id in hydros {
             for l in 1..=lags {
                 out.push(Self::InflowLag {
