@@ -223,6 +223,17 @@ impl Default for PolicyConfig {
     }
 }
 
+/// Optional outputs (`config.json → exports`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ExportsConfig {
+    /// Write the visited states.
+    pub states: bool,
+    /// Write the fitted/used stochastic model (`output/stochastic/`).
+    pub stochastic: bool,
+    /// Write the FPHA deviation sample points.
+    pub fpha_deviation_points: bool,
+}
+
 /// Everything `config.json` configures.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StudyConfig {
@@ -236,6 +247,8 @@ pub struct StudyConfig {
     pub estimation: EstimationConfig,
     /// Policy persistence.
     pub policy: PolicyConfig,
+    /// Optional outputs.
+    pub exports: ExportsConfig,
 }
 
 impl StudyConfig {

@@ -1,0 +1,378 @@
+//! `constraints/`: per-stage bounds overrides and generic constraints.
+
+use super::entities::registry_with;
+use super::{expression, row_ctx, table_of, Registry, Src};
+use crate::capabilities::Feature;
+use crate::files::{name, CaseFiles};
+use crate::json::Obj;
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::tables::{key, opt, ColType, Table, TableSpec};
+use cobre_core::{ConstraintId, GenericConstraint, GenericConstraintBound, StageId};
+
+/// A row of `thermal_bounds.parquet`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ThermalBoundRow {
+    pub row: usize,
+    pub thermal: i32,
+    pub stage: i32,
+    pub min_mw: Option<f64>,
+    pub max_mw: Option<f64>,
+    pub cost: Option<f64>,
+}
+
+/// Value columns of `hydro_bounds.parquet`, in [`HydroBoundRow::values`] order.
+pub(crate) const HYDRO_BOUND_COLUMNS: [&str; 14] = [
+    "min_turbined_m3s",
+    "max_turbined_m3s",
+    "min_storage_hm3",
+    "max_storage_hm3",
+    "min_outflow_m3s",
+    "max_outflow_m3s",
+    "min_generation_mw",
+    "max_generation_mw",
+    "water_withdrawal_m3s",
+    "min_spillage_m3s",
+    "max_spillage_m3s",
+    "min_diversion_m3s",
+    "max_diversion_m3s",
+    "filling_inflow_m3s",
+];
+
+/// A row of `hydro_bounds.parquet`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HydroBoundRow {
+    pub row: usize,
+    pub hydro: i32,
+    pub stage: i32,
+    pub values: [Option<f64>; 14],
+}
+
+impl HydroBoundRow {
+    /// The value of a column (by name).
+    pub(crate) fn get(&self, col: &str) -> Option<f64> {
+        let i = HYDRO_BOUND_COLUMNS.iter().position(|c| *c == col)?;
+        self.values.get(i).copied().flatten()
+    }
+}
+
+/// A row of `line_bounds.parquet`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LineBoundRow {
+    pub row: usize,
+    pub line: i32,
+    pub stage: i32,
+    pub direct_mw: Option<f64>,
+    pub reverse_mw: Option<f64>,
+}
+
+/// A row of `ncs_bounds.parquet`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NcsBoundRow {
+    pub row: usize,
+    pub ncs: i32,
+    pub stage: i32,
+    pub available_mw: f64,
+}
+
+/// The four bounds override files.
+#[derive(Debug, Default)]
+pub(crate) struct BoundsData {
+    pub thermal: Src<Vec<ThermalBoundRow>>,
+    pub hydro: Src<Vec<HydroBoundRow>>,
+    pub line: Src<Vec<LineBoundRow>>,
+    pub ncs: Src<Vec<NcsBoundRow>>,
+}
+
+/// Generic constraints and their bounds.
+#[derive(Debug, Default)]
+pub(crate) struct GenericData {
+    pub constraints: Option<Registry<GenericConstraint>>,
+    pub bounds: Src<Vec<(usize, GenericConstraintBound)>>,
+}
+
+static THERMAL: TableSpec = TableSpec {
+    file: name::THERMAL_BOUNDS,
+    columns: &[
+        key("thermal_id", ColType::I32),
+        key("stage_id", ColType::I32),
+        opt("block_id", ColType::I32),
+        opt("min_generation_mw", ColType::F64),
+        opt("max_generation_mw", ColType::F64),
+        opt("cost_per_mwh", ColType::F64),
+    ],
+};
+static HYDRO: TableSpec = TableSpec {
+    file: name::HYDRO_BOUNDS,
+    columns: &[
+        key("hydro_id", ColType::I32),
+        key("stage_id", ColType::I32),
+        opt("block_id", ColType::I32),
+        opt("min_turbined_m3s", ColType::F64),
+        opt("max_turbined_m3s", ColType::F64),
+        opt("min_storage_hm3", ColType::F64),
+        opt("max_storage_hm3", ColType::F64),
+        opt("min_outflow_m3s", ColType::F64),
+        opt("max_outflow_m3s", ColType::F64),
+        opt("min_generation_mw", ColType::F64),
+        opt("max_generation_mw", ColType::F64),
+        opt("water_withdrawal_m3s", ColType::F64),
+        opt("min_spillage_m3s", ColType::F64),
+        opt("max_spillage_m3s", ColType::F64),
+        opt("min_diversion_m3s", ColType::F64),
+        opt("max_diversion_m3s", ColType::F64),
+        opt("filling_inflow_m3s", ColType::F64),
+    ],
+};
+static LINE: TableSpec = TableSpec {
+    file: name::LINE_BOUNDS,
+    columns: &[
+        key("line_id", ColType::I32),
+        key("stage_id", ColType::I32),
+        opt("block_id", ColType::I32),
+        opt("direct_mw", ColType::F64),
+        opt("reverse_mw", ColType::F64),
+    ],
+};
+static NCS: TableSpec = TableSpec {
+    file: name::NCS_BOUNDS,
+    columns: &[
+        key("ncs_id", ColType::I32),
+        key("stage_id", ColType::I32),
+        key("available_generation_mw", ColType::F64),
+    ],
+};
+static GENERIC_BOUNDS: TableSpec = TableSpec {
+    file: name::GENERIC_BOUNDS,
+    columns: &[
+        key("constraint_id", ColType::I32),
+        key("stage_id", ColType::I32),
+        opt("block_id", ColType::I32),
+        opt("bound_lower", ColType::F64),
+        opt("bound_upper", ColType::F64),
+    ],
+};
+
+fn non_negative(t: &Table, col: &str, r: usize, sink: &mut Sink) -> Option<f64> {
+    let v = t.f64(col, r)?;
+    if v < 0.0 {
+        sink.push(Finding::error(
+            FindingKind::OutOfRange,
+            Layer::Schema,
+            row_ctx(t.file, r).field(col),
+            format!("`{col}` = {v} must be ≥ 0"),
+        ));
+    }
+    Some(v)
+}
+
+fn refuse_column(t: &Table, col: &str, feature: Feature, sink: &mut Sink) {
+    if t.any_value(col) {
+        feature.refuse(
+            sink,
+            FindingContext::file(t.file).field(col),
+            &format!("column `{col}` of `{}`", t.file),
+        );
+    }
+}
+
+/// Reads the four bounds override files.
+pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
+    let thermal = match table_of(files, &THERMAL, sink) {
+        Src::Read(t) => {
+            refuse_column(&t, "block_id", Feature::PerBlockBounds, sink);
+            let mut rows = Vec::new();
+            for r in 0..t.rows {
+                let min_mw = non_negative(&t, "min_generation_mw", r, sink);
+                let max_mw = non_negative(&t, "max_generation_mw", r, sink);
+                let cost = non_negative(&t, "cost_per_mwh", r, sink);
+                if let (Some(thermal), Some(stage)) = (t.i32("thermal_id", r), t.i32("stage_id", r))
+                {
+                    rows.push(ThermalBoundRow {
+                        row: r,
+                        thermal,
+                        stage,
+                        min_mw,
+                        max_mw,
+                        cost,
+                    });
+                }
+            }
+            Src::Read(rows)
+        }
+        Src::Absent => Src::Absent,
+        Src::Failed => Src::Failed,
+    };
+    let hydro = match table_of(files, &HYDRO, sink) {
+        Src::Read(t) => {
+            refuse_column(&t, "block_id", Feature::PerBlockBounds, sink);
+            refuse_column(&t, "min_spillage_m3s", Feature::SpillageBounds, sink);
+            refuse_column(&t, "max_spillage_m3s", Feature::SpillageBounds, sink);
+            refuse_column(&t, "min_diversion_m3s", Feature::DiversionChannels, sink);
+            refuse_column(&t, "max_diversion_m3s", Feature::DiversionChannels, sink);
+            refuse_column(&t, "filling_inflow_m3s", Feature::ReservoirFilling, sink);
+            let mut rows = Vec::new();
+            for r in 0..t.rows {
+                let mut values = [None; 14];
+                for (slot, col) in values.iter_mut().zip(HYDRO_BOUND_COLUMNS) {
+                    *slot = if col == "water_withdrawal_m3s" {
+                        t.f64(col, r)
+                    } else {
+                        non_negative(&t, col, r, sink)
+                    };
+                }
+                if let (Some(hydro), Some(stage)) = (t.i32("hydro_id", r), t.i32("stage_id", r)) {
+                    rows.push(HydroBoundRow {
+                        row: r,
+                        hydro,
+                        stage,
+                        values,
+                    });
+                }
+            }
+            Src::Read(rows)
+        }
+        Src::Absent => Src::Absent,
+        Src::Failed => Src::Failed,
+    };
+    let line = match table_of(files, &LINE, sink) {
+        Src::Read(t) => {
+            refuse_column(&t, "block_id", Feature::PerBlockBounds, sink);
+            let mut rows = Vec::new();
+            for r in 0..t.rows {
+                let direct_mw = non_negative(&t, "direct_mw", r, sink);
+                let reverse_mw = non_negative(&t, "reverse_mw", r, sink);
+                if let (Some(line), Some(stage)) = (t.i32("line_id", r), t.i32("stage_id", r)) {
+                    rows.push(LineBoundRow {
+                        row: r,
+                        line,
+                        stage,
+                        direct_mw,
+                        reverse_mw,
+                    });
+                }
+            }
+            Src::Read(rows)
+        }
+        Src::Absent => Src::Absent,
+        Src::Failed => Src::Failed,
+    };
+    let ncs = match table_of(files, &NCS, sink) {
+        Src::Read(t) => {
+            let mut rows = Vec::new();
+            for r in 0..t.rows {
+                let avail = non_negative(&t, "available_generation_mw", r, sink);
+                if let (Some(ncs), Some(stage), Some(available_mw)) =
+                    (t.i32("ncs_id", r), t.i32("stage_id", r), avail)
+                {
+                    rows.push(NcsBoundRow {
+                        row: r,
+                        ncs,
+                        stage,
+                        available_mw,
+                    });
+                }
+            }
+            Src::Read(rows)
+        }
+        Src::Absent => Src::Absent,
+        Src::Failed => Src::Failed,
+    };
+    BoundsData {
+        thermal,
+        hydro,
+        line,
+        ncs,
+    }
+}
+
+fn read_constraint(o: &mut Obj<'_, '_>, id: i32) -> Option<GenericConstraint> {
+    let name = o.req_str("name");
+    let description = o.opt_str("description");
+    let expression = o.req_str("expression");
+    let slack = o.req_obj("slack", &["enabled", "penalty"]).map(|mut s| {
+        let enabled = s.req_bool("enabled");
+        let p = s.opt_f64("penalty");
+        let penalty = s.min("penalty", p, 0.0, true);
+        if enabled == Some(true) && p.is_none() {
+            s.error(
+                FindingKind::SchemaViolation,
+                "penalty",
+                "`slack.enabled` is true: `slack.penalty` (> 0) is required",
+            );
+        }
+        (enabled, penalty)
+    });
+    let parsed = match expression.map(expression::parse) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(msg)) => {
+            o.error(
+                FindingKind::SchemaViolation,
+                "expression",
+                format!("cannot parse the expression: {msg}"),
+            );
+            None
+        }
+        None => None,
+    };
+    if let Some(p) = &parsed {
+        for (feature, what) in &p.refused {
+            let ctx = o.ctx("expression");
+            feature.refuse(o.sink(), ctx, what);
+        }
+    }
+    let (enabled, penalty) = slack?;
+    let parsed = parsed?;
+    if parsed.terms.is_empty() {
+        return None;
+    }
+    Some(GenericConstraint {
+        id: ConstraintId(id),
+        name: name?.to_string(),
+        description: description.map(str::to_string),
+        expression: expression?.to_string(),
+        terms: parsed.terms,
+        constant: 0.0,
+        slack_penalty: if enabled? { Some(penalty?) } else { None },
+    })
+}
+
+/// Reads `generic_constraints.json` and `generic_constraint_bounds.parquet`.
+pub(crate) fn read_generic(files: &CaseFiles, sink: &mut Sink) -> GenericData {
+    let constraints = files.exists(name::GENERIC).then(|| {
+        if let Src::Read(v) = super::json_of(files, name::GENERIC, &mut Sink::default()) {
+            if v.get("expressions")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+            {
+                Feature::GenericParameters.refuse(
+                    sink,
+                    FindingContext::file(name::GENERIC).field("expressions"),
+                    "named `expressions`",
+                );
+            }
+        }
+        registry_with(
+            files,
+            name::GENERIC,
+            &["constraints", "expressions"],
+            "constraints",
+            "generic constraint",
+            &["id", "name", "description", "expression", "slack"],
+            sink,
+            read_constraint,
+        )
+    });
+    let bounds = table_of(files, &GENERIC_BOUNDS, sink).map_rows(|t, r| {
+        Some(GenericConstraintBound {
+            constraint: ConstraintId(t.i32("constraint_id", r)?),
+            stage: StageId(t.i32("stage_id", r)?),
+            block: t.i32("block_id", r),
+            lower: t.f64("bound_lower", r),
+            upper: t.f64("bound_upper", r),
+        })
+    });
+    GenericData {
+        constraints,
+        bounds,
+    }
+}

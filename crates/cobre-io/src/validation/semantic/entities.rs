@@ -1,0 +1,427 @@
+//! Semantic rules about entities: bounds, cascade, initial storage, geometry.
+
+use crate::files::name;
+use crate::reader::CaseData;
+use crate::report::{FindingContext, FindingKind, Layer, Sink};
+use crate::validation::{err, warn};
+use std::collections::{BTreeMap, BTreeSet};
+
+const L: Layer = Layer::Semantic;
+
+/// Reports `min > max` for one pair of bounds.
+#[allow(clippy::too_many_arguments)]
+fn min_max(
+    sink: &mut Sink,
+    ctx: FindingContext,
+    owner: &str,
+    min_field: &str,
+    min: f64,
+    max_field: &str,
+    max: f64,
+    at: &str,
+) {
+    if min > max {
+        sink.push(
+            err(
+                L,
+                FindingKind::CapacityViolation,
+                ctx.field(min_field),
+                format!("{owner}: {min_field} ({min}) is greater than {max_field} ({max}){at}"),
+            )
+            .suggest(format!("make {min_field} ≤ {max_field}")),
+        );
+    }
+}
+
+/// `min ≤ max` of every entity, and of every per-stage override row merged
+/// with the entity's values.
+pub(crate) fn bounds(d: &CaseData, sink: &mut Sink) {
+    let mut thermal_base = BTreeMap::new();
+    if let Some(r) = &d.thermals {
+        for t in &r.items {
+            let t = &t.thermal;
+            let ctx = FindingContext::file(r.file).entity("thermal", t.id.0);
+            min_max(
+                sink,
+                ctx,
+                &format!("thermal {}", t.id.0),
+                "min_mw",
+                t.min_generation_mw,
+                "max_mw",
+                t.max_generation_mw,
+                "",
+            );
+            thermal_base.insert(t.id.0, (t.min_generation_mw, t.max_generation_mw));
+        }
+    }
+    if let Some(rows) = d.bounds.thermal.get() {
+        for r in rows {
+            let Some((bmin, bmax)) = thermal_base.get(&r.thermal) else {
+                continue;
+            };
+            if r.min_mw.is_none() && r.max_mw.is_none() {
+                continue;
+            }
+            let ctx = FindingContext::file(name::THERMAL_BOUNDS)
+                .entity("thermal", r.thermal)
+                .stage(r.stage)
+                .row(r.row);
+            min_max(
+                sink,
+                ctx,
+                &format!("thermal {}", r.thermal),
+                "min_generation_mw",
+                r.min_mw.unwrap_or(*bmin),
+                "max_generation_mw",
+                r.max_mw.unwrap_or(*bmax),
+                &format!(" at stage {}", r.stage),
+            );
+        }
+    }
+    let mut hydro_base = BTreeMap::new();
+    if let Some(r) = &d.hydros {
+        for h in &r.items {
+            let x = &h.hydro;
+            let id = x.id.0;
+            let owner = format!("hydro {id}");
+            let ctx = || FindingContext::file(r.file).entity("hydro", id);
+            min_max(
+                sink,
+                ctx(),
+                &owner,
+                "min_storage_hm3",
+                x.min_storage_hm3,
+                "max_storage_hm3",
+                x.max_storage_hm3,
+                "",
+            );
+            min_max(
+                sink,
+                ctx(),
+                &owner,
+                "min_turbined_m3s",
+                x.min_turbined_m3s,
+                "max_turbined_m3s",
+                x.max_turbined_m3s,
+                "",
+            );
+            min_max(
+                sink,
+                ctx(),
+                &owner,
+                "min_generation_mw",
+                x.min_generation_mw,
+                "max_generation_mw",
+                x.max_generation_mw,
+                "",
+            );
+            if let Some(mo) = x.max_outflow_m3s {
+                min_max(
+                    sink,
+                    ctx(),
+                    &owner,
+                    "min_outflow_m3s",
+                    x.min_outflow_m3s,
+                    "max_outflow_m3s",
+                    mo,
+                    "",
+                );
+            }
+            for g in &x.unit_groups {
+                let gowner = format!("hydro {id}, unit group {}", g.id);
+                min_max(
+                    sink,
+                    ctx(),
+                    &gowner,
+                    "min_generation_mw",
+                    g.min_generation_mw,
+                    "max_generation_mw",
+                    g.max_generation_mw,
+                    "",
+                );
+                min_max(
+                    sink,
+                    ctx(),
+                    &gowner,
+                    "min_turbined_m3s",
+                    g.min_turbined_m3s,
+                    "max_turbined_m3s",
+                    g.max_turbined_m3s,
+                    "",
+                );
+            }
+            hydro_base.insert(id, x.clone());
+        }
+    }
+    if let Some(rows) = d.bounds.hydro.get() {
+        for r in rows {
+            let Some(x) = hydro_base.get(&r.hydro) else {
+                continue;
+            };
+            let ctx = || {
+                FindingContext::file(name::HYDRO_BOUNDS)
+                    .entity("hydro", r.hydro)
+                    .stage(r.stage)
+                    .row(r.row)
+            };
+            let owner = format!("hydro {}", r.hydro);
+            let at = format!(" at stage {}", r.stage);
+            let pairs = [
+                (
+                    "min_storage_hm3",
+                    x.min_storage_hm3,
+                    "max_storage_hm3",
+                    Some(x.max_storage_hm3),
+                ),
+                (
+                    "min_turbined_m3s",
+                    x.min_turbined_m3s,
+                    "max_turbined_m3s",
+                    Some(x.max_turbined_m3s),
+                ),
+                (
+                    "min_generation_mw",
+                    x.min_generation_mw,
+                    "max_generation_mw",
+                    Some(x.max_generation_mw),
+                ),
+                (
+                    "min_outflow_m3s",
+                    x.min_outflow_m3s,
+                    "max_outflow_m3s",
+                    x.max_outflow_m3s,
+                ),
+            ];
+            for (lo, lo_base, hi, hi_base) in pairs {
+                if r.get(lo).is_none() && r.get(hi).is_none() {
+                    continue;
+                }
+                if let Some(hi_v) = r.get(hi).or(hi_base) {
+                    min_max(
+                        sink,
+                        ctx(),
+                        &owner,
+                        lo,
+                        r.get(lo).unwrap_or(lo_base),
+                        hi,
+                        hi_v,
+                        &at,
+                    );
+                }
+            }
+        }
+    }
+    if let Some(r) = &d.lines {
+        for l in &r.items {
+            if l.line.source_bus == l.line.target_bus {
+                sink.push(err(
+                    L,
+                    FindingKind::PhysicalConstraint,
+                    FindingContext::file(r.file)
+                        .entity("line", l.line.id.0)
+                        .field("target_bus_id"),
+                    format!(
+                        "line {} connects bus {} to itself",
+                        l.line.id.0, l.line.source_bus.0
+                    ),
+                ));
+            }
+        }
+    }
+    if let (Some(rows), Some(r)) = (d.bounds.ncs.get(), &d.ncs) {
+        let max: BTreeMap<i32, f64> = r
+            .items
+            .iter()
+            .map(|n| (n.ncs.id.0, n.ncs.max_generation_mw))
+            .collect();
+        for b in rows {
+            if let Some(m) = max.get(&b.ncs).filter(|m| b.available_mw > **m) {
+                sink.push(warn(
+                    L,
+                    FindingKind::CapacityViolation,
+                    FindingContext::file(name::NCS_BOUNDS).entity("non-controllable source", b.ncs).stage(b.stage).field("available_generation_mw").row(b.row),
+                    format!("available generation {} MW exceeds the installed {m} MW of source {} at stage {}", b.available_mw, b.ncs, b.stage),
+                ));
+            }
+        }
+    }
+}
+
+/// The downstream links must not loop.
+pub(crate) fn cascade(d: &CaseData, sink: &mut Sink) {
+    let Some(r) = &d.hydros else { return };
+    let down: BTreeMap<i32, i32> = r
+        .items
+        .iter()
+        .filter_map(|h| h.hydro.downstream.map(|ds| (h.hydro.id.0, ds.0)))
+        .collect();
+    let mut reported: BTreeSet<i32> = BTreeSet::new();
+    for start in down.keys() {
+        // Walk downstream; a walk longer than the number of links has looped.
+        let mut path = vec![*start];
+        let mut cur = *start;
+        while let Some(next) = down.get(&cur) {
+            if let Some(pos) = path.iter().position(|x| x == next) {
+                let cycle: Vec<i32> = path.get(pos..).unwrap_or_default().to_vec();
+                let key = cycle.iter().min().copied().unwrap_or(*next);
+                if reported.insert(key) {
+                    let desc: Vec<String> = cycle
+                        .iter()
+                        .chain(std::iter::once(next))
+                        .map(ToString::to_string)
+                        .collect();
+                    sink.push(
+                        err(
+                            L,
+                            FindingKind::PhysicalConstraint,
+                            FindingContext::file(r.file).entity("hydro", key).field("downstream_id"),
+                            format!("the hydro cascade has a cycle: {}", desc.join(" → ")),
+                        )
+                        .suggest("water must flow downstream: break the cycle by fixing a `downstream_id`"),
+                    );
+                }
+                break;
+            }
+            path.push(*next);
+            cur = *next;
+        }
+    }
+}
+
+/// Every operating hydro starts with a storage inside its reservoir box.
+pub(crate) fn initial_storage(d: &CaseData, sink: &mut Sink) {
+    let (Some(r), Some(ic)) = (&d.hydros, d.initial.get()) else {
+        return;
+    };
+    let given: BTreeMap<i32, f64> = ic
+        .ic
+        .storage
+        .iter()
+        .map(|s| (s.hydro.0, s.value_hm3))
+        .collect();
+    let filling: BTreeSet<i32> = ic.ic.filling_storage.iter().map(|s| s.hydro.0).collect();
+    let stage_ids: Vec<i32> = d
+        .stages
+        .get()
+        .map(|s| s.stage_ids.clone())
+        .unwrap_or_default();
+    for h in &r.items {
+        let x = &h.hydro;
+        let id = x.id.0;
+        let ctx = FindingContext::file(name::INITIAL)
+            .entity("hydro", id)
+            .field("storage");
+        let operating = stage_ids.is_empty()
+            || stage_ids
+                .iter()
+                .any(|s| x.service.is_active(cobre_core::StageId(*s)));
+        match given.get(&id) {
+            // A reservoir with min = max (run-of-river) has its storage implied.
+            None if operating
+                && !filling.contains(&id)
+                && x.max_storage_hm3 > x.min_storage_hm3 =>
+            {
+                sink.push(
+                err(
+                    L,
+                    FindingKind::PhysicalConstraint,
+                    ctx,
+                    format!("hydro {id} has no initial storage"),
+                )
+                .suggest(format!("add {{\"hydro_id\": {id}, \"value_hm3\": …}} to `storage`")),
+                );
+            }
+            Some(v) if *v < x.min_storage_hm3 || *v > x.max_storage_hm3 => sink.push(
+                err(
+                    L,
+                    FindingKind::PhysicalConstraint,
+                    ctx.field("value_hm3"),
+                    format!(
+                        "initial storage of hydro {id} ({v} hm³) is outside its reservoir [{}, {}] hm³",
+                        x.min_storage_hm3, x.max_storage_hm3
+                    ),
+                )
+                .suggest("give a value between min_storage_hm3 and max_storage_hm3"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Volume–height–area curves: volume strictly increasing, height non-decreasing.
+pub(crate) fn geometry(d: &CaseData, sink: &mut Sink) {
+    let Some(rows) = d.hydro_system.geometry.get() else {
+        return;
+    };
+    let mut by_hydro: BTreeMap<i32, Vec<(usize, f64, f64)>> = BTreeMap::new();
+    for (r, g) in rows {
+        by_hydro
+            .entry(g.hydro.0)
+            .or_default()
+            .push((*r, g.volume_hm3, g.height_m));
+    }
+    for (h, mut pts) in by_hydro {
+        pts.sort_by(|a, b| a.1.total_cmp(&b.1));
+        for w in pts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let ctx = FindingContext::file(name::GEOMETRY)
+                .entity("hydro", h)
+                .row(b.0);
+            if b.1 <= a.1 {
+                sink.push(err(
+                    L,
+                    FindingKind::PhysicalConstraint,
+                    ctx.field("volume_hm3"),
+                    format!(
+                        "hydro {h}: volume {} hm³ appears twice in the geometry curve",
+                        b.1
+                    ),
+                ));
+            } else if b.2 < a.2 {
+                sink.push(err(L, FindingKind::PhysicalConstraint, ctx.field("height_m"),
+                    format!("hydro {h}: height decreases from {} m to {} m as volume grows from {} to {} hm³", a.2, b.2, a.1, b.1)));
+            }
+        }
+    }
+}
+
+/// Entities whose commissioning window leaves them inactive at every stage.
+pub(crate) fn service_windows(d: &CaseData, sink: &mut Sink) {
+    let mut windows: Vec<(&'static str, &'static str, i32, crate::reader::Svc)> = Vec::new();
+    if let Some(r) = &d.thermals {
+        windows.extend(
+            r.items
+                .iter()
+                .map(|t| (r.file, "thermal", t.thermal.id.0, t.svc)),
+        );
+    }
+    if let Some(r) = &d.lines {
+        windows.extend(r.items.iter().map(|l| (r.file, "line", l.line.id.0, l.svc)));
+    }
+    if let Some(r) = &d.hydros {
+        windows.extend(
+            r.items
+                .iter()
+                .map(|h| (r.file, "hydro", h.hydro.id.0, h.svc)),
+        );
+    }
+    if let Some(r) = &d.ncs {
+        windows.extend(
+            r.items
+                .iter()
+                .map(|n| (r.file, "non-controllable source", n.ncs.id.0, n.svc)),
+        );
+    }
+    for (file, kind, id, svc) in windows {
+        if let (Some(a), Some(b)) = (svc.entry, svc.exit) {
+            if b <= a {
+                sink.push(warn(
+                    L,
+                    FindingKind::PhysicalConstraint,
+                    FindingContext::file(file).entity(kind, id).field("exit_stage_id"),
+                    format!("{kind} {id} enters at stage {a} and exits at stage {b} (exclusive): it is never in service"),
+                ));
+            }
+        }
+    }
+}
