@@ -158,6 +158,26 @@ impl HighsSolver {
         self.last_status
     }
 
+    /// Pre-sizes the solver's own buffers for models of up to `max_rows`
+    /// rows and `add_rows` batches of up to `max_batch_nonzeros` nonzeros,
+    /// so that growing the cut set later allocates nothing on the Rust side
+    /// (HiGHS still grows its own storage).
+    pub fn reserve(&mut self, max_rows: usize, max_batch_nonzeros: usize) {
+        fn at_least<T>(v: &mut Vec<T>, n: usize) {
+            v.reserve(n.saturating_sub(v.len()));
+        }
+        let n = self.num_cols.max(1);
+        at_least(&mut self.index_buf, max_rows.max(max_batch_nonzeros).max(n));
+        at_least(&mut self.start_buf, max_rows.max(n + 1));
+        at_least(&mut self.col_status_buf, n);
+        at_least(&mut self.row_status_buf, max_rows);
+        if let Ok(mut s) = self.read.try_borrow_mut() {
+            at_least(&mut s.col_status, n);
+            at_least(&mut s.row_status, max_rows);
+            at_least(&mut s.values, max_rows.max(n));
+        }
+    }
+
     fn apply_fixed_options(&mut self) -> Result<(), SolverError> {
         let h = &mut self.handle;
         h.set_bool_option(c"output_flag", false)?;

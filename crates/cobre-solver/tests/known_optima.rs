@@ -1,6 +1,8 @@
 //! LPs with known optimum: objective, primal values, duals, reduced costs,
 //! and the sign conventions documented on `LpSolver`.
 
+#![allow(clippy::unwrap_used)] // test helpers unwrap like the tests they serve
+
 mod common;
 
 use cobre_solver::{HighsSolver, LpSolver, SolveStatus, SolverError};

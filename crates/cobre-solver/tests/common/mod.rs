@@ -281,4 +281,31 @@ impl StageLp {
             batch.push_row(alpha, f64::INFINITY, &coefs);
         }
     }
+
+    /// Appends `n` SDDP-like cuts through the neighbourhood of a trial
+    /// point, `theta >= theta_at + delta + sum beta_h (v_h - storage_h)`,
+    /// each violated at the point by `delta` in `[100, 2000)`, with slopes
+    /// in `(-40, 0]` (cleared first).
+    pub fn cuts_near(
+        &self,
+        storage: &[f64],
+        theta_at: f64,
+        rng: &mut Rng,
+        n: usize,
+        batch: &mut RowBatch,
+    ) {
+        batch.clear();
+        let mut coefs = Vec::with_capacity(self.storage_cols.len() + 1);
+        for _ in 0..n {
+            coefs.clear();
+            coefs.push((self.theta_col, 1.0));
+            let mut rhs = theta_at + rng.uniform(100.0, 2000.0);
+            for (h, &col) in self.storage_cols.iter().enumerate() {
+                let beta = -rng.uniform(0.0, 40.0);
+                rhs -= beta * storage[h];
+                coefs.push((col, -beta));
+            }
+            batch.push_row(rhs, f64::INFINITY, &coefs);
+        }
+    }
 }
