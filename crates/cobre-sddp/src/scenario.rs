@@ -181,6 +181,18 @@ impl ScenarioModel {
         m.inflow(t, lags, eta, realised);
     }
 
+    /// Writes the available power of every `(block, source)` (block-major).
+    pub fn ncs_available_into(&self, t: usize, noise: &[f64], n_blocks: usize, out: &mut [f64]) {
+        let nr = out.len() / n_blocks.max(1);
+        for k in 0..n_blocks {
+            for r in 0..nr {
+                if let Some(o) = out.get_mut(k * nr + r) {
+                    *o = self.model.ncs_available_mw(t, r, k, noise);
+                }
+            }
+        }
+    }
+
     /// Writes the load of every `(block, bus)` (block-major) for `n_blocks` blocks.
     pub fn load_into(&self, t: usize, noise: &[f64], n_blocks: usize, out: &mut [f64]) {
         let nb = self.num_buses;

@@ -1,5 +1,5 @@
 //! Same seed, different thread counts: bit-identical bounds and cuts.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! The trained lower bound of a small stochastic case converges to the
 //! optimum of its extensive form (the whole scenario tree as one LP, built
 //! here from the stage templates and solved with the LP layer).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 

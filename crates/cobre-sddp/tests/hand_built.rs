@@ -1,5 +1,5 @@
 //! Training on small hand-built systems with known optima.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 

@@ -142,8 +142,7 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
             .add_entry(wrow, ctx.layout.storage_in.at(h), -1.0);
         ctx.builder.add_entry(wrow, ctx.layout.inflow.at(h), -zeta);
 
-        for k in 0..nk {
-            let tau = hours[k];
+        for (k, &tau) in hours.iter().enumerate() {
             let c = HM3_PER_M3S_HOUR * tau;
             let q = ctx.layout.turbined_col(k, h);
             let s = ctx.layout.spillage_col(k, h);

@@ -17,7 +17,8 @@
 //! `load_balance` (K·B, block-major), `water_balance` (N), then the soft
 //! bound rows, then the appended cut rows from `num_template_rows` on.
 //! The per-solve patch is the contiguous row prefix
-//! `0..patch_len()`: state fixing, inflow and load right-hand sides.
+//! `0..patch_len()`: state fixing, inflow and load right-hand sides, plus
+//! the bounds of the non-controllable generation columns (availability).
 
 use super::builder::IndexRange;
 
@@ -72,13 +73,15 @@ pub enum CostCategory {
     HydroViolation,
     /// Inflow non-negativity slack.
     InflowPenalty,
+    /// Curtailment of non-controllable sources (negative: priced on generation).
+    Curtailment,
     /// Withdrawal violation slacks.
     WithdrawalViolation,
 }
 
 impl CostCategory {
     /// Number of categories.
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
 }
 
 /// Index ranges of one stage LP.
@@ -122,6 +125,14 @@ pub struct StageLayout {
     pub deficit_offset: Vec<usize>,
     /// Excess, `k·B + b`.
     pub excess: IndexRange,
+    /// Non-controllable generation, `k·R + r` (bounds patched per solve).
+    pub ncs: IndexRange,
+    /// Non-controllable sources (R).
+    pub n_ncs: usize,
+    /// Whether each source must run (no curtailment allowed).
+    pub ncs_must_run: Vec<bool>,
+    /// Whether each source is in service at the stage.
+    pub ncs_active: Vec<bool>,
     /// Direct line flow, `k·Lines + l`.
     pub flow_direct: IndexRange,
     /// Reverse line flow, `k·Lines + l`.
@@ -215,6 +226,12 @@ impl StageLayout {
     #[must_use]
     pub fn excess_col(&self, k: usize, b: usize) -> usize {
         self.excess.at(k * self.n_buses + b)
+    }
+
+    /// Generation column of non-controllable source `r` in block `k`.
+    #[must_use]
+    pub fn ncs_col(&self, k: usize, r: usize) -> usize {
+        self.ncs.at(k * self.n_ncs + r)
     }
 
     /// Direct and reverse flow columns of line `l` in block `k`.

@@ -139,6 +139,7 @@ pub fn build_stage(
         n_buses: system.buses().len(),
         n_thermals: system.thermals().len(),
         n_lines: system.lines().len(),
+        n_ncs: system.non_controllable_sources().len(),
         block_hours: stage.blocks.iter().map(|b| b.hours).collect(),
         ..StageLayout::default()
     };
@@ -161,6 +162,7 @@ pub fn build_stage(
     state::add_state_prefix(&mut ctx);
     network::add_network(&mut ctx);
     network::add_thermals(&mut ctx);
+    network::add_ncs(&mut ctx);
     hydro::add_hydros(&mut ctx, stage)?;
 
     let BuildCtx {

@@ -133,3 +133,42 @@ pub(super) fn add_thermals(ctx: &mut BuildCtx<'_>) {
         }
     }
 }
+
+/// Adds the non-controllable generation columns: `[0, Ā]` (or `[Ā, Ā]`
+/// without curtailment), `Ā` patched per solve, priced `−c^curt·H_k`
+/// (docs/formulation.md §7: the reference prices the generation, not the
+/// curtailment).
+pub(super) fn add_ncs(ctx: &mut BuildCtx<'_>) {
+    let t = ctx.stage;
+    let nk = ctx.layout.n_blocks;
+    let nr = ctx.layout.n_ncs;
+    let system = ctx.system;
+    let scale = ctx.cost_scale;
+    ctx.layout.ncs = ctx.builder.add_cols(nk * nr, 0.0, 0.0, 0.0);
+    ctx.layout.ncs_must_run = system
+        .non_controllable_sources()
+        .iter()
+        .map(|s| !s.allow_curtailment)
+        .collect();
+    ctx.layout.ncs_active = system
+        .non_controllable_sources()
+        .iter()
+        .map(|s| s.service.is_active(ctx.stage_id))
+        .collect();
+    for (r, src) in system.non_controllable_sources().iter().enumerate() {
+        let cost = system
+            .penalties()
+            .ncs_curtailment_cost(t, r)
+            .unwrap_or(src.curtailment_cost_per_mwh);
+        let Some(&bus) = system.network().ncs_bus.get(r) else {
+            continue;
+        };
+        for k in 0..nk {
+            let col = ctx.layout.ncs_col(k, r);
+            ctx.builder
+                .set_cost(col, -cost * ctx.layout.block_hours[k] / scale);
+            ctx.builder.add_entry(ctx.layout.load_row(k, bus), col, 1.0);
+            ctx.categories.push((col, CostCategory::Curtailment));
+        }
+    }
+}

@@ -12,6 +12,11 @@ use cobre_solver::{LpSolver, SolverError};
 pub struct StagePatch {
     rows: Vec<usize>,
     values: Vec<f64>,
+    ncs_cols: Vec<usize>,
+    ncs_lower: Vec<f64>,
+    ncs_upper: Vec<f64>,
+    ncs_must_run: Vec<bool>,
+    ncs_active: Vec<bool>,
     /// Realised inflow per hydro of the last fill (before the LP's slack).
     pub inflow: Vec<f64>,
 }
@@ -24,6 +29,27 @@ impl StagePatch {
         Self {
             rows: (0..n).collect(),
             values: vec![0.0; n],
+            ncs_cols: layout.ncs.range().collect(),
+            ncs_lower: vec![0.0; layout.ncs.len],
+            ncs_upper: vec![0.0; layout.ncs.len],
+            ncs_must_run: (0..layout.ncs.len)
+                .map(|i| {
+                    layout
+                        .ncs_must_run
+                        .get(i % layout.n_ncs.max(1))
+                        .copied()
+                        .unwrap_or(false)
+                })
+                .collect(),
+            ncs_active: (0..layout.ncs.len)
+                .map(|i| {
+                    layout
+                        .ncs_active
+                        .get(i % layout.n_ncs.max(1))
+                        .copied()
+                        .unwrap_or(true)
+                })
+                .collect(),
             inflow: vec![0.0; layout.n_hydros],
         }
     }
@@ -49,6 +75,28 @@ impl StagePatch {
             layout.n_blocks,
             &mut self.values[layout.row_load.range()],
         );
+        if !self.ncs_cols.is_empty() {
+            scenario.ncs_available_into(t, noise, layout.n_blocks, &mut self.ncs_upper);
+            for (up, &active) in self.ncs_upper.iter_mut().zip(&self.ncs_active) {
+                if !active {
+                    *up = 0.0;
+                }
+            }
+            for ((lo, up), &must) in self
+                .ncs_lower
+                .iter_mut()
+                .zip(&self.ncs_upper)
+                .zip(&self.ncs_must_run)
+            {
+                *lo = if must { *up } else { 0.0 };
+            }
+        }
+    }
+
+    /// Available non-controllable generation of the last fill, `k·R + r` (MW).
+    #[must_use]
+    pub fn ncs_available(&self) -> &[f64] {
+        &self.ncs_upper
     }
 
     /// The right-hand sides of the last fill, indexed by row (the patched
@@ -63,6 +111,10 @@ impl StagePatch {
     /// # Errors
     /// A solver call error.
     pub fn apply<S: LpSolver + ?Sized>(&self, solver: &mut S) -> Result<(), SolverError> {
-        solver.set_row_bounds(&self.rows, &self.values, &self.values)
+        solver.set_row_bounds(&self.rows, &self.values, &self.values)?;
+        if !self.ncs_cols.is_empty() {
+            solver.set_col_bounds(&self.ncs_cols, &self.ncs_lower, &self.ncs_upper)?;
+        }
+        Ok(())
     }
 }
