@@ -1,1 +1,69 @@
-//! Cobre: SDDP hydrothermal dispatch solver (facade crate).
+//! Cobre: stochastic dual dynamic programming (SDDP) for hydrothermal
+//! dispatch.
+//!
+//! This crate is the one public Rust API of Cobre. It re-exports the data
+//! model and exposes the steps of a study as plain functions.
+//!
+//! # Loading a case
+//!
+//! A case is a folder in the Cobre 0.18 layout (`config.json`, `stages.json`,
+//! `penalties.json`, `initial_conditions.json`, `system/`, `scenarios/`,
+//! `constraints/`). [`validate`] reports every problem of a case at once;
+//! [`load_case`] returns the validated [`Case`] or an [`Error::Validation`]
+//! carrying the same report.
+//!
+//! ```no_run
+//! let report = cobre::validate("cases/1dtoy");
+//! if !report.is_valid() {
+//!     for finding in report.errors() {
+//!         eprintln!("{finding}");
+//!     }
+//! }
+//! let case = cobre::load_case("cases/1dtoy")?;
+//! println!("{} hydros, {} stages", case.system.hydros().len(), case.system.num_stages());
+//! # Ok::<(), cobre::Error>(())
+//! ```
+//!
+//! Each [`Finding`] has a [`Severity`], a stable [`FindingKind`] (the
+//! structured-output registry: `MissingFile`, `SchemaViolation`,
+//! `MissingReference`, …, plus `Unsupported` for features of the format this
+//! version does not model — see [`CAPABILITIES`]), the validation [`Layer`]
+//! that found it, a message, a [`FindingContext`] (file, path, entity, field,
+//! stage, row) and an optional suggestion.
+//!
+//! # Errors
+//!
+//! Every fallible function returns [`Error`], whose [`Error::kind`] is a
+//! stable string per variant.
+//!
+//! # The model
+//!
+//! Every type of `cobre-core` is re-exported at the crate root ([`System`],
+//! [`Hydro`], [`Stage`], [`StudyConfig`], …); the modules of the model are
+//! reachable as `cobre::config`, `cobre::entities`, `cobre::scenario`, ….
+
+mod error;
+
+pub use cobre_core::*;
+pub use cobre_io::{
+    Capability, Feature, Finding, FindingContext, FindingKind, Layer, Severity, ValidationReport,
+    CAPABILITIES,
+};
+pub use error::Error;
+
+use std::path::Path;
+
+/// Validates the case folder at `path`: every finding of every layer.
+/// Never panics on bad input.
+#[must_use]
+pub fn validate(path: impl AsRef<Path>) -> ValidationReport {
+    cobre_io::validate(path)
+}
+
+/// Reads and validates the case folder at `path`.
+///
+/// # Errors
+/// [`Error::Validation`] with the full report when any finding is an error.
+pub fn load_case(path: impl AsRef<Path>) -> Result<Case, Error> {
+    Ok(cobre_io::load_case(path)?)
+}

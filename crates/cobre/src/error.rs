@@ -1,0 +1,81 @@
+//! The one error type of the facade.
+
+use cobre_io::{LoadError, ValidationReport};
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Everything that can go wrong in Cobre, as seen from the public API.
+///
+/// Every variant has a stable [`Error::kind`] string (the Python binding maps
+/// each kind to one exception class). New failure modes are added as new
+/// variants; the enum is `#[non_exhaustive]` so that adding one is not a
+/// breaking change.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The case failed validation; the report holds every finding.
+    #[error("invalid case: {0}")]
+    Validation(Box<ValidationReport>),
+    /// A file or directory could not be read or written.
+    #[error("I/O error on `{}`: {source}", path.display())]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The LP solver failed (placeholder until `cobre-solver` exposes its error type).
+    #[error("solver error: {0}")]
+    Solver(String),
+    /// Building or sampling the stochastic model failed (placeholder for `cobre-stochastic`).
+    #[error("stochastic model error: {0}")]
+    Stochastic(String),
+    /// Training or simulation failed (placeholder for `cobre-sddp`).
+    #[error("SDDP error: {0}")]
+    Sddp(String),
+    /// The run was interrupted (Ctrl-C, time limit imposed by the caller).
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// Stable identifier of the variant.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "Validation",
+            Error::Io { .. } => "Io",
+            Error::Solver(_) => "Solver",
+            Error::Stochastic(_) => "Stochastic",
+            Error::Sddp(_) => "Sddp",
+            Error::Interrupted => "Interrupted",
+        }
+    }
+
+    /// The validation report, for [`Error::Validation`].
+    #[must_use]
+    pub fn report(&self) -> Option<&ValidationReport> {
+        match self {
+            Error::Validation(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl From<LoadError> for Error {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Invalid(report) => Error::Validation(report),
+            other => Error::Sddp(other.to_string()),
+        }
+    }
+}
