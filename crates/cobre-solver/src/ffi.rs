@@ -330,9 +330,8 @@ impl HighsHandle {
         }
         // SAFETY: valid instance holding a loaded model.
         let s = unsafe { sys::Highs_run(self.raw()) };
-        if s != sys::STATUS_OK {
-            tracing::debug!(status = s, "Highs_run did not return kHighsStatusOk");
-        }
+        // Logged like every other call; the caller reads the model status.
+        let _logged = check("Highs_run", s);
         s
     }
 

@@ -369,9 +369,21 @@ impl LpSolver for HighsSolver {
         for &s in &model.a_start {
             self.start_buf.push(to_hint("column start", s)?);
         }
+        // Canonical storage: row indices ascending inside each column, the
+        // order HiGHS itself produces whenever it transposes the matrix, so
+        // the stored order never depends on when that happened.
+        let mut values = Vec::with_capacity(model.a_value.len());
         self.index_buf.clear();
-        for &i in &model.a_index {
-            self.index_buf.push(to_hint("row index", i)?);
+        let mut column: Vec<(usize, f64)> = Vec::new();
+        for w in model.a_start.windows(2) {
+            let (rows, vals) = (&model.a_index[w[0]..w[1]], &model.a_value[w[0]..w[1]]);
+            column.clear();
+            column.extend(rows.iter().copied().zip(vals.iter().copied()));
+            column.sort_by_key(|&(r, _)| r);
+            for &(r, v) in &column {
+                self.index_buf.push(to_hint("row index", r)?);
+                values.push(v);
+            }
         }
         self.invalidate_solution();
         self.warm = false;
@@ -384,7 +396,7 @@ impl LpSolver for HighsSolver {
             &model.row_upper,
             &self.start_buf,
             &self.index_buf,
-            &model.a_value,
+            &values,
         );
         self.num_cols = self.handle.num_col();
         self.num_rows = self.handle.num_row();

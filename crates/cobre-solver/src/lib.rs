@@ -65,6 +65,10 @@
 //! * `load_model` computes the scaling factors right away from the loaded
 //!   model, so they never depend on when the first solve happens; rows
 //!   appended later get their own row factors, independent of history.
+//!   It also stores each column's nonzeros in ascending row order, the
+//!   order HiGHS produces when it transposes the matrix (it does so after a
+//!   batch larger than the matrix), so storage order never depends on when
+//!   that happened.
 //! * `set_basis` (with [`SolverOptions::reset_on_set_basis`], the default)
 //!   first discards all simplex state (`Highs_clearSolver`), so the next
 //!   solve starts from exactly the same state on every instance.

@@ -128,8 +128,9 @@ pub trait LpSolver: Send {
     fn row_activity_into(&self, out: &mut [f64]);
 
     /// Writes the current basis into `out` (resized to the model, reusing
-    /// its allocations). Without a basis (nothing solved since load or
-    /// `clear_basis`), writes the logical basis: rows basic, columns
+    /// its allocations). When the solver holds no valid basis (nothing
+    /// solved since load or `clear_basis`, or a binding row was deleted
+    /// since the last solve), writes the logical basis: rows basic, columns
     /// [`BasisStatus::Nonbasic`](crate::BasisStatus::Nonbasic).
     fn basis_into(&self, out: &mut Basis);
 
