@@ -7,7 +7,7 @@ use crate::basis::{Basis, BasisStatus};
 use crate::error::SolverError;
 use crate::ffi::{to_hint, HInt, HighsHandle};
 use crate::model::{check_indices, check_len, check_no_nan, LpModel, RowBatch};
-use crate::options::{SimplexAlgorithm, SolverOptions};
+use crate::options::{Scaling, SimplexAlgorithm, SolverOptions};
 use crate::solver::LpSolver;
 use crate::status::{CumulativeStats, SolveStats, SolveStatus};
 
@@ -234,7 +234,7 @@ impl HighsSolver {
     /// (it factorizes the basis in the scaled space); clearing the solver
     /// afterwards keeps the factors and drops everything else.
     fn prime_scaling(&mut self) -> Result<(), SolverError> {
-        if self.num_rows == 0 {
+        if self.num_rows == 0 || self.options.scaling == Scaling::Off {
             return Ok(());
         }
         self.col_status_buf.clear();
@@ -633,7 +633,10 @@ impl LpSolver for HighsSolver {
         self.row_status_buf.resize(self.num_rows, STATUS_BASIC);
         self.invalidate_solution();
         if self.options.reset_on_set_basis {
-            self.handle.clear_solver()?;
+            if let Err(e) = self.handle.clear_solver() {
+                self.warm = false;
+                return Err(e);
+            }
         }
         let set = self
             .handle

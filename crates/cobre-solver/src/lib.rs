@@ -68,7 +68,8 @@
 //!   It also stores each column's nonzeros in ascending row order, the
 //!   order HiGHS produces when it transposes the matrix (it does so after a
 //!   batch larger than the matrix), so storage order never depends on when
-//!   that happened.
+//!   that happened. (A template without rows has nothing to scale at
+//!   load; its factors are then computed at the first solve with rows.)
 //! * `set_basis` (with [`SolverOptions::reset_on_set_basis`], the default)
 //!   first discards all simplex state (`Highs_clearSolver`), so the next
 //!   solve starts from exactly the same state on every instance.

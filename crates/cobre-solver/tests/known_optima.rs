@@ -5,7 +5,9 @@
 
 mod common;
 
-use cobre_solver::{HighsSolver, LpSolver, SolveStatus, SolverError};
+use cobre_solver::{
+    HighsSolver, LpSolver, Scaling, SimplexAlgorithm, SolveStatus, SolverError, SolverOptions,
+};
 use common::model_from_rows;
 
 const INF: f64 = f64::INFINITY;
@@ -268,4 +270,33 @@ fn changing_costs_moves_the_optimum() {
     lp.primal_into(&mut x);
     assert_all_close(&x, &[0.0, 1.0]);
     assert_close(lp.objective_value(), 2.0);
+}
+
+#[test]
+fn primal_simplex_and_unscaled_runs_reach_the_same_optimum() {
+    let stage = common::stage_lp(20, 40, 17);
+    let mut reference = HighsSolver::new().unwrap();
+    reference.load_model(&stage.model).unwrap();
+    reference.solve().unwrap();
+    for options in [
+        SolverOptions {
+            algorithm: SimplexAlgorithm::Primal,
+            ..SolverOptions::default()
+        },
+        SolverOptions {
+            scaling: Scaling::Off,
+            ..SolverOptions::default()
+        },
+        SolverOptions {
+            scaling: Scaling::MaxValue,
+            random_seed: 12345,
+            ..SolverOptions::default()
+        },
+    ] {
+        let mut lp = HighsSolver::with_options(options).unwrap();
+        lp.load_model(&stage.model).unwrap();
+        lp.solve().unwrap();
+        let (a, b) = (lp.objective_value(), reference.objective_value());
+        assert!((a - b).abs() <= 1e-7 * b.abs(), "{a} vs {b}");
+    }
 }
