@@ -46,6 +46,7 @@ pub mod capabilities;
 mod error;
 mod files;
 mod json;
+pub mod output;
 mod reader;
 mod report;
 mod tables;
