@@ -27,6 +27,7 @@ use crate::policy::Policy;
 use crate::progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
 use crate::stopping::{History, StoppingRules};
 use crate::study::StudyModel;
+use crate::warm_start::{CheckpointSink, TrainingStart};
 use crate::workspace::{WorkerPool, WorkerStats};
 use crate::SddpError;
 use cobre_solver::Basis;
@@ -41,6 +42,10 @@ pub struct TrainingHooks<'a> {
     pub stop: Option<StopFlag>,
     /// Other processes of the run (single process when `None`).
     pub communicator: Option<&'a dyn Communicator>,
+    /// Start from a saved policy (warm start or resume) instead of no cuts.
+    pub start: Option<&'a TrainingStart>,
+    /// Saves the policy at the iteration boundaries it asks for.
+    pub checkpoint: Option<&'a mut dyn CheckpointSink>,
 }
 
 /// What training produces.
@@ -157,6 +162,14 @@ pub fn train(
     let termination;
 
     let mut iteration: u64 = 0;
+    let mut wall_offset_ms = 0.0;
+    if let Some(start) = hooks.start {
+        start.policy.check_fits(n_stages, ns)?;
+        pools = start.policy.scaled_pools(cost_scale);
+        iteration = start.iterations;
+        records.clone_from(&start.records);
+        wall_offset_ms = records.last().map_or(0.0, |r| r.wall_time_ms);
+    }
     loop {
         iteration += 1;
         let iter_started = Instant::now();
@@ -337,7 +350,7 @@ pub fn train(
             upper_bound_std: ub_std,
             ci_95,
             gap: (ub - lb) / ub.abs().max(1.0),
-            wall_time_ms: started.elapsed().as_secs_f64() * 1e3,
+            wall_time_ms: wall_offset_ms + started.elapsed().as_secs_f64() * 1e3,
             iteration_time_ms: iter_started.elapsed().as_secs_f64() * 1e3,
             lp_solves: after.solves - before.solves,
             cuts_added: (m_total * n_stages.saturating_sub(1)) as u64,
@@ -351,6 +364,14 @@ pub fn train(
             "training iteration finished"
         );
         records.push(record);
+        if let Some(cp) = hooks.checkpoint.as_deref_mut() {
+            if comm.rank() == 0 && cp.due(iteration) {
+                let n_hydros = study.templates.first().map_or(0, |t| t.layout.n_hydros);
+                let policy =
+                    Policy::from_scaled(&pools, cost_scale, n_hydros, study.scenario.max_order());
+                cp.save(&policy, &records)?;
+            }
+        }
 
         // Stop decision on rank 0, shared with every rank.
         let mut decision = vec![0.0];
