@@ -37,6 +37,11 @@ pub enum Error {
     /// The run was interrupted (Ctrl-C, time limit imposed by the caller).
     #[error("interrupted")]
     Interrupted,
+    /// An output or policy could not be written or read: kind
+    /// `OutputCorrupted` for a truncated, modified or unknown-version file,
+    /// `PolicyIncompatible` for a policy of another case, `Io` otherwise.
+    #[error(transparent)]
+    Output(#[from] cobre_io::output::OutputError),
 }
 
 impl Error {
@@ -50,6 +55,7 @@ impl Error {
             Error::Stochastic(_) => "Stochastic",
             Error::Sddp(_) => "Sddp",
             Error::Interrupted => "Interrupted",
+            Error::Output(e) => output_kind(e),
         }
     }
 
@@ -68,6 +74,16 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// The kind of an output error.
+fn output_kind(e: &cobre_io::output::OutputError) -> &'static str {
+    use cobre_io::output::OutputError as O;
+    match e {
+        O::Corrupted { .. } | O::UnsupportedVersion { .. } => "OutputCorrupted",
+        O::Incompatible { .. } => "PolicyIncompatible",
+        _ => "Io",
     }
 }
 

@@ -43,6 +43,8 @@
 //! reachable as `cobre::config`, `cobre::entities`, `cobre::scenario`, ….
 
 mod error;
+pub mod outputs;
+mod run;
 
 pub use cobre_core::*;
 pub use cobre_io::{
@@ -50,6 +52,8 @@ pub use cobre_io::{
     CAPABILITIES,
 };
 pub use error::Error;
+pub use outputs::{load_policy, save_policy, SavedPolicy};
+pub use run::{run_study, RunOptions, RunSummary};
 
 use std::path::Path;
 

@@ -1,0 +1,73 @@
+//! A small builder of Arrow record batches whose fields carry their unit
+//! in the field metadata (`unit`), so pyarrow and polars users see it too.
+
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, UInt32Array, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Columns being assembled into one batch.
+#[derive(Default)]
+pub(crate) struct Columns {
+    fields: Vec<Field>,
+    arrays: Vec<ArrayRef>,
+}
+
+fn field(name: &str, dt: DataType, unit: &str) -> Field {
+    let f = Field::new(name, dt, false);
+    if unit.is_empty() {
+        f
+    } else {
+        f.with_metadata(HashMap::from([("unit".to_string(), unit.to_string())]))
+    }
+}
+
+impl Columns {
+    pub(crate) fn f64(mut self, name: &str, unit: &str, v: Vec<f64>) -> Self {
+        self.fields.push(field(name, DataType::Float64, unit));
+        self.arrays.push(Arc::new(Float64Array::from(v)));
+        self
+    }
+
+    pub(crate) fn i32(mut self, name: &str, v: Vec<i32>) -> Self {
+        self.fields.push(field(name, DataType::Int32, ""));
+        self.arrays.push(Arc::new(Int32Array::from(v)));
+        self
+    }
+
+    pub(crate) fn u32(mut self, name: &str, v: Vec<u32>) -> Self {
+        self.fields.push(field(name, DataType::UInt32, ""));
+        self.arrays.push(Arc::new(UInt32Array::from(v)));
+        self
+    }
+
+    pub(crate) fn u64(mut self, name: &str, unit: &str, v: Vec<u64>) -> Self {
+        self.fields.push(field(name, DataType::UInt64, unit));
+        self.arrays.push(Arc::new(UInt64Array::from(v)));
+        self
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn bool(mut self, name: &str, v: Vec<bool>) -> Self {
+        self.fields.push(field(name, DataType::Boolean, ""));
+        self.arrays.push(Arc::new(BooleanArray::from(v)));
+        self
+    }
+
+    /// The batch (every column must have the same length).
+    pub(crate) fn finish(self) -> Result<RecordBatch, String> {
+        let schema: SchemaRef = Arc::new(Schema::new(self.fields));
+        RecordBatch::try_new(schema, self.arrays).map_err(|e| e.to_string())
+    }
+}
+
+/// A non-null column of type `A` named `name`, or `None`.
+pub(crate) fn column<'a, A: arrow::array::Array + 'static>(
+    b: &'a RecordBatch,
+    name: &str,
+) -> Option<&'a A> {
+    b.column_by_name(name)
+        .filter(|c| c.null_count() == 0)
+        .and_then(|c| c.as_any().downcast_ref::<A>())
+}

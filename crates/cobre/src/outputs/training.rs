@@ -1,0 +1,149 @@
+//! Training records as Arrow batches: `training/convergence.parquet`,
+//! `training/solver_stats.parquet`, and back (to resume).
+
+use super::columns::{column, Columns};
+use arrow::array::{Float64Array, UInt64Array};
+use arrow::record_batch::RecordBatch;
+use cobre_sddp::IterationRecord;
+
+/// Schema name of `convergence.parquet`.
+pub(crate) const CONVERGENCE_SCHEMA: &str = "training.convergence/1";
+/// Schema name of `solver_stats.parquet`.
+pub(crate) const SOLVER_STATS_SCHEMA: &str = "training.solver_stats/1";
+
+/// One row per iteration: bounds, times, LP work and cuts.
+pub fn convergence_batch(records: &[IterationRecord]) -> Result<RecordBatch, String> {
+    let f = |g: fn(&IterationRecord) -> f64| records.iter().map(g).collect::<Vec<_>>();
+    let u = |g: fn(&IterationRecord) -> u64| records.iter().map(g).collect::<Vec<_>>();
+    let cuts_total: Vec<u64> = records
+        .iter()
+        .scan(0u64, |acc, r| {
+            *acc += r.cuts_added;
+            Some(*acc)
+        })
+        .collect();
+    Columns::default()
+        .u64("iteration", "", u(|r| r.iteration))
+        .f64("lower_bound", "$", f(|r| r.lower_bound))
+        .f64("upper_bound", "$", f(|r| r.upper_bound))
+        .f64("upper_bound_std", "$", f(|r| r.upper_bound_std))
+        .f64("ci_95", "$", f(|r| r.ci_95))
+        .f64("gap", "1", f(|r| r.gap))
+        .f64("wall_time_ms", "ms", f(|r| r.wall_time_ms))
+        .f64("iteration_time_ms", "ms", f(|r| r.iteration_time_ms))
+        .u64("lp_solves", "", u(|r| r.lp_solves))
+        .u64("cuts_added", "", u(|r| r.cuts_added))
+        .u64("cuts_total", "", cuts_total)
+        .f64("solver_time_ms", "ms", f(|r| r.solver_time_ms))
+        .u64("simplex_iterations", "", u(|r| r.simplex_iterations))
+        .finish()
+}
+
+/// One row per iteration: the LP solver's work.
+pub(crate) fn solver_stats_batch(records: &[IterationRecord]) -> Result<RecordBatch, String> {
+    let f = |g: fn(&IterationRecord) -> f64| records.iter().map(g).collect::<Vec<_>>();
+    let u = |g: fn(&IterationRecord) -> u64| records.iter().map(g).collect::<Vec<_>>();
+    #[allow(clippy::cast_precision_loss)]
+    let per_solve = |num: f64, solves: u64| {
+        if solves == 0 {
+            0.0
+        } else {
+            num / solves as f64
+        }
+    };
+    Columns::default()
+        .u64("iteration", "", u(|r| r.iteration))
+        .u64("lp_solves", "", u(|r| r.lp_solves))
+        .u64("simplex_iterations", "", u(|r| r.simplex_iterations))
+        .f64("solver_time_ms", "ms", f(|r| r.solver_time_ms))
+        .f64("iteration_time_ms", "ms", f(|r| r.iteration_time_ms))
+        .f64(
+            "solve_time_us",
+            "us",
+            records
+                .iter()
+                .map(|r| per_solve(r.solver_time_ms * 1e3, r.lp_solves))
+                .collect(),
+        )
+        .f64(
+            "simplex_iterations_per_solve",
+            "1",
+            records
+                .iter()
+                .map(|r| {
+                    #[allow(clippy::cast_precision_loss)]
+                    per_solve(r.simplex_iterations as f64, r.lp_solves)
+                })
+                .collect(),
+        )
+        .finish()
+}
+
+/// Records from `convergence.parquet` batches (missing optional columns
+/// read as zero).
+pub(crate) fn records_from_batches(
+    batches: &[RecordBatch],
+) -> Result<Vec<IterationRecord>, String> {
+    let mut out = Vec::new();
+    for b in batches {
+        let req_f = |name: &str| {
+            column::<Float64Array>(b, name)
+                .ok_or_else(|| format!("column `{name}` missing or mistyped"))
+        };
+        let it = column::<UInt64Array>(b, "iteration")
+            .ok_or_else(|| "column `iteration` missing or mistyped".to_string())?;
+        let lb = req_f("lower_bound")?;
+        let ub = req_f("upper_bound")?;
+        let opt_f =
+            |name: &str, i: usize| column::<Float64Array>(b, name).map_or(0.0, |c| c.value(i));
+        let opt_u = |name: &str, i: usize| column::<UInt64Array>(b, name).map_or(0, |c| c.value(i));
+        for i in 0..b.num_rows() {
+            out.push(IterationRecord {
+                iteration: it.value(i),
+                lower_bound: lb.value(i),
+                upper_bound: ub.value(i),
+                upper_bound_std: opt_f("upper_bound_std", i),
+                ci_95: opt_f("ci_95", i),
+                gap: opt_f("gap", i),
+                wall_time_ms: opt_f("wall_time_ms", i),
+                iteration_time_ms: opt_f("iteration_time_ms", i),
+                lp_solves: opt_u("lp_solves", i),
+                cuts_added: opt_u("cuts_added", i),
+                solver_time_ms: opt_f("solver_time_ms", i),
+                simplex_iterations: opt_u("simplex_iterations", i),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn convergence_records_round_trip_through_a_batch() {
+        let recs: Vec<IterationRecord> = (1..=3)
+            .map(|i| IterationRecord {
+                iteration: i,
+                lower_bound: 10.0 * i as f64,
+                upper_bound: 11.5 * i as f64,
+                upper_bound_std: 0.25,
+                ci_95: 0.5,
+                gap: 0.01,
+                wall_time_ms: 3.0 * i as f64,
+                iteration_time_ms: 3.0,
+                lp_solves: 40,
+                cuts_added: 9,
+                solver_time_ms: 1.5,
+                simplex_iterations: 77,
+            })
+            .collect();
+        let b = convergence_batch(&recs).unwrap();
+        assert_eq!(records_from_batches(&[b.clone()]).unwrap(), recs);
+        let total = column::<UInt64Array>(&b, "cuts_total").unwrap();
+        assert_eq!(total.values().to_vec(), vec![9, 18, 27]);
+        let s = solver_stats_batch(&recs).unwrap();
+        assert_eq!(s.num_rows(), 3);
+    }
+}

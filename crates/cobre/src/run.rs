@@ -1,0 +1,337 @@
+//! `run_study`: the one orchestration entry point of a study, shared by the
+//! command line and Python.
+//!
+//! ```text
+//! prepare <output> (remove _SUCCESS, manifest.json, training/, simulation/)
+//! load the starting policy (policy.mode = warm_start | resume), check it fits
+//! train (checkpoints every policy.checkpointing.interval_iterations)
+//!   → training/convergence.parquet, training/solver_stats.parquet, <policy>/
+//! simulate, streaming to simulation/<entity>/scenario_block=<k>/part-0000.parquet
+//! manifest.json, then _SUCCESS (only when nothing was cut short)
+//! ```
+
+use crate::outputs::policy::{load_with, save_with, Checkpointer};
+use crate::outputs::simulation::ParquetSink;
+use crate::outputs::training::{
+    convergence_batch, solver_stats_batch, CONVERGENCE_SCHEMA, SOLVER_STATS_SCHEMA,
+};
+use crate::Error;
+use cobre_core::config::PolicyMode;
+use cobre_core::Case;
+use cobre_io::output::{
+    case_fingerprint, layout, prepare_output_dir, resolve_policy_dir, timestamp_now,
+    write_manifest, write_parquet, write_success, FileInfo, Manifest, ManifestCase, ManifestPolicy,
+    ManifestSimulation, ManifestTraining, OutputError, MANIFEST_FORMAT_VERSION,
+};
+use cobre_sddp::{
+    simulate, train, Policy, SimulationSettings, StopFlag, StudyModel, TerminationReason,
+    TrainingHooks, TrainingResult, TrainingSettings, TrainingStart,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// How to run a study (what the case's `config.json` does not say).
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Output directory (created when missing).
+    pub output_dir: PathBuf,
+    /// Worker threads (≥ 1); results do not depend on it.
+    pub threads: usize,
+    /// Scenarios per simulation partition (`scenario_block`).
+    pub scenarios_per_partition: usize,
+    /// Number of simulated scenarios, overriding `simulation.num_scenarios`.
+    pub num_scenarios: Option<usize>,
+    /// Raised by another thread to stop at the next iteration or scenario.
+    pub stop: Option<StopFlag>,
+}
+
+impl RunOptions {
+    /// Defaults: one thread, 100 scenarios per partition.
+    #[must_use]
+    pub fn new(output_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            output_dir: output_dir.into(),
+            threads: 1,
+            scenarios_per_partition: 100,
+            num_scenarios: None,
+            stop: None,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// Where the outputs are.
+    pub output_dir: PathBuf,
+    /// Where the policy was saved.
+    pub policy_dir: PathBuf,
+    /// Whether everything ran to the end (`_SUCCESS` written).
+    pub complete: bool,
+    /// Training outcome, when training ran.
+    pub training: Option<TrainingResult>,
+    /// Scenarios simulated.
+    pub simulated_scenarios: usize,
+    /// Mean total cost of the simulated scenarios ($).
+    pub mean_cost: Option<f64>,
+    /// The manifest written.
+    pub manifest: Manifest,
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+fn sddp(e: cobre_sddp::SddpError) -> Error {
+    Error::Sddp(e.to_string())
+}
+
+fn relative(info: FileInfo, root: &Path) -> FileInfo {
+    FileInfo {
+        path: info
+            .path
+            .strip_prefix(root)
+            .map(Path::to_path_buf)
+            .unwrap_or(info.path),
+        ..info
+    }
+}
+
+fn write_table(
+    out: &Path,
+    rel: &str,
+    batch: Result<arrow::record_batch::RecordBatch, String>,
+    schema_name: &str,
+) -> Result<FileInfo, Error> {
+    let path = out.join(rel);
+    let batch = batch.map_err(|message| OutputError::Encode {
+        path: path.clone(),
+        message,
+    })?;
+    Ok(write_parquet(
+        &path,
+        &batch.schema(),
+        std::slice::from_ref(&batch),
+        schema_name,
+    )?)
+}
+
+/// Runs a study: train (respecting `policy.mode` and checkpoints), write
+/// the training outputs and the policy, simulate streaming to Parquet,
+/// write the manifest, then `_SUCCESS`.
+///
+/// A run stopped through [`RunOptions::stop`] still writes what it has
+/// (training outputs, policy, the simulated partitions, a manifest with
+/// `status = "interrupted"`) but no `_SUCCESS`, and returns with
+/// `complete = false`.
+///
+/// # Errors
+/// [`Error::Output`] for an unusable output or policy path, a policy that
+/// is corrupted (`OutputCorrupted`) or from another case
+/// (`PolicyIncompatible`), or a file that cannot be written;
+/// [`Error::Sddp`] when training or simulation fails.
+#[allow(clippy::too_many_lines)]
+pub fn run_study(case: &Case, options: &RunOptions) -> Result<RunSummary, Error> {
+    let started = Instant::now();
+    let out = options.output_dir.as_path();
+    let config = &case.config;
+    let fingerprint = case_fingerprint(&case.root)?;
+    let policy_dir = resolve_policy_dir(out, &config.policy.path)?;
+    prepare_output_dir(out)?;
+    let mut timings = BTreeMap::new();
+    let mut outputs: Vec<FileInfo> = Vec::new();
+
+    let t = Instant::now();
+    let study = StudyModel::build(&case.system, config).map_err(sddp)?;
+    let mode = config.policy.mode;
+    let saved = match mode {
+        PolicyMode::Fresh => None,
+        PolicyMode::WarmStart | PolicyMode::Resume => {
+            Some(load_with(&policy_dir, &fingerprint, &study)?)
+        }
+    };
+    timings.insert("load".to_string(), t.elapsed().as_secs_f64());
+    let mode_name = match mode {
+        PolicyMode::Fresh => "fresh",
+        PolicyMode::WarmStart => "warm_start",
+        PolicyMode::Resume => "resume",
+    };
+    let mut manifest_policy = ManifestPolicy {
+        mode: mode_name.into(),
+        loaded_from: saved.as_ref().map(|s| s.dir.display().to_string()),
+        loaded_iterations: saved.as_ref().map(|s| s.metadata.iterations),
+        saved_to: None,
+        checkpoints: 0,
+    };
+
+    // Training.
+    let t = Instant::now();
+    let seed = config.seed();
+    let mut interrupted = false;
+    let mut training = None;
+    let policy: Policy = if config.training.enabled {
+        let settings = TrainingSettings {
+            threads: options.threads,
+            ..TrainingSettings::from_config(config)
+        };
+        let start = saved.as_ref().map(|s| match mode {
+            PolicyMode::Resume => TrainingStart::resume(s.policy.clone(), s.records.clone()),
+            _ => TrainingStart::warm_start(s.policy.clone()),
+        });
+        let mut checkpointer = config.policy.checkpoint_interval.map(|n| Checkpointer {
+            dir: policy_dir.clone(),
+            fingerprint: &fingerprint,
+            seed,
+            study: &study,
+            interval: u64::from(n),
+            written: 0,
+        });
+        let hooks = TrainingHooks {
+            stop: options.stop.clone(),
+            start: start.as_ref(),
+            checkpoint: checkpointer
+                .as_mut()
+                .map(|c| c as &mut dyn cobre_sddp::CheckpointSink),
+            ..TrainingHooks::default()
+        };
+        let result = train(&study, &settings, hooks).map_err(sddp)?;
+        manifest_policy.checkpoints = checkpointer.map_or(0, |c| c.written);
+        interrupted |= result.termination == TerminationReason::StopFlag;
+        timings.insert("train".to_string(), t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        outputs.push(write_table(
+            out,
+            layout::CONVERGENCE,
+            convergence_batch(&result.records),
+            CONVERGENCE_SCHEMA,
+        )?);
+        outputs.push(write_table(
+            out,
+            layout::SOLVER_STATS,
+            solver_stats_batch(&result.records),
+            SOLVER_STATS_SCHEMA,
+        )?);
+        save_with(
+            &policy_dir,
+            &fingerprint,
+            seed,
+            &study,
+            &result.policy,
+            &result.records,
+        )?;
+        manifest_policy.saved_to = Some(policy_dir.display().to_string());
+        timings.insert("write_training".to_string(), t.elapsed().as_secs_f64());
+        let policy = result.policy.clone();
+        training = Some(result);
+        policy
+    } else if let Some(s) = &saved {
+        s.policy.clone()
+    } else {
+        tracing::warn!("training is disabled and no policy is loaded: simulating without cuts");
+        let n = study.n_state();
+        let pools = (0..study.num_stages())
+            .map(|_| cobre_sddp::CutPool::new(n))
+            .collect();
+        Policy::new(
+            pools,
+            study.ids().hydros.len(),
+            study.scenario().max_order(),
+        )
+    };
+
+    // Simulation.
+    let mut simulation = None;
+    let mut simulated = 0;
+    let mut mean_cost = None;
+    if config.simulation.enabled && !interrupted {
+        let t = Instant::now();
+        let mut settings = SimulationSettings {
+            threads: options.threads,
+            ..SimulationSettings::from_config(config)
+        };
+        if let Some(n) = options.num_scenarios {
+            settings.num_scenarios = n;
+        }
+        let mut sink =
+            ParquetSink::new(out, settings.num_scenarios, options.scenarios_per_partition);
+        let summary =
+            simulate(&study, &policy, &settings, &mut sink, options.stop.as_ref()).map_err(sddp)?;
+        let report = sink.finish()?;
+        tracing::debug!(
+            max_open_scenarios = report.max_open_scenarios,
+            "simulation writer done"
+        );
+        outputs.extend(report.files);
+        interrupted |= summary.interrupted;
+        simulated = summary.num_scenarios;
+        mean_cost = finite(summary.mean_cost);
+        simulation = Some(ManifestSimulation {
+            scenarios_requested: settings.num_scenarios as u64,
+            scenarios: summary.num_scenarios as u64,
+            scenarios_per_partition: options.scenarios_per_partition.max(1) as u64,
+            mean_cost,
+            std_cost: finite(summary.std_cost),
+            interrupted: summary.interrupted,
+            lp_solves: summary.solver.solves,
+        });
+        timings.insert("simulate".to_string(), t.elapsed().as_secs_f64());
+    } else if config.simulation.enabled {
+        interrupted = true;
+    }
+
+    timings.insert("total".to_string(), started.elapsed().as_secs_f64());
+    let last = training.as_ref().and_then(|r| r.records.last().copied());
+    let manifest = Manifest {
+        format_version: MANIFEST_FORMAT_VERSION,
+        cobre_version: env!("CARGO_PKG_VERSION").into(),
+        created_at: timestamp_now(),
+        status: if interrupted {
+            "interrupted"
+        } else {
+            "complete"
+        }
+        .into(),
+        case: ManifestCase {
+            path: case.root.display().to_string(),
+            fingerprint: fingerprint.case.clone(),
+            system_fingerprint: fingerprint.system.clone(),
+            files: fingerprint.files.clone(),
+        },
+        seed,
+        threads: options.threads,
+        config: serde_json::to_value(config).unwrap_or(serde_json::Value::Null),
+        policy: manifest_policy,
+        training: training.as_ref().map(|r| ManifestTraining {
+            iterations: r.iterations(),
+            termination: r.termination.as_str().into(),
+            lower_bound: last.and_then(|l| finite(l.lower_bound)),
+            upper_bound: last.and_then(|l| finite(l.upper_bound)),
+            upper_bound_std: last.and_then(|l| finite(l.upper_bound_std)),
+            gap: last.and_then(|l| finite(l.gap)),
+            cuts: r.policy.num_cuts() as u64,
+            lp_solves: r.solver.solves,
+        }),
+        simulation,
+        timings_s: timings,
+        outputs: outputs.into_iter().map(|f| relative(f, out)).collect(),
+    };
+    write_manifest(out, &manifest)?;
+    if !interrupted {
+        write_success(out)?;
+    }
+    tracing::info!(
+        output = %out.display(),
+        complete = !interrupted,
+        "study finished"
+    );
+    Ok(RunSummary {
+        output_dir: out.to_path_buf(),
+        policy_dir,
+        complete: !interrupted,
+        training,
+        simulated_scenarios: simulated,
+        mean_cost,
+        manifest,
+    })
+}
