@@ -235,7 +235,12 @@ fn write_contents(
             Ok::<(), OutputError>(())
         };
     let cuts = cuts_batch(table, info.stage_ids).map_err(|m| OutputError::encode(staging, m))?;
-    record(CUTS_FILE, &cuts.schema(), std::slice::from_ref(&cuts), "policy.cuts/1")?;
+    record(
+        CUTS_FILE,
+        &cuts.schema(),
+        std::slice::from_ref(&cuts),
+        "policy.cuts/1",
+    )?;
     if table.bases.iter().any(Option::is_some) {
         let bases = bases_batch(table).map_err(|m| OutputError::encode(staging, m))?;
         record(
