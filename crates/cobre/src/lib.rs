@@ -45,6 +45,7 @@
 mod error;
 pub mod outputs;
 mod run;
+pub mod stochastic;
 
 pub use cobre_core::*;
 pub use cobre_io::{
@@ -54,6 +55,10 @@ pub use cobre_io::{
 pub use error::Error;
 pub use outputs::{load_policy, save_policy, SavedPolicy};
 pub use run::{run_study, RunOptions, RunSummary};
+
+/// Arrow (`arrow-rs`), re-exported so that callers (the Python binding) build
+/// and exchange record batches with the same version as the engine.
+pub use arrow;
 
 use std::path::Path;
 

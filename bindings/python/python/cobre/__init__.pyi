@@ -1,0 +1,313 @@
+"""Type stubs of the `cobre` package (the native module `cobre._cobre`)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypedDict
+
+import numpy as np
+import numpy.typing as npt
+
+from cobre import errors as errors
+from cobre.errors import CobreError as CobreError
+from cobre.errors import IOError as IOError  # noqa: A004
+from cobre.errors import SolverError as SolverError
+from cobre.errors import ValidationError as ValidationError
+from cobre.errors import WorkerError as WorkerError
+
+__version__: str
+
+_Path = str | os.PathLike[str]
+_F64 = npt.NDArray[np.float64]
+
+class ArrowTable:
+    """An immutable Arrow table owned by Rust, readable without a copy through
+    the Arrow PyCapsule protocol (``pyarrow.table(t)``, ``polars.DataFrame(t)``)."""
+
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def num_batches(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    def to_pyarrow(self) -> Any:
+        """The table as a ``pyarrow.Table`` (zero-copy; needs pyarrow)."""
+    def to_pandas(self) -> Any:
+        """The table as a ``pandas.DataFrame`` (through pyarrow)."""
+    def to_polars(self) -> Any:
+        """The table as a ``polars.DataFrame`` (zero-copy; needs polars)."""
+    def __len__(self) -> int: ...
+
+class Hydro:
+    """A hydro plant and its reservoir."""
+
+    id: int
+    name: str
+    bus_id: int | None
+    downstream_id: int | None
+    min_storage_hm3: float
+    max_storage_hm3: float
+    min_turbined_m3s: float
+    max_turbined_m3s: float
+    min_outflow_m3s: float
+    max_outflow_m3s: float | None
+    min_generation_mw: float
+    max_generation_mw: float
+    generation_model: str
+    def to_dict(self) -> dict[str, Any]: ...
+
+class Thermal:
+    """A thermal plant."""
+
+    id: int
+    name: str
+    bus_id: int
+    min_generation_mw: float
+    max_generation_mw: float
+    cost_per_mwh: float
+    def to_dict(self) -> dict[str, Any]: ...
+
+class Bus:
+    """An electrical bus."""
+
+    id: int
+    name: str
+    deficit_segments: list[tuple[float | None, float]]
+    excess_cost_per_mwh: float
+    def to_dict(self) -> dict[str, Any]: ...
+
+class Line:
+    """A transmission line."""
+
+    id: int
+    name: str
+    source_bus_id: int
+    target_bus_id: int
+    direct_capacity_mw: float
+    reverse_capacity_mw: float
+    losses_percent: float
+    exchange_cost_per_mwh: float
+    def to_dict(self) -> dict[str, Any]: ...
+
+class NonControllableSource:
+    """A non-controllable source (wind, solar, ...)."""
+
+    id: int
+    name: str
+    bus_id: int
+    max_generation_mw: float
+    allow_curtailment: bool
+    curtailment_cost_per_mwh: float
+    def to_dict(self) -> dict[str, Any]: ...
+
+class Stage:
+    """A study stage."""
+
+    index: int
+    id: int
+    start_date: datetime.date
+    end_date: datetime.date
+    season_id: int | None
+    num_openings: int
+    blocks: list[tuple[int, str, float]]
+    total_hours: float
+    def to_dict(self) -> dict[str, Any]: ...
+
+class Finding:
+    """One validation finding: severity, kind, layer, message, context, suggestion."""
+
+    severity: Literal["error", "warning"]
+    kind: str
+    layer: str
+    message: str
+    suggestion: str | None
+    @property
+    def context(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class ValidationResult:
+    """Every finding of every validation layer (truthy when valid)."""
+
+    valid: bool
+    errors: list[Finding]
+    warnings: list[Finding]
+    layers_completed: list[str]
+    @property
+    def findings(self) -> list[Finding]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __bool__(self) -> bool: ...
+
+class PARModel:
+    """The PAR(p) inflow model per study stage; arrays are read-only views of Rust memory."""
+
+    order: int
+    n_entities: int
+    n_seasons: int
+    hydro_ids: list[int]
+    stage_ids: list[int]
+    @property
+    def seasonal_means(self) -> _F64: ...
+    @property
+    def seasonal_stds(self) -> _F64: ...
+    @property
+    def ar_coefficients(self) -> _F64: ...
+    @property
+    def intercepts(self) -> _F64: ...
+    @property
+    def noise_std(self) -> _F64: ...
+    @property
+    def correlation_matrix(self) -> _F64: ...
+
+class OpeningTree:
+    """The backward-pass openings, ``data`` of shape (stages, openings, entities), zero-copy."""
+
+    shape: tuple[int, int, int]
+    openings: list[int]
+    stage_ids: list[int]
+    seed: int
+    @property
+    def data(self) -> _F64: ...
+    @property
+    def noise_layout(self) -> dict[str, tuple[int, int]]: ...
+    def opening(self, stage: int, k: int) -> _F64: ...
+
+class Case:
+    """A loaded, validated case (read-only)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def config(self) -> types.MappingProxyType[str, Any]: ...
+    @property
+    def stages(self) -> list[Stage]: ...
+    @property
+    def hydros(self) -> list[Hydro]: ...
+    @property
+    def thermals(self) -> list[Thermal]: ...
+    @property
+    def buses(self) -> list[Bus]: ...
+    @property
+    def lines(self) -> list[Line]: ...
+    @property
+    def non_controllable_sources(self) -> list[NonControllableSource]: ...
+    @property
+    def n_stages(self) -> int: ...
+    @property
+    def topology(self) -> dict[str, Any]: ...
+    @property
+    def par_model(self) -> PARModel: ...
+    @property
+    def opening_tree(self) -> OpeningTree: ...
+
+class CaseLoader:
+    """Loads cases: ``CaseLoader.load(path)``."""
+
+    @staticmethod
+    def load(path: _Path) -> Case: ...
+
+class CutArrays(TypedDict):
+    intercepts: _F64
+    coefficients: _F64
+    active: npt.NDArray[np.bool_]
+    iteration: npt.NDArray[np.uint64]
+    scenario: npt.NDArray[np.uint32]
+
+class Policy:
+    """A trained policy: cuts per stage, evaluation of the future cost."""
+
+    @staticmethod
+    def load(path: _Path) -> Policy: ...
+    def save(self, path: _Path) -> None: ...
+    @property
+    def n_stages(self) -> int: ...
+    @property
+    def n_state(self) -> int: ...
+    @property
+    def state_variables(self) -> list[str]: ...
+    @property
+    def num_cuts(self) -> int: ...
+    @property
+    def iterations(self) -> int: ...
+    def summary(self) -> dict[str, Any]: ...
+    def cuts(self, stage: int) -> CutArrays: ...
+    def evaluate(self, state: npt.ArrayLike, stage: int = 0) -> float: ...
+    def evaluate_batch(self, states: npt.ArrayLike, stage: int = 0) -> _F64: ...
+
+class IterationInfo(TypedDict):
+    iteration: int
+    lower_bound: float
+    upper_bound: float
+    upper_bound_std: float
+    ci_95: float
+    gap: float
+    wall_time_ms: float
+    iteration_time_ms: float
+    lp_solves: int
+    cuts_added: int
+
+ProgressCallback = Callable[[IterationInfo], bool | None]
+
+class TrainingResult:
+    """What ``train`` returns."""
+
+    policy: Policy
+    iterations: int
+    final_lower_bound: float
+    final_upper_bound: float
+    final_gap: float
+    termination_reason: str
+    total_cuts: int
+    wall_time_ms: float
+    @property
+    def convergence_history(self) -> Any:
+        """A ``pyarrow.Table``, one row per iteration (needs pyarrow)."""
+    @property
+    def convergence_arrow(self) -> ArrowTable: ...
+    @property
+    def output_directory(self) -> str | None: ...
+
+class SimulationResult:
+    """What ``simulate`` returns."""
+
+    scenarios: int
+    mean_cost: float
+    std_cost: float
+    wall_time_ms: float
+    interrupted: bool
+    output_directory: str | None
+    output_files: list[str]
+    @property
+    def tables(self) -> dict[str, ArrowTable]: ...
+    @property
+    def costs(self) -> Any: ...
+    @property
+    def hydros(self) -> Any: ...
+    @property
+    def thermals(self) -> Any: ...
+    @property
+    def buses(self) -> Any: ...
+    @property
+    def lines(self) -> Any: ...
+
+def load_case(path: _Path) -> Case: ...
+def validate(path: _Path) -> ValidationResult: ...
+def train(
+    case: Case,
+    config_overrides: Mapping[str, Any] | None = None,
+    progress_callback: ProgressCallback | None = None,
+) -> TrainingResult: ...
+def simulate(
+    case: Case,
+    policy: Policy,
+    config_overrides: Mapping[str, Any] | None = None,
+    progress_callback: Callable[[dict[str, Any]], bool | None] | None = None,
+    output_dir: _Path | None = None,
+) -> SimulationResult: ...
+def sample_noise(n: int, correlation: npt.ArrayLike | int, seed: int = 0) -> _F64: ...
+def set_threads(n: int) -> int: ...
+def get_threads() -> int: ...
+def flush_logs() -> None: ...

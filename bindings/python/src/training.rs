@@ -1,0 +1,264 @@
+//! `cobre.train()`: training with the GIL released, a progress callback at
+//! iteration boundaries, Ctrl-C turned into `KeyboardInterrupt` carrying
+//! the policy trained so far.
+//!
+//! The training loop runs on the calling thread with the GIL released; its
+//! worker threads never touch Python. At every iteration boundary the loop
+//! calls the observer below, which re-acquires the GIL for a moment to
+//! forward log records, run Python's signal handlers
+//! (`Python::check_signals`: a pending Ctrl-C raises `KeyboardInterrupt`
+//! there) and call the user's callback. Any of those can ask the loop to
+//! stop after the iteration; the trained policy is kept either way.
+
+use crate::arrow::{to_pyarrow, ArrowTable};
+use crate::case::Case;
+use crate::errors::{guard, invalid_argument, to_py_err};
+use crate::options::{Overrides, Phase};
+use crate::policy::Policy;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyStopIteration};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::sync::Arc;
+
+/// The observer running at iteration boundaries (see the module docs).
+struct Observer {
+    callback: Option<Py<PyAny>>,
+    /// The exception that stopped training (signal or callback), if any.
+    error: Option<PyErr>,
+    /// Whether the callback asked to stop.
+    stopped_by_callback: bool,
+}
+
+/// The record of one iteration as the dict given to the callback.
+pub(crate) fn record_dict<'py>(
+    py: Python<'py>,
+    r: &cobre::IterationRecord,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("iteration", r.iteration)?;
+    d.set_item("lower_bound", r.lower_bound)?;
+    d.set_item("upper_bound", r.upper_bound)?;
+    d.set_item("upper_bound_std", r.upper_bound_std)?;
+    d.set_item("ci_95", r.ci_95)?;
+    d.set_item("gap", r.gap)?;
+    d.set_item("wall_time_ms", r.wall_time_ms)?;
+    d.set_item("iteration_time_ms", r.iteration_time_ms)?;
+    d.set_item("lp_solves", r.lp_solves)?;
+    d.set_item("cuts_added", r.cuts_added)?;
+    Ok(d)
+}
+
+impl cobre::TrainingObserver for Observer {
+    fn on_iteration(&mut self, record: &cobre::IterationRecord) -> cobre::Control {
+        Python::attach(|py| {
+            crate::logging::flush(py);
+            if let Err(e) = py.check_signals() {
+                self.error = Some(e);
+                return cobre::Control::Stop;
+            }
+            let Some(cb) = &self.callback else {
+                return cobre::Control::Continue;
+            };
+            let outcome = record_dict(py, record).and_then(|d| cb.call1(py, (d,)));
+            match outcome {
+                Ok(v) if v.bind(py).is_truthy().unwrap_or(false) => {
+                    self.stopped_by_callback = true;
+                    cobre::Control::Stop
+                }
+                Ok(_) => cobre::Control::Continue,
+                Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
+                    self.stopped_by_callback = true;
+                    cobre::Control::Stop
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    cobre::Control::Stop
+                }
+            }
+        })
+    }
+}
+
+/// What `train()` returns: the policy and how training went.
+#[pyclass(frozen, module = "cobre")]
+pub struct TrainingResult {
+    /// The trained policy.
+    #[pyo3(get)]
+    policy: Py<Policy>,
+    /// Iterations run.
+    #[pyo3(get)]
+    iterations: u64,
+    /// Lower bound of the last iteration ($).
+    #[pyo3(get)]
+    final_lower_bound: f64,
+    /// Upper bound estimate (mean forward cost) of the last iteration ($).
+    #[pyo3(get)]
+    final_upper_bound: f64,
+    /// Relative gap `(UB − LB) / max(1, |UB|)` of the last iteration.
+    #[pyo3(get)]
+    final_gap: f64,
+    /// Why training stopped: the stopping rule's name (`"iteration_limit"`,
+    /// `"bound_stalling"`, ...), `"callback"` or `"interrupted"`.
+    #[pyo3(get)]
+    termination_reason: String,
+    /// Cuts in the policy.
+    #[pyo3(get)]
+    total_cuts: usize,
+    /// Wall time of training (ms).
+    #[pyo3(get)]
+    wall_time_ms: f64,
+    /// LP solves of the whole training.
+    #[pyo3(get)]
+    lp_solves: u64,
+    convergence: Py<ArrowTable>,
+}
+
+#[pymethods]
+impl TrainingResult {
+    /// One row per iteration (bounds, gap, times, LP solves, cuts) as a
+    /// `pyarrow.Table`, handed over without a copy (needs pyarrow; see
+    /// `convergence_arrow` to use another Arrow library).
+    #[getter]
+    fn convergence_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_pyarrow(self.convergence.bind(py).as_any())
+    }
+
+    /// The convergence table as an `ArrowTable` (Arrow C stream; no
+    /// pyarrow needed: `polars.DataFrame(result.convergence_arrow)`).
+    #[getter]
+    fn convergence_arrow(&self, py: Python<'_>) -> Py<ArrowTable> {
+        self.convergence.clone_ref(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "TrainingResult(iterations={}, final_lower_bound={}, final_upper_bound={}, \
+             termination_reason={:?}, total_cuts={})",
+            self.iterations,
+            self.final_lower_bound,
+            self.final_upper_bound,
+            self.termination_reason,
+            self.total_cuts
+        )
+    }
+}
+
+fn result_object(
+    py: Python<'_>,
+    case: &Arc<cobre::Case>,
+    r: cobre::TrainingResult,
+    stopped_by_callback: bool,
+) -> PyResult<TrainingResult> {
+    let last = r.records.last().copied().unwrap_or_default();
+    let batch = cobre::outputs::convergence_batch(&r.records)
+        .map_err(|m| invalid_argument(py, "convergence", &m))?;
+    let table = ArrowTable::new(batch.schema(), vec![batch]);
+    let termination_reason = match r.termination {
+        cobre::TerminationReason::Observer if stopped_by_callback => "callback".to_string(),
+        cobre::TerminationReason::Observer => "interrupted".to_string(),
+        other => other.as_str().to_string(),
+    };
+    let lp_solves = r.records.iter().map(|x| x.lp_solves).sum();
+    let total_cuts = r.policy.num_cuts();
+    let wall_time_ms = r.wall_time_s * 1e3;
+    let policy = Policy::trained(Arc::clone(case), r.policy, r.records);
+    Ok(TrainingResult {
+        policy: Py::new(py, policy)?,
+        iterations: last.iteration,
+        final_lower_bound: if last.iteration == 0 {
+            f64::NAN
+        } else {
+            last.lower_bound
+        },
+        final_upper_bound: if last.iteration == 0 {
+            f64::NAN
+        } else {
+            last.upper_bound
+        },
+        final_gap: if last.iteration == 0 {
+            f64::NAN
+        } else {
+            last.gap
+        },
+        termination_reason,
+        total_cuts,
+        wall_time_ms,
+        lp_solves,
+        convergence: Py::new(py, table)?,
+    })
+}
+
+/// Trains an SDDP policy for `case`.
+///
+/// `config_overrides` changes settings for this call (`threads`,
+/// `max_iterations`, `time_limit_s`, `forward_passes`, `seed`; flat or under
+/// `"training"`). `progress_callback(info)` is called once per iteration,
+/// at the iteration boundary, with a dict (`iteration`, `lower_bound`,
+/// `upper_bound`, `gap`, `wall_time_ms`, ...); returning `True` or raising
+/// `StopIteration` stops training after that iteration (the result is
+/// returned normally, `termination_reason == "callback"`); any other
+/// exception stops training and is re-raised with the result so far as
+/// `exc.partial_result`.
+///
+/// The GIL is released while training (other Python threads keep running).
+/// Ctrl-C (`KeyboardInterrupt`) stops at the next iteration boundary and is
+/// re-raised with the policy trained so far in `exc.partial_result` (a
+/// `TrainingResult`).
+#[pyfunction]
+#[pyo3(signature = (case, config_overrides = None, progress_callback = None))]
+pub(crate) fn train(
+    py: Python<'_>,
+    case: &Case,
+    config_overrides: Option<&Bound<'_, PyAny>>,
+    progress_callback: Option<Py<PyAny>>,
+) -> PyResult<TrainingResult> {
+    crate::logging::refresh_level(py);
+    let o = Overrides::parse(py, config_overrides, Phase::Training)?;
+    if let Some(cb) = &progress_callback {
+        if !cb.bind(py).is_callable() {
+            return Err(invalid_argument(
+                py,
+                "progress_callback",
+                "must be callable",
+            ));
+        }
+    }
+    let inner = Arc::clone(&case.inner);
+    let mut observer = Observer {
+        callback: progress_callback.filter(|c| !c.is_none(py)),
+        error: None,
+        stopped_by_callback: false,
+    };
+    let outcome = guard(py, || {
+        let obs = &mut observer;
+        let case = &inner;
+        Ok(py.detach(move || {
+            let options = cobre::TrainingOptions {
+                threads: o.threads,
+                observer: Some(obs),
+                stop: None,
+                max_iterations: o.max_iterations,
+                time_limit_s: o.time_limit_s,
+                forward_passes: o.forward_passes,
+                seed: o.seed,
+            };
+            cobre::train(case, options)
+        }))
+    })?;
+    let trained = outcome.map_err(|e| to_py_err(py, &e))?;
+    let result = result_object(py, &inner, trained, observer.stopped_by_callback)?;
+    match observer.error.take() {
+        None => Ok(result),
+        Some(err) => {
+            let value = err.value(py);
+            let _ = value.setattr("partial_result", Py::new(py, result)?);
+            if err.is_instance_of::<PyKeyboardInterrupt>(py) {
+                let _ = value.setattr(
+                    "args",
+                    ("training interrupted; the policy trained so far is in exc.partial_result",),
+                );
+            }
+            Err(err)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+"""`import cobre` needs nothing but NumPy; typing information ships with it."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import cobre
+
+BLOCK = (
+    "import sys\n"
+    "class Block:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name.split('.')[0] in {'pyarrow', 'pandas', 'polars'}:\n"
+    "            raise ImportError('blocked: ' + name)\n"
+    "sys.meta_path.insert(0, Block())\n"
+)
+
+
+def run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", BLOCK + code], capture_output=True, text=True, timeout=120)
+
+
+def test_import_cobre_works_with_pyarrow_pandas_and_polars_blocked():
+    out = run(
+        "import cobre\n"
+        f"case = cobre.load_case({str(Path(__file__).parents[1] / 'examples' / 'tiny')!r})\n"
+        "print(case.n_stages, 'pyarrow' in sys.modules)\n"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["2", "False"]
+
+
+def test_the_package_ships_type_stubs_and_the_py_typed_marker():
+    pkg = Path(cobre.__file__).parent
+    assert (pkg / "py.typed").exists()
+    assert (pkg / "__init__.pyi").exists()
+    assert (pkg / "errors.py").exists()
+
+
+def test_every_public_class_and_function_has_a_docstring():
+    missing = []
+    for name in cobre.__all__:
+        obj = getattr(cobre, name)
+        if name.startswith("__") or isinstance(obj, str):
+            continue
+        if not (inspect.getdoc(obj) or "").strip():
+            missing.append(name)
+        if inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                if attr.startswith("_") or not (callable(member) or inspect.isdatadescriptor(member)
+                                                or inspect.isgetsetdescriptor(member)):
+                    continue
+                if not (getattr(member, "__doc__", None) or "").strip():
+                    missing.append(f"{name}.{attr}")
+    assert not missing, missing
+
+
+def test_stubs_name_every_public_symbol():
+    stub = (Path(cobre.__file__).parent / "__init__.pyi").read_text()
+    for name in cobre.__all__:
+        if name in {"__version__", "errors"}:
+            continue
+        assert name in stub, name
+
+
+def test_thread_count_setting_round_trips():
+    old = cobre.get_threads()
+    try:
+        assert cobre.set_threads(3) == 3
+        assert cobre.get_threads() == 3
+        assert cobre.set_threads(0) >= 1
+    finally:
+        cobre.set_threads(old)
