@@ -17,9 +17,9 @@ def trained():
 
 @pytest.fixture(scope="module")
 def many_cuts():
-    """examples/tiny with 1000 forward passes: 10,000 cuts on stage 0."""
+    """examples/tiny, 100 iterations of 100 forward passes: 10,000 cuts on stage 0."""
     case = cobre.load_case(example("tiny"))
-    return cobre.train(case, {"max_iterations": 10, "forward_passes": 1000})
+    return cobre.train(case, {"max_iterations": 100, "forward_passes": 100})
 
 
 def test_cut_arrays_view_rust_memory_without_copy(many_cuts):

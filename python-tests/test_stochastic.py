@@ -83,3 +83,26 @@ def test_sample_noise_refuses_a_malformed_correlation_matrix():
         cobre.sample_noise(10, [[1.0, 0.5], [0.4, 1.0]])
     with pytest.raises(cobre.ValidationError):
         cobre.sample_noise(10, [[1.0, 0.5, 0.1]])
+
+
+def test_a_large_opening_tree_is_viewed_without_a_copy(tmp_path):
+    import json
+    import shutil
+
+    case_dir = tmp_path / "valley500"
+    shutil.copytree(example("valley"), case_dir)
+    stages = json.loads((case_dir / "stages.json").read_text())
+    for s in stages["stages"]:
+        s["num_openings"] = 500
+    (case_dir / "stages.json").write_text(json.dumps(stages))
+    tree = cobre.load_case(case_dir).opening_tree
+    data = tree.data
+    assert data.size >= 10_000
+    assert data.shape[1] == 500
+    assert data.base is tree and data.flags.owndata is False
+    again = tree.data
+    assert again.__array_interface__["data"][0] == data.__array_interface__["data"][0]
+    assert np.shares_memory(data, again)
+    # Standard normal noise, correlated as the case says.
+    inflow = data[:, :, slice(*tree.noise_layout["inflow"])].reshape(-1, len(cobre.load_case(case_dir).hydros))
+    assert abs(inflow.mean()) < 0.05 and abs(inflow.std() - 1) < 0.05

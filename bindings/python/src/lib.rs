@@ -7,6 +7,7 @@
 //! and defines the exception classes.
 
 mod arrow;
+mod bench;
 mod case;
 mod convert;
 mod errors;
@@ -15,6 +16,7 @@ mod model;
 mod options;
 mod persist;
 mod policy;
+mod run;
 mod simulation;
 mod stochastic;
 mod threads;
@@ -44,6 +46,7 @@ fn _cobre(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<simulation::SimulationResult>()?;
     m.add_function(wrap_pyfunction!(training::train, m)?)?;
     m.add_function(wrap_pyfunction!(simulation::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(run::run_study, m)?)?;
     m.add_function(wrap_pyfunction!(case::load_case, m)?)?;
     m.add_function(wrap_pyfunction!(case::validate, m)?)?;
     m.add_function(wrap_pyfunction!(stochastic::sample_noise, m)?)?;
@@ -51,6 +54,7 @@ fn _cobre(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(threads::get_threads, m)?)?;
     m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_raise_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_native_train_simulate_loop, m)?)?;
     logging::install(m.py());
     Ok(())
 }

@@ -35,12 +35,12 @@ impl Policy {
     pub(crate) fn trained(
         case: Arc<cobre::Case>,
         policy: cobre::Policy,
-        records: Vec<cobre::IterationRecord>,
+        records: Arc<Vec<cobre::IterationRecord>>,
     ) -> Self {
         Self {
             engine: Arc::new(policy),
             case: Some(case),
-            records: Arc::new(records),
+            records,
             table: OnceLock::new(),
         }
     }

@@ -3,12 +3,14 @@
 //! Parquet too.
 //!
 //! Scenarios are solved on worker threads and delivered, one at a time, to
-//! a sink running on the calling thread. The sink converts each scenario
-//! into Arrow record batches (kept for the result tables, and passed on to
-//! the facade's Parquet sink when `output_dir` is given) and, between
+//! a sink running on the calling thread. The sink keeps each scenario's
+//! columns (and passes them on to the facade's Parquet sink when
+//! `output_dir` is given) and, between
 //! scenarios, re-acquires the GIL briefly to forward logs, run signal
 //! handlers (Ctrl-C) and call the progress callback; either may raise the
-//! stop flag, after which no new scenario starts.
+//! stop flag, after which no new scenario starts. The columns become Arrow
+//! tables on first access to a table (one record batch per scenario, built
+//! once; Python then shares those buffers).
 
 use crate::arrow::{to_pyarrow, ArrowTable};
 use crate::case::Case;
@@ -18,13 +20,14 @@ use crate::policy::Policy;
 use cobre::arrow::array::RecordBatch;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyStopIteration};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The sink running on the calling thread (see the module docs).
 struct Sink {
-    scenarios: Vec<(u32, [RecordBatch; 5])>,
+    scenarios: Vec<cobre::ScenarioResult>,
     parquet: Option<cobre::outputs::ParquetSink>,
     callback: Option<Py<PyAny>>,
     stop: cobre::StopFlag,
@@ -65,12 +68,10 @@ impl Sink {
 impl cobre::SimulationSink for Sink {
     fn accept(&mut self, result: cobre::ScenarioResult) -> Result<(), cobre::SddpError> {
         let id = result.scenario;
-        let batches = cobre::outputs::scenario_batches(&result)
-            .map_err(|message| cobre::SddpError::Sink { message })?;
         if let Some(p) = self.parquet.as_mut() {
-            p.accept(result)?;
+            p.accept(result.clone())?;
         }
-        self.scenarios.push((id, batches));
+        self.scenarios.push(result);
         self.boundary(id);
         Ok(())
     }
@@ -100,13 +101,27 @@ pub struct SimulationResult {
     /// Parquet files written (absolute paths), empty without `output_dir`.
     #[pyo3(get)]
     output_files: Vec<PathBuf>,
-    tables: Vec<(&'static str, Py<ArrowTable>)>,
+    /// Scenario results until the tables are first asked for.
+    raw: Mutex<Vec<cobre::ScenarioResult>>,
+    tables: PyOnceLock<Vec<(&'static str, Py<ArrowTable>)>>,
 }
 
 impl SimulationResult {
+    /// The entity tables, converted from the scenario results on first use.
+    fn all_tables(&self, py: Python<'_>) -> PyResult<&Vec<(&'static str, Py<ArrowTable>)>> {
+        self.tables.get_or_try_init(py, || {
+            let raw = self
+                .raw
+                .lock()
+                .map(|mut r| std::mem::take(&mut *r))
+                .unwrap_or_default();
+            entity_tables(py, raw)
+        })
+    }
+
     fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let t = self
-            .tables
+            .all_tables(py)?
             .iter()
             .find(|(n, _)| *n == name)
             .ok_or_else(|| invalid_argument(py, "table", &format!("no table {name}")))?;
@@ -122,7 +137,7 @@ impl SimulationResult {
     #[getter]
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (name, t) in &self.tables {
+        for (name, t) in self.all_tables(py)? {
             d.set_item(*name, t.clone_ref(py))?;
         }
         Ok(d)
@@ -169,15 +184,17 @@ impl SimulationResult {
     }
 }
 
-/// Regroups the per-scenario batches, in scenario order, into one table
-/// per entity kind (the batches are moved, not copied).
+/// Converts the scenarios, in scenario order, into one table per entity
+/// kind (one record batch per scenario; Python shares these buffers).
 fn entity_tables(
     py: Python<'_>,
-    mut scenarios: Vec<(u32, [RecordBatch; 5])>,
+    mut scenarios: Vec<cobre::ScenarioResult>,
 ) -> PyResult<Vec<(&'static str, Py<ArrowTable>)>> {
-    scenarios.sort_by_key(|s| s.0);
+    scenarios.sort_by_key(|s| s.scenario);
     let mut columns: [Vec<RecordBatch>; 5] = Default::default();
-    for (_, batches) in scenarios {
+    for s in &scenarios {
+        let batches = cobre::outputs::scenario_batches(s)
+            .map_err(|m| invalid_argument(py, "simulation results", &m))?;
         for (k, b) in batches.into_iter().enumerate() {
             if let Some(c) = columns.get_mut(k) {
                 c.push(b);
@@ -274,7 +291,8 @@ pub(crate) fn simulate(
         interrupted: summary.interrupted,
         output_directory: output_dir,
         output_files,
-        tables: entity_tables(py, std::mem::take(&mut sink.scenarios))?,
+        raw: Mutex::new(std::mem::take(&mut sink.scenarios)),
+        tables: PyOnceLock::new(),
     };
     match sink.error.take() {
         None => Ok(result),

@@ -17,6 +17,7 @@ use crate::options::{Overrides, Phase};
 use crate::policy::Policy;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyStopIteration};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use std::sync::Arc;
 
@@ -110,7 +111,20 @@ pub struct TrainingResult {
     /// LP solves of the whole training.
     #[pyo3(get)]
     lp_solves: u64,
-    convergence: Py<ArrowTable>,
+    records: Arc<Vec<cobre::IterationRecord>>,
+    convergence: PyOnceLock<Py<ArrowTable>>,
+}
+
+impl TrainingResult {
+    /// The convergence table, built on first use and then shared.
+    fn table<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, ArrowTable>> {
+        let t = self.convergence.get_or_try_init(py, || {
+            let batch = cobre::outputs::convergence_batch(&self.records)
+                .map_err(|m| invalid_argument(py, "convergence", &m))?;
+            Py::new(py, ArrowTable::new(batch.schema(), vec![batch]))
+        })?;
+        Ok(t.bind(py))
+    }
 }
 
 #[pymethods]
@@ -120,14 +134,14 @@ impl TrainingResult {
     /// `convergence_arrow` to use another Arrow library).
     #[getter]
     fn convergence_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_pyarrow(self.convergence.bind(py).as_any())
+        to_pyarrow(self.table(py)?.as_any())
     }
 
     /// The convergence table as an `ArrowTable` (Arrow C stream; no
     /// pyarrow needed: `polars.DataFrame(result.convergence_arrow)`).
     #[getter]
-    fn convergence_arrow(&self, py: Python<'_>) -> Py<ArrowTable> {
-        self.convergence.clone_ref(py)
+    fn convergence_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, ArrowTable>> {
+        Ok(self.table(py)?.clone())
     }
 
     fn __repr__(&self) -> String {
@@ -150,9 +164,6 @@ fn result_object(
     stopped_by_callback: bool,
 ) -> PyResult<TrainingResult> {
     let last = r.records.last().copied().unwrap_or_default();
-    let batch = cobre::outputs::convergence_batch(&r.records)
-        .map_err(|m| invalid_argument(py, "convergence", &m))?;
-    let table = ArrowTable::new(batch.schema(), vec![batch]);
     let termination_reason = match r.termination {
         cobre::TerminationReason::Observer if stopped_by_callback => "callback".to_string(),
         cobre::TerminationReason::Observer => "interrupted".to_string(),
@@ -161,7 +172,8 @@ fn result_object(
     let lp_solves = r.records.iter().map(|x| x.lp_solves).sum();
     let total_cuts = r.policy.num_cuts();
     let wall_time_ms = r.wall_time_s * 1e3;
-    let policy = Policy::trained(Arc::clone(case), r.policy, r.records);
+    let records = Arc::new(r.records);
+    let policy = Policy::trained(Arc::clone(case), r.policy, Arc::clone(&records));
     Ok(TrainingResult {
         policy: Py::new(py, policy)?,
         iterations: last.iteration,
@@ -184,7 +196,8 @@ fn result_object(
         total_cuts,
         wall_time_ms,
         lp_solves,
-        convergence: Py::new(py, table)?,
+        records,
+        convergence: PyOnceLock::new(),
     })
 }
 

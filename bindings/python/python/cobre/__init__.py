@@ -10,6 +10,8 @@ The solver is written in Rust; this package is a thin layer over it:
 * :class:`Policy` gives its cuts as NumPy arrays that view Rust memory and
   evaluates the future cost at states; :class:`PARModel`,
   :class:`OpeningTree` and :func:`sample_noise` expose the stochastic model.
+* :func:`run_study` runs a whole study as the command line does (outputs,
+  policy, manifest).
 * Tables (convergence history, simulation results) cross into pyarrow,
   pandas or polars through the Arrow C data interface without copying.
 
@@ -47,6 +49,7 @@ from cobre._cobre import (
     flush_logs,
     get_threads,
     load_case,
+    run_study,
     sample_noise,
     set_threads,
     simulate,
@@ -82,6 +85,7 @@ __all__ = [
     "flush_logs",
     "get_threads",
     "load_case",
+    "run_study",
     "sample_noise",
     "set_threads",
     "simulate",

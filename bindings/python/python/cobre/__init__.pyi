@@ -220,8 +220,10 @@ class Policy:
     """A trained policy: cuts per stage, evaluation of the future cost."""
 
     @staticmethod
-    def load(path: _Path) -> Policy: ...
-    def save(self, path: _Path) -> None: ...
+    def load(path: _Path, case: Case | None = None) -> Policy:
+        """Reads a policy directory (checked against ``case`` when given)."""
+    def save(self, path: _Path, case: Case | None = None) -> None:
+        """Writes the policy directory (atomically)."""
     @property
     def n_stages(self) -> int: ...
     @property
@@ -262,13 +264,12 @@ class TrainingResult:
     termination_reason: str
     total_cuts: int
     wall_time_ms: float
+    lp_solves: int
     @property
     def convergence_history(self) -> Any:
         """A ``pyarrow.Table``, one row per iteration (needs pyarrow)."""
     @property
     def convergence_arrow(self) -> ArrowTable: ...
-    @property
-    def output_directory(self) -> str | None: ...
 
 class SimulationResult:
     """What ``simulate`` returns."""
@@ -278,8 +279,8 @@ class SimulationResult:
     std_cost: float
     wall_time_ms: float
     interrupted: bool
-    output_directory: str | None
-    output_files: list[str]
+    output_directory: os.PathLike[str] | None
+    output_files: list[os.PathLike[str]]
     @property
     def tables(self) -> dict[str, ArrowTable]: ...
     @property
@@ -307,6 +308,13 @@ def simulate(
     progress_callback: Callable[[dict[str, Any]], bool | None] | None = None,
     output_dir: _Path | None = None,
 ) -> SimulationResult: ...
+def run_study(
+    case: Case | _Path,
+    output_dir: _Path,
+    threads: int | None = None,
+    num_scenarios: int | None = None,
+    scenarios_per_partition: int = 100,
+) -> dict[str, Any]: ...
 def sample_noise(n: int, correlation: npt.ArrayLike | int, seed: int = 0) -> _F64: ...
 def set_threads(n: int) -> int: ...
 def get_threads() -> int: ...
