@@ -27,6 +27,8 @@ pandas and polars are used on demand.
 
 from __future__ import annotations
 
+import logging as _logging
+
 from cobre import errors
 from cobre._cobre import (
     ArrowTable,
@@ -57,6 +59,10 @@ from cobre._cobre import (
     validate,
 )
 from cobre.errors import CobreError, IOError, SolverError, ValidationError, WorkerError  # noqa: A004
+
+# A library does not configure logging: records go wherever the application
+# sends the "cobre" logger (nothing is printed unless it is configured).
+_logging.getLogger("cobre").addHandler(_logging.NullHandler())
 
 __all__ = [
     "ArrowTable",
