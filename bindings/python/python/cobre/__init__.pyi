@@ -6,7 +6,7 @@ import datetime
 import os
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,7 @@ __version__: str
 _Path = str | os.PathLike[str]
 _F64 = npt.NDArray[np.float64]
 
+@final
 class ArrowTable:
     """An immutable Arrow table owned by Rust, readable without a copy through
     the Arrow PyCapsule protocol (``pyarrow.table(t)``, ``polars.DataFrame(t)``)."""
@@ -42,6 +43,7 @@ class ArrowTable:
         """The table as a ``polars.DataFrame`` (zero-copy; needs polars)."""
     def __len__(self) -> int: ...
 
+@final
 class Hydro:
     """A hydro plant and its reservoir."""
 
@@ -60,6 +62,7 @@ class Hydro:
     generation_model: str
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class Thermal:
     """A thermal plant."""
 
@@ -71,6 +74,7 @@ class Thermal:
     cost_per_mwh: float
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class Bus:
     """An electrical bus."""
 
@@ -80,6 +84,7 @@ class Bus:
     excess_cost_per_mwh: float
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class Line:
     """A transmission line."""
 
@@ -93,6 +98,7 @@ class Line:
     exchange_cost_per_mwh: float
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class NonControllableSource:
     """A non-controllable source (wind, solar, ...)."""
 
@@ -104,6 +110,7 @@ class NonControllableSource:
     curtailment_cost_per_mwh: float
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class Stage:
     """A study stage."""
 
@@ -117,6 +124,7 @@ class Stage:
     total_hours: float
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class Finding:
     """One validation finding: severity, kind, layer, message, context, suggestion."""
 
@@ -129,6 +137,7 @@ class Finding:
     def context(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class ValidationResult:
     """Every finding of every validation layer (truthy when valid)."""
 
@@ -141,6 +150,7 @@ class ValidationResult:
     def to_dict(self) -> dict[str, Any]: ...
     def __bool__(self) -> bool: ...
 
+@final
 class PARModel:
     """The PAR(p) inflow model per study stage; arrays are read-only views of Rust memory."""
 
@@ -162,6 +172,7 @@ class PARModel:
     @property
     def correlation_matrix(self) -> _F64: ...
 
+@final
 class OpeningTree:
     """The backward-pass openings, ``data`` of shape (stages, openings, entities), zero-copy."""
 
@@ -175,6 +186,7 @@ class OpeningTree:
     def noise_layout(self) -> dict[str, tuple[int, int]]: ...
     def opening(self, stage: int, k: int) -> _F64: ...
 
+@final
 class Case:
     """A loaded, validated case (read-only)."""
 
@@ -203,19 +215,21 @@ class Case:
     @property
     def opening_tree(self) -> OpeningTree: ...
 
+@final
 class CaseLoader:
     """Loads cases: ``CaseLoader.load(path)``."""
 
     @staticmethod
     def load(path: _Path) -> Case: ...
 
-class CutArrays(TypedDict):
+class _CutArrays(TypedDict):
     intercepts: _F64
     coefficients: _F64
     active: npt.NDArray[np.bool_]
     iteration: npt.NDArray[np.uint64]
     scenario: npt.NDArray[np.uint32]
 
+@final
 class Policy:
     """A trained policy: cuts per stage, evaluation of the future cost."""
 
@@ -235,11 +249,11 @@ class Policy:
     @property
     def iterations(self) -> int: ...
     def summary(self) -> dict[str, Any]: ...
-    def cuts(self, stage: int) -> CutArrays: ...
+    def cuts(self, stage: int) -> _CutArrays: ...
     def evaluate(self, state: npt.ArrayLike, stage: int = 0) -> float: ...
     def evaluate_batch(self, states: npt.ArrayLike, stage: int = 0) -> _F64: ...
 
-class IterationInfo(TypedDict):
+class _IterationInfo(TypedDict):
     iteration: int
     lower_bound: float
     upper_bound: float
@@ -251,8 +265,9 @@ class IterationInfo(TypedDict):
     lp_solves: int
     cuts_added: int
 
-ProgressCallback = Callable[[IterationInfo], bool | None]
+_ProgressCallback = Callable[[_IterationInfo], bool | None]
 
+@final
 class TrainingResult:
     """What ``train`` returns."""
 
@@ -271,6 +286,7 @@ class TrainingResult:
     @property
     def convergence_arrow(self) -> ArrowTable: ...
 
+@final
 class SimulationResult:
     """What ``simulate`` returns."""
 
@@ -299,7 +315,7 @@ def validate(path: _Path) -> ValidationResult: ...
 def train(
     case: Case,
     config_overrides: Mapping[str, Any] | None = None,
-    progress_callback: ProgressCallback | None = None,
+    progress_callback: _ProgressCallback | None = None,
 ) -> TrainingResult: ...
 def simulate(
     case: Case,
