@@ -79,9 +79,17 @@ def test_solver_errors_have_stage_iteration_scenario_and_status_attributes():
     with pytest.raises(cobre.SolverError) as info:
         _cobre._raise_for_tests("Solver")
     e = info.value
-    for attr in ("stage", "iteration", "scenario", "solver_status"):
-        assert hasattr(e, attr)
+    assert (e.stage, e.iteration, e.scenario) == (2, 3, 1)
     assert e.solver_status == "infeasible"
+    assert e.context == {"stage": 2, "iteration": 3, "scenario": 1, "opening": 4}
+
+
+def test_engine_errors_map_to_worker_and_validation_classes():
+    with pytest.raises(cobre.WorkerError):
+        _cobre._raise_for_tests("Worker")
+    with pytest.raises(cobre.ValidationError) as info:
+        _cobre._raise_for_tests("Setting")
+    assert "threads" in info.value.message
 
 
 def test_a_rust_panic_becomes_cobre_error_internal_panic_not_an_abort():
