@@ -42,6 +42,7 @@
 //! [`Hydro`], [`Stage`], [`StudyConfig`], …); the modules of the model are
 //! reachable as `cobre::config`, `cobre::entities`, `cobre::scenario`, ….
 
+mod engine;
 mod error;
 pub mod outputs;
 mod run;
@@ -51,6 +52,11 @@ pub use cobre_core::*;
 pub use cobre_io::{
     Capability, Feature, Finding, FindingContext, FindingKind, Layer, Severity, ValidationReport,
     CAPABILITIES,
+};
+pub use engine::{
+    simulate, train, Control, IterationRecord, Policy, ScenarioResult, SddpError,
+    SimulationOptions, SimulationResult, SimulationSink, SimulationSummary, StopFlag, StudyModel,
+    TerminationReason, TrainingObserver, TrainingOptions, TrainingResult, WorkerStats,
 };
 pub use error::Error;
 pub use outputs::{load_policy, save_policy, SavedPolicy};
