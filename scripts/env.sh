@@ -16,9 +16,12 @@ export COBRE_VENV="$VENV"
 log() { printf '\033[1m[cobre]\033[0m %s\n' "$*" >&2; }
 
 have_libclang() {
+    # bindgen (highs-sys) needs libclang's C API: libclang.so or libclang-N.so*,
+    # not libclang-cpp.so (the C++ library that ships with other LLVM packages).
     [ -n "${LIBCLANG_PATH:-}" ] && return 0
-    ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' && return 0
-    ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1
+    ldconfig -p 2>/dev/null | grep -Eq 'libclang(-[0-9.]+)?\.so' && return 0
+    compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null \
+        || compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null
 }
 
 install_system_deps() {

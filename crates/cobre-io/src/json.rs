@@ -458,6 +458,27 @@ impl<'v, 's> Obj<'v, 's> {
         Obj::make(self.sink, self.file, path, self.entity, v, allowed)
     }
 
+    /// The `i`-th element of the array `key`, an entity of `kind` whose id is
+    /// in its field `id_key`: the entity is set before the keys are checked,
+    /// so every finding about the element names it.
+    pub(crate) fn entity_item<'a>(
+        &'a mut self,
+        key: &str,
+        i: usize,
+        v: &'v Value,
+        allowed: &[&str],
+        kind: &'static str,
+        id_key: &str,
+    ) -> Option<Obj<'v, 'a>> {
+        let path = format!("{}[{i}]", join(&self.path, key));
+        let entity = v
+            .get(id_key)
+            .and_then(Value::as_i64)
+            .map(|id| (kind, id))
+            .or(self.entity);
+        Obj::make(self.sink, self.file, path, entity, v, allowed)
+    }
+
     /// A nested object at an explicit path (members of a keyed map).
     pub(crate) fn child_at<'a>(
         &'a mut self,
@@ -526,5 +547,65 @@ impl<'v, 's> Obj<'v, 's> {
             );
         }
         Some(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::FindingKind;
+
+    type Read = (
+        Option<(Option<i32>, Option<&'static str>)>,
+        Vec<crate::Finding>,
+    );
+
+    fn read(text: &str) -> Read {
+        let mut sink = Sink::default();
+        let v: Value = serde_json::from_str(text).unwrap();
+        let out = Obj::root(&mut sink, "f.json", &v, &["id", "mode"]).map(|mut o| {
+            let id = o.req_i32("id");
+            let mode = o.opt_enum("mode", &["fast", "slow"]);
+            (id, mode)
+        });
+        (out, sink.into_findings())
+    }
+
+    #[test]
+    fn every_problem_of_an_object_is_reported_in_one_pass() {
+        let (out, f) = read(r#"{"id": "x", "mode": "fsat", "extra": 1}"#);
+        assert_eq!(out, Some((None, None)));
+        let kinds: Vec<FindingKind> = f.iter().map(|x| x.kind).collect();
+        assert!(kinds.contains(&FindingKind::SchemaViolation));
+        assert!(kinds.contains(&FindingKind::TypeMismatch));
+        assert!(kinds.contains(&FindingKind::InvalidEnum));
+        let e = f
+            .iter()
+            .find(|x| x.kind == FindingKind::InvalidEnum)
+            .unwrap();
+        assert!(e.suggestion.as_deref().unwrap().contains("fast"));
+    }
+
+    #[test]
+    fn an_integer_outside_i32_is_out_of_range() {
+        let (out, f) = read(r#"{"id": 4000000000}"#);
+        assert_eq!(out, Some((None, None)));
+        assert_eq!(f[0].kind, FindingKind::OutOfRange);
+    }
+
+    #[test]
+    fn a_missing_required_field_names_the_field() {
+        let (_, f) = read("{}");
+        assert_eq!(f[0].kind, FindingKind::SchemaViolation);
+        assert_eq!(f[0].context.field.as_deref(), Some("id"));
+    }
+
+    #[test]
+    fn a_syntax_error_carries_its_line() {
+        let mut sink = Sink::default();
+        assert!(parse("f.json", "{\n\"a\": ,\n}", &mut sink).is_none());
+        let f = sink.into_findings();
+        assert_eq!(f[0].kind, FindingKind::ParseError);
+        assert_eq!(f[0].context.line, Some(2));
     }
 }

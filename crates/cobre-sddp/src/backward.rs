@@ -8,7 +8,7 @@
 //! chunk's own basis from the previous iteration for the lower bound) and
 //! solves its openings in order, each warm-started from the previous one.
 
-use crate::cuts::CutPool;
+use crate::active_set::LpCuts;
 use crate::error::{Phase, SolveSite};
 use crate::risk::RiskMeasure;
 use crate::study::StudyModel;
@@ -37,56 +37,127 @@ pub(crate) struct OpeningsItem<'a> {
     pub(crate) duals: &'a mut [f64],
     /// Receives the basis after the last opening.
     pub(crate) end_basis: &'a mut Basis,
+    /// Whether the item completed (no violated inactive cut).
+    pub(crate) done: bool,
+    /// Inactive cuts violated by the last attempt.
+    pub(crate) violation: Vec<usize>,
 }
 
-/// Solves the openings of every item in parallel.
-pub(crate) fn solve_items(
+impl<'a> OpeningsItem<'a> {
+    /// An item not run yet.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        stage: usize,
+        trial: usize,
+        x_in: &'a [f64],
+        (lo, hi): (usize, usize),
+        start: Option<&'a Basis>,
+        obj: &'a mut [f64],
+        duals: &'a mut [f64],
+        end_basis: &'a mut Basis,
+    ) -> Self {
+        Self {
+            stage,
+            trial,
+            x_in,
+            lo,
+            hi,
+            start,
+            obj,
+            duals,
+            end_basis,
+            done: false,
+            violation: Vec::new(),
+        }
+    }
+}
+
+/// Solves every item, activating the inactive cuts that solutions violate
+/// and re-running the items that met them, until all items are done.
+/// Items of one call share one stage.
+pub(crate) fn run_items(
+    thread_pool: &rayon::ThreadPool,
     study: &StudyModel,
     workers: &WorkerPool,
-    pools: &[CutPool],
+    cuts: &mut [LpCuts],
     iteration: u64,
     phase: Phase,
     items: &mut [OpeningsItem<'_>],
 ) -> Result<(), SddpError> {
-    items.par_iter_mut().try_for_each(|item| {
-        let mut w = workers.current()?;
-        let t = item.stage;
-        let tpl = study
-            .templates
-            .get(t)
-            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
-        if let Some(pool) = pools.get(t) {
-            w.sync_cuts(t, pool, tpl)?;
-        }
-        w.start_from(t, item.start)?;
-        let ns = study.n_state();
-        for k in item.lo..item.hi {
-            let noise = study.scenario.opening(t, k);
-            for (d, s) in w
-                .noise
-                .iter_mut()
-                .zip(noise.iter().chain(std::iter::repeat(&0.0)))
-            {
-                *d = *s;
+    loop {
+        let shared: &[LpCuts] = cuts;
+        thread_pool.install(|| solve_items(study, workers, shared, iteration, phase, items))?;
+        let mut any = false;
+        for it in items.iter_mut().filter(|it| !it.done) {
+            if let Some(c) = cuts.get_mut(it.stage) {
+                c.activate(&mut it.violation);
             }
-            let site = SolveSite {
-                phase,
-                iteration,
-                stage: t,
-                scenario: item.trial,
-                opening: Some(k),
-            };
-            let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
-            let j = k - item.lo;
-            item.obj[j] = obj;
-            if !item.duals.is_empty() {
-                w.read_duals(t);
-                item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
-            }
+            any = true;
         }
-        w.basis_into(t, item.end_basis);
-        Ok(())
-    })
+        if !any {
+            return Ok(());
+        }
+        tracing::debug!(iteration, %phase, "openings re-run after activating violated cuts");
+    }
+}
+
+/// Solves the openings of every item not done yet, in parallel.
+fn solve_items(
+    study: &StudyModel,
+    workers: &WorkerPool,
+    cuts: &[LpCuts],
+    iteration: u64,
+    phase: Phase,
+    items: &mut [OpeningsItem<'_>],
+) -> Result<(), SddpError> {
+    items
+        .par_iter_mut()
+        .filter(|it| !it.done)
+        .try_for_each(|item| {
+            let mut w = workers.current()?;
+            let t = item.stage;
+            let tpl = study
+                .templates
+                .get(t)
+                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
+            let stage_cuts = cuts
+                .get(t)
+                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no cut set"))?;
+            w.sync_cuts(t, stage_cuts, tpl)?;
+            w.start_from(t, item.start)?;
+            let ns = study.n_state();
+            for k in item.lo..item.hi {
+                let noise = study.scenario.opening(t, k);
+                for (d, s) in w
+                    .noise
+                    .iter_mut()
+                    .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+                {
+                    *d = *s;
+                }
+                let site = SolveSite {
+                    phase,
+                    iteration,
+                    stage: t,
+                    scenario: item.trial,
+                    opening: Some(k),
+                };
+                let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
+                w.check_cuts(t, stage_cuts, tpl);
+                if !w.violated.is_empty() {
+                    item.violation.clone_from(&w.violated);
+                    return Ok(());
+                }
+                let j = k - item.lo;
+                item.obj[j] = obj;
+                if !item.duals.is_empty() {
+                    item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
+                }
+            }
+            w.basis_into(t, item.end_basis);
+            item.done = true;
+            Ok(())
+        })
 }
 
 /// Splits `n` openings into `chunks` contiguous near-equal parts.

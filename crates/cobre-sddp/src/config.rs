@@ -25,6 +25,11 @@ pub struct TrainingSettings {
     /// chunks so that few forward passes still feed every thread. Part of
     /// the algorithm's definition (results depend on it, not on threads).
     pub min_work_items: usize,
+    /// Cuts neither created nor binding for this many iterations leave the
+    /// stage LPs (they stay in the policy and come back as soon as a
+    /// solution violates them, so results are those of the LP with every
+    /// cut). `None` keeps every cut in the LPs (the reference's behaviour).
+    pub active_cut_window: Option<u64>,
     /// LP solver settings.
     pub solver: SolverOptions,
 }
@@ -38,10 +43,14 @@ impl Default for TrainingSettings {
             stopping_rules: vec![StoppingRuleConfig::IterationLimit { limit: 100 }],
             stopping_mode: StoppingMode::Any,
             min_work_items: 4,
+            active_cut_window: Some(DEFAULT_ACTIVE_CUT_WINDOW),
             solver: SolverOptions::default(),
         }
     }
 }
+
+/// Default of [`TrainingSettings::active_cut_window`].
+pub const DEFAULT_ACTIVE_CUT_WINDOW: u64 = 5;
 
 impl TrainingSettings {
     /// Settings from the case configuration (one thread).

@@ -158,19 +158,29 @@ impl CutPool {
     ) {
         batch.clear();
         for i in range {
-            let start = batch.index.len();
-            batch.index.push(layout.theta);
-            batch.value.push(1.0);
-            for (&col, &pi) in layout.state_out_cols.iter().zip(self.coefficients(i)) {
-                if pi != 0.0 {
-                    batch.index.push(col);
-                    batch.value.push(-pi);
-                }
-            }
-            debug_assert!(batch.index.len() > start);
-            batch.lower.push(self.intercept(i));
-            batch.upper.push(f64::INFINITY);
-            batch.start.push(batch.index.len());
+            self.push_row(i, layout, batch);
         }
+    }
+
+    /// Writes the cuts `ids` (in that order) as rows into `batch` (cleared first).
+    pub fn rows_for(&self, ids: &[usize], layout: &StageLayout, batch: &mut RowBatch) {
+        batch.clear();
+        for &i in ids {
+            self.push_row(i, layout, batch);
+        }
+    }
+
+    fn push_row(&self, i: usize, layout: &StageLayout, batch: &mut RowBatch) {
+        batch.index.push(layout.theta);
+        batch.value.push(1.0);
+        for (&col, &pi) in layout.state_out_cols.iter().zip(self.coefficients(i)) {
+            if pi != 0.0 {
+                batch.index.push(col);
+                batch.value.push(-pi);
+            }
+        }
+        batch.lower.push(self.intercept(i));
+        batch.upper.push(f64::INFINITY);
+        batch.start.push(batch.index.len());
     }
 }

@@ -7,7 +7,7 @@
 //! by `(seed, iteration, scenario, t)`, so the item's result does not
 //! depend on which thread runs it.
 
-use crate::cuts::CutPool;
+use crate::active_set::LpCuts;
 use crate::error::{Phase, SolveSite};
 use crate::scenario::Sampler;
 use crate::study::StudyModel;
@@ -28,6 +28,10 @@ pub(crate) struct Trajectory {
     pub(crate) states: Vec<f64>,
     /// Immediate cost of each stage (scaled, undiscounted).
     pub(crate) stage_costs: Vec<f64>,
+    /// Whether the trajectory still has to be (re)run this iteration.
+    pub(crate) pending: bool,
+    /// Stage and inactive cuts violated by the last attempt.
+    pub(crate) violation: Option<(usize, Vec<usize>)>,
 }
 
 impl Trajectory {
@@ -37,43 +41,74 @@ impl Trajectory {
             forward_basis: vec![Basis::new(); n_stages],
             states: vec![0.0; n_stages * n_state],
             stage_costs: vec![0.0; n_stages],
+            pending: true,
+            violation: None,
         }
     }
 }
 
 /// Runs the forward pass of every local trajectory (scenario numbers
-/// `first_scenario..`) in parallel.
+/// `first_scenario..`) in parallel. A trajectory that meets a violated
+/// inactive cut stops; the cuts are activated and those trajectories run
+/// again, until none does.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_forward(
+    thread_pool: &rayon::ThreadPool,
     study: &StudyModel,
     workers: &WorkerPool,
-    pools: &[CutPool],
+    cuts: &mut [LpCuts],
     sampler: &Sampler,
     iteration: u64,
     first_scenario: usize,
     trajectories: &mut [Trajectory],
 ) -> Result<(), SddpError> {
-    trajectories
-        .par_iter_mut()
-        .enumerate()
-        .try_for_each(|(i, traj)| {
-            let mut w = workers.current()?;
-            forward_one(
-                &mut w,
-                study,
-                pools,
-                sampler,
-                iteration,
-                first_scenario + i,
-                traj,
-            )
-        })
+    for tr in trajectories.iter_mut() {
+        tr.pending = true;
+    }
+    loop {
+        let shared: &[LpCuts] = cuts;
+        thread_pool.install(|| {
+            trajectories
+                .par_iter_mut()
+                .enumerate()
+                .filter(|(_, tr)| tr.pending)
+                .try_for_each(|(i, traj)| {
+                    let mut w = workers.current()?;
+                    forward_one(
+                        &mut w,
+                        study,
+                        shared,
+                        sampler,
+                        iteration,
+                        first_scenario + i,
+                        traj,
+                    )
+                })
+        })?;
+        let mut any = false;
+        for tr in trajectories.iter_mut() {
+            if let Some((t, mut ids)) = tr.violation.take() {
+                if let Some(c) = cuts.get_mut(t) {
+                    c.activate(&mut ids);
+                }
+                any = true;
+            }
+        }
+        if !any {
+            return Ok(());
+        }
+        tracing::debug!(
+            iteration,
+            "forward pass re-run after activating violated cuts"
+        );
+    }
 }
 
 /// One forward trajectory.
 fn forward_one(
     w: &mut Worker,
     study: &StudyModel,
-    pools: &[CutPool],
+    cuts: &[LpCuts],
     sampler: &Sampler,
     iteration: u64,
     scenario: usize,
@@ -81,9 +116,10 @@ fn forward_one(
 ) -> Result<(), SddpError> {
     let ns = study.n_state();
     for (t, tpl) in study.templates.iter().enumerate() {
-        if let Some(pool) = pools.get(t) {
-            w.sync_cuts(t, pool, tpl)?;
-        }
+        let Some(stage_cuts) = cuts.get(t) else {
+            return Err(SddpError::invalid(format!("stage {t}"), "no cut set"));
+        };
+        w.sync_cuts(t, stage_cuts, tpl)?;
         w.start_from(t, traj.start.get(t).and_then(Option::as_ref))?;
         study
             .scenario
@@ -102,7 +138,11 @@ fn forward_one(
             opening: None,
         };
         let obj = w.solve(t, tpl, &study.scenario, x_in, site)?;
-        w.read_primal(t);
+        w.check_cuts(t, stage_cuts, tpl);
+        if !w.violated.is_empty() {
+            traj.violation = Some((t, w.violated.clone()));
+            return Ok(());
+        }
         let layout = &tpl.layout;
         let theta = w.primal.get(layout.theta).copied().unwrap_or(0.0);
         traj.stage_costs[t] = obj - tpl.discount * theta;
@@ -113,6 +153,7 @@ fn forward_one(
             w.basis_into(t, b);
         }
     }
+    traj.pending = false;
     // Stage 0 has no backward work item: its next forward solve starts
     // from this one.
     if let (Some(b), Some(s)) = (traj.forward_basis.first(), traj.start.first_mut()) {

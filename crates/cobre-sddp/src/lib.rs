@@ -19,6 +19,7 @@
 //!   [`risk::RiskMeasure`], [`cut_selection::CutSelection`],
 //!   [`Communicator`], [`TrainingObserver`].
 
+mod active_set;
 mod backward;
 pub mod communicator;
 pub mod config;
@@ -48,6 +49,6 @@ pub use progress::{Control, IterationRecord, StopFlag, TerminationReason, Traini
 pub use scenario::{Sampler, ScenarioModel};
 pub use simulation::{simulate, MemorySink, ScenarioResult, SimulationSink, SimulationSummary};
 pub use study::{EntityIds, StudyModel};
-pub use training::{train, TrainingHooks, TrainingResult};
+pub use training::{train, PhaseStats, TrainingHooks, TrainingResult};
 pub use warm_start::{CheckpointSink, TrainingStart};
 pub use workspace::WorkerStats;

@@ -32,8 +32,8 @@ impl Policy {
     }
 
     /// Converts scaled training pools into a policy in $.
-    pub(crate) fn from_scaled(
-        scaled: &[CutPool],
+    pub(crate) fn from_scaled<'a>(
+        scaled: impl IntoIterator<Item = &'a CutPool>,
         cost_scale: f64,
         n_hydros: usize,
         n_lags: usize,
@@ -116,9 +116,9 @@ impl Policy {
 }
 
 /// Multiplies every intercept and coefficient by `factor`, batch by batch.
-fn rescale(pools: &[CutPool], factor: f64) -> Vec<CutPool> {
+fn rescale<'a>(pools: impl IntoIterator<Item = &'a CutPool>, factor: f64) -> Vec<CutPool> {
     pools
-        .iter()
+        .into_iter()
         .map(|p| {
             let mut out = CutPool::new(p.n_state());
             for b in 0..p.num_batches() {

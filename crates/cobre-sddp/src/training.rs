@@ -17,7 +17,8 @@
 //! (see [`crate::workspace`]), so bounds and cuts are bit-identical for any
 //! thread count.
 
-use crate::backward::{chunk_bounds, solve_items, split_lengths, Aggregator, OpeningsItem};
+use crate::active_set::LpCuts;
+use crate::backward::{chunk_bounds, run_items, split_lengths, Aggregator, OpeningsItem};
 use crate::communicator::{share, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
 use crate::cuts::CutPool;
@@ -48,6 +49,17 @@ pub struct TrainingHooks<'a> {
     pub checkpoint: Option<&'a mut dyn CheckpointSink>,
 }
 
+/// LP work of this process per phase of training.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PhaseStats {
+    /// Forward passes.
+    pub forward: WorkerStats,
+    /// Backward passes.
+    pub backward: WorkerStats,
+    /// Lower-bound evaluations.
+    pub lower_bound: WorkerStats,
+}
+
 /// What training produces.
 #[derive(Debug, Clone)]
 pub struct TrainingResult {
@@ -59,6 +71,8 @@ pub struct TrainingResult {
     pub termination: TerminationReason,
     /// Totals of the LP work of this process.
     pub solver: WorkerStats,
+    /// The same totals split by phase.
+    pub phases: PhaseStats,
     /// Wall time of the whole training (s).
     pub wall_time_s: f64,
 }
@@ -134,7 +148,9 @@ pub fn train(
     let mut trajectories: Vec<Trajectory> = (0..m_local)
         .map(|_| Trajectory::new(n_stages, ns))
         .collect();
-    let mut pools: Vec<CutPool> = (0..n_stages).map(|_| CutPool::new(ns)).collect();
+    let mut cuts: Vec<LpCuts> = (0..n_stages)
+        .map(|_| LpCuts::new(CutPool::new(ns), 0))
+        .collect();
     let chunks_per_state = settings.min_work_items.div_ceil(m_total).max(1);
 
     // Lower-bound chunks of the first stage (fixed), split across ranks.
@@ -161,11 +177,17 @@ pub fn train(
     let mut records: Vec<IterationRecord> = Vec::new();
     let termination;
 
+    let mut phases = PhaseStats::default();
     let mut iteration: u64 = 0;
     let mut wall_offset_ms = 0.0;
     if let Some(start) = hooks.start {
         start.policy.check_fits(n_stages, ns)?;
-        pools = start.policy.scaled_pools(cost_scale);
+        cuts = start
+            .policy
+            .scaled_pools(cost_scale)
+            .into_iter()
+            .map(|p| LpCuts::new(p, start.iterations))
+            .collect();
         iteration = start.iterations;
         records.clone_from(&start.records);
         wall_offset_ms = records.last().map_or(0.0, |r| r.wall_time_ms);
@@ -176,17 +198,16 @@ pub fn train(
         let before = workers.stats();
 
         // 1. Forward pass.
-        thread_pool.install(|| {
-            run_forward(
-                study,
-                &workers,
-                &pools,
-                &sampler,
-                iteration,
-                local.start,
-                &mut trajectories,
-            )
-        })?;
+        run_forward(
+            &thread_pool,
+            study,
+            &workers,
+            &mut cuts,
+            &sampler,
+            iteration,
+            local.start,
+            &mut trajectories,
+        )?;
         local_buf.clear();
         for tr in &trajectories {
             local_buf.extend_from_slice(&tr.states);
@@ -204,6 +225,9 @@ pub fn train(
         }
         comm.all_gather(&local_buf, &mut global_costs, &mut counts)?;
         let (ub, ub_std, ci_95) = statistics(&global_costs);
+
+        let after_forward = workers.stats();
+        phases.forward.add(&after_forward.since(&before));
 
         // 2. Backward pass.
         for t in (1..n_stages).rev() {
@@ -236,29 +260,27 @@ pub fn train(
                         let Some(((obj, duals), end_basis)) = parts.next() else {
                             break;
                         };
-                        items.push(OpeningsItem {
-                            stage: t,
-                            trial: m,
+                        items.push(OpeningsItem::new(
+                            t,
+                            m,
                             x_in,
-                            lo,
-                            hi,
-                            start: tr.forward_basis.get(t),
+                            (lo, hi),
+                            tr.forward_basis.get(t),
                             obj,
                             duals,
                             end_basis,
-                        });
+                        ));
                     }
                 }
-                thread_pool.install(|| {
-                    solve_items(
-                        study,
-                        &workers,
-                        &pools,
-                        iteration,
-                        Phase::Backward,
-                        &mut items,
-                    )
-                })?;
+                run_items(
+                    &thread_pool,
+                    study,
+                    &workers,
+                    &mut cuts,
+                    iteration,
+                    Phase::Backward,
+                    &mut items,
+                )?;
             }
             for (i, tr) in trajectories.iter_mut().enumerate() {
                 if let (Some(slot), Some(b)) =
@@ -286,10 +308,13 @@ pub fn train(
                 intercepts.push(alpha);
                 coefs.extend_from_slice(&coef);
             }
-            if let Some(pool) = pools.get_mut(t - 1) {
-                pool.push_batch(&intercepts, &coefs, iteration);
+            if let Some(c) = cuts.get_mut(t - 1) {
+                c.push_batch(&intercepts, &coefs, iteration);
             }
         }
+
+        let after_backward = workers.stats();
+        phases.backward.add(&after_backward.since(&after_forward));
 
         // 3. Lower bound: every first-stage opening at the initial state.
         obj_local.clear();
@@ -305,28 +330,28 @@ pub fn train(
                 .zip(lb_bases.iter_mut())
                 .zip(&lb_starts)
                 .zip(&lb_chunks[lb_local.clone()])
-                .map(|(((obj, end_basis), start), &(lo, hi))| OpeningsItem {
-                    stage: 0,
-                    trial: 0,
-                    x_in: &study.initial_state,
-                    lo,
-                    hi,
-                    start: start.as_ref(),
-                    obj,
-                    duals: &mut [],
-                    end_basis,
+                .map(|(((obj, end_basis), start), &(lo, hi))| {
+                    OpeningsItem::new(
+                        0,
+                        0,
+                        &study.initial_state,
+                        (lo, hi),
+                        start.as_ref(),
+                        obj,
+                        &mut [],
+                        end_basis,
+                    )
                 })
                 .collect();
-            thread_pool.install(|| {
-                solve_items(
-                    study,
-                    &workers,
-                    &pools,
-                    iteration,
-                    Phase::LowerBound,
-                    &mut items,
-                )
-            })?;
+            run_items(
+                &thread_pool,
+                study,
+                &workers,
+                &mut cuts,
+                iteration,
+                Phase::LowerBound,
+                &mut items,
+            )?;
         }
         // Each chunk starts the next iteration from where it ended.
         for (start, end) in lb_starts.iter_mut().zip(&lb_bases) {
@@ -343,6 +368,7 @@ pub fn train(
         let lb = agg.value(risk0.as_ref(), &obj_global) * cost_scale;
 
         let after = workers.stats();
+        phases.lower_bound.add(&after.since(&after_backward));
         let record = IterationRecord {
             iteration,
             lower_bound: lb,
@@ -364,11 +390,26 @@ pub fn train(
             "training iteration finished"
         );
         records.push(record);
+        if let Some(window) = settings.active_cut_window {
+            deactivate_stale_cuts(
+                study,
+                &workers,
+                &mut cuts,
+                &mut trajectories,
+                &mut lb_starts,
+                iteration,
+                window,
+            );
+        }
         if let Some(cp) = hooks.checkpoint.as_deref_mut() {
             if comm.rank() == 0 && cp.due(iteration) {
                 let n_hydros = study.templates.first().map_or(0, |t| t.layout.n_hydros);
-                let policy =
-                    Policy::from_scaled(&pools, cost_scale, n_hydros, study.scenario.max_order());
+                let policy = Policy::from_scaled(
+                    cuts.iter().map(|c| &c.pool),
+                    cost_scale,
+                    n_hydros,
+                    study.scenario.max_order(),
+                );
                 cp.save(&policy, &records)?;
             }
         }
@@ -410,11 +451,17 @@ pub fn train(
     }
 
     let n_hydros = study.templates.first().map_or(0, |t| t.layout.n_hydros);
-    let mut policy = Policy::from_scaled(&pools, cost_scale, n_hydros, study.scenario.max_order());
+    let mut policy = Policy::from_scaled(
+        cuts.iter().map(|c| &c.pool),
+        cost_scale,
+        n_hydros,
+        study.scenario.max_order(),
+    );
+    // Warm-start bases for an LP holding every cut in pool order.
     if let Some(tr) = trajectories.first() {
         for (t, b) in tr.start.iter().enumerate() {
-            if let Some(b) = b {
-                policy.set_basis(t, b.clone());
+            if let (Some(b), Some(c), Some(tpl)) = (b, cuts.get(t), study.templates.get(t)) {
+                policy.set_basis(t, c.to_pool_order(b, tpl.layout.num_template_rows));
             }
         }
     }
@@ -423,6 +470,49 @@ pub fn train(
         records,
         termination,
         solver: workers.stats(),
+        phases,
         wall_time_s: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Merges the binding marks of the iteration and removes from the LPs the
+/// cuts unused for `window` iterations; stored bases follow the removal (or
+/// are dropped when a removed row was nonbasic).
+fn deactivate_stale_cuts(
+    study: &StudyModel,
+    workers: &WorkerPool,
+    cuts: &mut [LpCuts],
+    trajectories: &mut [Trajectory],
+    lb_starts: &mut [Option<Basis>],
+    iteration: u64,
+    window: u64,
+) {
+    workers.merge_used(cuts, iteration);
+    for (t, c) in cuts.iter_mut().enumerate() {
+        let removed = c.deactivate_stale(iteration, window);
+        if removed.is_empty() {
+            continue;
+        }
+        let base = study
+            .templates
+            .get(t)
+            .map_or(0, |tpl| tpl.layout.num_template_rows);
+        let remap = |slot: &mut Option<Basis>| {
+            if let Some(b) = slot {
+                if !LpCuts::remap_basis(b, base, &removed) {
+                    *slot = None;
+                }
+            }
+        };
+        for tr in trajectories.iter_mut() {
+            if let Some(slot) = tr.start.get_mut(t) {
+                remap(slot);
+            }
+        }
+        if t == 0 {
+            for slot in lb_starts.iter_mut() {
+                remap(slot);
+            }
+        }
+    }
 }

@@ -5,10 +5,10 @@
 //! Workers are kept in a [`WorkerPool`], one per thread of the run's rayon
 //! pool; a work item locks the worker of the thread it runs on. Every
 //! instance of a stage holds the same rows in the same order (cut batches
-//! are appended in pool order, see [`Worker::sync_cuts`]), so a work item
+//! changes are replayed in log order, see [`Worker::sync_cuts`]), so a work item
 //! gives the same result on any worker once it starts from its own basis.
 
-use crate::cuts::CutPool;
+use crate::active_set::{LpCuts, RowOp};
 use crate::error::{SolveSite, SolverContext};
 use crate::lp::{StagePatch, StageTemplate};
 use crate::scenario::ScenarioModel;
@@ -20,8 +20,8 @@ use std::sync::{Mutex, MutexGuard};
 pub(crate) struct StageInstance {
     pub(crate) solver: HighsSolver,
     pub(crate) patch: StagePatch,
-    /// Number of batches of the stage's cut pool already appended.
-    pub(crate) batches_added: usize,
+    /// Number of row changes of the stage's [`LpCuts`] already applied.
+    pub(crate) ops_applied: usize,
 }
 
 /// Counters of one worker.
@@ -40,6 +40,18 @@ pub struct WorkerStats {
 }
 
 impl WorkerStats {
+    /// The counters accumulated since `earlier`.
+    #[must_use]
+    pub fn since(&self, earlier: &Self) -> Self {
+        Self {
+            solves: self.solves - earlier.solves,
+            simplex_iterations: self.simplex_iterations - earlier.simplex_iterations,
+            solve_time_s: self.solve_time_s - earlier.solve_time_s,
+            warm_solves: self.warm_solves - earlier.warm_solves,
+            cold_retries: self.cold_retries - earlier.cold_retries,
+        }
+    }
+
     /// Adds another worker's counters.
     pub fn add(&mut self, o: &Self) {
         self.solves += o.solves;
@@ -58,6 +70,12 @@ pub(crate) struct Worker {
     pub(crate) noise: Vec<f64>,
     pub(crate) batch: RowBatch,
     pub(crate) stats: WorkerStats,
+    /// Per stage, per pool cut: binding in some solve since the last merge.
+    pub(crate) used: Vec<Vec<bool>>,
+    /// Inactive cuts violated by the last checked solution.
+    pub(crate) violated: Vec<usize>,
+    x_out: Vec<f64>,
+    index_buf: Vec<usize>,
 }
 
 impl Worker {
@@ -81,7 +99,7 @@ impl Worker {
             stages.push(StageInstance {
                 solver,
                 patch: StagePatch::new(&tpl.layout),
-                batches_added: 0,
+                ops_applied: 0,
             });
         }
         Ok(Self {
@@ -91,33 +109,78 @@ impl Worker {
             noise: vec![0.0; scenario.noise_dim()],
             batch: RowBatch::new(),
             stats: WorkerStats::default(),
+            used: vec![Vec::new(); templates.len()],
+            violated: Vec::new(),
+            x_out: Vec::new(),
+            index_buf: Vec::new(),
         })
     }
 
-    /// Appends to stage `t`'s instance every batch of `pool` it lacks, one
-    /// `add_rows` call per batch, in pool order.
+    /// Brings stage `t`'s instance up to date with `cuts`: replays the row
+    /// changes it has not applied yet, in log order.
     pub(crate) fn sync_cuts(
         &mut self,
         t: usize,
-        pool: &CutPool,
+        cuts: &LpCuts,
         template: &StageTemplate,
     ) -> Result<(), SddpError> {
         let Some(inst) = self.stages.get_mut(t) else {
             return Ok(());
         };
-        while inst.batches_added < pool.num_batches() {
-            let range = pool.batch(inst.batches_added);
-            pool.rows_into(range, &template.layout, &mut self.batch);
-            inst.solver
-                .add_rows(&self.batch)
-                .call_context(|| format!("appending cuts to stage {t}"))?;
-            inst.batches_added += 1;
+        let base = template.layout.num_template_rows;
+        while let Some(op) = cuts.ops().get(inst.ops_applied) {
+            match op {
+                RowOp::Append(ids) => {
+                    cuts.rows_into(ids, &template.layout, &mut self.batch);
+                    inst.solver
+                        .add_rows(&self.batch)
+                        .call_context(|| format!("appending cuts to stage {t}"))?;
+                }
+                RowOp::Remove(positions) => {
+                    self.index_buf.clear();
+                    self.index_buf.extend(positions.iter().map(|p| base + p));
+                    inst.solver
+                        .delete_rows(&self.index_buf)
+                        .call_context(|| format!("removing cuts from stage {t}"))?;
+                }
+            }
+            inst.ops_applied += 1;
         }
         let rows = inst.solver.num_rows();
         if self.duals.len() < rows {
             self.duals.resize(rows + rows / 2, 0.0);
         }
         Ok(())
+    }
+
+    /// After a solve of stage `t`: reads the primal and dual solution,
+    /// marks the binding cut rows as used and writes into `self.violated`
+    /// the inactive cuts the solution violates (empty: the solution is
+    /// optimal for the LP with every cut).
+    pub(crate) fn check_cuts(&mut self, t: usize, cuts: &LpCuts, template: &StageTemplate) {
+        self.read_primal(t);
+        self.read_duals(t);
+        let layout = &template.layout;
+        let base = layout.num_template_rows;
+        let marks = &mut self.used[t];
+        for pos in 0..cuts.num_rows() {
+            if self.duals.get(base + pos).is_some_and(|d| d.abs() > 1e-12) {
+                if let Some(id) = cuts.row_id(pos) {
+                    if marks.len() <= id {
+                        marks.resize(id + 1, false);
+                    }
+                    marks[id] = true;
+                }
+            }
+        }
+        self.violated.clear();
+        if cuts.has_inactive() {
+            self.x_out.clear();
+            self.x_out
+                .extend(layout.state_out_cols.iter().map(|&c| self.primal[c]));
+            let theta = self.primal[layout.theta];
+            cuts.violated(&self.x_out, theta, VIOLATION_TOLERANCE, &mut self.violated);
+        }
     }
 
     /// Starts stage `t`'s next solve from `basis`, or cold (with every
@@ -200,6 +263,10 @@ impl Worker {
     }
 }
 
+/// Relative tolerance of the check of inactive cuts (`α + π·x` may exceed
+/// `θ` by this fraction of `max(1, |θ|)`, in scaled cost units).
+pub(crate) const VIOLATION_TOLERANCE: f64 = 1e-9;
+
 /// One worker per thread of the run.
 pub(crate) struct WorkerPool {
     workers: Vec<Mutex<Worker>>,
@@ -229,6 +296,24 @@ impl WorkerPool {
             .ok_or_else(|| SddpError::invalid("worker pool", "no worker"))?;
         m.lock()
             .map_err(|_| SddpError::invalid("worker pool", "a worker panicked earlier"))
+    }
+
+    /// Merges every worker's binding marks into the cut sets (as used in
+    /// `iteration`) and clears them. The union does not depend on which
+    /// worker saw what.
+    pub(crate) fn merge_used(&self, cuts: &mut [LpCuts], iteration: u64) {
+        for w in &self.workers {
+            if let Ok(mut w) = w.lock() {
+                for (marks, c) in w.used.iter_mut().zip(cuts.iter_mut()) {
+                    for (id, m) in marks.iter_mut().enumerate() {
+                        if *m {
+                            c.mark_used(id, iteration);
+                            *m = false;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Sum of every worker's counters.

@@ -34,9 +34,7 @@ impl Svc {
     pub(crate) fn window(self) -> ServiceWindow {
         ServiceWindow {
             entry: self.entry.map(StageId),
-            exit: self
-                .exit
-                .map(|x| StageId(x.saturating_sub(1))),
+            exit: self.exit.map(|x| StageId(x.saturating_sub(1))),
         }
     }
 }
@@ -117,7 +115,7 @@ pub(crate) fn registry_with<T>(
     };
     let mut reg = Registry::new(file);
     for (i, v) in items.iter().enumerate() {
-        let Some(mut o) = root.item(key, i, v, allowed) else {
+        let Some(mut o) = root.entity_item(key, i, v, allowed, kind, "id") else {
             reg.complete = false;
             continue;
         };

@@ -8,7 +8,7 @@ use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
 use crate::report::{Finding, FindingKind, Layer, Sink};
-use crate::tables::{key, nullable, opt, ColType, TableSpec};
+use crate::tables::{key, opt, ColType, TableSpec};
 use cobre_core::entities::{
     EfficiencyModel, EvaporationData, HydraulicLosses, HydroGenerationModel, TailraceModel,
     UnitGroup,
@@ -661,7 +661,7 @@ static FPHA_SPEC: TableSpec = TableSpec {
     file: name::FPHA,
     columns: &[
         key("hydro_id", ColType::I32),
-        nullable("stage_id", ColType::I32),
+        opt("stage_id", ColType::I32),
         key("plane_id", ColType::I32),
         key("gamma_0", ColType::F64),
         key("gamma_v", ColType::F64),
@@ -683,7 +683,7 @@ static PRODUCTIVITY_SPEC: TableSpec = TableSpec {
     file: name::PRODUCTIVITY,
     columns: &[
         key("hydro_id", ColType::I32),
-        nullable("stage_id", ColType::I32),
+        opt("stage_id", ColType::I32),
         opt("equivalent_productivity_mw_per_m3s", ColType::F64),
         opt("reference_outflow_m3s", ColType::F64),
         opt("specific_productivity_mw_per_m3s_per_m", ColType::F64),

@@ -36,7 +36,9 @@ fn window(o: &mut Obj<'_, '_>) -> Option<(NaiveDate, NaiveDate)> {
 fn storages<'v>(root: &mut Obj<'v, '_>, key: &str, items: &'v [Value]) -> Vec<InitialStorage> {
     let mut out = Vec::new();
     for (i, v) in items.iter().enumerate() {
-        let Some(mut s) = root.item(key, i, v, &["hydro_id", "value_hm3"]) else {
+        let Some(mut s) =
+            root.entity_item(key, i, v, &["hydro_id", "value_hm3"], "hydro", "hydro_id")
+        else {
             continue;
         };
         let hydro = s.req_i32("hydro_id");

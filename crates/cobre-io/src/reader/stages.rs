@@ -150,7 +150,7 @@ fn stage<'v>(
     v: &'v Value,
     data: &mut StagesData,
 ) -> Option<Stage> {
-    let mut s = root.item(
+    let mut s = root.entity_item(
         "stages",
         i,
         v,
@@ -167,6 +167,8 @@ fn stage<'v>(
             "risk_measure",
             "annual_discount_rate_override",
         ],
+        "stage",
+        "id",
     )?;
     let id = s.req_i32("id");
     if let Some(id) = id {

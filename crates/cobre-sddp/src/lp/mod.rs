@@ -32,6 +32,10 @@ use cobre_core::config::InflowNonNegativity;
 use cobre_core::{Stage, StudyConfig, System};
 use cobre_solver::LpModel;
 
+/// Default divisor of the objective coefficients (as the reference: θ and
+/// cuts are then in millions of $, which keeps large systems well scaled).
+pub const DEFAULT_COST_SCALE: f64 = 1e6;
+
 /// Days per year used to turn an annual discount rate into a per-stage factor.
 pub const DAYS_PER_YEAR: f64 = 365.25;
 
@@ -58,7 +62,7 @@ pub struct TemplateOptions {
 }
 
 impl TemplateOptions {
-    /// Options from the study configuration (cost scale 1000 unless given).
+    /// Options from the study configuration ([`DEFAULT_COST_SCALE`] unless given).
     #[must_use]
     pub fn from_config(config: &StudyConfig) -> Self {
         Self {
@@ -66,7 +70,7 @@ impl TemplateOptions {
                 .modeling
                 .cost_scale_factor
                 .filter(|k| k.is_finite() && *k > 0.0)
-                .unwrap_or(1000.0),
+                .unwrap_or(DEFAULT_COST_SCALE),
             inflow_non_negativity: config.modeling.inflow_non_negativity,
         }
     }

@@ -16,8 +16,8 @@ pub use results::{
     BusResults, HydroResults, LineResults, ScenarioResult, StageCosts, ThermalResults,
 };
 
+use crate::active_set::LpCuts;
 use crate::config::SimulationSettings;
-use crate::cuts::CutPool;
 use crate::error::{Phase, SolveSite};
 use crate::lp::CostCategory;
 use crate::policy::Policy;
@@ -88,7 +88,11 @@ pub fn simulate(
     policy.check_fits(study.num_stages(), study.n_state())?;
     let started = Instant::now();
     let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
-    let pools = policy.scaled_pools(cost_scale);
+    let cuts: Vec<LpCuts> = policy
+        .scaled_pools(cost_scale)
+        .into_iter()
+        .map(|p| LpCuts::new(p, 0))
+        .collect();
     let thread_pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
@@ -116,7 +120,7 @@ pub fn simulate(
                         return Ok(());
                     }
                     let mut w = workers.current()?;
-                    let r = simulate_one(&mut w, study, &pools, policy, &sampler, s)?;
+                    let r = simulate_one(&mut w, study, &cuts, policy, &sampler, s)?;
                     drop(w);
                     tx.send(r).map_err(|_| SddpError::Sink {
                         message: "the consumer stopped".into(),
@@ -172,7 +176,7 @@ pub fn simulate(
 fn simulate_one(
     w: &mut Worker,
     study: &StudyModel,
-    pools: &[CutPool],
+    cuts: &[LpCuts],
     policy: &Policy,
     sampler: &Sampler,
     scenario: usize,
@@ -189,8 +193,8 @@ fn simulate_one(
     for (t, tpl) in study.templates.iter().enumerate() {
         let layout = &tpl.layout;
         let k_scale = tpl.cost_scale;
-        if let Some(pool) = pools.get(t) {
-            w.sync_cuts(t, pool, tpl)?;
+        if let Some(c) = cuts.get(t) {
+            w.sync_cuts(t, c, tpl)?;
         }
         w.start_from(t, policy.basis(t))?;
         study

@@ -1,0 +1,122 @@
+//! Trains (and optionally simulates) a case folder and prints timings.
+//!
+//! ```text
+//! cargo run --release -p cobre-sddp --example train_case -- <case dir> [threads] [iterations] [--simulate]
+//! ```
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+
+use cobre_core::config::StoppingRuleConfig;
+use cobre_sddp::{
+    simulate, train, MemorySink, SimulationSettings, StudyModel, TrainingHooks, TrainingSettings,
+};
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = args
+        .get(1)
+        .expect("usage: train_case <case dir> [threads] [iterations] [--simulate]");
+    let threads: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let iterations: Option<u32> = args.get(3).and_then(|s| s.parse().ok());
+    let sim = args.iter().any(|a| a == "--simulate");
+
+    let t0 = Instant::now();
+    let case = cobre_io::load_case(dir).expect("load");
+    let study = StudyModel::build(&case.system, &case.config).expect("build");
+    let t_build = t0.elapsed().as_secs_f64();
+    let mut settings = TrainingSettings::from_config(&case.config);
+    settings.threads = threads;
+    if std::env::var("COBRE_NO_RESET").is_ok() {
+        settings.solver.reset_on_set_basis = false;
+    }
+    if let Ok(m) = std::env::var("COBRE_WORK_ITEMS") {
+        settings.min_work_items = m.parse().unwrap();
+    }
+    if let Some(n) = iterations {
+        settings.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: n }];
+    }
+    let t1 = Instant::now();
+    let r = train(&study, &settings, TrainingHooks::default()).expect("train");
+    let t_train = t1.elapsed().as_secs_f64();
+    let s = r.solver;
+    println!(
+        "case {dir}: threads {threads}, iterations {}, lower bound {:.6}, upper bound {:.6}",
+        r.iterations(),
+        r.lower_bound(),
+        r.records.last().map_or(f64::NAN, |x| x.upper_bound)
+    );
+    println!(
+        "  load+build {:.3} s, train {:.3} s ({:.2} ms/iteration), {} LP solves ({:.0}/s), \
+         solver {:.3} s ({:.0}% of thread time), {:.2} simplex it/solve, {} cold retries, {} cuts",
+        t_build,
+        t_train,
+        1e3 * t_train / r.iterations() as f64,
+        s.solves,
+        s.solves as f64 / t_train,
+        s.solve_time_s,
+        100.0 * s.solve_time_s / (t_train * threads as f64),
+        s.simplex_iterations as f64 / s.solves.max(1) as f64,
+        s.cold_retries,
+        r.policy.num_cuts(),
+    );
+    for (name, p) in [
+        ("forward", r.phases.forward),
+        ("backward", r.phases.backward),
+        ("lower bound", r.phases.lower_bound),
+    ] {
+        println!(
+            "    {name:>11}: {:7} solves, {:6.1} µs/solve, {:.2} simplex it/solve",
+            p.solves,
+            1e6 * p.solve_time_s / p.solves.max(1) as f64,
+            p.simplex_iterations as f64 / p.solves.max(1) as f64
+        );
+    }
+    if sim {
+        let mut ss = SimulationSettings::from_config(&case.config);
+        ss.threads = threads;
+        let mut sink = MemorySink::default();
+        let t2 = Instant::now();
+        let summary = simulate(&study, &r.policy, &ss, &mut sink, None).expect("simulate");
+        if std::env::var("COBRE_ACTIVE").is_ok() {
+            // Level-1 census: cuts that are the highest at some simulated state.
+            let nh = r.policy.n_hydros();
+            for t in 0..r.policy.num_stages() {
+                let pool = r.policy.stage(t).unwrap();
+                if pool.is_empty() {
+                    continue;
+                }
+                let mut used = vec![false; pool.len()];
+                for sres in &sink.scenarios {
+                    let h = &sres.hydros;
+                    let x: Vec<f64> = (0..h.stage_id.len())
+                        .filter(|&i| h.stage_id[i] == t as i32 && h.block[i] == 0)
+                        .map(|i| h.storage_final_hm3[i])
+                        .collect();
+                    if x.len() != nh {
+                        continue;
+                    }
+                    let vals: Vec<f64> =
+                        (0..pool.len()).map(|i| pool.cut(i).value_at(&x)).collect();
+                    let m = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    for (i, v) in vals.iter().enumerate() {
+                        if *v >= m - 1e-9 * m.abs().max(1.0) {
+                            used[i] = true;
+                        }
+                    }
+                }
+                println!(
+                    "    stage {t}: {} of {} cuts are the max at some simulated state",
+                    used.iter().filter(|u| **u).count(),
+                    pool.len()
+                );
+            }
+        }
+        println!(
+            "  simulate {} scenarios in {:.3} s, mean cost {:.6}, std {:.3}",
+            summary.num_scenarios,
+            t2.elapsed().as_secs_f64(),
+            summary.mean_cost,
+            summary.std_cost
+        );
+    }
+}

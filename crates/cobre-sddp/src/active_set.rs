@@ -1,0 +1,258 @@
+//! Which cuts of a stage are rows of its LP: an exact active set.
+//!
+//! Every cut stays in the stage's [`CutPool`], but only the *active* ones are
+//! rows of the solver instances. Solve cost grows with the number of rows
+//! while, after a few iterations, most cuts are nowhere binding, so keeping
+//! them out makes every later solve cheaper without changing any result:
+//!
+//! * **exactness** — after every solve the inactive cuts are checked at the
+//!   solution (`α + π·x ≤ θ`, [`LpCuts::violated`]). A solution that violates
+//!   none is optimal for the LP with all cuts. A work item that meets a
+//!   violated cut stops; the cut is activated and the item is run again.
+//! * **deactivation** — at the end of an iteration, active cuts that were
+//!   neither created nor binding (non-zero dual) in any solve of the last
+//!   `window` iterations leave the LPs ([`LpCuts::deactivate_stale`]).
+//! * **determinism** — the active set changes only between parallel steps,
+//!   from data that do not depend on scheduling (violations and binding
+//!   marks are sets, merged by union). Changes are logged as [`RowOp`]s that
+//!   every solver instance replays in the same order, so all instances hold
+//!   the same rows.
+
+use crate::cuts::CutPool;
+use crate::lp::StageLayout;
+use cobre_solver::{Basis, BasisStatus, RowBatch};
+
+/// One change of the rows of a stage LP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RowOp {
+    /// Append these cuts (pool ids), in order.
+    Append(Vec<usize>),
+    /// Delete the cut rows at these positions (strictly increasing, counted
+    /// from the first cut row).
+    Remove(Vec<usize>),
+}
+
+/// A stage's cut pool and the subset of it that its LPs hold.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LpCuts {
+    pub(crate) pool: CutPool,
+    /// Pool id of each cut row, in LP order.
+    rows: Vec<usize>,
+    /// Whether each pool cut is a row.
+    active: Vec<bool>,
+    /// Last iteration each cut was created or binding.
+    last_used: Vec<u64>,
+    ops: Vec<RowOp>,
+}
+
+impl LpCuts {
+    pub(crate) fn new(pool: CutPool, iteration: u64) -> Self {
+        let n = pool.len();
+        let mut s = Self {
+            pool,
+            rows: Vec::new(),
+            active: vec![false; n],
+            last_used: vec![iteration; n],
+            ops: Vec::new(),
+        };
+        let mut all: Vec<usize> = (0..n).collect();
+        s.activate(&mut all);
+        s
+    }
+
+    /// Appends a batch of new cuts to the pool and activates them.
+    pub(crate) fn push_batch(&mut self, intercepts: &[f64], coefficients: &[f64], iteration: u64) {
+        let first = self.pool.len();
+        self.pool.push_batch(intercepts, coefficients, iteration);
+        let n = self.pool.len();
+        self.active.resize(n, false);
+        self.last_used.resize(n, iteration);
+        let mut ids: Vec<usize> = (first..n).collect();
+        self.activate(&mut ids);
+    }
+
+    /// Activates the inactive cuts among `ids` (sorted and deduplicated
+    /// here) as one append.
+    pub(crate) fn activate(&mut self, ids: &mut Vec<usize>) {
+        ids.sort_unstable();
+        ids.dedup();
+        ids.retain(|&i| self.active.get(i).is_some_and(|a| !a));
+        if ids.is_empty() {
+            return;
+        }
+        for &i in ids.iter() {
+            self.active[i] = true;
+        }
+        self.rows.extend_from_slice(ids);
+        self.ops.push(RowOp::Append(std::mem::take(ids)));
+    }
+
+    /// Records that cut `id` was binding in `iteration`.
+    pub(crate) fn mark_used(&mut self, id: usize, iteration: u64) {
+        if let Some(u) = self.last_used.get_mut(id) {
+            *u = (*u).max(iteration);
+        }
+    }
+
+    /// Deactivates the active cuts unused for `window` iterations; returns
+    /// the removed row positions (empty when nothing changes).
+    pub(crate) fn deactivate_stale(&mut self, iteration: u64, window: u64) -> Vec<usize> {
+        let mut removed = Vec::new();
+        let mut kept = Vec::with_capacity(self.rows.len());
+        for (pos, &id) in self.rows.iter().enumerate() {
+            let last = self.last_used.get(id).copied().unwrap_or(0);
+            if iteration.saturating_sub(last) >= window {
+                removed.push(pos);
+                self.active[id] = false;
+            } else {
+                kept.push(id);
+            }
+        }
+        if !removed.is_empty() {
+            self.rows = kept;
+            self.ops.push(RowOp::Remove(removed.clone()));
+        }
+        removed
+    }
+
+    /// Number of cut rows.
+    pub(crate) fn num_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether any pool cut is not a row.
+    pub(crate) fn has_inactive(&self) -> bool {
+        self.rows.len() < self.pool.len()
+    }
+
+    /// The change log.
+    pub(crate) fn ops(&self) -> &[RowOp] {
+        &self.ops
+    }
+
+    /// Pool id of cut row `pos`.
+    pub(crate) fn row_id(&self, pos: usize) -> Option<usize> {
+        self.rows.get(pos).copied()
+    }
+
+    /// Writes into `out` the inactive cuts violated at outgoing state `x`
+    /// with future cost `theta`: `α + π·x > θ + tol·max(1, |θ|)`.
+    pub(crate) fn violated(&self, x: &[f64], theta: f64, tol: f64, out: &mut Vec<usize>) {
+        out.clear();
+        if !self.has_inactive() {
+            return;
+        }
+        let limit = theta + tol * theta.abs().max(1.0);
+        for (id, &a) in self.active.iter().enumerate() {
+            if !a {
+                let v = self.pool.intercept(id)
+                    + self
+                        .pool
+                        .coefficients(id)
+                        .iter()
+                        .zip(x)
+                        .map(|(p, v)| p * v)
+                        .sum::<f64>();
+                if v > limit {
+                    out.push(id);
+                }
+            }
+        }
+    }
+
+    /// Writes the rows of cuts `ids` into `batch`.
+    pub(crate) fn rows_into(&self, ids: &[usize], layout: &StageLayout, batch: &mut RowBatch) {
+        self.pool.rows_for(ids, layout, batch);
+    }
+
+    /// Maps a basis of the LP before the removal of cut rows `removed`
+    /// (positions) to the LP after it. Returns `false` when a removed row
+    /// was nonbasic (the basis would not be square): drop the basis then.
+    pub(crate) fn remap_basis(basis: &mut Basis, template_rows: usize, removed: &[usize]) -> bool {
+        let mut k = 0;
+        let mut write = template_rows;
+        let n = basis.row_status.len();
+        for read in template_rows..n {
+            let pos = read - template_rows;
+            if removed.get(k) == Some(&pos) {
+                k += 1;
+                if basis.row_status[read] != BasisStatus::Basic {
+                    return false;
+                }
+                continue;
+            }
+            basis.row_status[write] = basis.row_status[read];
+            write += 1;
+        }
+        basis.row_status.truncate(write);
+        true
+    }
+
+    /// A basis of this LP (rows in LP order) expressed for an LP holding
+    /// every pool cut in pool order (inactive cuts basic).
+    pub(crate) fn to_pool_order(&self, basis: &Basis, template_rows: usize) -> Basis {
+        let mut out = Basis {
+            col_status: basis.col_status.clone(),
+            row_status: basis
+                .row_status
+                .iter()
+                .take(template_rows)
+                .copied()
+                .collect(),
+        };
+        out.row_status
+            .resize(template_rows + self.pool.len(), BasisStatus::Basic);
+        for (pos, &id) in self.rows.iter().enumerate() {
+            if let Some(&s) = basis.row_status.get(template_rows + pos) {
+                out.row_status[template_rows + id] = s;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(n: usize) -> CutPool {
+        let mut p = CutPool::new(1);
+        let ints: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let coefs: Vec<f64> = vec![-1.0; n];
+        p.push_batch(&ints, &coefs, 1);
+        p
+    }
+
+    #[test]
+    fn stale_cuts_leave_and_violated_ones_come_back() {
+        let mut c = LpCuts::new(pool(4), 1);
+        assert_eq!(c.num_rows(), 4);
+        c.mark_used(2, 5);
+        let removed = c.deactivate_stale(5, 3);
+        assert_eq!(removed, vec![0, 1, 3]);
+        assert_eq!(c.row_id(0), Some(2));
+        let mut v = Vec::new();
+        // At x = 0 with θ = 2.5 cut 3 (value 3) is violated, 0 and 1 are not.
+        c.violated(&[0.0], 2.5, 1e-9, &mut v);
+        assert_eq!(v, vec![3]);
+        c.activate(&mut v);
+        assert_eq!(c.row_id(1), Some(3));
+        assert_eq!(c.ops().len(), 3);
+    }
+
+    #[test]
+    fn bases_follow_removed_rows_or_are_dropped() {
+        use BasisStatus::{Basic, Lower};
+        let mut b = Basis {
+            col_status: vec![Lower],
+            row_status: vec![Lower, Basic, Lower, Basic],
+        };
+        assert!(LpCuts::remap_basis(&mut b, 1, &[0, 2]));
+        assert_eq!(b.row_status, vec![Lower, Lower]);
+        let mut b = Basis {
+            col_status: vec![Lower],
+            row_status: vec![Lower, Basic, Lower],
+        };
+        assert!(!LpCuts::remap_basis(&mut b, 1, &[1]));
+    }
+}
