@@ -29,6 +29,9 @@ fn main() {
     if std::env::var("COBRE_NO_RESET").is_ok() {
         settings.solver.reset_on_set_basis = false;
     }
+    if let Ok(w) = std::env::var("COBRE_CUT_WINDOW") {
+        settings.active_cut_window = w.parse().ok();
+    }
     if let Ok(m) = std::env::var("COBRE_WORK_ITEMS") {
         settings.min_work_items = m.parse().unwrap();
     }

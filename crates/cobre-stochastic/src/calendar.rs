@@ -147,6 +147,9 @@ pub struct Timeline {
     pub pre_entries: Vec<Period>,
     /// Noise group of each stage: the index of the first stage sharing its draw.
     pub noise_groups: Vec<usize>,
+    /// Noise key of each stage: the id of the first stage of its group, the
+    /// `stage` field of its random-stream addresses ([`crate::rng`]).
+    pub noise_keys: Vec<u32>,
 }
 
 /// Minimum share of a lag period that known entries must cover for the lag to
@@ -199,11 +202,16 @@ impl Timeline {
                 .unwrap_or(t);
             noise_groups.push(first);
         }
+        let noise_keys = noise_groups
+            .iter()
+            .map(|&g| horizon.stages.get(g).map_or(g as u32, |s| s.id.0.max(0) as u32))
+            .collect();
         Self {
             stage_dates,
             season_periods,
             pre_entries: pre,
             noise_groups,
+            noise_keys,
         }
     }
 

@@ -27,9 +27,10 @@
 //!
 //! # Policies
 //!
-//! * **Seeds**: the tree uses `training.tree_seed`, else the training scenario
-//!   seed, else [`DEFAULT_SEED`] (42, as Cobre 0.18); samplers use their
-//!   source's seed, else the same. Streams are counter-based ([`rng`]).
+//! * **Seeds**: the tree uses `training.tree_seed`, else [`DEFAULT_SEED`]
+//!   (42, as Cobre 0.18); samplers use their source's seed, else the
+//!   training scenario seed, else the same default. Streams are keyed by
+//!   their address and compatible with 0.18's ([`rng`]).
 //! * **Correlation**: structurally invalid matrices are refused; indefinite
 //!   ones are repaired to the nearest correlation matrix with a warning
 //!   ([`correlation`]).

@@ -112,7 +112,7 @@ impl StochasticModel {
     /// Builds the model of a case: fits PAR models from history when the case
     /// gives no coefficients, compiles the inflow rows, factors the
     /// correlation profiles and generates the opening tree from the case seed
-    /// (`training.tree_seed`, else the training scenario seed, else 0).
+    /// (`training.tree_seed`, else [`DEFAULT_SEED`], as in Cobre 0.18).
     ///
     /// # Errors
     /// A [`StochasticError`] naming the entity/stage whose data is invalid.
@@ -186,11 +186,7 @@ impl StochasticModel {
         let estimated = fit.as_ref().and_then(|f| f.residual_correlation.as_deref());
         let correlation =
             Correlation::build(scen.correlation.as_ref(), estimated, &entities, &stage_ids)?;
-        let tree_seed = config
-            .training
-            .tree_seed
-            .or(config.training.scenario_source.seed)
-            .unwrap_or(DEFAULT_SEED);
+        let tree_seed = config.training.tree_seed.unwrap_or(DEFAULT_SEED);
         let openings: Vec<usize> = horizon
             .stages
             .iter()
@@ -199,7 +195,7 @@ impl StochasticModel {
         let tree = OpeningTree::generate(
             tree_seed,
             openings,
-            &timeline.noise_groups,
+            &timeline.noise_keys,
             layout.len(),
             &correlation,
         );
@@ -322,6 +318,17 @@ impl StochasticModel {
             .get(stage)
             .copied()
             .unwrap_or(stage)
+    }
+
+    /// Noise key of a stage: the `stage` field of its random-stream
+    /// addresses (the id of the first stage of its noise group).
+    #[must_use]
+    pub fn noise_key(&self, stage: usize) -> u32 {
+        self.timeline
+            .noise_keys
+            .get(stage)
+            .copied()
+            .unwrap_or(stage as u32)
     }
 
     /// Seed of the opening tree.

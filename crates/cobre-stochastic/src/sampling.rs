@@ -3,9 +3,9 @@
 //! One small type per scheme, all implementing [`ForwardSampler`]:
 //!
 //! * [`InSample`] — one opening of the tree per stage, chosen uniformly from
-//!   the stream `(seed, iteration, scenario, noise group)`;
-//! * [`OutOfSample`] — fresh correlated N(0, 1) noise from an independent
-//!   stream `(seed, iteration, scenario, noise group)`;
+//!   the stream `(seed, iteration, scenario, noise key)` ([`crate::rng`]);
+//! * [`OutOfSample`] — fresh correlated N(0, 1) noise from the stream
+//!   `(seed, iteration, scenario, noise key)`;
 //! * [`Historical`] — replays of history windows (the study's stage dates
 //!   shifted to another year), inflows only;
 //! * [`External`] — replays of the case's external scenario libraries;
@@ -26,12 +26,10 @@
 //! weekly stages of a monthly PAR) share the draw of the group's first stage.
 
 use crate::model::{ExternalTable, StochasticModel};
-use crate::rng::{stream, to_u32, uniform_index, Domain};
+use crate::rng::{fill_normal, forward_seed, stream, to_u32, uniform_index};
 use crate::StochasticError;
 use chrono::Months;
 use cobre_core::config::{SamplingScheme, ScenarioSourceConfig};
-use rand::RngExt;
-use rand_distr::StandardNormal;
 use std::ops::Range;
 
 /// A forward-pass noise source.
@@ -97,14 +95,10 @@ impl ForwardSampler for InSample {
     }
 
     fn opening(&self, model: &StochasticModel, it: u64, sc: u64, stage: usize) -> Option<usize> {
-        let group = model.noise_group(stage) as u32;
+        let key = model.noise_key(stage);
         let n = model.tree.openings(stage);
         Some(uniform_index(
-            self.seed,
-            Domain::InSample,
-            to_u32(it),
-            to_u32(sc),
-            group,
+            forward_seed(self.seed, to_u32(it), to_u32(sc), key),
             n,
         ))
     }
@@ -127,17 +121,9 @@ impl ForwardSampler for OutOfSample {
         range: Range<usize>,
         out: &mut [f64],
     ) {
-        let group = model.noise_group(stage) as u32;
-        let mut rng = stream(
-            self.seed,
-            Domain::OutOfSample,
-            to_u32(it),
-            to_u32(sc),
-            group,
-        );
-        for x in &mut out[..range.end] {
-            *x = rng.sample(StandardNormal);
-        }
+        let key = model.noise_key(stage);
+        let mut rng = stream(forward_seed(self.seed, to_u32(it), to_u32(sc), key));
+        fill_normal(&mut rng, &mut out[..range.end]);
         model.correlate(stage, out, range);
     }
 }

@@ -9,16 +9,15 @@
 //! [`OpeningTree::shape`] without a copy (mask with the per-stage counts).
 //!
 //! **Generation (SAA).** Opening `k` of stage `t` is drawn from the
-//! counter-based stream `(tree seed, k, noise group of t)` as independent
-//! N(0, 1) values, then correlated with the stage's factor. Stages of one
-//! noise group (weekly stages of the same month) therefore share their
-//! openings. A stage with a single opening gets one random draw, like any
-//! SAA tree (a deterministic case has σ = 0, so its draw has no effect).
+//! stream of `(tree seed, k, noise key of t)` ([`crate::rng`]) as
+//! independent N(0, 1) values in entity order, then correlated with the
+//! stage's factor. The noise key is the id of the first stage of `t`'s noise
+//! group, so stages of one group (weekly stages of the same month) share
+//! their openings. A stage with a single opening gets one random draw, like
+//! any SAA tree (a deterministic case has σ = 0, so its draw has no effect).
 
 use crate::correlation::Correlation;
-use crate::rng::{stream, Domain};
-use rand::RngExt;
-use rand_distr::StandardNormal;
+use crate::rng::{fill_normal, opening_seed, stream};
 use rayon::prelude::*;
 
 /// The opening tree (see the module documentation for the layout).
@@ -36,7 +35,7 @@ impl OpeningTree {
     pub(crate) fn generate(
         seed: u64,
         openings: Vec<usize>,
-        groups: &[usize],
+        keys: &[u32],
         dim: usize,
         correlation: &Correlation,
     ) -> Self {
@@ -49,11 +48,8 @@ impl OpeningTree {
                 .for_each(|(t, block)| {
                     let n = openings[t];
                     for (k, row) in block.chunks_mut(dim).take(n).enumerate() {
-                        if n == 1 {
-                            row.fill(0.0);
-                            continue;
-                        }
-                        fill_normal(seed, Domain::Tree, k as u32, 0, groups[t] as u32, row);
+                        let key = keys.get(t).copied().unwrap_or(t as u32);
+                        fill_normal(&mut stream(opening_seed(seed, k as u32, key)), row);
                         correlation.apply(t, row, 0..dim);
                     }
                 });
@@ -102,13 +98,5 @@ impl OpeningTree {
     #[must_use]
     pub fn num_stages(&self) -> usize {
         self.openings.len()
-    }
-}
-
-/// Fills `out` with independent standard normals from one stream.
-pub(crate) fn fill_normal(seed: u64, domain: Domain, a: u32, b: u32, c: u32, out: &mut [f64]) {
-    let mut rng = stream(seed, domain, a, b, c);
-    for x in out {
-        *x = rng.sample(StandardNormal);
     }
 }

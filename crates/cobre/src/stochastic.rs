@@ -8,9 +8,6 @@
 
 use crate::{Case, Error, HydroId};
 use cobre_core::scenario::CorrelatedEntity;
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
 
 pub use cobre_stochastic::{
     FitReport, InflowModel, InflowStage, NoiseLayout, OpeningTree, StochasticError,
@@ -204,12 +201,10 @@ pub fn sample_noise(n: usize, correlation: &[f64], seed: u64) -> Result<Vec<f64>
         .checked_mul(dim)
         .ok_or_else(|| Error::Stochastic(format!("{n} × {dim} samples do not fit in memory")))?;
     let mut out = vec![0.0; len];
-    let mut rng = ChaCha8Rng::seed_from_u64(cobre_stochastic::rng::splitmix64(seed));
+    let mut normals = cobre_stochastic::rng::NormalStream::new(seed);
     let mut xi = vec![0.0; dim];
     for row in out.chunks_exact_mut(dim.max(1)) {
-        for x in &mut xi {
-            *x = rng.sample(StandardNormal);
-        }
+        normals.fill(&mut xi);
         for (i, r) in row.iter_mut().enumerate() {
             let l = &factor[i * dim..i * dim + i + 1];
             *r = l.iter().zip(&xi).map(|(a, b)| a * b).sum();
