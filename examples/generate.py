@@ -313,6 +313,7 @@ def tiny() -> None:
         root / "stages.json",
         {
             "policy_graph": {"type": "finite_horizon", "annual_discount_rate": 0.0},
+            "season_definitions": monthly_seasons(),
             "stages": [
                 month_stage(0, 2025, 1, [("SINGLE", 744.0)], 1),
                 month_stage(1, 2025, 2, [("SINGLE", 672.0)], 1),

@@ -22,6 +22,8 @@ setup_all
 if [ "$run_rust" -eq 1 ]; then
     log "cargo fmt --check"
     cargo fmt --all -- --check
+    log "cargo clippy (warnings denied)"
+    cargo clippy --workspace --all-targets --locked -q -- -D warnings
     log "cargo test (all library crates and the CLI)"
     cargo test --locked
 fi

@@ -1,3 +1,154 @@
-//! The `cobre` command-line program.
+//! The `cobre` command-line program: validate a case, run a study (train,
+//! simulate, write the outputs), summarise an output folder.
+//!
+//! Exit codes (also in `cobre --help` and `docs/cli.md`):
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | the case is invalid (validation errors, listed) |
+//! | 2 | bad command line |
+//! | 3 | the study failed (LP solver, stochastic model, SDDP settings) |
+//! | 4 | outputs or policy: cannot be written or read, corrupted, incompatible, or an incomplete run folder (`report`) |
+//! | 130 | interrupted (Ctrl-C); what was computed is written, without `_SUCCESS` |
 
-fn main() {}
+// A command-line program: printing is its job.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod fmt;
+mod report;
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    the case is invalid (every finding is listed)
+  2    bad command line
+  3    the study failed (LP solver, stochastic model, SDDP settings)
+  4    outputs or policy could not be written or read (corrupted, incompatible,
+       or an incomplete run folder for `report`)
+  130  interrupted (Ctrl-C): what was computed is written, without _SUCCESS";
+
+/// Cobre: SDDP hydrothermal dispatch.
+#[derive(Debug, Parser)]
+#[command(name = "cobre", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    /// Log level of the library's events on standard error (error, warn,
+    /// info, debug, trace); `COBRE_LOG` or `RUST_LOG` set it too.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    log_level: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train a policy, simulate it and write the outputs.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Check a case folder and list every finding, grouped by layer.
+    #[command(after_help = EXIT_CODES)]
+    Validate(ValidateArgs),
+    /// Summarise the output folder of a run.
+    #[command(after_help = EXIT_CODES)]
+    Report(ReportArgs),
+}
+
+/// Arguments of `cobre run`.
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Case folder (Cobre 0.18 layout).
+    case: PathBuf,
+    /// Output folder [default: output/<case folder name>].
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Worker threads [default: the machine's available cores]. Results do
+    /// not depend on it.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Simulated scenarios, overriding `simulation.num_scenarios`.
+    #[arg(long, value_name = "N")]
+    scenarios: Option<usize>,
+    /// No progress display and no summary (errors are still printed).
+    #[arg(short, long, conflicts_with = "json")]
+    quiet: bool,
+    /// Print the summary as one JSON object on standard output, no progress.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `cobre validate`.
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    /// Case folder.
+    case: PathBuf,
+    /// Print the report as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+    /// Print only the error count.
+    #[arg(short, long, conflicts_with = "json")]
+    quiet: bool,
+}
+
+/// Arguments of `cobre report`.
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Output folder of a run.
+    output: PathBuf,
+    /// Print the report as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The exit codes of the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    Ok = 0,
+    InvalidCase = 1,
+    StudyFailed = 3,
+    Output = 4,
+    Interrupted = 130,
+}
+
+impl Exit {
+    /// The exit code of a facade error.
+    pub(crate) fn of(e: &cobre::Error) -> Self {
+        match e {
+            cobre::Error::Validation(_) => Self::InvalidCase,
+            cobre::Error::Interrupted => Self::Interrupted,
+            cobre::Error::Io { .. } | cobre::Error::Output(_) => Self::Output,
+            _ => Self::StudyFailed,
+        }
+    }
+}
+
+fn init_logging(level: Option<&str>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = level
+        .map(str::to_owned)
+        .or_else(|| std::env::var("COBRE_LOG").ok())
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "warn".to_owned());
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_level.as_deref());
+    let exit = match cli.command {
+        Command::Run(a) => run::run(&a),
+        Command::Validate(a) => validate::validate(&a),
+        Command::Report(a) => report::report(&a),
+    };
+    ExitCode::from(exit as u8)
+}

@@ -66,6 +66,19 @@ impl TrainingSettings {
         }
     }
 
+    /// The smallest iteration limit among the stopping rules (the one that
+    /// always ends training), if any.
+    #[must_use]
+    pub fn iteration_limit(&self) -> Option<u64> {
+        self.stopping_rules
+            .iter()
+            .filter_map(|r| match r {
+                StoppingRuleConfig::IterationLimit { limit } => Some(u64::from(*limit)),
+                _ => None,
+            })
+            .min()
+    }
+
     /// Checks every field.
     ///
     /// # Errors

@@ -204,7 +204,12 @@ impl Timeline {
         }
         let noise_keys = noise_groups
             .iter()
-            .map(|&g| horizon.stages.get(g).map_or(g as u32, |s| s.id.0.max(0) as u32))
+            .map(|&g| {
+                horizon
+                    .stages
+                    .get(g)
+                    .map_or(g as u32, |s| s.id.0.max(0) as u32)
+            })
             .collect();
         Self {
             stage_dates,

@@ -10,8 +10,8 @@ use cobre_stochastic::fit::{fit_par, FitSettings, SeasonalSeries};
 use cobre_stochastic::StochasticModel;
 use common::*;
 use rand::{RngExt, SeedableRng};
-use rand_pcg::Pcg64;
 use rand_distr::StandardNormal;
+use rand_pcg::Pcg64;
 
 /// Simulates a periodic AR(2) in original units: a_t − μ_m = φ1 (a_{t−1} − μ_{m−1})
 /// + φ2 (a_{t−2} − μ_{m−2}) + σ_m ε.

@@ -59,8 +59,10 @@ pub use engine::{
     TerminationReason, TrainingObserver, TrainingOptions, TrainingResult, WorkerStats,
 };
 pub use error::Error;
-pub use outputs::{load_policy, save_policy, SavedPolicy};
-pub use run::{run_study, RunOptions, RunSummary};
+pub use outputs::{load_policy, read_run, save_policy, RunReport, SavedPolicy};
+pub use run::{
+    run_study, run_study_observed, NoRunObserver, RunObserver, RunOptions, RunPhase, RunSummary,
+};
 
 /// Arrow (`arrow-rs`), re-exported so that callers (the Python binding) build
 /// and exchange record batches with the same version as the engine.

@@ -24,8 +24,9 @@ use cobre_io::output::{
     ManifestSimulation, ManifestTraining, OutputError, MANIFEST_FORMAT_VERSION,
 };
 use cobre_sddp::{
-    simulate, train, Policy, SimulationSettings, StopFlag, StudyModel, TerminationReason,
-    TrainingHooks, TrainingResult, TrainingSettings, TrainingStart,
+    simulate, train, Control, IterationRecord, Policy, ScenarioResult, SddpError,
+    SimulationSettings, SimulationSink, StopFlag, StudyModel, TerminationReason, TrainingHooks,
+    TrainingObserver, TrainingResult, TrainingSettings, TrainingStart,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,66 @@ impl RunOptions {
             num_scenarios: None,
             stop: None,
         }
+    }
+}
+
+/// The phases of a run, announced to a [`RunObserver`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RunPhase {
+    /// Training starts; `max_iterations` is the iteration limit of the case
+    /// (the limit that always ends training).
+    Training {
+        /// Iteration limit, when the case sets one.
+        max_iterations: Option<u64>,
+    },
+    /// Simulation of `scenarios` scenarios starts.
+    Simulation {
+        /// Scenarios to simulate.
+        scenarios: usize,
+    },
+}
+
+/// What a caller of [`run_study_observed`] sees while a study runs (the
+/// command line's progress display). Every method has a no-op default.
+pub trait RunObserver: Send {
+    /// A phase starts.
+    fn on_phase(&mut self, _phase: RunPhase) {}
+    /// A training iteration finished; may ask training to stop.
+    fn on_iteration(&mut self, _record: &IterationRecord) -> Control {
+        Control::Continue
+    }
+    /// `done` of `total` scenarios are simulated and handed to the writer.
+    fn on_scenario(&mut self, _done: usize, _total: usize) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRunObserver;
+
+impl RunObserver for NoRunObserver {}
+
+struct IterationsTo<'a>(&'a mut dyn RunObserver);
+
+impl TrainingObserver for IterationsTo<'_> {
+    fn on_iteration(&mut self, record: &IterationRecord) -> Control {
+        self.0.on_iteration(record)
+    }
+}
+
+struct ObservedSink<'a> {
+    inner: &'a mut ParquetSink,
+    observer: &'a mut dyn RunObserver,
+    done: usize,
+    total: usize,
+}
+
+impl SimulationSink for ObservedSink<'_> {
+    fn accept(&mut self, result: ScenarioResult) -> Result<(), SddpError> {
+        self.inner.accept(result)?;
+        self.done += 1;
+        self.observer.on_scenario(self.done, self.total);
+        Ok(())
     }
 }
 
@@ -131,8 +192,22 @@ fn write_table(
 /// is corrupted (`OutputCorrupted`) or from another case
 /// (`PolicyIncompatible`), or a file that cannot be written;
 /// [`Error::Sddp`] when training or simulation fails.
-#[allow(clippy::too_many_lines)]
 pub fn run_study(case: &Case, options: &RunOptions) -> Result<RunSummary, Error> {
+    run_study_observed(case, options, &mut NoRunObserver)
+}
+
+/// [`run_study`], reporting its phases, iterations and simulated scenarios
+/// to `observer` (which may stop training early, like a stopping rule: the
+/// run then goes on to simulate and completes).
+///
+/// # Errors
+/// As [`run_study`].
+#[allow(clippy::too_many_lines)]
+pub fn run_study_observed(
+    case: &Case,
+    options: &RunOptions,
+    observer: &mut dyn RunObserver,
+) -> Result<RunSummary, Error> {
     let started = Instant::now();
     let out = options.output_dir.as_path();
     let config = &case.config;
@@ -187,7 +262,12 @@ pub fn run_study(case: &Case, options: &RunOptions) -> Result<RunSummary, Error>
             interval: u64::from(n),
             written: 0,
         });
+        observer.on_phase(RunPhase::Training {
+            max_iterations: settings.iteration_limit(),
+        });
+        let mut iterations_to = IterationsTo(&mut *observer);
         let hooks = TrainingHooks {
+            observer: Some(&mut iterations_to),
             stop: options.stop.clone(),
             start: start.as_ref(),
             checkpoint: checkpointer
@@ -255,8 +335,23 @@ pub fn run_study(case: &Case, options: &RunOptions) -> Result<RunSummary, Error>
         }
         let mut sink =
             ParquetSink::new(out, settings.num_scenarios, options.scenarios_per_partition);
-        let summary =
-            simulate(&study, &policy, &settings, &mut sink, options.stop.as_ref()).map_err(sddp)?;
+        observer.on_phase(RunPhase::Simulation {
+            scenarios: settings.num_scenarios,
+        });
+        let mut observed = ObservedSink {
+            inner: &mut sink,
+            observer: &mut *observer,
+            done: 0,
+            total: settings.num_scenarios,
+        };
+        let summary = simulate(
+            &study,
+            &policy,
+            &settings,
+            &mut observed,
+            options.stop.as_ref(),
+        )
+        .map_err(sddp)?;
         let report = sink.finish()?;
         tracing::debug!(
             max_open_scenarios = report.max_open_scenarios,

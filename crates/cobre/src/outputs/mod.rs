@@ -4,6 +4,7 @@
 
 mod columns;
 pub mod policy;
+mod report;
 pub mod simulation;
 pub(crate) mod training;
 
@@ -12,5 +13,6 @@ pub use cobre_io::output::{
     OutputError, PolicyMetadata, POLICY_FORMAT_VERSION,
 };
 pub use policy::{load_policy, save_policy, SavedPolicy, HISTORY_FILE};
+pub use report::{read_run, RunReport};
 pub use simulation::{scenario_batches, ParquetSink, SinkReport, SIMULATION_TABLES};
 pub use training::convergence_batch;

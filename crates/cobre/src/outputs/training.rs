@@ -140,7 +140,10 @@ mod tests {
             })
             .collect();
         let b = convergence_batch(&recs).unwrap();
-        assert_eq!(records_from_batches(&[b.clone()]).unwrap(), recs);
+        assert_eq!(
+            records_from_batches(std::slice::from_ref(&b)).unwrap(),
+            recs
+        );
         let total = column::<UInt64Array>(&b, "cuts_total").unwrap();
         assert_eq!(total.values().to_vec(), vec![9, 18, 27]);
         let s = solver_stats_batch(&recs).unwrap();
