@@ -70,9 +70,15 @@ conformance! {
     d02_single_hydro_reaches_closed_form: "d02-single-hydro" => 23_640_785.0 / 9.0, 1e-6;
     d03_two_hydro_cascade_reaches_closed_form: "d03-two-hydro-cascade" => 1_391_697.766_666_667_3, 1e-6;
     d04_transmission_reaches_closed_form: "d04-transmission" => 5_264_062_704.0 / 657.0, 1e-6;
+    d05_fpha_constant_head_reaches_closed_form: "d05-fpha-constant-head" => 23_635_000.0 / 9.0, 1e-6;
+    d06_fpha_variable_head_reaches_closed_form: "d06-fpha-variable-head" => 732_952_154.0 / 225.0, 1e-6;
+    // No closed form: the planes are fitted from the geometry; the reference's bound.
+    d07_fpha_computed_matches_reference: "d07-fpha-computed" => 3_657_537.696_594_756_6, 1e-6;
+    d08_evaporation_reaches_closed_form: "d08-evaporation" => 2_628_380.531_119_177, 1e-6;
     d09_multi_deficit_reaches_closed_form: "d09-multi-deficit" => 80_738_000.0, 1e-6;
     d10_inflow_nonnegativity_reaches_closed_form: "d10-inflow-nonnegativity" => 28_562_500.0 / 9.0, 1e-6;
     d11_water_withdrawal_reaches_closed_form: "d11-water-withdrawal" => 3_930_694_344.0 / 657.0, 1e-6;
+    d13_generic_constraint_reaches_closed_form: "d13-generic-constraint" => 15_330_000.0, 1e-6;
     d14_block_factors_reach_closed_form: "d14-block-factors" => 176_900.0, 1e-6;
     d15_non_controllable_source_reaches_closed_form: "d15-non-controllable-source" => 437_927.0, 1e-6;
     d16_par1_lag_shift_reaches_closed_form: "d16-par1-lag-shift" => 7_759_078.75, 1e-6;

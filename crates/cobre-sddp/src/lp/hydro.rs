@@ -9,89 +9,21 @@
 //!  − ζ·σ^inf_h − ζ·ω⁻_h + ζ·ω⁺_h = −ζ·W_h`.
 
 use super::layout::{CostCategory, SlackKind, SoftBound};
+use super::production::Production;
 use super::BuildCtx;
 use crate::SddpError;
-use cobre_core::hydro_models::{ProductionModelKind, ProductionModelSelection};
-use cobre_core::{Stage, System};
+use cobre_core::Stage;
 
 /// hm³ per (m³/s · h).
 pub const HM3_PER_M3S_HOUR: f64 = 0.0036;
 
-/// Productivity (MW per m³/s) of hydro `h` at a stage.
+/// Adds hydro columns, water balance rows and soft-bound rows; for an FPHA
+/// hydro also its generation columns and hyperplane rows
+/// `g − (γv/2)·v_in − (γv/2)·v − γq·q − γs·s ≤ γ0` per block and plane.
 ///
 /// # Errors
-/// [`SddpError::Unsupported`] for a production model the LP does not model yet.
-pub fn productivity(system: &System, h: usize, stage: &Stage) -> Result<f64, SddpError> {
-    let Some(hydro) = system.hydros().get(h) else {
-        return Err(SddpError::invalid(format!("hydro {h}"), "no such hydro"));
-    };
-    let model = system
-        .hydro_models()
-        .production_models
-        .iter()
-        .find(|m| m.hydro == hydro.id)
-        .and_then(|m| match &m.selection {
-            ProductionModelSelection::StageRanges(ranges) => ranges
-                .iter()
-                .find(|r| r.start_stage <= stage.id && r.end_stage.is_none_or(|e| stage.id <= e))
-                .map(|r| &r.model),
-            ProductionModelSelection::Seasonal { default, seasons } => Some(
-                seasons
-                    .iter()
-                    .find(|(s, _)| stage.season.is_some_and(|ss| ss.0 == *s))
-                    .map_or(default, |(_, m)| m),
-            ),
-        });
-    let given = match model {
-        Some(
-            ProductionModelKind::ConstantProductivity {
-                productivity_mw_per_m3s,
-            }
-            | ProductionModelKind::LinearizedHead {
-                productivity_mw_per_m3s,
-                ..
-            },
-        ) => *productivity_mw_per_m3s,
-        Some(ProductionModelKind::Fpha { .. }) => {
-            return Err(SddpError::Unsupported {
-                feature: format!("FPHA production model ({})", hydro.id),
-            })
-        }
-        None => None,
-    };
-    if let Some(p) = given {
-        return Ok(p);
-    }
-    let table = &system.hydro_models().energy_productivity;
-    let from_table = table
-        .iter()
-        .find(|e| e.hydro == hydro.id && e.stage == Some(stage.id))
-        .or_else(|| {
-            table
-                .iter()
-                .find(|e| e.hydro == hydro.id && e.stage.is_none())
-        })
-        .and_then(|e| e.equivalent_productivity);
-    if let Some(p) = from_table {
-        return Ok(p);
-    }
-    if hydro.max_turbined_m3s > 0.0 && hydro.max_generation_mw.is_finite() {
-        tracing::debug!(
-            hydro = hydro.id.0,
-            "no productivity given: using max generation / max turbined flow"
-        );
-        return Ok(hydro.max_generation_mw / hydro.max_turbined_m3s);
-    }
-    Err(SddpError::invalid(
-        format!("{}", hydro.id),
-        "no productivity: give a constant_productivity model or an equivalent productivity",
-    ))
-}
-
-/// Adds hydro columns, water balance rows and soft-bound rows.
-///
-/// # Errors
-/// From [`productivity`].
+/// [`SddpError::InvalidInput`] for a hydro without a unit-group bus or
+/// resolved bounds.
 pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), SddpError> {
     let t = ctx.stage;
     let n = ctx.layout.n_hydros;
@@ -107,9 +39,16 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
     ctx.layout.row_water = ctx.builder.add_rows(n, 0.0, 0.0);
     ctx.layout.productivity = vec![0.0; n];
     ctx.layout.hydro_bus = vec![0; n];
+    ctx.layout.fpha_generation = vec![None; nk * n];
+    ctx.layout.fpha_rows = vec![super::IndexRange::default(); n];
 
     for (h, hydro) in system.hydros().iter().enumerate() {
-        let rho = productivity(system, h, stage)?;
+        let production = ctx.production.get(t, h);
+        let (rho, planes) = match production {
+            Some(Production::Constant(r)) => (*r, None),
+            Some(Production::Fpha(p)) => (0.0, Some(p.as_slice())),
+            None => (0.0, None),
+        };
         let bus = hydro
             .main_bus()
             .and_then(|b| system.bus_position(b))
@@ -126,11 +65,36 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
             .unwrap_or(hydro.penalties);
         let active = hydro.service.is_active(stage.id);
         let mut q_max = hb.max_turbined_m3s;
-        if rho > 0.0 && hb.max_generation_mw.is_finite() {
+        if planes.is_none() && rho > 0.0 && hb.max_generation_mw.is_finite() {
             q_max = q_max.min(hb.max_generation_mw / rho);
         }
         if !active {
             q_max = 0.0;
+        }
+        let g_max = if active { hb.max_generation_mw } else { 0.0 };
+        if let Some(planes) = planes {
+            let first = ctx.builder.num_rows();
+            for k in 0..nk {
+                let g = ctx.builder.add_col(0.0, g_max.max(0.0), 0.0);
+                ctx.layout.fpha_generation[k * n + h] = Some(g);
+                ctx.builder.add_entry(ctx.layout.load_row(k, bus), g, 1.0);
+                let q = ctx.layout.turbined_col(k, h);
+                let s = ctx.layout.spillage_col(k, h);
+                for p in planes {
+                    let row = ctx.builder.add_row(f64::NEG_INFINITY, p.gamma_0);
+                    ctx.builder.add_entry(row, g, 1.0);
+                    ctx.builder
+                        .add_entry(row, ctx.layout.storage_in.at(h), -0.5 * p.gamma_v);
+                    ctx.builder
+                        .add_entry(row, ctx.layout.storage.at(h), -0.5 * p.gamma_v);
+                    ctx.builder.add_entry(row, q, -p.gamma_q);
+                    ctx.builder.add_entry(row, s, -p.gamma_s);
+                }
+            }
+            ctx.layout.fpha_rows[h] = super::IndexRange {
+                start: first,
+                len: ctx.builder.num_rows() - first,
+            };
         }
 
         // Water balance.
@@ -158,7 +122,13 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
                 ctx.builder.add_entry(drow, q, -c);
                 ctx.builder.add_entry(drow, s, -c);
             }
-            ctx.builder.add_entry(ctx.layout.load_row(k, bus), q, rho);
+            if planes.is_none() {
+                ctx.builder.add_entry(ctx.layout.load_row(k, bus), q, rho);
+            }
+            let generation: (usize, f64) = ctx
+                .layout
+                .fpha_generation_col(k, h)
+                .map_or((q, rho), |g| (g, 1.0));
 
             // Soft bounds: `coef·x + σ ≥ min` or `q + s − σ ≤ max`.
             let mut soft = |kind: SlackKind,
@@ -200,7 +170,7 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
                     cost,
                     hb.min_generation_mw,
                     f64::INFINITY,
-                    &[(q, rho)],
+                    &[generation],
                     1.0,
                 );
             }

@@ -77,11 +77,15 @@ pub enum CostCategory {
     Curtailment,
     /// Withdrawal violation slacks.
     WithdrawalViolation,
+    /// Evaporation violation slacks.
+    EvaporationViolation,
+    /// Generic constraint violation slacks.
+    GenericViolation,
 }
 
 impl CostCategory {
     /// Number of categories.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 13;
 }
 
 /// Index ranges of one stage LP.
@@ -161,8 +165,16 @@ pub struct StageLayout {
     pub num_cols: usize,
     /// Column holding the outgoing value of each state component.
     pub state_out_cols: Vec<usize>,
-    /// Productivity of each hydro at this stage (MW per m³/s).
+    /// Productivity of each hydro at this stage (MW per m³/s; 0 for an
+    /// FPHA hydro, whose generation is a column).
     pub productivity: Vec<f64>,
+    /// Generation column of each FPHA hydro, `k·N + h` (`None`: constant
+    /// productivity, generation is `ρ·q`).
+    pub fpha_generation: Vec<Option<usize>>,
+    /// FPHA hyperplane rows, per hydro (empty without FPHA).
+    pub fpha_rows: Vec<IndexRange>,
+    /// Evaporated-flow column of each hydro (`None`: no evaporation).
+    pub evaporation: Vec<Option<usize>>,
     /// Bus position of each hydro's generation.
     pub hydro_bus: Vec<usize>,
     /// Cost category of each column.
@@ -232,6 +244,28 @@ impl StageLayout {
     #[must_use]
     pub fn ncs_col(&self, k: usize, r: usize) -> usize {
         self.ncs.at(k * self.n_ncs + r)
+    }
+
+    /// Generation column of FPHA hydro `h` in block `k` (`None` for a
+    /// constant-productivity hydro).
+    #[must_use]
+    pub fn fpha_generation_col(&self, k: usize, h: usize) -> Option<usize> {
+        self.fpha_generation
+            .get(k * self.n_hydros + h)
+            .copied()
+            .flatten()
+    }
+
+    /// Generation (MW) of hydro `h` in block `k` in the solution `primal`.
+    #[must_use]
+    pub fn hydro_generation(&self, primal: &[f64], k: usize, h: usize) -> f64 {
+        match self.fpha_generation_col(k, h) {
+            Some(g) => primal.get(g).copied().unwrap_or(0.0),
+            None => {
+                primal.get(self.turbined_col(k, h)).copied().unwrap_or(0.0)
+                    * self.productivity.get(h).copied().unwrap_or(0.0)
+            }
+        }
     }
 
     /// Direct and reverse flow columns of line `l` in block `k`.

@@ -4,8 +4,10 @@
 //! The builder is organised by equipment family, each adding its columns,
 //! rows and nonzeros to a shared accumulator: `state.rs` (state prefix and
 //! fixing rows), `network.rs` (buses, lines, thermals), `hydro.rs` (hydro
-//! plants). A new family (FPHA, evaporation, generic constraints, NCS...)
-//! is one more module called from [`build_stage`].
+//! plants, constant productivity or FPHA, with `production.rs` and
+//! `fpha_fit.rs` resolving the model), `evaporation.rs`, `generic.rs`
+//! (user constraints). A new family is one more module called from
+//! [`build_stage`].
 //!
 //! Units: flows in m³/s, storage in hm³, power in MW; every objective
 //! coefficient is a cost in $ divided by the cost scale `K`
@@ -14,16 +16,21 @@
 //! transition to the next stage.
 
 mod builder;
+mod evaporation;
+pub mod fpha_fit;
+mod generic;
 mod hydro;
 mod layout;
 mod network;
 mod patch;
+pub mod production;
 mod state;
 
 pub use builder::IndexRange;
-pub use hydro::{productivity, HM3_PER_M3S_HOUR};
+pub use hydro::HM3_PER_M3S_HOUR;
 pub use layout::{CostCategory, SlackKind, SoftBound, StageLayout};
 pub use patch::StagePatch;
+pub use production::{Production, ProductionTable};
 
 use crate::scenario::ScenarioModel;
 use crate::SddpError;
@@ -80,6 +87,7 @@ impl TemplateOptions {
 pub(crate) struct BuildCtx<'a> {
     pub(crate) system: &'a System,
     pub(crate) scenario: &'a ScenarioModel,
+    pub(crate) production: &'a ProductionTable,
     pub(crate) stage: usize,
     pub(crate) stage_id: cobre_core::StageId,
     pub(crate) last_stage: bool,
@@ -113,6 +121,7 @@ pub fn discount_factor(system: &System, t: usize) -> f64 {
 pub fn build_stage(
     system: &System,
     scenario: &ScenarioModel,
+    production: &ProductionTable,
     options: &TemplateOptions,
     t: usize,
 ) -> Result<StageTemplate, SddpError> {
@@ -150,6 +159,7 @@ pub fn build_stage(
     let mut ctx = BuildCtx {
         system,
         scenario,
+        production,
         stage: t,
         stage_id: stage.id,
         last_stage: t + 1 == n_stages,
@@ -168,6 +178,8 @@ pub fn build_stage(
     network::add_thermals(&mut ctx);
     network::add_ncs(&mut ctx);
     hydro::add_hydros(&mut ctx, stage)?;
+    evaporation::add_evaporation(&mut ctx, stage);
+    generic::add_generic_constraints(&mut ctx, stage)?;
 
     let BuildCtx {
         builder,
@@ -201,7 +213,8 @@ pub fn build_templates(
     scenario: &ScenarioModel,
     options: &TemplateOptions,
 ) -> Result<Vec<StageTemplate>, SddpError> {
+    let production = ProductionTable::resolve(system)?;
     (0..system.num_stages())
-        .map(|t| build_stage(system, scenario, options, t))
+        .map(|t| build_stage(system, scenario, &production, options, t))
         .collect()
 }

@@ -251,8 +251,7 @@ fn simulate_one(
                 hy.turbined_m3s.push(q);
                 hy.spillage_m3s.push(s);
                 hy.outflow_m3s.push(q + s);
-                hy.generation_mw
-                    .push(q * layout.productivity.get(h).copied().unwrap_or(0.0));
+                hy.generation_mw.push(layout.hydro_generation(p, k, h));
                 hy.water_value_per_hm3
                     .push(d[layout.row_storage_fix.at(h)] * k_scale);
             }

@@ -33,6 +33,13 @@ pub struct StageCosts {
     pub inflow_penalty_cost: Vec<f64>,
     /// Withdrawal violation cost.
     pub withdrawal_violation_cost: Vec<f64>,
+    /// Evaporation violation cost.
+    pub evaporation_violation_cost: Vec<f64>,
+    /// Generic constraint violation cost.
+    pub generic_violation_cost: Vec<f64>,
+    /// Curtailment of non-controllable sources (negative: the generation
+    /// is credited, docs/formulation.md §7).
+    pub curtailment_cost: Vec<f64>,
 }
 
 impl StageCosts {
@@ -62,6 +69,11 @@ impl StageCosts {
             .push(c(CostCategory::InflowPenalty));
         self.withdrawal_violation_cost
             .push(c(CostCategory::WithdrawalViolation));
+        self.evaporation_violation_cost
+            .push(c(CostCategory::EvaporationViolation));
+        self.generic_violation_cost
+            .push(c(CostCategory::GenericViolation));
+        self.curtailment_cost.push(c(CostCategory::Curtailment));
     }
 }
 

@@ -50,6 +50,17 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], String> 
             "$",
             c.withdrawal_violation_cost.clone(),
         )
+        .f64(
+            "evaporation_violation_cost",
+            "$",
+            c.evaporation_violation_cost.clone(),
+        )
+        .f64(
+            "generic_violation_cost",
+            "$",
+            c.generic_violation_cost.clone(),
+        )
+        .f64("curtailment_cost", "$", c.curtailment_cost.clone())
         .finish()?;
     let h = &r.hydros;
     let hydros = Columns::default()

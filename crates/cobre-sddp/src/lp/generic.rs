@@ -1,0 +1,244 @@
+//! User-defined linear constraints (`constraints/generic_constraints.json`
+//! with `generic_constraint_bounds.parquet`, docs/formulation.md §10).
+//!
+//! A constraint has rows only at the stages its bounds name. A bounds row
+//! for one block gives one row over that block's columns; a bounds row for
+//! the whole stage gives one stage row when every variable is a stage
+//! quantity (storage, evaporation, withdrawal) and one row per block
+//! otherwise. With a slack, the row is relaxed by priced slack columns
+//! (`penalty` per unit and block hour, or per stage hour for a stage row).
+
+use super::layout::CostCategory;
+use super::production::Production;
+use super::BuildCtx;
+use crate::SddpError;
+use cobre_core::{GenericConstraint, LinearTerm, Stage, VariableRef};
+
+/// Whether a variable is a stage quantity (one value per stage).
+fn is_stage_level(v: VariableRef) -> bool {
+    matches!(
+        v,
+        VariableRef::HydroStorage(_)
+            | VariableRef::HydroStorageIn(_)
+            | VariableRef::HydroEvaporation(_)
+            | VariableRef::HydroWithdrawal(_)
+    )
+}
+
+/// The `(column, coefficient)` entries of `coef × variable` in block `k`,
+/// and the constant it contributes (the fixed part of a withdrawal).
+fn expand(
+    ctx: &BuildCtx<'_>,
+    term: &LinearTerm,
+    k: usize,
+    out: &mut Vec<(usize, f64)>,
+) -> Result<f64, SddpError> {
+    let s = ctx.system;
+    let l = &ctx.layout;
+    let c = term.coefficient;
+    let missing = |what: &str, id: i32| {
+        SddpError::invalid(
+            format!("generic constraint variable {what}({id})"),
+            "no such entity",
+        )
+    };
+    let hydro =
+        |id: cobre_core::HydroId| s.hydro_position(id).ok_or_else(|| missing("hydro", id.0));
+    let mut constant = 0.0;
+    match term.variable {
+        VariableRef::ThermalGeneration(id) => {
+            let j = s
+                .thermal_position(id)
+                .ok_or_else(|| missing("thermal", id.0))?;
+            out.push((l.thermal_col(k, j), c));
+        }
+        VariableRef::HydroGeneration(id) => {
+            let h = hydro(id)?;
+            match l.fpha_generation_col(k, h) {
+                Some(g) => out.push((g, c)),
+                None => {
+                    let rho = match ctx.production.get(ctx.stage, h) {
+                        Some(Production::Constant(r)) => *r,
+                        _ => 0.0,
+                    };
+                    out.push((l.turbined_col(k, h), c * rho));
+                }
+            }
+        }
+        VariableRef::HydroTurbined(id) => out.push((l.turbined_col(k, hydro(id)?), c)),
+        VariableRef::HydroSpillage(id) => out.push((l.spillage_col(k, hydro(id)?), c)),
+        VariableRef::HydroOutflow(id) => {
+            let h = hydro(id)?;
+            out.push((l.turbined_col(k, h), c));
+            out.push((l.spillage_col(k, h), c));
+        }
+        // Diversions are refused by the reader (no diversion columns exist).
+        VariableRef::HydroDiversion(id) => {
+            hydro(id)?;
+        }
+        VariableRef::HydroStorage(id) => out.push((l.storage.at(hydro(id)?), c)),
+        VariableRef::HydroStorageIn(id) => out.push((l.storage_in.at(hydro(id)?), c)),
+        VariableRef::HydroEvaporation(id) => {
+            if let Some(Some(e)) = l.evaporation.get(hydro(id)?) {
+                out.push((*e, c));
+            }
+        }
+        VariableRef::HydroWithdrawal(id) => {
+            // Realised withdrawal W − ω⁻ + ω⁺: W is a constant.
+            let h = hydro(id)?;
+            let w = s
+                .bounds()
+                .hydro
+                .get(ctx.stage, h)
+                .map_or(0.0, |b| b.water_withdrawal_m3s);
+            constant += c * w;
+            out.push((l.withdrawal_under.at(h), -c));
+            out.push((l.withdrawal_over.at(h), c));
+        }
+        VariableRef::LineFlow(id) => {
+            let i = s.line_position(id).ok_or_else(|| missing("line", id.0))?;
+            let (fp, fm) = l.flow_cols(k, i);
+            out.push((fp, c));
+            out.push((fm, -c));
+        }
+        VariableRef::LineFlowDirect(id) => {
+            let i = s.line_position(id).ok_or_else(|| missing("line", id.0))?;
+            out.push((l.flow_cols(k, i).0, c));
+        }
+        VariableRef::LineFlowReverse(id) => {
+            let i = s.line_position(id).ok_or_else(|| missing("line", id.0))?;
+            out.push((l.flow_cols(k, i).1, c));
+        }
+        VariableRef::BusDeficit(id) => {
+            let b = s.bus_position(id).ok_or_else(|| missing("bus", id.0))?;
+            out.extend(l.deficit_cols(k, b).map(|col| (col, c)));
+        }
+        VariableRef::BusExcess(id) => {
+            let b = s.bus_position(id).ok_or_else(|| missing("bus", id.0))?;
+            out.push((l.excess_col(k, b), c));
+        }
+        VariableRef::NcsGeneration(id) => {
+            let r = s.ncs_position(id).ok_or_else(|| missing("source", id.0))?;
+            out.push((l.ncs_col(k, r), c));
+        }
+    }
+    Ok(constant)
+}
+
+/// The block index of block id `id` in `stage`.
+fn block_index(stage: &Stage, id: i32) -> Result<usize, SddpError> {
+    stage.blocks.iter().position(|b| b.id == id).ok_or_else(|| {
+        SddpError::invalid(format!("block {id} of stage {}", stage.id), "no such block")
+    })
+}
+
+/// Adds one row of `constraint` over block `k` (`None`: a stage row).
+fn add_row(
+    ctx: &mut BuildCtx<'_>,
+    stage: &Stage,
+    constraint: &GenericConstraint,
+    k: Option<usize>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    entries: &mut Vec<(usize, f64)>,
+) -> Result<(), SddpError> {
+    entries.clear();
+    let mut constant = constraint.constant;
+    for term in &constraint.terms {
+        let kk = match term.block {
+            Some(id) => block_index(stage, id)?,
+            None => k.unwrap_or(0),
+        };
+        constant += expand(ctx, term, kk, entries)?;
+    }
+    let lo = lower.map_or(f64::NEG_INFINITY, |v| v - constant);
+    let hi = upper.map_or(f64::INFINITY, |v| v - constant);
+    let row = ctx.builder.add_row(lo, hi);
+    for &(col, coef) in entries.iter() {
+        ctx.builder.add_entry(row, col, coef);
+    }
+    if let Some(penalty) = constraint.slack_penalty {
+        let hours = k.map_or_else(|| ctx.layout.total_hours(), |k| ctx.layout.block_hours[k]);
+        let cost = penalty * hours / ctx.cost_scale;
+        // Upper-only: lhs − γ⁺ ≤ U; lower-only: lhs + γ⁺ ≥ L; two-sided:
+        // L ≤ lhs + γ⁺ − γ⁻ ≤ U.
+        if lower.is_some() {
+            let up = ctx.builder.add_col(0.0, f64::INFINITY, cost);
+            ctx.builder.add_entry(row, up, 1.0);
+            ctx.categories.push((up, CostCategory::GenericViolation));
+        }
+        if upper.is_some() {
+            let down = ctx.builder.add_col(0.0, f64::INFINITY, cost);
+            ctx.builder.add_entry(row, down, -1.0);
+            ctx.categories.push((down, CostCategory::GenericViolation));
+        }
+    }
+    Ok(())
+}
+
+/// Adds the rows of every generic constraint bounded at this stage.
+///
+/// # Errors
+/// [`SddpError::InvalidInput`] for a variable or block that does not exist.
+pub(super) fn add_generic_constraints(
+    ctx: &mut BuildCtx<'_>,
+    stage: &Stage,
+) -> Result<(), SddpError> {
+    let system = ctx.system;
+    let mut entries = Vec::new();
+    for bound in system
+        .generic_constraint_bounds()
+        .iter()
+        .filter(|b| b.stage == stage.id && (b.lower.is_some() || b.upper.is_some()))
+    {
+        let Some(constraint) = system
+            .generic_constraints()
+            .iter()
+            .find(|c| c.id == bound.constraint)
+        else {
+            return Err(SddpError::invalid(
+                format!("generic constraint {}", bound.constraint.0),
+                "bounds given for a constraint that is not defined",
+            ));
+        };
+        match bound.block {
+            Some(id) => {
+                let k = block_index(stage, id)?;
+                add_row(
+                    ctx,
+                    stage,
+                    constraint,
+                    Some(k),
+                    bound.lower,
+                    bound.upper,
+                    &mut entries,
+                )?;
+            }
+            None if constraint.terms.iter().all(|t| is_stage_level(t.variable)) => {
+                add_row(
+                    ctx,
+                    stage,
+                    constraint,
+                    None,
+                    bound.lower,
+                    bound.upper,
+                    &mut entries,
+                )?;
+            }
+            None => {
+                for k in 0..ctx.layout.n_blocks {
+                    add_row(
+                        ctx,
+                        stage,
+                        constraint,
+                        Some(k),
+                        bound.lower,
+                        bound.upper,
+                        &mut entries,
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
