@@ -3,6 +3,10 @@
 //! ```text
 //! cargo run --release -p cobre-sddp --example train_case -- <case dir> [threads] [iterations] [--simulate]
 //! ```
+//!
+//! Environment: `COBRE_SELECTION=level1:K|lml1:K` (cut selection every K
+//! iterations), `COBRE_CUT_WINDOW=N` (drop cuts unused for N iterations),
+//! `COBRE_WORK_ITEMS=N`, `COBRE_NO_RESET=1`.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use cobre_core::config::StoppingRuleConfig;
@@ -31,6 +35,22 @@ fn main() {
     }
     if let Ok(w) = std::env::var("COBRE_CUT_WINDOW") {
         settings.active_cut_window = w.parse().ok();
+    }
+    if let Ok(sel) = std::env::var("COBRE_SELECTION") {
+        // `level1:K` or `lml1:K` (check every K iterations).
+        let (method, every) = sel.split_once(':').unwrap_or((sel.as_str(), "5"));
+        let check_frequency = every.parse().expect("check frequency");
+        settings.cut_selection = match method {
+            "level1" => cobre_core::config::CutSelectionConfig::Level1 {
+                check_frequency,
+                tie_tolerance: 1e-10,
+            },
+            "lml1" => cobre_core::config::CutSelectionConfig::Lml1 {
+                check_frequency,
+                tie_tolerance: 1e-10,
+            },
+            _ => cobre_core::config::CutSelectionConfig::None,
+        };
     }
     if let Ok(m) = std::env::var("COBRE_WORK_ITEMS") {
         settings.min_work_items = m.parse().unwrap();
@@ -61,6 +81,11 @@ fn main() {
         s.simplex_iterations as f64 / s.solves.max(1) as f64,
         s.cold_retries,
         r.policy.num_cuts(),
+    );
+    println!(
+        "  active cuts at the end: {} of {}",
+        r.active_cuts.iter().sum::<usize>(),
+        r.policy.num_cuts()
     );
     for (name, p) in [
         ("forward", r.phases.forward),

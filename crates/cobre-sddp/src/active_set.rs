@@ -115,6 +115,31 @@ impl LpCuts {
         removed
     }
 
+    /// Makes the LP rows the pool cuts marked in `keep`: active cuts not
+    /// kept leave (one removal), inactive kept ones come back (one append,
+    /// in pool order). Returns the removed row positions.
+    pub(crate) fn apply_keep(&mut self, keep: &[bool]) -> Vec<usize> {
+        let mut removed = Vec::new();
+        let mut kept = Vec::with_capacity(self.rows.len());
+        for (pos, &id) in self.rows.iter().enumerate() {
+            if keep.get(id).copied().unwrap_or(true) {
+                kept.push(id);
+            } else {
+                removed.push(pos);
+                self.active[id] = false;
+            }
+        }
+        if !removed.is_empty() {
+            self.rows = kept;
+            self.ops.push(RowOp::Remove(removed.clone()));
+        }
+        let mut back: Vec<usize> = (0..self.pool.len())
+            .filter(|&id| !self.active[id] && keep.get(id).copied().unwrap_or(true))
+            .collect();
+        self.activate(&mut back);
+        removed
+    }
+
     /// Number of cut rows.
     pub(crate) fn num_rows(&self) -> usize {
         self.rows.len()
@@ -238,6 +263,23 @@ mod tests {
         c.activate(&mut v);
         assert_eq!(c.row_id(1), Some(3));
         assert_eq!(c.ops().len(), 3);
+    }
+
+    #[test]
+    fn selection_removes_the_cuts_not_kept_and_restores_the_kept_ones() {
+        let mut c = LpCuts::new(pool(4), 1);
+        assert_eq!(c.apply_keep(&[true, false, true, false]), vec![1, 3]);
+        assert_eq!(
+            (c.row_id(0), c.row_id(1), c.num_rows()),
+            (Some(0), Some(2), 2)
+        );
+        // Cut 3 is kept again, cut 0 leaves.
+        assert_eq!(c.apply_keep(&[false, false, true, true]), vec![0]);
+        assert_eq!(
+            (c.row_id(0), c.row_id(1), c.num_rows()),
+            (Some(2), Some(3), 2)
+        );
+        assert!(c.apply_keep(&[false, false, true, true]).is_empty());
     }
 
     #[test]

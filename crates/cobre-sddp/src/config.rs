@@ -3,7 +3,9 @@
 //! field by field, checked by one `validate` step.
 
 use crate::SddpError;
-use cobre_core::config::{ScenarioSourceConfig, StoppingMode, StoppingRuleConfig};
+use cobre_core::config::{
+    CutSelectionConfig, ScenarioSourceConfig, StoppingMode, StoppingRuleConfig,
+};
 use cobre_core::StudyConfig;
 use cobre_solver::SolverOptions;
 
@@ -28,8 +30,12 @@ pub struct TrainingSettings {
     /// Cuts neither created nor binding for this many iterations leave the
     /// stage LPs (they stay in the policy and come back as soon as a
     /// solution violates them, so results are those of the LP with every
-    /// cut). `None` keeps every cut in the LPs (the reference's behaviour).
+    /// cut). `None` (default) keeps them (the reference's behaviour);
+    /// `training.cut_selection` is the case's way to choose a rule.
     pub active_cut_window: Option<u64>,
+    /// Which cuts stay rows of the LPs (`training.cut_selection`); cuts
+    /// left out are still checked against every solution.
+    pub cut_selection: CutSelectionConfig,
     /// LP solver settings.
     pub solver: SolverOptions,
 }
@@ -43,14 +49,12 @@ impl Default for TrainingSettings {
             stopping_rules: vec![StoppingRuleConfig::IterationLimit { limit: 100 }],
             stopping_mode: StoppingMode::Any,
             min_work_items: 4,
-            active_cut_window: Some(DEFAULT_ACTIVE_CUT_WINDOW),
+            active_cut_window: None,
+            cut_selection: CutSelectionConfig::None,
             solver: SolverOptions::default(),
         }
     }
 }
-
-/// Default of [`TrainingSettings::active_cut_window`].
-pub const DEFAULT_ACTIVE_CUT_WINDOW: u64 = 5;
 
 impl TrainingSettings {
     /// Settings from the case configuration (one thread).
@@ -62,6 +66,7 @@ impl TrainingSettings {
             scenario_source: t.scenario_source.clone(),
             stopping_rules: t.stopping_rules.clone(),
             stopping_mode: t.stopping_mode,
+            cut_selection: t.cut_selection,
             ..Self::default()
         }
     }

@@ -21,6 +21,7 @@ use crate::active_set::LpCuts;
 use crate::backward::{chunk_bounds, run_items, split_lengths, Aggregator, OpeningsItem};
 use crate::communicator::{share, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
+use crate::cut_selection;
 use crate::cuts::CutPool;
 use crate::error::Phase;
 use crate::forward::{run_forward, Trajectory};
@@ -31,6 +32,7 @@ use crate::study::StudyModel;
 use crate::warm_start::{CheckpointSink, TrainingStart};
 use crate::workspace::{WorkerPool, WorkerStats};
 use crate::SddpError;
+use cobre_core::config::CutSelectionConfig;
 use cobre_solver::Basis;
 use std::time::Instant;
 
@@ -73,6 +75,9 @@ pub struct TrainingResult {
     pub solver: WorkerStats,
     /// The same totals split by phase.
     pub phases: PhaseStats,
+    /// Cuts that are rows of each stage's LPs at the end (all of them
+    /// without cut selection).
+    pub active_cuts: Vec<usize>,
     /// Wall time of the whole training (s).
     pub wall_time_s: f64,
 }
@@ -174,6 +179,11 @@ pub fn train(
     let mut coefs: Vec<f64> = Vec::with_capacity(m_total * ns);
     let mut coef: Vec<f64> = vec![0.0; ns];
     let mut agg = Aggregator::default();
+    let selection = cut_selection::from_config(settings.cut_selection);
+    // Outgoing states visited by the forward passes at each stage, where
+    // that stage's cuts are evaluated (only kept when a rule uses them).
+    let mut visited: Vec<Vec<f64>> = vec![Vec::new(); n_stages];
+    let mut keep: Vec<bool> = Vec::new();
     let mut records: Vec<IterationRecord> = Vec::new();
     let termination;
 
@@ -213,6 +223,16 @@ pub fn train(
             local_buf.extend_from_slice(&tr.states);
         }
         comm.all_gather(&local_buf, &mut global_states, &mut counts)?;
+        if settings.cut_selection != CutSelectionConfig::None {
+            for (t, v) in visited.iter_mut().enumerate() {
+                for m in 0..m_total {
+                    let at = (m * n_stages + t) * ns;
+                    if let Some(x) = global_states.get(at..at + ns) {
+                        v.extend_from_slice(x);
+                    }
+                }
+            }
+        }
         local_buf.clear();
         for tr in &trajectories {
             let c: f64 = tr
@@ -391,14 +411,25 @@ pub fn train(
         );
         records.push(record);
         if let Some(window) = settings.active_cut_window {
-            deactivate_stale_cuts(
-                study,
-                &workers,
-                &mut cuts,
-                &mut trajectories,
-                &mut lb_starts,
+            workers.merge_used(&mut cuts, iteration);
+            for (t, c) in cuts.iter_mut().enumerate() {
+                let removed = c.deactivate_stale(iteration, window);
+                follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
+            }
+        }
+        if selection.due(iteration) {
+            for (t, c) in cuts.iter_mut().enumerate() {
+                keep.clear();
+                keep.resize(c.pool.len(), true);
+                selection.select(&c.pool, &visited[t], &mut keep);
+                let removed = c.apply_keep(&keep);
+                follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
+            }
+            tracing::debug!(
                 iteration,
-                window,
+                active = cuts.iter().map(LpCuts::num_rows).sum::<usize>(),
+                total = cuts.iter().map(|c| c.pool.len()).sum::<usize>(),
+                "cut selection"
             );
         }
         if let Some(cp) = hooks.checkpoint.as_deref_mut() {
@@ -471,48 +502,42 @@ pub fn train(
         termination,
         solver: workers.stats(),
         phases,
+        active_cuts: cuts.iter().map(LpCuts::num_rows).collect(),
         wall_time_s: started.elapsed().as_secs_f64(),
     })
 }
 
-/// Merges the binding marks of the iteration and removes from the LPs the
-/// cuts unused for `window` iterations; stored bases follow the removal (or
-/// are dropped when a removed row was nonbasic).
-fn deactivate_stale_cuts(
+/// Makes the stored bases of stage `t` follow the removal of its cut rows
+/// at positions `removed` (or drops a basis a removed nonbasic row breaks).
+fn follow_removal(
     study: &StudyModel,
-    workers: &WorkerPool,
-    cuts: &mut [LpCuts],
+    t: usize,
+    removed: &[usize],
     trajectories: &mut [Trajectory],
     lb_starts: &mut [Option<Basis>],
-    iteration: u64,
-    window: u64,
 ) {
-    workers.merge_used(cuts, iteration);
-    for (t, c) in cuts.iter_mut().enumerate() {
-        let removed = c.deactivate_stale(iteration, window);
-        if removed.is_empty() {
-            continue;
-        }
-        let base = study
-            .templates
-            .get(t)
-            .map_or(0, |tpl| tpl.layout.num_template_rows);
-        let remap = |slot: &mut Option<Basis>| {
-            if let Some(b) = slot {
-                if !LpCuts::remap_basis(b, base, &removed) {
-                    *slot = None;
-                }
-            }
-        };
-        for tr in trajectories.iter_mut() {
-            if let Some(slot) = tr.start.get_mut(t) {
-                remap(slot);
+    if removed.is_empty() {
+        return;
+    }
+    let base = study
+        .templates
+        .get(t)
+        .map_or(0, |tpl| tpl.layout.num_template_rows);
+    let remap = |slot: &mut Option<Basis>| {
+        if let Some(b) = slot {
+            if !LpCuts::remap_basis(b, base, removed) {
+                *slot = None;
             }
         }
-        if t == 0 {
-            for slot in lb_starts.iter_mut() {
-                remap(slot);
-            }
+    };
+    for tr in trajectories.iter_mut() {
+        if let Some(slot) = tr.start.get_mut(t) {
+            remap(slot);
+        }
+    }
+    if t == 0 {
+        for slot in lb_starts.iter_mut() {
+            remap(slot);
         }
     }
 }

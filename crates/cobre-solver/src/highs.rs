@@ -83,6 +83,21 @@ impl std::fmt::Debug for HighsSolver {
     }
 }
 
+/// The strategies tried, in order, when a solve fails even from a cold start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fallback {
+    /// The other simplex variant (primal after dual).
+    OtherSimplex,
+    /// Dual simplex without scaling.
+    Unscaled,
+    /// Interior point with crossover.
+    InteriorPoint,
+}
+
+impl Fallback {
+    const ALL: [Fallback; 3] = [Self::OtherSimplex, Self::Unscaled, Self::InteriorPoint];
+}
+
 impl HighsSolver {
     /// A solver with [`SolverOptions::default`].
     ///
@@ -187,6 +202,28 @@ impl HighsSolver {
         h.set_string_option(c"parallel", c"off")?;
         h.set_int_option(c"threads", 1)?;
         Ok(())
+    }
+
+    fn apply_fallback(&mut self, fallback: Fallback) -> Result<(), SolverError> {
+        let h = &mut self.handle;
+        match fallback {
+            Fallback::OtherSimplex => {
+                let other = match self.options.algorithm {
+                    SimplexAlgorithm::Primal => 1,
+                    SimplexAlgorithm::Dual => 4,
+                };
+                h.set_int_option(c"simplex_strategy", other)
+            }
+            Fallback::Unscaled => {
+                h.set_int_option(c"simplex_strategy", 1)?;
+                h.set_int_option(c"simplex_scale_strategy", 0)
+            }
+            Fallback::InteriorPoint => {
+                h.set_int_option(c"simplex_scale_strategy", self.options.scaling.highs_code())?;
+                h.set_string_option(c"solver", c"ipm")?;
+                h.set_string_option(c"run_crossover", c"on")
+            }
+        }
     }
 
     fn apply_options(&mut self) -> Result<(), SolverError> {
@@ -534,6 +571,42 @@ impl LpSolver for HighsSolver {
             attempt = self.run_attempt();
             iterations += attempt.iterations;
             retried_cold = true;
+        }
+        if !optimal(&attempt)
+            && self.options.retry_cold
+            && attempt.model_status != MODEL_STATUS_TIME_LIMIT
+            && attempt.model_status != MODEL_STATUS_ITERATION_LIMIT
+        {
+            // Numerical trouble that a cold start does not cure: try the
+            // other simplex, then without scaling, then interior point with
+            // crossover (a basic solution, so duals and bases stay usable),
+            // each from a cold start; the configured options come back after.
+            for fallback in Fallback::ALL {
+                if self.apply_fallback(fallback).is_err() {
+                    continue;
+                }
+                if let Err(e) = self.handle.clear_solver() {
+                    tracing::warn!(error = %e, "could not clear the HiGHS solver before a fallback");
+                }
+                attempt = self.run_attempt();
+                iterations += attempt.iterations;
+                retried_cold = true;
+                tracing::warn!(
+                    ?fallback,
+                    model_status = attempt.model_status,
+                    solved = optimal(&attempt),
+                    "LP fallback strategy after a failed solve"
+                );
+                if optimal(&attempt) {
+                    break;
+                }
+            }
+            if let Err(e) = self
+                .apply_fixed_options()
+                .and_then(|()| self.apply_options())
+            {
+                tracing::warn!(error = %e, "could not restore the HiGHS options after a fallback");
+            }
         }
         // HiGHS keeps the basis it ended with, even after a failure.
         self.warm = true;

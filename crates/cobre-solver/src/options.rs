@@ -71,8 +71,10 @@ pub struct SolverOptions {
     /// Scaling. Default: [`Scaling::Equilibration`].
     pub scaling: Scaling,
     /// When a warm solve ends without an optimum (anything but a time
-    /// limit), discard the basis and solve once more from a cold start
-    /// before returning the error. Default: `true`.
+    /// limit), discard the basis and solve once more from a cold start;
+    /// when that fails too, try the other simplex variant, the dual simplex
+    /// without scaling, and interior point with crossover, each from a cold
+    /// start, before returning the error. Default: `true`.
     pub retry_cold: bool,
     /// Make `set_basis` discard every piece of solver state left by earlier
     /// solves (HiGHS' simplex instance: factorization, edge weights, random

@@ -186,3 +186,32 @@ fn solver_is_send() {
     fn assert_dyn(_: &dyn LpSolver) {}
     assert_dyn(&loaded());
 }
+
+#[test]
+fn a_failure_that_survives_every_fallback_is_reported_and_the_solver_recovers() {
+    // x + y ≥ 1 with x, y ≤ 0.2: infeasible whatever the algorithm. The
+    // warm attempt, the cold retry and the fallback strategies all fail; the
+    // error is the HiGHS verdict, and the configured options come back.
+    let mut lp = loaded();
+    lp.solve().unwrap();
+    lp.set_col_bounds(&[0, 1], &[0.0, 0.0], &[0.2, 0.2])
+        .unwrap();
+    let err = lp.solve().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SolverError::Infeasible {
+                retried_cold: true,
+                ..
+            } | SolverError::InfeasibleOrUnbounded {
+                retried_cold: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    lp.set_col_bounds(&[0, 1], &[0.0, 0.0], &[INF, INF])
+        .unwrap();
+    lp.solve().unwrap();
+    assert!((lp.objective_value() - 1.0).abs() < 1e-9);
+}

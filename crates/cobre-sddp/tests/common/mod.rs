@@ -97,6 +97,15 @@ pub fn rel(a: f64, b: f64) -> f64 {
 /// cascade, three thermals, `stages` stages with `openings` openings, white
 /// noise inflows (std 30 % of the mean) and a stochastic load.
 pub fn stochastic_system(stages: usize, openings: usize) -> cobre_core::System {
+    stochastic_system_with_risk(stages, openings, RiskMeasure::Expectation)
+}
+
+/// [`stochastic_system`] with the given risk measure at every stage.
+pub fn stochastic_system_with_risk(
+    stages: usize,
+    openings: usize,
+    risk: RiskMeasure,
+) -> cobre_core::System {
     use cobre_core::initial::InitialStorage;
     use cobre_core::testing::{bus, hydro, line, thermal};
     use cobre_core::SystemParts;
@@ -114,7 +123,12 @@ pub fn stochastic_system(stages: usize, openings: usize) -> cobre_core::System {
         ],
         ..SystemParts::default()
     };
-    parts.horizon.stages = (0..stages).map(|t| stage(t, &[730.0], openings)).collect();
+    parts.horizon.stages = (0..stages)
+        .map(|t| Stage {
+            risk_measure: risk,
+            ..stage(t, &[730.0], openings)
+        })
+        .collect();
     for t in 0..stages as i32 {
         let season = 1.0 + 0.5 * f64::from(t % 3);
         parts
