@@ -247,6 +247,12 @@ impl HighsSolver {
             o.primal_feasibility_tolerance,
         )?;
         h.set_double_option(c"dual_feasibility_tolerance", o.dual_feasibility_tolerance)?;
+        // HiGHS' default tolerance turns the test on; 0 turns it off.
+        let factor_tolerance = if o.factor_error_check { 1e-8 } else { 0.0 };
+        h.set_double_option(
+            c"rebuild_refactor_solution_error_tolerance",
+            factor_tolerance,
+        )?;
         Ok(())
     }
 
