@@ -43,7 +43,22 @@ pub(crate) struct LpCuts {
     /// Last iteration each cut was created or binding.
     last_used: Vec<u64>,
     ops: Vec<RowOp>,
+    /// The cuts that are not rows, laid out for the check of every solution.
+    inactive: InactiveCuts,
 }
+
+/// The inactive cuts in component-major layout: `coefficients[j·m + i]` is
+/// component `j` of inactive cut `i` (`m` cuts), so the values of all of
+/// them at a state are a few vectorised passes.
+#[derive(Debug, Clone, Default)]
+struct InactiveCuts {
+    ids: Vec<usize>,
+    intercepts: Vec<f64>,
+    coefficients: Vec<f64>,
+}
+
+/// Cuts evaluated together by [`LpCuts::violated`].
+const CHECK_BLOCK: usize = 64;
 
 impl LpCuts {
     pub(crate) fn new(pool: CutPool, iteration: u64) -> Self {
@@ -54,6 +69,7 @@ impl LpCuts {
             active: vec![false; n],
             last_used: vec![iteration; n],
             ops: Vec::new(),
+            inactive: InactiveCuts::default(),
         };
         let mut all: Vec<usize> = (0..n).collect();
         s.activate(&mut all);
@@ -85,6 +101,27 @@ impl LpCuts {
         }
         self.rows.extend_from_slice(ids);
         self.ops.push(RowOp::Append(std::mem::take(ids)));
+        self.refresh_inactive();
+    }
+
+    /// Rebuilds the component-major copy of the inactive cuts.
+    fn refresh_inactive(&mut self) {
+        let n = self.pool.n_state();
+        let set = &mut self.inactive;
+        set.ids.clear();
+        set.ids
+            .extend((0..self.active.len()).filter(|&i| !self.active[i]));
+        let m = set.ids.len();
+        set.intercepts.clear();
+        set.intercepts
+            .extend(set.ids.iter().map(|&i| self.pool.intercept(i)));
+        set.coefficients.clear();
+        set.coefficients.resize(n * m, 0.0);
+        for (k, &i) in set.ids.iter().enumerate() {
+            for (j, &c) in self.pool.coefficients(i).iter().enumerate() {
+                set.coefficients[j * m + k] = c;
+            }
+        }
     }
 
     /// Records that cut `id` was binding in `iteration`.
@@ -111,6 +148,7 @@ impl LpCuts {
         if !removed.is_empty() {
             self.rows = kept;
             self.ops.push(RowOp::Remove(removed.clone()));
+            self.refresh_inactive();
         }
         removed
     }
@@ -132,6 +170,7 @@ impl LpCuts {
         if !removed.is_empty() {
             self.rows = kept;
             self.ops.push(RowOp::Remove(removed.clone()));
+            self.refresh_inactive();
         }
         let mut back: Vec<usize> = (0..self.pool.len())
             .filter(|&id| !self.active[id] && keep.get(id).copied().unwrap_or(true))
@@ -164,24 +203,30 @@ impl LpCuts {
     /// with future cost `theta`: `α + π·x > θ + tol·max(1, |θ|)`.
     pub(crate) fn violated(&self, x: &[f64], theta: f64, tol: f64, out: &mut Vec<usize>) {
         out.clear();
-        if !self.has_inactive() {
+        let set = &self.inactive;
+        let m = set.ids.len();
+        if m == 0 {
             return;
         }
         let limit = theta + tol * theta.abs().max(1.0);
-        for (id, &a) in self.active.iter().enumerate() {
-            if !a {
-                let v = self.pool.intercept(id)
-                    + self
-                        .pool
-                        .coefficients(id)
-                        .iter()
-                        .zip(x)
-                        .map(|(p, v)| p * v)
-                        .sum::<f64>();
-                if v > limit {
-                    out.push(id);
+        let mut values = [0.0_f64; CHECK_BLOCK];
+        let mut start = 0;
+        while start < m {
+            let len = CHECK_BLOCK.min(m - start);
+            let vals = &mut values[..len];
+            vals.copy_from_slice(&set.intercepts[start..start + len]);
+            for (j, &xj) in x.iter().enumerate() {
+                let col = &set.coefficients[j * m + start..j * m + start + len];
+                for (v, c) in vals.iter_mut().zip(col) {
+                    *v += c * xj;
                 }
             }
+            for (k, &v) in vals.iter().enumerate() {
+                if v > limit {
+                    out.push(set.ids[start + k]);
+                }
+            }
+            start += len;
         }
     }
 

@@ -7,6 +7,9 @@
 //! from its deterministic basis (the trial state's forward basis, or the
 //! chunk's own basis from the previous iteration for the lower bound) and
 //! solves its openings in order, each warm-started from the previous one.
+//! When a solution violates a cut that is not a row, the item stops there;
+//! once the violated cuts are rows it resumes at that opening from the
+//! basis it stopped at (a deterministic point, whichever worker runs it).
 
 use crate::active_set::LpCuts;
 use crate::error::{Phase, SolveSite};
@@ -41,6 +44,13 @@ pub(crate) struct OpeningsItem<'a> {
     pub(crate) done: bool,
     /// Inactive cuts violated by the last attempt.
     pub(crate) violation: Vec<usize>,
+    /// First opening not solved yet: an attempt that meets a violated cut
+    /// keeps the openings before it (their solutions violate no cut, so they
+    /// are optimal for the LP with every cut).
+    next: usize,
+    /// Whether `end_basis` holds the basis the last attempt stopped at, to
+    /// resume from once the violated cuts are rows.
+    resume: bool,
 }
 
 impl<'a> OpeningsItem<'a> {
@@ -68,6 +78,8 @@ impl<'a> OpeningsItem<'a> {
             end_basis,
             done: false,
             violation: Vec::new(),
+            next: lo,
+            resume: false,
         }
     }
 }
@@ -124,9 +136,13 @@ fn solve_items(
                 .get(t)
                 .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no cut set"))?;
             w.sync_cuts(t, stage_cuts, tpl)?;
-            w.start_from(t, item.start)?;
+            if item.resume {
+                w.start_from(t, Some(&*item.end_basis))?;
+            } else {
+                w.start_from(t, item.start)?;
+            }
             let ns = study.n_state();
-            for k in item.lo..item.hi {
+            for k in item.next..item.hi {
                 let noise = study.scenario.opening(t, k);
                 for (d, s) in w
                     .noise
@@ -146,6 +162,9 @@ fn solve_items(
                 w.check_cuts(t, stage_cuts, tpl);
                 if !w.violated.is_empty() {
                     item.violation.clone_from(&w.violated);
+                    item.next = k;
+                    w.basis_into(t, item.end_basis);
+                    item.resume = true;
                     return Ok(());
                 }
                 let j = k - item.lo;

@@ -5,7 +5,9 @@
 //! stored for `(scenario, t)` (left there by the previous iteration), or
 //! cold in the first iteration, and its noise comes from the stream keyed
 //! by `(seed, iteration, scenario, t)`, so the item's result does not
-//! depend on which thread runs it.
+//! depend on which thread runs it. A solve that violates a cut that is not
+//! a row stops the item; once the cut is a row the item resumes at that
+//! stage from the basis it stopped at.
 
 use crate::active_set::LpCuts;
 use crate::error::{Phase, SolveSite};
@@ -32,6 +34,10 @@ pub(crate) struct Trajectory {
     pub(crate) pending: bool,
     /// Stage and inactive cuts violated by the last attempt.
     pub(crate) violation: Option<(usize, Vec<usize>)>,
+    /// First stage not solved yet this iteration: an attempt that meets a
+    /// violated cut keeps the stages before it, and the stage it stopped at
+    /// resumes from the basis it stopped with (left in `start`).
+    resume: usize,
 }
 
 impl Trajectory {
@@ -43,6 +49,7 @@ impl Trajectory {
             stage_costs: vec![0.0; n_stages],
             pending: true,
             violation: None,
+            resume: 0,
         }
     }
 }
@@ -64,6 +71,7 @@ pub(crate) fn run_forward(
 ) -> Result<(), SddpError> {
     for tr in trajectories.iter_mut() {
         tr.pending = true;
+        tr.resume = 0;
     }
     loop {
         let shared: &[LpCuts] = cuts;
@@ -115,7 +123,7 @@ fn forward_one(
     traj: &mut Trajectory,
 ) -> Result<(), SddpError> {
     let ns = study.n_state();
-    for (t, tpl) in study.templates.iter().enumerate() {
+    for (t, tpl) in study.templates.iter().enumerate().skip(traj.resume) {
         let Some(stage_cuts) = cuts.get(t) else {
             return Err(SddpError::invalid(format!("stage {t}"), "no cut set"));
         };
@@ -141,6 +149,11 @@ fn forward_one(
         w.check_cuts(t, stage_cuts, tpl);
         if !w.violated.is_empty() {
             traj.violation = Some((t, w.violated.clone()));
+            traj.resume = t;
+            if let Some(slot) = traj.start.get_mut(t) {
+                let b = slot.get_or_insert_with(Basis::new);
+                w.basis_into(t, b);
+            }
             return Ok(());
         }
         let layout = &tpl.layout;

@@ -11,12 +11,17 @@ use cobre_sddp::{train, StudyModel, TrainingHooks, TrainingResult, TrainingSetti
 use common::*;
 
 fn run(selection: CutSelectionConfig, threads: usize) -> TrainingResult {
+    run_with(selection, None, threads)
+}
+
+fn run_with(selection: CutSelectionConfig, window: Option<u64>, threads: usize) -> TrainingResult {
     let system = stochastic_system(3, 5);
     let cfg = config(200, 2);
     let study = StudyModel::build(&system, &cfg).unwrap();
     let settings = TrainingSettings {
         threads,
         cut_selection: selection,
+        active_cut_window: window,
         ..TrainingSettings::from_config(&cfg)
     };
     train(&study, &settings, TrainingHooks::default()).unwrap()
@@ -36,8 +41,13 @@ fn selection_leaves_the_converged_lower_bound_unchanged_and_drops_cuts() {
     let all = run(CutSelectionConfig::None, 1);
     let total: usize = all.active_cuts.iter().sum();
     assert_eq!(total, all.policy.num_cuts());
-    for (name, rule) in [("level1", LEVEL1), ("lml1", LML1)] {
-        let r = run(rule, 1);
+    for (name, rule, window) in [
+        ("level1", LEVEL1, None),
+        ("lml1", LML1, None),
+        ("window", CutSelectionConfig::None, Some(5)),
+        ("window + lml1", LML1, Some(5)),
+    ] {
+        let r = run_with(rule, window, 1);
         let active: usize = r.active_cuts.iter().sum();
         let rel = (r.lower_bound() - all.lower_bound()).abs() / all.lower_bound().abs();
         eprintln!(
