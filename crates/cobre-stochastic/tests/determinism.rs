@@ -6,7 +6,7 @@ mod common;
 use cobre_core::config::{InflowNonNegativity, SamplingScheme, ScenarioSourceConfig};
 use cobre_core::scenario::ScenarioInputs;
 use cobre_core::InitialConditions;
-use cobre_stochastic::{sampler_for, StochasticModel};
+use cobre_stochastic::{sampler_for, Phase, StochasticModel};
 use common::*;
 use rayon::prelude::*;
 
@@ -58,7 +58,7 @@ fn run(threads: usize, scheme: SamplingScheme) -> (Vec<u64>, Vec<u64>) {
             ncs: scheme,
             historical_years: None,
         };
-        let sampler = sampler_for(&source, &model, 64).unwrap();
+        let sampler = sampler_for(&source, &model, 64, Phase::Simulation).unwrap();
         let dim = model.num_noise_entities();
         let noise: Vec<f64> = (0..64u64)
             .into_par_iter()
@@ -95,12 +95,15 @@ fn out_of_sample_scenarios_are_identical_for_1_2_and_8_threads() {
 }
 
 #[test]
-fn a_different_seed_gives_a_different_tree() {
+fn a_different_tree_seed_gives_a_different_tree_and_the_scenario_seed_does_not() {
     let (sys, cfg) = case();
     let a = StochasticModel::build(&sys, &cfg).unwrap();
     let mut cfg2 = cfg.clone();
     cfg2.training.scenario_source.seed = Some(1);
     let b = StochasticModel::build(&sys, &cfg2).unwrap();
-    assert_ne!(a.opening_tree().data(), b.opening_tree().data());
+    assert_eq!(a.opening_tree().data(), b.opening_tree().data());
+    cfg2.training.tree_seed = Some(1);
+    let c = StochasticModel::build(&sys, &cfg2).unwrap();
+    assert_ne!(a.opening_tree().data(), c.opening_tree().data());
     assert_eq!(a.opening_tree().shape(), [12, 7, 6]);
 }
