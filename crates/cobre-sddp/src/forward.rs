@@ -115,6 +115,7 @@ fn forward_one(
     traj: &mut Trajectory,
 ) -> Result<(), SddpError> {
     let ns = study.n_state();
+    w.restart_lags(&study.scenario);
     for (t, tpl) in study.templates.iter().enumerate() {
         let Some(stage_cuts) = cuts.get(t) else {
             return Err(SddpError::invalid(format!("stage {t}"), "no cut set"));
@@ -146,9 +147,7 @@ fn forward_one(
         let layout = &tpl.layout;
         let theta = w.primal.get(layout.theta).copied().unwrap_or(0.0);
         traj.stage_costs[t] = obj - tpl.discount * theta;
-        for (out, &col) in rest[..ns].iter_mut().zip(&layout.state_out_cols) {
-            *out = w.primal.get(col).copied().unwrap_or(0.0);
-        }
+        w.next_state(tpl, &study.scenario, x_in, &mut rest[..ns]);
         if let Some(b) = traj.forward_basis.get_mut(t) {
             w.basis_into(t, b);
         }

@@ -14,6 +14,7 @@ use crate::lp::{StagePatch, StageTemplate};
 use crate::scenario::ScenarioModel;
 use crate::SddpError;
 use cobre_solver::{Basis, HighsSolver, LpSolver, RowBatch, SolverOptions};
+use cobre_stochastic::LagAccumulator;
 use std::sync::{Mutex, MutexGuard};
 
 /// The solver of one stage inside a worker.
@@ -76,6 +77,10 @@ pub(crate) struct Worker {
     pub(crate) violated: Vec<usize>,
     x_out: Vec<f64>,
     index_buf: Vec<usize>,
+    /// Lag accumulator of the trajectory being walked.
+    lag_acc: LagAccumulator,
+    /// Realised inflows of the last solve (LP primal).
+    z_buf: Vec<f64>,
 }
 
 impl Worker {
@@ -113,7 +118,45 @@ impl Worker {
             violated: Vec::new(),
             x_out: Vec::new(),
             index_buf: Vec::new(),
+            lag_acc: scenario.lag_accumulator(),
+            z_buf: vec![0.0; scenario.num_hydros()],
         })
+    }
+
+    /// Starts a new trajectory's lag accumulator (before its first stage).
+    pub(crate) fn restart_lags(&mut self, scenario: &ScenarioModel) {
+        scenario.restart_lags(&mut self.lag_acc);
+    }
+
+    /// The outgoing state of the last solve of stage `t` (read with
+    /// [`Self::read_primal`]) from incoming state `x_in`: storage from the
+    /// LP, lags advanced by the study's lag chain from the LP's inflows.
+    pub(crate) fn next_state(
+        &mut self,
+        template: &StageTemplate,
+        scenario: &ScenarioModel,
+        x_in: &[f64],
+        out: &mut [f64],
+    ) {
+        let layout = &template.layout;
+        for (o, &col) in out.iter_mut().zip(&layout.state_out_cols) {
+            *o = self.primal.get(col).copied().unwrap_or(0.0);
+        }
+        let n = layout.n_hydros;
+        let ns = layout.n_state();
+        if layout.n_lags == 0 || out.len() < ns || x_in.len() < ns {
+            return;
+        }
+        for (h, z) in self.z_buf.iter_mut().enumerate().take(n) {
+            *z = self.primal.get(layout.inflow.at(h)).copied().unwrap_or(0.0);
+        }
+        scenario.advance_lags(
+            layout.stage,
+            &x_in[n..ns],
+            &self.z_buf,
+            &mut self.lag_acc,
+            &mut out[n..ns],
+        );
     }
 
     /// Brings stage `t`'s instance up to date with `cuts`: replays the row
