@@ -16,6 +16,7 @@ use crate::study::StudyModel;
 use crate::workspace::{Worker, WorkerPool};
 use crate::SddpError;
 use cobre_solver::Basis;
+use cobre_stochastic::lag_chain::LagAccumulator;
 use rayon::prelude::*;
 
 /// What one forward scenario keeps across iterations.
@@ -38,10 +39,13 @@ pub(crate) struct Trajectory {
     /// violated cut keeps the stages before it, and the stage it stopped at
     /// resumes from the basis it stopped with (left in `start`).
     resume: usize,
+    /// The trajectory's lag accumulator (the lag chain's state between
+    /// stages), kept with the trajectory so a resumed one goes on from it.
+    lags: LagAccumulator,
 }
 
 impl Trajectory {
-    pub(crate) fn new(n_stages: usize, n_state: usize) -> Self {
+    pub(crate) fn new(n_stages: usize, n_state: usize, lags: LagAccumulator) -> Self {
         Self {
             start: vec![None; n_stages],
             forward_basis: vec![Basis::new(); n_stages],
@@ -50,6 +54,7 @@ impl Trajectory {
             pending: true,
             violation: None,
             resume: 0,
+            lags,
         }
     }
 }
@@ -123,6 +128,9 @@ fn forward_one(
     traj: &mut Trajectory,
 ) -> Result<(), SddpError> {
     let ns = study.n_state();
+    if traj.resume == 0 {
+        study.scenario.restart_lags(&mut traj.lags);
+    }
     for (t, tpl) in study.templates.iter().enumerate().skip(traj.resume) {
         let Some(stage_cuts) = cuts.get(t) else {
             return Err(SddpError::invalid(format!("stage {t}"), "no cut set"));
@@ -159,9 +167,7 @@ fn forward_one(
         let layout = &tpl.layout;
         let theta = w.primal.get(layout.theta).copied().unwrap_or(0.0);
         traj.stage_costs[t] = obj - tpl.discount * theta;
-        for (out, &col) in rest[..ns].iter_mut().zip(&layout.state_out_cols) {
-            *out = w.primal.get(col).copied().unwrap_or(0.0);
-        }
+        w.next_state(tpl, &study.scenario, x_in, &mut rest[..ns], &mut traj.lags);
         if let Some(b) = traj.forward_basis.get_mut(t) {
             w.basis_into(t, b);
         }

@@ -46,7 +46,7 @@ pub use cuts::{Cut, CutPool};
 pub use error::{Phase, SddpError, SolveSite};
 pub use policy::Policy;
 pub use progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
-pub use scenario::{Sampler, ScenarioModel};
+pub use scenario::{Sampler, SamplerPhase, ScenarioModel};
 pub use simulation::{simulate, MemorySink, ScenarioResult, SimulationSink, SimulationSummary};
 pub use study::{EntityIds, StudyModel};
 pub use training::{train, PhaseStats, TrainingHooks, TrainingResult};

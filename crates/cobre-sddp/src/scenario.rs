@@ -4,14 +4,16 @@
 //!
 //! The stage inflow of hydro `h` is
 //! `z_h = base[h] + Σ_l psi[h][l]·lag_l + sigma[h]·η_h` (m³/s), `lag_1` being
-//! the previous stage's inflow. `psi` goes into the stage LP's matrix once;
+//! the previous season period's mean inflow (the previous stage's inflow
+//! when stages and season periods coincide). `psi` goes into the stage LP's matrix once;
 //! `base + sigma·η` (raised when truncating) is the right-hand side patched
 //! per solve. Loads are read from the same noise vector.
 
 use crate::SddpError;
 use cobre_core::config::ScenarioSourceConfig;
 use cobre_core::{StudyConfig, System};
-use cobre_stochastic::{sampler_for, ForwardSampler, NoiseLayout, StochasticModel};
+pub use cobre_stochastic::Phase as SamplerPhase;
+use cobre_stochastic::{sampler_for, ForwardSampler, LagAccumulator, NoiseLayout, StochasticModel};
 
 /// The stochastic process of a study.
 #[derive(Debug, Clone)]
@@ -61,8 +63,8 @@ impl ScenarioModel {
         &self.model
     }
 
-    /// The forward sampler of a scenario source, `per_iteration` scenarios
-    /// per iteration.
+    /// The forward sampler of a scenario source for one phase,
+    /// `per_iteration` scenarios per iteration.
     ///
     /// # Errors
     /// [`SddpError::Stochastic`] when a replay scheme lacks its data.
@@ -70,9 +72,10 @@ impl ScenarioModel {
         &self,
         source: &ScenarioSourceConfig,
         per_iteration: usize,
+        phase: SamplerPhase,
     ) -> Result<Sampler, SddpError> {
         let per = u32::try_from(per_iteration).unwrap_or(u32::MAX);
-        sampler_for(source, &self.model, per)
+        sampler_for(source, &self.model, per, phase)
             .map(|inner| Sampler { inner })
             .map_err(|e| SddpError::Stochastic {
                 message: e.to_string(),
@@ -123,6 +126,32 @@ impl ScenarioModel {
     #[must_use]
     pub fn initial_lags(&self) -> &[f64] {
         self.model.initial_lags()
+    }
+
+    /// A lag accumulator for one trajectory, at the study start.
+    #[must_use]
+    pub fn lag_accumulator(&self) -> LagAccumulator {
+        self.model.lag_chain().accumulator()
+    }
+
+    /// Resets a trajectory's lag accumulator to the study start.
+    pub fn restart_lags(&self, acc: &mut LagAccumulator) {
+        self.model.lag_chain().restart(acc);
+    }
+
+    /// The lags stage `t + 1` receives from stage `t`'s incoming `lags` and
+    /// realised inflows `z` (`n_hydros × L`, see
+    /// [`cobre_stochastic::lag_chain`]). With one stage per season period
+    /// this is the shift the stage LP renders in its outgoing state.
+    pub fn advance_lags(
+        &self,
+        t: usize,
+        lags: &[f64],
+        z: &[f64],
+        acc: &mut LagAccumulator,
+        out: &mut [f64],
+    ) {
+        self.model.advance_lags(t, lags, z, acc, out);
     }
 
     /// Number of openings of stage `t` (0 for an unknown stage).

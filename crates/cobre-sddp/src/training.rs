@@ -27,6 +27,7 @@ use crate::error::Phase;
 use crate::forward::{run_forward, Trajectory};
 use crate::policy::Policy;
 use crate::progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
+use crate::scenario::SamplerPhase;
 use crate::stopping::{History, StoppingRules};
 use crate::study::StudyModel;
 use crate::warm_start::{CheckpointSink, TrainingStart};
@@ -145,13 +146,16 @@ pub fn train(
     let n_stages = study.num_stages();
     let ns = study.n_state();
     let m_total = settings.forward_passes;
-    let sampler = study.scenario.sampler(&settings.scenario_source, m_total)?;
+    let sampler =
+        study
+            .scenario
+            .sampler(&settings.scenario_source, m_total, SamplerPhase::Training)?;
     let local = share(m_total, comm.rank(), comm.size());
     let m_local = local.len();
     let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
     let discount = study.cumulative_discount();
     let mut trajectories: Vec<Trajectory> = (0..m_local)
-        .map(|_| Trajectory::new(n_stages, ns))
+        .map(|_| Trajectory::new(n_stages, ns, study.scenario.lag_accumulator()))
         .collect();
     let mut cuts: Vec<LpCuts> = (0..n_stages)
         .map(|_| LpCuts::new(CutPool::new(ns), 0))

@@ -14,6 +14,7 @@ use crate::lp::{StagePatch, StageTemplate};
 use crate::scenario::ScenarioModel;
 use crate::SddpError;
 use cobre_solver::{Basis, HighsSolver, LpSolver, RowBatch, SolverOptions};
+use cobre_stochastic::LagAccumulator;
 use std::sync::{Mutex, MutexGuard};
 
 /// The solver of one stage inside a worker.
@@ -76,6 +77,11 @@ pub(crate) struct Worker {
     pub(crate) violated: Vec<usize>,
     x_out: Vec<f64>,
     index_buf: Vec<usize>,
+    /// Lag accumulator lent to the simulation of one scenario.
+    pub(crate) lags: LagAccumulator,
+    /// Lag accumulator of the trajectory being walked.
+    /// Realised inflows of the last solve (LP primal).
+    z_buf: Vec<f64>,
 }
 
 impl Worker {
@@ -113,7 +119,41 @@ impl Worker {
             violated: Vec::new(),
             x_out: Vec::new(),
             index_buf: Vec::new(),
+            lags: scenario.lag_accumulator(),
+            z_buf: vec![0.0; scenario.num_hydros()],
         })
+    }
+
+    /// The outgoing state of the last solve of stage `t` (read with
+    /// [`Self::read_primal`]) from incoming state `x_in`: storage from the
+    /// LP, lags advanced by the study's lag chain from the LP's inflows.
+    pub(crate) fn next_state(
+        &mut self,
+        template: &StageTemplate,
+        scenario: &ScenarioModel,
+        x_in: &[f64],
+        out: &mut [f64],
+        lags: &mut LagAccumulator,
+    ) {
+        let layout = &template.layout;
+        for (o, &col) in out.iter_mut().zip(&layout.state_out_cols) {
+            *o = self.primal.get(col).copied().unwrap_or(0.0);
+        }
+        let n = layout.n_hydros;
+        let ns = layout.n_state();
+        if layout.n_lags == 0 || out.len() < ns || x_in.len() < ns {
+            return;
+        }
+        for (h, z) in self.z_buf.iter_mut().enumerate().take(n) {
+            *z = self.primal.get(layout.inflow.at(h)).copied().unwrap_or(0.0);
+        }
+        scenario.advance_lags(
+            layout.stage,
+            &x_in[n..ns],
+            &self.z_buf,
+            lags,
+            &mut out[n..ns],
+        );
     }
 
     /// Brings stage `t`'s instance up to date with `cuts`: replays the row

@@ -147,12 +147,14 @@ fn forward(model: &StochasticModel, sampler: &dyn ForwardSampler) -> f64 {
     let mut noise = vec![0.0; model.num_noise_entities()];
     let (mut lags, mut next, mut z) = (vec![0.0; nh * l], vec![0.0; nh * l], vec![0.0; nh]);
     let mut acc = 0.0;
+    let mut chain = model.lag_chain().accumulator();
     for s in 0..SCENARIOS {
         lags.copy_from_slice(model.initial_lags());
+        model.lag_chain().restart(&mut chain);
         for t in 0..model.num_stages() {
             sampler.sample(model, 0, s, t, &mut noise);
             model.inflow(t, &lags, &noise[..nh], &mut z);
-            model.advance_lags(&lags, &z, &mut next);
+            model.advance_lags(t, &lags, &z, &mut chain, &mut next);
             std::mem::swap(&mut lags, &mut next);
         }
         acc += z[0];

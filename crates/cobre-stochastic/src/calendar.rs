@@ -1,15 +1,11 @@
 //! Calendar arithmetic: the season period of each stage, the calendar period
-//! of each AR lag, the chronological "lag timeline" (pre-study periods, then
-//! study stages) and the noise groups of stages that share one draw.
+//! of each AR lag and the noise groups of stages that share one draw.
 //!
 //! The PAR model is defined on the *season grid*: lag `l` of a stage is the
 //! inflow of the `l`-th season period before the stage's own season period
-//! (the previous month for a monthly cycle, the previous quarter for a
-//! quarterly season), whatever the length of the stages. A lag is then read
-//! from the chronological timeline as the duration-weighted average of the
-//! entries (study stages already simulated, or pre-study observations)
-//! overlapping its period. For a uniform study (one stage per season period)
-//! lag `l` is simply the `l`-th previous stage.
+//! (the previous month for a monthly cycle), whatever the length of the
+//! stages; how the lag state follows stages of other lengths is
+//! [`crate::lag_chain`].
 
 use chrono::{Datelike, Months, NaiveDate};
 use cobre_core::stage::{Horizon, SeasonCycle, SeasonDefinitions};
@@ -135,16 +131,34 @@ pub fn season_period(horizon: &Horizon, stage: Period, season: Option<SeasonId>)
         .unwrap_or(stage)
 }
 
-/// The chronological frame the lags are read from.
+/// The next season period after `period`: the season period of the cycle
+/// that starts where `period` ends, preferring one of the same number of
+/// whole months (a month is followed by a month, a quarter by a quarter).
+#[must_use]
+pub fn next_season_period(horizon: &Horizon, period: &Period) -> Option<Period> {
+    let defs = horizon.seasons.as_ref()?;
+    let y = period.end.year();
+    let candidates: Vec<Period> = defs
+        .seasons
+        .iter()
+        .flat_map(|s| (y - 1..=y).filter_map(move |yy| season_in_year(defs, s.id, yy)))
+        .filter(|p| p.start == period.end)
+        .collect();
+    candidates
+        .iter()
+        .find(|p| p.whole_months().is_some() && p.whole_months() == period.whole_months())
+        .or_else(|| candidates.first())
+        .copied()
+}
+
+/// The calendar of a study's stages: their dates, their season periods and
+/// the noise groups of stages that share one draw.
 #[derive(Debug, Clone)]
 pub struct Timeline {
     /// Each study stage's own dates.
     pub stage_dates: Vec<Period>,
     /// Each study stage's season period.
     pub season_periods: Vec<Period>,
-    /// Pre-study periods, most recent first (pre-study stages and periods of
-    /// recent observations).
-    pub pre_entries: Vec<Period>,
     /// Noise group of each stage: the index of the first stage sharing its draw.
     pub noise_groups: Vec<usize>,
     /// Noise key of each stage: the id of the first stage of its group, the
@@ -152,15 +166,10 @@ pub struct Timeline {
     pub noise_keys: Vec<u32>,
 }
 
-/// Minimum share of a lag period that known entries must cover for the lag to
-/// be read from them (otherwise the lag is "unknown" and set to its mean).
-const MIN_COVERAGE: f64 = 0.5;
-
 impl Timeline {
-    /// Builds the timeline of a horizon; `observed` are the periods of recent
-    /// observations (any hydro).
+    /// Builds the timeline of a horizon.
     #[must_use]
-    pub fn new(horizon: &Horizon, observed: &[Period]) -> Self {
+    pub fn new(horizon: &Horizon) -> Self {
         let stage_dates: Vec<Period> = horizon
             .stages
             .iter()
@@ -175,20 +184,6 @@ impl Timeline {
             .zip(&stage_dates)
             .map(|(s, &d)| season_period(horizon, d, s.season))
             .collect();
-        let first_start = stage_dates.first().map(|p| p.start);
-        let mut pre: Vec<Period> = horizon
-            .pre_study_stages
-            .iter()
-            .map(|p| Period {
-                start: p.start_date,
-                end: p.end_date,
-            })
-            .chain(observed.iter().copied())
-            .filter(|p| first_start.is_none_or(|f| p.start < f))
-            .collect();
-        pre.sort();
-        pre.dedup();
-        pre.reverse();
         let mut noise_groups = Vec::with_capacity(stage_dates.len());
         for (t, s) in horizon.stages.iter().enumerate() {
             let first = s
@@ -214,39 +209,9 @@ impl Timeline {
         Self {
             stage_dates,
             season_periods,
-            pre_entries: pre,
             noise_groups,
             noise_keys,
         }
-    }
-
-    /// The lag slots (1-based distance in the timeline seen from stage `t`)
-    /// and normalised weights whose weighted sum is the inflow of `period`, or
-    /// `None` when known entries cover less than half of it.
-    ///
-    /// Slot `k ≤ t` is study stage `t − k`; slot `k > t` is pre-study entry
-    /// `k − t − 1` (0 = most recent).
-    #[must_use]
-    pub fn lag_weights(&self, t: usize, period: &Period) -> Option<Vec<(usize, f64)>> {
-        let mut parts: Vec<(usize, f64)> = Vec::new();
-        for s in 0..t.min(self.stage_dates.len()) {
-            let o = self.stage_dates[s].overlap_days(period);
-            if o > 0 {
-                parts.push((t - s, o as f64));
-            }
-        }
-        for (j, p) in self.pre_entries.iter().enumerate() {
-            let o = p.overlap_days(period);
-            if o > 0 {
-                parts.push((t + 1 + j, o as f64));
-            }
-        }
-        let total: f64 = parts.iter().map(|p| p.1).sum();
-        if period.days() == 0 || total < MIN_COVERAGE * period.days() as f64 {
-            return None;
-        }
-        parts.sort_by_key(|p| p.0);
-        Some(parts.into_iter().map(|(k, w)| (k, w / total)).collect())
     }
 }
 

@@ -1,68 +1,69 @@
 //! Spatial correlation of the noise vector.
 //!
 //! Each stage uses the correlation profile its schedule names, else the
-//! profile `"default"`, else independence. A profile's matrix is embedded in
-//! the noise order (entities it does not name stay independent) and factored
-//! as `C = L·Lᵀ`; correlated noise is `η = L·ξ`, `ξ ~ N(0, I)`.
+//! profile `"default"`, else independence. A profile's matrix `C` over the
+//! entities it names is applied through its **spectral square root**
+//! `D = V·diag(√max(λ, 0))·Vᵀ` (`C = V·diag(λ)·Vᵀ`): correlated noise is
+//! `η = D·ξ` on the named entities, `ξ ~ N(0, I)`, the others stay
+//! independent. This is Cobre 0.18's transform (`method: "spectral"`), so the
+//! same independent draws give the same correlated openings.
 //!
 //! **Policy for matrices that are not positive semi-definite:** structural
 //! errors are refused with [`StochasticError::InvalidCorrelation`] (not square,
 //! not symmetric, diagonal ≠ 1, entries outside [−1, 1], NaN, unknown
-//! profile). A well-formed matrix whose Cholesky factorisation fails (it is
-//! indefinite or singular, as estimated matrices often are) is **repaired** to
-//! the nearest correlation matrix in the Frobenius norm (Higham's alternating
-//! projections) with a `tracing` warning giving the smallest eigenvalue and the
-//! size of the change, then factored with zero pivots for its null directions.
+//! profile). A well-formed but indefinite matrix (as estimated matrices can
+//! be) has its negative eigenvalues clipped to 0, with a `tracing` warning
+//! giving the most negative one: `D·Dᵀ` is then the nearest positive
+//! semi-definite matrix in the spectral sense (its diagonal may fall below 1).
 
-use crate::linalg::{cholesky, cholesky_semidefinite, nearest_correlation, symmetric_eigen};
+use crate::linalg::symmetric_eigen;
 use crate::StochasticError;
 use cobre_core::scenario::{CorrelatedEntity, CorrelationInput};
+use std::cell::RefCell;
 use std::ops::Range;
 
-/// A lower-triangular factor over the whole noise vector, stored by rows from
-/// each row's first non-zero.
+/// The spectral square root of one profile, on the noise positions it names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factor {
-    /// First non-zero column of each row.
-    first: Vec<usize>,
-    /// Start of each row in `values`.
-    offset: Vec<usize>,
-    /// Row values from `first[i]` to `i`.
-    values: Vec<f64>,
+    /// Noise positions of the named entities, ascending.
+    members: Vec<usize>,
+    /// `D`, `members.len()²`, row-major (symmetric).
+    d: Vec<f64>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Factor {
-    fn from_dense(l: &[f64], n: usize) -> Self {
-        let mut first = Vec::with_capacity(n);
-        let mut offset = Vec::with_capacity(n);
-        let mut values = Vec::new();
-        for i in 0..n {
-            let f = (0..=i).find(|&j| l[i * n + j] != 0.0).unwrap_or(i);
-            first.push(f);
-            offset.push(values.len());
-            values.extend_from_slice(&l[i * n + f..=i * n + i]);
-        }
-        Self {
-            first,
-            offset,
-            values,
-        }
-    }
-
-    /// Replaces `x[i]` by `(L·x)[i]` for `i` in `rows`, reading `x[..rows.end]`
-    /// (entries below `rows.start` are left as they were).
+    /// Replaces `x[i]` by `(D·x)[i]` for the named positions `i` in `rows`,
+    /// reading every named position of `x` (positions outside `rows` are read
+    /// as they are and left unchanged).
     #[inline]
     pub fn apply(&self, x: &mut [f64], rows: Range<usize>) {
-        for i in rows.rev() {
-            let f = self.first[i];
-            let row = &self.values[self.offset[i]..self.offset[i] + (i - f + 1)];
-            x[i] = row.iter().zip(&x[f..=i]).map(|(a, b)| a * b).sum();
+        let m = self.members.len();
+        if m == 0 || self.members.last().is_some_and(|&p| p >= x.len()) {
+            return;
         }
+        SCRATCH.with(|cell| {
+            let mut y = cell.borrow_mut();
+            y.clear();
+            for a in 0..m {
+                let row = &self.d[a * m..(a + 1) * m];
+                y.push(row.iter().zip(&self.members).map(|(d, &p)| d * x[p]).sum());
+            }
+            for (a, &p) in self.members.iter().enumerate() {
+                if rows.contains(&p) {
+                    x[p] = y[a];
+                }
+            }
+        });
     }
 
     /// Whether this is the identity (no correlation at all).
     fn is_identity(&self) -> bool {
-        self.first.iter().enumerate().all(|(i, &f)| f == i) && self.values.iter().all(|&v| v == 1.0)
+        let m = self.members.len();
+        (0..m).all(|a| (0..m).all(|b| self.d[a * m + b] == f64::from(u8::from(a == b))))
     }
 }
 
@@ -82,10 +83,13 @@ impl Correlation {
         }
     }
 
-    /// Factors `input` for the noise `entities`; `stage_ids` are the study stages.
+    /// Factors `input` for the noise `entities`; `stage_ids` are the study
+    /// stages. Without `input`, `estimated_inflow` gives the matrices
+    /// estimated from history (over the first hydros of `entities`) and, per
+    /// stage, which one applies.
     pub(crate) fn build(
         input: Option<&CorrelationInput>,
-        estimated_inflow: Option<&[f64]>,
+        estimated_inflow: Option<(&[Vec<f64>], &[usize])>,
         entities: &[CorrelatedEntity],
         stage_ids: &[cobre_core::StageId],
     ) -> Result<Self, StochasticError> {
@@ -94,15 +98,30 @@ impl Correlation {
             stage_factor: vec![None; stage_ids.len()],
         };
         let Some(input) = input else {
-            if let Some(c) = estimated_inflow {
-                let k = (c.len() as f64).sqrt().round() as usize;
-                let named: Vec<CorrelatedEntity> = entities.iter().take(k).copied().collect();
-                if named.len() == k {
-                    let f = factor_profile("estimated from history", &named, c, entities)?;
-                    if !f.is_identity() {
+            if let Some((matrices, by_stage)) = estimated_inflow {
+                let mut index = Vec::with_capacity(matrices.len());
+                for c in matrices {
+                    let k = (c.len() as f64).sqrt().round() as usize;
+                    let named: Vec<CorrelatedEntity> = entities.iter().take(k).copied().collect();
+                    let f = if named.len() == k {
+                        Some(factor_profile(
+                            "estimated from history",
+                            &named,
+                            c,
+                            entities,
+                        )?)
+                    } else {
+                        None
+                    };
+                    index.push(f.filter(|f| !f.is_identity()).map(|f| {
                         out.factors.push(f);
-                        out.stage_factor = vec![Some(0); stage_ids.len()];
-                    }
+                        out.factors.len() - 1
+                    }));
+                }
+                for (t, slot) in out.stage_factor.iter_mut().enumerate() {
+                    *slot = by_stage
+                        .get(t)
+                        .and_then(|&i| index.get(i).copied().flatten());
                 }
             }
             return Ok(out);
@@ -186,39 +205,28 @@ fn factor_profile(
             sub[a * m + b] = matrix[i * k + j];
         }
     }
-    let l_sub = match cholesky(&sub, m) {
-        Some(l) => l,
-        None => {
-            let (vals, _) = symmetric_eigen(&sub, m);
-            let min = vals.iter().copied().fold(f64::INFINITY, f64::min);
-            let repaired = nearest_correlation(&sub, m);
-            let change: f64 = repaired
-                .iter()
-                .zip(&sub)
-                .map(|(a, b)| (a - b).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            tracing::warn!(
-                profile = name,
-                min_eigenvalue = min,
-                frobenius_change = change,
-                "correlation matrix is not positive definite; repaired to the nearest correlation matrix"
-            );
-            cholesky_semidefinite(&repaired, m, 1e-10)
-        }
-    };
-    let n = entities.len();
-    let mut dense = vec![0.0; n * n];
-    for i in 0..n {
-        dense[i * n + i] = 1.0;
+    let (vals, vecs) = symmetric_eigen(&sub, m);
+    let min = vals.iter().copied().fold(f64::INFINITY, f64::min);
+    if min < 0.0 {
+        tracing::warn!(
+            profile = name,
+            min_eigenvalue = min,
+            "correlation matrix is not positive semi-definite; negative eigenvalues clipped to 0"
+        );
     }
-    for (a, &(_, pa)) in keep.iter().enumerate() {
-        dense[pa * n + pa] = 0.0;
-        for (b, &(_, pb)) in keep.iter().enumerate().take(a + 1) {
-            dense[pa * n + pb] = l_sub[a * m + b];
+    let roots: Vec<f64> = vals.iter().map(|&l| l.max(0.0).sqrt()).collect();
+    let mut d = vec![0.0; m * m];
+    for a in 0..m {
+        for b in 0..m {
+            d[a * m + b] = (0..m)
+                .map(|k| vecs[a * m + k] * roots[k] * vecs[b * m + k])
+                .sum();
         }
     }
-    Ok(Factor::from_dense(&dense, n))
+    Ok(Factor {
+        members: keep.iter().map(|x| x.1).collect(),
+        d,
+    })
 }
 
 #[cfg(test)]
@@ -232,14 +240,36 @@ mod tests {
             .collect()
     }
 
+    /// `D·Dᵀ` of a factor, from its images of the unit vectors.
+    fn gram(f: &Factor, n: usize) -> Vec<f64> {
+        let cols: Vec<Vec<f64>> = (0..n)
+            .map(|j| {
+                let mut e = vec![0.0; n];
+                e[j] = 1.0;
+                f.apply(&mut e, 0..n);
+                e
+            })
+            .collect();
+        (0..n * n)
+            .map(|k| (0..n).map(|j| cols[j][k / n] * cols[j][k % n]).sum())
+            .collect()
+    }
+
     #[test]
-    fn factor_reproduces_a_valid_matrix() {
+    fn factor_is_the_symmetric_square_root_of_a_valid_matrix() {
         let c = [1.0, 0.6, 0.6, 1.0];
         let f = factor_profile("p", &ents(2), &c, &ents(2)).unwrap_or_else(|e| panic!("{e}"));
         let mut x = [1.0, 0.0];
         f.apply(&mut x, 0..2);
-        assert_eq!(x[0], 1.0);
-        assert!((x[1] - 0.6).abs() < 1e-12);
+        let a = ((1.6f64).sqrt() + (0.4f64).sqrt()) / 2.0;
+        let b = ((1.6f64).sqrt() - (0.4f64).sqrt()) / 2.0;
+        assert!(
+            (x[0] - a).abs() < 1e-12 && (x[1] - b).abs() < 1e-12,
+            "{x:?}"
+        );
+        for (g, want) in gram(&f, 2).iter().zip(c) {
+            assert!((g - want).abs() < 1e-12);
+        }
     }
 
     #[test]
@@ -252,19 +282,12 @@ mod tests {
     }
 
     #[test]
-    fn indefinite_matrix_is_repaired_to_a_valid_factor() {
+    fn indefinite_matrix_has_its_negative_eigenvalues_clipped() {
         let c = [1.0, 0.9, -0.9, 0.9, 1.0, 0.9, -0.9, 0.9, 1.0];
         let f = factor_profile("p", &ents(3), &c, &ents(3)).unwrap_or_else(|e| panic!("{e}"));
-        // Rows of L have unit norm: the implied variances are 1.
-        for i in 0..3 {
-            let mut norm = 0.0;
-            for j in 0..3 {
-                let mut e = [0.0; 3];
-                e[j] = 1.0;
-                f.apply(&mut e, 0..3);
-                norm += e[i] * e[i];
-            }
-            assert!((norm - 1.0).abs() < 1e-8, "row {i}: {norm}");
-        }
+        let g = gram(&f, 3);
+        let (vals, _) = symmetric_eigen(&g, 3);
+        assert!(vals.iter().all(|&v| v > -1e-10), "{vals:?}");
+        assert!(g[1] > 0.0 && g[2] < 0.0, "signs kept: {g:?}");
     }
 }

@@ -190,6 +190,38 @@ pub(crate) fn yule_walker(rho: &[Vec<f64>], m: usize, p: usize) -> Option<(Vec<f
     Some((phi, 1.0 - explained))
 }
 
+/// Contributions of lags `1..=order` of season `m` composed through the
+/// periodic chain (Maceira–Damazio): `c_1 = f_m(1)` and, row by row,
+/// `A_i(j) = A_{i−1}(0)·f_{m−i}(j) + A_{i−1}(j + 1)`, `c_{i+1} = A_i(0)`, where
+/// `f_s(l) = φ_{s,l} · s_s / s_{s−l}` (0 beyond the season's order or when
+/// the lagged std is 0). A negative contribution marks an oscillating model.
+pub(crate) fn lag_contributions(m: usize, order: usize, phi: &[Vec<f64>], std: &[f64]) -> Vec<f64> {
+    let ns = phi.len();
+    if order == 0 || ns == 0 {
+        return Vec::new();
+    }
+    let f = |s: usize, j: usize| -> f64 {
+        let Some(&c) = phi[s].get(j) else { return 0.0 };
+        let lagged = (s + ns - (j + 1) % ns) % ns;
+        if std[lagged] == 0.0 {
+            0.0
+        } else {
+            c * std[s] / std[lagged]
+        }
+    };
+    let mut row: Vec<f64> = (0..order).map(|j| f(m, j)).collect();
+    let mut out = vec![row[0]];
+    for i in 1..order {
+        let s = (m + ns - i % ns) % ns;
+        let next: Vec<f64> = (0..order - i)
+            .map(|j| row[0] * f(s, j) + row[j + 1])
+            .collect();
+        out.push(next[0]);
+        row = next;
+    }
+    out
+}
+
 /// Critical value of the PACF test for `n` observations (95 %).
 pub(crate) fn pacf_threshold(n: usize) -> f64 {
     1.96 / (n.max(1) as f64).sqrt()
@@ -423,6 +455,16 @@ mod tests {
         let (phi, var) = yule_walker(&rho, 0, 2).unwrap_or_default();
         assert!((phi[0] - 0.6).abs() < 1e-12 && phi[1].abs() < 1e-12);
         assert!((var - 0.64).abs() < 1e-12);
+    }
+
+    #[test]
+    fn contributions_compose_through_the_periodic_chain() {
+        // Season 0: φ = (0.4, 0.2), season 1: φ = (0.3), stds (30, 25).
+        let c = lag_contributions(0, 2, &[vec![0.4, 0.2], vec![0.3]], &[30.0, 25.0]);
+        assert!((c[0] - 0.48).abs() < 1e-12);
+        assert!((c[1] - (0.48 * 0.3 * 25.0 / 30.0 + 0.2)).abs() < 1e-12);
+        let neg = lag_contributions(0, 2, &[vec![0.3, -0.8]], &[10.0]);
+        assert!(neg[1] < 0.0);
     }
 
     #[test]

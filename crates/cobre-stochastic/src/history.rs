@@ -7,7 +7,7 @@ use crate::fit::{
     fit_par, periodic_autocorrelation, seasonal_stats, standardise, FitSettings, FittedSeason,
     SeasonalSeries,
 };
-use crate::fit_annual::{annual_series, fit_par_annual};
+use crate::fit_annual::fit_par_annual;
 use crate::StochasticError;
 use chrono::Datelike;
 use cobre_core::config::{EstimationConfig, OrderSelection};
@@ -126,10 +126,19 @@ pub struct FitReport {
     pub annual: bool,
     /// Per-hydro models.
     pub hydros: Vec<HydroFit>,
-    /// Correlation of the standardised residuals between hydros (row-major,
-    /// hydro order), estimated when the case has no `correlation.json`.
+    /// Correlation of the residuals between hydros over all seasons
+    /// (row-major, hydro order), estimated when the case has no
+    /// `correlation.json`: the profile of stages without a seasonal matrix.
     pub residual_correlation: Option<Vec<f64>>,
+    /// Per season (cycle position), the correlation of that season's residuals
+    /// when every pair of hydros has at least
+    /// [`MIN_SEASONAL_CORRELATION_PAIRS`] of them.
+    pub seasonal_correlation: Vec<(SeasonId, Vec<f64>)>,
 }
+
+/// Minimum residual pairs of a season for its own correlation matrix
+/// (fewer: the pooled matrix applies), as in 0.18.
+pub const MIN_SEASONAL_CORRELATION_PAIRS: usize = 30;
 
 /// Fits every hydro that has history.
 pub(crate) fn fit_history(
@@ -189,19 +198,39 @@ pub(crate) fn fit_history(
             seasons: cycle.iter().copied().zip(fitted).collect(),
         });
     }
-    let residual_correlation = (residuals.len() >= 2).then(|| correlation(&residuals));
+    let residual_correlation = (residuals.len() >= 2).then(|| correlation(&residuals).0);
+    let mut seasonal_correlation = Vec::new();
+    if residuals.len() >= 2 {
+        for (k, &season) in cycle.iter().enumerate() {
+            let of_season: Vec<Vec<Option<f64>>> = residuals
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .enumerate()
+                        .map(|(t, e)| e.filter(|_| t % cycle.len() == k))
+                        .collect()
+                })
+                .collect();
+            let (c, pairs) = correlation(&of_season);
+            if pairs >= MIN_SEASONAL_CORRELATION_PAIRS {
+                seasonal_correlation.push((season, c));
+            }
+        }
+    }
     Ok(FitReport {
         annual,
         hydros: fits,
         residual_correlation,
+        seasonal_correlation,
     })
 }
 
-/// Standardised residuals `ε_t` of a fitted series.
+/// Residuals `ε_t = Z_t − Σ_l φ_{m,l} Z_{t−l}` of a fitted series on the
+/// classical lags (0.18 leaves the annual term out of the residuals its
+/// correlation is estimated from); `None` where a lag is missing.
 fn residual_series(series: &SeasonalSeries, fitted: &[FittedSeason]) -> Vec<Option<f64>> {
     let stats = seasonal_stats(series);
     let z = standardise(series, &stats);
-    let a = annual_series(series).0;
     (0..z.len())
         .map(|t| {
             let f = &fitted[series.season(t)];
@@ -209,18 +238,17 @@ fn residual_series(series: &SeasonalSeries, fitted: &[FittedSeason]) -> Vec<Opti
             for (l, phi) in f.coefficients.iter().enumerate() {
                 e -= phi * z.get(t.checked_sub(l + 1)?).copied().flatten()?;
             }
-            if let Some(psi) = f.annual_coefficient.filter(|p| *p != 0.0) {
-                e -= psi * a.get(t.checked_sub(1)?).copied().flatten()?;
-            }
-            (f.residual_std_ratio > 0.0 && f.std > 0.0).then(|| e / f.residual_std_ratio)
+            Some(e)
         })
         .collect()
 }
 
-/// Pairwise Pearson correlations of aligned series (1 on the diagonal).
-fn correlation(series: &[Vec<Option<f64>>]) -> Vec<f64> {
+/// Pairwise Pearson correlations of aligned series (1 on the diagonal) and
+/// the smallest number of pairs behind an entry.
+fn correlation(series: &[Vec<Option<f64>>]) -> (Vec<f64>, usize) {
     let n = series.len();
     let mut c = vec![0.0; n * n];
+    let mut fewest = usize::MAX;
     for i in 0..n {
         c[i * n + i] = 1.0;
         for j in 0..i {
@@ -229,6 +257,7 @@ fn correlation(series: &[Vec<Option<f64>>]) -> Vec<f64> {
                 .zip(&series[j])
                 .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
                 .collect();
+            fewest = fewest.min(pairs.len());
             let k = pairs.len().max(1) as f64;
             let (ma, mb) = pairs
                 .iter()
@@ -239,8 +268,8 @@ fn correlation(series: &[Vec<Option<f64>>]) -> Vec<f64> {
                 saa += (a - ma).powi(2);
                 sbb += (b - mb).powi(2);
             }
-            let r = if saa > 0.0 && sbb > 0.0 {
-                sab / (saa * sbb).sqrt()
+            let r = if pairs.len() >= 2 && saa > 0.0 && sbb > 0.0 {
+                (sab / (saa * sbb).sqrt()).clamp(-1.0, 1.0)
             } else {
                 0.0
             };
@@ -248,7 +277,7 @@ fn correlation(series: &[Vec<Option<f64>>]) -> Vec<f64> {
             c[j * n + i] = r;
         }
     }
-    c
+    (c, if n < 2 { 0 } else { fewest })
 }
 
 /// Periodic autocorrelations of a hydro's history (exposed for diagnostics).

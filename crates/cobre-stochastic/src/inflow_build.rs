@@ -22,7 +22,9 @@ use crate::history::{average_over, fit_history, FitReport};
 use crate::par::{assemble, InflowModel, StageHydroModel};
 use crate::StochasticError;
 use chrono::Datelike;
-use cobre_core::scenario::ArCoefficient;
+use cobre_core::config::SamplingScheme;
+use cobre_core::initial::InflowObservation;
+use cobre_core::scenario::{ArCoefficient, ExternalValue, HistoricalInflow};
 use cobre_core::{HydroId, SeasonId, StageId, StudyConfig, System};
 use std::collections::BTreeMap;
 
@@ -269,10 +271,27 @@ pub(crate) fn build_inflow_model(
             })
             .collect(),
     };
+    // External training inflows: white-noise hydros take the library's
+    // per-stage moments (0.18 fits its backward model to the scenarios it
+    // replays forward).
+    let external = (config.training.scenario_source.inflow == SamplingScheme::External)
+        .then(|| external_moments(system, &scen.external_inflows))
+        .filter(|m| !m.is_empty());
+    let white = |h: usize| {
+        !ar.keys().any(|k| k.0 == h)
+            && fitted[h]
+                .values()
+                .all(|p| p.coefficients.is_empty() && p.annual.is_none())
+    };
     let mut rows = Vec::with_capacity(horizon.stages.len());
     for (t, stage) in horizon.stages.iter().enumerate() {
         let mut row = Vec::with_capacity(n_h);
         for (h, hydro) in system.hydros().iter().enumerate() {
+            if let Some(moments) = external.as_ref().filter(|_| white(h)) {
+                let (mean, std) = moments.get(&(h, stage.id)).copied().unwrap_or((0.0, 0.0));
+                row.push((mean, std, Vec::new()));
+                continue;
+            }
             let own = if has_stats {
                 given.get(&(h, stage.id)).map(|&(mean, std)| {
                     let (coefficients, ratio) = match ar.get(&(h, stage.id)) {
@@ -323,49 +342,106 @@ pub(crate) fn build_inflow_model(
         }
         rows.push(row);
     }
-    // Initial lag values: recent observations, else history, else the period's mean.
+    // Initial lags: the season periods before the first stage's, read from
+    // recent observations, else history. An uncovered lag within the hydro's
+    // classical AR order sits at its period's mean; one only the annual term
+    // reads (beyond that order) is 0, as 0.18 seeds it.
     let obs = &system.initial_conditions().recent_observations;
+    let first_period = timeline.season_periods.first().copied();
+    let classical_order: Vec<usize> = (0..n_h)
+        .map(|h| {
+            let user = ar.iter().filter(|(k, _)| k.0 == h).map(|(_, v)| v.0.len());
+            let fit = fitted[h].values().map(|p| p.coefficients.len());
+            user.chain(fit).max().unwrap_or(0)
+        })
+        .collect();
     let model = assemble(
         &rows,
         n_h,
         |h, k| {
-            let Some(period) = timeline.pre_entries.get(k) else {
+            let Some(period) = first_period.map(|p| p.shifted_back(k as u32 + 1)) else {
                 return 0.0;
             };
             let id = system.hydros()[h].id;
-            let records = obs
-                .iter()
-                .filter(|o| o.hydro == id)
-                .map(|o| {
-                    (
-                        Period {
-                            start: o.start_date,
-                            end: o.end_date,
-                        },
-                        o.value_m3s,
-                    )
-                })
-                .chain(
-                    scen.inflow_history
-                        .iter()
-                        .filter(|r| r.hydro == id)
-                        .map(|r| {
-                            (
-                                Period {
-                                    start: r.start_date,
-                                    end: r.end_date,
-                                },
-                                r.value_m3s,
-                            )
-                        }),
+            let (recent, history) = hydro_records(obs, &scen.inflow_history, id);
+            let observed = average_over(recent.into_iter(), &period)
+                .or_else(|| average_over(history.into_iter(), &period));
+            if observed.is_none() && k >= classical_order[h] {
+                tracing::debug!(
+                    hydro = id.0,
+                    lag = k + 1,
+                    "lag read only by the annual term and not observed: seeded at 0"
                 );
-            average_over(records, period)
-                .or_else(|| table.resolve(system, h, period).map(|s| s.0))
+                return 0.0;
+            }
+            observed
+                .or_else(|| table.resolve(system, h, &period).map(|s| s.0))
                 .unwrap_or(0.0)
         },
         config.modeling.inflow_non_negativity,
     );
     Ok((model, fit))
+}
+
+/// Population mean and std of the external inflow scenarios of each
+/// `(hydro position, stage)`; a constant cell has std exactly 0.
+fn external_moments(
+    system: &System,
+    rows: &[ExternalValue<HydroId>],
+) -> BTreeMap<(usize, StageId), (f64, f64)> {
+    let mut cells: BTreeMap<(usize, StageId), Vec<(u32, f64)>> = BTreeMap::new();
+    for r in rows {
+        if let Some(h) = system.hydro_position(r.entity) {
+            cells
+                .entry((h, r.stage))
+                .or_default()
+                .push((r.scenario, r.value));
+        }
+    }
+    cells
+        .into_iter()
+        .map(|(key, mut cell)| {
+            cell.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            let first = cell[0].1;
+            if cell.iter().all(|c| c.1 == first) {
+                return (key, (first, 0.0));
+            }
+            let n = cell.len() as f64;
+            let mean = cell.iter().map(|c| c.1).sum::<f64>() / n;
+            let var = cell
+                .iter()
+                .map(|c| (c.1 - mean) * (c.1 - mean))
+                .sum::<f64>()
+                / n;
+            (key, (mean, var.sqrt()))
+        })
+        .collect()
+}
+
+/// Records of one hydro.
+type Records = Vec<(Period, f64)>;
+
+/// `(period, value)` of a hydro's recent observations and of its history.
+/// A period is read from the observations when they cover it, else from
+/// the history (never a blend of both).
+pub(crate) fn hydro_records(
+    observations: &[InflowObservation],
+    history: &[HistoricalInflow],
+    hydro: HydroId,
+) -> (Records, Records) {
+    let period = |start, end| Period { start, end };
+    (
+        observations
+            .iter()
+            .filter(|o| o.hydro == hydro)
+            .map(|o| (period(o.start_date, o.end_date), o.value_m3s))
+            .collect(),
+        history
+            .iter()
+            .filter(|r| r.hydro == hydro)
+            .map(|r| (period(r.start_date, r.end_date), r.value_m3s))
+            .collect(),
+    )
 }
 
 /// Resolves the seasonal lags of stage `t`, hydro `h` into original units.
@@ -395,7 +471,6 @@ fn stage_model(
         sigma: p.std * p.ratio,
         ..StageHydroModel::default()
     };
-    let mut lag_means = Vec::with_capacity(depth);
     for j in 1..=depth {
         let period = season_period.shifted_back(j as u32);
         let stats = table.resolve(system, h, &period);
@@ -416,22 +491,16 @@ fn stage_model(
         }
         m.phi.push(phi);
         m.lag_mean.push(stats.map(|s| s.0));
-        m.lag_slots.push(timeline.lag_weights(t, &period));
-        lag_means.push(stats.map(|s| s.0));
     }
-    if let Some((psi, mean_a, std_a)) = p.annual {
+    if let Some((psi, _mean_a, std_a)) = p.annual {
+        // ψ̂/W on each of the last W lags, centred like them on the lag
+        // periods' own means (0.18's compilation: the annual mean μ^A only
+        // scales the fit, the row's base uses −(ψ̂/W)·Σ μ_lag).
         let psi_hat = psi * p.std / std_a;
         let share = psi_hat / window as f64;
         for phi in m.phi.iter_mut().take(window) {
             *phi += share;
         }
-        let avg: f64 = lag_means
-            .iter()
-            .take(window)
-            .map(|x| x.unwrap_or(mean_a))
-            .sum::<f64>()
-            / window as f64;
-        m.constant += psi_hat * (avg - mean_a);
     }
     m
 }

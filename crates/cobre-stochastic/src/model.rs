@@ -2,13 +2,15 @@
 
 use crate::calendar::{Period, Timeline};
 use crate::correlation::Correlation;
+use crate::history::average_over;
 use crate::history::FitReport;
-use crate::inflow_build::build_inflow_model;
+use crate::inflow_build::{build_inflow_model, hydro_records};
+use crate::lag_chain::{LagAccumulator, LagChain};
 use crate::noise::{BlockQuantity, NoiseLayout};
 use crate::par::{InflowModel, InflowStage};
 use crate::tree::OpeningTree;
 use crate::StochasticError;
-use cobre_core::config::InflowNonNegativity;
+use cobre_core::config::{InflowNonNegativity, SamplingScheme};
 use cobre_core::scenario::{CorrelatedEntity, ExternalValue, HistoricalInflow};
 use cobre_core::{StageId, StudyConfig, System};
 use std::collections::BTreeMap;
@@ -98,6 +100,7 @@ pub struct StochasticModel {
     pub(crate) correlation: Correlation,
     pub(crate) tree: OpeningTree,
     pub(crate) timeline: Timeline,
+    pub(crate) lag_chain: LagChain,
     pub(crate) tree_seed: u64,
     pub(crate) scenario_seed: u64,
     pub(crate) fit: Option<FitReport>,
@@ -118,18 +121,10 @@ impl StochasticModel {
     /// A [`StochasticError`] naming the entity/stage whose data is invalid.
     pub fn build(system: &System, config: &StudyConfig) -> Result<Self, StochasticError> {
         let horizon = system.horizon();
-        let observed: Vec<Period> = system
-            .initial_conditions()
-            .recent_observations
-            .iter()
-            .map(|o| Period {
-                start: o.start_date,
-                end: o.end_date,
-            })
-            .collect();
-        let timeline = Timeline::new(horizon, &observed);
+        let timeline = Timeline::new(horizon);
         let (inflow, fit) = build_inflow_model(system, config, &timeline)?;
         let n_h = system.hydros().len();
+        let lag_chain = build_lag_chain(system, &timeline, inflow.max_order());
         let scen = system.scenarios();
         for s in scen
             .load_stats
@@ -183,14 +178,70 @@ impl StochasticModel {
             }
         }
         let stage_ids: Vec<StageId> = horizon.stages.iter().map(|s| s.id).collect();
-        let estimated = fit.as_ref().and_then(|f| f.residual_correlation.as_deref());
-        let correlation =
-            Correlation::build(scen.correlation.as_ref(), estimated, &entities, &stage_ids)?;
+        // Estimated correlation: the pooled matrix, then one per season that
+        // has enough residual pairs; each stage takes its season's, else the pooled.
+        let estimated: Option<(Vec<Vec<f64>>, Vec<usize>)> = fit.as_ref().and_then(|f| {
+            let pooled = f.residual_correlation.clone()?;
+            let mut matrices = vec![pooled];
+            matrices.extend(f.seasonal_correlation.iter().map(|(_, c)| c.clone()));
+            let by_stage = horizon
+                .stages
+                .iter()
+                .map(|s| {
+                    s.season
+                        .and_then(|season| {
+                            f.seasonal_correlation.iter().position(|x| x.0 == season)
+                        })
+                        .map_or(0, |i| i + 1)
+                })
+                .collect();
+            Some((matrices, by_stage))
+        });
+        let correlation = Correlation::build(
+            scen.correlation.as_ref(),
+            estimated
+                .as_ref()
+                .map(|(m, b)| (m.as_slice(), b.as_slice())),
+            &entities,
+            &stage_ids,
+        )?;
         let tree_seed = config.training.tree_seed.unwrap_or(DEFAULT_SEED);
+        let srcs = system.non_controllable_sources();
+        let external_inflow = ExternalTable::new(system, &scen.external_inflows, n_h, |id| {
+            system.hydro_position(id)
+        });
+        let external_load =
+            ExternalTable::new(system, &scen.external_loads, system.buses().len(), |id| {
+                system.bus_position(id)
+            });
+        let external_ncs = ExternalTable::new(system, &scen.external_ncs, srcs.len(), |id| {
+            system.ncs_position(id)
+        });
+        // Training from external scenarios: a stage has no more openings
+        // than scenarios (0.18 clamps the tree to the library).
+        let source = &config.training.scenario_source;
+        let clamp = [
+            (source.inflow, &external_inflow),
+            (source.load, &external_load),
+            (source.ncs, &external_ncs),
+        ]
+        .into_iter()
+        .find_map(|(scheme, table)| {
+            (scheme == SamplingScheme::External)
+                .then_some(table.as_ref())
+                .flatten()
+        });
         let openings: Vec<usize> = horizon
             .stages
             .iter()
-            .map(|s| s.num_openings.max(1))
+            .enumerate()
+            .map(|(t, s)| {
+                let n = s.num_openings.max(1);
+                match clamp.and_then(|c| c.counts.get(t)) {
+                    Some(&c) if c > 0 => n.min(c),
+                    _ => n,
+                }
+            })
             .collect();
         let tree = OpeningTree::generate(
             tree_seed,
@@ -200,7 +251,6 @@ impl StochasticModel {
             &correlation,
         );
         let n_stages = horizon.stages.len();
-        let srcs = system.non_controllable_sources();
         let mut ncs_capacity = vec![0.0; n_stages * srcs.len()];
         for t in 0..n_stages {
             for (r, src) in srcs.iter().enumerate() {
@@ -221,18 +271,9 @@ impl StochasticModel {
             "stochastic model built"
         );
         Ok(Self {
-            external_inflow: ExternalTable::new(system, &scen.external_inflows, n_h, |id| {
-                system.hydro_position(id)
-            }),
-            external_load: ExternalTable::new(
-                system,
-                &scen.external_loads,
-                system.buses().len(),
-                |id| system.bus_position(id),
-            ),
-            external_ncs: ExternalTable::new(system, &scen.external_ncs, srcs.len(), |id| {
-                system.ncs_position(id)
-            }),
+            external_inflow,
+            external_load,
+            external_ncs,
             history: scen.inflow_history.clone(),
             hydro_ids: system.hydros().iter().map(|h| h.id).collect(),
             inflow,
@@ -243,6 +284,7 @@ impl StochasticModel {
             correlation,
             tree,
             timeline,
+            lag_chain,
             tree_seed,
             scenario_seed: config
                 .training
@@ -278,8 +320,8 @@ impl StochasticModel {
         self.inflow.stage(stage)
     }
 
-    /// Lags at the study start, `n_h × L` (slot `k` = the inflow `k + 1`
-    /// periods back in the timeline).
+    /// Lags at the study start, `n_h × L` (slot `k` = the mean inflow of the
+    /// `k + 1`-th season period before the first stage's).
     #[must_use]
     pub fn initial_lags(&self) -> &[f64] {
         self.inflow.initial_lags()
@@ -384,13 +426,70 @@ impl StochasticModel {
         self.inflow.inflow_rhs(stage, lags, eta, out);
     }
 
-    /// Lags after a stage (see [`InflowModel::advance_lags`]).
-    pub fn advance_lags(&self, lags: &[f64], z: &[f64], out: &mut [f64]) {
-        self.inflow.advance_lags(lags, z, out);
+    /// How the lag state moves from stage to stage ([`crate::lag_chain`]).
+    #[must_use]
+    pub fn lag_chain(&self) -> &LagChain {
+        &self.lag_chain
+    }
+
+    /// Lags after stage `t` (see [`LagChain::advance`]); `acc` is the
+    /// trajectory's accumulator, started with [`LagChain::restart`].
+    pub fn advance_lags(
+        &self,
+        t: usize,
+        lags: &[f64],
+        z: &[f64],
+        acc: &mut LagAccumulator,
+        out: &mut [f64],
+    ) {
+        self.lag_chain.advance(t, lags, z, acc, out);
     }
 
     /// Correlates `x[rows]` in place with stage `stage`'s factor.
     pub(crate) fn correlate(&self, stage: usize, x: &mut [f64], rows: std::ops::Range<usize>) {
         self.correlation.apply(stage, x, rows);
     }
+}
+
+/// The lag chain of a study: the transitions of its stages and, per hydro,
+/// the accumulator seed from observations inside the first stage's season
+/// period before the study starts (a study starting mid-month).
+fn build_lag_chain(system: &System, timeline: &Timeline, max_order: usize) -> LagChain {
+    let (Some(&first), Some(&stage0)) = (
+        timeline.season_periods.first(),
+        timeline.stage_dates.first(),
+    ) else {
+        return LagChain::uniform(system.hydros().len(), max_order, 0);
+    };
+    let before = Period {
+        start: first.start,
+        end: stage0.start.min(first.end),
+    };
+    let obs = &system.initial_conditions().recent_observations;
+    let history = &system.scenarios().inflow_history;
+    LagChain::build(
+        system.horizon(),
+        timeline,
+        system.hydros().len(),
+        max_order,
+        |h| {
+            if before.days() == 0 || first.days() == 0 {
+                return (0.0, 0.0);
+            }
+            let (recent, past) = hydro_records(obs, history, system.hydros()[h].id);
+            let covered = |r: &[(Period, f64)]| r.iter().any(|(p, _)| p.overlap_days(&before) > 0);
+            let records = if covered(&recent) { recent } else { past };
+            let Some(mean) = average_over(records.iter().copied(), &before) else {
+                return (0.0, 0.0);
+            };
+            let days: i64 = records.iter().map(|(p, _)| p.overlap_days(&before)).sum();
+            let share = days.min(before.days()) as f64 / first.days() as f64;
+            tracing::debug!(
+                hydro = system.hydros()[h].id.0,
+                share,
+                "the study starts inside a season period: observations seed the lag accumulator"
+            );
+            (mean * share, share)
+        },
+    )
 }

@@ -5,15 +5,11 @@
 //! z_h − Σ_{k=1..L} ψ[t][h][k]·lag_k = base[t][h] + σ[t][h]·η_h
 //! ```
 //!
-//! in original units (m³/s), where `lag_k` is the inflow `k` entries back in
-//! the chronological timeline (`k ≤ t`: study stage `t − k`; beyond: pre-study
-//! periods), and the hot-path helpers the SDDP engine calls with its own buffers.
-//!
-//! The lag state always advances by a plain shift (`lag'_1 = z`,
-//! `lag'_k = lag_{k−1}`): seasonal lags whose period is not exactly one
-//! previous stage (weekly stages under monthly seasons, quarterly stages after
-//! monthly ones) are compiled into duration-weighted combinations of
-//! timeline slots when the model is built (see [`crate::calendar`]).
+//! in original units (m³/s), where `lag_k` is the mean inflow of the `k`-th
+//! season period before the stage's own (the previous month for monthly
+//! seasons), and the hot-path helpers the SDDP engine calls with its own
+//! buffers. How the lags follow stages shorter or longer than a season
+//! period is [`crate::lag_chain`].
 
 use cobre_core::config::InflowNonNegativity;
 
@@ -151,23 +147,10 @@ impl InflowModel {
         }
         worst
     }
-
-    /// The lags after a stage: `out[h][0] = z[h]`, `out[h][k] = lags[h][k−1]`.
-    pub fn advance_lags(&self, lags: &[f64], z: &[f64], out: &mut [f64]) {
-        let l = self.max_order;
-        if l == 0 {
-            return;
-        }
-        for h in 0..self.num_hydros {
-            out[h * l] = z[h];
-            out[h * l + 1..(h + 1) * l].copy_from_slice(&lags[h * l..(h + 1) * l - 1]);
-        }
-    }
 }
 
 /// One (stage, hydro) model before compilation: seasonal-lag coefficients in
-/// original units, the means of the lag periods, and whether each lag is
-/// readable from the timeline.
+/// original units and the means of the lag periods.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StageHydroModel {
     /// Seasonal mean of the stage.
@@ -180,12 +163,11 @@ pub(crate) struct StageHydroModel {
     pub lag_mean: Vec<Option<f64>>,
     /// Constant part from the annual term (`−ψ̂·μ^A`) and other constants.
     pub constant: f64,
-    /// Timeline slots and weights of each seasonal lag (`None` = not covered).
-    pub lag_slots: Vec<Option<Vec<(usize, f64)>>>,
 }
 
 impl StageHydroModel {
-    /// `(base, slot coefficients)` of the inflow row.
+    /// `(base, lag coefficients)` of the inflow row; lag `j` (1-based) is
+    /// the `j`-th season period back.
     pub(crate) fn compile(&self) -> (f64, Vec<(usize, f64)>) {
         let mut base = self.mean + self.constant;
         let mut slots: Vec<(usize, f64)> = Vec::new();
@@ -193,21 +175,12 @@ impl StageHydroModel {
             if phi == 0.0 {
                 continue;
             }
-            let mu = self.lag_mean.get(j).copied().flatten();
-            // Unknown lag value: it sits at its mean, the deviation is 0.
-            // Unknown mean: the lag cannot be centred and is dropped.
-            if let (Some(ws), Some(mu)) = (self.lag_slots.get(j).and_then(Option::as_ref), mu) {
+            // A lag whose period has no mean cannot be centred: dropped.
+            if let Some(mu) = self.lag_mean.get(j).copied().flatten() {
                 base -= phi * mu;
-                for &(k, w) in ws {
-                    match slots.iter_mut().find(|s| s.0 == k) {
-                        Some(s) => s.1 += phi * w,
-                        None => slots.push((k, phi * w)),
-                    }
-                }
+                slots.push((j + 1, phi));
             }
         }
-        slots.retain(|s| s.1 != 0.0);
-        slots.sort_by_key(|s| s.0);
         (base, slots)
     }
 }
@@ -297,11 +270,14 @@ mod tests {
     }
 
     #[test]
-    fn lags_shift_by_one_slot() {
-        let rows = vec![vec![(0.0, 0.0, vec![(2, 1.0)])]];
-        let m = assemble(&rows, 1, |_, k| k as f64, InflowNonNegativity::None);
-        let mut out = [0.0; 2];
-        m.advance_lags(&[5.0, 6.0], &[9.0], &mut out);
-        assert_eq!(out, [9.0, 5.0]);
+    fn unknown_lag_means_drop_the_lag_from_the_row() {
+        let m = StageHydroModel {
+            mean: 100.0,
+            sigma: 10.0,
+            phi: vec![0.5, 0.2],
+            lag_mean: vec![Some(80.0), None],
+            constant: 0.0,
+        };
+        assert_eq!(m.compile(), (60.0, vec![(1, 0.5)]));
     }
 }

@@ -15,12 +15,15 @@
 //! inflow trajectory is inverted through the PAR model along its own lag chain
 //! rooted at [`StochasticModel::initial_lags`] (`η = (a − base − ψ·lags)/σ`),
 //! so an engine that starts from the initial lags and advances them with the
-//! realised inflows reproduces the target inflows exactly (where σ > 0; a
-//! stage with σ = 0 cannot deviate from its deterministic value and a warning
-//! reports the gap). Loads and NCS replays are standardised, `(v − μ)/s`.
-//! Replay trajectory `(iteration·P + scenario) mod N` is used, `P` the
-//! scenarios per iteration, so N replays are covered in turn; a stage with
-//! fewer external scenarios than others cycles through its own.
+//! realised inflows (through [`crate::lag_chain`]) reproduces the target
+//! inflows exactly (where σ > 0; a stage with σ = 0 cannot deviate from its
+//! deterministic value and a warning reports the gap). Loads and NCS replays
+//! are standardised, `(v − μ)/s`. Historical replays and simulated external
+//! replays use trajectory `(iteration·P + scenario) mod N`, `P` the scenarios
+//! per iteration, so N replays are covered in turn; training forward passes
+//! pick their external scenario by a hash of `(iteration, scenario)`, as
+//! 0.18 does ([`Phase`]). A stage with fewer external scenarios than others
+//! cycles through its own.
 //!
 //! Stages in one noise group (several stages in one season period, e.g.
 //! weekly stages of a monthly PAR) share the draw of the group's first stage.
@@ -128,20 +131,51 @@ impl ForwardSampler for OutOfSample {
     }
 }
 
+/// Which phase a sampler serves (it decides how replays are picked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Training forward passes: an external scenario is picked by a hash of
+    /// `(iteration, scenario)`, the same for every stage, as in 0.18.
+    Training,
+    /// Policy simulation: scenario `i` replays trajectory `i` (cycled).
+    Simulation,
+}
+
+/// Base seed of the external-scenario choice (`b"external"` read as a
+/// little-endian `u64`, 0.18's constant).
+const EXTERNAL_SELECTION_SEED: u64 = 0x6578_7465_726e_616c;
+
+/// How a library's trajectory is chosen for `(iteration, scenario)`.
+#[derive(Debug, Clone, Copy)]
+enum Selection {
+    /// `(iteration·P + scenario) mod N`, `P` the scenarios per iteration.
+    Cycle { per_iteration: u64 },
+    /// `hash(seed, iteration, scenario, 0) mod N` ([`crate::rng::forward_seed`]).
+    Hashed { seed: u64 },
+}
+
 /// A replay library: `[trajectory][stage][entity]` noise for one class.
 #[derive(Debug, Clone)]
 struct Library {
     trajectories: usize,
-    per_iteration: u64,
+    selection: Selection,
     class: Range<usize>,
     stages: usize,
     eta: Vec<f64>,
 }
 
 impl Library {
+    fn trajectory(&self, it: u64, sc: u64) -> usize {
+        let n = self.trajectories.max(1) as u64;
+        let k = match self.selection {
+            Selection::Cycle { per_iteration } => it.wrapping_mul(per_iteration).wrapping_add(sc),
+            Selection::Hashed { seed } => forward_seed(seed, to_u32(it), to_u32(sc), 0),
+        };
+        (k % n) as usize
+    }
+
     fn write(&self, it: u64, sc: u64, stage: usize, range: Range<usize>, out: &mut [f64]) {
-        let w = ((it.wrapping_mul(self.per_iteration).wrapping_add(sc)) % self.trajectories as u64)
-            as usize;
+        let w = self.trajectory(it, sc);
         let n = self.class.len();
         let row = &self.eta[(w * self.stages + stage) * n..(w * self.stages + stage + 1) * n];
         for i in range {
@@ -234,7 +268,8 @@ impl ForwardSampler for PerClass {
 
 /// The sampler of a phase's scenario source. `scenarios_per_iteration` (the
 /// forward passes of an iteration, or the simulated scenarios) sets which
-/// replay each `(iteration, scenario)` gets.
+/// historical replay each `(iteration, scenario)` gets; external replays are
+/// picked by [`Phase`].
 ///
 /// # Errors
 /// [`StochasticError::Sampler`] when a replay scheme lacks its data.
@@ -242,9 +277,16 @@ pub fn sampler_for(
     config: &ScenarioSourceConfig,
     model: &StochasticModel,
     scenarios_per_iteration: u32,
+    phase: Phase,
 ) -> Result<Box<dyn ForwardSampler>, StochasticError> {
     let seed = config.seed.unwrap_or(model.scenario_seed);
     let per = u64::from(scenarios_per_iteration.max(1));
+    let external_selection = match phase {
+        Phase::Training => Selection::Hashed {
+            seed: EXTERNAL_SELECTION_SEED,
+        },
+        Phase::Simulation => Selection::Cycle { per_iteration: per },
+    };
     let l = model.noise_layout();
     let classes = [
         (l.inflow.clone(), config.inflow, "inflow"),
@@ -273,7 +315,7 @@ pub fn sampler_for(
         let sampler: Box<dyn ForwardSampler> = match scheme {
             SamplingScheme::InSample | SamplingScheme::OutOfSample => simple(scheme, seed),
             SamplingScheme::External => Box::new(External {
-                library: external_library(model, class, range.clone(), per)?,
+                library: external_library(model, class, range.clone(), external_selection)?,
             }),
             SamplingScheme::Historical => {
                 if class != "inflow" {
@@ -315,8 +357,10 @@ fn invert_inflows(
     let (mut lags, mut next) = (vec![0.0; n_h * l], vec![0.0; n_h * l]);
     let (mut target, mut z) = (vec![0.0; n_h], vec![0.0; n_h]);
     let (mut extreme, mut gap) = (0usize, 0.0f64);
+    let mut acc = model.lag_chain().accumulator();
     for w in 0..trajectories {
         lags.copy_from_slice(model.initial_lags());
+        model.lag_chain().restart(&mut acc);
         for t in 0..ns {
             targets(w, t, &mut target);
             let e = &mut eta[(w * ns + t) * n_h..(w * ns + t + 1) * n_h];
@@ -329,7 +373,7 @@ fn invert_inflows(
             }
             gap = gap.max(model.inflow_model().invert(t, &lags, &target, e));
             extreme += e.iter().filter(|x| x.abs() > 4.0).count();
-            model.advance_lags(&lags, &target, &mut next);
+            model.advance_lags(t, &lags, &target, &mut acc, &mut next);
             std::mem::swap(&mut lags, &mut next);
         }
     }
@@ -352,7 +396,7 @@ fn external_library(
     model: &StochasticModel,
     class: &'static str,
     range: Range<usize>,
-    per: u64,
+    selection: Selection,
 ) -> Result<Library, StochasticError> {
     let table: Option<&ExternalTable> = match class {
         "inflow" => model.external_inflow.as_ref(),
@@ -406,7 +450,7 @@ fn external_library(
     };
     Ok(Library {
         trajectories: n,
-        per_iteration: per,
+        selection,
         class: range,
         stages: ns,
         eta,
@@ -505,7 +549,7 @@ fn historical_library(
     Ok((
         Library {
             trajectories: windows.len(),
-            per_iteration: per,
+            selection: Selection::Cycle { per_iteration: per },
             class: model.noise_layout().inflow,
             stages: model.num_stages(),
             eta,

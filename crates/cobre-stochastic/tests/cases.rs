@@ -11,7 +11,7 @@ use cobre_core::stage::{Horizon, PreStudyStage, Season, SeasonCycle, SeasonDefin
 use cobre_core::{
     BusId, HydroId, InitialConditions, NcsId, SeasonId, StageId, System, SystemParts,
 };
-use cobre_stochastic::{sampler_for, StochasticModel};
+use cobre_stochastic::{sampler_for, Phase, StochasticModel};
 use common::*;
 use std::path::PathBuf;
 
@@ -40,16 +40,17 @@ fn load_stats(stages: i32, mean: f64) -> Vec<SeasonalStat<BusId>> {
 
 /// Simulates one trajectory: returns the realised inflows `[t][h]`.
 fn trajectory(model: &StochasticModel, source: &ScenarioSourceConfig, scenario: u64) -> Vec<f64> {
-    let sampler = sampler_for(source, model, 1).unwrap();
+    let sampler = sampler_for(source, model, 1, Phase::Simulation).unwrap();
     let (nh, l) = (model.num_hydros(), model.max_order());
     let mut noise = vec![0.0; model.num_noise_entities()];
     let (mut lags, mut next) = (model.initial_lags().to_vec(), vec![0.0; nh * l]);
+    let mut acc = model.lag_chain().accumulator();
     let mut out = Vec::new();
     for t in 0..model.num_stages() {
         sampler.sample(model, 0, scenario, t, &mut noise);
         let mut z = vec![0.0; nh];
         model.inflow(t, &lags, &noise[model.noise_layout().inflow], &mut z);
-        model.advance_lags(&lags, &z, &mut next);
+        model.advance_lags(t, &lags, &z, &mut acc, &mut next);
         std::mem::swap(&mut lags, &mut next);
         out.extend(z);
     }
@@ -223,7 +224,7 @@ fn d15_non_controllable_availability_is_mean_factor_times_capacity() {
 }
 
 /// Four weekly January stages under a monthly PAR(1): all read the December
-/// lag and share one noise draw.
+/// lag (one lag slot, frozen until January ends) and share one noise draw.
 #[test]
 fn d29_weekly_stages_share_the_monthly_draw_and_the_december_lag() {
     case_dir("d29-weekly-par-noise-sharing");
@@ -264,13 +265,12 @@ fn d29_weekly_stages_share_the_monthly_draw_and_the_december_lag() {
         &config(42, InflowNonNegativity::Truncation),
     )
     .unwrap();
-    assert_eq!(model.max_order(), 4);
+    assert_eq!(model.max_order(), 1);
+    assert_eq!(model.initial_lags(), &[200.0]);
     for t in 0..4 {
         assert_eq!(model.noise_group(t), 0);
         let st = model.inflow_stage(t);
-        let mut expected = [0.0; 4];
-        expected[t] = 0.5; // December sits t + 1 slots back
-        assert_eq!(st.psi, &expected);
+        assert_eq!(st.psi, &[0.5]);
         assert_eq!(st.base[0], 50.0);
         assert!((st.sigma[0] - 17.0).abs() < 1e-12);
         assert_eq!(
@@ -285,12 +285,39 @@ fn d29_weekly_stages_share_the_monthly_draw_and_the_december_lag() {
     };
     let z = trajectory(&model, &source, 0);
     assert!(z.iter().all(|&v| v == z[0]), "{z:?}");
+    let lags = lag_path(&model, &z);
+    assert_eq!(
+        &lags[..4],
+        &[200.0; 4],
+        "December until January is complete"
+    );
+    assert!(
+        (lags[4] - z[0]).abs() < 1e-9,
+        "the four equal weeks average to their inflow: {lags:?}"
+    );
 }
 
-/// Monthly stages then quarterly custom seasons: the first quarter's lag is
-/// the duration-weighted April–June average.
+/// The lag each stage reads (and the one after the last stage) along a
+/// trajectory of realised inflows `z[t]` of one hydro.
+fn lag_path(model: &StochasticModel, z: &[f64]) -> Vec<f64> {
+    let mut lags = model.initial_lags().to_vec();
+    let mut next = lags.clone();
+    let mut acc = model.lag_chain().accumulator();
+    let mut out = vec![lags[0]];
+    for (t, &zt) in z.iter().enumerate() {
+        model.advance_lags(t, &lags, &[zt], &mut acc, &mut next);
+        std::mem::swap(&mut lags, &mut next);
+        out.push(lags[0]);
+    }
+    out
+}
+
+/// Monthly stages then quarterly custom seasons, as 0.18 chains them: the
+/// first quarter reads June, the second the duration-weighted April–June
+/// mean (the ring of the monthly stages), the third the mean of the first
+/// two quarters, the fourth the third quarter.
 #[test]
-fn d30_quarterly_stage_reads_the_previous_quarter_from_monthly_stages() {
+fn d30_quarterly_stages_read_the_lags_of_the_monthly_to_quarterly_ring() {
     case_dir("d30-multi-resolution-monthly-quarterly");
     let mut seasons: Vec<Season> = (0..12)
         .map(|m| Season {
@@ -363,15 +390,19 @@ fn d30_quarterly_stage_reads_the_previous_quarter_from_monthly_stages() {
         &config(42, InflowNonNegativity::Truncation),
     )
     .unwrap();
-    assert_eq!(model.max_order(), 3);
-    assert_eq!(model.inflow_stage(5).psi, &[0.5, 0.0, 0.0]);
-    let q3 = model.inflow_stage(6).psi;
-    let expected = [0.5 * 30.0 / 91.0, 0.5 * 31.0 / 91.0, 0.5 * 30.0 / 91.0];
-    for (a, b) in q3.iter().zip(expected) {
-        assert!((a - b).abs() < 1e-12, "{q3:?}");
+    assert_eq!(model.max_order(), 1);
+    for t in 0..10 {
+        assert_eq!(model.inflow_stage(t).psi, &[0.5]);
+        assert_eq!(model.inflow_stage(t).base[0], 50.0);
     }
-    assert_eq!(model.inflow_stage(7).psi, &[0.5, 0.0, 0.0]);
-    assert_eq!(model.inflow_stage(7).base[0], 50.0);
+    assert_eq!(model.lag_chain().coarse_order(), 1);
+    let z: Vec<f64> = (0..10).map(|t| 60.0 + 7.0 * t as f64).collect();
+    let lags = lag_path(&model, &z);
+    assert_eq!(&lags[..7], &[200.0, z[0], z[1], z[2], z[3], z[4], z[5]]);
+    let q2 = (z[3] * 30.0 + z[4] * 31.0 + z[5] * 30.0) / 91.0;
+    assert!((lags[7] - q2).abs() < 1e-9, "{lags:?}");
+    assert!((lags[8] - (z[6] + z[7]) / 2.0).abs() < 1e-9, "{lags:?}");
+    assert_eq!(lags[9], z[8]);
 }
 
 /// Weekly stages then a monthly one with external inflows: replaying the
@@ -443,4 +474,83 @@ fn d28_external_scenarios_replay_exactly_and_single_scenario_stages_repeat() {
             assert!((a - b).abs() < 1e-9, "scenario {k}: {z:?}");
         }
     }
+}
+
+/// Trained on external inflows, a white-noise hydro's backward model takes
+/// the library's per-stage moments (population std), the tree has no more
+/// openings than scenarios, and each training trajectory replays one
+/// scenario chosen by hash (the same at every stage).
+#[test]
+fn d28_external_training_takes_the_library_moments_and_hashes_the_scenario() {
+    let mut stages: Vec<_> = (0..5)
+        .map(|w| {
+            stage(
+                w,
+                d(2026, 4, 4) + chrono::Duration::days(7 * w as i64),
+                d(2026, 4, 11) + chrono::Duration::days(7 * w as i64),
+                Some(3),
+                3,
+            )
+        })
+        .collect();
+    stages.push(stage(5, d(2026, 5, 1), d(2026, 6, 1), Some(4), 5));
+    let horizon = Horizon {
+        stages,
+        seasons: Some(monthly_seasons()),
+        ..Horizon::default()
+    };
+    let mut external: Vec<ExternalValue<HydroId>> = [45.0, 55.0, 60.0, 50.0, 65.0]
+        .iter()
+        .enumerate()
+        .map(|(t, &v)| ExternalValue {
+            stage: StageId(t as i32),
+            scenario: 0,
+            entity: HydroId(0),
+            value: v,
+        })
+        .collect();
+    external.extend((0..5).map(|k| ExternalValue {
+        stage: StageId(5),
+        scenario: k,
+        entity: HydroId(0),
+        value: 40.0 + 10.0 * k as f64,
+    }));
+    let scen = ScenarioInputs {
+        inflow_stats: (0..6).map(|t| stat(0, t, 60.0, 15.0)).collect(),
+        external_inflows: external,
+        ..ScenarioInputs::default()
+    };
+    let mut cfg = config(42, InflowNonNegativity::None);
+    cfg.training.scenario_source.inflow = SamplingScheme::External;
+    let model = StochasticModel::build(
+        &system(1, horizon, scen, InitialConditions::default()),
+        &cfg,
+    )
+    .unwrap();
+    for (t, v) in [45.0, 55.0, 60.0, 50.0, 65.0].into_iter().enumerate() {
+        assert_eq!(
+            model.opening_tree().openings(t),
+            1,
+            "one scenario, one opening"
+        );
+        assert_eq!(model.inflow_stage(t).base, &[v]);
+        assert_eq!(model.inflow_stage(t).sigma, &[0.0]);
+    }
+    assert_eq!(model.opening_tree().openings(5), 5);
+    assert_eq!(model.inflow_stage(5).base, &[60.0]);
+    assert!((model.inflow_stage(5).sigma[0] - 200f64.sqrt()).abs() < 1e-12);
+    let sampler = sampler_for(&cfg.training.scenario_source, &model, 1, Phase::Training).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut noise = [0.0];
+    let no_lags: [f64; 0] = [];
+    for it in 1..40u64 {
+        let mut z = [0.0];
+        sampler.sample(&model, it, 0, 5, &mut noise);
+        model.inflow(5, &no_lags, &noise, &mut z);
+        seen.insert(z[0].round() as i64);
+        sampler.sample(&model, it, 0, 2, &mut noise);
+        model.inflow(2, &no_lags, &noise, &mut z);
+        assert!((z[0] - 60.0).abs() < 1e-9);
+    }
+    assert_eq!(seen.len(), 5, "every May scenario is drawn: {seen:?}");
 }

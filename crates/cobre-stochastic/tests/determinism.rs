@@ -6,7 +6,7 @@ mod common;
 use cobre_core::config::{InflowNonNegativity, SamplingScheme, ScenarioSourceConfig};
 use cobre_core::scenario::ScenarioInputs;
 use cobre_core::InitialConditions;
-use cobre_stochastic::{sampler_for, StochasticModel};
+use cobre_stochastic::{sampler_for, Phase, StochasticModel};
 use common::*;
 use rayon::prelude::*;
 
@@ -58,7 +58,7 @@ fn run(threads: usize, scheme: SamplingScheme) -> (Vec<u64>, Vec<u64>) {
             ncs: scheme,
             historical_years: None,
         };
-        let sampler = sampler_for(&source, &model, 64).unwrap();
+        let sampler = sampler_for(&source, &model, 64, Phase::Simulation).unwrap();
         let dim = model.num_noise_entities();
         let noise: Vec<f64> = (0..64u64)
             .into_par_iter()

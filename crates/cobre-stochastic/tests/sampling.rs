@@ -6,7 +6,7 @@ mod common;
 use cobre_core::config::{InflowNonNegativity, SamplingScheme, ScenarioSourceConfig};
 use cobre_core::scenario::{HistoricalInflow, ScenarioInputs};
 use cobre_core::{HydroId, InitialConditions};
-use cobre_stochastic::{sampler_for, StochasticError, StochasticModel};
+use cobre_stochastic::{sampler_for, Phase, StochasticError, StochasticModel};
 use common::*;
 
 fn history(years: std::ops::Range<i32>) -> Vec<HistoricalInflow> {
@@ -51,12 +51,13 @@ fn historical_sampler_replays_history_windows_through_the_par_model() {
         historical_years: Some((1992, 1994)),
         ..ScenarioSourceConfig::default()
     };
-    let sampler = sampler_for(&source, &model, 3).unwrap();
+    let sampler = sampler_for(&source, &model, 3, Phase::Simulation).unwrap();
     let mut noise = vec![0.0; model.num_noise_entities()];
     for scenario in 0..3u64 {
         let year = 1992 + scenario as i32;
         let mut lags = model.initial_lags().to_vec();
         let mut next = lags.clone();
+        let mut acc = model.lag_chain().accumulator();
         for t in 0..stages as usize {
             sampler.sample(&model, 0, scenario, t, &mut noise);
             let mut z = [0.0];
@@ -67,7 +68,7 @@ fn historical_sampler_replays_history_windows_through_the_par_model() {
                 "year {year} stage {t}: {} vs {want}",
                 z[0]
             );
-            model.advance_lags(&lags, &z, &mut next);
+            model.advance_lags(t, &lags, &z, &mut acc, &mut next);
             std::mem::swap(&mut lags, &mut next);
         }
     }
@@ -91,7 +92,7 @@ fn historical_scheme_without_covering_history_is_refused() {
         ..ScenarioSourceConfig::default()
     };
     assert!(matches!(
-        sampler_for(&source, &model, 1),
+        sampler_for(&source, &model, 1, Phase::Simulation),
         Err(StochasticError::Sampler { .. })
     ));
     let external = ScenarioSourceConfig {
@@ -99,7 +100,7 @@ fn historical_scheme_without_covering_history_is_refused() {
         ..ScenarioSourceConfig::default()
     };
     assert!(matches!(
-        sampler_for(&external, &model, 1),
+        sampler_for(&external, &model, 1, Phase::Simulation),
         Err(StochasticError::Sampler { .. })
     ));
 }
@@ -117,7 +118,13 @@ fn in_sample_forward_noise_is_one_of_the_stage_openings() {
         InitialConditions::default(),
     );
     let model = StochasticModel::build(&sys, &config(5, InflowNonNegativity::None)).unwrap();
-    let sampler = sampler_for(&ScenarioSourceConfig::default(), &model, 1).unwrap();
+    let sampler = sampler_for(
+        &ScenarioSourceConfig::default(),
+        &model,
+        1,
+        Phase::Simulation,
+    )
+    .unwrap();
     let mut noise = [0.0];
     let mut seen = std::collections::BTreeSet::new();
     for s in 0..200u64 {

@@ -22,13 +22,15 @@ fn simulate(model: &StochasticModel, n: usize, seed: u64) -> Vec<f64> {
     let mut noise = vec![0.0; model.num_noise_entities()];
     let (mut lags, mut next) = (vec![0.0; nh * l], vec![0.0; nh * l]);
     let inflow = model.noise_layout().inflow;
+    let mut acc = model.lag_chain().accumulator();
     for s in 0..n {
         lags.copy_from_slice(model.initial_lags());
+        model.lag_chain().restart(&mut acc);
         for t in 0..ns {
             sampler.sample(model, 0, s as u64, t, &mut noise);
             let z = &mut out[(s * ns + t) * nh..(s * ns + t + 1) * nh];
             model.inflow(t, &lags, &noise[inflow.clone()], z);
-            model.advance_lags(&lags, z, &mut next);
+            model.advance_lags(t, &lags, z, &mut acc, &mut next);
             std::mem::swap(&mut lags, &mut next);
         }
     }

@@ -22,7 +22,7 @@ use crate::error::{Phase, SolveSite};
 use crate::lp::CostCategory;
 use crate::policy::Policy;
 use crate::progress::StopFlag;
-use crate::scenario::Sampler;
+use crate::scenario::{Sampler, SamplerPhase};
 use crate::study::StudyModel;
 use crate::workspace::{Worker, WorkerPool, WorkerStats};
 use crate::SddpError;
@@ -107,7 +107,9 @@ pub fn simulate(
         &settings.solver,
     )?;
     let n = settings.num_scenarios;
-    let sampler = study.scenario.sampler(&settings.scenario_source, n)?;
+    let sampler = study
+        .scenario
+        .sampler(&settings.scenario_source, n, SamplerPhase::Simulation)?;
     let mut totals: Vec<f64> = Vec::with_capacity(n);
     let mut interrupted = false;
     let outcome: Result<(), SddpError> = std::thread::scope(|scope| {
@@ -186,6 +188,8 @@ fn simulate_one(
     let ids = &study.ids;
     let mut x_in = study.initial_state.clone();
     let mut x_out = vec![0.0; ns];
+    let mut lags = std::mem::take(&mut w.lags);
+    study.scenario.restart_lags(&mut lags);
     let mut res = ScenarioResult {
         scenario: u32::try_from(scenario).unwrap_or(u32::MAX),
         ..ScenarioResult::default()
@@ -290,10 +294,9 @@ fn simulate_one(
                 li.net_mw.push(p[fp] - p[fm]);
             }
         }
-        for (o, &col) in x_out.iter_mut().zip(&layout.state_out_cols) {
-            *o = p.get(col).copied().unwrap_or(0.0);
-        }
+        w.next_state(tpl, &study.scenario, &x_in, &mut x_out, &mut lags);
         std::mem::swap(&mut x_in, &mut x_out);
     }
+    w.lags = lags;
     Ok(res)
 }
