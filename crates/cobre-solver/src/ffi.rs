@@ -23,12 +23,14 @@ pub(crate) fn to_hint(what: &'static str, value: usize) -> Result<HInt, SolverEr
 }
 
 /// The status check every HiGHS call goes through: `Ok` passes, a warning
-/// is logged and passes, an error becomes [`SolverError::HighsCall`].
+/// is logged (at debug level: what a warning means for a solve — a model
+/// status other than optimal — is reported by the solve itself) and passes,
+/// an error becomes [`SolverError::HighsCall`].
 fn check(call: &'static str, status: HInt) -> Result<(), SolverError> {
     if status == sys::STATUS_OK {
         Ok(())
     } else if status == sys::STATUS_WARNING {
-        tracing::warn!(call, "HiGHS returned a warning");
+        tracing::debug!(call, "HiGHS returned a warning");
         Ok(())
     } else {
         tracing::debug!(call, status, "HiGHS returned an error");
