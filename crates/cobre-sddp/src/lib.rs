@@ -26,6 +26,7 @@ pub mod config;
 pub mod cut_selection;
 pub mod cuts;
 mod error;
+mod exchange;
 mod forward;
 pub mod lp;
 pub mod policy;
@@ -40,14 +41,17 @@ pub mod training;
 pub mod warm_start;
 mod workspace;
 
-pub use communicator::{Communicator, LocalCommunicator};
+pub use communicator::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
 pub use config::{SimulationSettings, TrainingSettings};
 pub use cuts::{Cut, CutPool};
 pub use error::{Phase, SddpError, SolveSite};
 pub use policy::Policy;
 pub use progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
 pub use scenario::{Sampler, ScenarioModel};
-pub use simulation::{simulate, MemorySink, ScenarioResult, SimulationSink, SimulationSummary};
+pub use simulation::{
+    simulate, simulate_with, MemorySink, ScenarioResult, SimulationHooks, SimulationSink,
+    SimulationSummary,
+};
 pub use study::{EntityIds, StudyModel};
 pub use training::{train, PhaseStats, TrainingHooks, TrainingResult};
 pub use warm_start::{CheckpointSink, TrainingStart};
