@@ -2,10 +2,12 @@
 # Benchmark of distributed training: time per iteration on 1 and 2 MPI
 # ranks (1 thread each) and the share of it spent inside the Communicator
 # (all-gathers, broadcasts, barriers, waiting for the slower rank included),
-# on 4ree and on a generated 12-hydro, 36-stage case. Prints a Markdown
-# table (the figures in docs/mpi.md come from it).
+# on 4ree and on a generated 12-hydro, 36-stage case. Each configuration
+# runs REPEATS times and the fastest run is kept (best of N, as for the
+# speed references of the shared cases). Prints a Markdown table (the
+# figures in docs/mpi.md come from it).
 #
-#   ./scripts/bench_mpi.sh [ITERATIONS]     default 30 training iterations per case
+#   ./scripts/bench_mpi.sh [ITERATIONS [REPEATS]]     default 30 iterations, best of 3
 #
 # Builds `cobre` in release with the `mpi` feature; needs mpirun (env.sh
 # installs OpenMPI) and pyarrow (the project's .venv) for the generator.
@@ -13,6 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$COBRE_ROOT"
 
 iterations="${1:-30}"
+repeats="${2:-3}"
 setup_all
 log "building cobre (release, --features mpi)"
 cargo build --release --locked -q -p cobre-cli --features mpi
@@ -43,12 +46,17 @@ json.dump(cfg, open(path, "w"), indent=2)
 PY
 done
 
+# Root (containers, CI), more ranks than cores allowed; a rank waiting in a
+# collective yields its core instead of spinning (on a machine shared with
+# other work the spinning rank takes the core the working rank needs).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_mpi_yield_when_idle="${OMPI_MCA_mpi_yield_when_idle:-1}"
 results="$work/results.jsonl"
+for rep in $(seq "$repeats"); do
 for c in "${cases[@]}"; do
     for ranks in 1 2; do
-        out="$work/out-$(basename "$c")-np$ranks"
-        log "$(basename "$c"): mpirun -np $ranks cobre run --threads 1 ($iterations iterations)"
+        out="$work/out-$(basename "$c")-np$ranks-$rep"
+        log "$(basename "$c"): mpirun -np $ranks cobre run --threads 1 ($iterations iterations, run $rep/$repeats)"
         mpirun -np "$ranks" "$bin" run "$c" -o "$out" --threads 1 --json >"$out.json"
         "$COBRE_VENV/bin/python" - "$c" "$ranks" "$out" "$out.json" >>"$results" <<'PY'
 import json, sys
@@ -74,19 +82,28 @@ print(json.dumps({
 PY
     done
 done
+done
 
 "$COBRE_VENV/bin/python" - "$results" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-base = {r["case"]: r["ms_per_iteration"] for r in rows if r["ranks"] == 1}
+runs = [json.loads(l) for l in open(sys.argv[1])]
 lbs = {}
+for r in runs:
+    lbs.setdefault(r["case"], set()).add(r["lower_bound"])
+best = {}
+for r in runs:
+    key = (r["case"], r["ranks"])
+    if key not in best or r["ms_per_iteration"] < best[key]["ms_per_iteration"]:
+        best[key] = r
+rows = [best[k] for k in sorted(best, key=lambda k: ([r["case"] for r in runs].index(k[0]), k[1]))]
+base = {r["case"]: r["ms_per_iteration"] for r in rows if r["ranks"] == 1}
 print("| case | ranks × threads | iterations | time per iteration | speed-up | communication (rank 0) | collectives per iteration | received per iteration | final lower bound |")
 print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:
-    lbs.setdefault(r["case"], set()).add(r["lower_bound"])
     print(f"| {r['case']} | {r['ranks']} × 1 | {r['iterations']} | {r['ms_per_iteration']:.1f} ms "
           f"| {base[r['case']] / r['ms_per_iteration']:.2f}× | {100 * r['comm_share']:.1f} % ({r['comm_s']:.3f} s) "
           f"| {r['calls_per_iteration']:.0f} | {r['kib_received_per_iteration']:.1f} KiB | {r['lower_bound']!r} |")
 for case, values in lbs.items():
-    print(f"\n{case}: lower bound {'identical' if len(values) == 1 else 'DIFFERS'} on 1 and 2 ranks")
+    print(f"\n{case}: final lower bound {'identical' if len(values) == 1 else 'DIFFERS'} in all "
+          f"{sum(r['case'] == case for r in runs)} runs (1 and 2 ranks)")
 PY

@@ -60,6 +60,13 @@ fn run_mpi(args: &RunArgs, log_level: Option<&str>) -> Exit {
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         let _ = std::io::stderr().flush();
+        // Most failures reach every rank (each step ends with the ranks
+        // agreeing on success): let rank 0 end the job, so that it is not
+        // aborted from several ranks at once; a rank that failed alone, while
+        // the others wait for it, ends it after that grace period.
+        if comm.rank() != 0 {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        }
         comm.inner().abort(exit as i32);
     }
     exit
@@ -208,7 +215,8 @@ fn fail(args: &RunArgs, e: &cobre::Error, rank: usize) -> Exit {
 
 /// The live display: a progress bar on standard error (terminals only) and
 /// convergence lines on standard output, about twenty per run. It also
-/// notes the communicator's totals when training ends.
+/// notes the communicator's totals at the end of each iteration (so, once
+/// training is over, those of training).
 struct Progress<'a> {
     enabled: bool,
     bar: Option<ProgressBar>,
@@ -284,9 +292,6 @@ fn convergence_line(r: &IterationRecord) -> String {
 
 impl RunObserver for Progress<'_> {
     fn on_phase(&mut self, phase: RunPhase) {
-        if let RunPhase::Simulation { .. } = phase {
-            self.training_comm = Some(self.comm.stats());
-        }
         if !self.enabled {
             return;
         }
@@ -310,6 +315,7 @@ impl RunObserver for Progress<'_> {
     }
 
     fn on_iteration(&mut self, r: &IterationRecord) -> Control {
+        self.training_comm = Some(self.comm.stats());
         if !self.enabled {
             return Control::Continue;
         }

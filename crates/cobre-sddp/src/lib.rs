@@ -12,7 +12,8 @@
 //! * [`train`] runs forward passes, backward passes and the lower-bound
 //!   evaluation on a rayon pool; every worker thread owns a solver per
 //!   stage and every work item starts from its own deterministic basis, so
-//!   bounds and cuts are bit-identical for any thread count.
+//!   bounds and cuts are bit-identical for any thread count; through a
+//!   [`Communicator`] the same holds for any number of processes.
 //! * [`simulate`] evaluates a [`Policy`] on sampled scenarios and streams
 //!   columnar per-scenario results to a [`SimulationSink`].
 //! * Variation points are small traits: [`stopping::StoppingRule`],
