@@ -10,6 +10,11 @@ after changing a number here. Needs pyarrow.
 - `tiny/`: one reservoir and one thermal plant over two stages with
   deterministic inflow, small enough to train in a few milliseconds (used by
   tests and by the Python call-overhead benchmark).
+
+`python examples/generate.py --bench12 DIR` writes instead, into DIR (not
+into the repository), the benchmark case of `scripts/bench_mpi.sh`: twelve
+hydros in four cascades of three on three buses, ten thermal plants, 36
+monthly stages, PAR(1) inflows, 10 openings, 8 forward passes.
 """
 
 from __future__ import annotations
@@ -366,7 +371,138 @@ def tiny() -> None:
     )
 
 
+def bench12(root: Path, iterations: int = 20, forward_passes: int = 8) -> None:
+    """The 12-hydro, 36-stage benchmark case of `scripts/bench_mpi.sh`."""
+    n_stages, year0 = 36, 2025
+    stages = []
+    for t in range(n_stages):
+        year, month = year0 + t // 12, t % 12 + 1
+        stages.append(month_stage(t, year, month, [("SINGLE", 24.0 * days_in_month(year, month))], 10,
+                                  inflow_lags=True))
+    write_json(
+        root / "stages.json",
+        {
+            "policy_graph": {"type": "finite_horizon", "annual_discount_rate": 0.08},
+            "season_definitions": monthly_seasons(),
+            "pre_study_stages": [
+                {"id": -1, "start_date": "2024-12-01", "end_date": "2025-01-01", "season_id": 11}
+            ],
+            "stages": stages,
+        },
+    )
+    write_json(
+        root / "config.json",
+        {
+            "training": {
+                "stopping_rules": [{"type": "iteration_limit", "limit": iterations}],
+                "scenario_source": {
+                    "seed": 7,
+                    "inflow": {"scheme": "in_sample"},
+                    "load": {"scheme": "in_sample"},
+                    "ncs": {"scheme": "in_sample"},
+                },
+                "selection": {"method": "sampled", "forward_passes": forward_passes},
+            },
+            "simulation": {"enabled": False, "selection": {"method": "sampled", "num_scenarios": 100}},
+            "modeling": {"inflow_non_negativity": {"method": "truncation"}},
+        },
+    )
+    write_json(root / "penalties.json", penalties())
+    buses = ["NORTH", "CENTRE", "SOUTH"]
+    write_json(
+        root / "system" / "buses.json",
+        {"buses": [{"id": i, "name": n, "operational_start_date": "2000-01-01"} for i, n in enumerate(buses)]},
+    )
+    write_json(
+        root / "system" / "lines.json",
+        {
+            "lines": [
+                {
+                    "id": i,
+                    "name": f"{buses[a]}-{buses[b]}",
+                    "source_bus_id": a,
+                    "target_bus_id": b,
+                    "capacity": {"direct_mw": 900.0, "reverse_mw": 900.0},
+                    "losses_percent": 1.0,
+                    "operational_start_date": "2000-01-01",
+                }
+                for i, (a, b) in enumerate([(0, 1), (1, 2)])
+            ]
+        },
+    )
+    # Four cascades of three (head, middle, tail), cascade c on bus c % 3.
+    hydros, prods, storage, observed, base = [], {}, [], [], {}
+    for c in range(4):
+        for k in range(3):
+            h = 3 * c + k
+            downstream = h + 1 if k < 2 else None
+            vmax = [5000.0, 1500.0, 800.0][k] * (1.0 + 0.1 * c)
+            prods[h] = round(0.8 + 0.1 * k + 0.05 * c, 3)
+            hydros.append(hydro(h, f"C{c}-H{k}", c % 3, downstream, vmax, 0.1 * vmax,
+                                [600.0, 800.0, 900.0][k], prods[h]))
+            storage.append({"hydro_id": h, "value_hm3": round(0.5 * vmax, 3)})
+            base[h] = [250.0, 60.0, 40.0][k] * (1.0 + 0.15 * c)
+            observed.append({"hydro_id": h, "start_date": "2024-12-01", "end_date": "2025-01-01",
+                             "value_m3s": round(0.9 * base[h], 3)})
+    write_json(root / "system" / "hydros.json", {"hydros": hydros})
+    write_json(root / "system" / "hydro_production_models.json", production_models(prods))
+    write_json(
+        root / "system" / "thermals.json",
+        {"thermals": [thermal(j, f"T{j}", j % 3, 150.0 + 20.0 * j, 40.0 + 35.0 * j) for j in range(10)]},
+    )
+    write_json(
+        root / "initial_conditions.json",
+        {"storage": storage, "filling_storage": [], "recent_observations": observed},
+    )
+    rows = {"hydro_id": [], "stage_id": [], "mean_m3s": [], "std_m3s": []}
+    ar = {"hydro_id": [], "stage_id": [], "lag": [], "coefficient": [], "residual_std_ratio": []}
+    for h, b in base.items():
+        for s in range(-1, n_stages):
+            month = 12 if s == -1 else s % 12 + 1
+            shape = 1.0 + 0.45 * math.cos(2.0 * math.pi * (month - 2 - h % 3) / 12.0)
+            mean = round(b * shape, 3)
+            rows["hydro_id"].append(h)
+            rows["stage_id"].append(s)
+            rows["mean_m3s"].append(mean)
+            rows["std_m3s"].append(round(0.3 * mean, 3))
+            if s >= 0:
+                ar["hydro_id"].append(h)
+                ar["stage_id"].append(s)
+                ar["lag"].append(1)
+                ar["coefficient"].append(0.6)
+                ar["residual_std_ratio"].append(0.8)
+    i32, f64 = pa.int32(), pa.float64()
+    write_parquet(
+        root / "scenarios" / "inflow_seasonal_stats.parquet",
+        {k: (v, i32 if k.endswith("id") else f64) for k, v in rows.items()},
+    )
+    write_parquet(
+        root / "scenarios" / "inflow_ar_coefficients.parquet",
+        {k: (v, i32 if k in ("hydro_id", "stage_id", "lag") else f64) for k, v in ar.items()},
+    )
+    load = {"bus_id": [], "stage_id": [], "mean_mw": [], "std_mw": []}
+    for bus, mw in [(0, 700.0), (1, 900.0), (2, 1100.0)]:
+        for s in range(n_stages):
+            shape = 1.0 + 0.08 * math.cos(2.0 * math.pi * (s % 12 - 6) / 12.0)
+            load["bus_id"].append(bus)
+            load["stage_id"].append(s)
+            load["mean_mw"].append(round(mw * shape, 3))
+            load["std_mw"].append(round(0.03 * mw * shape, 3))
+    write_parquet(
+        root / "scenarios" / "load_seasonal_stats.parquet",
+        {k: (v, i32 if k.endswith("id") else f64) for k, v in load.items()},
+    )
+
+
 if __name__ == "__main__":
-    valley()
-    tiny()
-    print(f"wrote {HERE / 'valley'} and {HERE / 'tiny'}")
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--bench12":
+        bench12(Path(sys.argv[2]))
+        print(f"wrote {sys.argv[2]}")
+    elif len(sys.argv) == 1:
+        valley()
+        tiny()
+        print(f"wrote {HERE / 'valley'} and {HERE / 'tiny'}")
+    else:
+        sys.exit("usage: generate.py [--bench12 DIR]")

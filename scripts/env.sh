@@ -1,6 +1,8 @@
 # Shared environment of the project scripts (sourced, not executed).
 # Installs what a fresh machine lacks, idempotently:
 #   - cmake and libclang (HiGHS is built from source by highs-sys; bindgen needs libclang)
+#   - OpenMPI (mpirun, and mpicc/pkg-config for the `mpi` feature of cobre-cli, whose
+#     rsmpi build script probes the MPI library through them)
 #   - a Python virtual environment in .venv with maturin, pytest, numpy, pyarrow, polars, pandas
 # Build artefacts go to a cache outside the clone so repeated runs are fast.
 
@@ -24,10 +26,17 @@ have_libclang() {
         || compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null
 }
 
+have_mpi() {
+    command -v mpirun >/dev/null 2>&1 || return 1
+    command -v mpicc >/dev/null 2>&1 && return 0
+    command -v pkg-config >/dev/null 2>&1 && pkg-config --exists ompi-c 2>/dev/null
+}
+
 install_system_deps() {
     local missing=()
     command -v cmake >/dev/null 2>&1 || missing+=(cmake)
     have_libclang || missing+=(libclang-dev)
+    have_mpi || missing+=(openmpi-bin libopenmpi-dev)
     if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
     log "installing system packages: ${missing[*]}"
     local sudo=""
@@ -36,7 +45,9 @@ install_system_deps() {
         $sudo apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        # No package manager we can use: take both from PyPI instead.
+        # No package manager we can use: take cmake and libclang from PyPI
+        # instead (MPI has no such fallback: the MPI tests are skipped).
+        have_mpi || log "apt-get unavailable: no OpenMPI, the MPI tests will be skipped"
         log "apt-get unavailable: installing cmake and libclang from PyPI"
         python3 -m pip install -q --user cmake libclang
         export PATH="$HOME/.local/bin:$PATH"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: Rust (unit, integration, conformance) and Python.
+# Runs the whole test suite: Rust (unit, integration, conformance, MPI) and Python.
 # Works on a fresh machine: installs what is missing first (see env.sh).
 #
 #   ./scripts/test.sh            everything
@@ -24,8 +24,20 @@ if [ "$run_rust" -eq 1 ]; then
     cargo fmt --all -- --check
     log "cargo clippy (warnings denied)"
     cargo clippy --workspace --all-targets --locked -q -- -D warnings
+    if have_mpi; then
+        # `--features cobre-cli/mpi` at the workspace level: the other crates
+        # keep their feature set, so only cobre-cli is built again.
+        log "cargo clippy, command line with the mpi feature (warnings denied)"
+        cargo clippy --workspace --all-targets --locked -q --features cobre-cli/mpi -- -D warnings
+    fi
     log "cargo test (all library crates and the CLI)"
     cargo test --locked
+    if have_mpi; then
+        log "cargo test: mpirun -np 2 cobre run against one process (mpi feature)"
+        cargo test --locked --features cobre-cli/mpi --test mpi
+    else
+        log "no OpenMPI (mpirun, mpicc): the MPI tests are skipped"
+    fi
 fi
 
 if [ "$run_python" -eq 1 ]; then

@@ -10,12 +10,16 @@
 //! | 2 | bad command line |
 //! | 3 | the study failed (LP solver, stochastic model, SDDP settings) |
 //! | 4 | outputs or policy: cannot be written or read, corrupted, incompatible, or an incomplete run folder (`report`) |
+//! | 5 | started by an MPI launcher as one of several processes, but built without the `mpi` feature |
 //! | 130 | interrupted (Ctrl-C); what was computed is written, without `_SUCCESS` |
 
 // A command-line program: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod fmt;
+mod launch;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod report;
 mod run;
 mod validate;
@@ -32,6 +36,8 @@ Exit codes:
   3    the study failed (LP solver, stochastic model, SDDP settings)
   4    outputs or policy could not be written or read (corrupted, incompatible,
        or an incomplete run folder for `report`)
+  5    started by mpirun (or another MPI launcher) as one of several
+       processes, but this binary was built without the `mpi` feature
   130  interrupted (Ctrl-C): what was computed is written, without _SUCCESS";
 
 /// Cobre: SDDP hydrothermal dispatch.
@@ -48,7 +54,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Train a policy, simulate it and write the outputs.
+    /// Train a policy, simulate it and write the outputs (also as one rank
+    /// of `mpirun -np N cobre run CASE` with the `mpi` feature).
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Check a case folder and list every finding, grouped by layer.
@@ -67,13 +74,18 @@ struct RunArgs {
     /// Output folder [default: output/<case folder name>].
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
-    /// Worker threads [default: the machine's available cores]. Results do
-    /// not depend on it.
+    /// Worker threads of each process [default: the cores available to the
+    /// process]. Results do not depend on it.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     /// Simulated scenarios, overriding `simulation.num_scenarios`.
     #[arg(long, value_name = "N")]
     scenarios: Option<usize>,
+    /// Scenarios per simulation output partition (`scenario_block`); with
+    /// several MPI ranks each rank simulates whole partitions.
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    scenarios_per_partition: u32,
     /// No progress display and no summary (errors are still printed).
     #[arg(short, long, conflicts_with = "json")]
     quiet: bool,
@@ -112,6 +124,8 @@ pub(crate) enum Exit {
     InvalidCase = 1,
     StudyFailed = 3,
     Output = 4,
+    #[cfg_attr(feature = "mpi", allow(dead_code))]
+    MpiUnavailable = 5,
     Interrupted = 130,
 }
 
@@ -127,13 +141,16 @@ impl Exit {
     }
 }
 
-fn init_logging(level: Option<&str>) {
+/// Logging to standard error; ranks other than 0 of an MPI job log only
+/// errors unless a level is asked for.
+pub(crate) fn init_logging(level: Option<&str>, rank: usize) {
     use tracing_subscriber::EnvFilter;
+    let default = if rank == 0 { "warn" } else { "error" };
     let filter = level
         .map(str::to_owned)
         .or_else(|| std::env::var("COBRE_LOG").ok())
         .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "warn".to_owned());
+        .unwrap_or_else(|| default.to_owned());
     let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -144,11 +161,17 @@ fn init_logging(level: Option<&str>) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_level.as_deref());
+    let level = cli.log_level.as_deref();
     let exit = match cli.command {
-        Command::Run(a) => run::run(&a),
-        Command::Validate(a) => validate::validate(&a),
-        Command::Report(a) => report::report(&a),
+        Command::Run(a) => run::start(&a, level),
+        Command::Validate(a) => {
+            init_logging(level, 0);
+            validate::validate(&a)
+        }
+        Command::Report(a) => {
+            init_logging(level, 0);
+            report::report(&a)
+        }
     };
     ExitCode::from(exit as u8)
 }

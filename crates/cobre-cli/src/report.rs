@@ -53,6 +53,7 @@ fn render(r: &RunReport) -> String {
     );
     t.row("case", format!("{} ({})", m.case.path, m.case.fingerprint));
     t.row("seed", m.seed.to_string());
+    t.row("ranks", m.ranks.to_string());
     t.row("threads", m.threads.to_string());
     t.row(
         "policy",
@@ -150,6 +151,7 @@ fn to_json(r: &RunReport) -> serde_json::Value {
         "created_at": m.created_at,
         "case": m.case,
         "seed": m.seed,
+        "ranks": m.ranks,
         "threads": m.threads,
         "policy": m.policy,
         "training": m.training,

@@ -1,9 +1,17 @@
 //! `cobre run CASE`: load, train with a live progress display, simulate,
 //! write the outputs, print a summary.
+//!
+//! Started by an MPI launcher (`mpirun -np N cobre run CASE`, binary built
+//! with the `mpi` feature) every process runs the study as one rank; only
+//! rank 0 shows progress and prints the summary, the other ranks print
+//! nothing but their own errors.
 
 use crate::fmt::{count, money, percent, seconds, Table};
-use crate::{validate, Exit, RunArgs};
-use cobre::{Control, IterationRecord, RunObserver, RunOptions, RunPhase, RunSummary, StopFlag};
+use crate::{init_logging, launch, validate, Exit, RunArgs};
+use cobre::{
+    CommStats, Communicator, Control, IterationRecord, LocalCommunicator, RunObserver, RunOptions,
+    RunPhase, RunSummary, StopFlag, Timed,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,11 +19,66 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-pub(crate) fn run(args: &RunArgs) -> Exit {
+/// `cobre run`: alone, or as one rank of an MPI job when a launcher
+/// started it.
+pub(crate) fn start(args: &RunArgs, log_level: Option<&str>) -> Exit {
+    match launch::launcher_size() {
+        #[cfg(feature = "mpi")]
+        Some(_) => run_mpi(args, log_level),
+        #[cfg(not(feature = "mpi"))]
+        Some((variable, size)) if size > 1 => {
+            init_logging(log_level, 0);
+            if launch::launcher_rank().unwrap_or(0) == 0 {
+                eprintln!(
+                    "error[MpiUnavailable]: started as one of {size} MPI processes ({variable}={size}), \
+                     but this cobre was built without MPI support; rebuild with \
+                     `cargo build --release -p cobre-cli --features mpi` or run it without mpirun"
+                );
+            }
+            Exit::MpiUnavailable
+        }
+        _ => {
+            init_logging(log_level, 0);
+            run(args, &Timed::new(LocalCommunicator))
+        }
+    }
+}
+
+/// One rank of an MPI job: a failure on any rank ends the whole job with
+/// its exit code (the other ranks may be waiting for it in a collective).
+#[cfg(feature = "mpi")]
+fn run_mpi(args: &RunArgs, log_level: Option<&str>) -> Exit {
+    let Some(mpi) = crate::mpi::Mpi::init() else {
+        init_logging(log_level, 0);
+        eprintln!("error[Mpi]: the MPI library could not be initialised");
+        return Exit::StudyFailed;
+    };
+    init_logging(log_level, mpi.rank());
+    let comm = Timed::new(mpi);
+    let exit = run(args, &comm);
+    if comm.size() > 1 && !matches!(exit, Exit::Ok | Exit::Interrupted) {
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        // Most failures reach every rank (each step ends with the ranks
+        // agreeing on success): let rank 0 end the job, so that it is not
+        // aborted from several ranks at once; a rank that failed alone, while
+        // the others wait for it, ends it after that grace period.
+        if comm.rank() != 0 {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        }
+        comm.inner().abort(exit as i32);
+    }
+    exit
+}
+
+/// Runs the study as rank `comm.rank()` of `comm.size()`.
+pub(crate) fn run<C: Communicator>(args: &RunArgs, comm: &Timed<C>) -> Exit {
     let started = Instant::now();
+    let lead = comm.rank() == 0;
     let case = match cobre::load_case(&args.case) {
         Ok(c) => c,
-        Err(e) => return fail(args, &e),
+        Err(e) => return fail(args, &e, comm.rank()),
     };
     let output = args
         .output
@@ -26,41 +89,52 @@ pub(crate) fn run(args: &RunArgs) -> Exit {
         usize::from,
     );
     let stop = StopFlag::new();
-    install_ctrl_c(&stop, args.quiet || args.json);
+    install_ctrl_c(&stop, args.quiet || args.json || !lead);
     let mut options = RunOptions::new(&output);
     options.threads = threads;
     options.num_scenarios = args.scenarios;
+    options.scenarios_per_partition = usize::try_from(args.scenarios_per_partition).unwrap_or(100);
     options.stop = Some(stop);
 
-    let mut progress = Progress::new(!(args.quiet || args.json));
+    let mut progress = Progress::new(lead && !(args.quiet || args.json), comm);
     if progress.enabled {
         println!(
-            "cobre {}: {} ({} stages, {} hydros, {} thermals, {} buses), {} thread(s)",
+            "cobre {}: {} ({} stages, {} hydros, {} thermals, {} buses), {}",
             env!("CARGO_PKG_VERSION"),
             args.case.display(),
             case.system.num_stages(),
             case.system.hydros().len(),
             case.system.thermals().len(),
             case.system.buses().len(),
-            threads
+            processes(comm.size(), threads)
         );
     }
-    let result = cobre::run_study_observed(&case, &options, &mut progress);
+    let result = cobre::run_study_with(&case, &options, &mut progress, comm);
     progress.finish();
     let summary = match result {
         Ok(s) => s,
-        Err(e) => return fail(args, &e),
+        Err(e) => return fail(args, &e, comm.rank()),
     };
     let total_s = started.elapsed().as_secs_f64();
-    if args.json {
-        println!("{}", summary_json(&summary, &args.case, threads, total_s));
-    } else if !args.quiet {
-        print!("{}", summary_table(&summary, &args.case, threads, total_s));
+    let comm_stats = Communication {
+        training: progress.training_comm.unwrap_or_else(|| comm.stats()),
+        total: comm.stats(),
+    };
+    if lead && args.json {
+        println!(
+            "{}",
+            summary_json(&summary, &args.case, threads, &comm_stats, total_s)
+        );
+    } else if lead && !args.quiet {
+        print!(
+            "{}",
+            summary_table(&summary, &args.case, threads, &comm_stats, total_s)
+        );
     }
     if summary.complete {
         Exit::Ok
     } else {
-        if !args.json {
+        if lead && !args.json {
             eprintln!(
                 "interrupted: outputs so far are in {} (no _SUCCESS)",
                 output.display()
@@ -102,8 +176,22 @@ fn install_ctrl_c(stop: &StopFlag, quiet: bool) {
     }
 }
 
-fn fail(args: &RunArgs, e: &cobre::Error) -> Exit {
-    if args.json {
+/// `N rank(s) × M thread(s)`, or `M thread(s)` for one process.
+fn processes(ranks: usize, threads: usize) -> String {
+    if ranks > 1 {
+        format!("{ranks} ranks × {threads} thread(s)")
+    } else {
+        format!("{threads} thread(s)")
+    }
+}
+
+fn fail(args: &RunArgs, e: &cobre::Error, rank: usize) -> Exit {
+    if rank != 0 {
+        // Rank 0 reports for the job; another rank adds only its own error.
+        if !matches!(e, cobre::Error::Validation(_)) {
+            eprintln!("rank {rank}: error[{}]: {e}", e.kind());
+        }
+    } else if args.json {
         let report = e.report().map(validate::to_json);
         println!(
             "{}",
@@ -126,21 +214,38 @@ fn fail(args: &RunArgs, e: &cobre::Error) -> Exit {
 }
 
 /// The live display: a progress bar on standard error (terminals only) and
-/// convergence lines on standard output, about twenty per run.
-struct Progress {
+/// convergence lines on standard output, about twenty per run. It also
+/// notes the communicator's totals at the end of each iteration (so, once
+/// training is over, those of training).
+struct Progress<'a> {
     enabled: bool,
     bar: Option<ProgressBar>,
     every: u64,
     header_printed: bool,
+    comm: &'a dyn Stats,
+    training_comm: Option<CommStats>,
 }
 
-impl Progress {
-    fn new(enabled: bool) -> Self {
+/// What [`Progress`] reads of the communicator.
+trait Stats: Sync {
+    fn stats(&self) -> CommStats;
+}
+
+impl<C: Communicator> Stats for Timed<C> {
+    fn stats(&self) -> CommStats {
+        Timed::stats(self)
+    }
+}
+
+impl<'a> Progress<'a> {
+    fn new(enabled: bool, comm: &'a dyn Stats) -> Self {
         Self {
             enabled,
             bar: None,
             every: 1,
             header_printed: false,
+            comm,
+            training_comm: None,
         }
     }
 
@@ -185,7 +290,7 @@ fn convergence_line(r: &IterationRecord) -> String {
     )
 }
 
-impl RunObserver for Progress {
+impl RunObserver for Progress<'_> {
     fn on_phase(&mut self, phase: RunPhase) {
         if !self.enabled {
             return;
@@ -210,6 +315,7 @@ impl RunObserver for Progress {
     }
 
     fn on_iteration(&mut self, r: &IterationRecord) -> Control {
+        self.training_comm = Some(self.comm.stats());
         if !self.enabled {
             return Control::Continue;
         }
@@ -242,14 +348,42 @@ impl RunObserver for Progress {
         Control::Continue
     }
 
-    fn on_scenario(&mut self, done: usize, _total: usize) {
+    fn on_scenario(&mut self, done: usize, total: usize) {
         if let Some(b) = &self.bar {
+            b.set_length(u64::try_from(total).unwrap_or(u64::MAX));
             b.set_position(u64::try_from(done).unwrap_or(u64::MAX));
         }
     }
 }
 
-fn summary_table(s: &RunSummary, case: &Path, threads: usize, total_s: f64) -> String {
+/// Rank 0's time inside the communicator: during training, and in all.
+struct Communication {
+    training: CommStats,
+    total: CommStats,
+}
+
+/// Share of training wall time spent inside the communicator (rank 0).
+fn training_share(s: &RunSummary, c: &Communication) -> Option<f64> {
+    let wall = s.training.as_ref()?.wall_time_s;
+    (wall > 0.0).then(|| c.training.seconds / wall)
+}
+
+fn stats_json(s: &CommStats) -> serde_json::Value {
+    serde_json::json!({
+        "calls": s.calls,
+        "seconds": s.seconds,
+        "bytes_sent": s.bytes_sent,
+        "bytes_received": s.bytes_received,
+    })
+}
+
+fn summary_table(
+    s: &RunSummary,
+    case: &Path,
+    threads: usize,
+    comm: &Communication,
+    total_s: f64,
+) -> String {
     let mut t = Table::default();
     t.row("case", case.display().to_string());
     if let Some(tr) = &s.training {
@@ -306,19 +440,43 @@ fn summary_table(s: &RunSummary, case: &Path, threads: usize, total_s: f64) -> S
         ),
     );
     t.row("policy", s.policy_dir.display().to_string());
-    t.row("threads", threads.to_string());
+    t.row("processes", processes(s.ranks, threads));
+    if s.ranks > 1 {
+        t.row(
+            "communication",
+            format!(
+                "{} in {} collective(s) during training ({} of it), {} in all",
+                seconds(comm.training.seconds),
+                count(comm.training.calls),
+                percent(training_share(s, comm)),
+                seconds(comm.total.seconds),
+            ),
+        );
+    }
     t.row("wall time", seconds(total_s));
     t.render("summary")
 }
 
-fn summary_json(s: &RunSummary, case: &Path, threads: usize, total_s: f64) -> serde_json::Value {
+fn summary_json(
+    s: &RunSummary,
+    case: &Path,
+    threads: usize,
+    comm: &Communication,
+    total_s: f64,
+) -> serde_json::Value {
     let m = &s.manifest;
     serde_json::json!({
         "status": if s.complete { "complete" } else { "interrupted" },
         "case": case.display().to_string(),
         "output_dir": s.output_dir.display().to_string(),
         "policy_dir": s.policy_dir.display().to_string(),
+        "ranks": s.ranks,
         "threads": threads,
+        "communication": {
+            "training": stats_json(&comm.training),
+            "total": stats_json(&comm.total),
+            "training_share": training_share(s, comm),
+        },
         "seed": m.seed,
         "training": m.training,
         "simulation": m.simulation,

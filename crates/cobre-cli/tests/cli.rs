@@ -294,3 +294,29 @@ fn ctrl_c_stops_the_run_with_exit_code_130_and_no_success_marker() {
     assert_eq!(manifest["status"], "interrupted");
     assert!(out.join("training/convergence.parquet").exists());
 }
+
+#[test]
+fn started_by_mpirun_as_one_of_several_processes_without_mpi_support_exits_5() {
+    if cfg!(feature = "mpi") {
+        return; // this binary does support MPI (tests/mpi.rs covers it)
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    cobre()
+        .env("OMPI_COMM_WORLD_SIZE", "2")
+        .env("OMPI_COMM_WORLD_RANK", "0")
+        .args(["run", "-o"])
+        .arg(tmp.path().join("out"))
+        .arg(example("tiny"))
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("without MPI support"));
+    assert!(!tmp.path().join("out").exists(), "nothing written");
+    // A launcher's job of one process is just one process.
+    cobre()
+        .env("PMI_SIZE", "1")
+        .args(["run", "--quiet", "-o"])
+        .arg(tmp.path().join("alone"))
+        .arg(example("tiny"))
+        .assert()
+        .success();
+}

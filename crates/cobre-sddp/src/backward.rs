@@ -12,7 +12,9 @@
 //! basis it stopped at (a deterministic point, whichever worker runs it).
 
 use crate::active_set::LpCuts;
+use crate::communicator::Communicator;
 use crate::error::{Phase, SolveSite};
+use crate::exchange::Activations;
 use crate::risk::RiskMeasure;
 use crate::study::StudyModel;
 use crate::workspace::WorkerPool;
@@ -84,29 +86,44 @@ impl<'a> OpeningsItem<'a> {
     }
 }
 
-/// Solves every item, activating the inactive cuts that solutions violate
-/// and re-running the items that met them, until all items are done.
-/// Items of one call share one stage.
+/// Where [`run_items`] runs: the pool, the study, the workers and the
+/// other ranks.
+pub(crate) struct Ctx<'a> {
+    pub(crate) thread_pool: &'a rayon::ThreadPool,
+    pub(crate) study: &'a StudyModel,
+    pub(crate) workers: &'a WorkerPool,
+    pub(crate) comm: &'a dyn Communicator,
+}
+
+/// Solves every item of stage `stage`, activating the inactive cuts that
+/// solutions violate (those of every rank's items, in global item order)
+/// and re-running the items that met them, until all items of every rank
+/// are done. Every rank calls it for the same stage, with its own items
+/// (maybe none).
 pub(crate) fn run_items(
-    thread_pool: &rayon::ThreadPool,
-    study: &StudyModel,
-    workers: &WorkerPool,
+    ctx: &Ctx<'_>,
     cuts: &mut [LpCuts],
+    activations: &mut Activations,
+    stage: usize,
     iteration: u64,
     phase: Phase,
     items: &mut [OpeningsItem<'_>],
 ) -> Result<(), SddpError> {
+    let (study, workers) = (ctx.study, ctx.workers);
     loop {
+        // The same answer on every rank: the cut sets are the same.
+        let may_violate = cuts.get(stage).is_some_and(LpCuts::has_inactive);
         let shared: &[LpCuts] = cuts;
-        thread_pool.install(|| solve_items(study, workers, shared, iteration, phase, items))?;
-        let mut any = false;
-        for it in items.iter_mut().filter(|it| !it.done) {
-            if let Some(c) = cuts.get_mut(it.stage) {
-                c.activate(&mut it.violation);
-            }
-            any = true;
+        ctx.thread_pool
+            .install(|| solve_items(study, workers, shared, iteration, phase, items))?;
+        if !may_violate {
+            return Ok(());
         }
-        if !any {
+        activations.clear();
+        for it in items.iter().filter(|it| !it.done) {
+            activations.push(it.stage, &it.violation);
+        }
+        if !activations.apply(ctx.comm, cuts)? {
             return Ok(());
         }
         tracing::debug!(iteration, %phase, "openings re-run after activating violated cuts");

@@ -10,7 +10,9 @@
 //! stage from the basis it stopped at.
 
 use crate::active_set::LpCuts;
+use crate::communicator::Communicator;
 use crate::error::{Phase, SolveSite};
+use crate::exchange::Activations;
 use crate::scenario::Sampler;
 use crate::study::StudyModel;
 use crate::workspace::{Worker, WorkerPool};
@@ -61,8 +63,9 @@ impl Trajectory {
 
 /// Runs the forward pass of every local trajectory (scenario numbers
 /// `first_scenario..`) in parallel. A trajectory that meets a violated
-/// inactive cut stops; the cuts are activated and those trajectories run
-/// again, until none does.
+/// inactive cut stops; the cuts that every rank's trajectories met are
+/// activated on every rank, in scenario order, and those trajectories run
+/// again, until none does anywhere.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_forward(
     thread_pool: &rayon::ThreadPool,
@@ -73,12 +76,17 @@ pub(crate) fn run_forward(
     iteration: u64,
     first_scenario: usize,
     trajectories: &mut [Trajectory],
+    comm: &dyn Communicator,
+    activations: &mut Activations,
 ) -> Result<(), SddpError> {
     for tr in trajectories.iter_mut() {
         tr.pending = true;
         tr.resume = 0;
     }
     loop {
+        // Every rank holds the same cut sets, so every rank takes the same
+        // branch: without inactive cuts nothing can be violated.
+        let may_violate = cuts.iter().any(LpCuts::has_inactive);
         let shared: &[LpCuts] = cuts;
         thread_pool.install(|| {
             trajectories
@@ -98,16 +106,16 @@ pub(crate) fn run_forward(
                     )
                 })
         })?;
-        let mut any = false;
+        if !may_violate {
+            return Ok(());
+        }
+        activations.clear();
         for tr in trajectories.iter_mut() {
-            if let Some((t, mut ids)) = tr.violation.take() {
-                if let Some(c) = cuts.get_mut(t) {
-                    c.activate(&mut ids);
-                }
-                any = true;
+            if let Some((t, ids)) = tr.violation.take() {
+                activations.push(t, &ids);
             }
         }
-        if !any {
+        if !activations.apply(comm, cuts)? {
             return Ok(());
         }
         tracing::debug!(

@@ -12,7 +12,8 @@
 //! * [`train`] runs forward passes, backward passes and the lower-bound
 //!   evaluation on a rayon pool; every worker thread owns a solver per
 //!   stage and every work item starts from its own deterministic basis, so
-//!   bounds and cuts are bit-identical for any thread count.
+//!   bounds and cuts are bit-identical for any thread count; through a
+//!   [`Communicator`] the same holds for any number of processes.
 //! * [`simulate`] evaluates a [`Policy`] on sampled scenarios and streams
 //!   columnar per-scenario results to a [`SimulationSink`].
 //! * Variation points are small traits: [`stopping::StoppingRule`],
@@ -26,6 +27,7 @@ pub mod config;
 pub mod cut_selection;
 pub mod cuts;
 mod error;
+mod exchange;
 mod forward;
 pub mod lp;
 pub mod policy;
@@ -40,14 +42,17 @@ pub mod training;
 pub mod warm_start;
 mod workspace;
 
-pub use communicator::{Communicator, LocalCommunicator};
+pub use communicator::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
 pub use config::{SimulationSettings, TrainingSettings};
 pub use cuts::{Cut, CutPool};
 pub use error::{Phase, SddpError, SolveSite};
 pub use policy::Policy;
 pub use progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
 pub use scenario::{Sampler, SamplerPhase, ScenarioModel};
-pub use simulation::{simulate, MemorySink, ScenarioResult, SimulationSink, SimulationSummary};
+pub use simulation::{
+    simulate, simulate_with, MemorySink, ScenarioResult, SimulationHooks, SimulationSink,
+    SimulationSummary,
+};
 pub use study::{EntityIds, StudyModel};
 pub use training::{train, PhaseStats, TrainingHooks, TrainingResult};
 pub use warm_start::{CheckpointSink, TrainingStart};

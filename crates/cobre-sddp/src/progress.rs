@@ -23,13 +23,14 @@ pub struct IterationRecord {
     pub wall_time_ms: f64,
     /// Wall time of this iteration (ms).
     pub iteration_time_ms: f64,
-    /// LP solves of this iteration (this process).
+    /// LP solves of this iteration (every process of the run).
     pub lp_solves: u64,
     /// Cuts added by this iteration.
     pub cuts_added: u64,
-    /// Time inside the LP solver this iteration (ms, summed over threads).
+    /// Time inside the LP solver this iteration (ms, summed over threads
+    /// and processes).
     pub solver_time_ms: f64,
-    /// Simplex iterations this iteration.
+    /// Simplex iterations this iteration (every process).
     pub simplex_iterations: u64,
 }
 

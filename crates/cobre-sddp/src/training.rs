@@ -3,27 +3,34 @@
 //! Every step is a set of work items run in parallel on the run's thread
 //! pool, followed by a reduction in a fixed order on the calling thread:
 //!
-//! 1. forward: one item per local forward scenario; trial states and costs
-//!    are all-gathered in scenario order;
-//! 2. backward, for `t = T−1 … 1`: one item per (trial state, chunk of
-//!    openings); objectives and state duals are all-gathered, aggregated into
-//!    one cut per trial state through the stage's risk measure (trial states
-//!    in order), and the cuts are appended to stage `t−1`'s pool as one batch;
+//! 1. forward: one item per local forward scenario (ranks own contiguous
+//!    blocks of the scenarios, [`share`]); the scenario costs are
+//!    all-gathered in scenario order for the upper-bound statistics;
+//! 2. backward, for `t = T−1 … 1`: one item per (local trial state, chunk
+//!    of openings); the objectives and state duals of a trial state are
+//!    aggregated into its cut through the stage's risk measure on the rank
+//!    that owns it, the cuts of every rank are all-gathered in trial-state
+//!    order and appended to stage `t−1`'s pool as one batch, so every rank
+//!    holds the same future-cost function;
 //! 3. lower bound: the first stage's openings at the initial state, in
-//!    fixed chunks, aggregated by the first stage's risk measure.
+//!    fixed chunks shared out between ranks, all-gathered and aggregated by
+//!    the first stage's risk measure.
 //!
 //! Work items depend only on `(seed, iteration, scenario, stage)`, on their
-//! own stored basis and on the cut pools, never on the thread that runs them
-//! (see [`crate::workspace`]), so bounds and cuts are bit-identical for any
-//! thread count.
+//! own stored basis and on the cut pools, never on the thread or rank that
+//! runs them (see [`crate::workspace`]); the cut sets of the LPs change only
+//! between steps, identically on every rank ([`crate::exchange`]). Bounds
+//! and cuts are therefore bit-identical for any number of threads and
+//! ranks.
 
 use crate::active_set::LpCuts;
-use crate::backward::{chunk_bounds, run_items, split_lengths, Aggregator, OpeningsItem};
+use crate::backward::{chunk_bounds, run_items, split_lengths, Aggregator, Ctx, OpeningsItem};
 use crate::communicator::{share, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
 use crate::cut_selection;
 use crate::cuts::CutPool;
 use crate::error::Phase;
+use crate::exchange::{iteration_totals, share_bases, sum_stats, Activations};
 use crate::forward::{run_forward, Trajectory};
 use crate::policy::Policy;
 use crate::progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
@@ -52,7 +59,7 @@ pub struct TrainingHooks<'a> {
     pub checkpoint: Option<&'a mut dyn CheckpointSink>,
 }
 
-/// LP work of this process per phase of training.
+/// LP work of every process of the run per phase of training.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PhaseStats {
     /// Forward passes.
@@ -72,7 +79,7 @@ pub struct TrainingResult {
     pub records: Vec<IterationRecord>,
     /// Why training stopped.
     pub termination: TerminationReason,
-    /// Totals of the LP work of this process.
+    /// Totals of the LP work of every process of the run.
     pub solver: WorkerStats,
     /// The same totals split by phase.
     pub phases: PhaseStats,
@@ -169,18 +176,28 @@ pub fn train(
     let mut lb_bases: Vec<Basis> = vec![Basis::new(); lb_local.len()];
     let mut lb_starts: Vec<Option<Basis>> = vec![None; lb_local.len()];
 
+    let ctx = Ctx {
+        thread_pool: &thread_pool,
+        study,
+        workers: &workers,
+        comm,
+    };
+
     // Reusable buffers.
     let mut local_buf: Vec<f64> = Vec::new();
-    let mut global_states: Vec<f64> = Vec::new();
+    let mut global_buf: Vec<f64> = Vec::new();
     let mut global_costs: Vec<f64> = Vec::new();
+    let mut global_states: Vec<f64> = Vec::new();
+    let mut activations = Activations::default();
     let mut counts: Vec<usize> = Vec::new();
     let mut obj_local: Vec<f64> = Vec::new();
     let mut duals_local: Vec<f64> = Vec::new();
     let mut obj_global: Vec<f64> = Vec::new();
-    let mut duals_global: Vec<f64> = Vec::new();
     let mut item_bases: Vec<Basis> = Vec::new();
     let mut intercepts: Vec<f64> = Vec::with_capacity(m_total);
     let mut coefs: Vec<f64> = Vec::with_capacity(m_total * ns);
+    let mut cuts_local: Vec<f64> = Vec::with_capacity(m_local * (ns + 1));
+    let mut cuts_global: Vec<f64> = Vec::with_capacity(m_total * (ns + 1));
     let mut coef: Vec<f64> = vec![0.0; ns];
     let mut agg = Aggregator::default();
     let selection = cut_selection::from_config(settings.cut_selection);
@@ -221,13 +238,16 @@ pub fn train(
             iteration,
             local.start,
             &mut trajectories,
+            comm,
+            &mut activations,
         )?;
-        local_buf.clear();
-        for tr in &trajectories {
-            local_buf.extend_from_slice(&tr.states);
-        }
-        comm.all_gather(&local_buf, &mut global_states, &mut counts)?;
         if settings.cut_selection != CutSelectionConfig::None {
+            // Dominance rules look at every visited state, of every rank.
+            local_buf.clear();
+            for tr in &trajectories {
+                local_buf.extend_from_slice(&tr.states);
+            }
+            comm.all_gather(&local_buf, &mut global_states, &mut counts)?;
             for (t, v) in visited.iter_mut().enumerate() {
                 for m in 0..m_total {
                     let at = (m * n_stages + t) * ns;
@@ -279,7 +299,7 @@ pub fn train(
                     .zip(item_bases.iter_mut());
                 for (i, tr) in trajectories.iter().enumerate() {
                     let m = local.start + i;
-                    let x_in = &global_states[(m * n_stages + t - 1) * ns..(m * n_stages + t) * ns];
+                    let x_in = &tr.states[(t - 1) * ns..t * ns];
                     for &(lo, hi) in &chunks {
                         let Some(((obj, duals), end_basis)) = parts.next() else {
                             break;
@@ -297,10 +317,10 @@ pub fn train(
                     }
                 }
                 run_items(
-                    &thread_pool,
-                    study,
-                    &workers,
+                    &ctx,
                     &mut cuts,
+                    &mut activations,
+                    t,
                     iteration,
                     Phase::Backward,
                     &mut items,
@@ -316,21 +336,36 @@ pub fn train(
                     }
                 }
             }
-            comm.all_gather(&obj_local, &mut obj_global, &mut counts)?;
-            comm.all_gather(&duals_local, &mut duals_global, &mut counts)?;
-            intercepts.clear();
-            coefs.clear();
+            // One cut per local trial state, then every rank's, in
+            // trial-state order: `[α, π…]` each.
             let risk = study
                 .risk
                 .get(t)
                 .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no risk measure"))?;
-            for m in 0..m_total {
-                let x_hat = &global_states[(m * n_stages + t - 1) * ns..(m * n_stages + t) * ns];
-                let obj = &obj_global[m * n_open..(m + 1) * n_open];
-                let duals = &duals_global[m * n_open * ns..(m + 1) * n_open * ns];
+            cuts_local.clear();
+            for (i, tr) in trajectories.iter().enumerate() {
+                let x_hat = &tr.states[(t - 1) * ns..t * ns];
+                let obj = &obj_local[i * n_open..(i + 1) * n_open];
+                let duals = &duals_local[i * n_open * ns..(i + 1) * n_open * ns];
                 let alpha = agg.cut(risk.as_ref(), obj, duals, x_hat, &mut coef);
-                intercepts.push(alpha);
-                coefs.extend_from_slice(&coef);
+                cuts_local.push(alpha);
+                cuts_local.extend_from_slice(&coef);
+            }
+            comm.all_gather(&cuts_local, &mut cuts_global, &mut counts)?;
+            if cuts_global.len() != m_total * (ns + 1) {
+                return Err(SddpError::Communicator {
+                    message: format!(
+                        "stage {t}: {} cut values gathered, {} expected",
+                        cuts_global.len(),
+                        m_total * (ns + 1)
+                    ),
+                });
+            }
+            intercepts.clear();
+            coefs.clear();
+            for cut in cuts_global.chunks_exact(ns + 1) {
+                intercepts.push(cut[0]);
+                coefs.extend_from_slice(&cut[1..]);
             }
             if let Some(c) = cuts.get_mut(t - 1) {
                 c.push_batch(&intercepts, &coefs, iteration);
@@ -368,10 +403,10 @@ pub fn train(
                 })
                 .collect();
             run_items(
-                &thread_pool,
-                study,
-                &workers,
+                &ctx,
                 &mut cuts,
+                &mut activations,
+                0,
                 iteration,
                 Phase::LowerBound,
                 &mut items,
@@ -393,6 +428,18 @@ pub fn train(
 
         let after = workers.stats();
         phases.lower_bound.add(&after.since(&after_backward));
+        // LP counters of every rank; binding marks of every rank merged
+        // before stale cuts leave the LPs.
+        let work = iteration_totals(
+            comm,
+            &workers,
+            &mut cuts,
+            &after.since(&before),
+            settings.active_cut_window.map(|_| iteration),
+            &mut local_buf,
+            &mut global_buf,
+            &mut counts,
+        )?;
         let record = IterationRecord {
             iteration,
             lower_bound: lb,
@@ -402,10 +449,10 @@ pub fn train(
             gap: (ub - lb) / ub.abs().max(1.0),
             wall_time_ms: wall_offset_ms + started.elapsed().as_secs_f64() * 1e3,
             iteration_time_ms: iter_started.elapsed().as_secs_f64() * 1e3,
-            lp_solves: after.solves - before.solves,
+            lp_solves: work.solves,
             cuts_added: (m_total * n_stages.saturating_sub(1)) as u64,
-            solver_time_ms: (after.solve_time_s - before.solve_time_s) * 1e3,
-            simplex_iterations: after.simplex_iterations - before.simplex_iterations,
+            solver_time_ms: work.solve_time_s * 1e3,
+            simplex_iterations: work.simplex_iterations,
         };
         tracing::debug!(
             iteration,
@@ -415,7 +462,6 @@ pub fn train(
         );
         records.push(record);
         if let Some(window) = settings.active_cut_window {
-            workers.merge_used(&mut cuts, iteration);
             for (t, c) in cuts.iter_mut().enumerate() {
                 let removed = c.deactivate_stale(iteration, window);
                 follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
@@ -492,19 +538,38 @@ pub fn train(
         n_hydros,
         study.scenario.max_order(),
     );
-    // Warm-start bases for an LP holding every cut in pool order.
-    if let Some(tr) = trajectories.first() {
-        for (t, b) in tr.start.iter().enumerate() {
-            if let (Some(b), Some(c), Some(tpl)) = (b, cuts.get(t), study.templates.get(t)) {
-                policy.set_basis(t, c.to_pool_order(b, tpl.layout.num_template_rows));
+    // Warm-start bases for an LP holding every cut in pool order: those of
+    // forward scenario 0, which rank 0 owns and gives to the others.
+    if comm.rank() == 0 {
+        if let Some(tr) = trajectories.first() {
+            for (t, b) in tr.start.iter().enumerate() {
+                if let (Some(b), Some(c), Some(tpl)) = (b, cuts.get(t), study.templates.get(t)) {
+                    policy.set_basis(t, c.to_pool_order(b, tpl.layout.num_template_rows));
+                }
             }
         }
     }
+    share_bases(comm, &mut policy)?;
+    let totals = sum_stats(
+        comm,
+        &[
+            workers.stats(),
+            phases.forward,
+            phases.backward,
+            phases.lower_bound,
+        ],
+    )?;
+    let total = |i: usize| totals.get(i).copied().unwrap_or_default();
+    let phases = PhaseStats {
+        forward: total(1),
+        backward: total(2),
+        lower_bound: total(3),
+    };
     Ok(TrainingResult {
         policy,
         records,
         termination,
-        solver: workers.stats(),
+        solver: total(0),
         phases,
         active_cuts: cuts.iter().map(LpCuts::num_rows).collect(),
         wall_time_s: started.elapsed().as_secs_f64(),

@@ -338,16 +338,16 @@ impl WorkerPool {
             .map_err(|_| SddpError::invalid("worker pool", "a worker panicked earlier"))
     }
 
-    /// Merges every worker's binding marks into the cut sets (as used in
-    /// `iteration`) and clears them. The union does not depend on which
-    /// worker saw what.
-    pub(crate) fn merge_used(&self, cuts: &mut [LpCuts], iteration: u64) {
+    /// Hands every binding mark of every worker to `f` as `(stage, pool
+    /// id)` and clears them. Their union does not depend on which worker
+    /// saw what.
+    pub(crate) fn take_used(&self, mut f: impl FnMut(usize, usize)) {
         for w in &self.workers {
             if let Ok(mut w) = w.lock() {
-                for (marks, c) in w.used.iter_mut().zip(cuts.iter_mut()) {
+                for (t, marks) in w.used.iter_mut().enumerate() {
                     for (id, m) in marks.iter_mut().enumerate() {
                         if *m {
-                            c.mark_used(id, iteration);
+                            f(t, id);
                             *m = false;
                         }
                     }

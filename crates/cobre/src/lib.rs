@@ -45,6 +45,7 @@
 mod engine;
 mod error;
 pub mod outputs;
+mod ranks;
 mod run;
 pub mod stochastic;
 
@@ -61,8 +62,15 @@ pub use engine::{
 pub use error::Error;
 pub use outputs::{load_policy, read_run, save_policy, RunReport, SavedPolicy};
 pub use run::{
-    run_study, run_study_observed, NoRunObserver, RunObserver, RunOptions, RunPhase, RunSummary,
+    run_study, run_study_observed, run_study_with, NoRunObserver, RunObserver, RunOptions,
+    RunPhase, RunSummary,
 };
+
+/// The seam between the processes of a distributed run
+/// ([`run_study_with`]): implement [`Communicator`] over a transport (the
+/// command line's MPI backend does); [`LocalCommunicator`] is one process,
+/// [`InProcess`] several ranks as threads, [`Timed`] measures another one.
+pub use cobre_sddp::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
 
 /// Arrow (`arrow-rs`), re-exported so that callers (the Python binding) build
 /// and exchange record batches with the same version as the engine.

@@ -9,12 +9,22 @@
 //! simulate, streaming to simulation/<entity>/scenario_block=<k>/part-0000.parquet
 //! manifest.json, then _SUCCESS (only when nothing was cut short)
 //! ```
+//!
+//! [`run_study_with`] runs the same on every process of a distributed run
+//! (the command line's MPI ranks): every rank trains (the same policy on
+//! every rank) and simulates its share of whole output partitions into its
+//! own files; rank 0 alone prepares the folder, writes the training outputs,
+//! the policy, the checkpoints, the manifest and `_SUCCESS`, the last two
+//! after every rank has finished its simulation. Each step ends with every
+//! rank learning whether every other one succeeded, so a failure on one
+//! rank fails the run on all of them.
 
 use crate::outputs::policy::{load_with, save_with, Checkpointer};
 use crate::outputs::simulation::ParquetSink;
 use crate::outputs::training::{
     convergence_batch, solver_stats_batch, CONVERGENCE_SCHEMA, SOLVER_STATS_SCHEMA,
 };
+use crate::ranks::{agree, simulation_files};
 use crate::Error;
 use cobre_core::config::PolicyMode;
 use cobre_core::Case;
@@ -23,10 +33,12 @@ use cobre_io::output::{
     write_manifest, write_parquet, write_success, FileInfo, Manifest, ManifestCase, ManifestPolicy,
     ManifestSimulation, ManifestTraining, OutputError, MANIFEST_FORMAT_VERSION,
 };
+use cobre_sddp::communicator::block_share;
 use cobre_sddp::{
-    simulate, train, Control, IterationRecord, Policy, ScenarioResult, SddpError,
-    SimulationSettings, SimulationSink, StopFlag, StudyModel, TerminationReason, TrainingHooks,
-    TrainingObserver, TrainingResult, TrainingSettings, TrainingStart,
+    simulate_with, train, Communicator, Control, IterationRecord, LocalCommunicator, Policy,
+    ScenarioResult, SddpError, SimulationHooks, SimulationSettings, SimulationSink, StopFlag,
+    StudyModel, TerminationReason, TrainingHooks, TrainingObserver, TrainingResult,
+    TrainingSettings, TrainingStart,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,7 +49,7 @@ use std::time::Instant;
 pub struct RunOptions {
     /// Output directory (created when missing).
     pub output_dir: PathBuf,
-    /// Worker threads (≥ 1); results do not depend on it.
+    /// Worker threads (≥ 1) of each process; results do not depend on it.
     pub threads: usize,
     /// Scenarios per simulation partition (`scenario_block`).
     pub scenarios_per_partition: usize,
@@ -87,7 +99,8 @@ pub trait RunObserver: Send {
     fn on_iteration(&mut self, _record: &IterationRecord) -> Control {
         Control::Continue
     }
-    /// `done` of `total` scenarios are simulated and handed to the writer.
+    /// `done` of `total` scenarios are simulated and handed to the writer
+    /// (this process's share of them in a distributed run).
     fn on_scenario(&mut self, _done: usize, _total: usize) {}
 }
 
@@ -130,6 +143,8 @@ pub struct RunSummary {
     pub policy_dir: PathBuf,
     /// Whether everything ran to the end (`_SUCCESS` written).
     pub complete: bool,
+    /// Processes (ranks) of the run.
+    pub ranks: usize,
     /// Training outcome, when training ran.
     pub training: Option<TrainingResult>,
     /// Scenarios simulated.
@@ -178,6 +193,41 @@ fn write_table(
     )?)
 }
 
+/// Rank 0's training outputs: the convergence and solver tables, then the
+/// policy.
+fn write_training(
+    out: &Path,
+    policy_dir: &Path,
+    fingerprint: &cobre_io::output::CaseFingerprint,
+    seed: u64,
+    study: &StudyModel,
+    result: &TrainingResult,
+) -> Result<Vec<FileInfo>, Error> {
+    let files = vec![
+        write_table(
+            out,
+            layout::CONVERGENCE,
+            convergence_batch(&result.records),
+            CONVERGENCE_SCHEMA,
+        )?,
+        write_table(
+            out,
+            layout::SOLVER_STATS,
+            solver_stats_batch(&result.records),
+            SOLVER_STATS_SCHEMA,
+        )?,
+    ];
+    save_with(
+        policy_dir,
+        fingerprint,
+        seed,
+        study,
+        &result.policy,
+        &result.records,
+    )?;
+    Ok(files)
+}
+
 /// Runs a study: train (respecting `policy.mode` and checkpoints), write
 /// the training outputs and the policy, simulate streaming to Parquet,
 /// write the manifest, then `_SUCCESS`.
@@ -202,29 +252,63 @@ pub fn run_study(case: &Case, options: &RunOptions) -> Result<RunSummary, Error>
 ///
 /// # Errors
 /// As [`run_study`].
-#[allow(clippy::too_many_lines)]
 pub fn run_study_observed(
     case: &Case,
     options: &RunOptions,
     observer: &mut dyn RunObserver,
 ) -> Result<RunSummary, Error> {
+    run_study_with(case, options, observer, &LocalCommunicator)
+}
+
+/// [`run_study_observed`] as one process (`comm.rank()` of `comm.size()`)
+/// of a distributed run: call it on every process with the same case and
+/// options. The output folder must be one folder seen by every process (a
+/// shared file system across machines). Results are bit-identical to one
+/// process's for any number of processes and threads.
+///
+/// Only rank 0 calls `observer`'s `on_phase` and `on_iteration`;
+/// `on_scenario` counts each rank's own share. Every rank returns the same
+/// summary.
+///
+/// # Errors
+/// As [`run_study`]; when a step fails on one rank, every rank returns an
+/// error (the others' naming the failed rank).
+#[allow(clippy::too_many_lines)]
+pub fn run_study_with(
+    case: &Case,
+    options: &RunOptions,
+    observer: &mut dyn RunObserver,
+    comm: &dyn Communicator,
+) -> Result<RunSummary, Error> {
     let started = Instant::now();
+    let lead = comm.rank() == 0;
     let out = options.output_dir.as_path();
     let config = &case.config;
     let fingerprint = case_fingerprint(&case.root)?;
     let policy_dir = resolve_policy_dir(out, &config.policy.path)?;
-    prepare_output_dir(out)?;
+    agree(
+        comm,
+        "preparing the output folder",
+        if lead {
+            prepare_output_dir(out).map_err(Error::from)
+        } else {
+            Ok(())
+        },
+    )?;
     let mut timings = BTreeMap::new();
     let mut outputs: Vec<FileInfo> = Vec::new();
 
     let t = Instant::now();
-    let study = StudyModel::build(&case.system, config).map_err(sddp)?;
+    let study = StudyModel::build(&case.system, config).map_err(sddp);
+    let study = agree(comm, "building the study", study)?;
     let mode = config.policy.mode;
     let saved = match mode {
         PolicyMode::Fresh => None,
-        PolicyMode::WarmStart | PolicyMode::Resume => {
-            Some(load_with(&policy_dir, &fingerprint, &study)?)
-        }
+        PolicyMode::WarmStart | PolicyMode::Resume => Some(agree(
+            comm,
+            "loading the policy",
+            load_with(&policy_dir, &fingerprint, &study),
+        )?),
     };
     timings.insert("load".to_string(), t.elapsed().as_secs_f64());
     let mode_name = match mode {
@@ -254,17 +338,24 @@ pub fn run_study_observed(
             PolicyMode::Resume => TrainingStart::resume(s.policy.clone(), s.records.clone()),
             _ => TrainingStart::warm_start(s.policy.clone()),
         });
-        let mut checkpointer = config.policy.checkpoint_interval.map(|n| Checkpointer {
-            dir: policy_dir.clone(),
-            fingerprint: &fingerprint,
-            seed,
-            study: &study,
-            interval: u64::from(n),
-            written: 0,
-        });
-        observer.on_phase(RunPhase::Training {
-            max_iterations: settings.iteration_limit(),
-        });
+        let mut checkpointer =
+            config
+                .policy
+                .checkpoint_interval
+                .filter(|_| lead)
+                .map(|n| Checkpointer {
+                    dir: policy_dir.clone(),
+                    fingerprint: &fingerprint,
+                    seed,
+                    study: &study,
+                    interval: u64::from(n),
+                    written: 0,
+                });
+        if lead {
+            observer.on_phase(RunPhase::Training {
+                max_iterations: settings.iteration_limit(),
+            });
+        }
         let mut iterations_to = IterationsTo(&mut *observer);
         let hooks = TrainingHooks {
             observer: Some(&mut iterations_to),
@@ -273,33 +364,28 @@ pub fn run_study_observed(
             checkpoint: checkpointer
                 .as_mut()
                 .map(|c| c as &mut dyn cobre_sddp::CheckpointSink),
-            ..TrainingHooks::default()
+            communicator: Some(comm),
         };
-        let result = train(&study, &settings, hooks).map_err(sddp)?;
+        let result = train(&study, &settings, hooks).map_err(sddp);
+        let result = agree(comm, "training", result)?;
         manifest_policy.checkpoints = checkpointer.map_or(0, |c| c.written);
+        // Rank 0 wrote the checkpoints; every rank's summary counts them.
+        #[allow(clippy::cast_precision_loss)]
+        let mut checkpoints = vec![manifest_policy.checkpoints as f64];
+        comm.broadcast(&mut checkpoints, 0).map_err(sddp)?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        {
+            manifest_policy.checkpoints = checkpoints.first().map_or(0, |&c| c as u64);
+        }
         interrupted |= result.termination == TerminationReason::StopFlag;
         timings.insert("train".to_string(), t.elapsed().as_secs_f64());
         let t = Instant::now();
-        outputs.push(write_table(
-            out,
-            layout::CONVERGENCE,
-            convergence_batch(&result.records),
-            CONVERGENCE_SCHEMA,
-        )?);
-        outputs.push(write_table(
-            out,
-            layout::SOLVER_STATS,
-            solver_stats_batch(&result.records),
-            SOLVER_STATS_SCHEMA,
-        )?);
-        save_with(
-            &policy_dir,
-            &fingerprint,
-            seed,
-            &study,
-            &result.policy,
-            &result.records,
-        )?;
+        let written = if lead {
+            write_training(out, &policy_dir, &fingerprint, seed, &study, &result)
+        } else {
+            Ok(Vec::new())
+        };
+        outputs.extend(agree(comm, "writing the training outputs", written)?);
         manifest_policy.saved_to = Some(policy_dir.display().to_string());
         timings.insert("write_training".to_string(), t.elapsed().as_secs_f64());
         let policy = result.policy.clone();
@@ -333,38 +419,55 @@ pub fn run_study_observed(
         if let Some(n) = options.num_scenarios {
             settings.num_scenarios = n;
         }
-        let mut sink =
-            ParquetSink::new(out, settings.num_scenarios, options.scenarios_per_partition);
-        observer.on_phase(RunPhase::Simulation {
-            scenarios: settings.num_scenarios,
-        });
+        let per_partition = options.scenarios_per_partition.max(1);
+        let mut sink = ParquetSink::new(out, settings.num_scenarios, per_partition);
+        if lead {
+            observer.on_phase(RunPhase::Simulation {
+                scenarios: settings.num_scenarios,
+            });
+        }
+        let partitions = settings.num_scenarios.div_ceil(per_partition);
+        if lead && partitions < comm.size() {
+            tracing::warn!(
+                partitions,
+                ranks = comm.size(),
+                "fewer simulation partitions than ranks: some ranks simulate nothing \
+                 (lower the scenarios per partition)"
+            );
+        }
+        let share = block_share(
+            settings.num_scenarios,
+            per_partition,
+            comm.rank(),
+            comm.size(),
+        );
         let mut observed = ObservedSink {
             inner: &mut sink,
             observer: &mut *observer,
             done: 0,
-            total: settings.num_scenarios,
+            total: share.len(),
         };
-        let summary = simulate(
-            &study,
-            &policy,
-            &settings,
-            &mut observed,
-            options.stop.as_ref(),
-        )
-        .map_err(sddp)?;
-        let report = sink.finish()?;
+        let hooks = SimulationHooks {
+            stop: options.stop.as_ref(),
+            communicator: Some(comm),
+            scenarios_per_block: per_partition,
+        };
+        let summary = simulate_with(&study, &policy, &settings, &mut observed, hooks).map_err(sddp);
+        // Every rank closes its own partitions, then rank 0 learns them all.
+        let report = summary.and_then(|summary| Ok((summary, sink.finish()?)));
+        let (summary, report) = agree(comm, "simulating", report)?;
         tracing::debug!(
             max_open_scenarios = report.max_open_scenarios,
             "simulation writer done"
         );
-        outputs.extend(report.files);
+        outputs.extend(simulation_files(comm, out, &report)?);
         interrupted |= summary.interrupted;
         simulated = summary.num_scenarios;
         mean_cost = finite(summary.mean_cost);
         simulation = Some(ManifestSimulation {
             scenarios_requested: settings.num_scenarios as u64,
             scenarios: summary.num_scenarios as u64,
-            scenarios_per_partition: options.scenarios_per_partition.max(1) as u64,
+            scenarios_per_partition: per_partition as u64,
             mean_cost,
             std_cost: finite(summary.std_cost),
             interrupted: summary.interrupted,
@@ -395,6 +498,7 @@ pub fn run_study_observed(
         },
         seed,
         threads: options.threads,
+        ranks: comm.size(),
         config: serde_json::to_value(config).unwrap_or(serde_json::Value::Null),
         policy: manifest_policy,
         training: training.as_ref().map(|r| ManifestTraining {
@@ -411,10 +515,22 @@ pub fn run_study_observed(
         timings_s: timings,
         outputs: outputs.into_iter().map(|f| relative(f, out)).collect(),
     };
-    write_manifest(out, &manifest)?;
-    if !interrupted {
-        write_success(out)?;
-    }
+    // Every rank has finished (the simulation's exchange above is the
+    // barrier): rank 0 writes the manifest, then `_SUCCESS`, last.
+    let finished = if lead {
+        write_manifest(out, &manifest)
+            .and_then(|_| {
+                if interrupted {
+                    Ok(())
+                } else {
+                    write_success(out)
+                }
+            })
+            .map_err(Error::from)
+    } else {
+        Ok(())
+    };
+    agree(comm, "writing the manifest", finished)?;
     tracing::info!(
         output = %out.display(),
         complete = !interrupted,
@@ -424,6 +540,7 @@ pub fn run_study_observed(
         output_dir: out.to_path_buf(),
         policy_dir,
         complete: !interrupted,
+        ranks: comm.size(),
         training,
         simulated_scenarios: simulated,
         mean_cost,

@@ -79,6 +79,10 @@ pub struct ManifestSimulation {
     pub lp_solves: u64,
 }
 
+fn one() -> usize {
+    1
+}
+
 /// Contents of `manifest.json`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
@@ -94,8 +98,12 @@ pub struct Manifest {
     pub case: ManifestCase,
     /// Seed of the training scenario streams.
     pub seed: u64,
-    /// Worker threads.
+    /// Worker threads (of each process).
     pub threads: usize,
+    /// Processes (MPI ranks) of the run; 1 for manifests written before
+    /// distributed runs existed.
+    #[serde(default = "one")]
+    pub ranks: usize,
     /// The resolved configuration.
     pub config: serde_json::Value,
     /// Policy handling.

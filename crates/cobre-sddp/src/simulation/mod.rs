@@ -9,6 +9,13 @@
 //! draws its noise from the stream keyed by `(seed, 0, scenario, stage)`, so
 //! results do not depend on the thread count; the sink may see scenarios out
 //! of order.
+//!
+//! With several ranks ([`SimulationHooks::communicator`]) each rank
+//! simulates a contiguous range of whole blocks of scenarios
+//! ([`block_share`]; the blocks are the output partitions, so each rank's
+//! sink writes its own files) and hands only those to its sink; the
+//! summary (count, mean and standard deviation of the total cost, added in
+//! scenario order, LP work) covers every rank.
 
 mod results;
 
@@ -17,6 +24,7 @@ pub use results::{
 };
 
 use crate::active_set::LpCuts;
+use crate::communicator::{block_share, Communicator, LocalCommunicator};
 use crate::config::SimulationSettings;
 use crate::error::{Phase, SolveSite};
 use crate::lp::CostCategory;
@@ -55,7 +63,30 @@ impl SimulationSink for MemorySink {
     }
 }
 
-/// Summary of a simulation run.
+/// Outside hooks of a simulation run.
+#[derive(Clone, Copy, Default)]
+pub struct SimulationHooks<'a> {
+    /// Raised by another thread to stop at the next scenario.
+    pub stop: Option<&'a StopFlag>,
+    /// Other processes of the run (single process when `None`).
+    pub communicator: Option<&'a dyn Communicator>,
+    /// Scenarios per block: ranks simulate whole blocks (0 is taken as 1).
+    /// Give the sink's partition size so that no two ranks write one
+    /// partition.
+    pub scenarios_per_block: usize,
+}
+
+impl std::fmt::Debug for SimulationHooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulationHooks")
+            .field("stop", &self.stop)
+            .field("ranks", &self.communicator.map_or(1, |c| c.size()))
+            .field("scenarios_per_block", &self.scenarios_per_block)
+            .finish()
+    }
+}
+
+/// Summary of a simulation run (every rank's scenarios).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SimulationSummary {
     /// Scenarios simulated.
@@ -64,15 +95,16 @@ pub struct SimulationSummary {
     pub mean_cost: f64,
     /// Sample standard deviation of the total cost ($).
     pub std_cost: f64,
-    /// LP work.
+    /// LP work of every rank.
     pub solver: WorkerStats,
     /// Wall time (s).
     pub wall_time_s: f64,
-    /// Whether the stop flag cut the run short.
+    /// Whether the stop flag cut the run short (on any rank).
     pub interrupted: bool,
 }
 
-/// Simulates `policy` on `settings.num_scenarios` scenarios.
+/// Simulates `policy` on `settings.num_scenarios` scenarios in this
+/// process.
 ///
 /// # Errors
 /// [`SddpError::PolicyMismatch`] when the policy does not fit the study,
@@ -84,9 +116,153 @@ pub fn simulate(
     sink: &mut dyn SimulationSink,
     stop: Option<&StopFlag>,
 ) -> Result<SimulationSummary, SddpError> {
+    simulate_with(
+        study,
+        policy,
+        settings,
+        sink,
+        SimulationHooks {
+            stop,
+            ..SimulationHooks::default()
+        },
+    )
+}
+
+/// [`simulate`] with every hook: several ranks, each simulating its
+/// share of whole blocks of scenarios into its own `sink`.
+///
+/// # Errors
+/// As [`simulate`]; every rank fails when one does (the others with
+/// [`SddpError::Communicator`] naming it), or [`SddpError::Communicator`]
+/// when the exchange fails.
+pub fn simulate_with(
+    study: &StudyModel,
+    policy: &Policy,
+    settings: &SimulationSettings,
+    sink: &mut dyn SimulationSink,
+    hooks: SimulationHooks<'_>,
+) -> Result<SimulationSummary, SddpError> {
+    let local_comm = LocalCommunicator;
+    let comm: &dyn Communicator = hooks.communicator.unwrap_or(&local_comm);
+    let n = settings.num_scenarios;
+    let range = block_share(n, hooks.scenarios_per_block, comm.rank(), comm.size());
+    let started = Instant::now();
+    let local = simulate_range(study, policy, settings, sink, hooks.stop, range.clone());
+    let summary = gather_summary(comm, &local);
+    // This rank's own error first; a peer's failure otherwise.
+    local?;
+    let summary = summary?;
+    tracing::debug!(
+        rank = comm.rank(),
+        first = range.start,
+        scenarios = range.len(),
+        "simulation share done"
+    );
+    Ok(SimulationSummary {
+        wall_time_s: started.elapsed().as_secs_f64(),
+        ..summary
+    })
+}
+
+/// What one rank simulated.
+struct LocalRun {
+    /// `(scenario, total cost)` in scenario order.
+    totals: Vec<(usize, f64)>,
+    solver: WorkerStats,
+    interrupted: bool,
+}
+
+/// Exchanges every rank's outcome: the summary of all ranks, or an error
+/// on every rank when one failed.
+fn gather_summary(
+    comm: &dyn Communicator,
+    local: &Result<LocalRun, SddpError>,
+) -> Result<SimulationSummary, SddpError> {
+    #[allow(clippy::cast_precision_loss)]
+    let buf: Vec<f64> = match local {
+        Ok(r) => {
+            let s = &r.solver;
+            let mut b = vec![
+                1.0,
+                f64::from(u8::from(r.interrupted)),
+                s.solves as f64,
+                s.simplex_iterations as f64,
+                s.solve_time_s,
+                s.warm_solves as f64,
+                s.cold_retries as f64,
+            ];
+            for &(sc, total) in &r.totals {
+                b.push(sc as f64);
+                b.push(total);
+            }
+            b
+        }
+        Err(_) => vec![0.0],
+    };
+    let (mut all, mut counts) = (Vec::new(), Vec::new());
+    comm.all_gather(&buf, &mut all, &mut counts)?;
+    let mut totals: Vec<f64> = Vec::new();
+    let mut solver = WorkerStats::default();
+    let mut interrupted = false;
+    let mut pos = 0;
+    let mut failed = None;
+    for (rank, &len) in counts.iter().enumerate() {
+        let part = all.get(pos..pos + len).unwrap_or(&[]);
+        pos += len;
+        if part.first().copied() != Some(1.0) || part.len() < 7 {
+            failed.get_or_insert(rank);
+            continue;
+        }
+        interrupted |= part[1] != 0.0;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let u = |v: f64| v.max(0.0) as u64;
+        solver.add(&WorkerStats {
+            solves: u(part[2]),
+            simplex_iterations: u(part[3]),
+            solve_time_s: part[4],
+            warm_solves: u(part[5]),
+            cold_retries: u(part[6]),
+        });
+        totals.extend(part[7..].chunks_exact(2).map(|p| p[1]));
+    }
+    if let Some(rank) = failed {
+        return Err(SddpError::Communicator {
+            message: format!("rank {rank} failed during the simulation"),
+        });
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let count = totals.len() as f64;
+    let mean = if totals.is_empty() {
+        f64::NAN
+    } else {
+        totals.iter().sum::<f64>() / count
+    };
+    let std = if totals.len() > 1 {
+        (totals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    Ok(SimulationSummary {
+        num_scenarios: totals.len(),
+        mean_cost: mean,
+        std_cost: std,
+        solver,
+        wall_time_s: 0.0,
+        interrupted,
+    })
+}
+
+/// Simulates scenarios `range` into `sink`.
+fn simulate_range(
+    study: &StudyModel,
+    policy: &Policy,
+    settings: &SimulationSettings,
+    sink: &mut dyn SimulationSink,
+    stop: Option<&StopFlag>,
+    range: std::ops::Range<usize>,
+) -> Result<LocalRun, SddpError> {
     settings.validate()?;
     policy.check_fits(study.num_stages(), study.n_state())?;
-    let started = Instant::now();
     let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
     let cuts: Vec<LpCuts> = policy
         .scaled_pools(cost_scale)
@@ -110,14 +286,14 @@ pub fn simulate(
     let sampler = study
         .scenario
         .sampler(&settings.scenario_source, n, SamplerPhase::Simulation)?;
-    let mut totals: Vec<f64> = Vec::with_capacity(n);
-    let mut interrupted = false;
+    let mut totals: Vec<(usize, f64)> = Vec::with_capacity(range.len());
+    let wanted = range.len();
     let outcome: Result<(), SddpError> = std::thread::scope(|scope| {
         let (tx, rx) =
             std::sync::mpsc::sync_channel::<ScenarioResult>(settings.channel_capacity.max(1));
         let producer = scope.spawn(|| {
             thread_pool.install(|| {
-                (0..n).into_par_iter().try_for_each_with(tx, |tx, s| {
+                range.into_par_iter().try_for_each_with(tx, |tx, s| {
                     if stop.is_some_and(StopFlag::is_raised) {
                         return Ok(());
                     }
@@ -132,7 +308,7 @@ pub fn simulate(
         });
         let mut sink_error = None;
         for r in &rx {
-            totals.push(r.total_cost);
+            totals.push((r.scenario as usize, r.total_cost));
             if let Err(e) = sink.accept(r) {
                 sink_error = Some(e);
                 break;
@@ -148,28 +324,13 @@ pub fn simulate(
         produced
     });
     outcome?;
-    if totals.len() < n {
-        interrupted = true;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let count = totals.len() as f64;
-    let mean = if totals.is_empty() {
-        f64::NAN
-    } else {
-        totals.iter().sum::<f64>() / count
-    };
-    let std = if totals.len() > 1 {
-        (totals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt()
-    } else {
-        0.0
-    };
-    Ok(SimulationSummary {
-        num_scenarios: totals.len(),
-        mean_cost: mean,
-        std_cost: std,
+    // Scenario order, whatever order the threads finished in: the mean
+    // and standard deviation do not depend on the thread or rank count.
+    totals.sort_by_key(|&(s, _)| s);
+    Ok(LocalRun {
+        interrupted: totals.len() < wanted,
+        totals,
         solver: workers.stats(),
-        wall_time_s: started.elapsed().as_secs_f64(),
-        interrupted,
     })
 }
 

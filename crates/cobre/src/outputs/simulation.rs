@@ -124,6 +124,7 @@ pub struct ParquetSink {
     num_scenarios: usize,
     open: BTreeMap<usize, Block>,
     files: Vec<FileInfo>,
+    parts: Vec<(usize, u64)>,
     scenarios_written: usize,
     max_open_scenarios: usize,
 }
@@ -139,6 +140,7 @@ impl ParquetSink {
             num_scenarios,
             open: BTreeMap::new(),
             files: Vec::new(),
+            parts: Vec::new(),
             scenarios_written: 0,
             max_open_scenarios: 0,
         }
@@ -166,6 +168,7 @@ impl ParquetSink {
                 &format!("simulation.{table}/1"),
             )?;
             self.files.push(info);
+            self.parts.push((k, block as u64));
         }
         self.scenarios_written += scenarios.len();
         tracing::debug!(
@@ -188,6 +191,7 @@ impl ParquetSink {
         }
         Ok(SinkReport {
             files: self.files,
+            parts: self.parts,
             scenarios: self.scenarios_written,
             max_open_scenarios: self.max_open_scenarios,
         })
@@ -199,6 +203,9 @@ impl ParquetSink {
 pub struct SinkReport {
     /// Files written.
     pub files: Vec<FileInfo>,
+    /// For each file, its table (index into [`SIMULATION_TABLES`]) and
+    /// partition (`scenario_block`).
+    pub parts: Vec<(usize, u64)>,
     /// Scenarios written.
     pub scenarios: usize,
     /// Most scenarios ever held in memory at once.

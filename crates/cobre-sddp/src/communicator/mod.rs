@@ -1,15 +1,37 @@
 //! How training and simulation reach other processes.
 //!
-//! The engine splits forward scenarios and backward work items across
-//! ranks by fixed contiguous ranges ([`share`]), and exchanges results with
+//! The engine splits forward scenarios across ranks by fixed contiguous
+//! ranges ([`share`]; simulation by whole output partitions,
+//! [`block_share`]), and exchanges results with
 //! [`Communicator::all_gather`] in rank order, so every rank ends each step
-//! with the same data in the same order whatever the rank count. The
-//! single-process [`LocalCommunicator`] is the default; an MPI backend is
-//! one more implementation of this trait.
+//! with the same data in the same order whatever the rank count. Nothing
+//! is ever summed in an order that depends on the rank count: reductions of
+//! values that feed results are all-gathers followed by a sum in scenario
+//! order.
+//!
+//! Implementations:
+//!
+//! * [`LocalCommunicator`], one process, the default;
+//! * [`InProcess`], several ranks as threads of one process (tests, and
+//!   checks that results do not depend on the rank count without MPI);
+//! * [`Timed`], a wrapper counting calls, bytes and the time spent inside;
+//! * the MPI backend of the command line (`cobre-cli`, feature `mpi`): the
+//!   library crates never link or initialise MPI.
+
+mod in_process;
+mod timed;
+
+pub use in_process::InProcess;
+pub use timed::{CommStats, Timed};
 
 use crate::SddpError;
 
 /// Collective operations between the processes of one run.
+///
+/// Every rank calls the same collectives in the same order (the engine's
+/// control flow depends only on data every rank holds). A failure of one
+/// rank inside a step, before the next collective, leaves the others
+/// waiting: the MPI backend of the command line aborts the whole job then.
 pub trait Communicator: Send + Sync {
     /// This process's rank (0-based).
     fn rank(&self) -> usize;
@@ -26,12 +48,16 @@ pub trait Communicator: Send + Sync {
         out: &mut Vec<f64>,
         counts: &mut Vec<usize>,
     ) -> Result<(), SddpError>;
-    /// Replaces `data` on every rank by rank `root`'s.
+    /// Replaces `data` on every rank by rank `root`'s (its length too: the
+    /// other ranks need not know it in advance).
     ///
     /// # Errors
     /// [`SddpError::Communicator`] when the exchange fails.
     fn broadcast(&self, data: &mut Vec<f64>, root: usize) -> Result<(), SddpError>;
-    /// Element-wise sum of `data` over ranks, written on every rank.
+    /// Element-wise sum of `data` over ranks, written on every rank. Every
+    /// rank passes the same length; implementations add in rank order
+    /// (rank 0 first), so the result is the same on every rank and from one
+    /// run to the next.
     ///
     /// # Errors
     /// [`SddpError::Communicator`] when the exchange fails.
@@ -95,6 +121,18 @@ pub fn share(n: usize, rank: usize, size: usize) -> std::ops::Range<usize> {
     lo.min(n)..hi.min(n)
 }
 
+/// The items owned by `rank` of `size` when `n` items are grouped in
+/// blocks of `block` consecutive items and whole blocks are shared out with
+/// [`share`]: a contiguous range that never splits a block (the simulation
+/// gives each rank whole output partitions, so no two ranks write one
+/// file). `block` 0 is taken as 1.
+#[must_use]
+pub fn block_share(n: usize, block: usize, rank: usize, size: usize) -> std::ops::Range<usize> {
+    let block = block.max(1);
+    let blocks = share(n.div_ceil(block), rank, size);
+    (blocks.start * block).min(n)..(blocks.end * block).min(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +150,26 @@ mod tests {
                 assert_eq!(next, n);
             }
         }
+    }
+
+    #[test]
+    fn block_shares_cover_every_item_once_without_splitting_a_block() {
+        for n in 0..30 {
+            for block in 1..7 {
+                for size in 1..5 {
+                    let mut next = 0;
+                    for rank in 0..size {
+                        let r = block_share(n, block, rank, size);
+                        assert_eq!(r.start, next, "n {n} block {block} size {size}");
+                        assert!(r.start % block == 0 || r.start == n);
+                        next = r.end;
+                    }
+                    assert_eq!(next, n);
+                }
+            }
+        }
+        assert_eq!(block_share(10, 4, 0, 2), 0..8);
+        assert_eq!(block_share(10, 4, 1, 2), 8..10);
     }
 
     #[test]

@@ -1,0 +1,224 @@
+//! Several ranks (in-process, one thread each) against one process: the
+//! same seed gives bit-identical bounds, cuts, LP work, policy bases and
+//! simulations whatever the number of ranks and threads per rank.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use cobre_sddp::{
+    simulate, simulate_with, train, Communicator, InProcess, MemorySink, Policy, ScenarioResult,
+    SddpError, SimulationHooks, SimulationSettings, SimulationSink, StudyModel, TrainingHooks,
+    TrainingResult, TrainingSettings,
+};
+use common::*;
+
+fn settings(cfg: &cobre_core::StudyConfig, threads: usize) -> TrainingSettings {
+    TrainingSettings {
+        threads,
+        ..TrainingSettings::from_config(cfg)
+    }
+}
+
+/// Runs `f` once per rank of an in-process group of `ranks`, each on its
+/// own thread, and returns every rank's result in rank order.
+fn on_ranks<T: Send>(ranks: usize, f: impl Fn(&InProcess) -> T + Sync) -> Vec<T> {
+    let group = InProcess::group(ranks);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = group.iter().map(|c| s.spawn(|| f(c))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn train_on(study: &StudyModel, s: &TrainingSettings, comm: &dyn Communicator) -> TrainingResult {
+    let hooks = TrainingHooks {
+        communicator: Some(comm),
+        ..TrainingHooks::default()
+    };
+    train(study, s, hooks).unwrap()
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+fn assert_same_policy(a: &Policy, b: &Policy, what: &str) {
+    assert_eq!(a.num_cuts(), b.num_cuts(), "{what}: cut count");
+    for t in 0..a.num_stages() {
+        let (ca, cb) = (a.stage(t).unwrap(), b.stage(t).unwrap());
+        for i in 0..ca.len() {
+            assert_eq!(
+                ca.intercept(i).to_bits(),
+                cb.intercept(i).to_bits(),
+                "{what}: stage {t} cut {i} intercept"
+            );
+            assert_eq!(
+                bits(ca.coefficients(i)),
+                bits(cb.coefficients(i)),
+                "{what}: stage {t} cut {i} coefficients"
+            );
+        }
+        assert_eq!(a.basis(t), b.basis(t), "{what}: stage {t} basis");
+    }
+}
+
+fn assert_same_training(a: &TrainingResult, b: &TrainingResult, what: &str) {
+    assert_eq!(a.records.len(), b.records.len(), "{what}: iterations");
+    for (x, y) in a.records.iter().zip(&b.records) {
+        let it = x.iteration;
+        assert_eq!(
+            x.lower_bound.to_bits(),
+            y.lower_bound.to_bits(),
+            "{what}: LB at {it}"
+        );
+        assert_eq!(
+            x.upper_bound.to_bits(),
+            y.upper_bound.to_bits(),
+            "{what}: UB at {it}"
+        );
+        assert_eq!(
+            x.upper_bound_std.to_bits(),
+            y.upper_bound_std.to_bits(),
+            "{what}: UB std at {it}"
+        );
+        assert_eq!(x.lp_solves, y.lp_solves, "{what}: LP solves at {it}");
+        assert_eq!(
+            x.simplex_iterations, y.simplex_iterations,
+            "{what}: simplex iterations at {it}"
+        );
+    }
+    assert_eq!(a.solver.solves, b.solver.solves, "{what}: total LP solves");
+    assert_eq!(
+        a.phases.backward.solves, b.phases.backward.solves,
+        "{what}: backward solves"
+    );
+    assert_same_policy(&a.policy, &b.policy, what);
+}
+
+#[test]
+fn training_on_two_and_three_ranks_is_bit_identical_to_one_process() {
+    // 5 forward passes: uneven shares; 25 iterations: stale cuts leave the
+    // LPs (window 5) and violated ones come back.
+    let system = stochastic_system(4, 5);
+    let cfg = config(25, 5);
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
+    for (ranks, threads) in [(2, 1), (3, 1), (2, 2)] {
+        let results = on_ranks(ranks, |c| train_on(&study, &settings(&cfg, threads), c));
+        for (rank, r) in results.iter().enumerate() {
+            assert_same_training(
+                &one,
+                r,
+                &format!("{ranks} ranks × {threads} threads, rank {rank}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn ranks_without_forward_scenarios_still_train_identically() {
+    // One forward pass on three ranks: ranks 1 and 2 own no trial state.
+    let system = stochastic_system(3, 10);
+    let cfg = config(12, 1);
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
+    let results = on_ranks(3, |c| train_on(&study, &settings(&cfg, 1), c));
+    for (rank, r) in results.iter().enumerate() {
+        assert_same_training(&one, r, &format!("3 ranks, rank {rank}"));
+    }
+}
+
+fn sim_settings(threads: usize) -> SimulationSettings {
+    SimulationSettings {
+        num_scenarios: 23,
+        threads,
+        ..SimulationSettings::default()
+    }
+}
+
+#[test]
+fn simulation_ranks_take_whole_blocks_and_together_match_one_process() {
+    let system = stochastic_system(4, 5);
+    let cfg = config(10, 3);
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let policy = train(&study, &settings(&cfg, 1), TrainingHooks::default())
+        .unwrap()
+        .policy;
+    let mut single = MemorySink::default();
+    let one = simulate(&study, &policy, &sim_settings(2), &mut single, None).unwrap();
+    for ranks in [2, 3] {
+        let per_rank = on_ranks(ranks, |c| {
+            let mut sink = MemorySink::default();
+            let hooks = SimulationHooks {
+                communicator: Some(c),
+                scenarios_per_block: 4,
+                ..SimulationHooks::default()
+            };
+            let summary =
+                simulate_with(&study, &policy, &sim_settings(1), &mut sink, hooks).unwrap();
+            (summary, sink.scenarios)
+        });
+        let mut all: Vec<ScenarioResult> = Vec::new();
+        for (rank, (summary, scenarios)) in per_rank.into_iter().enumerate() {
+            assert_eq!(summary.num_scenarios, 23);
+            assert_eq!(
+                summary.mean_cost.to_bits(),
+                one.mean_cost.to_bits(),
+                "rank {rank} mean"
+            );
+            assert_eq!(
+                summary.std_cost.to_bits(),
+                one.std_cost.to_bits(),
+                "rank {rank} std"
+            );
+            assert_eq!(summary.solver.solves, one.solver.solves);
+            if let (Some(first), Some(last)) = (scenarios.first(), scenarios.last()) {
+                assert_eq!(first.scenario % 4, 0, "rank {rank} starts a block");
+                assert!(
+                    last.scenario % 4 == 3 || last.scenario == 22,
+                    "rank {rank} ends a block"
+                );
+            }
+            all.extend(scenarios);
+        }
+        assert_eq!(all, single.scenarios, "{ranks} ranks");
+    }
+}
+
+/// A sink that refuses the first scenario it gets.
+struct Refuses;
+
+impl SimulationSink for Refuses {
+    fn accept(&mut self, _result: ScenarioResult) -> Result<(), SddpError> {
+        Err(SddpError::Sink {
+            message: "disk full".into(),
+        })
+    }
+}
+
+#[test]
+fn a_simulation_failing_on_one_rank_fails_on_every_rank() {
+    let system = stochastic_system(3, 5);
+    let cfg = config(3, 2);
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let policy = train(&study, &settings(&cfg, 1), TrainingHooks::default())
+        .unwrap()
+        .policy;
+    let errors = on_ranks(2, |c| {
+        let hooks = SimulationHooks {
+            communicator: Some(c),
+            scenarios_per_block: 5,
+            ..SimulationHooks::default()
+        };
+        let mut memory = MemorySink::default();
+        let mut refuses = Refuses;
+        let sink: &mut dyn SimulationSink = if c.rank() == 1 {
+            &mut refuses
+        } else {
+            &mut memory
+        };
+        simulate_with(&study, &policy, &sim_settings(1), sink, hooks).unwrap_err()
+    });
+    assert_eq!(errors[0].kind(), "communicator");
+    assert!(errors[0].to_string().contains("rank 1"), "{}", errors[0]);
+    assert_eq!(errors[1].kind(), "sink");
+}
