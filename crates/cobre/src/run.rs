@@ -159,10 +159,6 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-fn sddp(e: cobre_sddp::SddpError) -> Error {
-    Error::Sddp(e.to_string())
-}
-
 fn relative(info: FileInfo, root: &Path) -> FileInfo {
     FileInfo {
         path: info
@@ -299,7 +295,7 @@ pub fn run_study_with(
     let mut outputs: Vec<FileInfo> = Vec::new();
 
     let t = Instant::now();
-    let study = StudyModel::build(&case.system, config).map_err(sddp);
+    let study = StudyModel::build(&case.system, config).map_err(Error::from);
     let study = agree(comm, "building the study", study)?;
     let mode = config.policy.mode;
     let saved = match mode {
@@ -366,13 +362,13 @@ pub fn run_study_with(
                 .map(|c| c as &mut dyn cobre_sddp::CheckpointSink),
             communicator: Some(comm),
         };
-        let result = train(&study, &settings, hooks).map_err(sddp);
+        let result = train(&study, &settings, hooks).map_err(Error::from);
         let result = agree(comm, "training", result)?;
         manifest_policy.checkpoints = checkpointer.map_or(0, |c| c.written);
         // Rank 0 wrote the checkpoints; every rank's summary counts them.
         #[allow(clippy::cast_precision_loss)]
         let mut checkpoints = vec![manifest_policy.checkpoints as f64];
-        comm.broadcast(&mut checkpoints, 0).map_err(sddp)?;
+        comm.broadcast(&mut checkpoints, 0).map_err(Error::from)?;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         {
             manifest_policy.checkpoints = checkpoints.first().map_or(0, |&c| c as u64);
@@ -452,7 +448,7 @@ pub fn run_study_with(
             communicator: Some(comm),
             scenarios_per_block: per_partition,
         };
-        let summary = simulate_with(&study, &policy, &settings, &mut observed, hooks).map_err(sddp);
+        let summary = simulate_with(&study, &policy, &settings, &mut observed, hooks).map_err(Error::from);
         // Every rank closes its own partitions, then rank 0 learns them all.
         let report = summary.and_then(|summary| Ok((summary, sink.finish()?)));
         let (summary, report) = agree(comm, "simulating", report)?;
