@@ -448,7 +448,8 @@ pub fn run_study_with(
             communicator: Some(comm),
             scenarios_per_block: per_partition,
         };
-        let summary = simulate_with(&study, &policy, &settings, &mut observed, hooks).map_err(Error::from);
+        let summary =
+            simulate_with(&study, &policy, &settings, &mut observed, hooks).map_err(Error::from);
         // Every rank closes its own partitions, then rank 0 learns them all.
         let report = summary.and_then(|summary| Ok((summary, sink.finish()?)));
         let (summary, report) = agree(comm, "simulating", report)?;
