@@ -86,6 +86,8 @@ impl std::fmt::Debug for HighsSolver {
 /// The strategies tried, in order, when a solve fails even from a cold start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fallback {
+    /// HiGHS' own choices: cost perturbation on, steepest-edge pricing.
+    HighsDefaults,
     /// The other simplex variant (primal after dual).
     OtherSimplex,
     /// Dual simplex without scaling.
@@ -95,7 +97,12 @@ enum Fallback {
 }
 
 impl Fallback {
-    const ALL: [Fallback; 3] = [Self::OtherSimplex, Self::Unscaled, Self::InteriorPoint];
+    const ALL: [Fallback; 4] = [
+        Self::HighsDefaults,
+        Self::OtherSimplex,
+        Self::Unscaled,
+        Self::InteriorPoint,
+    ];
 }
 
 impl HighsSolver {
@@ -207,6 +214,10 @@ impl HighsSolver {
     fn apply_fallback(&mut self, fallback: Fallback) -> Result<(), SolverError> {
         let h = &mut self.handle;
         match fallback {
+            Fallback::HighsDefaults => {
+                h.set_double_option(c"dual_simplex_cost_perturbation_multiplier", 1.0)?;
+                h.set_int_option(c"simplex_dual_edge_weight_strategy", -1)
+            }
             Fallback::OtherSimplex => {
                 let other = match self.options.algorithm {
                     SimplexAlgorithm::Primal => 1,
@@ -252,6 +263,12 @@ impl HighsSolver {
         h.set_double_option(
             c"rebuild_refactor_solution_error_tolerance",
             factor_tolerance,
+        )?;
+        let perturbation = if o.cost_perturbation { 1.0 } else { 0.0 };
+        h.set_double_option(c"dual_simplex_cost_perturbation_multiplier", perturbation)?;
+        h.set_int_option(
+            c"simplex_dual_edge_weight_strategy",
+            o.dual_edge_weights.highs_code(),
         )?;
         Ok(())
     }

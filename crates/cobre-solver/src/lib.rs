@@ -49,13 +49,16 @@
 //!
 //! # HiGHS settings
 //! Every instance runs HiGHS' serial dual simplex with presolve off, one
-//! thread, no output, and a fixed random seed ([`SolverOptions`]). HiGHS'
+//! thread, no output, and a fixed random seed ([`SolverOptions`]); by
+//! default without cost perturbation and with Devex pricing, which suit
+//! short warm re-solves (HiGHS' own choices come back as the first
+//! fallback when a solve fails). HiGHS'
 //! time limit is made per solve (its clock normally accumulates over the
 //! life of the instance).
 //!
 //! # Determinism
 //! HiGHS keeps state between solves on one instance: the factorization,
-//! dual steepest-edge weights, the position of its random-number stream
+//! dual edge weights, the position of its random-number stream
 //! (which feeds cost perturbation and pricing permutations and advances at
 //! every solve), pivot-threshold and perturbation adjustments, and its
 //! scaling factors (computed at the first solve from the rows present
@@ -104,6 +107,6 @@ pub use basis::{Basis, BasisStatus};
 pub use error::SolverError;
 pub use highs::HighsSolver;
 pub use model::{LpModel, RowBatch};
-pub use options::{Scaling, SimplexAlgorithm, SolverOptions};
+pub use options::{DualEdgeWeights, Scaling, SimplexAlgorithm, SolverOptions};
 pub use solver::LpSolver;
 pub use status::{CumulativeStats, SolveStats, SolveStatus};

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End-to-end speed benchmark of one machine: training time of `cobre run`
+# on 1dtoy, 4ree (from ../shared/cases, when present) and the generated
+# 12-hydro, 36-stage case, on 1 and 2 threads, best of REPEATS runs each,
+# with the 1 -> 2 thread speed-up. Prints a Markdown table (the figures in
+# docs/performance.md come from it).
+#
+#   ./scripts/bench.sh [REPEATS]                 default: best of 3
+#
+# Side by side with another solver: set COBRE_REF_PYTHON to a Python that
+# has it installed (for example a venv with cobre-python==0.18.0); each of
+# its runs is timed in the same loop as ours, so both see the same machine
+# load. The project never depends on it.
+#
+#   COBRE_REF_PYTHON=/work/ref/bin/python ./scripts/bench.sh 3
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$COBRE_ROOT"
+
+repeats="${1:-3}"
+setup_all
+log "building cobre (release)"
+cargo build --release --locked -q -p cobre-cli
+bin="$CARGO_TARGET_DIR/release/cobre"
+work="$(mktemp -d "${TMPDIR:-/tmp}/cobre-bench.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+shared="${COBRE_SHARED_CASES:-$COBRE_ROOT/../shared/cases}"
+cases=()
+for name in 1dtoy 4ree; do
+    if [ -d "$shared/$name" ]; then cases+=("$shared/$name"); fi
+done
+"$COBRE_VENV/bin/python" examples/generate.py --bench12 "$work/bench12" >/dev/null
+cases+=("$work/bench12")
+
+# Training seconds of one run of ours (from the run's JSON summary).
+ours() {
+    local case="$1" threads="$2"
+    rm -rf "$work/out"
+    "$bin" run "$case" -o "$work/out" --threads "$threads" --json 2>/dev/null \
+        | "$COBRE_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["timings_s"]["train"])'
+}
+
+# Training seconds of one run of the reference: the sum of its per-iteration
+# times in training/convergence.parquet (read with our own pyarrow).
+reference() {
+    local case="$1" threads="$2"
+    rm -rf "$work/ref"
+    "$COBRE_REF_PYTHON" -c 'import sys, cobre.run; cobre.run.run(sys.argv[1], output_dir=sys.argv[2], threads=int(sys.argv[3]))' \
+        "$case" "$work/ref" "$threads" >/dev/null 2>&1
+    "$COBRE_VENV/bin/python" -c 'import sys, pyarrow.parquet as pq; print(sum(pq.read_table(sys.argv[1]).column("time_total_ms").to_pylist()) / 1000.0)' \
+        "$work/ref/training/convergence.parquet"
+}
+
+min() { "$COBRE_VENV/bin/python" -c 'import sys; print(min(float(x) for x in sys.argv[1:]))' "$@"; }
+ratio() { "$COBRE_VENV/bin/python" -c 'import sys; a,b=map(float,sys.argv[1:]); print(f"{a/b:.2f}")' "$@"; }
+
+echo "| case | threads | cobre train (s) | speed-up 1→2 |${COBRE_REF_PYTHON:+ reference train (s) | reference / cobre |}"
+echo "|---|---|---|---|${COBRE_REF_PYTHON:+---|---|}"
+for c in "${cases[@]}"; do
+    name="$(basename "$c")"
+    one=""
+    for threads in 1 2; do
+        ts=() rs=()
+        for _ in $(seq "$repeats"); do
+            ts+=("$(ours "$c" "$threads")")
+            if [ -n "${COBRE_REF_PYTHON:-}" ]; then rs+=("$(reference "$c" "$threads")"); fi
+        done
+        best="$(min "${ts[@]}")"
+        if [ "$threads" = 1 ]; then one="$best"; speedup="—"; else speedup="$(ratio "$one" "$best")"; fi
+        row="| $name | $threads | $best | $speedup |"
+        if [ -n "${COBRE_REF_PYTHON:-}" ]; then
+            rbest="$(min "${rs[@]}")"
+            row="$row $rbest | $(ratio "$rbest" "$best") |"
+        fi
+        echo "$row"
+    done
+done
