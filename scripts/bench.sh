@@ -40,15 +40,15 @@ ours() {
         | "$COBRE_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["timings_s"]["train"])'
 }
 
-# Training seconds of one run of the reference: the sum of its per-iteration
-# times in training/convergence.parquet (read with our own pyarrow).
+# Training seconds of one run of the reference: `duration_seconds` of its
+# training/metadata.json.
 reference() {
     local case="$1" threads="$2"
     rm -rf "$work/ref"
     "$COBRE_REF_PYTHON" -c 'import sys, cobre.run; cobre.run.run(sys.argv[1], output_dir=sys.argv[2], threads=int(sys.argv[3]))' \
         "$case" "$work/ref" "$threads" >/dev/null 2>&1
-    "$COBRE_VENV/bin/python" -c 'import sys, pyarrow.parquet as pq; print(sum(pq.read_table(sys.argv[1]).column("time_total_ms").to_pylist()) / 1000.0)' \
-        "$work/ref/training/convergence.parquet"
+    "$COBRE_VENV/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["duration_seconds"])' \
+        "$work/ref/training/metadata.json"
 }
 
 min() { "$COBRE_VENV/bin/python" -c 'import sys; print(min(float(x) for x in sys.argv[1:]))' "$@"; }

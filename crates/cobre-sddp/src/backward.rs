@@ -114,8 +114,13 @@ pub(crate) fn run_items(
         // The same answer on every rank: the cut sets are the same.
         let may_violate = cuts.get(stage).is_some_and(LpCuts::has_inactive);
         let shared: &[LpCuts] = cuts;
-        ctx.thread_pool
-            .install(|| solve_items(study, workers, shared, iteration, phase, items))?;
+        if ctx.thread_pool.current_num_threads() <= 1 {
+            // One thread: solve on the caller's thread (worker 0).
+            solve_items(study, workers, shared, iteration, phase, items, false)?;
+        } else {
+            ctx.thread_pool
+                .install(|| solve_items(study, workers, shared, iteration, phase, items, true))?;
+        }
         if !may_violate {
             return Ok(());
         }
@@ -130,7 +135,8 @@ pub(crate) fn run_items(
     }
 }
 
-/// Solves the openings of every item not done yet, in parallel.
+/// Solves the openings of every item not done yet, in parallel (inside the
+/// thread pool) or one after the other on the caller's thread.
 fn solve_items(
     study: &StudyModel,
     workers: &WorkerPool,
@@ -138,62 +144,68 @@ fn solve_items(
     iteration: u64,
     phase: Phase,
     items: &mut [OpeningsItem<'_>],
+    parallel: bool,
 ) -> Result<(), SddpError> {
-    items
-        .par_iter_mut()
-        .filter(|it| !it.done)
-        .try_for_each(|item| {
-            let mut w = workers.current()?;
-            let t = item.stage;
-            let tpl = study
-                .templates
-                .get(t)
-                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
-            let stage_cuts = cuts
-                .get(t)
-                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no cut set"))?;
-            w.sync_cuts(t, stage_cuts, tpl)?;
-            if item.resume {
-                w.start_from(t, Some(&*item.end_basis))?;
-            } else {
-                w.start_from(t, item.start)?;
+    let solve = |item: &mut OpeningsItem<'_>| -> Result<(), SddpError> {
+        let mut w = workers.current()?;
+        let t = item.stage;
+        let tpl = study
+            .templates
+            .get(t)
+            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
+        let stage_cuts = cuts
+            .get(t)
+            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no cut set"))?;
+        w.sync_cuts(t, stage_cuts, tpl)?;
+        if item.resume {
+            w.start_from(t, Some(&*item.end_basis))?;
+        } else {
+            w.start_from(t, item.start)?;
+        }
+        let ns = study.n_state();
+        for k in item.next..item.hi {
+            let noise = study.scenario.opening(t, k);
+            for (d, s) in w
+                .noise
+                .iter_mut()
+                .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+            {
+                *d = *s;
             }
-            let ns = study.n_state();
-            for k in item.next..item.hi {
-                let noise = study.scenario.opening(t, k);
-                for (d, s) in w
-                    .noise
-                    .iter_mut()
-                    .zip(noise.iter().chain(std::iter::repeat(&0.0)))
-                {
-                    *d = *s;
-                }
-                let site = SolveSite {
-                    phase,
-                    iteration,
-                    stage: t,
-                    scenario: item.trial,
-                    opening: Some(k),
-                };
-                let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
-                w.check_cuts(t, stage_cuts, tpl);
-                if !w.violated.is_empty() {
-                    item.violation.clone_from(&w.violated);
-                    item.next = k;
-                    w.basis_into(t, item.end_basis);
-                    item.resume = true;
-                    return Ok(());
-                }
-                let j = k - item.lo;
-                item.obj[j] = obj;
-                if !item.duals.is_empty() {
-                    item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
-                }
+            let site = SolveSite {
+                phase,
+                iteration,
+                stage: t,
+                scenario: item.trial,
+                opening: Some(k),
+            };
+            let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
+            w.check_cuts(t, stage_cuts, tpl);
+            if !w.violated.is_empty() {
+                item.violation.clone_from(&w.violated);
+                item.next = k;
+                w.basis_into(t, item.end_basis);
+                item.resume = true;
+                return Ok(());
             }
-            w.basis_into(t, item.end_basis);
-            item.done = true;
-            Ok(())
-        })
+            let j = k - item.lo;
+            item.obj[j] = obj;
+            if !item.duals.is_empty() {
+                item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
+            }
+        }
+        w.basis_into(t, item.end_basis);
+        item.done = true;
+        Ok(())
+    };
+    if parallel {
+        items
+            .par_iter_mut()
+            .filter(|it| !it.done)
+            .try_for_each(solve)
+    } else {
+        items.iter_mut().filter(|it| !it.done).try_for_each(solve)
+    }
 }
 
 /// Splits `n` openings into `chunks` contiguous near-equal parts.

@@ -39,6 +39,11 @@ pub struct TrainingSettings {
     pub cut_selection: CutSelectionConfig,
     /// LP solver settings.
     pub solver: SolverOptions,
+    /// Start each LP solve from the basis of a related solve (the same
+    /// stage's previous opening or trial state). Off, every solve starts
+    /// from the slack basis: same optima, only slower; it exists to measure
+    /// what warm starts save. Default: `true`.
+    pub warm_start: bool,
 }
 
 impl Default for TrainingSettings {
@@ -53,6 +58,7 @@ impl Default for TrainingSettings {
             active_cut_window: Some(DEFAULT_ACTIVE_CUT_WINDOW),
             cut_selection: CutSelectionConfig::None,
             solver: SolverOptions::default(),
+            warm_start: true,
         }
     }
 }

@@ -88,24 +88,35 @@ pub(crate) fn run_forward(
         // branch: without inactive cuts nothing can be violated.
         let may_violate = cuts.iter().any(LpCuts::has_inactive);
         let shared: &[LpCuts] = cuts;
-        thread_pool.install(|| {
+        let walk = |(i, traj): (usize, &mut Trajectory)| {
+            let mut w = workers.current()?;
+            forward_one(
+                &mut w,
+                study,
+                shared,
+                sampler,
+                iteration,
+                first_scenario + i,
+                traj,
+            )
+        };
+        if thread_pool.current_num_threads() <= 1 {
+            // One thread: walk on the caller's thread (worker 0), without
+            // handing every pass to the pool and waking it.
             trajectories
-                .par_iter_mut()
+                .iter_mut()
                 .enumerate()
                 .filter(|(_, tr)| tr.pending)
-                .try_for_each(|(i, traj)| {
-                    let mut w = workers.current()?;
-                    forward_one(
-                        &mut w,
-                        study,
-                        shared,
-                        sampler,
-                        iteration,
-                        first_scenario + i,
-                        traj,
-                    )
-                })
-        })?;
+                .try_for_each(walk)?;
+        } else {
+            thread_pool.install(|| {
+                trajectories
+                    .par_iter_mut()
+                    .enumerate()
+                    .filter(|(_, tr)| tr.pending)
+                    .try_for_each(walk)
+            })?;
+        }
         if !may_violate {
             return Ok(());
         }

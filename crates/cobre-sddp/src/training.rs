@@ -143,12 +143,13 @@ pub fn train(
             threads: settings.threads,
             message: e.to_string(),
         })?;
-    let workers = WorkerPool::new(
+    let mut workers = WorkerPool::new(
         settings.threads,
         &study.templates,
         &study.scenario,
         &settings.solver,
     )?;
+    workers.set_cold_solves(!settings.warm_start);
 
     let n_stages = study.num_stages();
     let ns = study.n_state();

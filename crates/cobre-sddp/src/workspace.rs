@@ -82,6 +82,8 @@ pub(crate) struct Worker {
     /// Lag accumulator of the trajectory being walked.
     /// Realised inflows of the last solve (LP primal).
     z_buf: Vec<f64>,
+    /// Start every solve from a cold basis ([`crate::TrainingSettings::warm_start`] off).
+    cold_solves: bool,
 }
 
 impl Worker {
@@ -121,6 +123,7 @@ impl Worker {
             index_buf: Vec::new(),
             lags: scenario.lag_accumulator(),
             z_buf: vec![0.0; scenario.num_hydros()],
+            cold_solves: false,
         })
     }
 
@@ -259,6 +262,9 @@ impl Worker {
         inst.patch
             .apply(&mut inst.solver)
             .call_context(|| format!("patching stage {t}"))?;
+        if self.cold_solves {
+            inst.solver.clear_basis();
+        }
         let result = inst.solver.solve();
         let last = inst.solver.last_stats();
         self.stats.solves += 1;
@@ -324,6 +330,15 @@ impl WorkerPool {
             .map(|_| Worker::new(templates, scenario, options).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { workers })
+    }
+
+    /// Makes every solve start cold (for measuring what warm starts save).
+    pub(crate) fn set_cold_solves(&mut self, on: bool) {
+        for w in &mut self.workers {
+            if let Ok(w) = w.get_mut() {
+                w.cold_solves = on;
+            }
+        }
     }
 
     /// The worker of the current rayon thread (worker 0 outside the pool).
