@@ -6,7 +6,8 @@
 //!
 //! Environment: `COBRE_SELECTION=level1:K|lml1:K` (cut selection every K
 //! iterations), `COBRE_CUT_WINDOW=N` (drop cuts unused for N iterations),
-//! `COBRE_WORK_ITEMS=N`, `COBRE_NO_RESET=1`, `COBRE_COLD=1` (every solve cold).
+//! `COBRE_WORK_ITEMS=N`, `COBRE_NO_RESET=1`, `COBRE_COLD=1` (every solve cold),
+//! `COBRE_HIGHS_PRICING=1` (HiGHS' own cost perturbation and pricing).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use cobre_core::config::StoppingRuleConfig;
@@ -32,6 +33,10 @@ fn main() {
     settings.threads = threads;
     if std::env::var("COBRE_NO_RESET").is_ok() {
         settings.solver.reset_on_set_basis = false;
+    }
+    if std::env::var("COBRE_HIGHS_PRICING").is_ok() {
+        settings.solver.cost_perturbation = true;
+        settings.solver.dual_edge_weights = cobre_solver::DualEdgeWeights::SteepestEdge;
     }
     if std::env::var("COBRE_COLD").is_ok() {
         settings.warm_start = false;

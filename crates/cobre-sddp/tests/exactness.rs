@@ -7,7 +7,6 @@ mod common;
 
 use cobre_sddp::lp::StagePatch;
 use cobre_sddp::{train, StudyModel, TrainingHooks, TrainingSettings};
-use cobre_solver::{HighsSolver, LpModel, LpSolver};
 use common::*;
 
 struct Node {
@@ -93,36 +92,8 @@ fn extensive_form(study: &StudyModel) -> f64 {
             }
         }
     }
-    triplets.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    let n = cost.len();
-    let mut a_start = vec![0; n + 1];
-    let (mut a_index, mut a_value) = (vec![], vec![]);
-    let mut k = 0;
-    for j in 0..n {
-        while k < triplets.len() && triplets[k].1 == j {
-            a_index.push(triplets[k].0);
-            a_value.push(triplets[k].2);
-            k += 1;
-        }
-        a_start[j + 1] = a_index.len();
-    }
-    let model = LpModel {
-        num_cols: n,
-        num_rows: row_lower.len(),
-        col_cost: cost,
-        col_lower: lower,
-        col_upper: upper,
-        row_lower,
-        row_upper,
-        a_start,
-        a_index,
-        a_value,
-        objective_offset: 0.0,
-    };
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&model).unwrap();
-    lp.solve().unwrap();
-    lp.objective_value() * tpls[0].cost_scale
+    let objective = solve_triplets(cost, lower, upper, row_lower, row_upper, triplets);
+    objective * tpls[0].cost_scale
 }
 
 #[test]

@@ -405,11 +405,10 @@ fn d30_quarterly_stages_read_the_lags_of_the_monthly_to_quarterly_ring() {
     assert_eq!(lags[9], z[8]);
 }
 
-/// Weekly stages then a monthly one with external inflows: replaying the
-/// external library reproduces its values (σ = 15 > 0 everywhere).
-#[test]
-fn d28_external_scenarios_replay_exactly_and_single_scenario_stages_repeat() {
-    case_dir("d28-decomp-weekly-monthly");
+/// d28's horizon (five weekly stages with `weekly_openings` openings, then
+/// a monthly one with 5) and its external inflow library: one scenario of
+/// weekly values, five of the monthly one.
+fn d28_weekly_monthly_external(weekly_openings: usize) -> (Horizon, ScenarioInputs) {
     let mut stages: Vec<_> = (0..5)
         .map(|w| {
             stage(
@@ -417,7 +416,7 @@ fn d28_external_scenarios_replay_exactly_and_single_scenario_stages_repeat() {
                 d(2026, 4, 4) + chrono::Duration::days(7 * w as i64),
                 d(2026, 4, 11) + chrono::Duration::days(7 * w as i64),
                 Some(3),
-                1,
+                weekly_openings,
             )
         })
         .collect();
@@ -448,6 +447,15 @@ fn d28_external_scenarios_replay_exactly_and_single_scenario_stages_repeat() {
         external_inflows: external,
         ..ScenarioInputs::default()
     };
+    (horizon, scen)
+}
+
+/// Weekly stages then a monthly one with external inflows: replaying the
+/// external library reproduces its values (σ = 15 > 0 everywhere).
+#[test]
+fn d28_external_scenarios_replay_exactly_and_single_scenario_stages_repeat() {
+    case_dir("d28-decomp-weekly-monthly");
+    let (horizon, scen) = d28_weekly_monthly_external(1);
     let initial = InitialConditions {
         recent_observations: vec![obs(0, d(2026, 3, 28), d(2026, 4, 4), 50.0)],
         ..InitialConditions::default()
@@ -482,44 +490,7 @@ fn d28_external_scenarios_replay_exactly_and_single_scenario_stages_repeat() {
 /// scenario chosen by hash (the same at every stage).
 #[test]
 fn d28_external_training_takes_the_library_moments_and_hashes_the_scenario() {
-    let mut stages: Vec<_> = (0..5)
-        .map(|w| {
-            stage(
-                w,
-                d(2026, 4, 4) + chrono::Duration::days(7 * w as i64),
-                d(2026, 4, 11) + chrono::Duration::days(7 * w as i64),
-                Some(3),
-                3,
-            )
-        })
-        .collect();
-    stages.push(stage(5, d(2026, 5, 1), d(2026, 6, 1), Some(4), 5));
-    let horizon = Horizon {
-        stages,
-        seasons: Some(monthly_seasons()),
-        ..Horizon::default()
-    };
-    let mut external: Vec<ExternalValue<HydroId>> = [45.0, 55.0, 60.0, 50.0, 65.0]
-        .iter()
-        .enumerate()
-        .map(|(t, &v)| ExternalValue {
-            stage: StageId(t as i32),
-            scenario: 0,
-            entity: HydroId(0),
-            value: v,
-        })
-        .collect();
-    external.extend((0..5).map(|k| ExternalValue {
-        stage: StageId(5),
-        scenario: k,
-        entity: HydroId(0),
-        value: 40.0 + 10.0 * k as f64,
-    }));
-    let scen = ScenarioInputs {
-        inflow_stats: (0..6).map(|t| stat(0, t, 60.0, 15.0)).collect(),
-        external_inflows: external,
-        ..ScenarioInputs::default()
-    };
+    let (horizon, scen) = d28_weekly_monthly_external(3);
     let mut cfg = config(42, InflowNonNegativity::None);
     cfg.training.scenario_source.inflow = SamplingScheme::External;
     let model = StochasticModel::build(

@@ -154,3 +154,47 @@ pub fn stochastic_system_with_risk(
     ];
     cobre_core::System::new(parts).unwrap()
 }
+
+/// Solves `min cost·x` over `lower ≤ x ≤ upper`, `row_lower ≤ A x ≤ row_upper`,
+/// with `A` given as `(row, column, value)` triplets (any order), and returns
+/// the optimal objective. For the extensive forms the tests build.
+pub fn solve_triplets(
+    cost: Vec<f64>,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    row_lower: Vec<f64>,
+    row_upper: Vec<f64>,
+    mut triplets: Vec<(usize, usize, f64)>,
+) -> f64 {
+    use cobre_solver::{HighsSolver, LpModel, LpSolver};
+    triplets.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    let n = cost.len();
+    let mut a_start = vec![0; n + 1];
+    let (mut a_index, mut a_value) = (vec![], vec![]);
+    let mut k = 0;
+    for j in 0..n {
+        while k < triplets.len() && triplets[k].1 == j {
+            a_index.push(triplets[k].0);
+            a_value.push(triplets[k].2);
+            k += 1;
+        }
+        a_start[j + 1] = a_index.len();
+    }
+    let model = LpModel {
+        num_cols: n,
+        num_rows: row_lower.len(),
+        col_cost: cost,
+        col_lower: lower,
+        col_upper: upper,
+        row_lower,
+        row_upper,
+        a_start,
+        a_index,
+        a_value,
+        objective_offset: 0.0,
+    };
+    let mut lp = HighsSolver::new().unwrap();
+    lp.load_model(&model).unwrap();
+    lp.solve().unwrap();
+    lp.objective_value()
+}
