@@ -201,43 +201,23 @@ pub(super) fn add_generic_constraints(
                 "bounds given for a constraint that is not defined",
             ));
         };
-        match bound.block {
-            Some(id) => {
-                let k = block_index(stage, id)?;
-                add_row(
-                    ctx,
-                    stage,
-                    constraint,
-                    Some(k),
-                    bound.lower,
-                    bound.upper,
-                    &mut entries,
-                )?;
-            }
-            None if constraint.terms.iter().all(|t| is_stage_level(t.variable)) => {
-                add_row(
-                    ctx,
-                    stage,
-                    constraint,
-                    None,
-                    bound.lower,
-                    bound.upper,
-                    &mut entries,
-                )?;
-            }
-            None => {
-                for k in 0..ctx.layout.n_blocks {
-                    add_row(
-                        ctx,
-                        stage,
-                        constraint,
-                        Some(k),
-                        bound.lower,
-                        bound.upper,
-                        &mut entries,
-                    )?;
-                }
-            }
+        // One row for the given block, one for the whole stage when every
+        // term is a stage-level variable, or one per block.
+        let blocks: Vec<Option<usize>> = match bound.block {
+            Some(id) => vec![Some(block_index(stage, id)?)],
+            None if constraint.terms.iter().all(|t| is_stage_level(t.variable)) => vec![None],
+            None => (0..ctx.layout.n_blocks).map(Some).collect(),
+        };
+        for k in blocks {
+            add_row(
+                ctx,
+                stage,
+                constraint,
+                k,
+                bound.lower,
+                bound.upper,
+                &mut entries,
+            )?;
         }
     }
     Ok(())
