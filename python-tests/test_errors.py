@@ -81,7 +81,13 @@ def test_solver_errors_have_stage_iteration_scenario_and_status_attributes():
     e = info.value
     assert (e.stage, e.iteration, e.scenario) == (2, 3, 1)
     assert e.solver_status == "infeasible"
-    assert e.context == {"stage": 2, "iteration": 3, "scenario": 1, "opening": 4}
+    assert e.context == {
+        "phase": "backward",
+        "stage": 2,
+        "iteration": 3,
+        "scenario": 1,
+        "opening": 4,
+    }
 
 
 def test_engine_errors_map_to_worker_and_validation_classes():

@@ -6,7 +6,7 @@
 //! | `Error::Validation(report)`            | `ValidationError`       | first error finding's kind     |
 //! | `Error::Stochastic(_)`                 | `ValidationError`       | `"Stochastic"`                 |
 //! | `Error::Io { path, source }`           | `cobre.IOError`         | `"Io"` (`filename`, `errno`)   |
-//! | `Error::Solver(_)`                     | `SolverError`           | `"Solver"`                     |
+//! | `Error::Solver { .. }`                 | `SolverError`           | `"Solver"`                     |
 //! | `Error::Sddp(_)`                       | `SolverError`           | `"Sddp"`                       |
 //! | `Error::Interrupted`                   | `CobreError`            | `"Interrupted"`                |
 //! | any later variant                      | `CobreError`            | its `kind()`                   |
@@ -128,7 +128,9 @@ pub(crate) fn to_py_err(py: Python<'_>, err: &cobre::Error) -> PyErr {
             |_| Ok(()),
         ),
         cobre::Error::Output(out) => output_error(py, err.kind(), &message, out),
-        cobre::Error::Solver(text) => solver_error(py, err.kind(), &message, text),
+        cobre::Error::Solver { site, status, .. } => {
+            solver_error(py, err.kind(), &message, site.as_ref(), status)
+        }
         cobre::Error::Sddp(text) => {
             // The facade flattens the engine's error to its text; its
             // leading words name the engine's error variant.
@@ -150,7 +152,7 @@ pub(crate) fn to_py_err(py: Python<'_>, err: &cobre::Error) -> PyErr {
             } else if starts(&["could not start", "communicator", "simulation sink failed"]) {
                 make(py, Class::Worker, err.kind(), &message, None, |_| Ok(()))
             } else {
-                solver_error(py, err.kind(), &message, text)
+                solver_error(py, err.kind(), &message, None, text)
             }
         }
         _ => make(py, Class::Cobre, err.kind(), &message, None, |_| Ok(())),
@@ -192,35 +194,29 @@ fn output_error(
 
 /// The number after `word ` in the solve site of an engine message
 /// (`"LP solve failed (forward pass, iteration 3, stage 2, scenario 0): …"`).
-fn site_number(text: &str, word: &str) -> Option<u64> {
-    let site = text.split_once('(')?.1.split_once(')')?.0;
-    site.split(", ")
-        .find_map(|part| part.trim().strip_prefix(word)?.trim().parse().ok())
-}
-
-/// `SolverError` with the solve site (stage, iteration, scenario) and the
-/// solver's status when the message gives them.
-fn solver_error(py: Python<'_>, kind: &str, message: &str, text: &str) -> PyErr {
+/// `SolverError` with the solve site (phase, stage, iteration, scenario,
+/// opening) and the solver's status.
+fn solver_error(
+    py: Python<'_>,
+    kind: &str,
+    message: &str,
+    site: Option<&cobre::SolveSite>,
+    status: &str,
+) -> PyErr {
     let ctx = PyDict::new(py);
-    let stage = site_number(text, "stage ");
-    let iteration = site_number(text, "iteration ");
-    let scenario = site_number(text, "scenario ");
-    let opening = site_number(text, "opening ");
-    for (k, v) in [
-        ("stage", stage),
-        ("iteration", iteration),
-        ("scenario", scenario),
-        ("opening", opening),
-    ] {
-        if let Some(v) = v {
-            let _ = ctx.set_item(k, v);
+    if let Some(site) = site {
+        let _ = ctx.set_item("phase", site.phase.to_string());
+        let _ = ctx.set_item("stage", site.stage);
+        let _ = ctx.set_item("iteration", site.iteration);
+        let _ = ctx.set_item("scenario", site.scenario);
+        if let Some(opening) = site.opening {
+            let _ = ctx.set_item("opening", opening);
         }
     }
-    let status = text.rsplit_once("): ").map_or(text, |(_, s)| s);
     make(py, Class::Solver, kind, message, Some(ctx), |e| {
-        e.setattr("stage", stage)?;
-        e.setattr("iteration", iteration)?;
-        e.setattr("scenario", scenario)?;
+        e.setattr("stage", site.map(|s| s.stage))?;
+        e.setattr("iteration", site.map(|s| s.iteration))?;
+        e.setattr("scenario", site.map(|s| s.scenario))?;
         e.setattr("solver_status", status)
     })
 }
@@ -324,11 +320,19 @@ pub(crate) fn _raise_for_tests(py: Python<'_>, kind: &str) -> PyResult<()> {
                 "/nonexistent/file",
                 std::io::Error::from(std::io::ErrorKind::NotFound),
             ),
-            "Solver" => cobre::Error::Solver(
-                "LP solve failed (backward pass, iteration 3, stage 2, scenario 1, opening 4): \
-                 infeasible"
+            "Solver" => cobre::Error::Solver {
+                message: "LP solve failed (backward pass, iteration 3, stage 2, scenario 1, \
+                          opening 4): infeasible"
                     .into(),
-            ),
+                site: Some(cobre::SolveSite {
+                    phase: cobre::Phase::Backward,
+                    iteration: 3,
+                    stage: 2,
+                    scenario: 1,
+                    opening: Some(4),
+                }),
+                status: "infeasible".into(),
+            },
             "Stochastic" => cobre::Error::Stochastic("bad correlation".into()),
             "Sddp" => cobre::Error::Sddp("engine failure".into()),
             "Worker" => cobre::Error::Sddp("could not start 0 worker threads: none".into()),

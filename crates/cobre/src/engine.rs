@@ -19,16 +19,23 @@ use cobre_core::Case;
 use cobre_sddp::{MemorySink, SimulationSettings, TrainingHooks, TrainingSettings};
 
 pub use cobre_sddp::{
-    Control, IterationRecord, Policy, ScenarioResult, SddpError, SimulationSink, SimulationSummary,
-    StopFlag, StudyModel, TerminationReason, TrainingObserver, TrainingResult, WorkerStats,
+    Control, IterationRecord, Phase, Policy, ScenarioResult, SddpError, SimulationSink,
+    SimulationSummary, SolveSite, StopFlag, StudyModel, TerminationReason, TrainingObserver,
+    TrainingResult, WorkerStats,
 };
 
 impl From<SddpError> for Error {
     fn from(e: SddpError) -> Self {
-        match e.kind() {
-            "solver" => Error::Solver(e.to_string()),
-            "stochastic" => Error::Stochastic(e.to_string()),
-            _ => Error::Sddp(e.to_string()),
+        let (site, status) = match &e {
+            SddpError::Solver { site, source } => (Some(*site), source.to_string()),
+            SddpError::SolverCall { source, .. } => (None, source.to_string()),
+            other if other.kind() == "stochastic" => return Error::Stochastic(e.to_string()),
+            _ => return Error::Sddp(e.to_string()),
+        };
+        Error::Solver {
+            message: e.to_string(),
+            site,
+            status,
         }
     }
 }
@@ -172,5 +179,50 @@ pub fn simulate(
                 scenarios: sink.scenarios,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cobre_solver::SolverError;
+
+    #[test]
+    fn a_failed_solve_keeps_its_site_and_solver_status() {
+        let site = SolveSite {
+            phase: cobre_sddp::Phase::Backward,
+            iteration: 7,
+            stage: 3,
+            scenario: 2,
+            opening: Some(5),
+        };
+        let e = Error::from(SddpError::Solver {
+            site,
+            source: SolverError::Infeasible {
+                model_status: 8,
+                retried_cold: true,
+            },
+        });
+        assert_eq!(e.kind(), "Solver");
+        let Error::Solver {
+            message,
+            site: got,
+            status,
+        } = e
+        else {
+            panic!("not a solver error");
+        };
+        assert_eq!(got, Some(site));
+        assert!(status.starts_with("LP is infeasible"), "{status}");
+        assert!(message.contains("iteration 7, stage 3"), "{message}");
+    }
+
+    #[test]
+    fn engine_errors_other_than_solves_keep_their_kind() {
+        let e = Error::from(SddpError::ThreadPool {
+            threads: 0,
+            message: "none".into(),
+        });
+        assert_eq!(e.kind(), "Sddp");
     }
 }

@@ -25,13 +25,26 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// The LP solver failed (placeholder until `cobre-solver` exposes its error type).
-    #[error("solver error: {0}")]
-    Solver(String),
-    /// Building or sampling the stochastic model failed (placeholder for `cobre-stochastic`).
+    /// An LP could not be solved, or a call to the LP solver failed.
+    #[error("solver error: {message}")]
+    Solver {
+        /// The whole message (site and solver status included).
+        message: String,
+        /// Where the failed solve happened (phase, iteration, stage,
+        /// scenario, opening); `None` for a failed solver call outside a
+        /// solve (loading a model, appending cut rows).
+        site: Option<crate::SolveSite>,
+        /// What the solver reported (for example `infeasible`), with
+        /// HiGHS' own status.
+        status: String,
+    },
+    /// Building or sampling the stochastic model failed (a correlation
+    /// matrix that cannot be factored, a PAR model that cannot be fitted…).
     #[error("stochastic model error: {0}")]
     Stochastic(String),
-    /// Training or simulation failed (placeholder for `cobre-sddp`).
+    /// Training or simulation failed for another reason: invalid settings,
+    /// a policy that does not fit the case, a failed sink, communicator or
+    /// thread pool.
     #[error("SDDP error: {0}")]
     Sddp(String),
     /// The run was interrupted (Ctrl-C, time limit imposed by the caller).
@@ -51,7 +64,7 @@ impl Error {
         match self {
             Error::Validation(_) => "Validation",
             Error::Io { .. } => "Io",
-            Error::Solver(_) => "Solver",
+            Error::Solver { .. } => "Solver",
             Error::Stochastic(_) => "Stochastic",
             Error::Sddp(_) => "Sddp",
             Error::Interrupted => "Interrupted",

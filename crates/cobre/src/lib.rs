@@ -55,9 +55,9 @@ pub use cobre_io::{
     CAPABILITIES,
 };
 pub use engine::{
-    simulate, train, Control, IterationRecord, Policy, ScenarioResult, SddpError,
-    SimulationOptions, SimulationResult, SimulationSink, SimulationSummary, StopFlag, StudyModel,
-    TerminationReason, TrainingObserver, TrainingOptions, TrainingResult, WorkerStats,
+    simulate, train, Control, IterationRecord, Phase, Policy, ScenarioResult, SddpError,
+    SimulationOptions, SimulationResult, SimulationSink, SimulationSummary, SolveSite, StopFlag,
+    StudyModel, TerminationReason, TrainingObserver, TrainingOptions, TrainingResult, WorkerStats,
 };
 pub use error::Error;
 pub use outputs::{load_policy, read_run, save_policy, RunReport, SavedPolicy};

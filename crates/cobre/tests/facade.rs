@@ -37,7 +37,11 @@ fn every_error_kind_is_distinct() {
     let errors = [
         cobre::Error::Validation(Box::default()),
         cobre::Error::io("x", std::io::Error::other("boom")),
-        cobre::Error::Solver("s".into()),
+        cobre::Error::Solver {
+            message: "s".into(),
+            site: None,
+            status: "infeasible".into(),
+        },
         cobre::Error::Stochastic("s".into()),
         cobre::Error::Sddp("s".into()),
         cobre::Error::Interrupted,
