@@ -258,6 +258,36 @@ impl LpCuts {
         true
     }
 
+    /// Maps `basis`, of this LP as it was with `n_before` cut rows followed
+    /// by the rows of cuts `local` (appended by one worker for one work
+    /// item), to this LP after the activations that followed (which made
+    /// every cut of `local` a row): each row appended since `n_before`
+    /// takes the status the basis gave its cut, or basic. The basis stays
+    /// square: the extra rows are basic.
+    pub(crate) fn adopt_local_rows(
+        &self,
+        basis: &mut Basis,
+        template_rows: usize,
+        n_before: usize,
+        local: &[usize],
+    ) {
+        let start = template_rows + n_before;
+        let tail: Vec<BasisStatus> = basis
+            .row_status
+            .get(start..)
+            .map(<[BasisStatus]>::to_vec)
+            .unwrap_or_default();
+        basis.row_status.truncate(start);
+        for &id in self.rows.get(n_before..).unwrap_or(&[]) {
+            let status = local
+                .iter()
+                .position(|&l| l == id)
+                .and_then(|j| tail.get(j).copied())
+                .unwrap_or(BasisStatus::Basic);
+            basis.row_status.push(status);
+        }
+    }
+
     /// A basis of this LP (rows in LP order) expressed for an LP holding
     /// every pool cut in pool order (inactive cuts basic).
     pub(crate) fn to_pool_order(&self, basis: &Basis, template_rows: usize) -> Basis {
@@ -341,5 +371,32 @@ mod tests {
             row_status: vec![Lower, Basic, Lower],
         };
         assert!(!LpCuts::remap_basis(&mut b, 1, &[1]));
+    }
+
+    #[test]
+    fn a_basis_with_one_workers_own_rows_follows_the_shared_activation() {
+        use BasisStatus::{Basic, Lower, Upper};
+        // Cuts 0..5, of which 1 and 3 are rows; a worker's item added 4
+        // then 2 as its own rows, another item 0: the shared activation
+        // appends them in item order, sorted per item (4, 2 → 2, 4; then 0).
+        let mut c = LpCuts::new(pool(5), 1);
+        c.apply_keep(&[false, true, false, true, false]);
+        assert_eq!(c.num_rows(), 2);
+        let mut b = Basis {
+            col_status: vec![Lower],
+            // template row, shared rows (cuts 1, 3), own rows (cuts 4, 2)
+            row_status: vec![Basic, Basic, Lower, Upper, Lower],
+        };
+        c.activate(&mut vec![4, 2]);
+        c.activate(&mut vec![0]);
+        assert_eq!(
+            (2..5).map(|p| c.row_id(p).unwrap()).collect::<Vec<_>>(),
+            [2, 4, 0]
+        );
+        c.adopt_local_rows(&mut b, 1, 2, &[4, 2]);
+        // Cut 2 was at the basis' own row 1 (Lower), cut 4 at row 0
+        // (Upper); cut 0, added by the other item, is basic.
+        assert_eq!(b.row_status, vec![Basic, Basic, Lower, Lower, Upper, Basic]);
+        assert_eq!(b.num_basic(), 3);
     }
 }

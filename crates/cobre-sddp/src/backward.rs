@@ -7,9 +7,13 @@
 //! from its deterministic basis (the trial state's forward basis, or the
 //! chunk's own basis from the previous iteration for the lower bound) and
 //! solves its openings in order, each warm-started from the previous one.
-//! When a solution violates a cut that is not a row, the item stops there;
-//! once the violated cuts are rows it resumes at that opening from the
-//! basis it stopped at (a deterministic point, whichever worker runs it).
+//! When a solution violates a cut that is not a row of the shared LP, the
+//! worker adds that cut as a row of its own LP for the rest of the item and
+//! solves the opening again; at the end of the item it takes those rows out
+//! again. So what an item computes depends only on the shared cut rows at
+//! the start of the stage and on the item itself, never on which worker
+//! runs it or what the others found. After the stage, the cuts every item
+//! added (in item order, on every rank) become shared rows.
 
 use crate::active_set::LpCuts;
 use crate::communicator::Communicator;
@@ -42,17 +46,12 @@ pub(crate) struct OpeningsItem<'a> {
     pub(crate) duals: &'a mut [f64],
     /// Receives the basis after the last opening.
     pub(crate) end_basis: &'a mut Basis,
-    /// Whether the item completed (no violated inactive cut).
+    /// Whether the item has been solved.
     pub(crate) done: bool,
-    /// Inactive cuts violated by the last attempt.
+    /// Cuts that were not shared rows and that the item added to its LP
+    /// because solutions violated them, in row order (`end_basis` has
+    /// their rows after the shared ones).
     pub(crate) violation: Vec<usize>,
-    /// First opening not solved yet: an attempt that meets a violated cut
-    /// keeps the openings before it (their solutions violate no cut, so they
-    /// are optimal for the LP with every cut).
-    next: usize,
-    /// Whether `end_basis` holds the basis the last attempt stopped at, to
-    /// resume from once the violated cuts are rows.
-    resume: bool,
 }
 
 impl<'a> OpeningsItem<'a> {
@@ -80,8 +79,6 @@ impl<'a> OpeningsItem<'a> {
             end_basis,
             done: false,
             violation: Vec::new(),
-            next: lo,
-            resume: false,
         }
     }
 }
@@ -95,11 +92,11 @@ pub(crate) struct Ctx<'a> {
     pub(crate) comm: &'a dyn Communicator,
 }
 
-/// Solves every item of stage `stage`, activating the inactive cuts that
-/// solutions violate (those of every rank's items, in global item order)
-/// and re-running the items that met them, until all items of every rank
-/// are done. Every rank calls it for the same stage, with its own items
-/// (maybe none).
+/// Solves every item of stage `stage`, then makes the cuts the items
+/// added to their own LPs shared rows (those of every rank's items, in
+/// global item order) and maps the items' end bases to the LP with them.
+/// Every rank calls it for the same stage, with its own items (maybe
+/// none).
 pub(crate) fn run_items(
     ctx: &Ctx<'_>,
     cuts: &mut [LpCuts],
@@ -110,29 +107,28 @@ pub(crate) fn run_items(
     items: &mut [OpeningsItem<'_>],
 ) -> Result<(), SddpError> {
     let (study, workers) = (ctx.study, ctx.workers);
-    loop {
-        // The same answer on every rank: the cut sets are the same.
-        let may_violate = cuts.get(stage).is_some_and(LpCuts::has_inactive);
-        let shared: &[LpCuts] = cuts;
-        if ctx.thread_pool.current_num_threads() <= 1 {
-            // One thread: solve on the caller's thread (worker 0).
-            solve_items(study, workers, shared, iteration, phase, items, false)?;
-        } else {
-            ctx.thread_pool
-                .install(|| solve_items(study, workers, shared, iteration, phase, items, true))?;
-        }
-        if !may_violate {
-            return Ok(());
-        }
-        activations.clear();
-        for it in items.iter().filter(|it| !it.done) {
-            activations.push(it.stage, &it.violation);
-        }
-        if !activations.apply(ctx.comm, cuts)? {
-            return Ok(());
-        }
-        tracing::debug!(iteration, %phase, "openings re-run after activating violated cuts");
+    let n_before = cuts.get(stage).map_or(0, LpCuts::num_rows);
+    let shared: &[LpCuts] = cuts;
+    if ctx.thread_pool.current_num_threads() <= 1 {
+        // One thread: solve on the caller's thread (worker 0).
+        solve_items(study, workers, shared, iteration, phase, items, false)?;
+    } else {
+        ctx.thread_pool
+            .install(|| solve_items(study, workers, shared, iteration, phase, items, true))?;
     }
+    // Every rank takes part, with or without cuts of its own.
+    activations.clear();
+    for it in items.iter().filter(|it| !it.violation.is_empty()) {
+        activations.push(it.stage, &it.violation);
+    }
+    activations.apply(ctx.comm, cuts)?;
+    if let (Some(c), Some(tpl)) = (cuts.get(stage), study.templates.get(stage)) {
+        let template_rows = tpl.layout.num_template_rows;
+        for it in items.iter_mut().filter(|it| !it.violation.is_empty()) {
+            c.adopt_local_rows(it.end_basis, template_rows, n_before, &it.violation);
+        }
+    }
+    Ok(())
 }
 
 /// Solves the openings of every item not done yet, in parallel (inside the
@@ -157,13 +153,9 @@ fn solve_items(
             .get(t)
             .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no cut set"))?;
         w.sync_cuts(t, stage_cuts, tpl)?;
-        if item.resume {
-            w.start_from(t, Some(&*item.end_basis))?;
-        } else {
-            w.start_from(t, item.start)?;
-        }
+        w.start_from(t, item.start)?;
         let ns = study.n_state();
-        for k in item.next..item.hi {
+        for k in item.lo..item.hi {
             let noise = study.scenario.opening(t, k);
             for (d, s) in w
                 .noise
@@ -179,15 +171,16 @@ fn solve_items(
                 scenario: item.trial,
                 opening: Some(k),
             };
-            let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
-            w.check_cuts(t, stage_cuts, tpl);
-            if !w.violated.is_empty() {
-                item.violation.clone_from(&w.violated);
-                item.next = k;
-                w.basis_into(t, item.end_basis);
-                item.resume = true;
-                return Ok(());
-            }
+            let obj = loop {
+                let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
+                w.check_cuts(t, stage_cuts, tpl);
+                if w.violated.is_empty() {
+                    break obj;
+                }
+                // Not optimal for the LP with every cut: add the violated
+                // cuts to this item's LP and solve the opening again.
+                w.add_violated_as_local_rows(t, stage_cuts, tpl)?;
+            };
             let j = k - item.lo;
             item.obj[j] = obj;
             if !item.duals.is_empty() {
@@ -195,6 +188,8 @@ fn solve_items(
             }
         }
         w.basis_into(t, item.end_basis);
+        item.violation.clone_from(&w.local_rows);
+        w.drop_local_rows(t, stage_cuts, tpl)?;
         item.done = true;
         Ok(())
     };

@@ -82,6 +82,9 @@ pub(crate) struct Worker {
     /// Lag accumulator of the trajectory being walked.
     /// Realised inflows of the last solve (LP primal).
     z_buf: Vec<f64>,
+    /// Cuts added as rows of the current work item's LP by this worker only
+    /// (see [`Self::add_violated_as_local_rows`]), in row order.
+    pub(crate) local_rows: Vec<usize>,
     /// Start every solve from a cold basis ([`crate::TrainingSettings::warm_start`] off).
     cold_solves: bool,
 }
@@ -124,6 +127,7 @@ impl Worker {
             lags: scenario.lag_accumulator(),
             z_buf: vec![0.0; scenario.num_hydros()],
             cold_solves: false,
+            local_rows: Vec::new(),
         })
     }
 
@@ -216,6 +220,17 @@ impl Worker {
                 }
             }
         }
+        // Rows this worker added for the item being solved follow the
+        // shared cut rows.
+        let own = base + cuts.num_rows();
+        for (j, &id) in self.local_rows.iter().enumerate() {
+            if self.duals.get(own + j).is_some_and(|d| d.abs() > 1e-12) {
+                if marks.len() <= id {
+                    marks.resize(id + 1, false);
+                }
+                marks[id] = true;
+            }
+        }
         self.violated.clear();
         if cuts.has_inactive() {
             self.x_out.clear();
@@ -223,7 +238,58 @@ impl Worker {
                 .extend(layout.state_out_cols.iter().map(|&c| self.primal[c]));
             let theta = self.primal[layout.theta];
             cuts.violated(&self.x_out, theta, VIOLATION_TOLERANCE, &mut self.violated);
+            let local = &self.local_rows;
+            if !local.is_empty() {
+                self.violated.retain(|id| !local.contains(id));
+            }
         }
+    }
+
+    /// Adds the cuts in `self.violated` to stage `t`'s LP of this worker
+    /// only, after the shared cut rows, for the rest of the current work
+    /// item ([`Self::drop_local_rows`] takes them out again).
+    pub(crate) fn add_violated_as_local_rows(
+        &mut self,
+        t: usize,
+        cuts: &LpCuts,
+        template: &StageTemplate,
+    ) -> Result<(), SddpError> {
+        let Some(inst) = self.stages.get_mut(t) else {
+            return Ok(());
+        };
+        cuts.rows_into(&self.violated, &template.layout, &mut self.batch);
+        inst.solver
+            .add_rows(&self.batch)
+            .call_context(|| format!("adding violated cuts to stage {t}"))?;
+        self.local_rows.extend_from_slice(&self.violated);
+        let rows = inst.solver.num_rows();
+        if self.duals.len() < rows {
+            self.duals.resize(rows + rows / 2, 0.0);
+        }
+        Ok(())
+    }
+
+    /// Removes the rows added by [`Self::add_violated_as_local_rows`], so
+    /// that stage `t`'s LP holds the shared cut rows only again.
+    pub(crate) fn drop_local_rows(
+        &mut self,
+        t: usize,
+        cuts: &LpCuts,
+        template: &StageTemplate,
+    ) -> Result<(), SddpError> {
+        if self.local_rows.is_empty() {
+            return Ok(());
+        }
+        let Some(inst) = self.stages.get_mut(t) else {
+            return Ok(());
+        };
+        let own = template.layout.num_template_rows + cuts.num_rows();
+        self.index_buf.clear();
+        self.index_buf.extend(own..own + self.local_rows.len());
+        self.local_rows.clear();
+        inst.solver
+            .delete_rows(&self.index_buf)
+            .call_context(|| format!("removing violated cuts from stage {t}"))
     }
 
     /// Starts stage `t`'s next solve from `basis`, or cold (with every
