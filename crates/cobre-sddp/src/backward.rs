@@ -24,7 +24,6 @@ use crate::study::StudyModel;
 use crate::workspace::WorkerPool;
 use crate::SddpError;
 use cobre_solver::Basis;
-use rayon::prelude::*;
 
 /// One chunk of openings at one incoming state.
 pub(crate) struct OpeningsItem<'a> {
@@ -46,12 +45,10 @@ pub(crate) struct OpeningsItem<'a> {
     pub(crate) duals: &'a mut [f64],
     /// Receives the basis after the last opening.
     pub(crate) end_basis: &'a mut Basis,
-    /// Whether the item has been solved.
-    pub(crate) done: bool,
     /// Cuts that were not shared rows and that the item added to its LP
     /// because solutions violated them, in row order (`end_basis` has
     /// their rows after the shared ones).
-    pub(crate) violation: Vec<usize>,
+    pub(crate) added_cuts: Vec<usize>,
 }
 
 impl<'a> OpeningsItem<'a> {
@@ -77,8 +74,7 @@ impl<'a> OpeningsItem<'a> {
             obj,
             duals,
             end_basis,
-            done: false,
-            violation: Vec::new(),
+            added_cuts: Vec::new(),
         }
     }
 }
@@ -109,98 +105,80 @@ pub(crate) fn run_items(
     let (study, workers) = (ctx.study, ctx.workers);
     let n_before = cuts.get(stage).map_or(0, LpCuts::num_rows);
     let shared: &[LpCuts] = cuts;
-    if ctx.thread_pool.current_num_threads() <= 1 {
-        // One thread: solve on the caller's thread (worker 0).
-        solve_items(study, workers, shared, iteration, phase, items, false)?;
-    } else {
-        ctx.thread_pool
-            .install(|| solve_items(study, workers, shared, iteration, phase, items, true))?;
-    }
+    crate::workspace::for_each_item(ctx.thread_pool, items, |_, item| {
+        solve_item(study, workers, shared, iteration, phase, item)
+    })?;
     // Every rank takes part, with or without cuts of its own.
     activations.clear();
-    for it in items.iter().filter(|it| !it.violation.is_empty()) {
-        activations.push(it.stage, &it.violation);
+    for it in items.iter().filter(|it| !it.added_cuts.is_empty()) {
+        activations.push(it.stage, &it.added_cuts);
     }
     activations.apply(ctx.comm, cuts)?;
     if let (Some(c), Some(tpl)) = (cuts.get(stage), study.templates.get(stage)) {
         let template_rows = tpl.layout.num_template_rows;
-        for it in items.iter_mut().filter(|it| !it.violation.is_empty()) {
-            c.adopt_local_rows(it.end_basis, template_rows, n_before, &it.violation);
+        for it in items.iter_mut().filter(|it| !it.added_cuts.is_empty()) {
+            c.adopt_local_rows(it.end_basis, template_rows, n_before, &it.added_cuts);
         }
     }
     Ok(())
 }
 
-/// Solves the openings of every item not done yet, in parallel (inside the
-/// thread pool) or one after the other on the caller's thread.
-fn solve_items(
+/// Solves the openings of one item in order (see the module notes).
+fn solve_item(
     study: &StudyModel,
     workers: &WorkerPool,
     cuts: &[LpCuts],
     iteration: u64,
     phase: Phase,
-    items: &mut [OpeningsItem<'_>],
-    parallel: bool,
+    item: &mut OpeningsItem<'_>,
 ) -> Result<(), SddpError> {
-    let solve = |item: &mut OpeningsItem<'_>| -> Result<(), SddpError> {
-        let mut w = workers.current()?;
-        let t = item.stage;
-        let tpl = study
-            .templates
-            .get(t)
-            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
-        let stage_cuts = cuts
-            .get(t)
-            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no cut set"))?;
-        w.sync_cuts(t, stage_cuts, tpl)?;
-        w.start_from(t, item.start)?;
-        let ns = study.n_state();
-        for k in item.lo..item.hi {
-            let noise = study.scenario.opening(t, k);
-            for (d, s) in w
-                .noise
-                .iter_mut()
-                .zip(noise.iter().chain(std::iter::repeat(&0.0)))
-            {
-                *d = *s;
-            }
-            let site = SolveSite {
-                phase,
-                iteration,
-                stage: t,
-                scenario: item.trial,
-                opening: Some(k),
-            };
-            let obj = loop {
-                let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
-                w.check_cuts(t, stage_cuts, tpl);
-                if w.violated.is_empty() {
-                    break obj;
-                }
-                // Not optimal for the LP with every cut: add the violated
-                // cuts to this item's LP and solve the opening again.
-                w.add_violated_as_local_rows(t, stage_cuts, tpl)?;
-            };
-            let j = k - item.lo;
-            item.obj[j] = obj;
-            if !item.duals.is_empty() {
-                item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
-            }
+    let mut w = workers.current()?;
+    let t = item.stage;
+    let tpl = study
+        .templates
+        .get(t)
+        .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
+    let stage_cuts = cuts
+        .get(t)
+        .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no cut set"))?;
+    w.sync_cuts(t, stage_cuts, tpl)?;
+    w.start_from(t, item.start)?;
+    let ns = study.n_state();
+    for k in item.lo..item.hi {
+        let noise = study.scenario.opening(t, k);
+        for (d, s) in w
+            .noise
+            .iter_mut()
+            .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+        {
+            *d = *s;
         }
-        w.basis_into(t, item.end_basis);
-        item.violation.clone_from(&w.local_rows);
-        w.drop_local_rows(t, stage_cuts, tpl)?;
-        item.done = true;
-        Ok(())
-    };
-    if parallel {
-        items
-            .par_iter_mut()
-            .filter(|it| !it.done)
-            .try_for_each(solve)
-    } else {
-        items.iter_mut().filter(|it| !it.done).try_for_each(solve)
+        let site = SolveSite {
+            phase,
+            iteration,
+            stage: t,
+            scenario: item.trial,
+            opening: Some(k),
+        };
+        let obj = loop {
+            let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
+            w.check_cuts(t, stage_cuts, tpl);
+            if w.violated.is_empty() {
+                break obj;
+            }
+            // Not optimal for the LP with every cut: add the violated
+            // cuts to this item's LP and solve the opening again.
+            w.add_violated_as_local_rows(t, stage_cuts, tpl)?;
+        };
+        let j = k - item.lo;
+        item.obj[j] = obj;
+        if !item.duals.is_empty() {
+            item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
+        }
     }
+    w.basis_into(t, item.end_basis);
+    item.added_cuts.clone_from(&w.local_rows);
+    w.drop_local_rows(t, stage_cuts, tpl)
 }
 
 /// Splits `n` openings into `chunks` contiguous near-equal parts.

@@ -19,7 +19,6 @@ use crate::workspace::{Worker, WorkerPool};
 use crate::SddpError;
 use cobre_solver::Basis;
 use cobre_stochastic::lag_chain::LagAccumulator;
-use rayon::prelude::*;
 
 /// What one forward scenario keeps across iterations.
 #[derive(Debug, Clone, Default)]
@@ -88,7 +87,10 @@ pub(crate) fn run_forward(
         // branch: without inactive cuts nothing can be violated.
         let may_violate = cuts.iter().any(LpCuts::has_inactive);
         let shared: &[LpCuts] = cuts;
-        let walk = |(i, traj): (usize, &mut Trajectory)| {
+        crate::workspace::for_each_item(thread_pool, trajectories, |i, traj| {
+            if !traj.pending {
+                return Ok(());
+            }
             let mut w = workers.current()?;
             forward_one(
                 &mut w,
@@ -99,24 +101,7 @@ pub(crate) fn run_forward(
                 first_scenario + i,
                 traj,
             )
-        };
-        if thread_pool.current_num_threads() <= 1 {
-            // One thread: walk on the caller's thread (worker 0), without
-            // handing every pass to the pool and waking it.
-            trajectories
-                .iter_mut()
-                .enumerate()
-                .filter(|(_, tr)| tr.pending)
-                .try_for_each(walk)?;
-        } else {
-            thread_pool.install(|| {
-                trajectories
-                    .par_iter_mut()
-                    .enumerate()
-                    .filter(|(_, tr)| tr.pending)
-                    .try_for_each(walk)
-            })?;
-        }
+        })?;
         if !may_violate {
             return Ok(());
         }

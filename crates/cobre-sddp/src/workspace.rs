@@ -194,10 +194,15 @@ impl Worker {
             inst.ops_applied += 1;
         }
         let rows = inst.solver.num_rows();
+        self.fit_duals(rows);
+        Ok(())
+    }
+
+    /// Grows the dual buffer to hold `rows` row duals.
+    fn fit_duals(&mut self, rows: usize) {
         if self.duals.len() < rows {
             self.duals.resize(rows + rows / 2, 0.0);
         }
-        Ok(())
     }
 
     /// After a solve of stage `t`: reads the primal and dual solution,
@@ -263,9 +268,7 @@ impl Worker {
             .call_context(|| format!("adding violated cuts to stage {t}"))?;
         self.local_rows.extend_from_slice(&self.violated);
         let rows = inst.solver.num_rows();
-        if self.duals.len() < rows {
-            self.duals.resize(rows + rows / 2, 0.0);
-        }
+        self.fit_duals(rows);
         Ok(())
     }
 
@@ -378,6 +381,32 @@ impl Worker {
 /// Relative tolerance of the check of inactive cuts (`α + π·x` may exceed
 /// `θ` by this fraction of `max(1, |θ|)`, in scaled cost units).
 pub(crate) const VIOLATION_TOLERANCE: f64 = 1e-9;
+
+/// Runs `f` on every element of `items` (with its index): in parallel in
+/// `pool`, or one after the other on the caller's thread when the pool has
+/// one thread (worker 0), which spares handing each section to the pool's
+/// thread and waking it. Stops at the first error.
+pub(crate) fn for_each_item<T, F>(
+    pool: &rayon::ThreadPool,
+    items: &mut [T],
+    f: F,
+) -> Result<(), SddpError>
+where
+    T: Send,
+    F: Fn(usize, &mut T) -> Result<(), SddpError> + Sync + Send,
+{
+    use rayon::prelude::*;
+    if pool.current_num_threads() <= 1 {
+        items.iter_mut().enumerate().try_for_each(|(i, x)| f(i, x))
+    } else {
+        pool.install(|| {
+            items
+                .par_iter_mut()
+                .enumerate()
+                .try_for_each(|(i, x)| f(i, x))
+        })
+    }
+}
 
 /// One worker per thread of the run.
 pub(crate) struct WorkerPool {

@@ -182,7 +182,7 @@ impl Parser {
         t
     }
 
-    fn expect(&mut self, t: &Tok, what: &str) -> Result<(), String> {
+    fn consume(&mut self, t: &Tok, what: &str) -> Result<(), String> {
         match self.next() {
             Some(ref x) if x == t => Ok(()),
             Some(x) => Err(format!("expected {what}, found {x:?}")),
@@ -262,7 +262,7 @@ impl Parser {
         match self.next() {
             Some(Tok::LParen) => {
                 self.expr(scale)?;
-                self.expect(&Tok::RParen, "`)`")
+                self.consume(&Tok::RParen, "`)`")
             }
             Some(Tok::At) => {
                 let name = match self.next() {
@@ -286,7 +286,7 @@ impl Parser {
     }
 
     fn variable(&mut self, name: &str, scale: f64) -> Result<(), String> {
-        self.expect(&Tok::LParen, &format!("`(` after `{name}`"))?;
+        self.consume(&Tok::LParen, &format!("`(` after `{name}`"))?;
         if matches!(self.peek(), Some(Tok::Ident(_))) {
             // Named argument (`source_bus=`, `bus=`): skip to the closing parenthesis.
             while let Some(t) = self.next() {
@@ -308,7 +308,7 @@ impl Parser {
             if matches!(self.peek(), Some(Tok::Ident(_))) {
                 // `bus=n`
                 self.pos += 1;
-                self.expect(&Tok::Eq, "`=`")?;
+                self.consume(&Tok::Eq, "`=`")?;
                 self.int("bus id")?;
                 named = true;
             } else if block.is_none() && !named {
@@ -317,7 +317,7 @@ impl Parser {
                 return Err(format!("too many arguments to `{name}`"));
             }
         }
-        self.expect(&Tok::RParen, &format!("`)` closing `{name}(…)`"))?;
+        self.consume(&Tok::RParen, &format!("`)` closing `{name}(…)`"))?;
         if named {
             self.out.refused.push((
                 Feature::GenericVariables,
