@@ -3,7 +3,8 @@
 #   - cmake and libclang (HiGHS is built from source by highs-sys; bindgen needs libclang)
 #   - OpenMPI (mpirun, and mpicc/pkg-config for the `mpi` feature of cobre-cli, whose
 #     rsmpi build script probes the MPI library through them)
-#   - a Python virtual environment in .venv with maturin, pytest, numpy, pyarrow, polars, pandas
+#   - a Python virtual environment in .venv with maturin, pytest, numpy, pyarrow, polars, pandas,
+#     matplotlib (plots) and tqdm (progress bars)
 # Build artefacts go to a cache outside the clone so repeated runs are fast.
 
 set -euo pipefail
@@ -61,12 +62,12 @@ ensure_venv() {
         log "creating Python virtual environment in $VENV"
         python3 -m venv "$VENV"
     fi
-    local stamp="$VENV/.cobre-deps-v1"
+    local stamp="$VENV/.cobre-deps-v2"
     if [ ! -f "$stamp" ]; then
         log "installing Python build and test dependencies"
         "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
         "$VENV/bin/python" -m pip install -q "maturin>=1.5,<2" "pytest>=7" "numpy>=1.24" \
-            "pyarrow>=14" "polars>=0.20" "pandas>=2"
+            "pyarrow>=14" "polars>=0.20" "pandas>=2" "matplotlib>=3.6" "tqdm>=4.60"
         touch "$stamp"
     fi
 }

@@ -7,7 +7,7 @@ use cobre::arrow::array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use cobre::arrow::datatypes::SchemaRef;
 use cobre::arrow::ffi_stream::FFI_ArrowArrayStream;
 use pyo3::prelude::*;
-use pyo3::types::PyCapsule;
+use pyo3::types::{PyCapsule, PyDict};
 
 /// An immutable Arrow table owned by Rust.
 ///
@@ -95,6 +95,30 @@ impl ArrowTable {
         self.batches.len()
     }
 
+    /// Columns as NumPy arrays (copied; no pyarrow needed): a dict from
+    /// column name to a 1-D array (`float64`, `int32`, `uint32`, `uint64`,
+    /// `bool`; nulls of a float column are NaN) or, for a text column, a
+    /// list of `str | None`. `columns` picks and orders them (default: all).
+    #[pyo3(signature = (columns = None))]
+    fn to_numpy<'py>(
+        &self,
+        py: Python<'py>,
+        columns: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let names = columns.unwrap_or_else(|| self.column_names());
+        let out = PyDict::new(py);
+        for name in &names {
+            let Ok(index) = self.schema.index_of(name) else {
+                return Err(pyo3::exceptions::PyKeyError::new_err(format!(
+                    "no column `{name}` (columns: {})",
+                    self.column_names().join(", ")
+                )));
+            };
+            out.set_item(name, column_to_py(py, &self.batches, index)?)?;
+        }
+        Ok(out)
+    }
+
     /// The table as a `pyarrow.Table` (zero-copy; needs pyarrow).
     fn to_pyarrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         to_pyarrow(slf.as_any())
@@ -124,4 +148,82 @@ impl ArrowTable {
             self.column_names()
         )
     }
+}
+
+/// Column `index` of every batch, concatenated, as a NumPy array (or a
+/// list of strings).
+fn column_to_py<'py>(
+    py: Python<'py>,
+    batches: &[RecordBatch],
+    index: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    use cobre::arrow::array::{
+        Array, BooleanArray, Float64Array, Int32Array, StringArray, UInt32Array, UInt64Array,
+    };
+    use numpy::PyArray1;
+    fn gather<A: Array + 'static, T>(
+        batches: &[RecordBatch],
+        index: usize,
+        value: impl Fn(&A, usize) -> T,
+    ) -> Option<Vec<T>> {
+        let mut out = Vec::new();
+        for b in batches {
+            let a = b.column(index).as_any().downcast_ref::<A>()?;
+            out.extend((0..a.len()).map(|i| value(a, i)));
+        }
+        Some(out)
+    }
+    let Some(first) = batches.first() else {
+        return Ok(PyArray1::<f64>::zeros(py, 0, false).into_any());
+    };
+    let dt = first.schema().field(index).data_type().clone();
+    let unsupported = || {
+        pyo3::exceptions::PyTypeError::new_err(format!("column type {dt} has no NumPy form here"))
+    };
+    use cobre::arrow::datatypes::DataType as D;
+    Ok(match dt {
+        D::Float64 => PyArray1::from_vec(
+            py,
+            gather::<Float64Array, f64>(batches, index, |a, i| {
+                if a.is_null(i) {
+                    f64::NAN
+                } else {
+                    a.value(i)
+                }
+            })
+            .ok_or_else(unsupported)?,
+        )
+        .into_any(),
+        D::Int32 => PyArray1::from_vec(
+            py,
+            gather::<Int32Array, i32>(batches, index, |a, i| a.value(i)).ok_or_else(unsupported)?,
+        )
+        .into_any(),
+        D::UInt32 => PyArray1::from_vec(
+            py,
+            gather::<UInt32Array, u32>(batches, index, |a, i| a.value(i))
+                .ok_or_else(unsupported)?,
+        )
+        .into_any(),
+        D::UInt64 => PyArray1::from_vec(
+            py,
+            gather::<UInt64Array, u64>(batches, index, |a, i| a.value(i))
+                .ok_or_else(unsupported)?,
+        )
+        .into_any(),
+        D::Boolean => PyArray1::from_vec(
+            py,
+            gather::<BooleanArray, bool>(batches, index, |a, i| a.value(i))
+                .ok_or_else(unsupported)?,
+        )
+        .into_any(),
+        D::Utf8 => {
+            let v = gather::<StringArray, Option<String>>(batches, index, |a, i| {
+                (!a.is_null(i)).then(|| a.value(i).to_owned())
+            })
+            .ok_or_else(unsupported)?;
+            pyo3::types::PyList::new(py, v)?.into_any()
+        }
+        _ => return Err(unsupported()),
+    })
 }

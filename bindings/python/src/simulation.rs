@@ -173,6 +173,25 @@ impl SimulationResult {
         self.table(py, "lines")
     }
 
+    /// A matplotlib figure of the results: `kind="cost"` (histogram and
+    /// percentiles of the total cost), `"storage"` (percentile fans of the
+    /// largest reservoirs, or of `hydros=[ids]`), `"generation"` (mean
+    /// generation by source and deficit per stage) or `"deficit"` (mean
+    /// deficit per bus). Needs matplotlib (`pip install cobre[plot]`); drawn
+    /// by `cobre.plotting.plot_simulation`, which receives the keyword
+    /// arguments.
+    #[pyo3(signature = (kind = "cost", **kwargs))]
+    fn plot<'py>(
+        slf: &Bound<'py, Self>,
+        kind: &str,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("cobre.plotting")?
+            .getattr("plot_simulation")?
+            .call((slf, kind), kwargs)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "SimulationResult(scenarios={}, mean_cost={}, std_cost={}, interrupted={})",

@@ -41,7 +41,13 @@ pub(crate) fn record_dict<'py>(
     d.set_item("upper_bound", r.upper_bound)?;
     d.set_item("upper_bound_std", r.upper_bound_std)?;
     d.set_item("ci_95", r.ci_95)?;
+    d.set_item("upper_bound_kind", r.upper_bound_kind.as_str())?;
+    d.set_item(
+        "lower_bound_position",
+        r.lower_bound_position().map(|p| p.as_str()),
+    )?;
     d.set_item("gap", r.gap)?;
+    d.set_item("bound_note", r.bound_note())?;
     d.set_item("wall_time_ms", r.wall_time_ms)?;
     d.set_item("iteration_time_ms", r.iteration_time_ms)?;
     d.set_item("lp_solves", r.lp_solves)?;
@@ -92,12 +98,30 @@ pub struct TrainingResult {
     /// Lower bound of the last iteration ($).
     #[pyo3(get)]
     final_lower_bound: f64,
-    /// Upper bound estimate (mean forward cost) of the last iteration ($).
+    /// Upper bound (mean forward cost) of the last iteration ($), of kind
+    /// `upper_bound_kind`.
     #[pyo3(get)]
     final_upper_bound: f64,
-    /// Relative gap `(UB − LB) / max(1, |UB|)` of the last iteration.
+    /// Half-width of the 95 % interval of the last upper bound ($; 0 unless
+    /// statistical).
     #[pyo3(get)]
-    final_gap: f64,
+    final_ci_95: f64,
+    /// What the upper bound is: `"statistical"` (mean of several forward
+    /// passes, with a 95 % interval), `"single_sample"` (one forward pass:
+    /// an estimate, not a bound) or `"exact"`.
+    #[pyo3(get)]
+    upper_bound_kind: &'static str,
+    /// Where the last lower bound lies against the upper bound's 95 %
+    /// interval (`"below"`, `"inside"`, `"above"`), None unless statistical.
+    #[pyo3(get)]
+    lower_bound_position: Option<&'static str>,
+    /// Relative gap of the last iteration, never negative (to the top of the
+    /// 95 % interval of a statistical bound); None with one forward pass.
+    #[pyo3(get)]
+    final_gap: Option<f64>,
+    /// One sentence on what the bounds mean (the command line's words).
+    #[pyo3(get)]
+    bound_note: &'static str,
     /// Why training stopped: the stopping rule's name (`"iteration_limit"`,
     /// `"bound_stalling"`, ...), `"callback"` or `"interrupted"`.
     #[pyo3(get)]
@@ -144,13 +168,30 @@ impl TrainingResult {
         Ok(self.table(py)?.clone())
     }
 
+    /// A matplotlib figure of the convergence: lower and upper bound per
+    /// iteration (with the 95 % interval of a statistical upper bound),
+    /// time and LP solves per iteration. Needs matplotlib
+    /// (`pip install cobre[plot]`); drawn by `cobre.plotting.plot_training`,
+    /// which receives the keyword arguments.
+    #[pyo3(signature = (**kwargs))]
+    fn plot<'py>(
+        slf: &Bound<'py, Self>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("cobre.plotting")?
+            .getattr("plot_training")?
+            .call((slf,), kwargs)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "TrainingResult(iterations={}, final_lower_bound={}, final_upper_bound={}, \
-             termination_reason={:?}, total_cuts={})",
+             upper_bound_kind={:?}, termination_reason={:?}, total_cuts={})",
             self.iterations,
             self.final_lower_bound,
             self.final_upper_bound,
+            self.upper_bound_kind,
             self.termination_reason,
             self.total_cuts
         )
@@ -187,11 +228,11 @@ fn result_object(
         } else {
             last.upper_bound
         },
-        final_gap: if last.iteration == 0 {
-            f64::NAN
-        } else {
-            last.gap
-        },
+        final_ci_95: last.ci_95,
+        upper_bound_kind: last.upper_bound_kind.as_str(),
+        lower_bound_position: last.lower_bound_position().map(|p| p.as_str()),
+        final_gap: last.gap.filter(|_| last.iteration > 0),
+        bound_note: last.bound_note(),
         termination_reason,
         total_cuts,
         wall_time_ms,

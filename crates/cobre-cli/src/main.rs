@@ -16,7 +16,9 @@
 // A command-line program: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bounds;
 mod fmt;
+mod html;
 mod launch;
 #[cfg(feature = "mpi")]
 mod mpi;
@@ -61,7 +63,7 @@ enum Command {
     /// Check a case folder and list every finding, grouped by layer.
     #[command(after_help = EXIT_CODES)]
     Validate(ValidateArgs),
-    /// Summarise the output folder of a run.
+    /// Summarise the output folder of a run (`--html FILE`: with charts).
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
 }
@@ -115,6 +117,10 @@ struct ReportArgs {
     /// Print the report as JSON on standard output.
     #[arg(long)]
     json: bool,
+    /// Also write the charts (bounds, times, cuts, simulated cost, storage
+    /// fans, generation and deficit) as one self-contained HTML file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 /// The exit codes of the program.

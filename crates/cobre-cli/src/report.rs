@@ -1,9 +1,10 @@
 //! `cobre report OUT`: what an output folder holds, from its manifest and
 //! its convergence file.
 
-use crate::fmt::{count, money, percent, seconds, Table};
+use crate::bounds;
+use crate::fmt::{count, money, seconds, Table};
 use crate::{Exit, ReportArgs};
-use cobre::RunReport;
+use cobre::{RunReport, UpperBoundKind};
 
 pub(crate) fn report(args: &ReportArgs) -> Exit {
     let r = match cobre::read_run(&args.output) {
@@ -20,16 +21,50 @@ pub(crate) fn report(args: &ReportArgs) -> Exit {
             return Exit::Output;
         }
     };
+    let html = match &args.html {
+        Some(file) => match write_html(&args.output, file) {
+            Ok(charts) => Some((file, charts)),
+            Err(e) => {
+                if args.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"status": "error", "kind": e.kind(), "message": e.to_string()})
+                    );
+                } else {
+                    eprintln!("error[{}]: {e}", e.kind());
+                }
+                return Exit::Output;
+            }
+        },
+        None => None,
+    };
     if args.json {
-        println!("{}", to_json(&r));
+        let mut v = to_json(&r);
+        if let Some((file, charts)) = html {
+            v["html"] = serde_json::json!({"path": file.display().to_string(), "charts": charts});
+        }
+        println!("{v}");
     } else {
         print!("{}", render(&r));
+        if let Some((file, charts)) = html {
+            println!("html report: {} ({charts} charts)", file.display());
+        }
     }
     if r.complete && r.missing_files.is_empty() {
         Exit::Ok
     } else {
         Exit::Output
     }
+}
+
+/// Renders the charts of `output` into `file`; the number of charts.
+fn write_html(output: &std::path::Path, file: &std::path::Path) -> Result<usize, cobre::Error> {
+    let page = crate::html::render_dir(output)?;
+    std::fs::write(file, page.html.as_bytes()).map_err(|source| cobre::Error::Io {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    Ok(page.charts)
 }
 
 fn status(r: &RunReport) -> &'static str {
@@ -69,16 +104,22 @@ fn render(r: &RunReport) -> String {
                 "iterations",
                 format!("{} ({})", tr.iterations, tr.termination),
             );
+            let kind = tr
+                .upper_bound_kind
+                .as_deref()
+                .and_then(UpperBoundKind::parse);
             t.row("lower bound", money(tr.lower_bound));
             t.row(
                 "upper bound",
-                format!(
-                    "{} (std {})",
-                    money(tr.upper_bound),
-                    money(tr.upper_bound_std)
-                ),
+                bounds::upper_text(kind, tr.upper_bound, tr.ci_95),
             );
-            t.row("gap", percent(tr.gap));
+            if let Some(p) = &tr.lower_bound_position {
+                t.row("lower bound in 95 %", p.clone());
+            }
+            t.row("gap", bounds::gap_text(kind, tr.gap));
+            if let Some(note) = &tr.bound_note {
+                t.row("bounds", note.clone());
+            }
             t.row("cuts", count(tr.cuts));
             t.row("LP solves", count(tr.lp_solves));
         }
@@ -118,18 +159,20 @@ fn render(r: &RunReport) -> String {
     if !r.convergence.is_empty() {
         out.push_str("convergence (first and last iterations)\n");
         out.push_str(&format!(
-            "  {:>9}  {:>18}  {:>18}  {:>10}\n",
-            "iteration", "lower bound", "upper bound", "gap"
+            "  {:>9}  {:>18}  {:>19}  {:>14}  {:>10}  {:>10}\n",
+            "iteration", "lower bound", "upper bound", "± 95 %", "gap", "LB in 95 %"
         ));
         let n = r.convergence.len();
         for (i, rec) in r.convergence.iter().enumerate() {
             if i < 3 || i + 3 >= n {
                 out.push_str(&format!(
-                    "  {:>9}  {:>18}  {:>18}  {:>10}\n",
+                    "  {:>9}  {:>18}  {:>19}  {:>14}  {:>10}  {:>10}\n",
                     rec.iteration,
                     money(Some(rec.lower_bound)),
-                    money(Some(rec.upper_bound)),
-                    percent(Some(rec.gap))
+                    bounds::upper_cell(rec.upper_bound_kind, rec.upper_bound),
+                    bounds::ci_cell(rec.upper_bound_kind, rec.ci_95),
+                    bounds::gap_cell(rec.gap),
+                    bounds::position_cell(rec.lower_bound_position()),
                 ));
             } else if i == 3 {
                 out.push_str("        ...\n");
@@ -163,6 +206,9 @@ fn to_json(r: &RunReport) -> serde_json::Value {
             "iteration": c.iteration,
             "lower_bound": c.lower_bound,
             "upper_bound": c.upper_bound,
+            "ci_95": c.ci_95,
+            "upper_bound_kind": c.upper_bound_kind.as_str(),
+            "lower_bound_position": c.lower_bound_position().map(|p| p.as_str()),
             "gap": c.gap,
         })).collect::<Vec<_>>(),
     })

@@ -7,7 +7,7 @@
 //! nothing but their own errors.
 
 use crate::fmt::{count, money, percent, seconds, Table};
-use crate::{init_logging, launch, validate, Exit, RunArgs};
+use crate::{bounds, init_logging, launch, validate, Exit, RunArgs};
 use cobre::{
     CommStats, Communicator, Control, IterationRecord, LocalCommunicator, RunObserver, RunOptions,
     RunPhase, RunSummary, StopFlag, Timed,
@@ -278,16 +278,32 @@ impl<'a> Progress<'a> {
     }
 }
 
+const HEADER: [&str; 7] = [
+    "iteration",
+    "lower bound",
+    "upper bound",
+    "± 95 %",
+    "gap",
+    "LB in 95 %",
+    "time",
+];
+
+fn convergence_row(cells: [&str; 7]) -> String {
+    let [a, b, c, d, e, f, g] = cells;
+    format!("{a:>9}  {b:>18}  {c:>19}  {d:>14}  {e:>10}  {f:>10}  {g:>9}")
+}
+
 fn convergence_line(r: &IterationRecord) -> String {
-    format!(
-        "{:>9}  {:>18}  {:>18}  {:>14}  {:>10}  {:>9}",
-        r.iteration,
-        money(Some(r.lower_bound)),
-        money(Some(r.upper_bound)),
-        money(Some(r.ci_95)),
-        percent(Some(r.gap)),
-        seconds(r.wall_time_ms / 1e3),
-    )
+    let time = seconds(r.wall_time_ms / 1e3);
+    convergence_row([
+        &r.iteration.to_string(),
+        &money(Some(r.lower_bound)),
+        &bounds::upper_cell(r.upper_bound_kind, r.upper_bound),
+        &bounds::ci_cell(r.upper_bound_kind, r.ci_95),
+        &bounds::gap_cell(r.gap),
+        bounds::position_cell(r.lower_bound_position()),
+        &time,
+    ])
 }
 
 impl RunObserver for Progress<'_> {
@@ -320,20 +336,17 @@ impl RunObserver for Progress<'_> {
             return Control::Continue;
         }
         if !self.header_printed {
-            self.line(&format!(
-                "{:>9}  {:>18}  {:>18}  {:>14}  {:>10}  {:>9}",
-                "iteration", "lower bound", "upper bound", "± 95 % CI", "gap", "time"
-            ));
+            self.line(&format!("note: {}", r.upper_bound_kind.note()));
+            self.line(&convergence_row(HEADER));
             self.header_printed = true;
         }
         if let Some(b) = &self.bar {
             b.set_position(r.iteration);
             b.set_message(format!(
-                "LB {}  UB {} ± {}  gap {}",
+                "LB {}  UB {}  gap {}",
                 money(Some(r.lower_bound)),
-                money(Some(r.upper_bound)),
-                money(Some(r.ci_95)),
-                percent(Some(r.gap))
+                bounds::upper_text(Some(r.upper_bound_kind), Some(r.upper_bound), Some(r.ci_95)),
+                bounds::gap_cell(r.gap)
             ));
         }
         let due = r.iteration == 1 || r.iteration % self.every == 0;
@@ -392,16 +405,19 @@ fn summary_table(
             "iterations",
             format!("{} ({})", tr.iterations(), tr.termination.as_str()),
         );
+        let kind = last.map(|r| r.upper_bound_kind);
         t.row("lower bound", money(last.map(|r| r.lower_bound)));
         t.row(
             "upper bound",
-            format!(
-                "{} ± {} (95 % CI)",
-                money(last.map(|r| r.upper_bound)),
-                money(last.map(|r| r.ci_95))
-            ),
+            bounds::upper_text(kind, last.map(|r| r.upper_bound), last.map(|r| r.ci_95)),
         );
-        t.row("gap", percent(last.map(|r| r.gap)));
+        if let Some(p) = last.and_then(IterationRecord::lower_bound_position) {
+            t.row("lower bound in 95 %", p.as_str());
+        }
+        t.row("gap", bounds::gap_text(kind, last.and_then(|r| r.gap)));
+        if let Some(r) = last {
+            t.row("bounds", r.bound_note());
+        }
         t.row("cuts", count(tr.policy.num_cuts() as u64));
         t.row(
             "LP solves",

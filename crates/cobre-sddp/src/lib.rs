@@ -22,6 +22,7 @@
 
 mod active_set;
 mod backward;
+pub mod bounds;
 pub mod communicator;
 pub mod config;
 pub mod cut_selection;
@@ -42,6 +43,7 @@ pub mod training;
 pub mod warm_start;
 mod workspace;
 
+pub use bounds::{LowerBoundPosition, UpperBound, UpperBoundKind};
 pub use communicator::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
 pub use config::{SimulationSettings, TrainingSettings};
 pub use cuts::{Cut, CutPool};

@@ -1,6 +1,7 @@
 //! Progress reporting at iteration boundaries, and the ways to stop
 //! training from outside (an observer's answer or a shared stop flag).
 
+use crate::bounds::{bound_note, LowerBoundPosition, UpperBoundKind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -11,14 +12,21 @@ pub struct IterationRecord {
     pub iteration: u64,
     /// Lower bound ($, present value at the first stage).
     pub lower_bound: f64,
-    /// Mean forward-pass cost ($), the statistical upper bound.
+    /// Mean forward-pass cost ($): an upper bound of the kind
+    /// [`Self::upper_bound_kind`].
     pub upper_bound: f64,
     /// Sample standard deviation of the forward-pass costs ($; 0 with one pass).
     pub upper_bound_std: f64,
-    /// Half-width of the 95 % confidence interval of the upper bound ($).
+    /// Half-width of the 95 % confidence interval of the upper bound ($; 0
+    /// unless the bound is statistical).
     pub ci_95: f64,
-    /// Relative gap `(UB − LB) / max(1, |UB|)`.
-    pub gap: f64,
+    /// What the upper bound is: statistical, one sample (not a bound) or
+    /// exact.
+    pub upper_bound_kind: UpperBoundKind,
+    /// Relative gap, never negative ([`crate::bounds::relative_gap`]): to
+    /// the top of the 95 % interval for a statistical bound, to the bound
+    /// for an exact one; `None` for one forward pass (no bound).
+    pub gap: Option<f64>,
     /// Wall time since training started (ms).
     pub wall_time_ms: f64,
     /// Wall time of this iteration (ms).
@@ -32,6 +40,23 @@ pub struct IterationRecord {
     pub solver_time_ms: f64,
     /// Simplex iterations this iteration (every process).
     pub simplex_iterations: u64,
+}
+
+impl IterationRecord {
+    /// Where the lower bound lies against the upper bound's 95 % interval
+    /// (statistical bounds only).
+    #[must_use]
+    pub fn lower_bound_position(&self) -> Option<LowerBoundPosition> {
+        (self.upper_bound_kind == UpperBoundKind::Statistical)
+            .then(|| LowerBoundPosition::of(self.lower_bound, self.upper_bound, self.ci_95))
+            .flatten()
+    }
+
+    /// One sentence on what the bounds mean ([`bound_note`]).
+    #[must_use]
+    pub fn bound_note(&self) -> &'static str {
+        bound_note(self.upper_bound_kind, self.lower_bound_position())
+    }
 }
 
 /// What an observer asks of the training loop.

@@ -82,6 +82,16 @@ impl ScenarioModel {
             })
     }
 
+    /// Whether every scenario `sampler` draws is the same (one scenario in
+    /// the case: one opening per stage in-sample, no noise, or one replayed
+    /// trajectory), so that a forward pass prices the policy exactly.
+    #[must_use]
+    pub fn single_path(&self, sampler: &Sampler) -> bool {
+        sampler
+            .inner
+            .single_path(&self.model, 0..self.model.num_noise_entities())
+    }
+
     /// Number of hydros.
     #[must_use]
     pub fn num_hydros(&self) -> usize {

@@ -91,6 +91,10 @@ impl StoppingRule for BoundStalling {
 
 /// Stop when the gap between the bounds is small enough: absolute
 /// `UB − LB ≤ tolerance` and/or relative gap (percent) below the given value.
+/// The gap is the record's ([`crate::bounds::relative_gap`]): measured to
+/// the top of the 95 % interval of a statistical bound (its absolute
+/// counterpart too), and never met with one forward pass per iteration,
+/// whose upper bound is no bound.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GapLimit {
     /// Absolute tolerance.
@@ -107,10 +111,13 @@ impl StoppingRule for GapLimit {
         let Some(r) = h.last() else {
             return false;
         };
+        let Some(gap) = r.gap else {
+            return false;
+        };
         let abs_ok = self
             .tolerance
-            .is_none_or(|tol| r.upper_bound - r.lower_bound <= tol);
-        let rel_ok = self.relative_percent.is_none_or(|tol| r.gap * 100.0 <= tol);
+            .is_none_or(|tol| r.upper_bound + r.ci_95 - r.lower_bound <= tol);
+        let rel_ok = self.relative_percent.is_none_or(|tol| gap * 100.0 <= tol);
         abs_ok && rel_ok
     }
 }

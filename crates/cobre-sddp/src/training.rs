@@ -25,6 +25,7 @@
 
 use crate::active_set::LpCuts;
 use crate::backward::{chunk_bounds, run_items, split_lengths, Aggregator, Ctx, OpeningsItem};
+use crate::bounds::{relative_gap, UpperBound};
 use crate::communicator::{share, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
 use crate::cut_selection;
@@ -40,7 +41,7 @@ use crate::study::StudyModel;
 use crate::warm_start::{CheckpointSink, TrainingStart};
 use crate::workspace::{WorkerPool, WorkerStats};
 use crate::SddpError;
-use cobre_core::config::CutSelectionConfig;
+use cobre_core::config::{CutSelectionConfig, StoppingRuleConfig};
 use cobre_solver::Basis;
 use std::time::Instant;
 
@@ -104,22 +105,6 @@ impl TrainingResult {
     }
 }
 
-/// Mean, sample standard deviation and 95 % CI half-width.
-fn statistics(values: &[f64]) -> (f64, f64, f64) {
-    #[allow(clippy::cast_precision_loss)]
-    let n = values.len() as f64;
-    if values.is_empty() {
-        return (f64::NAN, 0.0, 0.0);
-    }
-    let mean = values.iter().sum::<f64>() / n;
-    if values.len() < 2 {
-        return (mean, 0.0, 0.0);
-    }
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let std = var.sqrt();
-    (mean, std, 1.96 * std / n.sqrt())
-}
-
 /// Trains a policy.
 ///
 /// # Errors
@@ -158,6 +143,19 @@ pub fn train(
         study
             .scenario
             .sampler(&settings.scenario_source, m_total, SamplerPhase::Training)?;
+    let single_path = study.scenario.single_path(&sampler);
+    if m_total < 2
+        && !single_path
+        && settings
+            .stopping_rules
+            .iter()
+            .any(|r| matches!(r, StoppingRuleConfig::Gap { .. }))
+    {
+        tracing::warn!(
+            "the gap rule cannot be met with one forward pass per iteration: its cost is an \
+             estimate, not an upper bound (use 2 or more forward passes)"
+        );
+    }
     let local = share(m_total, comm.rank(), comm.size());
     let m_local = local.len();
     let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
@@ -269,7 +267,7 @@ pub fn train(
             local_buf.push(c * cost_scale);
         }
         comm.all_gather(&local_buf, &mut global_costs, &mut counts)?;
-        let (ub, ub_std, ci_95) = statistics(&global_costs);
+        let ub = UpperBound::from_costs(&global_costs, single_path);
 
         let after_forward = workers.stats();
         phases.forward.add(&after_forward.since(&before));
@@ -444,10 +442,11 @@ pub fn train(
         let record = IterationRecord {
             iteration,
             lower_bound: lb,
-            upper_bound: ub,
-            upper_bound_std: ub_std,
-            ci_95,
-            gap: (ub - lb) / ub.abs().max(1.0),
+            upper_bound: ub.value,
+            upper_bound_std: ub.std,
+            ci_95: ub.ci_95,
+            upper_bound_kind: ub.kind,
+            gap: relative_gap(ub.kind, lb, ub.value, ub.ci_95),
             wall_time_ms: wall_offset_ms + started.elapsed().as_secs_f64() * 1e3,
             iteration_time_ms: iter_started.elapsed().as_secs_f64() * 1e3,
             lp_solves: work.solves,
@@ -458,7 +457,7 @@ pub fn train(
         tracing::debug!(
             iteration,
             lower_bound = lb,
-            upper_bound = ub,
+            upper_bound = ub.value,
             "training iteration finished"
         );
         records.push(record);

@@ -63,6 +63,13 @@ pub trait ForwardSampler: Send + Sync {
         self.sample_range(model, iteration, scenario, stage, 0..n, out);
     }
 
+    /// Whether `out[range]` is the same for every `(iteration, scenario)`
+    /// at each stage: the forward passes then follow the case's only
+    /// scenario, and their cost is exact. `false` when unsure.
+    fn single_path(&self, _model: &StochasticModel, range: Range<usize>) -> bool {
+        range.is_empty()
+    }
+
     /// The opening of the tree the sample is, when it is one (in-sample).
     fn opening(
         &self,
@@ -95,6 +102,10 @@ impl ForwardSampler for InSample {
         let k = self.opening(model, it, sc, stage).unwrap_or(0);
         let row = model.tree.opening(stage, k);
         out[range.clone()].copy_from_slice(&row[range]);
+    }
+
+    fn single_path(&self, model: &StochasticModel, range: Range<usize>) -> bool {
+        range.is_empty() || (0..model.num_stages()).all(|t| model.tree.openings(t) <= 1)
     }
 
     fn opening(&self, model: &StochasticModel, it: u64, sc: u64, stage: usize) -> Option<usize> {
@@ -208,6 +219,10 @@ impl ForwardSampler for Historical {
     ) {
         self.library.write(it, sc, stage, range, out);
     }
+
+    fn single_path(&self, _model: &StochasticModel, range: Range<usize>) -> bool {
+        range.is_empty() || self.library.trajectories <= 1
+    }
 }
 
 /// External replay of one class's scenario library.
@@ -227,6 +242,10 @@ impl ForwardSampler for External {
         out: &mut [f64],
     ) {
         self.library.write(it, sc, stage, range, out);
+    }
+
+    fn single_path(&self, _model: &StochasticModel, range: Range<usize>) -> bool {
+        range.is_empty() || self.library.trajectories <= 1
     }
 }
 
@@ -253,6 +272,13 @@ impl ForwardSampler for PerClass {
                 sampler.sample_range(model, it, sc, stage, r, out);
             }
         }
+    }
+
+    fn single_path(&self, model: &StochasticModel, range: Range<usize>) -> bool {
+        self.classes.iter().all(|(class, sampler)| {
+            let r = class.start.max(range.start)..class.end.min(range.end);
+            r.is_empty() || sampler.single_path(model, r)
+        })
     }
 
     fn opening(&self, model: &StochasticModel, it: u64, sc: u64, stage: usize) -> Option<usize> {

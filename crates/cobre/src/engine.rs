@@ -19,9 +19,9 @@ use cobre_core::Case;
 use cobre_sddp::{MemorySink, SimulationSettings, TrainingHooks, TrainingSettings};
 
 pub use cobre_sddp::{
-    Control, IterationRecord, Phase, Policy, ScenarioResult, SddpError, SimulationSink,
-    SimulationSummary, SolveSite, StopFlag, StudyModel, TerminationReason, TrainingObserver,
-    TrainingResult, WorkerStats,
+    Control, IterationRecord, LowerBoundPosition, Phase, Policy, ScenarioResult, SddpError,
+    SimulationSink, SimulationSummary, SolveSite, StopFlag, StudyModel, TerminationReason,
+    TrainingObserver, TrainingResult, UpperBoundKind, WorkerStats,
 };
 
 impl From<SddpError> for Error {

@@ -55,9 +55,10 @@ pub use cobre_io::{
     CAPABILITIES,
 };
 pub use engine::{
-    simulate, train, Control, IterationRecord, Phase, Policy, ScenarioResult, SddpError,
-    SimulationOptions, SimulationResult, SimulationSink, SimulationSummary, SolveSite, StopFlag,
-    StudyModel, TerminationReason, TrainingObserver, TrainingOptions, TrainingResult, WorkerStats,
+    simulate, train, Control, IterationRecord, LowerBoundPosition, Phase, Policy, ScenarioResult,
+    SddpError, SimulationOptions, SimulationResult, SimulationSink, SimulationSummary, SolveSite,
+    StopFlag, StudyModel, TerminationReason, TrainingObserver, TrainingOptions, TrainingResult,
+    UpperBoundKind, WorkerStats,
 };
 pub use error::Error;
 pub use outputs::{load_policy, read_run, save_policy, RunReport, SavedPolicy};

@@ -504,7 +504,13 @@ pub fn run_study_with(
             lower_bound: last.and_then(|l| finite(l.lower_bound)),
             upper_bound: last.and_then(|l| finite(l.upper_bound)),
             upper_bound_std: last.and_then(|l| finite(l.upper_bound_std)),
-            gap: last.and_then(|l| finite(l.gap)),
+            ci_95: last.and_then(|l| finite(l.ci_95)),
+            upper_bound_kind: last.map(|l| l.upper_bound_kind.as_str().into()),
+            lower_bound_position: last
+                .and_then(|l| l.lower_bound_position())
+                .map(|p| p.as_str().into()),
+            gap: last.and_then(|l| l.gap.and_then(finite)),
+            bound_note: last.map(|l| l.bound_note().into()),
             cuts: r.policy.num_cuts() as u64,
             lp_solves: r.solver.solves,
         }),

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 import os
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
 
+from matplotlib.figure import Figure
+
 from cobre import errors as errors
+from cobre import plotting as plotting
 from cobre.errors import CobreError as CobreError
 from cobre.errors import IOError as IOError  # noqa: A004
 from cobre.errors import SolverError as SolverError
@@ -41,6 +44,9 @@ class ArrowTable:
         """The table as a ``pandas.DataFrame`` (through pyarrow)."""
     def to_polars(self) -> Any:
         """The table as a ``polars.DataFrame`` (zero-copy; needs polars)."""
+    def to_numpy(self, columns: list[str] | None = None) -> dict[str, Any]:
+        """Columns as NumPy arrays (copied; text columns as ``list[str | None]``);
+        ``columns`` picks and orders them. ``KeyError`` for an unknown name."""
     def __len__(self) -> int: ...
 
 @final
@@ -253,13 +259,19 @@ class Policy:
     def evaluate(self, state: npt.ArrayLike, stage: int = 0) -> float: ...
     def evaluate_batch(self, states: npt.ArrayLike, stage: int = 0) -> _F64: ...
 
+_UpperBoundKind = Literal["statistical", "single_sample", "exact"]
+_LowerBoundPosition = Literal["below", "inside", "above"]
+
 class _IterationInfo(TypedDict):
     iteration: int
     lower_bound: float
     upper_bound: float
     upper_bound_std: float
     ci_95: float
-    gap: float
+    upper_bound_kind: _UpperBoundKind
+    lower_bound_position: _LowerBoundPosition | None
+    gap: float | None
+    bound_note: str
     wall_time_ms: float
     iteration_time_ms: float
     lp_solves: int
@@ -275,7 +287,11 @@ class TrainingResult:
     iterations: int
     final_lower_bound: float
     final_upper_bound: float
-    final_gap: float
+    final_ci_95: float
+    upper_bound_kind: _UpperBoundKind
+    lower_bound_position: _LowerBoundPosition | None
+    final_gap: float | None
+    bound_note: str
     termination_reason: str
     total_cuts: int
     wall_time_ms: float
@@ -285,6 +301,10 @@ class TrainingResult:
         """A ``pyarrow.Table``, one row per iteration (needs pyarrow)."""
     @property
     def convergence_arrow(self) -> ArrowTable: ...
+    def plot(self, *, figsize: tuple[float, float] = ...) -> Figure:
+        """Bounds per iteration (with the 95 % interval band of a statistical
+        upper bound), time and LP solves per iteration; needs matplotlib
+        (``pip install cobre[plot]``)."""
 
 @final
 class SimulationResult:
@@ -309,6 +329,17 @@ class SimulationResult:
     def buses(self) -> Any: ...
     @property
     def lines(self) -> Any: ...
+    def plot(
+        self,
+        kind: Literal["cost", "storage", "generation", "deficit"] = "cost",
+        *,
+        hydros: Sequence[int] | None = None,
+        max_hydros: int = 4,
+        case: Case | None = None,
+        figsize: tuple[float, float] | None = None,
+    ) -> Figure:
+        """Histogram of the total cost, storage percentile fans, generation by
+        source or deficit per bus; needs matplotlib (``pip install cobre[plot]``)."""
 
 def load_case(path: _Path) -> Case: ...
 def validate(path: _Path) -> ValidationResult: ...
@@ -316,6 +347,8 @@ def train(
     case: Case,
     config_overrides: Mapping[str, Any] | None = None,
     progress_callback: _ProgressCallback | None = None,
+    *,
+    progress: bool = False,
 ) -> TrainingResult: ...
 def simulate(
     case: Case,
@@ -323,6 +356,8 @@ def simulate(
     config_overrides: Mapping[str, Any] | None = None,
     progress_callback: Callable[[dict[str, Any]], bool | None] | None = None,
     output_dir: _Path | None = None,
+    *,
+    progress: bool = False,
 ) -> SimulationResult: ...
 def run_study(
     case: Case | _Path,

@@ -52,8 +52,24 @@ pub struct ManifestTraining {
     pub upper_bound: Option<f64>,
     /// Its standard deviation ($).
     pub upper_bound_std: Option<f64>,
-    /// Last relative gap.
+    /// Half-width of its 95 % confidence interval ($; 0 unless statistical).
+    #[serde(default)]
+    pub ci_95: Option<f64>,
+    /// What the upper bound is: `statistical`, `single_sample` (one forward
+    /// pass: an estimate, not a bound) or `exact`; absent in manifests
+    /// written before the kinds existed.
+    #[serde(default)]
+    pub upper_bound_kind: Option<String>,
+    /// Where the lower bound lies against the 95 % interval of a
+    /// statistical upper bound: `below`, `inside` or `above`.
+    #[serde(default)]
+    pub lower_bound_position: Option<String>,
+    /// Last relative gap, never negative; `null` when there is no bound
+    /// (one forward pass).
     pub gap: Option<f64>,
+    /// One sentence on what the bounds mean.
+    #[serde(default)]
+    pub bound_note: Option<String>,
     /// Cuts in the policy.
     pub cuts: u64,
     /// LP solves of the run.

@@ -1,7 +1,9 @@
 //! A small builder of Arrow record batches whose fields carry their unit
 //! in the field metadata (`unit`), so pyarrow and polars users see it too.
 
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, UInt32Array, UInt64Array};
+use arrow::array::{
+    ArrayRef, BooleanArray, Float64Array, Int32Array, StringArray, UInt32Array, UInt64Array,
+};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use std::collections::HashMap;
@@ -15,7 +17,11 @@ pub(crate) struct Columns {
 }
 
 fn field(name: &str, dt: DataType, unit: &str) -> Field {
-    let f = Field::new(name, dt, false);
+    nullable_field(name, dt, unit, false)
+}
+
+fn nullable_field(name: &str, dt: DataType, unit: &str, nullable: bool) -> Field {
+    let f = Field::new(name, dt, nullable);
     if unit.is_empty() {
         f
     } else {
@@ -27,6 +33,29 @@ impl Columns {
     pub(crate) fn f64(mut self, name: &str, unit: &str, v: Vec<f64>) -> Self {
         self.fields.push(field(name, DataType::Float64, unit));
         self.arrays.push(Arc::new(Float64Array::from(v)));
+        self
+    }
+
+    /// A Float64 column whose `None` values are nulls.
+    pub(crate) fn opt_f64(mut self, name: &str, unit: &str, v: Vec<Option<f64>>) -> Self {
+        self.fields
+            .push(nullable_field(name, DataType::Float64, unit, true));
+        self.arrays.push(Arc::new(Float64Array::from(v)));
+        self
+    }
+
+    /// A Utf8 column.
+    pub(crate) fn str(mut self, name: &str, v: Vec<&str>) -> Self {
+        self.fields.push(field(name, DataType::Utf8, ""));
+        self.arrays.push(Arc::new(StringArray::from(v)));
+        self
+    }
+
+    /// A Utf8 column whose `None` values are nulls.
+    pub(crate) fn opt_str(mut self, name: &str, v: Vec<Option<&str>>) -> Self {
+        self.fields
+            .push(nullable_field(name, DataType::Utf8, "", true));
+        self.arrays.push(Arc::new(StringArray::from(v)));
         self
     }
 
@@ -69,5 +98,14 @@ pub(crate) fn column<'a, A: arrow::array::Array + 'static>(
 ) -> Option<&'a A> {
     b.column_by_name(name)
         .filter(|c| c.null_count() == 0)
+        .and_then(|c| c.as_any().downcast_ref::<A>())
+}
+
+/// A column of type `A` named `name`, nulls allowed, or `None`.
+pub(crate) fn nullable_column<'a, A: arrow::array::Array + 'static>(
+    b: &'a RecordBatch,
+    name: &str,
+) -> Option<&'a A> {
+    b.column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<A>())
 }

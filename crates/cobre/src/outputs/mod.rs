@@ -9,8 +9,8 @@ pub mod simulation;
 pub(crate) mod training;
 
 pub use cobre_io::output::{
-    layout, read_manifest, read_policy, CaseFingerprint, FileInfo, LoadedPolicy, Manifest,
-    OutputError, PolicyMetadata, POLICY_FORMAT_VERSION,
+    case_fingerprint, layout, read_manifest, read_parquet, read_policy, CaseFingerprint, FileInfo,
+    LoadedPolicy, Manifest, OutputError, PolicyMetadata, POLICY_FORMAT_VERSION,
 };
 pub use policy::{load_policy, save_policy, SavedPolicy, HISTORY_FILE};
 pub use report::{read_run, RunReport};

@@ -1,10 +1,11 @@
 //! Training records as Arrow batches: `training/convergence.parquet`,
 //! `training/solver_stats.parquet`, and back (to resume).
 
-use super::columns::{column, Columns};
-use arrow::array::{Float64Array, UInt64Array};
+use super::columns::{column, nullable_column, Columns};
+use arrow::array::{Array, Float64Array, StringArray, UInt64Array};
 use arrow::record_batch::RecordBatch;
-use cobre_sddp::IterationRecord;
+use cobre_sddp::bounds::relative_gap;
+use cobre_sddp::{IterationRecord, UpperBoundKind};
 
 /// Schema name of `convergence.parquet`.
 pub(crate) const CONVERGENCE_SCHEMA: &str = "training.convergence/1";
@@ -28,7 +29,21 @@ pub fn convergence_batch(records: &[IterationRecord]) -> Result<RecordBatch, Str
         .f64("upper_bound", "$", f(|r| r.upper_bound))
         .f64("upper_bound_std", "$", f(|r| r.upper_bound_std))
         .f64("ci_95", "$", f(|r| r.ci_95))
-        .f64("gap", "1", f(|r| r.gap))
+        .str(
+            "upper_bound_kind",
+            records
+                .iter()
+                .map(|r| r.upper_bound_kind.as_str())
+                .collect(),
+        )
+        .opt_str(
+            "lower_bound_position",
+            records
+                .iter()
+                .map(|r| r.lower_bound_position().map(|p| p.as_str()))
+                .collect(),
+        )
+        .opt_f64("gap", "1", records.iter().map(|r| r.gap).collect())
         .f64("wall_time_ms", "ms", f(|r| r.wall_time_ms))
         .f64("iteration_time_ms", "ms", f(|r| r.iteration_time_ms))
         .u64("lp_solves", "", u(|r| r.lp_solves))
@@ -80,7 +95,9 @@ pub(crate) fn solver_stats_batch(records: &[IterationRecord]) -> Result<RecordBa
 }
 
 /// Records from `convergence.parquet` batches (missing optional columns
-/// read as zero).
+/// read as zero). Files written before `upper_bound_kind` existed get the
+/// kind their spread tells (no spread: one forward pass) and the gap of
+/// that kind.
 pub(crate) fn records_from_batches(
     batches: &[RecordBatch],
 ) -> Result<Vec<IterationRecord>, String> {
@@ -97,21 +114,40 @@ pub(crate) fn records_from_batches(
         let opt_f =
             |name: &str, i: usize| column::<Float64Array>(b, name).map_or(0.0, |c| c.value(i));
         let opt_u = |name: &str, i: usize| column::<UInt64Array>(b, name).map_or(0, |c| c.value(i));
+        let kinds = nullable_column::<StringArray>(b, "upper_bound_kind");
+        let gaps = nullable_column::<Float64Array>(b, "gap");
         for i in 0..b.num_rows() {
-            out.push(IterationRecord {
+            let mut r = IterationRecord {
                 iteration: it.value(i),
                 lower_bound: lb.value(i),
                 upper_bound: ub.value(i),
                 upper_bound_std: opt_f("upper_bound_std", i),
                 ci_95: opt_f("ci_95", i),
-                gap: opt_f("gap", i),
+                upper_bound_kind: UpperBoundKind::Statistical,
+                gap: None,
                 wall_time_ms: opt_f("wall_time_ms", i),
                 iteration_time_ms: opt_f("iteration_time_ms", i),
                 lp_solves: opt_u("lp_solves", i),
                 cuts_added: opt_u("cuts_added", i),
                 solver_time_ms: opt_f("solver_time_ms", i),
                 simplex_iterations: opt_u("simplex_iterations", i),
-            });
+            };
+            match kinds.filter(|k| !k.is_null(i)) {
+                Some(k) => {
+                    let name = k.value(i);
+                    r.upper_bound_kind = UpperBoundKind::parse(name)
+                        .ok_or_else(|| format!("unknown upper_bound_kind `{name}`"))?;
+                    r.gap = gaps.filter(|g| !g.is_null(i)).map(|g| g.value(i));
+                }
+                None => {
+                    // Written before bound kinds: tell the kind by the spread.
+                    if r.upper_bound_std == 0.0 {
+                        r.upper_bound_kind = UpperBoundKind::SingleSample;
+                    }
+                    r.gap = relative_gap(r.upper_bound_kind, r.lower_bound, r.upper_bound, r.ci_95);
+                }
+            }
+            out.push(r);
         }
     }
     Ok(out)
@@ -130,7 +166,12 @@ mod tests {
                 upper_bound: 11.5 * i as f64,
                 upper_bound_std: 0.25,
                 ci_95: 0.5,
-                gap: 0.01,
+                upper_bound_kind: if i == 2 {
+                    UpperBoundKind::SingleSample
+                } else {
+                    UpperBoundKind::Statistical
+                },
+                gap: (i != 2).then_some(0.01),
                 wall_time_ms: 3.0 * i as f64,
                 iteration_time_ms: 3.0,
                 lp_solves: 40,
@@ -144,6 +185,13 @@ mod tests {
             records_from_batches(std::slice::from_ref(&b)).unwrap(),
             recs
         );
+        let kinds = nullable_column::<StringArray>(&b, "upper_bound_kind").unwrap();
+        assert_eq!(kinds.value(1), "single_sample");
+        let positions = nullable_column::<StringArray>(&b, "lower_bound_position").unwrap();
+        assert_eq!(positions.value(0), "below");
+        assert!(positions.is_null(1));
+        let gaps = nullable_column::<Float64Array>(&b, "gap").unwrap();
+        assert!(gaps.is_null(1) && gaps.value(0) == 0.01);
         let total = column::<UInt64Array>(&b, "cuts_total").unwrap();
         assert_eq!(total.values().to_vec(), vec![9, 18, 27]);
         let s = solver_stats_batch(&recs).unwrap();

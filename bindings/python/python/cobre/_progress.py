@@ -1,0 +1,153 @@
+"""Progress display for ``train(..., progress=True)`` and
+``simulate(..., progress=True)``, built on the progress callback.
+
+A tqdm bar when tqdm is installed; otherwise log lines on the
+``"cobre.progress"`` logger (at most one every two seconds, plus the last),
+written to standard error when logging is not configured at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+_LOG = logging.getLogger("cobre.progress")
+_UPPER = {"statistical": "±", "single_sample": "~ (estimate, not a bound)", "exact": "(exact)"}
+
+
+def field(event: Any, name: str, default: Any = None) -> Any:
+    """``event.name`` or ``event[name]``: callbacks receive dicts or event
+    objects."""
+    if isinstance(event, Mapping):
+        return event.get(name, default)
+    return getattr(event, name, default)
+
+
+def _money(v: Any) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "—"
+    if x != x or x in (float("inf"), float("-inf")):
+        return "—"
+    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:,.2f}"
+
+
+def training_text(ev: Any) -> str:
+    """The bounds of one iteration, with the command line's words."""
+    kind = field(ev, "upper_bound_kind", "statistical")
+    ub = _money(field(ev, "upper_bound"))
+    if kind == "statistical":
+        ub = f"{ub} ± {_money(field(ev, 'ci_95'))}"
+    elif kind == "single_sample":
+        ub = f"~{ub} (one pass: estimate, not a bound)"
+    else:
+        ub = f"{ub} (exact)"
+    gap = field(ev, "gap")
+    gap_text = "—" if gap is None else f"{100.0 * float(gap):.4f} %"
+    return f"LB {_money(field(ev, 'lower_bound'))}  UB {ub}  gap {gap_text}"
+
+
+def _stderr_fallback() -> bool:
+    """Whether nothing would show a record of the progress logger."""
+    logger: logging.Logger | None = _LOG
+    while logger is not None:
+        if any(not isinstance(h, logging.NullHandler) for h in logger.handlers):
+            return False
+        if not logger.propagate:
+            break
+        logger = logger.parent
+    return True
+
+
+class Progress:
+    """A bar for one call: ``callback(user_cb)`` returns the callback to pass
+    to the native call; ``close()`` ends the display."""
+
+    def __init__(self, what: str, total: int | None, unit: str) -> None:
+        self.what = what
+        self.unit = unit
+        self.total = total
+        self.done = 0
+        self._last_log = 0.0
+        self._bar: Any = None
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None:
+            self._bar = tqdm(total=total, desc=what, unit=unit, dynamic_ncols=True)
+
+    @property
+    def uses_tqdm(self) -> bool:
+        """Whether a tqdm bar is drawn (else log lines)."""
+        return self._bar is not None
+
+    def update(self, done: int, total: int | None, text: str) -> None:
+        """Moves to ``done`` of ``total`` with a status ``text``."""
+        if total is not None and total != self.total:
+            self.total = total
+            if self._bar is not None:
+                self._bar.total = total
+        step = done - self.done
+        self.done = done
+        if self._bar is not None:
+            if text:
+                self._bar.set_postfix_str(text, refresh=False)
+            self._bar.update(max(step, 0))
+            return
+        now = time.monotonic()
+        last = self.total is not None and done >= self.total
+        if last or now - self._last_log >= 2.0 or self._last_log == 0.0:
+            self._last_log = now
+            of = f"/{self.total}" if self.total is not None else ""
+            line = f"{self.what} {done}{of} {self.unit}" + (f"  {text}" if text else "")
+            if _stderr_fallback():
+                print(line, file=sys.stderr, flush=True)
+            else:
+                _LOG.info(line)
+
+    def close(self) -> None:
+        """Ends the display."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def training_callback(self, user: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+        """The callback of ``train``: moves the bar, then calls ``user``."""
+
+        def callback(ev: Any) -> Any:
+            self.update(int(field(ev, "iteration", self.done + 1)), None, training_text(ev))
+            return None if user is None else user(ev)
+
+        return callback
+
+    def simulation_callback(self, user: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+        """The callback of ``simulate``: moves the bar, then calls ``user``."""
+
+        def callback(ev: Any) -> Any:
+            total = field(ev, "total")
+            self.update(int(field(ev, "completed", self.done + 1)),
+                        None if total is None else int(total), "")
+            return None if user is None else user(ev)
+
+        return callback
+
+
+def iteration_limit(config: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> int | None:
+    """The iteration limit of a run: ``max_iterations`` of the overrides (flat
+    or under ``"training"``), else the case's ``iteration_limit`` rule."""
+    if overrides:
+        for scope in (overrides, overrides.get("training") or {}):
+            if isinstance(scope, Mapping) and scope.get("max_iterations") is not None:
+                return int(scope["max_iterations"])
+    training = config.get("training") or {}
+    limits = [
+        int(r["limit"])
+        for r in (training.get("stopping_rules") or [])
+        if isinstance(r, Mapping) and r.get("type") == "iteration_limit" and "limit" in r
+    ]
+    return min(limits) if limits else None

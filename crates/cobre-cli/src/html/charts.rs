@@ -1,0 +1,613 @@
+//! The report's charts, drawn by `plotters` into SVG strings: each function
+//! takes plain series and returns one `<svg>` element with its title, axis
+//! titles and legend as text.
+
+use super::data::{StageCuts, StageSeries, StorageFan};
+use super::stats::{si, FAN};
+use cobre::{IterationRecord, UpperBoundKind};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// A drawing error, as text.
+pub(crate) type ChartResult = Result<String, String>;
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+/// Width and height of a full-width chart (px).
+const WIDE: (u32, u32) = (900, 380);
+/// Width and height of a chart in a two-column grid (px).
+const HALF: (u32, u32) = (560, 340);
+const FONT: &str = "sans-serif";
+
+/// The palette (colour-blind-safe "tab10" order).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+fn color(i: usize) -> RGBColor {
+    PALETTE.get(i % PALETTE.len()).copied().unwrap_or(BLACK)
+}
+
+/// Draws into a fresh SVG string of `size`.
+fn svg(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Drawn) -> ChartResult {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw(&root).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+/// `lo..hi` widened by 5 % (and made non-empty).
+fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    let span = (hi - lo).abs().max(hi.abs().max(1.0) * 1e-6);
+    (lo - 0.05 * span)..(hi + 0.05 * span)
+}
+
+/// `0..hi` with room above the data for a legend of `entries` lines.
+fn with_headroom(hi: f64, entries: usize) -> std::ops::Range<f64> {
+    let hi = if hi.is_finite() && hi > 0.0 { hi } else { 1.0 };
+    0.0..hi * headroom(entries)
+}
+
+/// The factor on a chart's range that leaves room for a legend.
+#[allow(clippy::cast_precision_loss)]
+fn headroom(entries: usize) -> f64 {
+    1.12 + 0.07 * entries as f64
+}
+
+fn min_max(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        })
+}
+
+/// The stage id at x position `x` (labels only at whole positions).
+fn stage_label(stage_ids: &[i32], x: f64) -> String {
+    let r = x.round();
+    if (x - r).abs() > 1e-6 || r < 0.0 {
+        return String::new();
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    stage_ids
+        .get(r as usize)
+        .map_or_else(String::new, ToString::to_string)
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn pos(i: usize) -> f64 {
+    i as f64
+}
+
+/// Lower and upper bound per iteration; a statistical upper bound with its
+/// 95 % interval as a band.
+pub(crate) fn bounds(records: &[IterationRecord]) -> ChartResult {
+    let kind = records
+        .last()
+        .map_or(UpperBoundKind::Statistical, |r| r.upper_bound_kind);
+    let (lo, hi) = min_max(records.iter().flat_map(|r| {
+        [
+            r.lower_bound,
+            r.upper_bound - r.ci_95,
+            r.upper_bound + r.ci_95,
+        ]
+    }));
+    let first = records.first().map_or(1, |r| r.iteration);
+    let last = records.last().map_or(1, |r| r.iteration).max(first + 1);
+    #[allow(clippy::cast_precision_loss)]
+    let x = (first as f64)..(last as f64);
+    let upper_label = match kind {
+        UpperBoundKind::SingleSample => "upper bound estimate (one forward pass, not a bound)",
+        UpperBoundKind::Exact => "upper bound (exact)",
+        _ => "upper bound (statistical estimate)",
+    };
+    svg(WIDE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Bounds per iteration", (FONT, 20))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x, {
+                let r = padded(lo, hi);
+                r.start..r.start + headroom(3) * (r.end - r.start)
+            })?;
+        chart
+            .configure_mesh()
+            .x_desc("iteration")
+            .y_desc("cost ($)")
+            .y_label_formatter(&|v| si(*v))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(WHITE)
+            .draw()?;
+        #[allow(clippy::cast_precision_loss)]
+        let it = |r: &IterationRecord| r.iteration as f64;
+        if kind == UpperBoundKind::Statistical {
+            let mut band: Vec<(f64, f64)> = records
+                .iter()
+                .map(|r| (it(r), r.upper_bound + r.ci_95))
+                .collect();
+            band.extend(
+                records
+                    .iter()
+                    .rev()
+                    .map(|r| (it(r), r.upper_bound - r.ci_95)),
+            );
+            let fill = color(1).mix(0.22);
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, fill.filled())))?
+                .label("95 % interval of the upper bound")
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill.filled()));
+        }
+        if kind == UpperBoundKind::SingleSample {
+            // Samples, not a curve: points over a faint line.
+            chart.draw_series(LineSeries::new(
+                records.iter().map(|r| (it(r), r.upper_bound)),
+                color(1).mix(0.35).stroke_width(1),
+            ))?;
+            let dot = color(1).filled();
+            chart
+                .draw_series(
+                    records
+                        .iter()
+                        .map(|r| Circle::new((it(r), r.upper_bound), 2, dot)),
+                )?
+                .label(upper_label)
+                .legend(move |(x, y)| Circle::new((x + 10, y), 3, dot));
+        } else {
+            let style = color(1).stroke_width(2);
+            chart
+                .draw_series(LineSeries::new(
+                    records.iter().map(|r| (it(r), r.upper_bound)),
+                    style,
+                ))?
+                .label(upper_label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        }
+        chart
+            .draw_series(LineSeries::new(
+                records.iter().map(|r| (it(r), r.lower_bound)),
+                color(0).stroke_width(2),
+            ))?
+            .label("lower bound")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color(0).stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// One value per iteration as bars.
+pub(crate) fn per_iteration(
+    records: &[IterationRecord],
+    title: &str,
+    y_desc: &str,
+    value: fn(&IterationRecord) -> f64,
+    colour: usize,
+) -> ChartResult {
+    let (_, hi) = min_max(records.iter().map(value));
+    let first = records.first().map_or(1, |r| r.iteration);
+    let last = records.last().map_or(1, |r| r.iteration);
+    #[allow(clippy::cast_precision_loss)]
+    let x = (first as f64 - 0.5)..(last as f64 + 0.5);
+    svg(HALF, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x, 0.0..padded(0.0, hi.max(0.0)).end)?;
+        chart
+            .configure_mesh()
+            .x_desc("iteration")
+            .y_desc(y_desc)
+            .y_label_formatter(&|v| si(*v))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(WHITE)
+            .draw()?;
+        let fill = color(colour).mix(0.85).filled();
+        chart.draw_series(records.iter().map(|r| {
+            #[allow(clippy::cast_precision_loss)]
+            let x = r.iteration as f64;
+            Rectangle::new([(x - 0.4, 0.0), (x + 0.4, value(r))], fill)
+        }))?;
+        Ok(())
+    })
+}
+
+/// Cuts in the policy per stage: in the pool and still active.
+pub(crate) fn cuts(stages: &[StageCuts]) -> ChartResult {
+    let ids: Vec<i32> = stages.iter().map(|s| s.stage_id).collect();
+    #[allow(clippy::cast_precision_loss)]
+    let hi = stages.iter().map(|s| s.total).max().unwrap_or(1) as f64;
+    let x = -0.5..(pos(stages.len()) - 0.5);
+    svg(WIDE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Cuts per stage", (FONT, 20))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x, with_headroom(hi, 2))?;
+        chart
+            .configure_mesh()
+            .x_desc("stage")
+            .y_desc("cuts")
+            .x_label_formatter(&|v| stage_label(&ids, *v))
+            .y_label_formatter(&|v| si(*v))
+            .light_line_style(WHITE)
+            .draw()?;
+        let total = color(7).mix(0.45).filled();
+        let active = color(0).filled();
+        #[allow(clippy::cast_precision_loss)]
+        chart
+            .draw_series(stages.iter().enumerate().map(|(i, s)| {
+                Rectangle::new([(pos(i) - 0.4, 0.0), (pos(i) + 0.4, s.total as f64)], total)
+            }))?
+            .label("in the pool")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], total));
+        #[allow(clippy::cast_precision_loss)]
+        chart
+            .draw_series(stages.iter().enumerate().map(|(i, s)| {
+                Rectangle::new(
+                    [(pos(i) - 0.25, 0.0), (pos(i) + 0.25, s.active as f64)],
+                    active,
+                )
+            }))?
+            .label("active (in the LPs)")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], active));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Histogram of the simulated total cost with its percentiles marked.
+pub(crate) fn cost_histogram(
+    bins: &[(f64, f64, usize)],
+    percentiles: &[(f64, f64)],
+    mean: Option<f64>,
+) -> ChartResult {
+    let lo = bins.first().map_or(0.0, |b| b.0);
+    let hi = bins.last().map_or(1.0, |b| b.0 + b.1);
+    #[allow(clippy::cast_precision_loss)]
+    let top = bins.iter().map(|b| b.2).max().unwrap_or(1) as f64;
+    svg(WIDE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Simulated total cost", (FONT, 20))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(64)
+            .build_cartesian_2d(padded(lo, hi), 0.0..top * 1.45)?;
+        chart
+            .configure_mesh()
+            .x_desc("total discounted cost ($)")
+            .y_desc("scenarios")
+            .x_label_formatter(&|v| si(*v))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(WHITE)
+            .draw()?;
+        let fill = color(0).mix(0.6).filled();
+        #[allow(clippy::cast_precision_loss)]
+        chart
+            .draw_series(
+                bins.iter()
+                    .map(|&(x, w, c)| Rectangle::new([(x, 0.0), (x + w, c as f64)], fill)),
+            )?
+            .label("scenarios per cost bin")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill));
+        for (i, &(p, v)) in percentiles.iter().enumerate() {
+            let style = color(3).stroke_width(if p == 50.0 { 2 } else { 1 });
+            let series = chart.draw_series(LineSeries::new([(v, 0.0), (v, top * 1.05)], style))?;
+            if i == 0 {
+                series
+                    .label("percentiles P5 · P25 · P50 · P75 · P95")
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            }
+        }
+        for (text, v) in percentile_labels(percentiles, (hi - lo) * 0.04) {
+            chart.draw_series(std::iter::once(Text::new(
+                text,
+                (v, top * 1.1),
+                (FONT, 12).into_font().color(&color(3)),
+            )))?;
+        }
+        if let Some(m) = mean {
+            let style = BLACK.stroke_width(2);
+            chart
+                .draw_series(LineSeries::new([(m, 0.0), (m, top * 1.05)], style))?
+                .label("mean")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// The storage fan of one reservoir: 5–95 and 25–75 percentile bands and
+/// the median per stage.
+pub(crate) fn storage_fan(fan: &StorageFan, stage_ids: &[i32]) -> ChartResult {
+    let (lo, hi) = min_max(fan.per_stage.iter().flatten().copied());
+    let hi = if fan.size_hm3 > 0.0 {
+        hi.max(fan.size_hm3)
+    } else {
+        hi
+    };
+    let x = -0.25..(pos(stage_ids.len().max(2)) - 0.75);
+    let title = if fan.name == format!("hydro {}", fan.hydro_id) {
+        format!("{}: end-of-stage storage", fan.name)
+    } else {
+        format!(
+            "{} (hydro {}): end-of-stage storage",
+            fan.name, fan.hydro_id
+        )
+    };
+    let band = |a: usize, b: usize| -> Vec<(f64, f64)> {
+        let mut pts: Vec<(f64, f64)> = fan
+            .per_stage
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (pos(i), p.get(b).copied().unwrap_or(f64::NAN)))
+            .collect();
+        pts.extend(
+            fan.per_stage
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, p)| (pos(i), p.get(a).copied().unwrap_or(f64::NAN))),
+        );
+        pts
+    };
+    svg(HALF, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x, {
+                let r = padded(lo.min(0.0), hi);
+                r.start..r.start + headroom(4) * (r.end - r.start)
+            })?;
+        chart
+            .configure_mesh()
+            .x_desc("stage")
+            .y_desc("storage (hm3)")
+            .x_label_formatter(&|v| stage_label(stage_ids, *v))
+            .y_label_formatter(&|v| si(*v))
+            .light_line_style(WHITE)
+            .draw()?;
+        let outer = color(0).mix(0.18).filled();
+        let inner = color(0).mix(0.38).filled();
+        chart
+            .draw_series(std::iter::once(Polygon::new(band(0, 4), outer)))?
+            .label(format!("P{:.0}–P{:.0}", FAN[0], FAN[4]))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], outer));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band(1, 3), inner)))?
+            .label(format!("P{:.0}–P{:.0}", FAN[1], FAN[3]))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], inner));
+        let median = color(0).stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(
+                fan.per_stage
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (pos(i), p.get(2).copied().unwrap_or(f64::NAN))),
+                median,
+            ))?
+            .label("median (P50)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], median));
+        if fan.size_hm3 > 0.0 {
+            let cap = BLACK.mix(0.5).stroke_width(1);
+            chart
+                .draw_series(LineSeries::new(
+                    [
+                        (-0.25, fan.size_hm3),
+                        (pos(stage_ids.len().max(2)) - 0.75, fan.size_hm3),
+                    ],
+                    cap,
+                ))?
+                .label("capacity")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], cap));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 12))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Mean generation by source per stage, stacked.
+pub(crate) fn generation(series: &[StageSeries], stage_ids: &[i32]) -> ChartResult {
+    let n = stage_ids.len();
+    let mut stacked: Vec<Vec<f64>> = Vec::with_capacity(series.len());
+    let mut base = vec![0.0; n];
+    for s in series {
+        for (b, v) in base.iter_mut().zip(&s.values) {
+            *b += v.max(0.0);
+        }
+        stacked.push(base.clone());
+    }
+    let (_, hi) = min_max(base.iter().copied());
+    let x = -0.5..(pos(n) - 0.5);
+    svg(WIDE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Generation by source and deficit (mean over scenarios)",
+                (FONT, 20),
+            )
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x, with_headroom(hi, series.len()))?;
+        chart
+            .configure_mesh()
+            .x_desc("stage")
+            .y_desc("mean power (MW)")
+            .x_label_formatter(&|v| stage_label(stage_ids, *v))
+            .y_label_formatter(&|v| si(*v))
+            .light_line_style(WHITE)
+            .draw()?;
+        for (k, s) in series.iter().enumerate() {
+            let top = stacked.get(k).cloned().unwrap_or_default();
+            let bottom = if k == 0 {
+                vec![0.0; n]
+            } else {
+                stacked.get(k - 1).cloned().unwrap_or_default()
+            };
+            let fill = match s.name.as_str() {
+                "deficit" => color(3),
+                "thermal" => color(1),
+                _ => color(0),
+            }
+            .mix(0.75)
+            .filled();
+            chart
+                .draw_series((0..n).map(|i| {
+                    let y0 = bottom.get(i).copied().unwrap_or(0.0);
+                    let y1 = top.get(i).copied().unwrap_or(0.0);
+                    Rectangle::new([(pos(i) - 0.42, y0), (pos(i) + 0.42, y1)], fill)
+                }))?
+                .label(s.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Mean deficit per bus per stage, one line per bus.
+pub(crate) fn deficit(series: &[StageSeries], stage_ids: &[i32]) -> ChartResult {
+    let (_, hi) = min_max(series.iter().flat_map(|s| s.values.iter().copied()));
+    let x = -0.25..(pos(stage_ids.len().max(2)) - 0.75);
+    svg(WIDE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Deficit per bus (mean over scenarios)", (FONT, 20))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x, with_headroom(hi, series.len()))?;
+        chart
+            .configure_mesh()
+            .x_desc("stage")
+            .y_desc("mean deficit (MW)")
+            .x_label_formatter(&|v| stage_label(stage_ids, *v))
+            .y_label_formatter(&|v| si(*v))
+            .light_line_style(WHITE)
+            .draw()?;
+        for (k, s) in series.iter().enumerate() {
+            let style = color(k).stroke_width(2);
+            chart
+                .draw_series(LineSeries::new(
+                    s.values.iter().enumerate().map(|(i, v)| (pos(i), *v)),
+                    style,
+                ))?
+                .label(s.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            let dot = color(k).filled();
+            chart.draw_series(
+                s.values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| Circle::new((pos(i), *v), 3, dot)),
+            )?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 13))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Labels of the percentile lines, percentiles closer than `min_gap`
+/// merged (`P5–P75`), at the first one's position.
+fn percentile_labels(percentiles: &[(f64, f64)], min_gap: f64) -> Vec<(String, f64)> {
+    let mut out: Vec<(f64, f64, f64)> = Vec::new(); // (first p, last p, x)
+    for &(p, v) in percentiles {
+        match out.last_mut() {
+            Some(g) if (v - g.2).abs() < min_gap => g.1 = p,
+            _ => out.push((p, p, v)),
+        }
+    }
+    out.into_iter()
+        .map(|(a, b, v)| {
+            let text = if a == b {
+                format!("P{a:.0}")
+            } else {
+                format!("P{a:.0}–P{b:.0}")
+            };
+            (text, v)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_percentiles_share_one_label() {
+        let p = [
+            (5.0, 100.0),
+            (25.0, 101.0),
+            (50.0, 102.0),
+            (75.0, 200.0),
+            (95.0, 300.0),
+        ];
+        let labels = percentile_labels(&p, 10.0);
+        assert_eq!(
+            labels,
+            vec![
+                ("P5–P50".to_owned(), 100.0),
+                ("P75".to_owned(), 200.0),
+                ("P95".to_owned(), 300.0)
+            ]
+        );
+    }
+}

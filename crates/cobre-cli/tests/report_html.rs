@@ -1,0 +1,259 @@
+//! What a person sees after a run: bounds reported for what they are (an
+//! estimate with one forward pass, a statistical bound with its interval,
+//! never a negative gap), and `cobre report OUT --html FILE`, one
+//! self-contained page of charts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+}
+
+fn shared_case(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/cases")
+        .join(name)
+}
+
+fn cobre() -> Command {
+    Command::cargo_bin("cobre").unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+/// `examples/valley` (3 reservoirs, 2 buses, 12 stages, 4 forward passes)
+/// cut to `iterations` iterations and `scenarios` simulated scenarios.
+fn small_valley(dir: &Path, iterations: u32, scenarios: u32) -> PathBuf {
+    let case = dir.join("valley");
+    copy_dir(&example("valley"), &case);
+    let path = case.join("config.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["training"]["stopping_rules"] =
+        serde_json::json!([{"type": "iteration_limit", "limit": iterations}]);
+    v["simulation"]["selection"]["num_scenarios"] = serde_json::json!(scenarios);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    case
+}
+
+fn stdout_of(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.assert().code(code);
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+/// A percentage printed with a minus sign, e.g. `-25.1700 %`.
+fn has_negative_percent(text: &str) -> bool {
+    text.split_whitespace()
+        .zip(text.split_whitespace().skip(1))
+        .any(|(a, b)| b == "%" && a.starts_with('-'))
+}
+
+/// The charts of a page, and a check that nothing in it is fetched.
+fn check_self_contained(html: &str) -> usize {
+    for attr in ["src=", "href=", "@import", "url("] {
+        assert!(!html.contains(attr), "the page refers to `{attr}`");
+    }
+    html.matches("<svg").count()
+}
+
+#[test]
+fn one_forward_pass_is_called_an_estimate_with_no_gap_in_the_summary_and_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let text = stdout_of(
+        cobre()
+            .arg("run")
+            .arg(shared_case("1dtoy"))
+            .arg("-o")
+            .arg(&out)
+            .args(["--threads", "2"]),
+        0,
+    );
+    assert!(
+        !has_negative_percent(&text),
+        "negative gap printed:\n{text}"
+    );
+    assert!(
+        text.contains("one forward pass: an estimate, not a bound"),
+        "{text}"
+    );
+    assert!(text.contains("no bound to measure a gap to"), "{text}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["training"]["upper_bound_kind"], "single_sample");
+    assert!(manifest["training"]["gap"].is_null());
+
+    let report = stdout_of(cobre().arg("report").arg(&out), 0);
+    assert!(!has_negative_percent(&report), "{report}");
+    assert!(report.contains("estimate, not a bound"), "{report}");
+
+    let page = tmp.path().join("r.html");
+    let said = stdout_of(cobre().arg("report").arg(&out).arg("--html").arg(&page), 0);
+    assert!(said.contains("html report"), "{said}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(check_self_contained(&html) >= 5);
+    assert!(html.contains(">upper bound estimate (one forward pass, not a bound)</text>"));
+    assert!(!html.contains("95 % interval of the upper bound"));
+}
+
+#[test]
+fn html_report_draws_every_chart_with_its_series_and_axis_titles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = small_valley(tmp.path(), 6, 40);
+    let out = tmp.path().join("out");
+    let text = stdout_of(
+        cobre()
+            .arg("run")
+            .arg(&case)
+            .arg("-o")
+            .arg(&out)
+            .args(["--threads", "2"]),
+        0,
+    );
+    assert!(!has_negative_percent(&text), "{text}");
+    assert!(
+        text.contains("95 % interval, statistical estimate"),
+        "{text}"
+    );
+    assert!(text.contains("to the top of the 95 % interval"), "{text}");
+
+    let page = tmp.path().join("valley.html");
+    let json = stdout_of(
+        cobre()
+            .args(["report", "--json"])
+            .arg(&out)
+            .arg("--html")
+            .arg(&page),
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    let charts = check_self_contained(&html);
+    assert_eq!(v["html"]["charts"], charts);
+    // Bounds, time, solves, cuts, cost, 3 largest fans + 3 selectable, generation, deficit.
+    assert_eq!(charts, 13, "charts");
+    for c in v["convergence"].as_array().unwrap() {
+        assert_eq!(c["upper_bound_kind"], "statistical");
+        assert!(c["gap"].as_f64().unwrap() >= 0.0, "{c}");
+    }
+    for text in [
+        // titles
+        ">Bounds per iteration</text>",
+        ">Time per iteration</text>",
+        ">LP solves per iteration</text>",
+        ">Cuts per stage</text>",
+        ">Simulated total cost</text>",
+        ">UPPER (hydro 0): end-of-stage storage</text>",
+        ">Generation by source and deficit (mean over scenarios)</text>",
+        ">Deficit per bus (mean over scenarios)</text>",
+        // axis titles
+        ">iteration</text>",
+        ">cost ($)</text>",
+        ">wall time (ms)</text>",
+        ">LP solves</text>",
+        ">stage</text>",
+        ">cuts</text>",
+        ">total discounted cost ($)</text>",
+        ">scenarios</text>",
+        ">storage (hm3)</text>",
+        ">mean power (MW)</text>",
+        ">mean deficit (MW)</text>",
+        // series
+        ">lower bound</text>",
+        ">upper bound (statistical estimate)</text>",
+        ">95 % interval of the upper bound</text>",
+        ">in the pool</text>",
+        ">active (in the LPs)</text>",
+        ">percentiles P5 · P25 · P50 · P75 · P95</text>",
+        ">mean</text>",
+        ">P5–P95</text>",
+        ">P25–P75</text>",
+        ">median (P50)</text>",
+        ">hydro</text>",
+        ">thermal</text>",
+        ">deficit</text>",
+        ">NORTH</text>",
+        ">SOUTH</text>",
+    ] {
+        assert!(html.contains(text), "missing {text}");
+    }
+    // Every reservoir selectable, largest first.
+    let upper = html.find(">UPPER (hydro 0, ").unwrap();
+    let coastal = html.find(">COASTAL (hydro 2, ").unwrap();
+    let middle = html.find(">MIDDLE (hydro 1, ").unwrap();
+    assert!(upper < coastal && coastal < middle);
+    assert_eq!(html.matches("class=\"pick\"").count(), 3);
+    // The cost table gives the manifest's mean cost as the summary prints it.
+    let mean = v["simulation"]["mean_cost"].as_f64().unwrap();
+    let printed = format!("{:.0}", mean);
+    let grouped: String = printed
+        .chars()
+        .rev()
+        .enumerate()
+        .flat_map(|(i, c)| (i > 0 && i % 3 == 0).then_some(',').into_iter().chain([c]))
+        .collect::<String>()
+        .chars()
+        .rev()
+        .collect();
+    assert!(
+        html.contains(&format!(">{grouped}</td>")),
+        "mean {grouped} not in the table"
+    );
+}
+
+#[test]
+fn html_report_of_a_folder_without_simulation_or_policy_still_draws_training() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = small_valley(tmp.path(), 3, 5);
+    let out = tmp.path().join("out");
+    cobre()
+        .arg("run")
+        .arg(&case)
+        .arg("-o")
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .code(0);
+    std::fs::remove_dir_all(out.join("simulation")).unwrap();
+    std::fs::remove_dir_all(out.join("policy")).unwrap();
+    let page = tmp.path().join("r.html");
+    // The folder is now damaged (files of the manifest are missing): exit 4,
+    // but the page is still written with what is there.
+    cobre()
+        .arg("report")
+        .arg(&out)
+        .arg("--html")
+        .arg(&page)
+        .assert()
+        .code(4);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(check_self_contained(&html), 3, "bounds, time, solves");
+    assert!(
+        html.contains("simulation tables not read"),
+        "the missing tables are noted"
+    );
+    assert!(html.contains("No saved policy was found"));
+
+    cobre()
+        .arg("report")
+        .arg(tmp.path().join("nothing"))
+        .arg("--html")
+        .arg(&page)
+        .assert()
+        .code(4);
+}
