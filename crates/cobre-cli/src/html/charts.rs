@@ -59,6 +59,47 @@ fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
     (lo - 0.05 * span)..(hi + 0.05 * span)
 }
 
+/// Width of the legend panel beside a chart (px).
+const PANEL: u32 = 170;
+
+/// How a legend entry is drawn: a line or a filled box of this style.
+#[derive(Clone, Copy)]
+enum Mark {
+    Line(ShapeStyle),
+    Fill(ShapeStyle),
+}
+
+/// Splits `root` into the plot and a legend panel on its right.
+fn with_panel<'a>(root: &Area<'a>) -> (Area<'a>, Area<'a>) {
+    let (w, _) = root.dim_in_pixel();
+    root.split_horizontally(w.saturating_sub(PANEL))
+}
+
+/// `text`, cut to `max` characters with an ellipsis.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut t: String = text.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// A legend in its own panel beside the plot (never over the data).
+fn side_legend(area: &Area<'_>, entries: &[(String, Mark)]) -> Drawn {
+    let mut y = 52;
+    for (text, mark) in entries {
+        match *mark {
+            Mark::Line(style) => area.draw(&PathElement::new(vec![(6, y), (28, y)], style))?,
+            Mark::Fill(style) => area.draw(&Rectangle::new([(6, y - 6), (28, y + 6)], style))?,
+        }
+        area.draw(&Text::new(clip(text, 19), (34, y - 7), (FONT, 13)))?;
+        y += 22;
+    }
+    Ok(())
+}
+
 /// `0..hi` with room above the data for a legend of `entries` lines.
 fn with_headroom(hi: f64, entries: usize) -> std::ops::Range<f64> {
     let hi = if hi.is_finite() && hi > 0.0 { hi } else { 1.0 };
@@ -390,16 +431,15 @@ pub(crate) fn storage_fan(fan: &StorageFan, stage_ids: &[i32]) -> ChartResult {
         );
         pts
     };
-    svg(HALF, |root| {
-        let mut chart = ChartBuilder::on(root)
+    svg((HALF.0 + PANEL - 40, HALF.1), |root| {
+        let (plot, side) = with_panel(root);
+        let mut entries = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, (FONT, 16))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(64)
-            .build_cartesian_2d(x, {
-                let r = padded(lo.min(0.0), hi);
-                r.start..r.start + headroom(4) * (r.end - r.start)
-            })?;
+            .build_cartesian_2d(x, padded(lo.min(0.0), hi))?;
         chart
             .configure_mesh()
             .x_desc("stage")
@@ -410,14 +450,10 @@ pub(crate) fn storage_fan(fan: &StorageFan, stage_ids: &[i32]) -> ChartResult {
             .draw()?;
         let outer = color(0).mix(0.18).filled();
         let inner = color(0).mix(0.38).filled();
-        chart
-            .draw_series(std::iter::once(Polygon::new(band(0, 4), outer)))?
-            .label(format!("P{:.0}–P{:.0}", FAN[0], FAN[4]))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], outer));
-        chart
-            .draw_series(std::iter::once(Polygon::new(band(1, 3), inner)))?
-            .label(format!("P{:.0}–P{:.0}", FAN[1], FAN[3]))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], inner));
+        chart.draw_series(std::iter::once(Polygon::new(band(0, 4), outer)))?;
+        entries.push((format!("P{:.0}–P{:.0}", FAN[0], FAN[4]), Mark::Fill(outer)));
+        chart.draw_series(std::iter::once(Polygon::new(band(1, 3), inner)))?;
+        entries.push((format!("P{:.0}–P{:.0}", FAN[1], FAN[3]), Mark::Fill(inner)));
         let median = color(0).stroke_width(2);
         chart
             .draw_series(LineSeries::new(
@@ -426,9 +462,8 @@ pub(crate) fn storage_fan(fan: &StorageFan, stage_ids: &[i32]) -> ChartResult {
                     .enumerate()
                     .map(|(i, p)| (pos(i), p.get(2).copied().unwrap_or(f64::NAN))),
                 median,
-            ))?
-            .label("median (P50)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], median));
+            ))?;
+        entries.push(("median (P50)".to_owned(), Mark::Line(median)));
         if fan.size_hm3 > 0.0 {
             let cap = BLACK.mix(0.5).stroke_width(1);
             chart
@@ -438,18 +473,10 @@ pub(crate) fn storage_fan(fan: &StorageFan, stage_ids: &[i32]) -> ChartResult {
                         (pos(stage_ids.len().max(2)) - 0.75, fan.size_hm3),
                     ],
                     cap,
-                ))?
-                .label("capacity")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], cap));
+                ))?;
+            entries.push(("capacity".to_owned(), Mark::Line(cap)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 12))
-            .draw()?;
-        Ok(())
+        side_legend(&side, &entries)
     })
 }
 
@@ -467,7 +494,9 @@ pub(crate) fn generation(series: &[StageSeries], stage_ids: &[i32]) -> ChartResu
     let (_, hi) = min_max(base.iter().copied());
     let x = -0.5..(pos(n) - 0.5);
     svg(WIDE, |root| {
-        let mut chart = ChartBuilder::on(root)
+        let (plot, side) = with_panel(root);
+        let mut entries = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption(
                 "Generation by source and deficit (mean over scenarios)",
                 (FONT, 20),
@@ -475,7 +504,7 @@ pub(crate) fn generation(series: &[StageSeries], stage_ids: &[i32]) -> ChartResu
             .margin(12)
             .x_label_area_size(42)
             .y_label_area_size(72)
-            .build_cartesian_2d(x, with_headroom(hi, series.len()))?;
+            .build_cartesian_2d(x, 0.0..padded(0.0, hi.max(1.0)).end)?;
         chart
             .configure_mesh()
             .x_desc("stage")
@@ -503,18 +532,10 @@ pub(crate) fn generation(series: &[StageSeries], stage_ids: &[i32]) -> ChartResu
                     let y0 = bottom.get(i).copied().unwrap_or(0.0);
                     let y1 = top.get(i).copied().unwrap_or(0.0);
                     Rectangle::new([(pos(i) - 0.42, y0), (pos(i) + 0.42, y1)], fill)
-                }))?
-                .label(s.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill));
+                }))?;
+            entries.push((s.name.clone(), Mark::Fill(fill)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(())
+        side_legend(&side, &entries)
     })
 }
 
@@ -523,12 +544,14 @@ pub(crate) fn deficit(series: &[StageSeries], stage_ids: &[i32]) -> ChartResult 
     let (_, hi) = min_max(series.iter().flat_map(|s| s.values.iter().copied()));
     let x = -0.25..(pos(stage_ids.len().max(2)) - 0.75);
     svg(WIDE, |root| {
-        let mut chart = ChartBuilder::on(root)
+        let (plot, side) = with_panel(root);
+        let mut entries = Vec::new();
+        let mut chart = ChartBuilder::on(&plot)
             .caption("Deficit per bus (mean over scenarios)", (FONT, 20))
             .margin(12)
             .x_label_area_size(42)
             .y_label_area_size(72)
-            .build_cartesian_2d(x, with_headroom(hi, series.len()))?;
+            .build_cartesian_2d(x, 0.0..padded(0.0, hi.max(1.0)).end)?;
         chart
             .configure_mesh()
             .x_desc("stage")
@@ -543,9 +566,8 @@ pub(crate) fn deficit(series: &[StageSeries], stage_ids: &[i32]) -> ChartResult 
                 .draw_series(LineSeries::new(
                     s.values.iter().enumerate().map(|(i, v)| (pos(i), *v)),
                     style,
-                ))?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                ))?;
+            entries.push((s.name.clone(), Mark::Line(style)));
             let dot = color(k).filled();
             chart.draw_series(
                 s.values
@@ -554,14 +576,7 @@ pub(crate) fn deficit(series: &[StageSeries], stage_ids: &[i32]) -> ChartResult 
                     .map(|(i, v)| Circle::new((pos(i), *v), 3, dot)),
             )?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(())
+        side_legend(&side, &entries)
     })
 }
 
