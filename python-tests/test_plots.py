@@ -56,7 +56,8 @@ def test_training_plot_draws_both_bounds_and_the_interval_band(valley):
 
 
 def test_training_plot_says_one_forward_pass_is_not_a_bound():
-    trained = cobre.train(cobre.load_case(example("tiny")))  # one forward pass per iteration
+    # 1dtoy: 10 openings per stage, one forward pass per iteration.
+    trained = cobre.train(cobre.load_case(shared_case("1dtoy")), {"max_iterations": 5})
     assert trained.upper_bound_kind == "single_sample"
     labels = legend_texts(trained.plot().axes[0])
     assert "upper bound estimate (one forward pass, not a bound)" in labels

@@ -12,11 +12,19 @@ import pytest
 import cobre
 from conftest import example, shared_case
 
+# 1dtoy: 10 openings per stage, one forward pass per iteration (an estimate,
+# not a bound); three iterations.
+ONE_PASS = {"max_iterations": 3}
+
+
+def one_pass_case():
+    return cobre.load_case(shared_case("1dtoy"))
+
 
 def test_training_progress_draws_a_tqdm_bar_with_the_bounds(capsys):
     pytest.importorskip("tqdm")
     seen = []
-    r = cobre.train(cobre.load_case(example("tiny")), progress=True, progress_callback=seen.append)
+    r = cobre.train(one_pass_case(), ONE_PASS, progress=True, progress_callback=seen.append)
     err = capsys.readouterr().err
     assert len(seen) == r.iterations == 3  # the user's callback still runs
     assert "training" in err and "3/3" in err, err
@@ -39,7 +47,7 @@ def test_without_tqdm_progress_is_logged(monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     with caplog.at_level(logging.INFO, logger="cobre.progress"):
-        r = cobre.train(cobre.load_case(example("tiny")), progress=True)
+        r = cobre.train(one_pass_case(), ONE_PASS, progress=True)
     lines = [rec.getMessage() for rec in caplog.records if rec.name == "cobre.progress"]
     assert lines, "no progress line logged"
     assert lines[-1].startswith(f"training {r.iterations}/3 it"), lines
@@ -51,7 +59,7 @@ def test_without_tqdm_or_logging_progress_goes_to_stderr(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", [])
-    cobre.train(cobre.load_case(example("tiny")), progress=True)
+    cobre.train(one_pass_case(), ONE_PASS, progress=True)
     err = capsys.readouterr().err
     assert "training 3/3 it" in err, err
 
@@ -64,7 +72,7 @@ def test_progress_with_a_callback_that_is_not_callable_is_refused():
 
 def test_one_forward_pass_is_reported_as_an_estimate_with_no_gap():
     seen = []
-    r = cobre.train(cobre.load_case(example("tiny")), progress_callback=seen.append)
+    r = cobre.train(one_pass_case(), ONE_PASS, progress_callback=seen.append)
     assert r.upper_bound_kind == "single_sample"
     assert r.final_gap is None and r.lower_bound_position is None
     assert "not a bound" in r.bound_note

@@ -86,13 +86,14 @@ fn check_self_contained(html: &str) -> usize {
 fn one_forward_pass_is_called_an_estimate_with_no_gap_in_the_summary_and_the_report() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
+    // Run from the temporary folder into `out`, report from elsewhere: the
+    // policy is found under the output folder all the same.
     let text = stdout_of(
         cobre()
+            .current_dir(tmp.path())
             .arg("run")
             .arg(shared_case("1dtoy"))
-            .arg("-o")
-            .arg(&out)
-            .args(["--threads", "2"]),
+            .args(["-o", "out", "--threads", "2"]),
         0,
     );
     assert!(
@@ -123,6 +124,10 @@ fn one_forward_pass_is_called_an_estimate_with_no_gap_in_the_summary_and_the_rep
         .iter()
         .any(|t| t == "upper bound estimate (one forward pass, not a bound)"));
     assert!(!html.contains("95 % interval of the upper bound"));
+    assert!(
+        texts.iter().any(|t| t == "Cuts per stage"),
+        "policy not found"
+    );
 }
 
 #[test]

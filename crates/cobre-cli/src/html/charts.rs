@@ -455,25 +455,23 @@ pub(crate) fn storage_fan(fan: &StorageFan, stage_ids: &[i32]) -> ChartResult {
         chart.draw_series(std::iter::once(Polygon::new(band(1, 3), inner)))?;
         entries.push((format!("P{:.0}–P{:.0}", FAN[1], FAN[3]), Mark::Fill(inner)));
         let median = color(0).stroke_width(2);
-        chart
-            .draw_series(LineSeries::new(
-                fan.per_stage
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (pos(i), p.get(2).copied().unwrap_or(f64::NAN))),
-                median,
-            ))?;
+        chart.draw_series(LineSeries::new(
+            fan.per_stage
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (pos(i), p.get(2).copied().unwrap_or(f64::NAN))),
+            median,
+        ))?;
         entries.push(("median (P50)".to_owned(), Mark::Line(median)));
         if fan.size_hm3 > 0.0 {
             let cap = BLACK.mix(0.5).stroke_width(1);
-            chart
-                .draw_series(LineSeries::new(
-                    [
-                        (-0.25, fan.size_hm3),
-                        (pos(stage_ids.len().max(2)) - 0.75, fan.size_hm3),
-                    ],
-                    cap,
-                ))?;
+            chart.draw_series(LineSeries::new(
+                [
+                    (-0.25, fan.size_hm3),
+                    (pos(stage_ids.len().max(2)) - 0.75, fan.size_hm3),
+                ],
+                cap,
+            ))?;
             entries.push(("capacity".to_owned(), Mark::Line(cap)));
         }
         side_legend(&side, &entries)
@@ -527,12 +525,11 @@ pub(crate) fn generation(series: &[StageSeries], stage_ids: &[i32]) -> ChartResu
             }
             .mix(0.75)
             .filled();
-            chart
-                .draw_series((0..n).map(|i| {
-                    let y0 = bottom.get(i).copied().unwrap_or(0.0);
-                    let y1 = top.get(i).copied().unwrap_or(0.0);
-                    Rectangle::new([(pos(i) - 0.42, y0), (pos(i) + 0.42, y1)], fill)
-                }))?;
+            chart.draw_series((0..n).map(|i| {
+                let y0 = bottom.get(i).copied().unwrap_or(0.0);
+                let y1 = top.get(i).copied().unwrap_or(0.0);
+                Rectangle::new([(pos(i) - 0.42, y0), (pos(i) + 0.42, y1)], fill)
+            }))?;
             entries.push((s.name.clone(), Mark::Fill(fill)));
         }
         side_legend(&side, &entries)
@@ -562,11 +559,10 @@ pub(crate) fn deficit(series: &[StageSeries], stage_ids: &[i32]) -> ChartResult 
             .draw()?;
         for (k, s) in series.iter().enumerate() {
             let style = color(k).stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(
-                    s.values.iter().enumerate().map(|(i, v)| (pos(i), *v)),
-                    style,
-                ))?;
+            chart.draw_series(LineSeries::new(
+                s.values.iter().enumerate().map(|(i, v)| (pos(i), *v)),
+                style,
+            ))?;
             entries.push((s.name.clone(), Mark::Line(style)));
             let dot = color(k).filled();
             chart.draw_series(

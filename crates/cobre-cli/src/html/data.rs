@@ -138,12 +138,22 @@ pub(crate) fn read(dir: &Path) -> Result<ReportData, cobre::Error> {
     })
 }
 
-/// The saved policy's folder: as recorded, else relative to the output
-/// folder.
+/// The saved policy's folder: `policy.path` of the run's configuration
+/// under the output folder (where the run put it), else the path recorded
+/// (relative to where the run was started).
 fn policy_dir(run: &RunReport) -> Option<PathBuf> {
     let saved = PathBuf::from(run.manifest.policy.saved_to.as_deref()?);
-    let candidates = [saved.clone(), run.output_dir.join(&saved)];
-    candidates.into_iter().find(|p| p.is_dir())
+    let configured = run
+        .manifest
+        .config
+        .get("policy")
+        .and_then(|p| p.get("path"))
+        .and_then(serde_json::Value::as_str)
+        .map(|p| run.output_dir.join(p));
+    configured
+        .into_iter()
+        .chain([saved])
+        .find(|p| p.join("policy.json").is_file())
 }
 
 /// The case of the run, when its folder is still there with the same
