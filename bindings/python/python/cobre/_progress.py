@@ -15,15 +15,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 _LOG = logging.getLogger("cobre.progress")
-_UPPER = {"statistical": "±", "single_sample": "~ (estimate, not a bound)", "exact": "(exact)"}
 
 
-def field(event: Any, name: str, default: Any = None) -> Any:
-    """``event.name`` or ``event[name]``: callbacks receive dicts or event
-    objects."""
-    if isinstance(event, Mapping):
-        return event.get(name, default)
-    return getattr(event, name, default)
+def field(event: Any, *names: str, default: Any = None) -> Any:
+    """The first of ``event.name`` / ``event[name]`` that is set, for each of
+    ``names`` in turn: callbacks receive dicts or event objects, whose field
+    names may differ (``completed`` / ``scenarios_complete``)."""
+    for name in names:
+        value = event.get(name) if isinstance(event, Mapping) else getattr(event, name, None)
+        if value is not None:
+            return value
+    return default
 
 
 def _money(v: Any) -> str:
@@ -38,13 +40,13 @@ def _money(v: Any) -> str:
 
 def training_text(ev: Any) -> str:
     """The bounds of one iteration, with the command line's words."""
-    kind = field(ev, "upper_bound_kind", "statistical")
+    kind = field(ev, "upper_bound_kind")
     ub = _money(field(ev, "upper_bound"))
     if kind == "statistical":
         ub = f"{ub} ± {_money(field(ev, 'ci_95'))}"
     elif kind == "single_sample":
         ub = f"~{ub} (one pass: estimate, not a bound)"
-    else:
+    elif kind == "exact":
         ub = f"{ub} (exact)"
     gap = field(ev, "gap")
     gap_text = "—" if gap is None else f"{100.0 * float(gap):.4f} %"
@@ -120,7 +122,8 @@ class Progress:
         """The callback of ``train``: moves the bar, then calls ``user``."""
 
         def callback(ev: Any) -> Any:
-            self.update(int(field(ev, "iteration", self.done + 1)), None, training_text(ev))
+            done = int(field(ev, "iteration", default=self.done + 1))
+            self.update(done, None, training_text(ev))
             return None if user is None else user(ev)
 
         return callback
@@ -129,9 +132,9 @@ class Progress:
         """The callback of ``simulate``: moves the bar, then calls ``user``."""
 
         def callback(ev: Any) -> Any:
-            total = field(ev, "total")
-            self.update(int(field(ev, "completed", self.done + 1)),
-                        None if total is None else int(total), "")
+            total = field(ev, "total", "scenarios_total")
+            done = int(field(ev, "completed", "scenarios_complete", default=self.done + 1))
+            self.update(done, None if total is None else int(total), "")
             return None if user is None else user(ev)
 
         return callback
