@@ -47,9 +47,11 @@ impl IterationRecord {
     /// (statistical bounds only).
     #[must_use]
     pub fn lower_bound_position(&self) -> Option<LowerBoundPosition> {
-        (self.upper_bound_kind == UpperBoundKind::Statistical)
-            .then(|| LowerBoundPosition::of(self.lower_bound, self.upper_bound, self.ci_95))
-            .flatten()
+        if self.upper_bound_kind == UpperBoundKind::Statistical {
+            LowerBoundPosition::of(self.lower_bound, self.upper_bound, self.ci_95)
+        } else {
+            None
+        }
     }
 
     /// One sentence on what the bounds mean ([`bound_note`]).

@@ -146,6 +146,11 @@ fn render(d: &ReportData) -> Result<Page, String> {
     Ok(Page { html, charts })
 }
 
+#[allow(clippy::cast_precision_loss)]
+fn lp_solves(r: &cobre::IterationRecord) -> f64 {
+    r.lp_solves as f64
+}
+
 fn convergence(d: &ReportData, body: &mut String, charts: &mut usize) -> Result<(), String> {
     body.push_str("<h2>Training</h2>");
     let recs = &d.run.convergence;
@@ -195,17 +200,7 @@ fn convergence(d: &ReportData, body: &mut String, charts: &mut usize) -> Result<
     figure(
         body,
         charts,
-        &charts::per_iteration(
-            recs,
-            "LP solves per iteration",
-            "LP solves",
-            |r| {
-                #[allow(clippy::cast_precision_loss)]
-                let n = r.lp_solves as f64;
-                n
-            },
-            4,
-        )?,
+        &charts::per_iteration(recs, "LP solves per iteration", "LP solves", lp_solves, 4)?,
     );
     body.push_str("</div>");
     match &d.cuts {
