@@ -24,22 +24,6 @@ pub use cobre_sddp::{
     TrainingResult, WorkerStats,
 };
 
-impl From<SddpError> for Error {
-    fn from(e: SddpError) -> Self {
-        let (site, status) = match &e {
-            SddpError::Solver { site, source } => (Some(*site), source.to_string()),
-            SddpError::SolverCall { source, .. } => (None, source.to_string()),
-            other if other.kind() == "stochastic" => return Error::Stochastic(e.to_string()),
-            _ => return Error::Sddp(e.to_string()),
-        };
-        Error::Solver {
-            message: e.to_string(),
-            site,
-            status,
-        }
-    }
-}
-
 /// Options of [`train`]; every `Option` left `None` keeps the case's
 /// `config.json` value.
 #[derive(Default)]
@@ -114,7 +98,7 @@ pub struct SimulationResult {
 /// Trains a policy for `case`.
 ///
 /// # Errors
-/// [`Error::Sddp`] for settings or a case the engine cannot model,
+/// [`Error::Engine`] for settings or a case the engine cannot model,
 /// [`Error::Solver`] for an LP that cannot be solved (with its stage,
 /// iteration and scenario), [`Error::Stochastic`] for scenario inputs.
 pub fn train(case: &Case, options: TrainingOptions<'_>) -> Result<TrainingResult, Error> {
@@ -146,7 +130,7 @@ pub fn train(case: &Case, options: TrainingOptions<'_>) -> Result<TrainingResult
 /// Simulates `policy` on `case`.
 ///
 /// # Errors
-/// As [`train`], plus [`Error::Sddp`] when the policy does not fit the
+/// As [`train`], plus [`Error::Engine`] when the policy does not fit the
 /// case or the sink refuses a scenario.
 pub fn simulate(
     case: &Case,
@@ -179,50 +163,5 @@ pub fn simulate(
                 scenarios: sink.scenarios,
             })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use cobre_solver::SolverError;
-
-    #[test]
-    fn a_failed_solve_keeps_its_site_and_solver_status() {
-        let site = SolveSite {
-            phase: cobre_sddp::Phase::Backward,
-            iteration: 7,
-            stage: 3,
-            scenario: 2,
-            opening: Some(5),
-        };
-        let e = Error::from(SddpError::Solver {
-            site,
-            source: SolverError::Infeasible {
-                model_status: 8,
-                retried_cold: true,
-            },
-        });
-        assert_eq!(e.kind(), "Solver");
-        let Error::Solver {
-            message,
-            site: got,
-            status,
-        } = e
-        else {
-            panic!("not a solver error");
-        };
-        assert_eq!(got, Some(site));
-        assert!(status.starts_with("LP is infeasible"), "{status}");
-        assert!(message.contains("iteration 7, stage 3"), "{message}");
-    }
-
-    #[test]
-    fn engine_errors_other_than_solves_keep_their_kind() {
-        let e = Error::from(SddpError::ThreadPool {
-            threads: 0,
-            message: "none".into(),
-        });
-        assert_eq!(e.kind(), "Sddp");
     }
 }

@@ -33,7 +33,7 @@ use cobre_io::output::{
     write_manifest, write_parquet, write_success, FileInfo, Manifest, ManifestCase, ManifestPolicy,
     ManifestSimulation, ManifestTraining, OutputError, MANIFEST_FORMAT_VERSION,
 };
-use cobre_sddp::communicator::block_share;
+use cobre_sddp::communicator::{block_share, Collectives};
 use cobre_sddp::{
     simulate_with, train, Communicator, Control, IterationRecord, LocalCommunicator, Policy,
     ScenarioResult, SddpError, SimulationHooks, SimulationSettings, SimulationSink, StopFlag,
@@ -237,7 +237,7 @@ fn write_training(
 /// [`Error::Output`] for an unusable output or policy path, a policy that
 /// is corrupted (`OutputCorrupted`) or from another case
 /// (`PolicyIncompatible`), or a file that cannot be written;
-/// [`Error::Sddp`] when training or simulation fails.
+/// [`Error::Engine`] when training or simulation fails.
 pub fn run_study(case: &Case, options: &RunOptions) -> Result<RunSummary, Error> {
     run_study_observed(case, options, &mut NoRunObserver)
 }
@@ -366,13 +366,9 @@ pub fn run_study_with(
         let result = agree(comm, "training", result)?;
         manifest_policy.checkpoints = checkpointer.map_or(0, |c| c.written);
         // Rank 0 wrote the checkpoints; every rank's summary counts them.
-        #[allow(clippy::cast_precision_loss)]
-        let mut checkpoints = vec![manifest_policy.checkpoints as f64];
-        comm.broadcast(&mut checkpoints, 0).map_err(Error::from)?;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        {
-            manifest_policy.checkpoints = checkpoints.first().map_or(0, |&c| c as u64);
-        }
+        manifest_policy.checkpoints = comm
+            .share(Some(&manifest_policy.checkpoints), 0)
+            .map_err(Error::from)?;
         interrupted |= result.termination == TerminationReason::StopFlag;
         timings.insert("train".to_string(), t.elapsed().as_secs_f64());
         let t = Instant::now();
