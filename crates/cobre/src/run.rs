@@ -53,8 +53,6 @@ pub struct RunOptions {
     pub threads: usize,
     /// Scenarios per simulation partition (`scenario_block`).
     pub scenarios_per_partition: usize,
-    /// Number of simulated scenarios, overriding `simulation.num_scenarios`.
-    pub num_scenarios: Option<usize>,
     /// Raised by another thread to stop at the next iteration or scenario.
     pub stop: Option<StopFlag>,
 }
@@ -67,7 +65,6 @@ impl RunOptions {
             output_dir: output_dir.into(),
             threads: 1,
             scenarios_per_partition: 100,
-            num_scenarios: None,
             stop: None,
         }
     }
@@ -173,13 +170,13 @@ fn relative(info: FileInfo, root: &Path) -> FileInfo {
 fn write_table(
     out: &Path,
     rel: &str,
-    batch: Result<arrow::record_batch::RecordBatch, String>,
+    batch: Result<arrow::record_batch::RecordBatch, arrow::error::ArrowError>,
     schema_name: &str,
 ) -> Result<FileInfo, Error> {
     let path = out.join(rel);
-    let batch = batch.map_err(|message| OutputError::Encode {
+    let batch = batch.map_err(|e| OutputError::Encode {
         path: path.clone(),
-        message,
+        message: e.to_string(),
     })?;
     Ok(write_parquet(
         &path,
@@ -404,13 +401,10 @@ pub fn run_study_with(
     let mut mean_cost = None;
     if config.simulation.enabled && !interrupted {
         let t = Instant::now();
-        let mut settings = SimulationSettings {
+        let settings = SimulationSettings {
             threads: options.threads,
             ..SimulationSettings::from_config(config)
         };
-        if let Some(n) = options.num_scenarios {
-            settings.num_scenarios = n;
-        }
         let per_partition = options.scenarios_per_partition.max(1);
         let mut sink = ParquetSink::new(out, settings.num_scenarios, per_partition);
         if lead {

@@ -6,7 +6,11 @@ The solver is written in Rust; this package is a thin layer over it:
   :class:`Case`; :func:`validate` reports every problem of a case at once.
 * :func:`train` builds a :class:`Policy` (returns a :class:`TrainingResult`);
   :func:`simulate` evaluates a policy on sampled scenarios
-  (:class:`SimulationResult`).
+  (:class:`SimulationResult`). Both take ``config_overrides`` (keys of
+  ``config.json``, validated with it), report progress as
+  :class:`ProgressEvent` objects, and run in this process or on
+  ``num_workers`` worker processes (``backend="shm"`` or ``"tcp"``) with
+  bit-identical results.
 * :class:`Policy` gives its cuts as NumPy arrays that view Rust memory and
   evaluates the future cost at states; :class:`PARModel`,
   :class:`OpeningTree` and :func:`sample_noise` expose the stochastic model.
@@ -28,8 +32,10 @@ pandas and polars are used on demand.
 from __future__ import annotations
 
 import logging as _logging
+import os as _os
+from typing import Any as _Any, Callable as _Callable
 
-from cobre import errors
+from cobre import _cobre, _workers, errors
 from cobre._cobre import (
     ArrowTable,
     Bus,
@@ -42,6 +48,7 @@ from cobre._cobre import (
     OpeningTree,
     PARModel,
     Policy,
+    ProgressEvent,
     SimulationResult,
     Stage,
     Thermal,
@@ -54,11 +61,79 @@ from cobre._cobre import (
     run_study,
     sample_noise,
     set_threads,
-    simulate,
-    train,
     validate,
 )
+from cobre._workers import WorkerInfo
 from cobre.errors import CobreError, IOError, SolverError, ValidationError, WorkerError  # noqa: A004
+
+def train(
+    case: _Any,
+    config_overrides: dict[str, _Any] | None = None,
+    progress_callback: _Callable[[ProgressEvent], _Any] | None = None,
+    *,
+    threads: int | None = None,
+    num_workers: int = 1,
+    backend: str = "auto",
+) -> TrainingResult:
+    """Trains an SDDP policy for ``case`` (a :class:`Case` or a case folder).
+
+    ``config_overrides`` holds keys of ``config.json``, deep-merged into it
+    and validated with it (``{"training": {"stopping_rules": [{"type":
+    "iteration_limit", "limit": 7}]}}``); an unknown key raises
+    :class:`ValidationError` naming its path. ``threads`` are the worker
+    threads of each process (default :func:`get_threads`).
+    ``progress_callback(event)`` gets a :class:`ProgressEvent` per
+    iteration; returning ``True`` (or raising ``StopIteration``) stops after
+    that iteration.
+
+    ``num_workers > 1`` trains on that many worker processes (started with
+    ``multiprocessing`` spawn) that exchange cuts over ``backend``:
+    ``"shm"`` (POSIX shared memory, one host), ``"tcp"`` (sockets; the
+    coordinator from ``COBRE_TCP_COORDINATOR``/``COBRE_TCP_PORT`` or a free
+    local port) or ``"auto"`` (``"tcp"`` when ``COBRE_TCP_COORDINATOR`` is
+    set, else ``"shm"``); ``"local"`` runs in this process. Results are
+    bit-identical to one process. A failed or killed worker raises
+    :class:`WorkerError` (``rank``, ``exit_code``, ``inner``) after the
+    others are ended; Ctrl-C stops at the next iteration and raises
+    ``KeyboardInterrupt`` with ``exc.partial_result``.
+    """
+    if _workers.resolve_backend(backend, num_workers) == "local":
+        return _cobre.train(case, config_overrides, progress_callback, threads=threads)
+    return _workers.train(case, config_overrides, progress_callback, threads,
+                          num_workers, _workers.resolve_backend(backend, num_workers))
+
+
+def simulate(
+    case: _Any,
+    policy: Policy,
+    config_overrides: dict[str, _Any] | None = None,
+    progress_callback: _Callable[[ProgressEvent], _Any] | None = None,
+    output_dir: str | _os.PathLike[str] | None = None,
+    *,
+    threads: int | None = None,
+    in_memory: bool | None = None,
+    scenarios_per_partition: int = 100,
+    num_workers: int = 1,
+    backend: str = "auto",
+) -> SimulationResult:
+    """Simulates ``policy`` on the scenarios of ``case``.
+
+    With ``output_dir`` the results stream to Hive-partitioned Parquet
+    under ``output_dir/simulation/`` with bounded memory (the tables are
+    read back from there when asked for); ``in_memory=True`` also keeps them
+    in memory (the default without ``output_dir``). ``num_workers``/
+    ``backend`` as in :func:`train`: each worker simulates whole partitions
+    of ``scenarios_per_partition`` scenarios; the mean cost is the same as
+    in one process. Progress events carry ``worker_id`` then.
+    """
+    chosen = _workers.resolve_backend(backend, num_workers)
+    if chosen == "local":
+        return _cobre.simulate(case, policy, config_overrides, progress_callback, output_dir,
+                               threads=threads, in_memory=in_memory,
+                               scenarios_per_partition=scenarios_per_partition)
+    return _workers.simulate(case, policy, config_overrides, progress_callback, output_dir,
+                             threads, in_memory, scenarios_per_partition, num_workers, chosen)
+
 
 # A library does not configure logging: records go wherever the application
 # sends the "cobre" logger (nothing is printed unless it is configured).
@@ -78,6 +153,7 @@ __all__ = [
     "OpeningTree",
     "PARModel",
     "Policy",
+    "ProgressEvent",
     "SimulationResult",
     "SolverError",
     "Stage",
@@ -86,6 +162,7 @@ __all__ = [
     "ValidationError",
     "ValidationResult",
     "WorkerError",
+    "WorkerInfo",
     "__version__",
     "errors",
     "flush_logs",
