@@ -51,8 +51,12 @@ def test_the_last_stage_has_no_cuts_and_bad_stages_are_refused(trained):
     _, r = trained
     p = r.policy
     assert p.cuts(p.n_stages - 1)["intercepts"].shape == (0,)
-    with pytest.raises(cobre.ValidationError):
-        p.cuts(p.n_stages)
+    for bad in (p.n_stages, -1, 10**30):
+        with pytest.raises(IndexError):
+            p.cuts(bad)
+    for wrong in ("0", 1.0, None, True):
+        with pytest.raises(TypeError):
+            p.cuts(wrong)
 
 
 def test_evaluate_is_the_max_over_cuts_of_the_future_cost(trained):

@@ -107,7 +107,7 @@ def test_an_unknown_key_path_is_a_validation_error_naming_it_with_a_suggestion()
     ("overrides", "kind"),
     [
         ({"max_iterations": 5}, "SchemaViolation"),
-        ({"training": {"stopping_rules": [{"type": "iteration_limit", "limit": -1}]}}, "TypeMismatch"),
+        ({"training": {"stopping_rules": [{"type": "iteration_limit", "limit": -1}]}}, "OutOfRange"),
         ({"training": 5}, "TypeMismatch"),
         ({"training": {"stopping_rules": [{"type": "iteration_limt", "limit": 3}]}}, "InvalidEnum"),
         ([1], "TypeMismatch"),

@@ -142,7 +142,11 @@ impl PyRepr for f64 {
         if self.is_nan() {
             "nan".into()
         } else if self.is_infinite() {
-            if *self > 0.0 { "inf".into() } else { "-inf".into() }
+            if *self > 0.0 {
+                "inf".into()
+            } else {
+                "-inf".into()
+            }
         } else if self.fract() == 0.0 && self.abs() < 1e16 {
             format!("{self:.1}")
         } else {
@@ -153,7 +157,11 @@ impl PyRepr for f64 {
 
 impl PyRepr for bool {
     fn py_repr(&self) -> String {
-        if *self { "True".into() } else { "False".into() }
+        if *self {
+            "True".into()
+        } else {
+            "False".into()
+        }
     }
 }
 

@@ -167,27 +167,34 @@ pub(crate) fn to_py_err(py: Python<'_>, err: &cobre::Error) -> PyErr {
             let _ = ctx.set_item("opening", opening);
         }
     }
-    make(py, class, kind.as_str(), &message, Some(ctx), |e| match class {
-        Class::Io => {
-            e.setattr(
-                "filename",
-                err.path().map(|p| p.to_string_lossy().to_string()),
-            )?;
-            e.setattr("errno", err.os_error())?;
-            Ok(())
-        }
-        Class::Solver => {
-            e.setattr("stage", site.map(|s| s.stage))?;
-            e.setattr("iteration", site.map(|s| s.iteration))?;
-            e.setattr("scenario", site.map(|s| s.scenario))?;
-            e.setattr("solver_status", status.clone())
-        }
-        Class::Worker => {
-            e.setattr("rank", worker.map(|w| w.0))?;
-            e.setattr("exit_code", worker.and_then(|w| w.1))
-        }
-        _ => Ok(()),
-    })
+    make(
+        py,
+        class,
+        kind.as_str(),
+        &message,
+        Some(ctx),
+        |e| match class {
+            Class::Io => {
+                e.setattr(
+                    "filename",
+                    err.path().map(|p| p.to_string_lossy().to_string()),
+                )?;
+                e.setattr("errno", err.os_error())?;
+                Ok(())
+            }
+            Class::Solver => {
+                e.setattr("stage", site.map(|s| s.stage))?;
+                e.setattr("iteration", site.map(|s| s.iteration))?;
+                e.setattr("scenario", site.map(|s| s.scenario))?;
+                e.setattr("solver_status", status.clone())
+            }
+            Class::Worker => {
+                e.setattr("rank", worker.map(|w| w.0))?;
+                e.setattr("exit_code", worker.and_then(|w| w.1))
+            }
+            _ => Ok(()),
+        },
+    )
 }
 
 /// `ValidationError` carrying every finding of `report`.

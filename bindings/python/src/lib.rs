@@ -59,7 +59,10 @@ fn _cobre(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
     m.add_function(wrap_pyfunction!(workers::_run_worker, m)?)?;
     m.add_function(wrap_pyfunction!(workers::_training_result_from_worker, m)?)?;
-    m.add_function(wrap_pyfunction!(workers::_simulation_result_from_workers, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        workers::_simulation_result_from_workers,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(workers::_unlink_shm, m)?)?;
     // A benchmark baseline, only in wheels built with `--features bench-helpers`.
     #[cfg(feature = "bench-helpers")]

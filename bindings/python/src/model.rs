@@ -3,8 +3,8 @@
 //! Each entity is a small frozen object with the fields most scripts need
 //! (names carry units); `to_dict()` gives every field of the Rust record.
 
-use crate::convert::{finding_context, to_py};
 use crate::convert::PyRepr;
+use crate::convert::{finding_context, to_py};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 

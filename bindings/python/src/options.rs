@@ -86,12 +86,19 @@ fn to_json(py: Python<'_>, v: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> 
 }
 
 /// `config_overrides` as a JSON object, `None` for `None` or `{}`.
-pub(crate) fn parse(py: Python<'_>, overrides: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Value>> {
+pub(crate) fn parse(
+    py: Python<'_>,
+    overrides: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Value>> {
     let Some(o) = overrides.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
     if o.cast::<PyDict>().is_err() {
-        return Err(type_error(py, "", "must be a dict of config.json keys (or None)"));
+        return Err(type_error(
+            py,
+            "",
+            "must be a dict of config.json keys (or None)",
+        ));
     }
     match to_json(py, o, "")? {
         Value::Object(m) if m.is_empty() => Ok(None),

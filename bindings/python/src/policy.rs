@@ -146,15 +146,16 @@ fn stage_index(stage: &Bound<'_, PyAny>, n: usize) -> PyResult<usize> {
             "stage must be an int, not {type_name}"
         )));
     }
-    let i: i64 = stage.extract()?;
+    let out_of_range = || {
+        pyo3::exceptions::PyIndexError::new_err(format!(
+            "stage {stage} out of range: the policy has stages 0..{n}"
+        ))
+    };
+    let i: i64 = stage.extract().map_err(|_| out_of_range())?;
     usize::try_from(i)
         .ok()
         .filter(|&i| i < n)
-        .ok_or_else(|| {
-            pyo3::exceptions::PyIndexError::new_err(format!(
-                "stage {i} out of range: the policy has stages 0..{n}"
-            ))
-        })
+        .ok_or_else(out_of_range)
 }
 
 #[pymethods]

@@ -179,7 +179,12 @@ impl SimulationResult {
     fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         if !self.in_memory {
             // Read back from this table's Parquet partitions (pyarrow).
-            let marker = format!("{}simulation{}{name}{}", std::path::MAIN_SEPARATOR, std::path::MAIN_SEPARATOR, std::path::MAIN_SEPARATOR);
+            let marker = format!(
+                "{}simulation{}{name}{}",
+                std::path::MAIN_SEPARATOR,
+                std::path::MAIN_SEPARATOR,
+                std::path::MAIN_SEPARATOR
+            );
             let files: Vec<String> = self
                 .output_files
                 .iter()
@@ -188,13 +193,19 @@ impl SimulationResult {
                 .collect();
             let pq = py.import("pyarrow.parquet")?;
             if files.is_empty() {
-                return Err(invalid_argument(py, "table", &format!("no {name} file was written")));
+                return Err(invalid_argument(
+                    py,
+                    "table",
+                    &format!("no {name} file was written"),
+                ));
             }
             let tables: Vec<Bound<'_, PyAny>> = files
                 .iter()
                 .map(|f| pq.call_method1("read_table", (f,)))
                 .collect::<PyResult<_>>()?;
-            return py.import("pyarrow")?.call_method1("concat_tables", (tables,));
+            return py
+                .import("pyarrow")?
+                .call_method1("concat_tables", (tables,));
         }
         let t = self
             .all_tables(py)?

@@ -18,7 +18,6 @@ use crate::progress::ProgressEvent;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
 use std::sync::Arc;
 
 /// The observer running at iteration boundaries (see the module docs).

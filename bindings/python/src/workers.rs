@@ -24,10 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn item<'py, T: FromPyObjectOwned<'py>>(
-    spec: &Bound<'py, PyDict>,
-    key: &str,
-) -> PyResult<T> {
+fn item<'py, T: FromPyObjectOwned<'py>>(spec: &Bound<'py, PyDict>, key: &str) -> PyResult<T> {
     let py = spec.py();
     let v = spec
         .get_item(key)?
@@ -123,7 +120,13 @@ pub(crate) fn _run_worker<'py>(
     match task.as_str() {
         "train" => train_share(py, spec, &case, &*comm, threads, progress_callback, &out)?,
         "simulate" => simulate_share(py, spec, &case, &*comm, threads, progress_callback, &out)?,
-        other => return Err(invalid_argument(py, "task", &format!("unknown task `{other}`"))),
+        other => {
+            return Err(invalid_argument(
+                py,
+                "task",
+                &format!("unknown task `{other}`"),
+            ))
+        }
     }
     out.set_item("wall_time_ms", started.elapsed().as_secs_f64() * 1e3)?;
     Ok(out)
@@ -199,8 +202,7 @@ fn simulate_share(
     let per_block: usize = item::<usize>(spec, "scenarios_per_partition")?.max(1);
     let inner = Arc::clone(&case.inner);
     let total = usize::try_from(inner.config.simulation.num_scenarios).unwrap_or(0);
-    let share =
-        cobre::communicator::block_share(total, per_block, comm.rank(), comm.size()).len();
+    let share = cobre::communicator::block_share(total, per_block, comm.rank(), comm.size()).len();
     let policy = {
         let inner = Arc::clone(&inner);
         guard(py, || {
@@ -308,14 +310,13 @@ pub(crate) fn _training_result_from_worker(
     wall_time_ms: f64,
     workers: Py<PyAny>,
 ) -> PyResult<crate::training::TrainingResult> {
-    let (loaded, _, _) = {
+    let (policy, records, _) = {
         let inner = Arc::clone(&case.inner);
         guard(py, || {
             py.detach(move || crate::persist::load(&policy_dir, Some(&inner)))
                 .map_err(|e| to_py_err(py, &e))
         })?
     };
-    let (policy, records) = loaded_parts(loaded);
     build_result(
         py,
         &case.inner,
@@ -325,12 +326,6 @@ pub(crate) fn _training_result_from_worker(
         wall_time_ms,
         Some(workers),
     )
-}
-
-fn loaded_parts(
-    (policy, records, _): crate::persist::Loaded,
-) -> (cobre::Policy, Vec<cobre::IterationRecord>) {
-    (policy, records)
 }
 
 /// The `SimulationResult` of a multi-process simulation from every rank's
@@ -386,15 +381,18 @@ pub(crate) fn _simulation_result_from_workers(
             {
                 let schema = match batches.first() {
                     Some(b) => b.schema(),
-                    None => schema
-                        .unwrap_or_else(|| Arc::new(cobre::arrow::datatypes::Schema::empty())),
+                    None => {
+                        schema.unwrap_or_else(|| Arc::new(cobre::arrow::datatypes::Schema::empty()))
+                    }
                 };
                 out.push((*name, Py::new(py, ArrowTable::new(schema, batches))?));
             }
             Some(out)
         }
     };
-    Ok(SimulationResult::from_parts(py, &s, output_dir, files, built))
+    Ok(SimulationResult::from_parts(
+        py, &s, output_dir, files, built,
+    ))
 }
 
 /// Removes a shared-memory segment left behind by a group that never

@@ -213,9 +213,9 @@ fn a_time_limit_stop_reads_the_same_on_every_rank() {
     // iteration for the same reason.
     let system = stochastic_system(3, 3);
     let mut cfg = config(1000, 2);
-    cfg.training.stopping_rules.push(
-        cobre_core::config::StoppingRuleConfig::TimeLimit { seconds: 0.3 },
-    );
+    cfg.training
+        .stopping_rules
+        .push(cobre_core::config::StoppingRuleConfig::TimeLimit { seconds: 0.3 });
     let study = StudyModel::build(&system, &cfg).unwrap();
     let results = on_ranks(2, |c| {
         if c.rank() == 1 {

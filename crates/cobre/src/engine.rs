@@ -141,8 +141,7 @@ pub fn simulate(
         }
         None => {
             let mut sink = MemorySink::default();
-            let summary =
-                cobre_sddp::simulate_with(&study, policy, &settings, &mut sink, hooks)?;
+            let summary = cobre_sddp::simulate_with(&study, policy, &settings, &mut sink, hooks)?;
             Ok(SimulationResult {
                 summary,
                 scenarios: sink.scenarios,

@@ -222,10 +222,9 @@ impl Error {
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Validation(r) => r
-                .errors()
-                .next()
-                .map_or(ErrorKind::SchemaViolation, |f| ErrorKind::of_finding(f.kind)),
+            Error::Validation(r) => r.errors().next().map_or(ErrorKind::SchemaViolation, |f| {
+                ErrorKind::of_finding(f.kind)
+            }),
             Error::Io { .. } => ErrorKind::IoError,
             Error::Engine(e) => engine_kind(e),
             Error::Stochastic(e) => stochastic_kind(e),
@@ -257,9 +256,9 @@ impl Error {
     #[must_use]
     pub fn solver_status(&self) -> Option<String> {
         match self {
-            Error::Engine(SddpError::Solver { source, .. } | SddpError::SolverCall { source, .. }) => {
-                Some(source.to_string())
-            }
+            Error::Engine(
+                SddpError::Solver { source, .. } | SddpError::SolverCall { source, .. },
+            ) => Some(source.to_string()),
             _ => None,
         }
     }

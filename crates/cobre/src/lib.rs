@@ -61,6 +61,7 @@ mod run;
 pub mod stochastic;
 
 pub use cobre_core::*;
+pub use cobre_io::overrides;
 pub use cobre_io::{
     Capability, Feature, Finding, FindingContext, FindingKind, Layer, Severity, ValidationReport,
     CAPABILITIES,
@@ -70,7 +71,6 @@ pub use engine::{
     SimulationOptions, SimulationResult, SimulationSink, SimulationSummary, SolveSite, StopFlag,
     StudyModel, TerminationReason, TrainingObserver, TrainingOptions, TrainingResult, WorkerStats,
 };
-pub use cobre_io::overrides;
 pub use error::{Error, ErrorKind};
 pub use outputs::{load_policy, read_run, save_policy, RunReport, SavedPolicy};
 pub use run::{
@@ -88,14 +88,12 @@ pub use cobre_sddp::{CommStats, Communicator, InProcess, LocalCommunicator, Time
 /// (one or several hosts) and over POSIX shared memory (one host), and
 /// the typed encode/decode layer every backend carries.
 pub mod communicator {
-    pub use cobre_sddp::communicator::tcp::{TcpCommunicator, TcpConfig};
     #[cfg(unix)]
     pub use cobre_sddp::communicator::shm::{
         unlink as unlink_shm, ShmCommunicator, ShmConfig, DEFAULT_SLOT_BYTES,
     };
-    pub use cobre_sddp::communicator::{
-        block_share, share, Collectives, Reader, Wire, WireError,
-    };
+    pub use cobre_sddp::communicator::tcp::{TcpCommunicator, TcpConfig};
+    pub use cobre_sddp::communicator::{block_share, share, Collectives, Reader, Wire, WireError};
 }
 
 /// Arrow (`arrow-rs`), re-exported so that callers (the Python binding) build

@@ -61,9 +61,9 @@ pub(crate) fn simulation_files(
     let all = comm.gather(&mine).map_err(comm_error)?;
     let mut files: Vec<(u64, usize, FileInfo)> = Vec::new();
     for (table, (block, (bytes, rows))) in all.into_iter().flatten() {
-        let name = SIMULATION_TABLES.get(table).ok_or_else(|| {
-            comm_failure(format!("unknown simulation table {table}"))
-        })?;
+        let name = SIMULATION_TABLES
+            .get(table)
+            .ok_or_else(|| comm_failure(format!("unknown simulation table {table}")))?;
         files.push((
             block,
             table,

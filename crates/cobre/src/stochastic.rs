@@ -197,14 +197,12 @@ pub fn sample_noise(n: usize, correlation: &[f64], seed: u64) -> Result<Vec<f64>
             cobre_stochastic::linalg::cholesky_semidefinite(&c, dim, 1e-12)
         }
     };
-    let len = n
-        .checked_mul(dim)
-        .ok_or_else(|| {
-            Error::Stochastic(cobre_stochastic::StochasticError::InvalidInput {
-                what: "sample_noise".into(),
-                message: format!("{n} × {dim} samples do not fit in memory"),
-            })
-        })?;
+    let len = n.checked_mul(dim).ok_or_else(|| {
+        Error::Stochastic(cobre_stochastic::StochasticError::InvalidInput {
+            what: "sample_noise".into(),
+            message: format!("{n} × {dim} samples do not fit in memory"),
+        })
+    })?;
     let mut out = vec![0.0; len];
     let mut normals = cobre_stochastic::rng::NormalStream::new(seed);
     let mut xi = vec![0.0; dim];

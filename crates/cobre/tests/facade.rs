@@ -53,13 +53,19 @@ fn error_kinds_come_from_the_registry_and_are_distinct() {
     let kinds: Vec<&str> = errors.iter().map(|e| e.kind().as_str()).collect();
     assert_eq!(
         kinds,
-        ["IoError", "Internal", "WorkerFailed", "WorkerFailed", "Interrupted"]
+        [
+            "IoError",
+            "Internal",
+            "WorkerFailed",
+            "WorkerFailed",
+            "Interrupted"
+        ]
     );
 }
 
 #[test]
 fn overrides_are_merged_into_config_json_and_validated_as_the_file() {
-    let case = cobre::load_case_with_overrides(
+    let loaded = cobre::load_case_with_overrides(
         case("d03-two-hydro-cascade"),
         &serde_json::json!({
             "training": {"stopping_rules": [{"type": "iteration_limit", "limit": 7}]},
@@ -68,10 +74,10 @@ fn overrides_are_merged_into_config_json_and_validated_as_the_file() {
     )
     .unwrap();
     assert_eq!(
-        case.config.training.stopping_rules,
+        loaded.config.training.stopping_rules,
         vec![cobre::config::StoppingRuleConfig::IterationLimit { limit: 7 }]
     );
-    assert_eq!(case.config.simulation.num_scenarios, 37);
+    assert_eq!(loaded.config.simulation.num_scenarios, 37);
     let err = cobre::load_case_with_overrides(
         case("d03-two-hydro-cascade"),
         &serde_json::json!({"training": {"stoping_rules": []}}),
@@ -81,7 +87,10 @@ fn overrides_are_merged_into_config_json_and_validated_as_the_file() {
     let f = err.report().unwrap().errors().next().unwrap();
     assert_eq!(f.context.path.as_deref(), Some("training.stoping_rules"));
     assert!(
-        f.suggestion.as_deref().unwrap_or("").contains("stopping_rules"),
+        f.suggestion
+            .as_deref()
+            .unwrap_or("")
+            .contains("stopping_rules"),
         "{f}"
     );
 }

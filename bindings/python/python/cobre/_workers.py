@@ -138,14 +138,20 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="cobre-parent-watch", daemon=True).start()
 
 
-def _worker_main(spec: dict[str, Any], events: Any, stop: Any, results: Any) -> None:
+def _worker_main(spec: dict[str, Any], events: Any, stop: Any, results: Any,
+                 replies: Any) -> None:
     """Entry point of a worker process (module level: spawn imports it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
     _watch_parent()
     rank = spec["rank"]
+    sync = spec.get("sync_progress", False)
 
     def progress(event: Any) -> bool:
         events.put(event.to_dict())
+        if sync and event.phase == "training":
+            # The user's callback decides, in the parent, before the next
+            # iteration starts (as in one process).
+            return bool(replies.get())
         return stop.is_set()
 
     try:
@@ -175,13 +181,18 @@ class _Group:
         self.callback = callback
         self.events = ctx.Queue()
         self.results = ctx.Queue()
+        self.replies = ctx.Queue()
         self.stop = ctx.Event()
+        # Training events of rank 0 wait for the callback's answer.
+        self.sync = callback is not None
+        spec = {**spec, "sync_progress": self.sync}
         self.callback_error: BaseException | None = None
         self.stopped_by_callback = False
         self.procs = [
             ctx.Process(
                 target=_worker_main,
-                args=({**spec, "rank": rank}, self.events, self.stop, self.results),
+                args=({**spec, "rank": rank}, self.events, self.stop, self.results,
+                      self.replies),
                 name=f"cobre-worker-{rank}",
                 daemon=True,
             )
@@ -202,18 +213,20 @@ class _Group:
                 d = self.events.get_nowait()
             except queue.Empty:
                 break
-            if self.callback is None or self.callback_error is not None:
-                continue
-            try:
-                if self.callback(_cobre.ProgressEvent(**d)):
-                    self.stopped_by_callback = True
-                    self.stop.set()
-            except StopIteration:
-                self.stopped_by_callback = True
+            stop = self.stop.is_set()
+            if self.callback is not None and self.callback_error is None and not stop:
+                try:
+                    if self.callback(_cobre.ProgressEvent(**d)):
+                        self.stopped_by_callback = stop = True
+                except StopIteration:
+                    self.stopped_by_callback = stop = True
+                except BaseException as e:  # noqa: BLE001 - re-raised by run()
+                    self.callback_error = e
+                    stop = True
+            if stop:
                 self.stop.set()
-            except BaseException as e:  # noqa: BLE001 - re-raised by run()
-                self.callback_error = e
-                self.stop.set()
+            if self.sync and d.get("phase") == "training":
+                self.replies.put(stop)
 
     def _failure(self) -> WorkerError | None:
         """The first failed worker, preferring one that died without a word
@@ -261,6 +274,7 @@ class _Group:
                     waitables = [p.sentinel for p in self.procs if p.exitcode is None]
                     waitables.append(self.results._reader)  # type: ignore[attr-defined]
                     waitables.append(self.events._reader)  # type: ignore[attr-defined]
+                    # (a worker may wait for a reply: events are answered below)
                     multiprocessing.connection.wait(waitables, timeout=0.1)
                     self._drain()
                     failure = self._failure()

@@ -200,7 +200,9 @@ mod tests {
     #[test]
     fn broadcast_and_sum_reduce_agree_on_every_rank() {
         let out = on_every_rank(4, |c| {
-            let data: Vec<f64> = c.share(Some(&vec![c.rank() as f64; c.rank() + 1]), 2).unwrap();
+            let data: Vec<f64> = c
+                .share(Some(&vec![c.rank() as f64; c.rank() + 1]), 2)
+                .unwrap();
             let mut sum = [c.rank() as f64, 1.0];
             c.sum_in_rank_order(&mut sum).unwrap();
             c.barrier().unwrap();

@@ -189,7 +189,8 @@ mod tests {
     fn local_all_gather_copies_the_local_buffer() {
         let c = LocalCommunicator;
         let (mut out, mut counts) = (vec![9.0], vec![]);
-        c.all_gather_f64(&[1.0, 2.0], &mut out, &mut counts).unwrap();
+        c.all_gather_f64(&[1.0, 2.0], &mut out, &mut counts)
+            .unwrap();
         assert_eq!(out, vec![1.0, 2.0]);
         assert_eq!(counts, vec![2]);
     }

@@ -15,8 +15,8 @@
 //! has gone through the slots: each rank writes its next chunk into its own
 //! slot, all meet at a barrier, each reads every slot, all meet again (so
 //! nobody overwrites a slot someone still reads). The barrier is a counter
-//! and a generation number; waiting ranks sleep on the generation with a
-//! futex (Linux; a short sleep elsewhere) and wake every 100 ms to check
+//! and a generation number; waiting ranks spin briefly, then sleep on the
+//! generation with a futex (Linux; a short sleep elsewhere) and wake every 100 ms to check
 //! that no peer has left (a rank that drops its communicator marks itself
 //! closed; a process that died no longer exists) and that the timeout has
 //! not passed.
@@ -38,6 +38,8 @@ use std::time::{Duration, Instant};
 const MAGIC: u64 = 0x434f_4252_4553_484d; // "COBRESHM"
 const HEADER: usize = 64;
 const PER_RANK: usize = 16;
+/// Spins of a barrier before it sleeps.
+const SPINS: usize = 4000;
 /// Default bytes of one rank's slot (bigger messages take several rounds).
 pub const DEFAULT_SLOT_BYTES: usize = 4 << 20;
 
@@ -92,7 +94,10 @@ impl Segment {
 
     /// Copies `src` into the segment at `off`.
     fn write(&self, off: usize, src: &[u8]) -> Result<(), SddpError> {
-        if off.checked_add(src.len()).is_none_or(|e| e > self.map.len()) {
+        if off
+            .checked_add(src.len())
+            .is_none_or(|e| e > self.map.len())
+        {
             return Err(fail("shm: write outside the segment"));
         }
         // SAFETY: in bounds; the protocol gives each rank's slot to that
@@ -106,7 +111,10 @@ impl Segment {
 
     /// Copies `dst.len()` bytes of the segment at `off` into `dst`.
     fn read(&self, off: usize, dst: &mut [u8]) -> Result<(), SddpError> {
-        if off.checked_add(dst.len()).is_none_or(|e| e > self.map.len()) {
+        if off
+            .checked_add(dst.len())
+            .is_none_or(|e| e > self.map.len())
+        {
             return Err(fail("shm: read outside the segment"));
         }
         // SAFETY: in bounds; read only between the two barriers of a round,
@@ -170,8 +178,8 @@ impl ShmCommunicator {
             });
         }
         let slot_bytes = config.slot_bytes.max(64).next_multiple_of(64);
-        let total = layout(config.size, slot_bytes)
-            .ok_or_else(|| fail("shm: segment size overflows"))?;
+        let total =
+            layout(config.size, slot_bytes).ok_or_else(|| fail("shm: segment size overflows"))?;
         let name = shm_name(&config.name);
         let deadline = Instant::now() + config.timeout;
         let file = if config.rank == 0 {
@@ -184,7 +192,9 @@ impl ShmCommunicator {
             let f = File::from(fd);
             f.set_len(total as u64).map_err(|e| {
                 unlink(&name);
-                fail(format!("shm: cannot size segment {name} to {total} bytes: {e}"))
+                fail(format!(
+                    "shm: cannot size segment {name} to {total} bytes: {e}"
+                ))
             })?;
             f
         } else {
@@ -227,8 +237,12 @@ impl ShmCommunicator {
         let magic = me.seg.atomic_u64(0)?;
         if config.rank == 0 {
             me.seg.atomic_u64(8)?.store(config.token, Ordering::Relaxed);
-            me.seg.atomic_u64(16)?.store(config.size as u64, Ordering::Relaxed);
-            me.seg.atomic_u64(24)?.store(slot_bytes as u64, Ordering::Relaxed);
+            me.seg
+                .atomic_u64(16)?
+                .store(config.size as u64, Ordering::Relaxed);
+            me.seg
+                .atomic_u64(24)?
+                .store(slot_bytes as u64, Ordering::Relaxed);
             magic.store(MAGIC, Ordering::Release);
         } else {
             while magic.load(Ordering::Acquire) != MAGIC {
@@ -298,6 +312,14 @@ impl ShmCommunicator {
             generation.fetch_add(1, Ordering::AcqRel);
             wake_all(generation);
             return Ok(());
+        }
+        // A balanced exchange is usually over within microseconds: spin
+        // briefly, then sleep on the futex.
+        for _ in 0..SPINS {
+            if generation.load(Ordering::Acquire) != gen {
+                return Ok(());
+            }
+            std::hint::spin_loop();
         }
         while generation.load(Ordering::Acquire) == gen {
             wait_changed(generation, gen, Duration::from_millis(100));
@@ -378,8 +400,7 @@ impl ShmCommunicator {
                 let lo = (round * cap).min(n);
                 let hi = ((round + 1) * cap).min(n);
                 if hi > lo {
-                    self.seg
-                        .read(self.slot(r), &mut out[off + lo..off + hi])?;
+                    self.seg.read(self.slot(r), &mut out[off + lo..off + hi])?;
                 }
             }
             self.barrier_now()?;
@@ -400,12 +421,14 @@ fn wait_changed(word: &AtomicU32, seen: u32, timeout: Duration) {
         tv_nsec: i64::from(timeout.subsec_nanos()),
     };
     // Shared (not process-private) futex: the word lives in shared memory.
-    let _ = rustix::thread::futex::wait(word, rustix::thread::futex::Flags::empty(), seen, Some(&ts));
+    let _ =
+        rustix::thread::futex::wait(word, rustix::thread::futex::Flags::empty(), seen, Some(&ts));
 }
 
 #[cfg(target_os = "linux")]
 fn wake_all(word: &AtomicU32) {
-    let _ = rustix::thread::futex::wake(word, rustix::thread::futex::Flags::empty(), i32::MAX as u32);
+    let _ =
+        rustix::thread::futex::wake(word, rustix::thread::futex::Flags::empty(), i32::MAX as u32);
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -536,7 +559,10 @@ mod tests {
         for (all, counts, shared) in out {
             assert_eq!(all, want);
             assert_eq!(counts, vec![20, 40, 60]);
-            assert_eq!(shared, (0..40).map(|i| (1000 + i) as f64).collect::<Vec<_>>());
+            assert_eq!(
+                shared,
+                (0..40).map(|i| (1000 + i) as f64).collect::<Vec<_>>()
+            );
         }
     }
 

@@ -121,7 +121,8 @@ fn write_frame(s: &mut TcpStream, tag: u8, parts: &[&[u8]]) -> Result<(), SddpEr
 /// Reads one frame of tag `want` into `out` (cleared first).
 fn read_frame(s: &mut TcpStream, want: u8, out: &mut Vec<u8>) -> Result<(), SddpError> {
     let mut head = [0u8; 5];
-    s.read_exact(&mut head).map_err(|e| io_fail("receive", &e))?;
+    s.read_exact(&mut head)
+        .map_err(|e| io_fail("receive", &e))?;
     let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
     if len == 0 || len > MAX_FRAME {
         return Err(fail(format!("tcp: bad frame length {len}")));
@@ -224,7 +225,10 @@ impl TcpCommunicator {
                 && (1..config.size).contains(&rank)
                 && slots.get(rank - 1).is_some_and(Option::is_none);
             if !ok {
-                tracing::warn!(rank, "tcp: a connection with a wrong job token, rank or size was refused");
+                tracing::warn!(
+                    rank,
+                    "tcp: a connection with a wrong job token, rank or size was refused"
+                );
                 continue;
             }
             let size32 = u32::try_from(config.size).unwrap_or(u32::MAX);
@@ -275,8 +279,9 @@ impl TcpCommunicator {
             ],
         )?;
         let mut welcome = Vec::new();
-        read_frame(&mut s, WELCOME, &mut welcome)
-            .map_err(|_| fail("tcp: the coordinator refused this rank (job token, rank or size)"))?;
+        read_frame(&mut s, WELCOME, &mut welcome).map_err(|_| {
+            fail("tcp: the coordinator refused this rank (job token, rank or size)")
+        })?;
         if u32_at(&welcome, 0) != Some(size32) {
             return Err(fail("tcp: the coordinator runs a group of another size"));
         }
@@ -333,7 +338,9 @@ impl Communicator for TcpCommunicator {
                 write_frame(s, GATHER_ALL, &[&head, out])?;
             }
         } else {
-            let s = peers.first_mut().ok_or_else(|| fail("tcp: not connected"))?;
+            let s = peers
+                .first_mut()
+                .ok_or_else(|| fail("tcp: not connected"))?;
             write_frame(s, GATHER_PART, &[local])?;
             let mut all = Vec::new();
             read_frame(s, GATHER_ALL, &mut all)?;
@@ -346,7 +353,8 @@ impl Communicator for TcpCommunicator {
                 b.copy_from_slice(c);
                 counts.push(usize::try_from(u64::from_be_bytes(b)).unwrap_or(usize::MAX));
             }
-            if counts.iter().try_fold(0usize, |a, &c| a.checked_add(c)) != Some(all.len() - head_len)
+            if counts.iter().try_fold(0usize, |a, &c| a.checked_add(c))
+                != Some(all.len() - head_len)
             {
                 return Err(fail("tcp: gather message lengths do not add up"));
             }
@@ -373,7 +381,9 @@ impl Communicator for TcpCommunicator {
                 }
             }
         } else {
-            let s = peers.first_mut().ok_or_else(|| fail("tcp: not connected"))?;
+            let s = peers
+                .first_mut()
+                .ok_or_else(|| fail("tcp: not connected"))?;
             if self.rank == root {
                 write_frame(s, BROADCAST, &[data])?;
             } else {

@@ -397,10 +397,11 @@ impl<C: Communicator + ?Sized> Collectives for C {
                 }
                 counts.push(n / 8);
             }
-            out.extend(
-                all.chunks_exact(8)
-                    .map(|c| f64::from_bits(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))),
-            );
+            out.extend(all.chunks_exact(8).map(|c| {
+                f64::from_bits(u64::from_le_bytes([
+                    c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+                ]))
+            }));
             Ok(())
         })
     }

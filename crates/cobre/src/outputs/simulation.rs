@@ -31,9 +31,7 @@ fn repeat(s: u32, n: usize) -> Vec<u32> {
 ///
 /// # Errors
 /// An Arrow error when the columns do not form a batch (a bug).
-pub fn scenario_batches(
-    r: &ScenarioResult,
-) -> Result<[RecordBatch; 5], arrow::error::ArrowError> {
+pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], arrow::error::ArrowError> {
     let s = r.scenario;
     let c = &r.costs;
     let costs = Columns::default()
