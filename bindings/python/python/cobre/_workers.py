@@ -214,19 +214,23 @@ class _Group:
             except queue.Empty:
                 break
             stop = self.stop.is_set()
-            if self.callback is not None and self.callback_error is None and not stop:
-                try:
-                    if self.callback(_cobre.ProgressEvent(**d)):
+            try:
+                if self.callback is not None and self.callback_error is None and not stop:
+                    try:
+                        if self.callback(_cobre.ProgressEvent(**d)):
+                            self.stopped_by_callback = stop = True
+                    except StopIteration:
                         self.stopped_by_callback = stop = True
-                except StopIteration:
-                    self.stopped_by_callback = stop = True
-                except BaseException as e:  # noqa: BLE001 - re-raised by run()
-                    self.callback_error = e
-                    stop = True
-            if stop:
-                self.stop.set()
-            if self.sync and d.get("phase") == "training":
-                self.replies.put(stop)
+                    except BaseException as e:  # noqa: BLE001 - re-raised by run()
+                        self.callback_error = e
+                        stop = True
+            finally:
+                # Answered whatever happens (a Ctrl-C here included): rank 0
+                # waits for it.
+                if stop:
+                    self.stop.set()
+                if self.sync and d.get("phase") == "training":
+                    self.replies.put(stop)
 
     def _failure(self) -> WorkerError | None:
         """The first failed worker, preferring one that died without a word
