@@ -139,7 +139,7 @@ def _watch_parent() -> None:
 
 
 def _worker_main(spec: dict[str, Any], events: Any, stop: Any, results: Any,
-                 replies: Any) -> None:
+                 answered: Any) -> None:
     """Entry point of a worker process (module level: spawn imports it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
     _watch_parent()
@@ -150,8 +150,11 @@ def _worker_main(spec: dict[str, Any], events: Any, stop: Any, results: Any,
         events.put(event.to_dict())
         if sync and event.phase == "training":
             # The user's callback decides, in the parent, before the next
-            # iteration starts (as in one process).
-            return bool(replies.get())
+            # iteration starts (as in one process): wait for its answer (or
+            # for a stop, which a Ctrl-C in the parent raises whatever it
+            # interrupted).
+            while answered.value < event.iteration and not stop.is_set():
+                stop.wait(0.001)
         return stop.is_set()
 
     try:
@@ -181,7 +184,7 @@ class _Group:
         self.callback = callback
         self.events = ctx.Queue()
         self.results = ctx.Queue()
-        self.replies = ctx.Queue()
+        self.answered = ctx.Value("q", 0)
         self.stop = ctx.Event()
         # Training events of rank 0 wait for the callback's answer.
         self.sync = callback is not None
@@ -192,7 +195,7 @@ class _Group:
             ctx.Process(
                 target=_worker_main,
                 args=({**spec, "rank": rank}, self.events, self.stop, self.results,
-                      self.replies),
+                      self.answered),
                 name=f"cobre-worker-{rank}",
                 daemon=True,
             )
@@ -225,12 +228,12 @@ class _Group:
                         self.callback_error = e
                         stop = True
             finally:
-                # Answered whatever happens (a Ctrl-C here included): rank 0
-                # waits for it.
+                # Rank 0 waits for the answer; a Ctrl-C that skips it sets
+                # the stop flag in run(), which ends the wait too.
                 if stop:
                     self.stop.set()
                 if self.sync and d.get("phase") == "training":
-                    self.replies.put(stop)
+                    self.answered.value = max(self.answered.value, int(d.get("iteration") or 0))
 
     def _failure(self) -> WorkerError | None:
         """The first failed worker, preferring one that died without a word
