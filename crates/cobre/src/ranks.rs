@@ -41,6 +41,9 @@ pub(crate) fn agree<T>(
     }
 }
 
+/// One file as it travels: `(table, (partition, (bytes, rows)))`.
+type FilePart = (usize, (u64, (u64, u64)));
+
 /// The simulation files of every rank, ordered by partition then table
 /// (the order of a single process writing the partitions in turn), each
 /// rank having written whole partitions.
@@ -52,7 +55,7 @@ pub(crate) fn simulation_files(
     out: &Path,
     local: &SinkReport,
 ) -> Result<Vec<FileInfo>, Error> {
-    let mine: Vec<(usize, (u64, (u64, u64)))> = local
+    let mine: Vec<FilePart> = local
         .files
         .iter()
         .zip(&local.parts)
