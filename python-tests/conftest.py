@@ -34,3 +34,17 @@ def tiny_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "tiny"
     shutil.copytree(EXAMPLES / "tiny", dst)
     return dst
+
+
+def iterations(n: int, forward_passes: int | None = None) -> dict:
+    """``config_overrides`` ending training after ``n`` iterations (and
+    sampling ``forward_passes`` scenarios per iteration when given)."""
+    training: dict = {"stopping_rules": [{"type": "iteration_limit", "limit": n}]}
+    if forward_passes is not None:
+        training["selection"] = {"method": "sampled", "forward_passes": forward_passes}
+    return {"training": training}
+
+
+def scenarios(n: int) -> dict:
+    """``config_overrides`` simulating ``n`` sampled scenarios."""
+    return {"simulation": {"selection": {"method": "sampled", "num_scenarios": n}}}

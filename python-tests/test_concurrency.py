@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import cobre
-from conftest import example
+from conftest import example, iterations, scenarios
 
-LONG = {"max_iterations": 100_000, "time_limit_s": 120}
+LONG = {"training": {"stopping_rules": [{"type": "iteration_limit", "limit": 100_000}, {"type": "time_limit", "seconds": 120}]}}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def ticks_during(fn):
 
 
 def test_a_second_python_thread_keeps_running_while_train_works(valley):
-    result, ticks, elapsed = ticks_during(lambda: cobre.train(valley, {"max_iterations": 15}))
+    result, ticks, elapsed = ticks_during(lambda: cobre.train(valley, iterations(15)))
     assert result.iterations == 15
     assert elapsed > 0.05
     # With the GIL held the ticker could not run at all during the call.
@@ -56,8 +56,8 @@ def test_a_second_python_thread_keeps_running_while_train_works(valley):
 
 
 def test_a_second_python_thread_keeps_running_during_simulate_and_evaluate_batch(valley):
-    policy = cobre.train(valley, {"max_iterations": 5}).policy
-    _, ticks, elapsed = ticks_during(lambda: cobre.simulate(valley, policy, {"num_scenarios": 200}))
+    policy = cobre.train(valley, iterations(5)).policy
+    _, ticks, elapsed = ticks_during(lambda: cobre.simulate(valley, policy, scenarios(200)))
     assert ticks >= 0.3 * elapsed / 0.0011, (ticks, elapsed)
     states = np.random.default_rng(0).uniform(0, 300, size=(300_000, policy.n_state))
     _, ticks, elapsed = ticks_during(lambda: policy.evaluate_batch(states))
@@ -69,7 +69,7 @@ def test_two_trainings_run_in_parallel_threads(valley):
     results = {}
 
     def work(k):
-        results[k] = cobre.train(valley, {"max_iterations": 6})
+        results[k] = cobre.train(valley, iterations(6))
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
     for t in threads:
@@ -84,7 +84,7 @@ def test_the_progress_callback_runs_on_the_calling_thread_even_off_the_main_thre
     box = {}
 
     def work():
-        box["r"] = cobre.train(valley, {"max_iterations": 3}, lambda d: seen.append(threading.get_ident()))
+        box["r"] = cobre.train(valley, iterations(3), lambda d: seen.append(threading.get_ident()))
         box["tid"] = threading.get_ident()
 
     t = threading.Thread(target=work)
@@ -121,14 +121,14 @@ def test_ctrl_c_during_train_stops_at_an_iteration_boundary_with_the_partial_pol
     assert partial.policy.num_cuts > 0
     assert partial.convergence_arrow.num_rows == partial.iterations
     # The partial policy is usable.
-    assert cobre.simulate(valley, partial.policy, {"num_scenarios": 2}).scenarios == 2
+    assert cobre.simulate(valley, partial.policy, scenarios(2)).scenarios == 2
 
 
 def test_ctrl_c_during_simulate_raises_keyboard_interrupt_with_results_so_far(valley):
-    policy = cobre.train(valley, {"max_iterations": 3}).policy
+    policy = cobre.train(valley, iterations(3)).policy
     timer = interrupt_after(0.3, "interrupt_main")
     with pytest.raises(KeyboardInterrupt) as info:
-        cobre.simulate(valley, policy, {"num_scenarios": 1_000_000})
+        cobre.simulate(valley, policy, scenarios(1_000_000))
     timer.join()
     partial = info.value.partial_result
     assert partial.interrupted and 0 < partial.scenarios < 1_000_000

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 import cobre
 from cobre import _cobre
+from conftest import example, shared_case
 
 
 def test_a_missing_case_folder_raises_validation_error_with_kind_and_context(tmp_path):
@@ -46,83 +45,57 @@ def test_every_error_of_a_case_is_carried_by_the_exception(tiny_copy):
     assert "more error" in info.value.message
 
 
-@pytest.mark.parametrize(
-    ("kind", "cls", "builtin"),
-    [
-        ("Validation", cobre.ValidationError, ValueError),
-        ("Stochastic", cobre.ValidationError, ValueError),
-        ("Io", cobre.IOError, OSError),
-        ("Solver", cobre.SolverError, RuntimeError),
-        ("Sddp", cobre.SolverError, RuntimeError),
-        ("Interrupted", cobre.CobreError, Exception),
-    ],
-)
-def test_each_rust_error_kind_maps_to_its_exception_class(kind, cls, builtin):
-    with pytest.raises(cls) as info:
-        _cobre._raise_for_tests(kind)
-    e = info.value
-    assert isinstance(e, builtin) and isinstance(e, cobre.CobreError)
-    assert isinstance(e.kind, str) and e.kind
-    assert isinstance(e.context, dict)
-    assert e.message
-
-
-def test_io_errors_carry_the_file_name_and_errno():
+def test_a_missing_policy_folder_is_an_io_error_with_the_file_name(tmp_path):
+    missing = tmp_path / "no-policy"
     with pytest.raises(cobre.IOError) as info:
-        _cobre._raise_for_tests("Io")
-    assert info.value.filename == "/nonexistent/file"
-    assert info.value.context["path"] == "/nonexistent/file"
-    assert info.value.kind == "Io"
-
-
-def test_solver_errors_have_stage_iteration_scenario_and_status_attributes():
-    with pytest.raises(cobre.SolverError) as info:
-        _cobre._raise_for_tests("Solver")
+        cobre.Policy.load(missing)
     e = info.value
-    assert (e.stage, e.iteration, e.scenario) == (2, 3, 1)
-    assert e.solver_status == "infeasible"
-    assert e.context == {
-        "phase": "backward",
-        "stage": 2,
-        "iteration": 3,
-        "scenario": 1,
-        "opening": 4,
-    }
+    assert isinstance(e, OSError) and isinstance(e, cobre.CobreError)
+    assert e.kind == "OutputNotFound"
+    assert str(missing) in e.filename
+    assert e.context["path"] == e.filename
 
 
-def test_engine_errors_map_to_worker_and_validation_classes():
-    with pytest.raises(cobre.WorkerError):
-        _cobre._raise_for_tests("Worker")
+def test_a_corrupted_policy_file_is_an_io_error_of_kind_output_corrupted(tmp_path):
+    case = cobre.load_case(example("tiny"))
+    policy = cobre.train(case).policy
+    policy.save(tmp_path / "p", case)
+    victim = next(p for p in sorted((tmp_path / "p").rglob("*")) if p.is_file() and p.suffix == ".parquet")
+    victim.write_bytes(victim.read_bytes()[:20])
+    with pytest.raises(cobre.IOError) as info:
+        cobre.Policy.load(tmp_path / "p", case)
+    assert info.value.kind == "OutputCorrupted"
+
+
+def test_a_policy_of_another_case_is_a_validation_error_of_kind_policy_incompatible():
+    case = cobre.load_case(shared_case("d03-two-hydro-cascade"))
+    other = cobre.train(cobre.load_case(shared_case("d02-single-hydro"))).policy
     with pytest.raises(cobre.ValidationError) as info:
-        _cobre._raise_for_tests("Setting")
-    assert "threads" in info.value.message
+        cobre.simulate(case, other)
+    assert info.value.kind == "PolicyIncompatible"
 
 
-def test_a_rust_panic_becomes_cobre_error_internal_panic_not_an_abort():
-    with pytest.raises(cobre.CobreError) as info:
-        _cobre._raise_for_tests("Panic")
-    assert info.value.kind == "InternalPanic"
-    assert "deliberate panic" in info.value.message
-    # The interpreter is still fine.
-    assert cobre.validate("/nonexistent").valid is False
+def test_bad_arguments_are_validation_errors_of_registry_kinds():
+    with pytest.raises(cobre.ValidationError) as info:
+        cobre.train(example("tiny"), threads=0)
+    assert info.value.kind == "OutOfRange"
+    with pytest.raises(cobre.ValidationError) as info:
+        cobre.train(example("tiny"), progress_callback=3)
+    assert info.value.kind == "TypeMismatch"
+    with pytest.raises(cobre.ValidationError) as info:
+        cobre.train(42)
+    assert info.value.kind == "TypeMismatch"
 
 
-def test_a_panic_in_a_subprocess_exits_cleanly_with_the_exception():
-    code = (
-        "import cobre, sys\n"
-        "from cobre import _cobre\n"
-        "try:\n"
-        "    _cobre._raise_for_tests('Panic')\n"
-        "except cobre.CobreError as e:\n"
-        "    print(e.kind)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "InternalPanic"
+def test_the_shipped_module_has_no_test_only_functions():
+    names = [n for n in dir(_cobre) if n.startswith("_") and not n.startswith("__")]
+    assert not [n for n in names if "test" in n or "native" in n], names
 
 
 def test_exceptions_can_be_raised_from_python_with_keywords():
-    e = cobre.SolverError("boom", kind="Solver", context={"stage": 1}, stage=1, iteration=3)
+    e = cobre.SolverError("boom", context={"stage": 1}, stage=1, iteration=3)
     assert (e.stage, e.iteration, e.context) == (1, 3, {"stage": 1})
-    assert str(e).startswith("[Solver] boom")
+    assert str(e).startswith("[SolverFailure] boom")
+    w = cobre.WorkerError("gone", rank=1, exit_code=-9)
+    assert (w.rank, w.exit_code, w.inner, w.kind) == (1, -9, None, "WorkerFailed")
     assert isinstance(cobre.IOError("x"), OSError)

@@ -104,3 +104,26 @@ def test_thread_count_setting_round_trips():
         assert cobre.set_threads(0) >= 1
     finally:
         cobre.set_threads(old)
+
+
+def test_runtime_types_agree_with_the_stubs():
+    import pathlib
+
+    case = cobre.load_case(Path(__file__).parents[1] / "examples" / "tiny")
+    assert isinstance(case.path, pathlib.Path)
+    stub = (Path(cobre.__file__).parent / "__init__.pyi").read_text()
+    assert "def path(self) -> pathlib.Path" in stub
+    r = cobre.train(case)
+    assert r.workers is None and "workers: list[WorkerInfo] | None" in stub
+    s = cobre.simulate(case, r.policy)
+    assert s.output_directory is None and s.output_files == [] and s.in_memory is True
+    assert "in_memory: bool" in stub
+
+
+def test_reprs_read_as_python_without_rust_option_wrappers():
+    case = cobre.load_case(Path(__file__).parents[1] / "examples" / "tiny")
+    texts = [repr(case)] + [repr(x) for x in case.hydros + case.thermals + case.buses + case.stages]
+    texts.append(repr(cobre.train(case)))
+    for t in texts:
+        assert "Some(" not in t and "None)" not in t.replace("=None)", ""), t
+    assert repr(case).startswith("Case(path='")

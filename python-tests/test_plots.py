@@ -22,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 def valley():
     """examples/valley: 3 reservoirs, 2 buses, 4 forward passes (a statistical bound)."""
     case = cobre.load_case(example("valley"))
-    trained = cobre.train(case, {"max_iterations": 6})
+    trained = cobre.train(case, {"training": {"stopping_rules": [{"type": "iteration_limit", "limit": 6}]}})
     sim = cobre.simulate(case, trained.policy, {"num_scenarios": 30})
     return case, trained, sim
 
@@ -57,7 +57,7 @@ def test_training_plot_draws_both_bounds_and_the_interval_band(valley):
 
 def test_training_plot_says_one_forward_pass_is_not_a_bound():
     # 1dtoy: 10 openings per stage, one forward pass per iteration.
-    trained = cobre.train(cobre.load_case(shared_case("1dtoy")), {"max_iterations": 5})
+    trained = cobre.train(cobre.load_case(shared_case("1dtoy")), {"training": {"stopping_rules": [{"type": "iteration_limit", "limit": 5}]}})
     assert trained.upper_bound_kind == "single_sample"
     labels = legend_texts(trained.plot().axes[0])
     assert "upper bound estimate (one forward pass, not a bound)" in labels

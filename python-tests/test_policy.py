@@ -6,20 +6,20 @@ import numpy as np
 import pytest
 
 import cobre
-from conftest import example, shared_case
+from conftest import example, iterations, scenarios, shared_case
 
 
 @pytest.fixture(scope="module")
 def trained():
     case = cobre.load_case(example("valley"))
-    return case, cobre.train(case, {"max_iterations": 12, "forward_passes": 4})
+    return case, cobre.train(case, iterations(12, forward_passes=4))
 
 
 @pytest.fixture(scope="module")
 def many_cuts():
     """examples/tiny, 100 iterations of 100 forward passes: 10,000 cuts on stage 0."""
     case = cobre.load_case(example("tiny"))
-    return cobre.train(case, {"max_iterations": 100, "forward_passes": 100})
+    return cobre.train(case, iterations(100, forward_passes=100))
 
 
 def test_cut_arrays_view_rust_memory_without_copy(many_cuts):
@@ -40,7 +40,7 @@ def test_cut_arrays_view_rust_memory_without_copy(many_cuts):
 
 def test_cut_arrays_keep_the_policy_alive(trained):
     case, _ = trained
-    cuts = cobre.train(case, {"max_iterations": 2}).policy.cuts(0)
+    cuts = cobre.train(case, iterations(2)).policy.cuts(0)
     import gc
 
     gc.collect()
@@ -51,8 +51,12 @@ def test_the_last_stage_has_no_cuts_and_bad_stages_are_refused(trained):
     _, r = trained
     p = r.policy
     assert p.cuts(p.n_stages - 1)["intercepts"].shape == (0,)
-    with pytest.raises(cobre.ValidationError):
-        p.cuts(p.n_stages)
+    for bad in (p.n_stages, -1, 10**30):
+        with pytest.raises(IndexError):
+            p.cuts(bad)
+    for wrong in ("0", 1.0, None, True):
+        with pytest.raises(TypeError):
+            p.cuts(wrong)
 
 
 def test_evaluate_is_the_max_over_cuts_of_the_future_cost(trained):
@@ -111,8 +115,8 @@ def test_save_and_load_round_trip_the_cuts(trained, tmp_path):
         a, b = p.cuts(t), back.cuts(t)
         for k in ("intercepts", "coefficients", "active"):
             assert np.array_equal(a[k], b[k])
-    s1 = cobre.simulate(case, p, {"num_scenarios": 10})
-    s2 = cobre.simulate(case, back, {"num_scenarios": 10})
+    s1 = cobre.simulate(case, p, scenarios(10))
+    s2 = cobre.simulate(case, back, scenarios(10))
     assert s1.mean_cost == s2.mean_cost
 
 
@@ -121,7 +125,7 @@ def test_a_policy_loads_without_its_case_and_can_be_simulated(trained, tmp_path)
     r.policy.save(tmp_path / "p")
     back = cobre.Policy.load(tmp_path / "p")
     assert np.array_equal(back.cuts(0)["coefficients"], r.policy.cuts(0)["coefficients"])
-    assert cobre.simulate(case, back, {"num_scenarios": 4}).scenarios == 4
+    assert cobre.simulate(case, back, scenarios(4)).scenarios == 4
     with pytest.raises(cobre.ValidationError):
         back.save(tmp_path / "q")  # no case to fingerprint
     back.save(tmp_path / "q", case)

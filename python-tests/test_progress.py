@@ -14,7 +14,7 @@ from conftest import example, shared_case
 
 # 1dtoy: 10 openings per stage, one forward pass per iteration (an estimate,
 # not a bound); three iterations.
-ONE_PASS = {"max_iterations": 3}
+ONE_PASS = {"training": {"stopping_rules": [{"type": "iteration_limit", "limit": 3}]}}
 
 
 def one_pass_case():
@@ -80,7 +80,7 @@ def test_one_forward_pass_is_reported_as_an_estimate_with_no_gap():
 
 
 def test_several_forward_passes_give_a_statistical_bound_and_a_non_negative_gap():
-    r = cobre.train(cobre.load_case(example("valley")), {"max_iterations": 4})
+    r = cobre.train(cobre.load_case(example("valley")), {"training": {"stopping_rules": [{"type": "iteration_limit", "limit": 4}]}})
     assert r.upper_bound_kind == "statistical"
     assert r.final_ci_95 > 0
     assert r.final_gap is not None and r.final_gap >= 0

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import cobre
-from conftest import example, shared_case
+from conftest import example, iterations, scenarios, shared_case
 
 # Closed-form optima of deterministic shared cases (shared/cases/README.md).
 CLOSED_FORM = {
@@ -68,50 +68,79 @@ def test_the_arrow_stream_shares_the_rust_buffers():
     assert a.buffers()[1].address == b.buffers()[1].address
 
 
-def test_config_overrides_change_the_iteration_limit_and_threads():
+def test_config_overrides_follow_the_config_json_schema():
     case = cobre.load_case(shared_case("d02-single-hydro"))
-    r = cobre.train(case, config_overrides={"max_iterations": 3, "threads": 2})
-    assert r.iterations == 3
-    r = cobre.train(case, config_overrides={"training": {"iteration_limit": 4}})
-    assert r.iterations == 4
+    r = cobre.train(
+        case,
+        config_overrides={"training": {"stopping_rules": [{"type": "iteration_limit", "limit": 7}]}},
+        threads=2,
+    )
+    assert r.iterations == 7
+    # The case itself is unchanged: its own limit applies again.
+    assert cobre.train(case).iterations == 10
+
+
+def test_train_accepts_the_path_of_a_case_folder():
+    r = cobre.train(shared_case("d02-single-hydro"), iterations(2))
+    assert r.iterations == 2
 
 
 def test_results_do_not_depend_on_the_thread_count():
     case = cobre.load_case(example("valley"))
-    a = cobre.train(case, {"max_iterations": 5, "threads": 1})
-    b = cobre.train(case, {"max_iterations": 5, "threads": 2})
+    a = cobre.train(case, iterations(5), threads=1)
+    b = cobre.train(case, iterations(5), threads=2)
     assert a.final_lower_bound == b.final_lower_bound
     assert a.convergence_history.column("upper_bound").equals(b.convergence_history.column("upper_bound"))
 
 
+def test_an_unknown_key_path_is_a_validation_error_naming_it_with_a_suggestion():
+    case = cobre.load_case(example("tiny"))
+    with pytest.raises(cobre.ValidationError) as info:
+        cobre.train(case, {"training": {"stoping_rules": []}})
+    e = info.value
+    assert e.kind == "SchemaViolation"
+    assert "training.stoping_rules" in str(e)
+    assert "stopping_rules" in (e.suggestion or "")
+
+
 @pytest.mark.parametrize(
-    "overrides",
-    [{"no_such_setting": 1}, {"max_iterations": -1}, {"max_iterations": 0}, {"training": 5}, [1]],
+    ("overrides", "kind"),
+    [
+        ({"max_iterations": 5}, "SchemaViolation"),
+        ({"training": {"stopping_rules": [{"type": "iteration_limit", "limit": -1}]}}, "OutOfRange"),
+        ({"training": 5}, "TypeMismatch"),
+        ({"training": {"stopping_rules": [{"type": "iteration_limt", "limit": 3}]}}, "InvalidEnum"),
+        ([1], "TypeMismatch"),
+        ({"training": {"tree_seed": object()}}, "TypeMismatch"),
+    ],
 )
-def test_bad_config_overrides_raise_validation_error_naming_the_key(overrides):
+def test_bad_config_overrides_raise_validation_error_before_training(overrides, kind):
     case = cobre.load_case(example("tiny"))
     with pytest.raises(cobre.ValidationError) as info:
         cobre.train(case, overrides)
-    assert info.value.kind == "InvalidArgument"
-    assert "config_overrides" in info.value.context["argument"]
+    assert info.value.kind == kind, info.value
 
 
-def test_the_progress_callback_is_called_once_per_iteration_with_the_record():
+def test_the_progress_callback_gets_one_progress_event_per_iteration():
     seen = []
     r = cobre.train(cobre.load_case(shared_case("d02-single-hydro")), progress_callback=seen.append)
-    assert [d["iteration"] for d in seen] == list(range(1, 11))
-    assert seen[-1]["lower_bound"] == r.final_lower_bound
-    assert {"upper_bound", "gap", "wall_time_ms", "lp_solves"} <= set(seen[0])
+    assert all(isinstance(e, cobre.ProgressEvent) for e in seen)
+    assert [e.phase for e in seen] == ["training"] * 10
+    assert [e.iteration for e in seen] == list(range(1, 11))
+    assert seen[-1].lower_bound == r.final_lower_bound
+    assert seen[0].worker_id is None and seen[0].scenarios_total is None
+    assert seen[0].to_dict()["iteration"] == 1
+    assert "ProgressEvent(phase='training', iteration=1" in repr(seen[0])
 
 
 def test_returning_true_from_the_callback_stops_training():
     calls = []
 
-    def cb(info):
-        calls.append(info["iteration"])
-        return info["iteration"] >= 3
+    def cb(event):
+        calls.append(event.iteration)
+        return event.iteration >= 3
 
-    r = cobre.train(cobre.load_case(example("valley")), {"max_iterations": 50}, cb)
+    r = cobre.train(cobre.load_case(example("valley")), iterations(50), cb)
     assert calls == [1, 2, 3]
     assert r.iterations == 3
     assert r.termination_reason == "callback"
@@ -119,21 +148,21 @@ def test_returning_true_from_the_callback_stops_training():
 
 
 def test_raising_stop_iteration_from_the_callback_stops_training():
-    def cb(info):
-        if info["iteration"] == 2:
+    def cb(event):
+        if event.iteration == 2:
             raise StopIteration
 
-    r = cobre.train(cobre.load_case(example("valley")), {"max_iterations": 50}, cb)
+    r = cobre.train(cobre.load_case(example("valley")), iterations(50), cb)
     assert r.iterations == 2 and r.termination_reason == "callback"
 
 
 def test_an_exception_in_the_callback_propagates_with_the_partial_result():
-    def cb(info):
-        if info["iteration"] == 2:
+    def cb(event):
+        if event.iteration == 2:
             raise ZeroDivisionError("user bug")
 
     with pytest.raises(ZeroDivisionError) as info:
-        cobre.train(cobre.load_case(example("valley")), {"max_iterations": 50}, cb)
+        cobre.train(cobre.load_case(example("valley")), iterations(50), cb)
     partial = info.value.partial_result
     assert isinstance(partial, cobre.TrainingResult) and partial.iterations == 2
 
@@ -144,6 +173,6 @@ def test_a_non_callable_callback_is_refused_before_training():
 
 
 def test_nan_free_bounds_on_a_stochastic_example():
-    r = cobre.train(cobre.load_case(example("valley")), {"max_iterations": 5})
+    r = cobre.train(cobre.load_case(example("valley")), iterations(5))
     assert math.isfinite(r.final_lower_bound) and r.final_lower_bound > 0
     assert r.final_upper_bound >= 0

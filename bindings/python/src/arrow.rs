@@ -26,6 +26,16 @@ impl ArrowTable {
     pub(crate) fn new(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
         Self { schema, batches }
     }
+
+    /// The table's schema.
+    pub(crate) fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// The table's record batches.
+    pub(crate) fn batches(&self) -> &[RecordBatch] {
+        &self.batches
+    }
 }
 
 /// A `pyarrow.Table` viewing `obj` (an object with `__arrow_c_stream__`).

@@ -16,14 +16,18 @@ use std::sync::{Arc, OnceLock};
 #[pyclass(frozen, module = "cobre")]
 pub struct Case {
     pub(crate) inner: Arc<cobre::Case>,
+    /// The `config_overrides` the case was loaded with (merged into its
+    /// `config.json`), if any.
+    pub(crate) overrides: Option<serde_json::Value>,
     stochastic: OnceLock<Arc<cobre::stochastic::StochasticModel>>,
     config: PyOnceLock<Py<PyAny>>,
 }
 
 impl Case {
-    pub(crate) fn new(case: cobre::Case) -> Self {
+    pub(crate) fn new(case: cobre::Case, overrides: Option<serde_json::Value>) -> Self {
         Self {
             inner: Arc::new(case),
+            overrides,
             stochastic: OnceLock::new(),
             config: PyOnceLock::new(),
         }
@@ -165,8 +169,8 @@ impl Case {
     fn __repr__(&self) -> String {
         let s = &self.inner.system;
         format!(
-            "Case(path={:?}, stages={}, hydros={}, thermals={}, buses={}, lines={})",
-            self.inner.root.display().to_string(),
+            "Case(path={}, stages={}, hydros={}, thermals={}, buses={}, lines={})",
+            crate::convert::PyRepr::py_repr(&self.inner.root.display().to_string()),
             s.num_stages(),
             s.hydros().len(),
             s.thermals().len(),
@@ -238,9 +242,37 @@ fn topology<'py>(py: Python<'py>, s: &cobre::System) -> PyResult<Bound<'py, PyDi
 
 /// Reads and validates the case folder at `path` (the GIL is released).
 pub(crate) fn load(py: Python<'_>, path: PathBuf) -> PyResult<Case> {
+    load_with(py, path, None)
+}
+
+/// Reads the case folder at `path` with `overrides` merged into its
+/// `config.json`.
+pub(crate) fn load_with(
+    py: Python<'_>,
+    path: PathBuf,
+    overrides: Option<serde_json::Value>,
+) -> PyResult<Case> {
     crate::logging::refresh_level(py);
-    let case = guard_result(py, || py.detach(move || cobre::load_case(path)))?;
-    Ok(Case::new(case))
+    let o2 = overrides.clone();
+    let case = guard_result(py, || {
+        py.detach(move || match &o2 {
+            Some(o) => cobre::load_case_with_overrides(path, o),
+            None => cobre::load_case(path),
+        })
+    })?;
+    Ok(Case::new(case, overrides))
+}
+
+/// A `Case` argument that may also be given as the path of a case folder
+/// (read and validated then).
+pub(crate) fn case_arg(py: Python<'_>, case: &Bound<'_, PyAny>) -> PyResult<Py<Case>> {
+    if let Ok(c) = case.cast::<Case>() {
+        return Ok(c.clone().unbind());
+    }
+    let path: PathBuf = case.extract().map_err(|_| {
+        crate::errors::wrong_type(py, "case", "must be a Case or the path of a case folder")
+    })?;
+    Py::new(py, load(py, path)?)
 }
 
 /// Loads cases: `CaseLoader.load(path)` (the same as `cobre.load_case`).
@@ -262,11 +294,19 @@ impl CaseLoader {
 
 /// Reads and validates the case folder at `path` and returns a `Case`.
 ///
-/// Raises `ValidationError` (with every finding) when the case has errors;
-/// the GIL is released while reading.
+/// `config_overrides` (keys of `config.json`) are deep-merged into the
+/// case's `config.json` first and validated with it. Raises
+/// `ValidationError` (with every finding) when the case has errors; the
+/// GIL is released while reading.
 #[pyfunction]
-pub(crate) fn load_case(py: Python<'_>, path: PathBuf) -> PyResult<Case> {
-    load(py, path)
+#[pyo3(signature = (path, config_overrides = None))]
+pub(crate) fn load_case(
+    py: Python<'_>,
+    path: PathBuf,
+    config_overrides: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Case> {
+    let overrides = crate::options::parse(py, config_overrides)?;
+    load_with(py, path, overrides)
 }
 
 /// Validates the case folder at `path`: every finding of every layer, never

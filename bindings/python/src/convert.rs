@@ -118,3 +118,101 @@ pub(crate) fn set_read_only<T: Element, D: Dimension>(arr: &Bound<'_, PyArray<T,
         (*p).fields.flags &= !numpy::npyffi::NPY_ARRAY_WRITEABLE;
     }
 }
+
+/// A value written as Python writes its `repr` (`None`, `True`, `'text'`,
+/// `1.0`, `[…]`), for the `__repr__` of the classes: no Rust `Some(…)`.
+pub(crate) trait PyRepr {
+    /// The Python `repr` of the value.
+    fn py_repr(&self) -> String;
+}
+
+macro_rules! repr_display {
+    ($($t:ty),*) => {$(
+        impl PyRepr for $t {
+            fn py_repr(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+repr_display!(i32, i64, u32, u64, usize);
+
+impl PyRepr for f64 {
+    fn py_repr(&self) -> String {
+        if self.is_nan() {
+            "nan".into()
+        } else if self.is_infinite() {
+            if *self > 0.0 {
+                "inf".into()
+            } else {
+                "-inf".into()
+            }
+        } else if self.fract() == 0.0 && self.abs() < 1e16 {
+            format!("{self:.1}")
+        } else {
+            format!("{self}")
+        }
+    }
+}
+
+impl PyRepr for bool {
+    fn py_repr(&self) -> String {
+        if *self {
+            "True".into()
+        } else {
+            "False".into()
+        }
+    }
+}
+
+impl PyRepr for str {
+    fn py_repr(&self) -> String {
+        format!("'{}'", self.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
+impl PyRepr for String {
+    fn py_repr(&self) -> String {
+        self.as_str().py_repr()
+    }
+}
+
+impl PyRepr for &str {
+    fn py_repr(&self) -> String {
+        (*self).py_repr()
+    }
+}
+
+impl<T: PyRepr> PyRepr for Option<T> {
+    fn py_repr(&self) -> String {
+        self.as_ref().map_or_else(|| "None".into(), PyRepr::py_repr)
+    }
+}
+
+impl<T: PyRepr> PyRepr for Vec<T> {
+    fn py_repr(&self) -> String {
+        let items: Vec<String> = self.iter().map(PyRepr::py_repr).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
+impl<A: PyRepr, B: PyRepr> PyRepr for (A, B) {
+    fn py_repr(&self) -> String {
+        format!("({}, {})", self.0.py_repr(), self.1.py_repr())
+    }
+}
+
+#[cfg(test)]
+mod repr_tests {
+    use super::PyRepr;
+
+    #[test]
+    fn reprs_read_as_python() {
+        assert_eq!(Some(3i32).py_repr(), "3");
+        assert_eq!(None::<i32>.py_repr(), "None");
+        assert_eq!(2.0f64.py_repr(), "2.0");
+        assert_eq!(0.25f64.py_repr(), "0.25");
+        assert_eq!("it's".py_repr(), "'it\\'s'");
+        assert_eq!(vec![(None::<f64>, 1.5f64)].py_repr(), "[(None, 1.5)]");
+    }
+}

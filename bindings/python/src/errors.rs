@@ -1,17 +1,22 @@
 //! The one place where Rust errors become Python exceptions, and the panic
 //! guard around every entry point.
 //!
-//! | Rust                                   | Python class            | `kind`                         |
-//! |----------------------------------------|-------------------------|--------------------------------|
-//! | `Error::Validation(report)`            | `ValidationError`       | first error finding's kind     |
-//! | `Error::Stochastic(_)`                 | `ValidationError`       | `"Stochastic"`                 |
-//! | `Error::Io { path, source }`           | `cobre.IOError`         | `"Io"` (`filename`, `errno`)   |
-//! | `Error::Solver { .. }`                 | `SolverError`           | `"Solver"`                     |
-//! | `Error::Sddp(_)`                       | `SolverError`           | `"Sddp"`                       |
-//! | `Error::Interrupted`                   | `CobreError`            | `"Interrupted"`                |
-//! | any later variant                      | `CobreError`            | its `kind()`                   |
-//! | a panic                                | `CobreError`            | `"InternalPanic"`              |
-//! | bad argument values (binding)          | `ValidationError`       | `"InvalidArgument"`            |
+//! The class comes from the error's [`cobre::ErrorKind`] through one
+//! `match` ([`class_of`]); the exception's `kind` is the kind's registry
+//! name (`"SchemaViolation"`, `"SolverFailure"`, `"WorkerFailed"`…), and
+//! its attributes come from the error's typed fields (the validation
+//! report, the solve site, the path), never from its message.
+//!
+//! | kinds                                                         | class             |
+//! |---------------------------------------------------------------|-------------------|
+//! | validation kinds, `Unsupported`, `PolicyIncompatible`, `IncompatibleRuns` | `ValidationError` |
+//! | `SolverFailure`                                               | `SolverError`     |
+//! | `IoError`, `MissingFile`*, `OutputCorrupted`, `OutputNotFound`, `CheckpointFailed` | `cobre.IOError` |
+//! | `WorkerFailed`, `MpiError`                                    | `WorkerError`     |
+//! | `Interrupted`, `Internal`, a panic (`InternalPanic`)          | `CobreError`      |
+//!
+//! (*) a missing input file is a finding of a `ValidationError` report; as
+//! an error of its own it is an `IOError`.
 //!
 //! The exception classes live in `cobre/errors.py` (they need multiple
 //! inheritance: `ValidationError(CobreError, ValueError)`, ...).
@@ -91,134 +96,105 @@ pub(crate) fn make(
     build().unwrap_or_else(|e| e)
 }
 
-/// A `ValidationError(kind="InvalidArgument")` for a bad argument value.
+/// A `ValidationError(kind="OutOfRange")` for a bad argument value.
 pub(crate) fn invalid_argument(py: Python<'_>, argument: &str, message: &str) -> PyErr {
+    argument_error(py, "OutOfRange", argument, message)
+}
+
+/// A `ValidationError(kind="TypeMismatch")` for an argument of the wrong
+/// type.
+pub(crate) fn wrong_type(py: Python<'_>, argument: &str, message: &str) -> PyErr {
+    argument_error(py, "TypeMismatch", argument, message)
+}
+
+fn argument_error(py: Python<'_>, kind: &str, argument: &str, message: &str) -> PyErr {
     let ctx = PyDict::new(py);
     let _ = ctx.set_item("argument", argument);
     make(
         py,
         Class::Validation,
-        "InvalidArgument",
+        kind,
         &format!("{argument}: {message}"),
         Some(ctx),
         |_| Ok(()),
     )
 }
 
+/// The Python class of an error kind: the one mapping.
+pub(crate) fn class_of(kind: cobre::ErrorKind) -> Class {
+    use cobre::ErrorKind as K;
+    match kind {
+        K::MissingFile
+        | K::IoError
+        | K::OutputCorrupted
+        | K::OutputNotFound
+        | K::CheckpointFailed => Class::Io,
+        K::SolverFailure => Class::Solver,
+        K::WorkerFailed | K::MpiError => Class::Worker,
+        K::Interrupted | K::Internal => Class::Cobre,
+        // Validation kinds and the settings/policy kinds; also any kind
+        // added later (the enum is non-exhaustive).
+        _ => Class::Validation,
+    }
+}
+
 /// Maps an error of the facade to its Python exception.
 pub(crate) fn to_py_err(py: Python<'_>, err: &cobre::Error) -> PyErr {
     let message = err.to_string();
-    match err {
-        cobre::Error::Validation(report) => validation_error(py, report, &message),
-        cobre::Error::Io { path, source } => {
-            let ctx = PyDict::new(py);
-            let _ = ctx.set_item("path", path.to_string_lossy());
-            make(py, Class::Io, err.kind(), &message, Some(ctx), |e| {
-                e.setattr("filename", path.to_string_lossy())?;
-                e.setattr("errno", source.raw_os_error())?;
-                e.setattr("strerror", source.to_string())
-            })
-        }
-        cobre::Error::Stochastic(_) => make(
-            py,
-            Class::Validation,
-            err.kind(),
-            &message,
-            None,
-            |_| Ok(()),
-        ),
-        cobre::Error::Output(out) => output_error(py, err.kind(), &message, out),
-        cobre::Error::Solver { site, status, .. } => {
-            solver_error(py, err.kind(), &message, site.as_ref(), status)
-        }
-        cobre::Error::Sddp(text) => {
-            // The facade flattens the engine's error to its text; its
-            // leading words name the engine's error variant.
-            let starts = |p: &[&str]| p.iter().any(|x| text.starts_with(x));
-            if starts(&[
-                "invalid input",
-                "invalid setting",
-                "unsupported feature",
-                "policy does not match",
-            ]) {
-                make(
-                    py,
-                    Class::Validation,
-                    err.kind(),
-                    &message,
-                    None,
-                    |_| Ok(()),
-                )
-            } else if starts(&["could not start", "communicator", "simulation sink failed"]) {
-                make(py, Class::Worker, err.kind(), &message, None, |_| Ok(()))
-            } else {
-                solver_error(py, err.kind(), &message, None, text)
-            }
-        }
-        _ => make(py, Class::Cobre, err.kind(), &message, None, |_| Ok(())),
+    let kind = err.kind();
+    if let Some(report) = err.report() {
+        return validation_error(py, report, &message);
     }
-}
-
-/// An output or policy file error: `PolicyIncompatible` is a
-/// `ValidationError`, everything else (`Io`, `OutputCorrupted`) a
-/// `cobre.IOError` naming the file.
-fn output_error(
-    py: Python<'_>,
-    kind: &str,
-    message: &str,
-    e: &cobre::outputs::OutputError,
-) -> PyErr {
-    use cobre::outputs::OutputError as O;
-    let (path, errno) = match e {
-        O::Io { path, source, .. } => (Some(path), source.raw_os_error()),
-        O::NotFound { path } => (Some(path), Some(2)),
-        O::Encode { path, .. }
-        | O::Corrupted { path, .. }
-        | O::UnsupportedVersion { path, .. }
-        | O::Incompatible { path, .. }
-        | O::InvalidPath { path, .. } => (Some(path), None),
-        _ => (None, None),
+    let ctx = PyDict::new(py);
+    if let Some(path) = err.path() {
+        let _ = ctx.set_item("path", path.to_string_lossy());
+    }
+    let class = class_of(kind);
+    let site = err.solve_site();
+    let status = err.solver_status();
+    let worker = match err {
+        cobre::Error::Worker {
+            rank, exit_code, ..
+        } => Some((*rank, *exit_code)),
+        _ => None,
     };
-    let ctx = PyDict::new(py);
-    if let Some(p) = path {
-        let _ = ctx.set_item("path", p.to_string_lossy());
-    }
-    if matches!(e, O::Incompatible { .. }) {
-        return make(py, Class::Validation, kind, message, Some(ctx), |_| Ok(()));
-    }
-    make(py, Class::Io, kind, message, Some(ctx), |exc| {
-        exc.setattr("filename", path.map(|p| p.to_string_lossy().to_string()))?;
-        exc.setattr("errno", errno)
-    })
-}
-
-/// The number after `word ` in the solve site of an engine message
-/// (`"LP solve failed (forward pass, iteration 3, stage 2, scenario 0): …"`).
-/// `SolverError` with the solve site (phase, stage, iteration, scenario,
-/// opening) and the solver's status.
-fn solver_error(
-    py: Python<'_>,
-    kind: &str,
-    message: &str,
-    site: Option<&cobre::SolveSite>,
-    status: &str,
-) -> PyErr {
-    let ctx = PyDict::new(py);
-    if let Some(site) = site {
-        let _ = ctx.set_item("phase", site.phase.to_string());
-        let _ = ctx.set_item("stage", site.stage);
-        let _ = ctx.set_item("iteration", site.iteration);
-        let _ = ctx.set_item("scenario", site.scenario);
-        if let Some(opening) = site.opening {
+    if let Some(s) = &site {
+        let _ = ctx.set_item("phase", s.phase.to_string());
+        let _ = ctx.set_item("stage", s.stage);
+        let _ = ctx.set_item("iteration", s.iteration);
+        let _ = ctx.set_item("scenario", s.scenario);
+        if let Some(opening) = s.opening {
             let _ = ctx.set_item("opening", opening);
         }
     }
-    make(py, Class::Solver, kind, message, Some(ctx), |e| {
-        e.setattr("stage", site.map(|s| s.stage))?;
-        e.setattr("iteration", site.map(|s| s.iteration))?;
-        e.setattr("scenario", site.map(|s| s.scenario))?;
-        e.setattr("solver_status", status)
-    })
+    make(
+        py,
+        class,
+        kind.as_str(),
+        &message,
+        Some(ctx),
+        |e| match class {
+            Class::Io => {
+                e.setattr(
+                    "filename",
+                    err.path().map(|p| p.to_string_lossy().to_string()),
+                )?;
+                e.setattr("errno", err.os_error())?;
+                Ok(())
+            }
+            Class::Solver => {
+                e.setattr("stage", site.map(|s| s.stage))?;
+                e.setattr("iteration", site.map(|s| s.iteration))?;
+                e.setattr("scenario", site.map(|s| s.scenario))?;
+                e.setattr("solver_status", status.clone())
+            }
+            Class::Worker => {
+                e.setattr("rank", worker.map(|w| w.0))?;
+                e.setattr("exit_code", worker.and_then(|w| w.1))
+            }
+            _ => Ok(()),
+        },
+    )
 }
 
 /// `ValidationError` carrying every finding of `report`.
@@ -304,41 +280,29 @@ pub(crate) fn guard_result<T>(
     guard(py, || f().map_err(|e| to_py_err(py, &e)))
 }
 
-/// Raises the exception the mapping gives for a facade error of `kind`
-/// (`"Validation"`, `"Io"`, `"Solver"`, `"Stochastic"`, `"Sddp"`,
-/// `"Interrupted"`), or panics for `"Panic"`: lets the test suite check
-/// the mapping and the panic guard. Not part of the public API.
-#[pyfunction]
-pub(crate) fn _raise_for_tests(py: Python<'_>, kind: &str) -> PyResult<()> {
-    let kind = kind.to_string();
-    guard_result(py, move || {
-        Err(match kind.as_str() {
-            "Validation" => {
-                cobre::Error::Validation(Box::new(cobre::validate("/nonexistent/cobre/case")))
-            }
-            "Io" => cobre::Error::io(
-                "/nonexistent/file",
-                std::io::Error::from(std::io::ErrorKind::NotFound),
-            ),
-            "Solver" => cobre::Error::Solver {
-                message: "LP solve failed (backward pass, iteration 3, stage 2, scenario 1, \
-                          opening 4): infeasible"
-                    .into(),
-                site: Some(cobre::SolveSite {
-                    phase: cobre::Phase::Backward,
-                    iteration: 3,
-                    stage: 2,
-                    scenario: 1,
-                    opening: Some(4),
-                }),
-                status: "infeasible".into(),
-            },
-            "Stochastic" => cobre::Error::Stochastic("bad correlation".into()),
-            "Sddp" => cobre::Error::Sddp("engine failure".into()),
-            "Worker" => cobre::Error::Sddp("could not start 0 worker threads: none".into()),
-            "Setting" => cobre::Error::Sddp("invalid setting `threads`: must be at least 1".into()),
-            "Interrupted" => cobre::Error::Interrupted,
-            other => panic!("deliberate panic for the test suite ({other})"),
-        })
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_the_class_of_its_family() {
+        use cobre::ErrorKind as K;
+        let cases = [
+            (K::SchemaViolation, "ValidationError"),
+            (K::IncompatibleSettings, "ValidationError"),
+            (K::PhysicalConstraint, "ValidationError"),
+            (K::PolicyIncompatible, "ValidationError"),
+            (K::Unsupported, "ValidationError"),
+            (K::SolverFailure, "SolverError"),
+            (K::IoError, "IOError"),
+            (K::OutputCorrupted, "IOError"),
+            (K::OutputNotFound, "IOError"),
+            (K::WorkerFailed, "WorkerError"),
+            (K::Interrupted, "CobreError"),
+            (K::Internal, "CobreError"),
+        ];
+        for (kind, class) in cases {
+            assert_eq!(class_of(kind).name(), class, "{kind}");
+        }
+    }
 }

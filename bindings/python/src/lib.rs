@@ -7,6 +7,7 @@
 //! and defines the exception classes.
 
 mod arrow;
+#[cfg(feature = "bench-helpers")]
 mod bench;
 mod case;
 mod convert;
@@ -16,11 +17,13 @@ mod model;
 mod options;
 mod persist;
 mod policy;
+mod progress;
 mod run;
 mod simulation;
 mod stochastic;
 mod threads;
 mod training;
+mod workers;
 
 use pyo3::prelude::*;
 
@@ -44,6 +47,7 @@ fn _cobre(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stochastic::PARModel>()?;
     m.add_class::<training::TrainingResult>()?;
     m.add_class::<simulation::SimulationResult>()?;
+    m.add_class::<progress::ProgressEvent>()?;
     m.add_function(wrap_pyfunction!(training::train, m)?)?;
     m.add_function(wrap_pyfunction!(simulation::simulate, m)?)?;
     m.add_function(wrap_pyfunction!(run::run_study, m)?)?;
@@ -53,7 +57,15 @@ fn _cobre(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(threads::set_threads, m)?)?;
     m.add_function(wrap_pyfunction!(threads::get_threads, m)?)?;
     m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
-    m.add_function(wrap_pyfunction!(errors::_raise_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(workers::_run_worker, m)?)?;
+    m.add_function(wrap_pyfunction!(workers::_training_result_from_worker, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        workers::_simulation_result_from_workers,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(workers::_unlink_shm, m)?)?;
+    // A benchmark baseline, only in wheels built with `--features bench-helpers`.
+    #[cfg(feature = "bench-helpers")]
     m.add_function(wrap_pyfunction!(bench::_native_train_simulate_loop, m)?)?;
     logging::install(m.py());
     Ok(())

@@ -3,6 +3,7 @@
 //! Each entity is a small frozen object with the fields most scripts need
 //! (names carry units); `to_dict()` gives every field of the Rust record.
 
+use crate::convert::PyRepr;
 use crate::convert::{finding_context, to_py};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -27,7 +28,11 @@ macro_rules! record_methods {
 
             fn __repr__(&self) -> String {
                 let mut s = format!("{}(", stringify!($ty));
-                $( s.push_str(&format!("{}={:?}, ", stringify!($field), self.$field)); )+
+                $( s.push_str(&format!(
+                    "{}={}, ",
+                    stringify!($field),
+                    crate::convert::PyRepr::py_repr(&self.$field)
+                )); )+
                 s.truncate(s.len() - 2);
                 s.push(')');
                 s
@@ -380,8 +385,10 @@ impl Finding {
 
     fn __repr__(&self) -> String {
         format!(
-            "Finding(severity={:?}, kind={:?}, message={:?})",
-            self.severity, self.kind, self.message
+            "Finding(severity={}, kind={}, message={})",
+            self.severity.py_repr(),
+            self.kind.py_repr(),
+            self.message.py_repr()
         )
     }
 }

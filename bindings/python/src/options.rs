@@ -1,132 +1,132 @@
-//! `config_overrides`: the dict of `train()` and `simulate()` that changes
-//! settings of the case for one call, checked key by key.
+//! `config_overrides`: settings changed for one call, as keys of
+//! `config.json` (`{"training": {"stopping_rules": [...]}}`).
 //!
-//! Keys may be given flat or nested under `"training"` / `"simulation"`
-//! (the sections of `config.json`):
-//!
-//! | key                                   | call     | meaning                              |
-//! |---------------------------------------|----------|--------------------------------------|
-//! | `threads`                             | both     | worker threads (default `get_threads()`) |
-//! | `max_iterations` (`iteration_limit`)  | train    | replaces the stopping rules          |
-//! | `time_limit_s`                        | train    | adds a wall-time limit (s)           |
-//! | `forward_passes`                      | train    | forward scenarios per iteration      |
-//! | `seed`                                | both     | seed of the phase's sampling         |
-//! | `num_scenarios`                       | simulate | simulated scenarios                  |
-//!
-//! An unknown key or a value of the wrong type raises
-//! `ValidationError(kind="InvalidArgument")` naming it.
+//! The dict becomes a JSON value here and is deep-merged into the case's
+//! `config.json` by the facade (`cobre::load_case_with_overrides`): the
+//! merged settings are validated by the same validator that reads the
+//! file, so an unknown key path is a `ValidationError` naming it, with a
+//! suggestion. Only the conversion from Python values is checked here (a
+//! dict with string keys; lists, numbers, strings, booleans, `None`).
 
-use crate::errors::invalid_argument;
+use crate::case::Case;
+use crate::errors::{guard_result, make, Class};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+use std::sync::Arc;
 
-/// Which call the overrides are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    /// `train()`.
-    Training,
-    /// `simulate()`.
-    Simulation,
+/// A `ValidationError(kind="TypeMismatch")` at `path` of the overrides.
+fn type_error(py: Python<'_>, path: &str, message: &str) -> PyErr {
+    let ctx = PyDict::new(py);
+    let _ = ctx.set_item("argument", "config_overrides");
+    let _ = ctx.set_item("path", path);
+    make(
+        py,
+        Class::Validation,
+        "TypeMismatch",
+        &format!("config_overrides{path}: {message}"),
+        Some(ctx),
+        |_| Ok(()),
+    )
 }
 
-/// Overrides after parsing.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Overrides {
-    /// Worker threads.
-    pub threads: usize,
-    /// Iteration limit replacing the stopping rules.
-    pub max_iterations: Option<u32>,
-    /// Wall-time limit (s).
-    pub time_limit_s: Option<f64>,
-    /// Forward passes per iteration.
-    pub forward_passes: Option<u32>,
-    /// Sampling seed.
-    pub seed: Option<u64>,
-    /// Simulated scenarios.
-    pub num_scenarios: Option<usize>,
-}
-
-impl Overrides {
-    /// Parses `config_overrides` for `phase`.
-    pub(crate) fn parse(
-        py: Python<'_>,
-        dict: Option<&Bound<'_, PyAny>>,
-        phase: Phase,
-    ) -> PyResult<Self> {
-        let mut out = Overrides {
-            threads: crate::threads::get(),
-            ..Overrides::default()
-        };
-        if let Some(d) = dict.filter(|d| !d.is_none()) {
-            let d = d.cast::<PyDict>().map_err(|_| {
-                invalid_argument(py, "config_overrides", "must be a dict (or None)")
-            })?;
-            out.apply(py, d, phase, "config_overrides")?;
-        }
-        Ok(out)
+/// Converts a Python value of the overrides to JSON.
+fn to_json(py: Python<'_>, v: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
+    if v.is_none() {
+        return Ok(Value::Null);
     }
-
-    fn apply(
-        &mut self,
-        py: Python<'_>,
-        d: &Bound<'_, PyDict>,
-        phase: Phase,
-        prefix: &str,
-    ) -> PyResult<()> {
-        for (k, v) in d.iter() {
+    if v.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(v.extract()?));
+    }
+    if v.is_instance_of::<PyInt>() {
+        if let Ok(i) = v.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = v.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(type_error(py, path, "integer out of range"));
+    }
+    if v.is_instance_of::<PyFloat>() {
+        let f: f64 = v.extract()?;
+        return Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| type_error(py, path, "must be a finite number"));
+    }
+    if v.is_instance_of::<PyString>() {
+        return Ok(Value::String(v.extract()?));
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        let mut m = Map::new();
+        for (k, item) in d.iter() {
             let key: String = k
                 .extract()
-                .map_err(|_| invalid_argument(py, prefix, "keys must be strings"))?;
-            let path = format!("{prefix}[{key:?}]");
-            let bad = |what: &str| invalid_argument(py, &path, what);
-            let int = |v: &Bound<'_, PyAny>| -> PyResult<u64> {
-                v.extract::<u64>()
-                    .map_err(|_| bad("must be a non-negative integer"))
-            };
-            match (key.as_str(), phase) {
-                ("training", Phase::Training) | ("simulation", Phase::Simulation) => {
-                    let sub = v.cast::<PyDict>().map_err(|_| bad("must be a dict"))?;
-                    self.apply(py, sub, phase, &path)?;
-                }
-                ("training", Phase::Simulation) | ("simulation", Phase::Training) => {}
-                ("threads", _) => {
-                    let n = int(&v)?;
-                    self.threads = usize::try_from(n).map_err(|_| bad("too large"))?.max(1);
-                }
-                ("seed", _) => self.seed = Some(int(&v)?),
-                ("max_iterations" | "iteration_limit", Phase::Training) => {
-                    let n = int(&v)?;
-                    if n == 0 {
-                        return Err(bad("must be at least 1"));
-                    }
-                    self.max_iterations = Some(u32::try_from(n).map_err(|_| bad("too large"))?);
-                }
-                ("time_limit_s", Phase::Training) => {
-                    let s: f64 = v.extract().map_err(|_| bad("must be a number"))?;
-                    if !(s.is_finite() && s > 0.0) {
-                        return Err(bad("must be a positive number of seconds"));
-                    }
-                    self.time_limit_s = Some(s);
-                }
-                ("forward_passes", Phase::Training) => {
-                    let n = int(&v)?;
-                    if n == 0 {
-                        return Err(bad("must be at least 1"));
-                    }
-                    self.forward_passes = Some(u32::try_from(n).map_err(|_| bad("too large"))?);
-                }
-                ("num_scenarios", Phase::Simulation) => {
-                    self.num_scenarios =
-                        Some(usize::try_from(int(&v)?).map_err(|_| bad("too large"))?);
-                }
-                _ => {
-                    return Err(bad(
-                        "unknown setting; known: threads, seed, max_iterations, time_limit_s, \
-                         forward_passes (train), num_scenarios (simulate)",
-                    ))
-                }
-            }
+                .map_err(|_| type_error(py, path, "keys must be strings"))?;
+            let sub = format!("{path}[{key:?}]");
+            m.insert(key, to_json(py, &item, &sub)?);
         }
-        Ok(())
+        return Ok(Value::Object(m));
     }
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for (i, item) in v.try_iter()?.enumerate() {
+            out.push(to_json(py, &item?, &format!("{path}[{i}]"))?);
+        }
+        return Ok(Value::Array(out));
+    }
+    let type_name = v
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_string(), |n| n.to_string());
+    Err(type_error(
+        py,
+        path,
+        &format!("a {type_name} is not a JSON value (use dicts, lists, numbers, strings, booleans, None)"),
+    ))
+}
+
+/// `config_overrides` as a JSON object, `None` for `None` or `{}`.
+pub(crate) fn parse(
+    py: Python<'_>,
+    overrides: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Value>> {
+    let Some(o) = overrides.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    if o.cast::<PyDict>().is_err() {
+        return Err(type_error(
+            py,
+            "",
+            "must be a dict of config.json keys (or None)",
+        ));
+    }
+    match to_json(py, o, "")? {
+        Value::Object(m) if m.is_empty() => Ok(None),
+        v => Ok(Some(v)),
+    }
+}
+
+/// The case to run: `case` itself, or, with overrides, the case's folder
+/// read again with them merged into its `config.json` (on top of the
+/// overrides `case` was loaded with). Reading happens with the GIL
+/// released.
+pub(crate) fn effective_case(
+    py: Python<'_>,
+    case: &Case,
+    overrides: Option<Value>,
+) -> PyResult<(Arc<cobre::Case>, Option<Value>)> {
+    let Some(patch) = overrides else {
+        return Ok((Arc::clone(&case.inner), case.overrides.clone()));
+    };
+    let mut merged = case
+        .overrides
+        .clone()
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    cobre::overrides::merge_patch(&mut merged, &patch);
+    let root = case.inner.root.clone();
+    let m2 = merged.clone();
+    let loaded = guard_result(py, || {
+        py.detach(move || cobre::load_case_with_overrides(&root, &m2))
+    })?;
+    Ok((Arc::new(loaded), Some(merged)))
 }

@@ -134,6 +134,30 @@ fn evaluate_rows(
     });
 }
 
+/// A stage index argument: an `int` (not a `bool`) in `0..n`.
+fn stage_index(stage: &Bound<'_, PyAny>, n: usize) -> PyResult<usize> {
+    use pyo3::types::{PyBool, PyInt};
+    if !stage.is_instance_of::<PyInt>() || stage.is_instance_of::<PyBool>() {
+        let type_name = stage
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_string(), |t| t.to_string());
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "stage must be an int, not {type_name}"
+        )));
+    }
+    let out_of_range = || {
+        pyo3::exceptions::PyIndexError::new_err(format!(
+            "stage {stage} out of range: the policy has stages 0..{n}"
+        ))
+    };
+    let i: i64 = stage.extract().map_err(|_| out_of_range())?;
+    usize::try_from(i)
+        .ok()
+        .filter(|&i| i < n)
+        .ok_or_else(out_of_range)
+}
+
 #[pymethods]
 impl Policy {
     /// Reads a policy directory written by `save()` or by a run.
@@ -256,9 +280,13 @@ impl Policy {
     /// (read-only, no copy; `.base` is this policy): `intercepts` `(n,)`,
     /// `coefficients` `(n, n_state)`, `active` `(n,)` bool, `iteration`
     /// `(n,)` uint64, `scenario` `(n,)` uint32.
-    fn cuts<'py>(slf: Bound<'py, Self>, stage: usize) -> PyResult<Bound<'py, PyDict>> {
+    ///
+    /// `stage` is an `int` in `0..n_stages` (`IndexError` outside,
+    /// `TypeError` for anything but an `int`).
+    fn cuts<'py>(slf: Bound<'py, Self>, stage: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         let py = slf.py();
         let table = slf.get().table(py)?;
+        let stage = stage_index(stage, table.stages.len())?;
         let c = Self::stage_cuts(py, &table, stage)?;
         let n = c.len();
         let d = PyDict::new(py);

@@ -8,9 +8,9 @@
 //! `KeyboardInterrupt` raises the run's stop flag (the run then writes what
 //! it has, without `_SUCCESS`) and is re-raised once the run returned.
 
-use crate::case::{load, Case};
+use crate::case::case_arg;
 use crate::convert::to_py;
-use crate::errors::{guard, invalid_argument, to_py_err};
+use crate::errors::{guard, to_py_err};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
@@ -20,7 +20,10 @@ use std::time::Duration;
 /// Runs a study: trains (respecting `config.json`'s policy mode and
 /// checkpoints), writes the training outputs and the policy, simulates
 /// streaming to Parquet, then writes `manifest.json` and `_SUCCESS` under
-/// `output_dir`. `case` is a `Case` or the path of a case folder.
+/// `output_dir`. `case` is a `Case` or the path of a case folder;
+/// `config_overrides` (keys of `config.json`) are merged into its settings
+/// and validated with them; `num_scenarios` is short for
+/// `{"simulation": {"selection": {"method": "sampled", "num_scenarios": n}}}`.
 ///
 /// Returns a dict: `output_dir`, `policy_dir`, `complete`, `iterations`,
 /// `lower_bound`, `upper_bound`, `termination_reason`,
@@ -29,7 +32,8 @@ use std::time::Duration;
 /// scenario (what was done is written, without `_SUCCESS`) and raises
 /// `KeyboardInterrupt` with the summary in `exc.partial_result`.
 #[pyfunction]
-#[pyo3(signature = (case, output_dir, threads = None, num_scenarios = None, scenarios_per_partition = 100))]
+#[pyo3(signature = (case, output_dir, threads = None, num_scenarios = None,
+                    scenarios_per_partition = 100, config_overrides = None))]
 pub(crate) fn run_study<'py>(
     py: Python<'py>,
     case: &Bound<'py, PyAny>,
@@ -37,21 +41,23 @@ pub(crate) fn run_study<'py>(
     threads: Option<usize>,
     num_scenarios: Option<usize>,
     scenarios_per_partition: usize,
+    config_overrides: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let inner: Arc<cobre::Case> = match case.cast::<Case>() {
-        Ok(c) => Arc::clone(&c.get().inner),
-        Err(_) => {
-            let path: PathBuf = case.extract().map_err(|_| {
-                invalid_argument(py, "case", "must be a Case or the path of a case folder")
-            })?;
-            Arc::clone(&load(py, path)?.inner)
-        }
-    };
+    let case = case_arg(py, case)?;
+    let mut overrides = crate::options::parse(py, config_overrides)?;
+    if let Some(n) = num_scenarios {
+        let patch = serde_json::json!({
+            "simulation": {"selection": {"method": "sampled", "num_scenarios": n}}
+        });
+        let mut o = overrides.unwrap_or_else(|| serde_json::json!({}));
+        cobre::overrides::merge_patch(&mut o, &patch);
+        overrides = Some(o);
+    }
+    let (inner, _) = crate::options::effective_case(py, case.get(), overrides)?;
     crate::logging::refresh_level(py);
     let stop = cobre::StopFlag::new();
     let mut options = cobre::RunOptions::new(output_dir);
-    options.threads = threads.unwrap_or_else(crate::threads::get).max(1);
-    options.num_scenarios = num_scenarios;
+    options.threads = crate::training::threads_arg(py, threads)?;
     options.scenarios_per_partition = scenarios_per_partition.max(1);
     options.stop = Some(stop.clone());
     let mut interrupt: Option<PyErr> = None;

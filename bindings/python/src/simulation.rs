@@ -1,43 +1,52 @@
 //! `cobre.simulate()`: a policy evaluated on sampled scenarios, with the GIL
-//! released; per-entity results as Arrow tables, optionally written as
-//! Parquet too.
+//! released.
 //!
 //! Scenarios are solved on worker threads and delivered, one at a time, to
-//! a sink running on the calling thread. The sink keeps each scenario's
-//! columns (and passes them on to the facade's Parquet sink when
-//! `output_dir` is given) and, between
-//! scenarios, re-acquires the GIL briefly to forward logs, run signal
-//! handlers (Ctrl-C) and call the progress callback; either may raise the
-//! stop flag, after which no new scenario starts. The columns become Arrow
-//! tables on first access to a table (one record batch per scenario, built
-//! once; Python then shares those buffers).
+//! a sink running on the calling thread. With `output_dir` the sink streams
+//! them to Hive-partitioned Parquet (a partition is written, and its
+//! scenarios dropped, as soon as it is complete: memory stays bounded
+//! whatever the number of scenarios); the per-entity tables are then read
+//! back from those files when first asked for. Without `output_dir`, or
+//! with `in_memory=True`, the sink keeps the scenarios and the tables are
+//! built from them on first access (one record batch per scenario, built
+//! once; Python then shares those buffers). Between scenarios the sink
+//! re-acquires the GIL briefly to forward logs, run signal handlers
+//! (Ctrl-C) and call the progress callback; either may raise the stop
+//! flag, after which no new scenario starts.
 
 use crate::arrow::{to_pyarrow, ArrowTable};
-use crate::case::Case;
+use crate::case::case_arg;
 use crate::errors::{guard, invalid_argument, to_py_err};
-use crate::options::{Overrides, Phase};
 use crate::policy::Policy;
+use crate::progress::ProgressEvent;
+use crate::training::{callback_arg, finish, threads_arg};
 use cobre::arrow::array::RecordBatch;
-use pyo3::exceptions::{PyKeyboardInterrupt, PyStopIteration};
+use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// The sink running on the calling thread (see the module docs).
-struct Sink {
-    scenarios: Vec<cobre::ScenarioResult>,
-    parquet: Option<cobre::outputs::ParquetSink>,
-    callback: Option<Py<PyAny>>,
-    stop: cobre::StopFlag,
-    error: Option<PyErr>,
-    total: usize,
+pub(crate) struct Sink {
+    /// Scenarios kept in memory (`None`: streamed only).
+    pub(crate) keep: Option<Vec<cobre::ScenarioResult>>,
+    pub(crate) parquet: Option<cobre::outputs::ParquetSink>,
+    pub(crate) callback: Option<Py<PyAny>>,
+    pub(crate) stop: cobre::StopFlag,
+    pub(crate) error: Option<PyErr>,
+    /// Scenarios this process simulates.
+    pub(crate) total: usize,
+    pub(crate) done: usize,
+    pub(crate) started: Instant,
+    pub(crate) worker_id: Option<u64>,
 }
 
 impl Sink {
     /// Between scenarios, with the GIL: logs, signals, callback.
-    fn boundary(&mut self, scenario: u32) {
+    fn boundary(&mut self) {
         Python::attach(|py| {
             crate::logging::flush(py);
             if let Err(e) = py.check_signals() {
@@ -46,13 +55,15 @@ impl Sink {
                 return;
             }
             let Some(cb) = &self.callback else { return };
-            let info = PyDict::new(py);
-            let outcome = info
-                .set_item("scenario", scenario)
-                .and_then(|()| info.set_item("completed", self.scenarios.len()))
-                .and_then(|()| info.set_item("total", self.total))
-                .and_then(|()| cb.call1(py, (info,)));
-            match outcome {
+            let event = ProgressEvent {
+                worker_id: self.worker_id,
+                ..ProgressEvent::simulation(
+                    self.done,
+                    self.total,
+                    self.started.elapsed().as_secs_f64() * 1e3,
+                )
+            };
+            match Py::new(py, event).and_then(|e| cb.call1(py, (e,))) {
                 Ok(v) if v.bind(py).is_truthy().unwrap_or(false) => self.stop.request_stop(),
                 Ok(_) => {}
                 Err(e) if e.is_instance_of::<PyStopIteration>(py) => self.stop.request_stop(),
@@ -67,12 +78,17 @@ impl Sink {
 
 impl cobre::SimulationSink for Sink {
     fn accept(&mut self, result: cobre::ScenarioResult) -> Result<(), cobre::SddpError> {
-        let id = result.scenario;
-        if let Some(p) = self.parquet.as_mut() {
-            p.accept(result.clone())?;
+        match (self.parquet.as_mut(), self.keep.as_mut()) {
+            (Some(p), Some(k)) => {
+                p.accept(result.clone())?;
+                k.push(result);
+            }
+            (Some(p), None) => p.accept(result)?,
+            (None, Some(k)) => k.push(result),
+            (None, None) => {}
         }
-        self.scenarios.push(result);
-        self.boundary(id);
+        self.done += 1;
+        self.boundary();
         Ok(())
     }
 }
@@ -101,15 +117,56 @@ pub struct SimulationResult {
     /// Parquet files written (absolute paths), empty without `output_dir`.
     #[pyo3(get)]
     output_files: Vec<PathBuf>,
+    /// Whether the per-entity tables are held in memory (else they are
+    /// read back from `output_files` when asked for).
+    #[pyo3(get)]
+    in_memory: bool,
     /// Scenario results until the tables are first asked for.
     raw: Mutex<Vec<cobre::ScenarioResult>>,
     tables: PyOnceLock<Vec<(&'static str, Py<ArrowTable>)>>,
 }
 
 impl SimulationResult {
-    /// The entity tables, converted from the scenario results on first use.
+    /// A result with its tables already built (multi-process runs).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        py: Python<'_>,
+        summary: &cobre::SimulationSummary,
+        output_directory: Option<PathBuf>,
+        output_files: Vec<PathBuf>,
+        tables: Option<Vec<(&'static str, Py<ArrowTable>)>>,
+    ) -> Self {
+        let lock = PyOnceLock::new();
+        let in_memory = tables.is_some();
+        if let Some(t) = tables {
+            let _ = lock.set(py, t);
+        }
+        Self {
+            scenarios: summary.num_scenarios,
+            mean_cost: summary.mean_cost,
+            std_cost: summary.std_cost,
+            wall_time_ms: summary.wall_time_s * 1e3,
+            interrupted: summary.interrupted,
+            output_directory,
+            output_files,
+            in_memory,
+            raw: Mutex::new(Vec::new()),
+            tables: lock,
+        }
+    }
+
+    /// The entity tables: built from the kept scenarios, or read back from
+    /// the Parquet files, on first use.
     fn all_tables(&self, py: Python<'_>) -> PyResult<&Vec<(&'static str, Py<ArrowTable>)>> {
         self.tables.get_or_try_init(py, || {
+            if !self.in_memory {
+                return Err(invalid_argument(
+                    py,
+                    "tables",
+                    "the results were streamed to output_dir; read the tables with the \
+                     named properties (costs, hydros, …), from output_files, or pass in_memory=True",
+                ));
+            }
             let raw = self
                 .raw
                 .lock()
@@ -120,6 +177,36 @@ impl SimulationResult {
     }
 
     fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        if !self.in_memory {
+            // Read back from this table's Parquet partitions (pyarrow).
+            let marker = format!(
+                "{}simulation{}{name}{}",
+                std::path::MAIN_SEPARATOR,
+                std::path::MAIN_SEPARATOR,
+                std::path::MAIN_SEPARATOR
+            );
+            let files: Vec<String> = self
+                .output_files
+                .iter()
+                .map(|p| p.to_string_lossy().to_string())
+                .filter(|p| p.contains(&marker))
+                .collect();
+            let pq = py.import("pyarrow.parquet")?;
+            if files.is_empty() {
+                return Err(invalid_argument(
+                    py,
+                    "table",
+                    &format!("no {name} file was written"),
+                ));
+            }
+            let tables: Vec<Bound<'_, PyAny>> = files
+                .iter()
+                .map(|f| pq.call_method1("read_table", (f,)))
+                .collect::<PyResult<_>>()?;
+            return py
+                .import("pyarrow")?
+                .call_method1("concat_tables", (tables,));
+        }
         let t = self
             .all_tables(py)?
             .iter()
@@ -194,18 +281,19 @@ impl SimulationResult {
 
     fn __repr__(&self) -> String {
         format!(
-            "SimulationResult(scenarios={}, mean_cost={}, std_cost={}, interrupted={})",
+            "SimulationResult(scenarios={}, mean_cost={}, std_cost={}, interrupted={}, in_memory={})",
             self.scenarios,
             self.mean_cost,
             self.std_cost,
-            if self.interrupted { "True" } else { "False" }
+            if self.interrupted { "True" } else { "False" },
+            if self.in_memory { "True" } else { "False" }
         )
     }
 }
 
 /// Converts the scenarios, in scenario order, into one table per entity
 /// kind (one record batch per scenario; Python shares these buffers).
-fn entity_tables(
+pub(crate) fn entity_tables(
     py: Python<'_>,
     mut scenarios: Vec<cobre::ScenarioResult>,
 ) -> PyResult<Vec<(&'static str, Py<ArrowTable>)>> {
@@ -213,7 +301,7 @@ fn entity_tables(
     let mut columns: [Vec<RecordBatch>; 5] = Default::default();
     for s in &scenarios {
         let batches = cobre::outputs::scenario_batches(s)
-            .map_err(|m| invalid_argument(py, "simulation results", &m))?;
+            .map_err(|e| invalid_argument(py, "simulation results", &e.to_string()))?;
         for (k, b) in batches.into_iter().enumerate() {
             if let Some(c) = columns.get_mut(k) {
                 c.push(b);
@@ -231,66 +319,73 @@ fn entity_tables(
     Ok(out)
 }
 
-/// Simulates `policy` on the scenarios of `case`.
+/// Simulates `policy` on the scenarios of `case` (a `Case` or the path
+/// of a case folder) in this process.
 ///
-/// `config_overrides` changes settings for this call (`threads`,
-/// `num_scenarios`, `seed`; flat or under `"simulation"`). With
-/// `output_dir`, the results are also written as Hive-partitioned Parquet
-/// under `output_dir/simulation/` (listed in `output_files`).
-/// `progress_callback(info)` is called after each scenario with
-/// `{"scenario", "completed", "total"}`; returning `True` or raising
+/// `config_overrides` changes settings for this call (keys of
+/// `config.json`, e.g. `{"simulation": {"selection": {"method": "sampled",
+/// "num_scenarios": 37}}}`). With `output_dir`, the results stream to
+/// Hive-partitioned Parquet under `output_dir/simulation/` (listed in
+/// `output_files`) with bounded memory, and the tables are read back from
+/// there when asked for; `in_memory=True` keeps them in memory too
+/// (the default without `output_dir`). `progress_callback(event)` gets a
+/// `ProgressEvent` after each scenario; returning `True` or raising
 /// `StopIteration` stops starting new scenarios (`interrupted` is then
 /// True). The GIL is released while simulating; Ctrl-C stops the run and
 /// raises `KeyboardInterrupt` with the results so far in
-/// `exc.partial_result`.
+/// `exc.partial_result`. `cobre.simulate` adds `num_workers`/`backend`.
 #[pyfunction]
-#[pyo3(signature = (case, policy, config_overrides = None, progress_callback = None, output_dir = None))]
+#[pyo3(signature = (case, policy, config_overrides = None, progress_callback = None,
+                    output_dir = None, *, threads = None, in_memory = None,
+                    scenarios_per_partition = 100))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn simulate(
     py: Python<'_>,
-    case: &Case,
+    case: &Bound<'_, PyAny>,
     policy: &Policy,
     config_overrides: Option<&Bound<'_, PyAny>>,
     progress_callback: Option<Py<PyAny>>,
     output_dir: Option<PathBuf>,
+    threads: Option<usize>,
+    in_memory: Option<bool>,
+    scenarios_per_partition: usize,
 ) -> PyResult<SimulationResult> {
     crate::logging::refresh_level(py);
-    let o = Overrides::parse(py, config_overrides, Phase::Simulation)?;
-    if let Some(cb) = &progress_callback {
-        if !cb.bind(py).is_callable() {
-            return Err(invalid_argument(
-                py,
-                "progress_callback",
-                "must be callable",
-            ));
-        }
-    }
-    let total = o.num_scenarios.unwrap_or_else(|| {
-        usize::try_from(case.inner.config.simulation.num_scenarios).unwrap_or(0)
-    });
+    let case = case_arg(py, case)?;
+    let overrides = crate::options::parse(py, config_overrides)?;
+    let (inner, _) = crate::options::effective_case(py, case.get(), overrides)?;
+    let threads = threads_arg(py, threads)?;
+    let callback = callback_arg(py, progress_callback)?;
+    let keep = in_memory.unwrap_or(output_dir.is_none());
+    let total = usize::try_from(inner.config.simulation.num_scenarios).unwrap_or(0);
+    let per_partition = scenarios_per_partition.max(1);
     let stop = cobre::StopFlag::new();
     let mut sink = Sink {
-        scenarios: Vec::with_capacity(total),
+        keep: keep.then(|| Vec::with_capacity(total)),
         parquet: output_dir
             .as_ref()
-            .map(|d| cobre::outputs::ParquetSink::new(d.clone(), total, 100)),
-        callback: progress_callback.filter(|c| !c.is_none(py)),
+            .map(|d| cobre::outputs::ParquetSink::new(d.clone(), total, per_partition)),
+        callback,
         stop: stop.clone(),
         error: None,
         total,
+        done: 0,
+        started: Instant::now(),
+        worker_id: None,
     };
-    let inner = Arc::clone(&case.inner);
     let engine = Arc::clone(&policy.engine);
     let outcome = guard(py, || {
         let sink = &mut sink;
+        let inner = &inner;
         Ok(py.detach(move || {
             let options = cobre::SimulationOptions {
-                threads: o.threads,
-                num_scenarios: o.num_scenarios,
-                seed: o.seed,
+                threads,
                 stop: Some(stop),
                 sink: Some(sink),
+                communicator: None,
+                scenarios_per_block: per_partition,
             };
-            cobre::simulate(&inner, &engine, options)
+            cobre::simulate(inner, &engine, options)
         }))
     })?;
     let summary = outcome.map_err(|e| to_py_err(py, &e))?.summary;
@@ -310,21 +405,9 @@ pub(crate) fn simulate(
         interrupted: summary.interrupted,
         output_directory: output_dir,
         output_files,
-        raw: Mutex::new(std::mem::take(&mut sink.scenarios)),
+        in_memory: keep,
+        raw: Mutex::new(sink.keep.take().unwrap_or_default()),
         tables: PyOnceLock::new(),
     };
-    match sink.error.take() {
-        None => Ok(result),
-        Some(err) => {
-            let value = err.value(py);
-            let _ = value.setattr("partial_result", Py::new(py, result)?);
-            if err.is_instance_of::<PyKeyboardInterrupt>(py) {
-                let _ = value.setattr(
-                    "args",
-                    ("simulation interrupted; the results so far are in exc.partial_result",),
-                );
-            }
-            Err(err)
-        }
-    }
+    finish(py, result, sink.error.take())
 }

@@ -11,10 +11,10 @@
 //! stop after the iteration; the trained policy is kept either way.
 
 use crate::arrow::{to_pyarrow, ArrowTable};
-use crate::case::Case;
-use crate::errors::{guard, invalid_argument, to_py_err};
-use crate::options::{Overrides, Phase};
+use crate::case::case_arg;
+use crate::errors::{guard, invalid_argument, to_py_err, wrong_type};
 use crate::policy::Policy;
+use crate::progress::ProgressEvent;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -22,37 +22,14 @@ use pyo3::types::PyDict;
 use std::sync::Arc;
 
 /// The observer running at iteration boundaries (see the module docs).
-struct Observer {
-    callback: Option<Py<PyAny>>,
+pub(crate) struct Observer {
+    pub(crate) callback: Option<Py<PyAny>>,
+    /// Rank sent along with the events of a worker process.
+    pub(crate) worker_id: Option<u64>,
     /// The exception that stopped training (signal or callback), if any.
-    error: Option<PyErr>,
+    pub(crate) error: Option<PyErr>,
     /// Whether the callback asked to stop.
-    stopped_by_callback: bool,
-}
-
-/// The record of one iteration as the dict given to the callback.
-pub(crate) fn record_dict<'py>(
-    py: Python<'py>,
-    r: &cobre::IterationRecord,
-) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("iteration", r.iteration)?;
-    d.set_item("lower_bound", r.lower_bound)?;
-    d.set_item("upper_bound", r.upper_bound)?;
-    d.set_item("upper_bound_std", r.upper_bound_std)?;
-    d.set_item("ci_95", r.ci_95)?;
-    d.set_item("upper_bound_kind", r.upper_bound_kind.as_str())?;
-    d.set_item(
-        "lower_bound_position",
-        r.lower_bound_position().map(|p| p.as_str()),
-    )?;
-    d.set_item("gap", r.gap)?;
-    d.set_item("bound_note", r.bound_note())?;
-    d.set_item("wall_time_ms", r.wall_time_ms)?;
-    d.set_item("iteration_time_ms", r.iteration_time_ms)?;
-    d.set_item("lp_solves", r.lp_solves)?;
-    d.set_item("cuts_added", r.cuts_added)?;
-    Ok(d)
+    pub(crate) stopped_by_callback: bool,
 }
 
 impl cobre::TrainingObserver for Observer {
@@ -66,7 +43,11 @@ impl cobre::TrainingObserver for Observer {
             let Some(cb) = &self.callback else {
                 return cobre::Control::Continue;
             };
-            let outcome = record_dict(py, record).and_then(|d| cb.call1(py, (d,)));
+            let event = ProgressEvent {
+                worker_id: self.worker_id,
+                ..ProgressEvent::training(record)
+            };
+            let outcome = Py::new(py, event).and_then(|e| cb.call1(py, (e,)));
             match outcome {
                 Ok(v) if v.bind(py).is_truthy().unwrap_or(false) => {
                     self.stopped_by_callback = true;
@@ -135,6 +116,10 @@ pub struct TrainingResult {
     /// LP solves of the whole training.
     #[pyo3(get)]
     lp_solves: u64,
+    /// One `WorkerInfo` per worker process (rank order) of a multi-process
+    /// run, `None` in one process.
+    #[pyo3(get)]
+    workers: Option<Py<PyAny>>,
     records: Arc<Vec<cobre::IterationRecord>>,
     convergence: PyOnceLock<Py<ArrowTable>>,
 }
@@ -144,7 +129,7 @@ impl TrainingResult {
     fn table<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, ArrowTable>> {
         let t = self.convergence.get_or_try_init(py, || {
             let batch = cobre::outputs::convergence_batch(&self.records)
-                .map_err(|m| invalid_argument(py, "convergence", &m))?;
+                .map_err(|e| invalid_argument(py, "convergence", &e.to_string()))?;
             Py::new(py, ArrowTable::new(batch.schema(), vec![batch]))
         })?;
         Ok(t.bind(py))
@@ -187,14 +172,23 @@ impl TrainingResult {
     fn __repr__(&self) -> String {
         format!(
             "TrainingResult(iterations={}, final_lower_bound={}, final_upper_bound={}, \
-             upper_bound_kind={:?}, termination_reason={:?}, total_cuts={})",
+             upper_bound_kind={}, termination_reason={}, total_cuts={})",
             self.iterations,
-            self.final_lower_bound,
-            self.final_upper_bound,
-            self.upper_bound_kind,
-            self.termination_reason,
+            crate::convert::PyRepr::py_repr(&self.final_lower_bound),
+            crate::convert::PyRepr::py_repr(&self.final_upper_bound),
+            crate::convert::PyRepr::py_repr(self.upper_bound_kind),
+            crate::convert::PyRepr::py_repr(&self.termination_reason),
             self.total_cuts
         )
+    }
+}
+
+/// The name of how training ended, as `termination_reason` gives it.
+pub(crate) fn termination_name(t: cobre::TerminationReason, stopped_by_callback: bool) -> String {
+    match t {
+        cobre::TerminationReason::Observer if stopped_by_callback => "callback".to_string(),
+        cobre::TerminationReason::Observer => "interrupted".to_string(),
+        other => other.as_str().to_string(),
     }
 }
 
@@ -204,17 +198,35 @@ fn result_object(
     r: cobre::TrainingResult,
     stopped_by_callback: bool,
 ) -> PyResult<TrainingResult> {
-    let last = r.records.last().copied().unwrap_or_default();
-    let termination_reason = match r.termination {
-        cobre::TerminationReason::Observer if stopped_by_callback => "callback".to_string(),
-        cobre::TerminationReason::Observer => "interrupted".to_string(),
-        other => other.as_str().to_string(),
-    };
-    let lp_solves = r.records.iter().map(|x| x.lp_solves).sum();
-    let total_cuts = r.policy.num_cuts();
+    let termination_reason = termination_name(r.termination, stopped_by_callback);
     let wall_time_ms = r.wall_time_s * 1e3;
-    let records = Arc::new(r.records);
-    let policy = Policy::trained(Arc::clone(case), r.policy, Arc::clone(&records));
+    build_result(
+        py,
+        case,
+        r.policy,
+        r.records,
+        termination_reason,
+        wall_time_ms,
+        None,
+    )
+}
+
+/// A `TrainingResult` from its parts (also used by the parent of worker
+/// processes, from the policy rank 0 saved).
+pub(crate) fn build_result(
+    py: Python<'_>,
+    case: &Arc<cobre::Case>,
+    policy: cobre::Policy,
+    records: Vec<cobre::IterationRecord>,
+    termination_reason: String,
+    wall_time_ms: f64,
+    workers: Option<Py<PyAny>>,
+) -> PyResult<TrainingResult> {
+    let last = records.last().copied().unwrap_or_default();
+    let lp_solves = records.iter().map(|x| x.lp_solves).sum();
+    let total_cuts = policy.num_cuts();
+    let records = Arc::new(records);
+    let policy = Policy::trained(Arc::clone(case), policy, Arc::clone(&records));
     Ok(TrainingResult {
         policy: Py::new(py, policy)?,
         iterations: last.iteration,
@@ -237,49 +249,47 @@ fn result_object(
         total_cuts,
         wall_time_ms,
         lp_solves,
+        workers,
         records,
         convergence: PyOnceLock::new(),
     })
 }
 
-/// Trains an SDDP policy for `case`.
+/// Trains an SDDP policy for `case` (a `Case` or the path of a case
+/// folder) in this process.
 ///
-/// `config_overrides` changes settings for this call (`threads`,
-/// `max_iterations`, `time_limit_s`, `forward_passes`, `seed`; flat or under
-/// `"training"`). `progress_callback(info)` is called once per iteration,
-/// at the iteration boundary, with a dict (`iteration`, `lower_bound`,
-/// `upper_bound`, `gap`, `wall_time_ms`, ...); returning `True` or raising
-/// `StopIteration` stops training after that iteration (the result is
-/// returned normally, `termination_reason == "callback"`); any other
-/// exception stops training and is re-raised with the result so far as
-/// `exc.partial_result`.
+/// `config_overrides` changes settings for this call: keys of
+/// `config.json`, deep-merged into it and validated with it
+/// (`{"training": {"stopping_rules": [{"type": "iteration_limit", "limit": 7}]}}`).
+/// `threads` defaults to `cobre.get_threads()`. `progress_callback(event)`
+/// is called once per iteration, at the iteration boundary, with a
+/// `ProgressEvent`; returning `True` or raising `StopIteration` stops
+/// training after that iteration (the result is returned normally,
+/// `termination_reason == "callback"`); any other exception stops training
+/// and is re-raised with the result so far as `exc.partial_result`.
 ///
 /// The GIL is released while training (other Python threads keep running).
 /// Ctrl-C (`KeyboardInterrupt`) stops at the next iteration boundary and is
 /// re-raised with the policy trained so far in `exc.partial_result` (a
-/// `TrainingResult`).
+/// `TrainingResult`). `cobre.train` adds `num_workers`/`backend` on top.
 #[pyfunction]
-#[pyo3(signature = (case, config_overrides = None, progress_callback = None))]
+#[pyo3(signature = (case, config_overrides = None, progress_callback = None, *, threads = None))]
 pub(crate) fn train(
     py: Python<'_>,
-    case: &Case,
+    case: &Bound<'_, PyAny>,
     config_overrides: Option<&Bound<'_, PyAny>>,
     progress_callback: Option<Py<PyAny>>,
+    threads: Option<usize>,
 ) -> PyResult<TrainingResult> {
     crate::logging::refresh_level(py);
-    let o = Overrides::parse(py, config_overrides, Phase::Training)?;
-    if let Some(cb) = &progress_callback {
-        if !cb.bind(py).is_callable() {
-            return Err(invalid_argument(
-                py,
-                "progress_callback",
-                "must be callable",
-            ));
-        }
-    }
-    let inner = Arc::clone(&case.inner);
+    let case = case_arg(py, case)?;
+    let overrides = crate::options::parse(py, config_overrides)?;
+    let (inner, _) = crate::options::effective_case(py, case.get(), overrides)?;
+    let threads = threads_arg(py, threads)?;
+    let callback = callback_arg(py, progress_callback)?;
     let mut observer = Observer {
-        callback: progress_callback.filter(|c| !c.is_none(py)),
+        callback,
+        worker_id: None,
         error: None,
         stopped_by_callback: false,
     };
@@ -288,20 +298,26 @@ pub(crate) fn train(
         let case = &inner;
         Ok(py.detach(move || {
             let options = cobre::TrainingOptions {
-                threads: o.threads,
+                threads,
                 observer: Some(obs),
-                stop: None,
-                max_iterations: o.max_iterations,
-                time_limit_s: o.time_limit_s,
-                forward_passes: o.forward_passes,
-                seed: o.seed,
+                ..cobre::TrainingOptions::default()
             };
             cobre::train(case, options)
         }))
     })?;
     let trained = outcome.map_err(|e| to_py_err(py, &e))?;
     let result = result_object(py, &inner, trained, observer.stopped_by_callback)?;
-    match observer.error.take() {
+    finish(py, result, observer.error.take())
+}
+
+/// `Ok(result)`, or the exception that stopped training carrying `result`
+/// as `partial_result`.
+pub(crate) fn finish<T: pyo3::PyClass + Into<pyo3::PyClassInitializer<T>>>(
+    py: Python<'_>,
+    result: T,
+    error: Option<PyErr>,
+) -> PyResult<T> {
+    match error {
         None => Ok(result),
         Some(err) => {
             let value = err.value(py);
@@ -309,10 +325,29 @@ pub(crate) fn train(
             if err.is_instance_of::<PyKeyboardInterrupt>(py) {
                 let _ = value.setattr(
                     "args",
-                    ("training interrupted; the policy trained so far is in exc.partial_result",),
+                    ("interrupted; the results so far are in exc.partial_result",),
                 );
             }
             Err(err)
         }
+    }
+}
+
+/// The `threads` argument: at least 1, `cobre.get_threads()` by default.
+pub(crate) fn threads_arg(py: Python<'_>, threads: Option<usize>) -> PyResult<usize> {
+    match threads {
+        None => Ok(crate::threads::get()),
+        Some(0) => Err(invalid_argument(py, "threads", "must be at least 1")),
+        Some(n) => Ok(n),
+    }
+}
+
+/// The `progress_callback` argument: callable or `None`.
+pub(crate) fn callback_arg(py: Python<'_>, cb: Option<Py<PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+    match cb.filter(|c| !c.is_none(py)) {
+        Some(c) if !c.bind(py).is_callable() => {
+            Err(wrong_type(py, "progress_callback", "must be callable"))
+        }
+        other => Ok(other),
     }
 }

@@ -80,9 +80,16 @@ struct RunArgs {
     /// process]. Results do not depend on it.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
-    /// Simulated scenarios, overriding `simulation.num_scenarios`.
+    /// Simulated scenarios: short for
+    /// `--set simulation.selection='{"method":"sampled","num_scenarios":N}'`.
     #[arg(long, value_name = "N")]
     scenarios: Option<usize>,
+    /// Changes a setting of `config.json` for this run: a dotted key path
+    /// and a JSON value (a bare word is taken as a string), e.g.
+    /// `--set training.stopping_rules='[{"type":"iteration_limit","limit":5}]'`.
+    /// Repeatable; checked by the same validation as the file.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     /// Scenarios per simulation output partition (`scenario_block`); with
     /// several MPI ranks each rank simulates whole partitions.
     #[arg(long, value_name = "N", default_value_t = 100,
@@ -128,6 +135,7 @@ struct ReportArgs {
 pub(crate) enum Exit {
     Ok = 0,
     InvalidCase = 1,
+    Usage = 2,
     StudyFailed = 3,
     Output = 4,
     #[cfg_attr(feature = "mpi", allow(dead_code))]

@@ -38,7 +38,7 @@ unsafe impl Sync for Mpi {}
 
 fn too_large(n: usize) -> SddpError {
     SddpError::Communicator {
-        message: format!("buffer of {n} values too large for one MPI message"),
+        message: format!("buffer of {n} bytes too large for one MPI message"),
     }
 }
 
@@ -88,10 +88,10 @@ impl Communicator for Mpi {
         self.size
     }
 
-    fn all_gather(
+    fn all_gather_bytes(
         &self,
-        local: &[f64],
-        out: &mut Vec<f64>,
+        local: &[u8],
+        out: &mut Vec<u8>,
         counts: &mut Vec<usize>,
     ) -> Result<(), SddpError> {
         let _g = self.guard();
@@ -105,7 +105,7 @@ impl Communicator for Mpi {
             total = total.checked_add(c).ok_or_else(|| too_large(usize::MAX))?;
         }
         out.clear();
-        out.resize(usize::try_from(total).unwrap_or(0), 0.0);
+        out.resize(usize::try_from(total).unwrap_or(0), 0);
         {
             let mut part = PartitionMut::new(&mut out[..], &all[..], &displs[..]);
             self.world.all_gather_varcount_into(local, &mut part);
@@ -115,7 +115,7 @@ impl Communicator for Mpi {
         Ok(())
     }
 
-    fn broadcast(&self, data: &mut Vec<f64>, root: usize) -> Result<(), SddpError> {
+    fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) -> Result<(), SddpError> {
         let _g = self.guard();
         if root >= self.size {
             return Err(SddpError::Communicator {
@@ -128,28 +128,8 @@ impl Communicator for Mpi {
         root_process.broadcast_into(&mut len);
         let len = usize::try_from(len).map_err(|_| too_large(usize::MAX))?;
         i32::try_from(len).map_err(|_| too_large(len))?;
-        data.resize(len, 0.0);
+        data.resize(len, 0);
         root_process.broadcast_into(&mut data[..]);
-        Ok(())
-    }
-
-    fn sum_reduce(&self, data: &mut [f64]) -> Result<(), SddpError> {
-        // Gathered, then added in rank order: MPI_Allreduce may add in any
-        // order, and results must not depend on the number of ranks.
-        let mut all = Vec::new();
-        let mut counts = Vec::new();
-        self.all_gather(data, &mut all, &mut counts)?;
-        if counts.iter().any(|&c| c != data.len()) {
-            return Err(SddpError::Communicator {
-                message: "sum_reduce with different lengths on different ranks".into(),
-            });
-        }
-        data.fill(0.0);
-        for part in all.chunks_exact(data.len().max(1)) {
-            for (d, v) in data.iter_mut().zip(part) {
-                *d += v;
-            }
-        }
         Ok(())
     }
 

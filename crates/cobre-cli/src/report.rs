@@ -13,7 +13,7 @@ pub(crate) fn report(args: &ReportArgs) -> Exit {
             if args.json {
                 println!(
                     "{}",
-                    serde_json::json!({"status": "error", "kind": e.kind(), "message": e.to_string()})
+                    serde_json::json!({"status": "error", "kind": e.kind().as_str(), "message": e.to_string()})
                 );
             } else {
                 eprintln!("error[{}]: {e}", e.kind());
@@ -28,7 +28,7 @@ pub(crate) fn report(args: &ReportArgs) -> Exit {
                 if args.json {
                     println!(
                         "{}",
-                        serde_json::json!({"status": "error", "kind": e.kind(), "message": e.to_string()})
+                        serde_json::json!({"status": "error", "kind": e.kind().as_str(), "message": e.to_string()})
                     );
                 } else {
                     eprintln!("error[{}]: {e}", e.kind());

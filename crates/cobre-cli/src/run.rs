@@ -72,11 +72,58 @@ fn run_mpi(args: &RunArgs, log_level: Option<&str>) -> Exit {
     exit
 }
 
+/// The settings changed on the command line (`--set`, `--scenarios`) as
+/// one JSON object of `config.json` keys, `None` without any.
+fn overrides(args: &RunArgs) -> Result<Option<serde_json::Value>, String> {
+    use serde_json::{Map, Value};
+    let mut root = Value::Object(Map::new());
+    let mut any = false;
+    if let Some(n) = args.scenarios {
+        let patch = serde_json::json!({
+            "simulation": {"selection": {"method": "sampled", "num_scenarios": n}}
+        });
+        cobre::overrides::merge_patch(&mut root, &patch);
+        any = true;
+    }
+    for item in &args.set {
+        let (key, raw) = item
+            .split_once('=')
+            .ok_or_else(|| format!("--set {item}: expected KEY=VALUE"))?;
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(format!("--set {item}: empty key"));
+        }
+        let value: Value =
+            serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
+        let mut patch = value;
+        for part in key.rsplit('.') {
+            let mut m = Map::new();
+            m.insert(part.to_string(), patch);
+            patch = Value::Object(m);
+        }
+        cobre::overrides::merge_patch(&mut root, &patch);
+        any = true;
+    }
+    Ok(any.then_some(root))
+}
+
 /// Runs the study as rank `comm.rank()` of `comm.size()`.
 pub(crate) fn run<C: Communicator>(args: &RunArgs, comm: &Timed<C>) -> Exit {
     let started = Instant::now();
     let lead = comm.rank() == 0;
-    let case = match cobre::load_case(&args.case) {
+    let overrides = match overrides(args) {
+        Ok(o) => o,
+        Err(message) => {
+            if lead {
+                eprintln!("error[InvalidArgument]: {message}");
+            }
+            return Exit::Usage;
+        }
+    };
+    let loaded = match &overrides {
+        Some(o) => cobre::load_case_with_overrides(&args.case, o),
+        None => cobre::load_case(&args.case),
+    };
+    let case = match loaded {
         Ok(c) => c,
         Err(e) => return fail(args, &e, comm.rank()),
     };
@@ -92,7 +139,6 @@ pub(crate) fn run<C: Communicator>(args: &RunArgs, comm: &Timed<C>) -> Exit {
     install_ctrl_c(&stop, args.quiet || args.json || !lead);
     let mut options = RunOptions::new(&output);
     options.threads = threads;
-    options.num_scenarios = args.scenarios;
     options.scenarios_per_partition = usize::try_from(args.scenarios_per_partition).unwrap_or(100);
     options.stop = Some(stop);
 
@@ -197,7 +243,7 @@ fn fail(args: &RunArgs, e: &cobre::Error, rank: usize) -> Exit {
             "{}",
             serde_json::json!({
                 "status": "error",
-                "kind": e.kind(),
+                "kind": e.kind().as_str(),
                 "message": e.to_string(),
                 "validation": report,
             })

@@ -196,6 +196,41 @@ fn run_json_is_one_machine_readable_object() {
 }
 
 #[test]
+fn set_changes_a_setting_of_config_json_and_a_wrong_key_path_is_an_invalid_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let assert = cobre()
+        .arg("run")
+        .arg(example("tiny"))
+        .arg("-o")
+        .arg(&out)
+        .args(["--json", "--threads", "1"])
+        .args([
+            "--set",
+            r#"training.stopping_rules=[{"type":"iteration_limit","limit":2}]"#,
+        ])
+        .assert()
+        .code(0);
+    let v: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(v["training"]["iterations"], 2);
+    cobre()
+        .arg("run")
+        .arg(example("tiny"))
+        .arg("-o")
+        .arg(tmp.path().join("out2"))
+        .args(["--set", "training.stoping_rules=[]"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("training.stoping_rules"));
+    cobre()
+        .arg("run")
+        .arg(example("tiny"))
+        .args(["--set", "no_equals_sign"])
+        .assert()
+        .code(2);
+}
+
+#[test]
 fn quiet_run_prints_nothing_on_success() {
     let tmp = tempfile::tempdir().unwrap();
     cobre()

@@ -276,3 +276,33 @@ fn without_the_mpi_environment_the_mpi_binary_runs_alone() {
     );
     assert_eq!(summary["ranks"], 1);
 }
+
+#[test]
+fn a_time_limit_stop_is_taken_by_every_rank_at_the_same_iteration() {
+    skip_unless_mpi!();
+    // Rank 0 decides the stop by its own clock and broadcasts it: both
+    // ranks leave the loop after the same iteration (a rank that went on
+    // alone would hang in the next exchange), and the run completes with
+    // the time limit as its reason.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("np2");
+    let summary = run(
+        2,
+        1,
+        &shared_case("1dtoy"),
+        &out,
+        &[
+            "--set",
+            r#"training.stopping_rules=[{"type":"iteration_limit","limit":100000},{"type":"time_limit","seconds":1.5}]"#,
+            "--scenarios-per-partition",
+            "25",
+        ],
+    );
+    assert_eq!(summary["status"], "complete");
+    assert_eq!(summary["ranks"], 2);
+    let run = cobre::read_run(&out).unwrap();
+    let training = run.manifest.training.unwrap();
+    assert_eq!(training.termination, "time_limit");
+    assert!(training.iterations >= 1 && training.iterations < 100_000);
+    assert_eq!(run.convergence.len() as u64, training.iterations);
+}

@@ -180,6 +180,36 @@ impl CaseFiles {
     pub(crate) fn exists(&self, rel: &str) -> bool {
         !matches!(self.state(rel), FileState::Absent)
     }
+
+    /// Deep-merges `patch` into `config.json`'s text (see
+    /// [`crate::overrides`]); a patch that is not an object, or a file
+    /// that is not valid JSON, is left to the reader to report.
+    pub(crate) fn merge_config(&mut self, patch: &serde_json::Value, sink: &mut Sink) {
+        if !patch.is_object() {
+            sink.push(
+                Finding::error(
+                    FindingKind::TypeMismatch,
+                    Layer::Structural,
+                    FindingContext::file(name::CONFIG),
+                    format!(
+                        "the settings overrides must be an object (keys of config.json), found {}",
+                        crate::json::type_name(patch)
+                    ),
+                )
+                .suggest("pass a dict such as {\"training\": {\"stopping_rules\": [...]}}"),
+            );
+            return;
+        }
+        let Some(FileState::Json(text)) = self.states.get(name::CONFIG) else {
+            return;
+        };
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return;
+        };
+        crate::overrides::merge_patch(&mut value, patch);
+        self.states
+            .insert(name::CONFIG, FileState::Json(value.to_string()));
+    }
 }
 
 fn parse_error(sink: &mut Sink, rel: &str, msg: String, hint: &str) {

@@ -47,6 +47,7 @@ mod error;
 mod files;
 mod json;
 pub mod output;
+pub mod overrides;
 mod reader;
 mod report;
 mod tables;
@@ -72,12 +73,16 @@ fn close_layer(report: &mut ValidationReport, sink: Sink, layer: Layer) {
     report.layers_completed.push(layer);
 }
 
-/// Runs every layer; builds the case when no error was found.
-fn run(root: &Path) -> (Option<Case>, ValidationReport) {
+/// Runs every layer, with `overrides` merged into `config.json` first;
+/// builds the case when no error was found.
+fn run(root: &Path, overrides: Option<&serde_json::Value>) -> (Option<Case>, ValidationReport) {
     let mut report = ValidationReport::default();
 
     let mut sink = Sink::default();
-    let files = files::check_structure(root, &mut sink);
+    let mut files = files::check_structure(root, &mut sink);
+    if let Some(patch) = overrides {
+        files.merge_config(patch, &mut sink);
+    }
     close_layer(&mut report, sink, Layer::Structural);
 
     let mut sink = Sink::default();
@@ -113,7 +118,34 @@ fn run(root: &Path) -> (Option<Case>, ValidationReport) {
 /// Never panics on bad input; an unreadable folder is itself a finding.
 #[must_use]
 pub fn validate(case_dir: impl AsRef<Path>) -> ValidationReport {
-    run(case_dir.as_ref()).1
+    run(case_dir.as_ref(), None).1
+}
+
+/// [`validate`] with `overrides` deep-merged into `config.json` first
+/// ([`overrides::merge_patch`]): the merged settings are checked by the
+/// same validator, and findings about them name their path in
+/// `config.json`.
+#[must_use]
+pub fn validate_with_overrides(
+    case_dir: impl AsRef<Path>,
+    overrides: &serde_json::Value,
+) -> ValidationReport {
+    run(case_dir.as_ref(), Some(overrides)).1
+}
+
+/// [`load_case_with_report`] with `overrides` deep-merged into
+/// `config.json` first (see [`validate_with_overrides`]).
+///
+/// # Errors
+/// [`LoadError::Invalid`] with the full report when any finding is an error.
+pub fn load_case_with_overrides(
+    case_dir: impl AsRef<Path>,
+    overrides: &serde_json::Value,
+) -> Result<(Case, ValidationReport), LoadError> {
+    match run(case_dir.as_ref(), Some(overrides)) {
+        (Some(case), report) => Ok((case, report)),
+        (None, report) => Err(LoadError::Invalid(Box::new(report))),
+    }
 }
 
 /// Reads and validates the case folder at `case_dir`, returning the case and
@@ -124,7 +156,7 @@ pub fn validate(case_dir: impl AsRef<Path>) -> ValidationReport {
 pub fn load_case_with_report(
     case_dir: impl AsRef<Path>,
 ) -> Result<(Case, ValidationReport), LoadError> {
-    match run(case_dir.as_ref()) {
+    match run(case_dir.as_ref(), None) {
         (Some(case), report) => Ok((case, report)),
         (None, report) => Err(LoadError::Invalid(Box::new(report))),
     }

@@ -108,10 +108,11 @@ pub enum SddpError {
         message: String,
     },
     /// The stochastic model could not be built.
-    #[error("stochastic model: {message}")]
+    #[error("stochastic model: {source}")]
     Stochastic {
-        /// Why.
-        message: String,
+        /// The stochastic layer's error.
+        #[source]
+        source: cobre_stochastic::StochasticError,
     },
     /// A simulation sink refused a result.
     #[error("simulation sink failed: {message}")]

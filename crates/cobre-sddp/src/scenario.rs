@@ -40,9 +40,8 @@ impl ScenarioModel {
     /// # Errors
     /// [`SddpError::Stochastic`] when the scenario inputs are invalid.
     pub fn build(system: &System, config: &StudyConfig) -> Result<Self, SddpError> {
-        let model = StochasticModel::build(system, config).map_err(|e| SddpError::Stochastic {
-            message: e.to_string(),
-        })?;
+        let model = StochasticModel::build(system, config)
+            .map_err(|source| SddpError::Stochastic { source })?;
         Ok(Self::from_model(model, system.buses().len()))
     }
 
@@ -77,9 +76,7 @@ impl ScenarioModel {
         let per = u32::try_from(per_iteration).unwrap_or(u32::MAX);
         sampler_for(source, &self.model, per, phase)
             .map(|inner| Sampler { inner })
-            .map_err(|e| SddpError::Stochastic {
-                message: e.to_string(),
-            })
+            .map_err(|source| SddpError::Stochastic { source })
     }
 
     /// Whether every scenario `sampler` draws is the same (one scenario in

@@ -193,23 +193,32 @@ impl StoppingRules {
     /// rule's name), or `None` to continue.
     #[must_use]
     pub fn check(&self, history: &History<'_>) -> Option<&'static str> {
+        self.check_at(history).and_then(|i| self.name_at(i))
+    }
+
+    /// The position (in the configured order) of the rule that ends the
+    /// run now (in `all` mode, the last rule), or `None` to continue.
+    #[must_use]
+    pub fn check_at(&self, history: &History<'_>) -> Option<usize> {
         if self.rules.is_empty() {
             return None;
         }
         match self.mode {
-            StoppingMode::Any => self
-                .rules
-                .iter()
-                .find(|r| r.is_met(history))
-                .map(|r| r.name()),
+            StoppingMode::Any => self.rules.iter().position(|r| r.is_met(history)),
             StoppingMode::All => {
                 if self.rules.iter().all(|r| r.is_met(history)) {
-                    self.rules.last().map(|r| r.name())
+                    Some(self.rules.len() - 1)
                 } else {
                     None
                 }
             }
         }
+    }
+
+    /// The name of the rule at `position`.
+    #[must_use]
+    pub fn name_at(&self, position: usize) -> Option<&'static str> {
+        self.rules.get(position).map(|r| r.name())
     }
 }
 

@@ -61,7 +61,10 @@ impl StudyModel {
             || scenario.num_buses() != system.buses().len()
         {
             return Err(SddpError::Stochastic {
-                message: "the stochastic model does not match the system's dimensions".into(),
+                source: cobre_stochastic::StochasticError::InvalidInput {
+                    what: "stochastic model".into(),
+                    message: "it does not match the system's dimensions".into(),
+                },
             });
         }
         for h in system.hydros() {

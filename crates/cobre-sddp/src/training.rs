@@ -26,12 +26,14 @@
 use crate::active_set::LpCuts;
 use crate::backward::{chunk_bounds, run_items, split_lengths, Aggregator, Ctx, OpeningsItem};
 use crate::bounds::{relative_gap, UpperBound};
-use crate::communicator::{share, Communicator, LocalCommunicator};
+use crate::communicator::{share, Collectives, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
 use crate::cut_selection;
 use crate::cuts::CutPool;
 use crate::error::Phase;
-use crate::exchange::{iteration_totals, share_bases, sum_stats, Activations};
+use crate::exchange::{
+    iteration_totals, share_bases, share_decision, sum_stats, Activations, StopDecision,
+};
 use crate::forward::{run_forward, Trajectory};
 use crate::policy::Policy;
 use crate::progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
@@ -184,7 +186,6 @@ pub fn train(
 
     // Reusable buffers.
     let mut local_buf: Vec<f64> = Vec::new();
-    let mut global_buf: Vec<f64> = Vec::new();
     let mut global_costs: Vec<f64> = Vec::new();
     let mut global_states: Vec<f64> = Vec::new();
     let mut activations = Activations::default();
@@ -246,7 +247,7 @@ pub fn train(
             for tr in &trajectories {
                 local_buf.extend_from_slice(&tr.states);
             }
-            comm.all_gather(&local_buf, &mut global_states, &mut counts)?;
+            comm.all_gather_f64(&local_buf, &mut global_states, &mut counts)?;
             for (t, v) in visited.iter_mut().enumerate() {
                 for m in 0..m_total {
                     let at = (m * n_stages + t) * ns;
@@ -266,7 +267,7 @@ pub fn train(
                 .sum();
             local_buf.push(c * cost_scale);
         }
-        comm.all_gather(&local_buf, &mut global_costs, &mut counts)?;
+        comm.all_gather_f64(&local_buf, &mut global_costs, &mut counts)?;
         let ub = UpperBound::from_costs(&global_costs, single_path);
 
         let after_forward = workers.stats();
@@ -350,7 +351,7 @@ pub fn train(
                 cuts_local.push(alpha);
                 cuts_local.extend_from_slice(&coef);
             }
-            comm.all_gather(&cuts_local, &mut cuts_global, &mut counts)?;
+            comm.all_gather_f64(&cuts_local, &mut cuts_global, &mut counts)?;
             if cuts_global.len() != m_total * (ns + 1) {
                 return Err(SddpError::Communicator {
                     message: format!(
@@ -418,7 +419,7 @@ pub fn train(
                 None => *start = Some(end.clone()),
             }
         }
-        comm.all_gather(&obj_local, &mut obj_global, &mut counts)?;
+        comm.all_gather_f64(&obj_local, &mut obj_global, &mut counts)?;
         let risk0 = study
             .risk
             .first()
@@ -435,9 +436,6 @@ pub fn train(
             &mut cuts,
             &after.since(&before),
             settings.active_cut_window.map(|_| iteration),
-            &mut local_buf,
-            &mut global_buf,
-            &mut counts,
         )?;
         let record = IterationRecord {
             iteration,
@@ -495,38 +493,26 @@ pub fn train(
             }
         }
 
-        // Stop decision on rank 0, shared with every rank.
-        let mut decision = vec![0.0];
+        // Stop decision on rank 0 alone (its clock, its observer), shared
+        // with every rank as it is: no rank re-derives it.
+        let mut decision = StopDecision::Continue;
         if comm.rank() == 0 {
             let control = hooks
                 .observer
                 .as_mut()
                 .map_or(Control::Continue, |o| o.on_iteration(&record));
-            let rule = rules.check(&History { records: &records });
-            decision[0] = if rule.is_some() {
-                1.0
+            decision = if let Some(i) = rules.check_at(&History { records: &records }) {
+                StopDecision::Rule(u8::try_from(i).unwrap_or(u8::MAX))
             } else if control == Control::Stop {
-                2.0
+                StopDecision::Observer
             } else if hooks.stop.as_ref().is_some_and(StopFlag::is_raised) {
-                3.0
+                StopDecision::StopFlag
             } else {
-                0.0
+                StopDecision::Continue
             };
         }
-        comm.broadcast(&mut decision, 0)?;
-        let code = decision.first().copied().unwrap_or(0.0);
-        if code != 0.0 {
-            termination = if code == 1.0 {
-                TerminationReason::Rule(
-                    rules
-                        .check(&History { records: &records })
-                        .unwrap_or("iteration_limit"),
-                )
-            } else if code == 2.0 {
-                TerminationReason::Observer
-            } else {
-                TerminationReason::StopFlag
-            };
+        if let Some(reason) = share_decision(comm, decision)?.reason(&rules)? {
+            termination = reason;
             break;
         }
     }

@@ -11,6 +11,7 @@ use cobre_sddp::{
     TrainingResult, TrainingSettings,
 };
 use common::*;
+use std::time::Duration;
 
 fn settings(cfg: &cobre_core::StudyConfig, threads: usize) -> TrainingSettings {
     TrainingSettings {
@@ -125,6 +126,108 @@ fn ranks_without_forward_scenarios_still_train_identically() {
     for (rank, r) in results.iter().enumerate() {
         assert_same_training(&one, r, &format!("3 ranks, rank {rank}"));
     }
+}
+
+/// Runs `f` once per rank of a group of `ranks` processes' worth of
+/// sockets (one thread each here), in rank order.
+fn on_tcp_ranks<T: Send>(ranks: usize, f: impl Fn(&dyn Communicator) -> T + Sync) -> Vec<T> {
+    use cobre_sddp::communicator::{TcpCommunicator, TcpConfig};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let config = |rank| TcpConfig {
+        rank,
+        size: ranks,
+        coordinator: addr.clone(),
+        token: 5,
+        timeout: Duration::from_secs(120),
+    };
+    let mut listener = Some(listener);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..ranks)
+            .map(|rank| {
+                let cfg = config(rank);
+                let own = if rank == 0 { listener.take() } else { None };
+                let f = &f;
+                s.spawn(move || {
+                    let comm = match own {
+                        Some(l) => TcpCommunicator::accept(l, &cfg).unwrap(),
+                        None => TcpCommunicator::connect(&cfg).unwrap(),
+                    };
+                    f(&comm)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// As [`on_tcp_ranks`] over a shared-memory segment (small slots, so
+/// messages take several rounds).
+#[cfg(unix)]
+fn on_shm_ranks<T: Send>(ranks: usize, f: impl Fn(&dyn Communicator) -> T + Sync) -> Vec<T> {
+    use cobre_sddp::communicator::{ShmCommunicator, ShmConfig};
+    let name = format!("/cobre_dist_test_{}", std::process::id());
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..ranks)
+            .map(|rank| {
+                let cfg = ShmConfig {
+                    rank,
+                    size: ranks,
+                    name: name.clone(),
+                    token: 5,
+                    timeout: Duration::from_secs(120),
+                    slot_bytes: 256,
+                };
+                let f = &f;
+                s.spawn(move || f(&ShmCommunicator::connect(&cfg).unwrap()))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn training_over_sockets_and_shared_memory_is_bit_identical_to_one_process() {
+    let system = stochastic_system(4, 5);
+    let cfg = config(12, 5);
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
+    let tcp = on_tcp_ranks(2, |c| train_on(&study, &settings(&cfg, 2), c));
+    for (rank, r) in tcp.iter().enumerate() {
+        assert_same_training(&one, r, &format!("tcp, 2 ranks × 2 threads, rank {rank}"));
+    }
+    #[cfg(unix)]
+    {
+        let shm = on_shm_ranks(3, |c| train_on(&study, &settings(&cfg, 1), c));
+        for (rank, r) in shm.iter().enumerate() {
+            assert_same_training(&one, r, &format!("shm, 3 ranks, rank {rank}"));
+        }
+    }
+}
+
+#[test]
+fn a_time_limit_stop_reads_the_same_on_every_rank() {
+    // Rank 1 starts training 0.6 s after rank 0: by its own clock it is far
+    // from the 0.3 s limit when rank 0 (which waited for it) reaches it.
+    // The decision is rank 0's, broadcast: every rank stops on the same
+    // iteration for the same reason.
+    let system = stochastic_system(3, 3);
+    let mut cfg = config(1000, 2);
+    cfg.training
+        .stopping_rules
+        .push(cobre_core::config::StoppingRuleConfig::TimeLimit { seconds: 0.3 });
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let results = on_ranks(2, |c| {
+        if c.rank() == 1 {
+            std::thread::sleep(Duration::from_millis(600));
+        }
+        train_on(&study, &settings(&cfg, 1), c)
+    });
+    for (rank, r) in results.iter().enumerate() {
+        assert_eq!(r.termination.as_str(), "time_limit", "rank {rank}");
+    }
+    assert_eq!(results[0].iterations(), results[1].iterations());
+    assert!(results[0].iterations() < 1000);
 }
 
 fn sim_settings(threads: usize) -> SimulationSettings {

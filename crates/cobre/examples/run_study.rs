@@ -7,7 +7,6 @@
 //! ```
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
-use cobre::config::StoppingRuleConfig;
 use std::path::PathBuf;
 
 fn main() {
@@ -18,13 +17,23 @@ fn main() {
     let scenarios: Option<usize> = args.get(3).and_then(|s| s.parse().ok());
     let iterations: Option<u32> = args.get(4).and_then(|s| s.parse().ok());
     let threads: usize = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(1);
-    let mut case = cobre::load_case(case_dir).expect("load");
+    // Settings changed for this run go through config.json's validator.
+    let mut overrides = serde_json::json!({});
     if let Some(n) = iterations {
-        case.config.training.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: n }];
+        let patch = serde_json::json!({
+            "training": {"stopping_rules": [{"type": "iteration_limit", "limit": n}]}
+        });
+        cobre::overrides::merge_patch(&mut overrides, &patch);
     }
+    if let Some(n) = scenarios {
+        let patch = serde_json::json!({
+            "simulation": {"selection": {"method": "sampled", "num_scenarios": n}}
+        });
+        cobre::overrides::merge_patch(&mut overrides, &patch);
+    }
+    let case = cobre::load_case_with_overrides(case_dir, &overrides).expect("load");
     let options = cobre::RunOptions {
         threads,
-        num_scenarios: scenarios,
         ..cobre::RunOptions::new(&out)
     };
     let s = cobre::run_study(&case, &options).expect("run");

@@ -14,9 +14,10 @@
 //! bit-identical for the same seed.
 
 use crate::Error;
-use cobre_core::config::StoppingRuleConfig;
 use cobre_core::Case;
-use cobre_sddp::{MemorySink, SimulationSettings, TrainingHooks, TrainingSettings};
+use cobre_sddp::{
+    Communicator, MemorySink, SimulationHooks, SimulationSettings, TrainingHooks, TrainingSettings,
+};
 
 pub use cobre_sddp::{
     Control, IterationRecord, LowerBoundPosition, Phase, Policy, ScenarioResult, SddpError,
@@ -24,40 +25,19 @@ pub use cobre_sddp::{
     TrainingObserver, TrainingResult, UpperBoundKind, WorkerStats,
 };
 
-impl From<SddpError> for Error {
-    fn from(e: SddpError) -> Self {
-        let (site, status) = match &e {
-            SddpError::Solver { site, source } => (Some(*site), source.to_string()),
-            SddpError::SolverCall { source, .. } => (None, source.to_string()),
-            other if other.kind() == "stochastic" => return Error::Stochastic(e.to_string()),
-            _ => return Error::Sddp(e.to_string()),
-        };
-        Error::Solver {
-            message: e.to_string(),
-            site,
-            status,
-        }
-    }
-}
-
-/// Options of [`train`]; every `Option` left `None` keeps the case's
-/// `config.json` value.
+/// Options of [`train`]: how to run, not what to compute (settings come
+/// from the case's `config.json`, changed with [`load_case_with_overrides`](crate::load_case_with_overrides)).
 #[derive(Default)]
 pub struct TrainingOptions<'a> {
     /// Worker threads (0 is taken as 1).
     pub threads: usize,
-    /// Called after every iteration (progress display, callbacks); may stop.
+    /// Called after every iteration on rank 0 (progress display,
+    /// callbacks); may stop.
     pub observer: Option<&'a mut dyn TrainingObserver>,
     /// Raised by another thread (Ctrl-C) to stop at the next iteration.
     pub stop: Option<StopFlag>,
-    /// Replaces the stopping rules by an iteration limit.
-    pub max_iterations: Option<u32>,
-    /// Adds a wall-time limit (seconds).
-    pub time_limit_s: Option<f64>,
-    /// Forward passes per iteration.
-    pub forward_passes: Option<u32>,
-    /// Seed of the forward-pass sampling.
-    pub seed: Option<u64>,
+    /// The other processes of a multi-process run (one process when `None`).
+    pub communicator: Option<&'a dyn Communicator>,
 }
 
 impl std::fmt::Debug for TrainingOptions<'_> {
@@ -66,38 +46,37 @@ impl std::fmt::Debug for TrainingOptions<'_> {
             .field("threads", &self.threads)
             .field("observer", &self.observer.is_some())
             .field("stop", &self.stop)
-            .field("max_iterations", &self.max_iterations)
-            .field("time_limit_s", &self.time_limit_s)
-            .field("forward_passes", &self.forward_passes)
-            .field("seed", &self.seed)
+            .field("ranks", &self.communicator.map_or(1, |c| c.size()))
             .finish()
     }
 }
 
-/// Options of [`simulate`]; `None` keeps the case's value.
+/// Options of [`simulate`]: how to run (settings come from the case).
 #[derive(Default)]
 pub struct SimulationOptions<'a> {
     /// Worker threads (0 is taken as 1).
     pub threads: usize,
-    /// Number of simulated scenarios.
-    pub num_scenarios: Option<usize>,
-    /// Seed of the simulation sampling.
-    pub seed: Option<u64>,
     /// Raised by another thread to stop early (results so far are kept).
     pub stop: Option<StopFlag>,
     /// Where each scenario goes; `None` collects them in
     /// [`SimulationResult::scenarios`].
     pub sink: Option<&'a mut dyn SimulationSink>,
+    /// The other processes of a multi-process run: each simulates whole
+    /// blocks of `scenarios_per_block` scenarios.
+    pub communicator: Option<&'a dyn Communicator>,
+    /// Scenarios per block shared out between processes (an output
+    /// partition); 0 is taken as 1.
+    pub scenarios_per_block: usize,
 }
 
 impl std::fmt::Debug for SimulationOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SimulationOptions")
             .field("threads", &self.threads)
-            .field("num_scenarios", &self.num_scenarios)
-            .field("seed", &self.seed)
             .field("stop", &self.stop)
             .field("sink", &self.sink.is_some())
+            .field("ranks", &self.communicator.map_or(1, |c| c.size()))
+            .field("scenarios_per_block", &self.scenarios_per_block)
             .finish()
     }
 }
@@ -114,30 +93,19 @@ pub struct SimulationResult {
 /// Trains a policy for `case`.
 ///
 /// # Errors
-/// [`Error::Sddp`] for settings or a case the engine cannot model,
-/// [`Error::Solver`] for an LP that cannot be solved (with its stage,
+/// [`Error::Engine`] for settings or a case the engine cannot model,
+/// (kind `SolverFailure` for an LP that cannot be solved, with its stage,
 /// iteration and scenario), [`Error::Stochastic`] for scenario inputs.
 pub fn train(case: &Case, options: TrainingOptions<'_>) -> Result<TrainingResult, Error> {
     let study = StudyModel::build(&case.system, &case.config)?;
-    let mut settings = TrainingSettings::from_config(&case.config);
-    settings.threads = options.threads.max(1);
-    if let Some(n) = options.max_iterations {
-        settings.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: n }];
-    }
-    if let Some(seconds) = options.time_limit_s {
-        settings
-            .stopping_rules
-            .push(StoppingRuleConfig::TimeLimit { seconds });
-    }
-    if let Some(m) = options.forward_passes {
-        settings.forward_passes = usize::try_from(m).unwrap_or(1);
-    }
-    if let Some(seed) = options.seed {
-        settings.scenario_source.seed = Some(seed);
-    }
+    let settings = TrainingSettings {
+        threads: options.threads.max(1),
+        ..TrainingSettings::from_config(&case.config)
+    };
     let hooks = TrainingHooks {
         observer: options.observer,
         stop: options.stop,
+        communicator: options.communicator,
         ..TrainingHooks::default()
     };
     Ok(cobre_sddp::train(&study, &settings, hooks)?)
@@ -146,7 +114,7 @@ pub fn train(case: &Case, options: TrainingOptions<'_>) -> Result<TrainingResult
 /// Simulates `policy` on `case`.
 ///
 /// # Errors
-/// As [`train`], plus [`Error::Sddp`] when the policy does not fit the
+/// As [`train`], plus [`Error::Engine`] when the policy does not fit the
 /// case or the sink refuses a scenario.
 pub fn simulate(
     case: &Case,
@@ -154,18 +122,18 @@ pub fn simulate(
     options: SimulationOptions<'_>,
 ) -> Result<SimulationResult, Error> {
     let study = StudyModel::build(&case.system, &case.config)?;
-    let mut settings = SimulationSettings::from_config(&case.config);
-    settings.threads = options.threads.max(1);
-    if let Some(n) = options.num_scenarios {
-        settings.num_scenarios = n;
-    }
-    if let Some(seed) = options.seed {
-        settings.scenario_source.seed = Some(seed);
-    }
-    let stop = options.stop.as_ref();
+    let settings = SimulationSettings {
+        threads: options.threads.max(1),
+        ..SimulationSettings::from_config(&case.config)
+    };
+    let hooks = SimulationHooks {
+        stop: options.stop.as_ref(),
+        communicator: options.communicator,
+        scenarios_per_block: options.scenarios_per_block.max(1),
+    };
     match options.sink {
         Some(sink) => {
-            let summary = cobre_sddp::simulate(&study, policy, &settings, sink, stop)?;
+            let summary = cobre_sddp::simulate_with(&study, policy, &settings, sink, hooks)?;
             Ok(SimulationResult {
                 summary,
                 scenarios: Vec::new(),
@@ -173,56 +141,11 @@ pub fn simulate(
         }
         None => {
             let mut sink = MemorySink::default();
-            let summary = cobre_sddp::simulate(&study, policy, &settings, &mut sink, stop)?;
+            let summary = cobre_sddp::simulate_with(&study, policy, &settings, &mut sink, hooks)?;
             Ok(SimulationResult {
                 summary,
                 scenarios: sink.scenarios,
             })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use cobre_solver::SolverError;
-
-    #[test]
-    fn a_failed_solve_keeps_its_site_and_solver_status() {
-        let site = SolveSite {
-            phase: cobre_sddp::Phase::Backward,
-            iteration: 7,
-            stage: 3,
-            scenario: 2,
-            opening: Some(5),
-        };
-        let e = Error::from(SddpError::Solver {
-            site,
-            source: SolverError::Infeasible {
-                model_status: 8,
-                retried_cold: true,
-            },
-        });
-        assert_eq!(e.kind(), "Solver");
-        let Error::Solver {
-            message,
-            site: got,
-            status,
-        } = e
-        else {
-            panic!("not a solver error");
-        };
-        assert_eq!(got, Some(site));
-        assert!(status.starts_with("LP is infeasible"), "{status}");
-        assert!(message.contains("iteration 7, stage 3"), "{message}");
-    }
-
-    #[test]
-    fn engine_errors_other_than_solves_keep_their_kind() {
-        let e = Error::from(SddpError::ThreadPool {
-            threads: 0,
-            message: "none".into(),
-        });
-        assert_eq!(e.kind(), "Sddp");
     }
 }

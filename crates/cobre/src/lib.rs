@@ -31,10 +31,21 @@
 //! that found it, a message, a [`FindingContext`] (file, path, entity, field,
 //! stage, row) and an optional suggestion.
 //!
+//! # Settings for one run
+//!
+//! [`load_case_with_overrides`] deep-merges a JSON object into the case's
+//! `config.json` before reading it (JSON Merge Patch), so changed settings
+//! are validated exactly as the file is: an unknown key is a
+//! `SchemaViolation` naming its path, with a suggestion. The command line
+//! (`--set`), Python (`config_overrides`) and [`run_study`] all take
+//! settings this way.
+//!
 //! # Errors
 //!
-//! Every fallible function returns [`Error`], whose [`Error::kind`] is a
-//! stable string per variant.
+//! Every fallible function returns [`Error`], which keeps each crate's
+//! typed error (reach the chain with `std::error::Error::source`);
+//! [`Error::kind`] gives its stable [`ErrorKind`], the kinds of the error
+//! registry of the structured-output specification.
 //!
 //! # The model
 //!
@@ -50,6 +61,7 @@ mod run;
 pub mod stochastic;
 
 pub use cobre_core::*;
+pub use cobre_io::overrides;
 pub use cobre_io::{
     Capability, Feature, Finding, FindingContext, FindingKind, Layer, Severity, ValidationReport,
     CAPABILITIES,
@@ -60,7 +72,7 @@ pub use engine::{
     StopFlag, StudyModel, TerminationReason, TrainingObserver, TrainingOptions, TrainingResult,
     UpperBoundKind, WorkerStats,
 };
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use outputs::{load_policy, read_run, save_policy, RunReport, SavedPolicy};
 pub use run::{
     run_study, run_study_observed, run_study_with, NoRunObserver, RunObserver, RunOptions,
@@ -72,6 +84,18 @@ pub use run::{
 /// command line's MPI backend does); [`LocalCommunicator`] is one process,
 /// [`InProcess`] several ranks as threads, [`Timed`] measures another one.
 pub use cobre_sddp::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
+
+/// The other backends of [`Communicator`]: processes over TCP sockets
+/// (one or several hosts) and over POSIX shared memory (one host), and
+/// the typed encode/decode layer every backend carries.
+pub mod communicator {
+    #[cfg(unix)]
+    pub use cobre_sddp::communicator::shm::{
+        unlink as unlink_shm, ShmCommunicator, ShmConfig, DEFAULT_SLOT_BYTES,
+    };
+    pub use cobre_sddp::communicator::tcp::{TcpCommunicator, TcpConfig};
+    pub use cobre_sddp::communicator::{block_share, share, Collectives, Reader, Wire, WireError};
+}
 
 /// Arrow (`arrow-rs`), re-exported so that callers (the Python binding) build
 /// and exchange record batches with the same version as the engine.
@@ -92,4 +116,33 @@ pub fn validate(path: impl AsRef<Path>) -> ValidationReport {
 /// [`Error::Validation`] with the full report when any finding is an error.
 pub fn load_case(path: impl AsRef<Path>) -> Result<Case, Error> {
     Ok(cobre_io::load_case(path)?)
+}
+
+/// Reads and validates the case folder at `path` with `overrides` (a JSON
+/// object of `config.json` keys) deep-merged into its `config.json` first:
+/// objects merge key by key, other values replace, `null` removes a key.
+/// The merged settings go through the same validation as the file.
+///
+/// # Errors
+/// [`Error::Validation`] with the full report when any finding is an error
+/// (a finding about an override names its key path in `config.json`).
+pub fn load_case_with_overrides(
+    path: impl AsRef<Path>,
+    overrides: &serde_json::Value,
+) -> Result<Case, Error> {
+    let (case, report) = cobre_io::load_case_with_overrides(path, overrides)?;
+    for w in report.warnings() {
+        tracing::warn!("{w}");
+    }
+    Ok(case)
+}
+
+/// Validates the case folder at `path` with `overrides` merged into its
+/// `config.json` (see [`load_case_with_overrides`]). Never panics.
+#[must_use]
+pub fn validate_with_overrides(
+    path: impl AsRef<Path>,
+    overrides: &serde_json::Value,
+) -> ValidationReport {
+    cobre_io::validate_with_overrides(path, overrides)
 }

@@ -5,11 +5,16 @@
 use crate::outputs::simulation::{SinkReport, SIMULATION_TABLES};
 use crate::Error;
 use cobre_io::output::{simulation_part, FileInfo};
+use cobre_sddp::communicator::Collectives;
 use cobre_sddp::Communicator;
 use std::path::Path;
 
 fn comm_error(e: cobre_sddp::SddpError) -> Error {
-    Error::Sddp(e.to_string())
+    Error::Engine(e)
+}
+
+fn comm_failure(message: String) -> Error {
+    Error::Engine(cobre_sddp::SddpError::Communicator { message })
 }
 
 /// Every rank's outcome of the same step: this rank's error when it failed,
@@ -17,7 +22,7 @@ fn comm_error(e: cobre_sddp::SddpError) -> Error {
 /// everywhere otherwise. Every rank calls it, so none is left waiting.
 ///
 /// # Errors
-/// As described, or [`Error::Sddp`] when the exchange fails.
+/// As described, or [`Error::Engine`] when the exchange fails.
 pub(crate) fn agree<T>(
     comm: &dyn Communicator,
     step: &str,
@@ -26,49 +31,42 @@ pub(crate) fn agree<T>(
     if comm.size() <= 1 {
         return r;
     }
-    let mine = [if r.is_ok() { 1.0 } else { 0.0 }];
-    let (mut all, mut counts) = (Vec::new(), Vec::new());
-    comm.all_gather(&mine, &mut all, &mut counts)
-        .map_err(comm_error)?;
+    let all = comm.gather(&r.is_ok()).map_err(comm_error)?;
     let value = r?;
-    match all.iter().position(|&ok| ok != 1.0) {
-        Some(rank) => Err(Error::Sddp(format!(
+    match all.iter().position(|&ok| !ok) {
+        Some(rank) => Err(comm_failure(format!(
             "rank {rank} failed while {step} (its error is on its standard error)"
         ))),
         None => Ok(value),
     }
 }
 
+/// One file as it travels: `(table, (partition, (bytes, rows)))`.
+type FilePart = (usize, (u64, (u64, u64)));
+
 /// The simulation files of every rank, ordered by partition then table
 /// (the order of a single process writing the partitions in turn), each
 /// rank having written whole partitions.
 ///
 /// # Errors
-/// [`Error::Sddp`] when the exchange fails or carries nonsense.
+/// [`Error::Engine`] when the exchange fails or carries nonsense.
 pub(crate) fn simulation_files(
     comm: &dyn Communicator,
     out: &Path,
     local: &SinkReport,
 ) -> Result<Vec<FileInfo>, Error> {
-    #[allow(clippy::cast_precision_loss)]
-    let mine: Vec<f64> = local
+    let mine: Vec<FilePart> = local
         .files
         .iter()
         .zip(&local.parts)
-        .flat_map(|(f, &(table, block))| {
-            [table as f64, block as f64, f.bytes as f64, f.rows as f64]
-        })
+        .map(|(f, &(table, block))| (table, (block, (f.bytes, f.rows))))
         .collect();
-    let (mut all, mut counts) = (Vec::new(), Vec::new());
-    comm.all_gather(&mine, &mut all, &mut counts)
-        .map_err(comm_error)?;
-    let mut files: Vec<(u64, usize, FileInfo)> = Vec::with_capacity(all.len() / 4);
-    for f in all.chunks_exact(4) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let (table, block, bytes, rows) = (f[0] as usize, f[1] as u64, f[2] as u64, f[3] as u64);
-        let name = SIMULATION_TABLES.get(table).ok_or_else(|| {
-            Error::Sddp(format!("communicator: unknown simulation table {table}"))
-        })?;
+    let all = comm.gather(&mine).map_err(comm_error)?;
+    let mut files: Vec<(u64, usize, FileInfo)> = Vec::new();
+    for (table, (block, (bytes, rows))) in all.into_iter().flatten() {
+        let name = SIMULATION_TABLES
+            .get(table)
+            .ok_or_else(|| comm_failure(format!("unknown simulation table {table}")))?;
         files.push((
             block,
             table,

@@ -33,7 +33,7 @@ use cobre_io::output::{
     write_manifest, write_parquet, write_success, FileInfo, Manifest, ManifestCase, ManifestPolicy,
     ManifestSimulation, ManifestTraining, OutputError, MANIFEST_FORMAT_VERSION,
 };
-use cobre_sddp::communicator::block_share;
+use cobre_sddp::communicator::{block_share, Collectives};
 use cobre_sddp::{
     simulate_with, train, Communicator, Control, IterationRecord, LocalCommunicator, Policy,
     ScenarioResult, SddpError, SimulationHooks, SimulationSettings, SimulationSink, StopFlag,
@@ -53,8 +53,6 @@ pub struct RunOptions {
     pub threads: usize,
     /// Scenarios per simulation partition (`scenario_block`).
     pub scenarios_per_partition: usize,
-    /// Number of simulated scenarios, overriding `simulation.num_scenarios`.
-    pub num_scenarios: Option<usize>,
     /// Raised by another thread to stop at the next iteration or scenario.
     pub stop: Option<StopFlag>,
 }
@@ -67,7 +65,6 @@ impl RunOptions {
             output_dir: output_dir.into(),
             threads: 1,
             scenarios_per_partition: 100,
-            num_scenarios: None,
             stop: None,
         }
     }
@@ -173,13 +170,13 @@ fn relative(info: FileInfo, root: &Path) -> FileInfo {
 fn write_table(
     out: &Path,
     rel: &str,
-    batch: Result<arrow::record_batch::RecordBatch, String>,
+    batch: Result<arrow::record_batch::RecordBatch, arrow::error::ArrowError>,
     schema_name: &str,
 ) -> Result<FileInfo, Error> {
     let path = out.join(rel);
-    let batch = batch.map_err(|message| OutputError::Encode {
+    let batch = batch.map_err(|e| OutputError::Encode {
         path: path.clone(),
-        message,
+        message: e.to_string(),
     })?;
     Ok(write_parquet(
         &path,
@@ -237,7 +234,7 @@ fn write_training(
 /// [`Error::Output`] for an unusable output or policy path, a policy that
 /// is corrupted (`OutputCorrupted`) or from another case
 /// (`PolicyIncompatible`), or a file that cannot be written;
-/// [`Error::Sddp`] when training or simulation fails.
+/// [`Error::Engine`] when training or simulation fails.
 pub fn run_study(case: &Case, options: &RunOptions) -> Result<RunSummary, Error> {
     run_study_observed(case, options, &mut NoRunObserver)
 }
@@ -366,13 +363,9 @@ pub fn run_study_with(
         let result = agree(comm, "training", result)?;
         manifest_policy.checkpoints = checkpointer.map_or(0, |c| c.written);
         // Rank 0 wrote the checkpoints; every rank's summary counts them.
-        #[allow(clippy::cast_precision_loss)]
-        let mut checkpoints = vec![manifest_policy.checkpoints as f64];
-        comm.broadcast(&mut checkpoints, 0).map_err(Error::from)?;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        {
-            manifest_policy.checkpoints = checkpoints.first().map_or(0, |&c| c as u64);
-        }
+        manifest_policy.checkpoints = comm
+            .share(Some(&manifest_policy.checkpoints), 0)
+            .map_err(Error::from)?;
         interrupted |= result.termination == TerminationReason::StopFlag;
         timings.insert("train".to_string(), t.elapsed().as_secs_f64());
         let t = Instant::now();
@@ -408,13 +401,10 @@ pub fn run_study_with(
     let mut mean_cost = None;
     if config.simulation.enabled && !interrupted {
         let t = Instant::now();
-        let mut settings = SimulationSettings {
+        let settings = SimulationSettings {
             threads: options.threads,
             ..SimulationSettings::from_config(config)
         };
-        if let Some(n) = options.num_scenarios {
-            settings.num_scenarios = n;
-        }
         let per_partition = options.scenarios_per_partition.max(1);
         let mut sink = ParquetSink::new(out, settings.num_scenarios, per_partition);
         if lead {

@@ -21,7 +21,7 @@ pub use cobre_stochastic::{
 /// # Errors
 /// [`Error::Stochastic`] naming the entity or stage whose data is invalid.
 pub fn build_stochastic_model(case: &Case) -> Result<StochasticModel, Error> {
-    StochasticModel::build(&case.system, &case.config).map_err(|e| Error::Stochastic(e.to_string()))
+    Ok(StochasticModel::build(&case.system, &case.config)?)
 }
 
 /// The inflow model of a case per study stage ("season" = study stage), in
@@ -197,9 +197,12 @@ pub fn sample_noise(n: usize, correlation: &[f64], seed: u64) -> Result<Vec<f64>
             cobre_stochastic::linalg::cholesky_semidefinite(&c, dim, 1e-12)
         }
     };
-    let len = n
-        .checked_mul(dim)
-        .ok_or_else(|| Error::Stochastic(format!("{n} × {dim} samples do not fit in memory")))?;
+    let len = n.checked_mul(dim).ok_or_else(|| {
+        Error::Stochastic(cobre_stochastic::StochasticError::InvalidInput {
+            what: "sample_noise".into(),
+            message: format!("{n} × {dim} samples do not fit in memory"),
+        })
+    })?;
     let mut out = vec![0.0; len];
     let mut normals = cobre_stochastic::rng::NormalStream::new(seed);
     let mut xi = vec![0.0; dim];
@@ -216,9 +219,12 @@ pub fn sample_noise(n: usize, correlation: &[f64], seed: u64) -> Result<Vec<f64>
 /// Checks a row-major correlation matrix; returns its dimension.
 fn check_correlation(c: &[f64]) -> Result<usize, Error> {
     let bad = |m: String| {
-        Err(Error::Stochastic(format!(
-            "invalid correlation matrix: {m}"
-        )))
+        Err(Error::Stochastic(
+            cobre_stochastic::StochasticError::InvalidCorrelation {
+                profile: "correlation_matrix".into(),
+                message: m,
+            },
+        ))
     };
     #[allow(
         clippy::cast_possible_truncation,

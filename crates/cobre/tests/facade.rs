@@ -27,27 +27,70 @@ fn validate_of_a_good_case_has_no_error_and_runs_every_layer() {
 #[test]
 fn load_case_of_a_missing_folder_is_a_validation_error_with_a_stable_kind() {
     let err = cobre::load_case(case("no-such-case")).unwrap_err();
-    assert_eq!(err.kind(), "Validation");
+    assert_eq!(err.kind(), cobre::ErrorKind::MissingFile);
     let report = err.report().unwrap();
     assert!(report.has_kind(cobre::FindingKind::MissingFile));
 }
 
 #[test]
-fn every_error_kind_is_distinct() {
+fn error_kinds_come_from_the_registry_and_are_distinct() {
     let errors = [
-        cobre::Error::Validation(Box::default()),
         cobre::Error::io("x", std::io::Error::other("boom")),
-        cobre::Error::Solver {
+        cobre::Error::Engine(cobre::SddpError::ThreadPool {
+            threads: 1,
             message: "s".into(),
-            site: None,
-            status: "infeasible".into(),
+        }),
+        cobre::Error::Engine(cobre::SddpError::Communicator {
+            message: "s".into(),
+        }),
+        cobre::Error::Worker {
+            rank: 1,
+            exit_code: Some(-9),
+            message: "killed".into(),
         },
-        cobre::Error::Stochastic("s".into()),
-        cobre::Error::Sddp("s".into()),
         cobre::Error::Interrupted,
     ];
-    let mut kinds: Vec<&str> = errors.iter().map(cobre::Error::kind).collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    assert_eq!(kinds.len(), errors.len());
+    let kinds: Vec<&str> = errors.iter().map(|e| e.kind().as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "IoError",
+            "Internal",
+            "WorkerFailed",
+            "WorkerFailed",
+            "Interrupted"
+        ]
+    );
+}
+
+#[test]
+fn overrides_are_merged_into_config_json_and_validated_as_the_file() {
+    let loaded = cobre::load_case_with_overrides(
+        case("d03-two-hydro-cascade"),
+        &serde_json::json!({
+            "training": {"stopping_rules": [{"type": "iteration_limit", "limit": 7}]},
+            "simulation": {"selection": {"method": "sampled", "num_scenarios": 37}}
+        }),
+    )
+    .unwrap();
+    assert_eq!(
+        loaded.config.training.stopping_rules,
+        vec![cobre::config::StoppingRuleConfig::IterationLimit { limit: 7 }]
+    );
+    assert_eq!(loaded.config.simulation.num_scenarios, 37);
+    let err = cobre::load_case_with_overrides(
+        case("d03-two-hydro-cascade"),
+        &serde_json::json!({"training": {"stoping_rules": []}}),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), cobre::ErrorKind::SchemaViolation);
+    let f = err.report().unwrap().errors().next().unwrap();
+    assert_eq!(f.context.path.as_deref(), Some("training.stoping_rules"));
+    assert!(
+        f.suggestion
+            .as_deref()
+            .unwrap_or("")
+            .contains("stopping_rules"),
+        "{f}"
+    );
 }

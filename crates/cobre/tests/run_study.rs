@@ -264,7 +264,7 @@ fn truncated_or_corrupted_policy_is_an_output_corrupted_error() {
     let bytes = std::fs::read(&cuts).unwrap();
     std::fs::write(&cuts, &bytes[..bytes.len() / 2]).unwrap();
     let e = run_study(&case, &options(&out, 10)).unwrap_err();
-    assert_eq!(e.kind(), "OutputCorrupted", "{e}");
+    assert_eq!(e.kind().as_str(), "OutputCorrupted", "{e}");
     // The failed run did not leave a success marker behind.
     assert!(!out.join("_SUCCESS").exists());
 
@@ -272,7 +272,7 @@ fn truncated_or_corrupted_policy_is_an_output_corrupted_error() {
     let json = out.join("policy/policy.json");
     std::fs::write(&json, b"{\"format\": \"cobre-policy\", \"format_ver").unwrap();
     let e = run_study(&case, &options(&out, 10)).unwrap_err();
-    assert_eq!(e.kind(), "OutputCorrupted", "{e}");
+    assert_eq!(e.kind().as_str(), "OutputCorrupted", "{e}");
 }
 
 #[test]
@@ -283,7 +283,7 @@ fn policy_of_another_case_is_refused_with_a_clear_error() {
     other.config.policy.mode = PolicyMode::WarmStart;
     other.config.policy.path = first.policy_dir.display().to_string();
     let e = run_study(&other, &options(&tmp.path().join("b"), 10)).unwrap_err();
-    assert_eq!(e.kind(), "PolicyIncompatible", "{e}");
+    assert_eq!(e.kind().as_str(), "PolicyIncompatible", "{e}");
     let msg = e.to_string();
     assert!(
         msg.contains("another case") && msg.contains("sha256:"),
@@ -297,7 +297,7 @@ fn policy_path_over_the_outputs_is_refused() {
     let mut case = toy(1, 1);
     case.config.policy.path = ".".into();
     let e = run_study(&case, &options(&tmp.path().join("out"), 10)).unwrap_err();
-    assert_eq!(e.kind(), "Io");
+    assert_eq!(e.kind().as_str(), "IoError");
     assert!(e.to_string().contains("output directory"), "{e}");
 }
 

@@ -6,7 +6,11 @@ The solver is written in Rust; this package is a thin layer over it:
   :class:`Case`; :func:`validate` reports every problem of a case at once.
 * :func:`train` builds a :class:`Policy` (returns a :class:`TrainingResult`);
   :func:`simulate` evaluates a policy on sampled scenarios
-  (:class:`SimulationResult`).
+  (:class:`SimulationResult`). Both take ``config_overrides`` (keys of
+  ``config.json``, validated with it), report progress as
+  :class:`ProgressEvent` objects, and run in this process or on
+  ``num_workers`` worker processes (``backend="shm"`` or ``"tcp"``) with
+  bit-identical results.
 * :class:`Policy` gives its cuts as NumPy arrays that view Rust memory and
   evaluates the future cost at states; :class:`PARModel`,
   :class:`OpeningTree` and :func:`sample_noise` expose the stochastic model.
@@ -34,12 +38,10 @@ demand.
 from __future__ import annotations
 
 import logging as _logging
+import os as _os
+from typing import Any as _Any, Callable as _Callable
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
-from cobre import _cobre as _native
-from cobre import _progress, errors, plotting
+from cobre import _cobre, _progress, _workers, errors, plotting
 from cobre._cobre import (
     ArrowTable,
     Bus,
@@ -52,6 +54,7 @@ from cobre._cobre import (
     OpeningTree,
     PARModel,
     Policy,
+    ProgressEvent,
     SimulationResult,
     Stage,
     Thermal,
@@ -66,83 +69,116 @@ from cobre._cobre import (
     set_threads,
     validate,
 )
+from cobre._workers import WorkerInfo
 from cobre.errors import CobreError, IOError, SolverError, ValidationError, WorkerError  # noqa: A004
 
-
-
 def train(
-    case: Case,
-    config_overrides: Mapping[str, Any] | None = None,
-    progress_callback: Callable[[Any], Any] | None = None,
+    case: _Any,
+    config_overrides: dict[str, _Any] | None = None,
+    progress_callback: _Callable[[ProgressEvent], _Any] | None = None,
     *,
+    threads: int | None = None,
+    num_workers: int = 1,
+    backend: str = "auto",
     progress: bool = False,
-    **kwargs: Any,
 ) -> TrainingResult:
-    """Trains an SDDP policy for ``case`` (see :func:`cobre._cobre.train` for
-    ``config_overrides``, ``progress_callback`` and interruption).
+    """Trains an SDDP policy for ``case`` (a :class:`Case` or a case folder).
 
-    ``progress=True`` draws a progress bar of the iterations with the bounds
-    of the last one (tqdm when installed, else log lines on the
-    ``"cobre.progress"`` logger, or standard error when logging is not
-    configured); ``progress_callback`` is still called.
+    ``config_overrides`` holds keys of ``config.json``, deep-merged into it
+    and validated with it (``{"training": {"stopping_rules": [{"type":
+    "iteration_limit", "limit": 7}]}}``); an unknown key raises
+    :class:`ValidationError` naming its path. ``threads`` are the worker
+    threads of each process (default :func:`get_threads`).
+    ``progress_callback(event)`` gets a :class:`ProgressEvent` per
+    iteration; returning ``True`` (or raising ``StopIteration``) stops after
+    that iteration. ``progress=True`` also draws a progress bar of the
+    iterations with the bounds of the last one (tqdm when installed, else
+    log lines on the ``"cobre.progress"`` logger, or standard error when
+    logging is not configured).
+
+    ``num_workers > 1`` trains on that many worker processes (started with
+    ``multiprocessing`` spawn) that exchange cuts over ``backend``:
+    ``"shm"`` (POSIX shared memory, one host), ``"tcp"`` (sockets; the
+    coordinator from ``COBRE_TCP_COORDINATOR``/``COBRE_TCP_PORT`` or a free
+    local port) or ``"auto"`` (``"tcp"`` when ``COBRE_TCP_COORDINATOR`` is
+    set, else ``"shm"``); ``"local"`` runs in this process. Results are
+    bit-identical to one process. A failed or killed worker raises
+    :class:`WorkerError` (``rank``, ``exit_code``, ``inner``) after the
+    others are ended; Ctrl-C stops at the next iteration and raises
+    ``KeyboardInterrupt`` with ``exc.partial_result``.
     """
-    callback = progress_callback
-    if progress and (progress_callback is None or callable(progress_callback)):
+    chosen = _workers.resolve_backend(backend, num_workers)
+    bar = None
+    if progress:
+        config = case.config if isinstance(case, Case) else _read_config(case)
         bar = _progress.Progress(
-            "training", _progress.iteration_limit(case.config, config_overrides), "it"
+            "training", _progress.iteration_limit(config, config_overrides), "it"
         )
-        try:
-            return _native.train(
-                case,
-                config_overrides=config_overrides,
-                progress_callback=bar.training_callback(callback),
-                **kwargs,
-            )
-        finally:
+        progress_callback = bar.training_callback(progress_callback)
+    try:
+        if chosen == "local":
+            return _cobre.train(case, config_overrides, progress_callback, threads=threads)
+        return _workers.train(case, config_overrides, progress_callback, threads,
+                              num_workers, chosen)
+    finally:
+        if bar is not None:
             bar.close()
-    return _native.train(
-        case, config_overrides=config_overrides, progress_callback=callback, **kwargs
-    )
 
 
 def simulate(
-    case: Case,
+    case: _Any,
     policy: Policy,
-    config_overrides: Mapping[str, Any] | None = None,
-    progress_callback: Callable[[Any], Any] | None = None,
-    output_dir: Any = None,
+    config_overrides: dict[str, _Any] | None = None,
+    progress_callback: _Callable[[ProgressEvent], _Any] | None = None,
+    output_dir: str | _os.PathLike[str] | None = None,
     *,
+    threads: int | None = None,
+    in_memory: bool | None = None,
+    scenarios_per_partition: int = 100,
+    num_workers: int = 1,
+    backend: str = "auto",
     progress: bool = False,
-    **kwargs: Any,
 ) -> SimulationResult:
-    """Simulates ``policy`` on the scenarios of ``case`` (see
-    :func:`cobre._cobre.simulate` for the other arguments).
+    """Simulates ``policy`` on the scenarios of ``case``.
 
+    With ``output_dir`` the results stream to Hive-partitioned Parquet
+    under ``output_dir/simulation/`` with bounded memory (the tables are
+    read back from there when asked for); ``in_memory=True`` also keeps them
+    in memory (the default without ``output_dir``). ``num_workers``/
+    ``backend`` as in :func:`train`: each worker simulates whole partitions
+    of ``scenarios_per_partition`` scenarios; the mean cost is the same as
+    in one process. Progress events carry ``worker_id`` then.
     ``progress=True`` draws a progress bar of the scenarios (tqdm when
     installed, else log lines); ``progress_callback`` is still called.
     """
-    callback = progress_callback
-    if progress and (progress_callback is None or callable(progress_callback)):
+    chosen = _workers.resolve_backend(backend, num_workers)
+    bar = None
+    if progress:
         bar = _progress.Progress("simulation", None, "scenarios")
-        try:
-            return _native.simulate(
-                case,
-                policy,
-                config_overrides=config_overrides,
-                progress_callback=bar.simulation_callback(callback),
-                output_dir=output_dir,
-                **kwargs,
-            )
-        finally:
+        progress_callback = bar.simulation_callback(progress_callback)
+    try:
+        if chosen == "local":
+            return _cobre.simulate(case, policy, config_overrides, progress_callback, output_dir,
+                                   threads=threads, in_memory=in_memory,
+                                   scenarios_per_partition=scenarios_per_partition)
+        return _workers.simulate(case, policy, config_overrides, progress_callback, output_dir,
+                                 threads, in_memory, scenarios_per_partition, num_workers, chosen)
+    finally:
+        if bar is not None:
             bar.close()
-    return _native.simulate(
-        case,
-        policy,
-        config_overrides=config_overrides,
-        progress_callback=callback,
-        output_dir=output_dir,
-        **kwargs,
-    )
+
+
+def _read_config(case: _Any) -> dict[str, _Any]:
+    """The ``config.json`` of a case folder, or ``{}`` when it cannot be read
+    (the run itself then reports why)."""
+    import json
+
+    try:
+        with open(_os.path.join(_os.fspath(case), "config.json"), encoding="utf-8") as f:
+            config = json.load(f)
+    except (OSError, ValueError, TypeError):
+        return {}
+    return config if isinstance(config, dict) else {}
 
 
 # A library does not configure logging: records go wherever the application
@@ -163,6 +199,7 @@ __all__ = [
     "OpeningTree",
     "PARModel",
     "Policy",
+    "ProgressEvent",
     "SimulationResult",
     "SolverError",
     "Stage",
@@ -171,6 +208,7 @@ __all__ = [
     "ValidationError",
     "ValidationResult",
     "WorkerError",
+    "WorkerInfo",
     "__version__",
     "errors",
     "flush_logs",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import os
+import pathlib
 import types
+from dataclasses import dataclass
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
@@ -197,7 +199,7 @@ class Case:
     """A loaded, validated case (read-only)."""
 
     @property
-    def path(self) -> str: ...
+    def path(self) -> pathlib.Path: ...
     @property
     def config(self) -> types.MappingProxyType[str, Any]: ...
     @property
@@ -262,22 +264,56 @@ class Policy:
 _UpperBoundKind = Literal["statistical", "single_sample", "exact"]
 _LowerBoundPosition = Literal["below", "inside", "above"]
 
-class _IterationInfo(TypedDict):
-    iteration: int
-    lower_bound: float
-    upper_bound: float
-    upper_bound_std: float
-    ci_95: float
-    upper_bound_kind: _UpperBoundKind
-    lower_bound_position: _LowerBoundPosition | None
-    gap: float | None
-    bound_note: str
-    wall_time_ms: float
-    iteration_time_ms: float
-    lp_solves: int
-    cuts_added: int
+@final
+class ProgressEvent:
+    """A progress event of training (one per iteration) or simulation (one
+    per scenario); the other phase's fields are ``None``."""
 
-_ProgressCallback = Callable[[_IterationInfo], bool | None]
+    phase: Literal["training", "simulation"]
+    iteration: int | None
+    lower_bound: float | None
+    upper_bound: float | None
+    upper_bound_std: float | None
+    ci_95: float | None
+    upper_bound_kind: _UpperBoundKind | None
+    lower_bound_position: _LowerBoundPosition | None
+    bound_note: str | None
+    gap: float | None
+    wall_time_ms: float
+    iteration_time_ms: float | None
+    scenarios_complete: int | None
+    scenarios_total: int | None
+    worker_id: int | None
+    def __init__(
+        self,
+        phase: Literal["training", "simulation"],
+        *,
+        iteration: int | None = None,
+        lower_bound: float | None = None,
+        upper_bound: float | None = None,
+        upper_bound_std: float | None = None,
+        ci_95: float | None = None,
+        upper_bound_kind: _UpperBoundKind | None = None,
+        lower_bound_position: _LowerBoundPosition | None = None,
+        bound_note: str | None = None,
+        gap: float | None = None,
+        wall_time_ms: float = 0.0,
+        iteration_time_ms: float | None = None,
+        scenarios_complete: int | None = None,
+        scenarios_total: int | None = None,
+        worker_id: int | None = None,
+    ) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+_ProgressCallback = Callable[[ProgressEvent], bool | None]
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """One worker process of a multi-process run."""
+
+    rank: int
+    wall_time_ms: float
+    backend: str
 
 @final
 class TrainingResult:
@@ -296,6 +332,7 @@ class TrainingResult:
     total_cuts: int
     wall_time_ms: float
     lp_solves: int
+    workers: list[WorkerInfo] | None
     @property
     def convergence_history(self) -> Any:
         """A ``pyarrow.Table``, one row per iteration (needs pyarrow)."""
@@ -315,8 +352,9 @@ class SimulationResult:
     std_cost: float
     wall_time_ms: float
     interrupted: bool
-    output_directory: os.PathLike[str] | None
-    output_files: list[os.PathLike[str]]
+    output_directory: pathlib.Path | None
+    output_files: list[pathlib.Path]
+    in_memory: bool
     @property
     def tables(self) -> dict[str, ArrowTable]: ...
     @property
@@ -341,22 +379,32 @@ class SimulationResult:
         """Histogram of the total cost, storage percentile fans, generation by
         source or deficit per bus; needs matplotlib (``pip install cobre[plot]``)."""
 
-def load_case(path: _Path) -> Case: ...
+_Backend = Literal["auto", "local", "shm", "tcp"]
+
+def load_case(path: _Path, config_overrides: Mapping[str, Any] | None = None) -> Case: ...
 def validate(path: _Path) -> ValidationResult: ...
 def train(
-    case: Case,
+    case: Case | _Path,
     config_overrides: Mapping[str, Any] | None = None,
     progress_callback: _ProgressCallback | None = None,
     *,
+    threads: int | None = None,
+    num_workers: int = 1,
+    backend: _Backend = "auto",
     progress: bool = False,
 ) -> TrainingResult: ...
 def simulate(
-    case: Case,
+    case: Case | _Path,
     policy: Policy,
     config_overrides: Mapping[str, Any] | None = None,
-    progress_callback: Callable[[dict[str, Any]], bool | None] | None = None,
+    progress_callback: _ProgressCallback | None = None,
     output_dir: _Path | None = None,
     *,
+    threads: int | None = None,
+    in_memory: bool | None = None,
+    scenarios_per_partition: int = 100,
+    num_workers: int = 1,
+    backend: _Backend = "auto",
     progress: bool = False,
 ) -> SimulationResult: ...
 def run_study(
@@ -365,6 +413,7 @@ def run_study(
     threads: int | None = None,
     num_scenarios: int | None = None,
     scenarios_per_partition: int = 100,
+    config_overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]: ...
 def sample_noise(n: int, correlation: npt.ArrayLike | int, seed: int = 0) -> _F64: ...
 def set_threads(n: int) -> int: ...

@@ -141,16 +141,21 @@ class Progress:
 
 
 def iteration_limit(config: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> int | None:
-    """The iteration limit of a run: ``max_iterations`` of the overrides (flat
-    or under ``"training"``), else the case's ``iteration_limit`` rule."""
+    """The iteration limit of a run: the smallest ``iteration_limit`` stopping
+    rule of ``training.stopping_rules``, taken from the overrides when they
+    give that list (an override replaces a list as a whole, as in the merge
+    into ``config.json``), else from the case's configuration."""
+    rules = None
     if overrides:
-        for scope in (overrides, overrides.get("training") or {}):
-            if isinstance(scope, Mapping) and scope.get("max_iterations") is not None:
-                return int(scope["max_iterations"])
-    training = config.get("training") or {}
+        training = overrides.get("training")
+        if isinstance(training, Mapping) and "stopping_rules" in training:
+            rules = training.get("stopping_rules")
+    if rules is None:
+        training = config.get("training") or {}
+        rules = training.get("stopping_rules") if isinstance(training, Mapping) else None
     limits = [
         int(r["limit"])
-        for r in (training.get("stopping_rules") or [])
+        for r in (rules or [])
         if isinstance(r, Mapping) and r.get("type") == "iteration_limit" and "limit" in r
     ]
     return min(limits) if limits else None

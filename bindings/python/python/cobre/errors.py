@@ -13,7 +13,8 @@ class                  also a                  raised for
                                                (``stage``, ``iteration``,
                                                ``scenario``, ``solver_status``)
 :class:`IOError`       ``OSError``             a file that cannot be read/written
-:class:`WorkerError`   ``RuntimeError``        worker threads or processes failing
+:class:`WorkerError`   ``RuntimeError``        a worker process that failed or died
+                                               (``rank``, ``exit_code``, ``inner``)
 :class:`CobreError`    ``Exception``           anything else, e.g.
                                                ``kind="InternalPanic"`` for a bug
 =====================  ======================  ====================================
@@ -34,9 +35,10 @@ class CobreError(Exception):
     """Base class of every Cobre exception.
 
     Attributes:
-        kind: stable machine-readable name of the error kind
-            (``"Validation"``/the first finding's kind, ``"Io"``, ``"Solver"``,
-            ``"InternalPanic"``, ...).
+        kind: stable machine-readable name of the error kind, from the
+            error kind registry (``"SchemaViolation"``, ``"OutOfRange"``,
+            ``"SolverFailure"``, ``"IoError"``, ``"OutputCorrupted"``,
+            ``"WorkerFailed"``, ``"Internal"``, ``"InternalPanic"``, ...).
         message: the human-readable description.
         context: where it happened (file, entity, stage, ...), a dict.
         suggestion: what to check or change, or ``None``.
@@ -76,7 +78,8 @@ class ValidationError(CobreError, ValueError):
     """A case, a setting or an argument is invalid.
 
     ``kind`` is the registry kind of the first error finding (``"MissingFile"``,
-    ``"SchemaViolation"``, ...) or ``"Validation"``; ``context`` locates it.
+    ``"SchemaViolation"``, ...) or of the bad argument (``"TypeMismatch"``,
+    ``"OutOfRange"``, ``"InvalidEnum"``); ``context`` locates it.
 
     Attributes:
         findings: every finding of the validation (list of :class:`cobre.Finding`).
@@ -84,7 +87,7 @@ class ValidationError(CobreError, ValueError):
         warnings: the warning findings only.
     """
 
-    kind = "Validation"
+    kind = "SchemaViolation"
     findings: list[Any] = []
     errors: list[Any] = []
     warnings: list[Any] = []
@@ -100,7 +103,7 @@ class SolverError(CobreError, RuntimeError):
         solver_status: the solver's status or error text, or ``None``.
     """
 
-    kind = "Solver"
+    kind = "SolverFailure"
     stage: int | None = None
     iteration: int | None = None
     scenario: int | None = None
@@ -110,10 +113,21 @@ class SolverError(CobreError, RuntimeError):
 class IOError(CobreError, OSError):  # noqa: A001 - cobre.IOError on purpose
     """A file or directory could not be read or written (``filename`` names it)."""
 
-    kind = "Io"
+    kind = "IoError"
 
 
 class WorkerError(CobreError, RuntimeError):
-    """Worker threads (or processes) of a run failed to start or to cooperate."""
+    """A worker process of a multi-process run failed or died (the others
+    were ended), or the exchange between workers failed.
 
-    kind = "Worker"
+    Attributes:
+        rank: the failed worker's rank, or ``None``.
+        exit_code: its exit code (negative: killed by that signal), or ``None``.
+        inner: what the worker reported (``{"type", "kind", "message"}``), or
+            ``None`` when it died without a word.
+    """
+
+    kind = "WorkerFailed"
+    rank: int | None = None
+    exit_code: int | None = None
+    inner: dict[str, Any] | None = None

@@ -2,7 +2,7 @@
 //! memory: the same collectives as MPI, to check without MPI that results do
 //! not depend on the number of ranks.
 
-use super::Communicator;
+use super::{no_root, Communicator};
 use crate::SddpError;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -19,7 +19,7 @@ struct Shared {
 #[derive(Debug)]
 struct State {
     /// Contribution of each rank to the current exchange.
-    slots: Vec<Vec<f64>>,
+    slots: Vec<Vec<u8>>,
     /// Ranks arrived at the current phase.
     arrived: usize,
     /// Bumped every time all ranks pass a phase.
@@ -113,7 +113,7 @@ impl InProcess {
     }
 
     /// Every rank's `local`, in rank order.
-    fn exchange(&self, local: &[f64]) -> Result<Vec<Vec<f64>>, SddpError> {
+    fn exchange(&self, local: &[u8]) -> Result<Vec<Vec<u8>>, SddpError> {
         let mut st = self.lock()?;
         if let Some(slot) = st.slots.get_mut(self.rank) {
             slot.clear();
@@ -134,10 +134,10 @@ impl Communicator for InProcess {
     fn size(&self) -> usize {
         self.shared.size
     }
-    fn all_gather(
+    fn all_gather_bytes(
         &self,
-        local: &[f64],
-        out: &mut Vec<f64>,
+        local: &[u8],
+        out: &mut Vec<u8>,
         counts: &mut Vec<usize>,
     ) -> Result<(), SddpError> {
         let all = self.exchange(local)?;
@@ -149,14 +149,9 @@ impl Communicator for InProcess {
         }
         Ok(())
     }
-    fn broadcast(&self, data: &mut Vec<f64>, root: usize) -> Result<(), SddpError> {
+    fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) -> Result<(), SddpError> {
         if root >= self.shared.size {
-            return Err(SddpError::Communicator {
-                message: format!(
-                    "broadcast root {root} does not exist (size {})",
-                    self.shared.size
-                ),
-            });
+            return Err(no_root(root, self.shared.size));
         }
         let mine = if self.rank == root {
             data.clone()
@@ -169,21 +164,6 @@ impl Communicator for InProcess {
         }
         Ok(())
     }
-    fn sum_reduce(&self, data: &mut [f64]) -> Result<(), SddpError> {
-        let all = self.exchange(data)?;
-        if all.iter().any(|p| p.len() != data.len()) {
-            return Err(SddpError::Communicator {
-                message: "sum_reduce with different lengths on different ranks".into(),
-            });
-        }
-        data.fill(0.0);
-        for part in &all {
-            for (d, v) in data.iter_mut().zip(part) {
-                *d += v;
-            }
-        }
-        Ok(())
-    }
     fn barrier(&self) -> Result<(), SddpError> {
         self.exchange(&[]).map(drop)
     }
@@ -192,6 +172,7 @@ impl Communicator for InProcess {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::communicator::Collectives;
 
     fn on_every_rank<T: Send>(size: usize, f: impl Fn(&InProcess) -> T + Sync) -> Vec<T> {
         let ranks = InProcess::group(size);
@@ -206,8 +187,8 @@ mod tests {
         let out = on_every_rank(3, |c| {
             let local: Vec<f64> = (0..=c.rank()).map(|i| (10 * c.rank() + i) as f64).collect();
             let (mut out, mut counts) = (Vec::new(), Vec::new());
-            c.all_gather(&local, &mut out, &mut counts).unwrap();
-            c.all_gather(&local, &mut out, &mut counts).unwrap();
+            c.all_gather_f64(&local, &mut out, &mut counts).unwrap();
+            c.all_gather_f64(&local, &mut out, &mut counts).unwrap();
             (out, counts)
         });
         for (o, counts) in out {
@@ -219,10 +200,11 @@ mod tests {
     #[test]
     fn broadcast_and_sum_reduce_agree_on_every_rank() {
         let out = on_every_rank(4, |c| {
-            let mut data = vec![c.rank() as f64; c.rank() + 1];
-            c.broadcast(&mut data, 2).unwrap();
+            let data: Vec<f64> = c
+                .share(Some(&vec![c.rank() as f64; c.rank() + 1]), 2)
+                .unwrap();
             let mut sum = [c.rank() as f64, 1.0];
-            c.sum_reduce(&mut sum).unwrap();
+            c.sum_in_rank_order(&mut sum).unwrap();
             c.barrier().unwrap();
             (data, sum)
         });

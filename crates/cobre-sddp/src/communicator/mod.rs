@@ -11,41 +11,60 @@
 //!
 //! Implementations:
 //!
+//! The trait moves bytes only; what travels is typed by the one
+//! encode/decode layer of [`wire`] ([`Wire`], [`Collectives`]), shared by
+//! every backend, so backends stay interchangeable and results bit-identical.
+//!
+//! Implementations:
+//!
 //! * [`LocalCommunicator`], one process, the default;
 //! * [`InProcess`], several ranks as threads of one process (tests, and
 //!   checks that results do not depend on the rank count without MPI);
+//! * [`TcpCommunicator`], processes on one or several hosts over TCP
+//!   sockets (rank 0 coordinates);
+//! * [`ShmCommunicator`], processes of one host over POSIX shared memory;
 //! * [`Timed`], a wrapper counting calls, bytes and the time spent inside;
 //! * the MPI backend of the command line (`cobre-cli`, feature `mpi`): the
 //!   library crates never link or initialise MPI.
 
 mod in_process;
+#[cfg(unix)]
+pub mod shm;
+pub mod tcp;
 mod timed;
+pub mod wire;
 
 pub use in_process::InProcess;
+#[cfg(unix)]
+pub use shm::{ShmCommunicator, ShmConfig};
+pub use tcp::{TcpCommunicator, TcpConfig};
 pub use timed::{CommStats, Timed};
+pub use wire::{Collectives, Reader, Wire, WireError};
 
 use crate::SddpError;
 
-/// Collective operations between the processes of one run.
+/// Collective operations between the processes of one run, over bytes.
 ///
 /// Every rank calls the same collectives in the same order (the engine's
 /// control flow depends only on data every rank holds). A failure of one
 /// rank inside a step, before the next collective, leaves the others
-/// waiting: the MPI backend of the command line aborts the whole job then.
+/// waiting: every backend gives up after a timeout (or when it sees the
+/// peer gone), and the MPI backend of the command line aborts the whole job.
+/// Typed values go through [`Collectives`].
 pub trait Communicator: Send + Sync {
     /// This process's rank (0-based).
     fn rank(&self) -> usize;
     /// Number of processes.
     fn size(&self) -> usize;
-    /// Concatenates every rank's `local` buffer in rank order into `out`
-    /// (cleared first); `counts` receives each rank's length.
+    /// Concatenates every rank's `local` bytes in rank order into `out`
+    /// (cleared first); `counts` receives each rank's length in bytes.
     ///
     /// # Errors
     /// [`SddpError::Communicator`] when the exchange fails.
-    fn all_gather(
+    fn all_gather_bytes(
         &self,
-        local: &[f64],
-        out: &mut Vec<f64>,
+        local: &[u8],
+        out: &mut Vec<u8>,
         counts: &mut Vec<usize>,
     ) -> Result<(), SddpError>;
     /// Replaces `data` on every rank by rank `root`'s (its length too: the
@@ -53,20 +72,19 @@ pub trait Communicator: Send + Sync {
     ///
     /// # Errors
     /// [`SddpError::Communicator`] when the exchange fails.
-    fn broadcast(&self, data: &mut Vec<f64>, root: usize) -> Result<(), SddpError>;
-    /// Element-wise sum of `data` over ranks, written on every rank. Every
-    /// rank passes the same length; implementations add in rank order
-    /// (rank 0 first), so the result is the same on every rank and from one
-    /// run to the next.
-    ///
-    /// # Errors
-    /// [`SddpError::Communicator`] when the exchange fails.
-    fn sum_reduce(&self, data: &mut [f64]) -> Result<(), SddpError>;
+    fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) -> Result<(), SddpError>;
     /// Waits for every rank.
     ///
     /// # Errors
     /// [`SddpError::Communicator`] when the barrier fails.
     fn barrier(&self) -> Result<(), SddpError>;
+}
+
+/// The error of a broadcast from a root that does not exist.
+pub(crate) fn no_root(root: usize, size: usize) -> SddpError {
+    SddpError::Communicator {
+        message: format!("broadcast root {root} does not exist (size {size})"),
+    }
 }
 
 /// One process: every collective is a copy or a no-op.
@@ -80,10 +98,10 @@ impl Communicator for LocalCommunicator {
     fn size(&self) -> usize {
         1
     }
-    fn all_gather(
+    fn all_gather_bytes(
         &self,
-        local: &[f64],
-        out: &mut Vec<f64>,
+        local: &[u8],
+        out: &mut Vec<u8>,
         counts: &mut Vec<usize>,
     ) -> Result<(), SddpError> {
         out.clear();
@@ -92,17 +110,12 @@ impl Communicator for LocalCommunicator {
         counts.push(local.len());
         Ok(())
     }
-    fn broadcast(&self, _data: &mut Vec<f64>, root: usize) -> Result<(), SddpError> {
+    fn broadcast_bytes(&self, _data: &mut Vec<u8>, root: usize) -> Result<(), SddpError> {
         if root == 0 {
             Ok(())
         } else {
-            Err(SddpError::Communicator {
-                message: format!("broadcast root {root} does not exist (size 1)"),
-            })
+            Err(no_root(root, 1))
         }
-    }
-    fn sum_reduce(&self, _data: &mut [f64]) -> Result<(), SddpError> {
-        Ok(())
     }
     fn barrier(&self) -> Result<(), SddpError> {
         Ok(())
@@ -176,7 +189,8 @@ mod tests {
     fn local_all_gather_copies_the_local_buffer() {
         let c = LocalCommunicator;
         let (mut out, mut counts) = (vec![9.0], vec![]);
-        c.all_gather(&[1.0, 2.0], &mut out, &mut counts).unwrap();
+        c.all_gather_f64(&[1.0, 2.0], &mut out, &mut counts)
+            .unwrap();
         assert_eq!(out, vec![1.0, 2.0]);
         assert_eq!(counts, vec![2]);
     }

@@ -12,7 +12,7 @@ pub struct CommStats {
     pub calls: u64,
     /// Wall time inside the calls (s), waiting for slower ranks included.
     pub seconds: f64,
-    /// Bytes this rank contributed (`f64` payloads, 8 bytes each).
+    /// Bytes this rank contributed.
     pub bytes_sent: u64,
     /// Bytes this rank received back (for an all-gather, every rank's part).
     pub bytes_received: u64,
@@ -49,8 +49,8 @@ impl<C: Communicator> Timed<C> {
         if let Ok(mut s) = self.stats.lock() {
             s.calls += 1;
             s.seconds += started.elapsed().as_secs_f64();
-            s.bytes_sent += 8 * sent as u64;
-            s.bytes_received += 8 * received as u64;
+            s.bytes_sent += sent as u64;
+            s.bytes_received += received as u64;
         }
         result
     }
@@ -63,27 +63,22 @@ impl<C: Communicator> Communicator for Timed<C> {
     fn size(&self) -> usize {
         self.inner.size()
     }
-    fn all_gather(
+    fn all_gather_bytes(
         &self,
-        local: &[f64],
-        out: &mut Vec<f64>,
+        local: &[u8],
+        out: &mut Vec<u8>,
         counts: &mut Vec<usize>,
     ) -> Result<(), SddpError> {
         let t = Instant::now();
-        let r = self.inner.all_gather(local, out, counts);
+        let r = self.inner.all_gather_bytes(local, out, counts);
         self.record(local.len(), t, out.len(), r)
     }
-    fn broadcast(&self, data: &mut Vec<f64>, root: usize) -> Result<(), SddpError> {
+    fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) -> Result<(), SddpError> {
         let t = Instant::now();
         let sent = if self.rank() == root { data.len() } else { 0 };
-        let r = self.inner.broadcast(data, root);
+        let r = self.inner.broadcast_bytes(data, root);
         let received = if self.rank() == root { 0 } else { data.len() };
         self.record(sent, t, received, r)
-    }
-    fn sum_reduce(&self, data: &mut [f64]) -> Result<(), SddpError> {
-        let t = Instant::now();
-        let r = self.inner.sum_reduce(data);
-        self.record(data.len(), t, data.len(), r)
     }
     fn barrier(&self) -> Result<(), SddpError> {
         let t = Instant::now();
@@ -95,13 +90,14 @@ impl<C: Communicator> Communicator for Timed<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::communicator::Collectives;
     use crate::LocalCommunicator;
 
     #[test]
     fn counts_calls_and_payload_bytes() {
         let c = Timed::new(LocalCommunicator);
         let (mut out, mut counts) = (Vec::new(), Vec::new());
-        c.all_gather(&[1.0, 2.0, 3.0], &mut out, &mut counts)
+        c.all_gather_f64(&[1.0, 2.0, 3.0], &mut out, &mut counts)
             .unwrap();
         c.barrier().unwrap();
         let s = c.stats();

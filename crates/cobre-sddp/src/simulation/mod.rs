@@ -24,7 +24,7 @@ pub use results::{
 };
 
 use crate::active_set::LpCuts;
-use crate::communicator::{block_share, Communicator, LocalCommunicator};
+use crate::communicator::{block_share, Collectives, Communicator, LocalCommunicator};
 use crate::config::SimulationSettings;
 use crate::error::{Phase, SolveSite};
 use crate::lp::CostCategory;
@@ -172,58 +172,33 @@ struct LocalRun {
     interrupted: bool,
 }
 
+/// One rank's outcome as it travels: `None` when the rank failed, else
+/// `(interrupted, LP counters, scenario totals)`.
+type Outcome = Option<(bool, (WorkerStats, Vec<(usize, f64)>))>;
+
 /// Exchanges every rank's outcome: the summary of all ranks, or an error
 /// on every rank when one failed.
 fn gather_summary(
     comm: &dyn Communicator,
     local: &Result<LocalRun, SddpError>,
 ) -> Result<SimulationSummary, SddpError> {
-    #[allow(clippy::cast_precision_loss)]
-    let buf: Vec<f64> = match local {
-        Ok(r) => {
-            let s = &r.solver;
-            let mut b = vec![
-                1.0,
-                f64::from(u8::from(r.interrupted)),
-                s.solves as f64,
-                s.simplex_iterations as f64,
-                s.solve_time_s,
-                s.warm_solves as f64,
-                s.cold_retries as f64,
-            ];
-            for &(sc, total) in &r.totals {
-                b.push(sc as f64);
-                b.push(total);
-            }
-            b
-        }
-        Err(_) => vec![0.0],
-    };
-    let (mut all, mut counts) = (Vec::new(), Vec::new());
-    comm.all_gather(&buf, &mut all, &mut counts)?;
+    let mine: Outcome = local
+        .as_ref()
+        .ok()
+        .map(|r| (r.interrupted, (r.solver, r.totals.clone())));
+    let every = comm.gather(&mine)?;
     let mut totals: Vec<f64> = Vec::new();
     let mut solver = WorkerStats::default();
     let mut interrupted = false;
-    let mut pos = 0;
     let mut failed = None;
-    for (rank, &len) in counts.iter().enumerate() {
-        let part = all.get(pos..pos + len).unwrap_or(&[]);
-        pos += len;
-        if part.first().copied() != Some(1.0) || part.len() < 7 {
+    for (rank, part) in every.iter().enumerate() {
+        let Some((stopped, (stats, scenario_totals))) = part else {
             failed.get_or_insert(rank);
             continue;
-        }
-        interrupted |= part[1] != 0.0;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let u = |v: f64| v.max(0.0) as u64;
-        solver.add(&WorkerStats {
-            solves: u(part[2]),
-            simplex_iterations: u(part[3]),
-            solve_time_s: part[4],
-            warm_solves: u(part[5]),
-            cold_retries: u(part[6]),
-        });
-        totals.extend(part[7..].chunks_exact(2).map(|p| p[1]));
+        };
+        interrupted |= *stopped;
+        solver.add(stats);
+        totals.extend(scenario_totals.iter().map(|&(_, t)| t));
     }
     if let Some(rank) = failed {
         return Err(SddpError::Communicator {

@@ -85,9 +85,9 @@ impl Columns {
     }
 
     /// The batch (every column must have the same length).
-    pub(crate) fn finish(self) -> Result<RecordBatch, String> {
+    pub(crate) fn finish(self) -> Result<RecordBatch, arrow::error::ArrowError> {
         let schema: SchemaRef = Arc::new(Schema::new(self.fields));
-        RecordBatch::try_new(schema, self.arrays).map_err(|e| e.to_string())
+        RecordBatch::try_new(schema, self.arrays)
     }
 }
 

@@ -38,9 +38,9 @@ pub(crate) fn save_with(
 ) -> Result<PolicyMetadata, OutputError> {
     let iterations = records.last().map_or(0, |r| r.iteration);
     let table = policy.to_table(study, iterations);
-    let history = convergence_batch(records).map_err(|m| OutputError::Encode {
+    let history = convergence_batch(records).map_err(|e| OutputError::Encode {
         path: dir.join(HISTORY_FILE),
-        message: m,
+        message: e.to_string(),
     })?;
     let info = PolicyInfo {
         fingerprint,

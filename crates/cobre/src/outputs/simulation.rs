@@ -28,7 +28,10 @@ fn repeat(s: u32, n: usize) -> Vec<u32> {
 }
 
 /// The five tables of one scenario, in [`SIMULATION_TABLES`] order.
-pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], String> {
+///
+/// # Errors
+/// An Arrow error when the columns do not form a batch (a bug).
+pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], arrow::error::ArrowError> {
     let s = r.scenario;
     let c = &r.costs;
     let costs = Columns::default()
@@ -216,7 +219,9 @@ impl SimulationSink for ParquetSink {
     fn accept(&mut self, result: ScenarioResult) -> Result<(), SddpError> {
         let s = result.scenario;
         let block = s as usize / self.per_block;
-        let batches = scenario_batches(&result).map_err(|message| SddpError::Sink { message })?;
+        let batches = scenario_batches(&result).map_err(|e| SddpError::Sink {
+            message: e.to_string(),
+        })?;
         drop(result);
         let entry = self.open.entry(block).or_default();
         entry.insert(s, batches);

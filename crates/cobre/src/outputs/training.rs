@@ -13,7 +13,12 @@ pub(crate) const CONVERGENCE_SCHEMA: &str = "training.convergence/1";
 pub(crate) const SOLVER_STATS_SCHEMA: &str = "training.solver_stats/1";
 
 /// One row per iteration: bounds, times, LP work and cuts.
-pub fn convergence_batch(records: &[IterationRecord]) -> Result<RecordBatch, String> {
+///
+/// # Errors
+/// An Arrow error when the columns do not form a batch (a bug).
+pub fn convergence_batch(
+    records: &[IterationRecord],
+) -> Result<RecordBatch, arrow::error::ArrowError> {
     let f = |g: fn(&IterationRecord) -> f64| records.iter().map(g).collect::<Vec<_>>();
     let u = |g: fn(&IterationRecord) -> u64| records.iter().map(g).collect::<Vec<_>>();
     let cuts_total: Vec<u64> = records
@@ -55,7 +60,9 @@ pub fn convergence_batch(records: &[IterationRecord]) -> Result<RecordBatch, Str
 }
 
 /// One row per iteration: the LP solver's work.
-pub(crate) fn solver_stats_batch(records: &[IterationRecord]) -> Result<RecordBatch, String> {
+pub(crate) fn solver_stats_batch(
+    records: &[IterationRecord],
+) -> Result<RecordBatch, arrow::error::ArrowError> {
     let f = |g: fn(&IterationRecord) -> f64| records.iter().map(g).collect::<Vec<_>>();
     let u = |g: fn(&IterationRecord) -> u64| records.iter().map(g).collect::<Vec<_>>();
     #[allow(clippy::cast_precision_loss)]
