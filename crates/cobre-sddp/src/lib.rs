@@ -43,7 +43,7 @@ pub mod warm_start;
 mod workspace;
 
 pub use communicator::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
-pub use config::{SimulationSettings, TrainingSettings};
+pub use config::{OpeningsPerItem, SimulationSettings, TrainingSettings};
 pub use cuts::{Cut, CutPool};
 pub use error::{Phase, SddpError, SolveSite};
 pub use policy::Policy;
