@@ -25,11 +25,13 @@ pub mod stage;
 mod system;
 pub mod testing;
 pub mod topology;
+pub mod parameters;
 
 pub use config::StudyConfig;
 pub use constraints::{
-    GenericConstraint, GenericConstraintBound, HydroStageBounds, LineStageBounds, LinearTerm,
-    NcsStageBounds, StageBounds, StageTable, ThermalStageBounds, VariableRef,
+    BlockTable, GenericConstraint, GenericConstraintBound, HydroBlockOverride, HydroStageBounds,
+    LineBlockOverride, LineStageBounds, LinearTerm, NcsStageBounds, StageBounds, StageTable,
+    ThermalBlockOverride, ThermalStageBounds, VariableRef,
 };
 pub use entities::{
     Bus, DeficitSegment, Hydro, Line, NonControllableSource, ServiceWindow, Thermal,
@@ -37,6 +39,7 @@ pub use entities::{
 pub use error::CoreError;
 pub use ids::{BusId, ConstraintId, HydroId, LineId, NcsId, SeasonId, StageId, ThermalId};
 pub use initial::InitialConditions;
+pub use parameters::{ComputedParameter, ParameterValue, ScalarParameter};
 pub use penalties::{BusStagePenalties, GlobalPenalties, HydroPenalties, PenaltyTable};
 pub use policy::{PolicyTable, StageBasis, StageCuts, StateVariable};
 pub use scenario::ScenarioInputs;
