@@ -89,12 +89,55 @@ pub enum CutSelectionConfig {
         /// Tie tolerance.
         tie_tolerance: f64,
     },
-    /// Limited-memory level-1.
+    /// Limited-memory level-1: keep, at each visited state, the oldest cut
+    /// among the highest there.
     Lml1 {
         /// Iterations between pruning runs.
         check_frequency: u32,
         /// Tie tolerance.
         tie_tolerance: f64,
+    },
+    /// Domination: drop cuts more than `tolerance` below the highest cut at
+    /// every visited state.
+    Domination {
+        /// Iterations between pruning runs.
+        check_frequency: u32,
+        /// Domination tolerance.
+        tolerance: f64,
+    },
+    /// Dynamic: each solve starts from the cuts of the last `seed_window`
+    /// iterations and adds violated cuts (at most `max_added_per_round` per
+    /// round) until none is violated.
+    Dynamic {
+        /// First iteration (1-based) at which the lazy loop runs.
+        start_iteration: u32,
+        /// Iterations whose cuts seed every solve.
+        seed_window: u32,
+        /// Only cuts of the last `n` iterations are candidates (`None`: all,
+        /// which keeps the result exact).
+        candidate_recency: Option<u32>,
+        /// Cuts added per round at most.
+        max_added_per_round: u32,
+        /// Violation above which a candidate is added.
+        violation_tolerance: f64,
+    },
+}
+
+/// How backward-pass work is split into parallel units
+/// (`training.parallelism.backward_scheduler`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum BackwardScheduler {
+    /// The engine's own split (not given in the case).
+    #[default]
+    Default,
+    /// One unit per trial state (all its openings).
+    ByScenario,
+    /// Units of `block_size` openings of one trial state (`None`: half the
+    /// openings of the stage, rounded up).
+    ByNode {
+        /// Openings per unit.
+        block_size: Option<u32>,
     },
 }
 
@@ -115,6 +158,14 @@ pub struct TrainingConfig {
     pub scenario_source: ScenarioSourceConfig,
     /// Cut selection.
     pub cut_selection: CutSelectionConfig,
+    /// Least dual magnitude for a cut row to count as binding in a solve
+    /// (activity tracking; `training.cut_selection.row_activity_tolerance`).
+    pub row_activity_tolerance: f64,
+    /// Most cut rows per stage LP after a selection run
+    /// (`training.cut_selection.max_active_per_stage`).
+    pub max_active_per_stage: Option<u32>,
+    /// Backward-pass work split.
+    pub backward_scheduler: BackwardScheduler,
 }
 
 /// Simulation settings.

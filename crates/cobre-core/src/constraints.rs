@@ -126,8 +126,95 @@ pub struct NcsStageBounds {
     pub available_mw: f64,
 }
 
+/// Per-block overrides of one entity family: sparse, sorted by
+/// `(stage index, entity position, block index)`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BlockTable<T> {
+    entries: Vec<((usize, usize, usize), T)>,
+}
+
+impl<T> Default for BlockTable<T> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T> BlockTable<T> {
+    /// A table from `((stage, entity, block), value)` entries; a later entry
+    /// for the same key replaces an earlier one.
+    #[must_use]
+    pub fn new(mut entries: Vec<((usize, usize, usize), T)>) -> Self {
+        entries.reverse();
+        entries.sort_by_key(|e| e.0);
+        entries.dedup_by_key(|e| e.0);
+        Self { entries }
+    }
+
+    /// The override of entity `e` at stage `s`, block `k`, if any.
+    #[must_use]
+    pub fn get(&self, s: usize, e: usize, k: usize) -> Option<&T> {
+        self.entries
+            .binary_search_by_key(&(s, e, k), |x| x.0)
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .map(|x| &x.1)
+    }
+
+    /// Number of overrides.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is no override.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The block-eligible hydro limits of one block (`None` = the stage value).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct HydroBlockOverride {
+    /// Minimum turbined flow (m³/s).
+    pub min_turbined_m3s: Option<f64>,
+    /// Maximum turbined flow (m³/s).
+    pub max_turbined_m3s: Option<f64>,
+    /// Minimum outflow (m³/s).
+    pub min_outflow_m3s: Option<f64>,
+    /// Maximum outflow (m³/s).
+    pub max_outflow_m3s: Option<f64>,
+    /// Minimum generation (MW).
+    pub min_generation_mw: Option<f64>,
+    /// Maximum generation (MW).
+    pub max_generation_mw: Option<f64>,
+}
+
+/// The block-eligible thermal limits of one block (`None` = the stage value;
+/// the cost is per stage only).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct ThermalBlockOverride {
+    /// Minimum generation (MW).
+    pub min_generation_mw: Option<f64>,
+    /// Maximum generation (MW).
+    pub max_generation_mw: Option<f64>,
+}
+
+/// The line capacities of one block (`None` = the stage value).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct LineBlockOverride {
+    /// Direct capacity (MW).
+    pub direct_capacity_mw: Option<f64>,
+    /// Reverse capacity (MW).
+    pub reverse_capacity_mw: Option<f64>,
+}
+
 /// Resolved per-stage bounds of every entity (base values overridden by the
-/// `constraints/*_bounds.parquet` files).
+/// `constraints/*_bounds.parquet` files), with the per-block overrides of
+/// the rows that name a `block_id`. Precedence per column: entity value <
+/// stage-wide row < block row.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StageBounds {
     /// Hydro bounds.
@@ -138,6 +225,55 @@ pub struct StageBounds {
     pub line: StageTable<LineStageBounds>,
     /// Non-controllable source bounds.
     pub ncs: StageTable<NcsStageBounds>,
+    /// Per-block hydro overrides.
+    pub hydro_blocks: BlockTable<HydroBlockOverride>,
+    /// Per-block thermal overrides.
+    pub thermal_blocks: BlockTable<ThermalBlockOverride>,
+    /// Per-block line overrides.
+    pub line_blocks: BlockTable<LineBlockOverride>,
+}
+
+impl StageBounds {
+    /// Hydro `h`'s bounds at stage `s`, block `k` (block-eligible fields
+    /// overridden by that block's row).
+    #[must_use]
+    pub fn hydro_at(&self, s: usize, h: usize, k: usize) -> Option<HydroStageBounds> {
+        let mut b = *self.hydro.get(s, h)?;
+        if let Some(o) = self.hydro_blocks.get(s, h, k) {
+            let pick = |v: Option<f64>, base: f64| v.unwrap_or(base);
+            b.min_turbined_m3s = pick(o.min_turbined_m3s, b.min_turbined_m3s);
+            b.max_turbined_m3s = pick(o.max_turbined_m3s, b.max_turbined_m3s);
+            b.min_outflow_m3s = pick(o.min_outflow_m3s, b.min_outflow_m3s);
+            b.min_generation_mw = pick(o.min_generation_mw, b.min_generation_mw);
+            b.max_generation_mw = pick(o.max_generation_mw, b.max_generation_mw);
+            if o.max_outflow_m3s.is_some() {
+                b.max_outflow_m3s = o.max_outflow_m3s;
+            }
+        }
+        Some(b)
+    }
+
+    /// Thermal `j`'s bounds at stage `s`, block `k`.
+    #[must_use]
+    pub fn thermal_at(&self, s: usize, j: usize, k: usize) -> Option<ThermalStageBounds> {
+        let mut b = *self.thermal.get(s, j)?;
+        if let Some(o) = self.thermal_blocks.get(s, j, k) {
+            b.min_generation_mw = o.min_generation_mw.unwrap_or(b.min_generation_mw);
+            b.max_generation_mw = o.max_generation_mw.unwrap_or(b.max_generation_mw);
+        }
+        Some(b)
+    }
+
+    /// Line `l`'s capacities at stage `s`, block `k`.
+    #[must_use]
+    pub fn line_at(&self, s: usize, l: usize, k: usize) -> Option<LineStageBounds> {
+        let mut b = *self.line.get(s, l)?;
+        if let Some(o) = self.line_blocks.get(s, l, k) {
+            b.direct_capacity_mw = o.direct_capacity_mw.unwrap_or(b.direct_capacity_mw);
+            b.reverse_capacity_mw = o.reverse_capacity_mw.unwrap_or(b.reverse_capacity_mw);
+        }
+        Some(b)
+    }
 }
 
 /// An LP quantity a generic constraint can refer to.
@@ -187,6 +323,9 @@ pub struct LinearTerm {
     pub variable: VariableRef,
     /// Block the variable is taken at; `None` = the block of the constraint row.
     pub block: Option<i32>,
+    /// Parameter (position in [`crate::System::generic_parameters`]) the
+    /// coefficient is multiplied by, for a term `@name * variable`.
+    pub parameter: Option<u32>,
 }
 
 /// A user-defined linear constraint.

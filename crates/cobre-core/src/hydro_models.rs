@@ -28,7 +28,8 @@ pub struct FphaConfig {
     pub max_planes: Option<u32>,
     /// Volume fitting window (hm³), when given explicitly.
     pub fitting_window_hm3: Option<(Option<f64>, Option<f64>)>,
-    /// Volume fitting window as percentiles of the operating range, when given.
+    /// Volume fitting window as fractions of the operating range (0 = minimum
+    /// storage, 1 = maximum), when given.
     pub fitting_window_percentile: Option<(Option<f64>, Option<f64>)>,
 }
 
@@ -37,7 +38,7 @@ pub struct FphaConfig {
 pub enum ReferenceVolume {
     /// Absolute volume (hm³).
     Hm3(f64),
-    /// Percentile of the operating range (0–100).
+    /// Fraction of the operating range (0 = minimum storage, 1 = maximum).
     Percentile(f64),
 }
 
@@ -149,6 +150,65 @@ pub struct EnergyProductivity {
     pub specific_productivity: Option<f64>,
 }
 
+/// One piece of a tailrace family: `h(Q) = Σ c_i·Q^i` (degree ≤ 4) for a
+/// total outflow `Q` in `[outflow_min_m3s, outflow_max_m3s]`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct TailraceSegment {
+    /// Lower end of the segment's outflow range (m³/s).
+    pub outflow_min_m3s: f64,
+    /// Upper end of the segment's outflow range (m³/s).
+    pub outflow_max_m3s: f64,
+    /// Coefficients `c_0 … c_4` in ascending power order (m, m per (m³/s)^i).
+    pub coefficients: [f64; 5],
+}
+
+impl TailraceSegment {
+    /// The segment's polynomial at `q` (no range check).
+    #[must_use]
+    pub fn eval(&self, q: f64) -> f64 {
+        let [a0, a1, a2, a3, a4] = self.coefficients;
+        (((a4 * q + a3) * q + a2) * q + a1) * q + a0
+    }
+}
+
+/// A tailrace curve of `system/tailrace_curves.parquet`: a piecewise
+/// quartic in total outflow, valid for one downstream water level (the
+/// backwater of the plant below). A plant with several families gets its
+/// tailrace by interpolating between the two families that bracket the
+/// downstream level.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TailraceFamily {
+    /// The hydro.
+    pub hydro: HydroId,
+    /// Family id (unique within the hydro).
+    pub family_id: i32,
+    /// Downstream water level the family is calibrated for (m); required
+    /// when the hydro has more than one family.
+    pub downstream_reference_level_m: Option<f64>,
+    /// Contiguous segments in ascending outflow order.
+    pub segments: Vec<TailraceSegment>,
+}
+
+impl TailraceFamily {
+    /// Tailrace level (m) at total outflow `q` (m³/s), the outflow clamped
+    /// to the family's range.
+    #[must_use]
+    pub fn level_at(&self, q: f64) -> f64 {
+        let (Some(first), Some(last)) = (self.segments.first(), self.segments.last()) else {
+            return 0.0;
+        };
+        let q = q.clamp(
+            first.outflow_min_m3s,
+            last.outflow_max_m3s.max(first.outflow_min_m3s),
+        );
+        let i = self
+            .segments
+            .partition_point(|s| s.outflow_max_m3s <= q)
+            .min(self.segments.len() - 1);
+        self.segments.get(i).map_or(0.0, |s| s.eval(q))
+    }
+}
+
 /// All hydro production data of a case.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct HydroModelInputs {
@@ -160,4 +220,7 @@ pub struct HydroModelInputs {
     pub geometry: Vec<GeometryPoint>,
     /// `hydro_energy_productivity.parquet`, sorted by (hydro, stage).
     pub energy_productivity: Vec<EnergyProductivity>,
+    /// `tailrace_curves.parquet`, per hydro sorted by (downstream level,
+    /// family id).
+    pub tailrace_families: Vec<TailraceFamily>,
 }

@@ -18,6 +18,7 @@ mod error;
 pub mod hydro_models;
 mod ids;
 pub mod initial;
+pub mod parameters;
 pub mod penalties;
 pub mod policy;
 pub mod scenario;
@@ -28,8 +29,9 @@ pub mod topology;
 
 pub use config::StudyConfig;
 pub use constraints::{
-    GenericConstraint, GenericConstraintBound, HydroStageBounds, LineStageBounds, LinearTerm,
-    NcsStageBounds, StageBounds, StageTable, ThermalStageBounds, VariableRef,
+    BlockTable, GenericConstraint, GenericConstraintBound, HydroBlockOverride, HydroStageBounds,
+    LineBlockOverride, LineStageBounds, LinearTerm, NcsStageBounds, StageBounds, StageTable,
+    ThermalBlockOverride, ThermalStageBounds, VariableRef,
 };
 pub use entities::{
     Bus, DeficitSegment, Hydro, Line, NonControllableSource, ServiceWindow, Thermal,
@@ -37,6 +39,7 @@ pub use entities::{
 pub use error::CoreError;
 pub use ids::{BusId, ConstraintId, HydroId, LineId, NcsId, SeasonId, StageId, ThermalId};
 pub use initial::InitialConditions;
+pub use parameters::{ComputedParameter, ParameterValue, ScalarParameter};
 pub use penalties::{BusStagePenalties, GlobalPenalties, HydroPenalties, PenaltyTable};
 pub use policy::{PolicyTable, StageBasis, StageCuts, StateVariable};
 pub use scenario::ScenarioInputs;

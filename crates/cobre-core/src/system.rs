@@ -5,6 +5,7 @@ use crate::constraints::{GenericConstraint, GenericConstraintBound, StageBounds}
 use crate::entities::{Bus, Hydro, Line, NonControllableSource, Thermal};
 use crate::hydro_models::HydroModelInputs;
 use crate::initial::InitialConditions;
+use crate::parameters::ScalarParameter;
 use crate::penalties::{GlobalPenalties, PenaltyTable};
 use crate::scenario::ScenarioInputs;
 use crate::stage::Horizon;
@@ -44,6 +45,9 @@ pub struct SystemParts {
     pub generic_constraints: Vec<GenericConstraint>,
     /// Generic constraint bounds.
     pub generic_constraint_bounds: Vec<GenericConstraintBound>,
+    /// Scalar parameters of generic constraints (their terms refer to them
+    /// by position).
+    pub generic_parameters: Vec<ScalarParameter>,
 }
 
 /// A hydrothermal system over a study horizon, with every entity list in
@@ -65,6 +69,7 @@ pub struct System {
     hydro_models: HydroModelInputs,
     generic_constraints: Vec<GenericConstraint>,
     generic_constraint_bounds: Vec<GenericConstraintBound>,
+    generic_parameters: Vec<ScalarParameter>,
     cascade: Cascade,
     network: Network,
     #[serde(skip)]
@@ -122,6 +127,7 @@ impl System {
             hydro_models,
             mut generic_constraints,
             generic_constraint_bounds,
+            generic_parameters,
         } = parts;
         let bus_index = index_by(&mut buses, |b| b.id, "bus", |k| k.0)?;
         let line_index = index_by(&mut lines, |l| l.id, "line", |k| k.0)?;
@@ -159,6 +165,7 @@ impl System {
         let ns = horizon.stages.len();
         if bounds.hydro.num_entities() != hydros.len() || bounds.hydro.num_stages() != ns {
             bounds.hydro = crate::StageTable::from_base(ns, &default_hydro_bounds(&hydros));
+            bounds.hydro_blocks = crate::BlockTable::default();
         }
         if bounds.thermal.num_entities() != thermals.len() || bounds.thermal.num_stages() != ns {
             let base: Vec<_> = thermals
@@ -170,6 +177,7 @@ impl System {
                 })
                 .collect();
             bounds.thermal = crate::StageTable::from_base(ns, &base);
+            bounds.thermal_blocks = crate::BlockTable::default();
         }
         if bounds.line.num_entities() != lines.len() || bounds.line.num_stages() != ns {
             let base: Vec<_> = lines
@@ -180,6 +188,7 @@ impl System {
                 })
                 .collect();
             bounds.line = crate::StageTable::from_base(ns, &base);
+            bounds.line_blocks = crate::BlockTable::default();
         }
         if bounds.ncs.num_entities() != ncs.len() || bounds.ncs.num_stages() != ns {
             let base: Vec<_> = ncs
@@ -208,6 +217,7 @@ impl System {
             hydro_models,
             generic_constraints,
             generic_constraint_bounds,
+            generic_parameters,
             cascade,
             network,
             bus_index,
@@ -287,6 +297,11 @@ impl System {
     #[must_use]
     pub fn generic_constraint_bounds(&self) -> &[GenericConstraintBound] {
         &self.generic_constraint_bounds
+    }
+    /// Scalar parameters of generic constraints.
+    #[must_use]
+    pub fn generic_parameters(&self) -> &[ScalarParameter] {
+        &self.generic_parameters
     }
     /// The hydro cascade.
     #[must_use]

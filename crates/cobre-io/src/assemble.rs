@@ -3,7 +3,9 @@
 
 use crate::reader::{CaseData, HydroPenaltyRow, ScalarPenaltyRow};
 use crate::report::{Finding, FindingContext, FindingKind, Layer};
-use cobre_core::constraints::StageTable;
+use cobre_core::constraints::{
+    BlockTable, HydroBlockOverride, LineBlockOverride, StageTable, ThermalBlockOverride,
+};
 use cobre_core::hydro_models::HydroModelInputs;
 use cobre_core::penalties::BusStagePenalties;
 use cobre_core::scenario::ScenarioInputs;
@@ -172,10 +174,26 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
         })
         .collect();
     let mut hydro_table = StageTable::from_base(ns, &hydro_base);
+    let mut hydro_blocks: BTreeMap<(usize, usize, usize), HydroBlockOverride> = BTreeMap::new();
     for r in bounds.hydro.get().into_iter().flatten() {
         let (Some(s), Some(h)) = (stage_pos.get(&r.stage), hydro_pos.get(&r.hydro)) else {
             continue;
         };
+        if let Some(k) = r.block.and_then(|k| usize::try_from(k).ok()) {
+            let o = hydro_blocks.entry((*s, *h, k)).or_default();
+            let set = |slot: &mut Option<f64>, col: &str| {
+                if let Some(v) = r.get(col) {
+                    *slot = Some(v);
+                }
+            };
+            set(&mut o.min_turbined_m3s, "min_turbined_m3s");
+            set(&mut o.max_turbined_m3s, "max_turbined_m3s");
+            set(&mut o.min_outflow_m3s, "min_outflow_m3s");
+            set(&mut o.max_outflow_m3s, "max_outflow_m3s");
+            set(&mut o.min_generation_mw, "min_generation_mw");
+            set(&mut o.max_generation_mw, "max_generation_mw");
+            continue;
+        }
         let Some(b) = hydro_table.get_mut(*s, *h) else {
             continue;
         };
@@ -205,10 +223,17 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
         })
         .collect();
     let mut thermal_table = StageTable::from_base(ns, &thermal_base);
+    let mut thermal_blocks: BTreeMap<(usize, usize, usize), ThermalBlockOverride> = BTreeMap::new();
     for r in bounds.thermal.get().into_iter().flatten() {
         let (Some(s), Some(t)) = (stage_pos.get(&r.stage), thermal_pos.get(&r.thermal)) else {
             continue;
         };
+        if let Some(k) = r.block.and_then(|k| usize::try_from(k).ok()) {
+            let o = thermal_blocks.entry((*s, *t, k)).or_default();
+            o.min_generation_mw = r.min_mw.or(o.min_generation_mw);
+            o.max_generation_mw = r.max_mw.or(o.max_generation_mw);
+            continue;
+        }
         let Some(b) = thermal_table.get_mut(*s, *t) else {
             continue;
         };
@@ -224,10 +249,17 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
         })
         .collect();
     let mut line_table = StageTable::from_base(ns, &line_base);
+    let mut line_blocks: BTreeMap<(usize, usize, usize), LineBlockOverride> = BTreeMap::new();
     for r in bounds.line.get().into_iter().flatten() {
         let (Some(s), Some(l)) = (stage_pos.get(&r.stage), line_pos.get(&r.line)) else {
             continue;
         };
+        if let Some(k) = r.block.and_then(|k| usize::try_from(k).ok()) {
+            let o = line_blocks.entry((*s, *l, k)).or_default();
+            o.direct_capacity_mw = r.direct_mw.or(o.direct_capacity_mw);
+            o.reverse_capacity_mw = r.reverse_mw.or(o.reverse_capacity_mw);
+            continue;
+        }
         let Some(b) = line_table.get_mut(*s, *l) else {
             continue;
         };
@@ -350,6 +382,11 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
         fpha_planes: rows_of(&hydro_system.fpha),
         geometry: rows_of(&hydro_system.geometry),
         energy_productivity: rows_of(&hydro_system.productivity),
+        tailrace_families: hydro_system
+            .tailrace
+            .get()
+            .map(|rows| crate::reader::tailrace_families(rows))
+            .unwrap_or_default(),
     };
     hm.production_models.sort_by_key(|m| m.hydro);
     hm.fpha_planes
@@ -361,6 +398,7 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
     });
     hm.energy_productivity.sort_by_key(|p| (p.hydro, p.stage));
 
+    let generic_parameters = generic.parameter_list;
     let generic_constraints = generic.constraints.map(|r| r.items).unwrap_or_default();
     let mut generic_constraint_bounds = rows_of(&generic.bounds);
     generic_constraint_bounds.sort_by_key(|b| (b.constraint, b.stage, b.block));
@@ -379,12 +417,16 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
             thermal: thermal_table,
             line: line_table,
             ncs: ncs_table,
+            hydro_blocks: BlockTable::new(hydro_blocks.into_iter().collect()),
+            thermal_blocks: BlockTable::new(thermal_blocks.into_iter().collect()),
+            line_blocks: BlockTable::new(line_blocks.into_iter().collect()),
         },
         initial_conditions: initial.ic.clone(),
         scenarios: s,
         hydro_models: hm,
         generic_constraints,
         generic_constraint_bounds,
+        generic_parameters,
     };
     let system = System::new(parts).map_err(|e| from_core(&e))?;
     Ok(Case {

@@ -126,6 +126,15 @@ const fn no(feature: Feature, location: &'static str, reason: &'static str) -> C
     }
 }
 
+const fn yes(feature: Feature, location: &'static str, reason: &'static str) -> Capability {
+    Capability {
+        feature,
+        location,
+        supported: true,
+        reason,
+    }
+}
+
 /// The capability table.
 pub const CAPABILITIES: &[Capability] = &[
     no(Feature::PumpingStations, "system/pumping_stations.json", "pumping flows and consumption are not in the stage LP; cobre-core has no pumping entity"),
@@ -149,17 +158,17 @@ pub const CAPABILITIES: &[Capability] = &[
     no(Feature::UserNoiseOpenings, "config.json: scenario_source.openings.source = \"file\"; scenarios/noise_openings.parquet", "user-supplied opening trees are not read"),
     no(Feature::GapStoppingRule, "config.json: training.stopping_rules[].type = \"gap\"", "0.18 admits it only with enumerated forward selection, which is not modelled"),
     no(Feature::EnumeratedSelection, "config.json: training/simulation.selection.method = \"enumerated\"", "walking every opening combination is not implemented"),
-    no(Feature::AdvancedCutSelection, "config.json: training.cut_selection (domination, dynamic, max_active_per_stage, row_activity_tolerance)", "only level1 and lml1 are implemented"),
+    yes(Feature::AdvancedCutSelection, "config.json: training.cut_selection (domination, dynamic, max_active_per_stage, row_activity_tolerance)", "every 0.18 method and key is implemented (cobre-sddp cut_selection.rs)"),
     no(Feature::SolverProfiles, "config.json: training.solver, simulation.solver", "HiGHS options from the case are not wired to cobre-solver"),
-    no(Feature::BackwardScheduler, "config.json: training.parallelism", "the backward-pass scheduler is not configurable"),
+    yes(Feature::BackwardScheduler, "config.json: training.parallelism", "by_scenario and by_node set the backward work units"),
     no(Feature::HistoricalYearList, "config.json: scenario_source.historical_years (non-contiguous list)", "the model keeps a year range; contiguous lists are accepted"),
     no(Feature::MixedCorrelationGroups, "scenarios/correlation.json: correlation_groups[].entities of several types", "0.18 correlates same-type groups only"),
     no(Feature::AnnualComponentFile, "scenarios/inflow_annual_component.parquet", "user-given annual PAR components are not read (fitting from history is)"),
-    no(Feature::TailraceCurvesFile, "system/tailrace_curves.parquet", "tailrace families are not read; hydros[].tailrace is"),
+    yes(Feature::TailraceCurvesFile, "system/tailrace_curves.parquet", "tailrace families feed the computed FPHA fit, interpolated at the downstream plant's level"),
     no(Feature::UnitGroupBounds, "constraints/hydro_unit_group_bounds.parquet", "per-unit-group bounds are not modelled"),
-    no(Feature::PerBlockBounds, "constraints/{thermal,hydro,line}_bounds.parquet: block_id", "bounds are per stage; per-block rows would be ignored"),
+    yes(Feature::PerBlockBounds, "constraints/{thermal,hydro,line}_bounds.parquet: block_id", "a row with a block_id overrides the stage-wide value of its block (thermal generation, hydro turbined/outflow/generation, line capacities)"),
     no(Feature::SpillageBounds, "constraints/hydro_bounds.parquet: min/max_spillage_m3s", "spillage bounds are not in cobre-core"),
-    no(Feature::GenericParameters, "constraints/generic_constraints.json: expressions, @name; generic_parameters.json", "only literal coefficients are parsed"),
+    yes(Feature::GenericParameters, "constraints/generic_constraints.json: expressions, @name; generic_parameters.json", "parameters (given or computed from hydro data) multiply the terms they prefix; named expressions expand in place"),
     no(Feature::InlineConstraintBounds, "constraints/generic_constraints.json: expression with <=, >= or ==", "bounds come from generic_constraint_bounds.parquet"),
     no(Feature::GenericVariables, "constraints/generic_constraints.json: expression variables", "the variable has no counterpart in cobre-core's VariableRef"),
     no(Feature::WithdrawnFiles, "constraints/exchange_factors.json, system/scalar_parameters.json", "withdrawn inputs: use line_bounds.parquet / generic_parameters.json"),

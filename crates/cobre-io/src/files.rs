@@ -31,7 +31,6 @@ pub(crate) mod name {
     pub const GEOMETRY: &str = "system/hydro_geometry.parquet";
     pub const PRODUCTIVITY: &str = "system/hydro_energy_productivity.parquet";
     pub const TAILRACE_CURVES: &str = "system/tailrace_curves.parquet";
-    pub const SYSTEM_GENERIC_PARAMETERS: &str = "system/generic_parameters.json";
     pub const SCALAR_PARAMETERS: &str = "system/scalar_parameters.json";
     pub const INFLOW_STATS: &str = "scenarios/inflow_seasonal_stats.parquet";
     pub const AR: &str = "scenarios/inflow_ar_coefficients.parquet";
@@ -119,7 +118,6 @@ pub(crate) const FILES: &[FileSpec] = &[
     pq(name::GEOMETRY),
     pq(name::PRODUCTIVITY),
     pq(name::TAILRACE_CURVES),
-    json(name::SYSTEM_GENERIC_PARAMETERS),
     json(name::SCALAR_PARAMETERS),
     pq(name::INFLOW_STATS),
     pq(name::AR),

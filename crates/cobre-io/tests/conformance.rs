@@ -441,6 +441,14 @@ fn case_d30_multi_resolution_monthly_quarterly_loads() {
 }
 
 #[test]
+fn case_ar_no_seasons_loads_with_stage_periods_as_seasons() {
+    let c = load("ar-no-seasons", &counts!(3, 3, 8, 3, 0, 6, 6));
+    assert!(c.system.horizon().seasons.is_none());
+    assert!(c.system.horizon().stages.iter().all(|s| s.season.is_some()));
+    assert_eq!(c.system.scenarios().ar_coefficients.len(), 18);
+}
+
+#[test]
 fn every_shared_case_is_covered_by_a_test() {
     let root = case_dir("");
     let mut names: Vec<String> = std::fs::read_dir(&root)
@@ -457,7 +465,7 @@ fn every_shared_case_is_covered_by_a_test() {
             "shared case {n} has no conformance test"
         );
     }
-    assert_eq!(names.len(), 30);
+    assert_eq!(names.len(), 31);
 }
 
 #[test]

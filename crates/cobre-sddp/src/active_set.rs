@@ -42,9 +42,27 @@ pub(crate) struct LpCuts {
     active: Vec<bool>,
     /// Last iteration each cut was created or binding.
     last_used: Vec<u64>,
+    /// Iterations in which each cut was binding.
+    uses: Vec<u64>,
+    /// Cuts a selection rule took out: not rows and not checked against
+    /// solutions (until a rule brings them back).
+    excluded: Vec<bool>,
+    /// Least dual magnitude of a binding cut row.
+    activity_tolerance: f64,
+    /// How violated cuts are looked for.
+    violation: ViolationRule,
     ops: Vec<RowOp>,
     /// The cuts that are not rows, laid out for the check of every solution.
     inactive: InactiveCuts,
+}
+
+/// How [`LpCuts::violated`] looks for violated cuts.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct ViolationRule {
+    /// An absolute violation tolerance instead of the caller's relative one.
+    pub absolute: Option<f64>,
+    /// At most this many cuts per check, the most violated first.
+    pub max_added: Option<usize>,
 }
 
 /// The inactive cuts in component-major layout: `coefficients[j·m + i]` is
@@ -68,6 +86,10 @@ impl LpCuts {
             rows: Vec::new(),
             active: vec![false; n],
             last_used: vec![iteration; n],
+            uses: vec![0; n],
+            excluded: vec![false; n],
+            activity_tolerance: 0.0,
+            violation: ViolationRule::default(),
             ops: Vec::new(),
             inactive: InactiveCuts::default(),
         };
@@ -83,6 +105,8 @@ impl LpCuts {
         let n = self.pool.len();
         self.active.resize(n, false);
         self.last_used.resize(n, iteration);
+        self.uses.resize(n, 0);
+        self.excluded.resize(n, false);
         let mut ids: Vec<usize> = (first..n).collect();
         self.activate(&mut ids);
     }
@@ -110,7 +134,7 @@ impl LpCuts {
         let set = &mut self.inactive;
         set.ids.clear();
         set.ids
-            .extend((0..self.active.len()).filter(|&i| !self.active[i]));
+            .extend((0..self.active.len()).filter(|&i| !self.active[i] && !self.excluded[i]));
         let m = set.ids.len();
         set.intercepts.clear();
         set.intercepts
@@ -129,6 +153,31 @@ impl LpCuts {
         if let Some(u) = self.last_used.get_mut(id) {
             *u = (*u).max(iteration);
         }
+        if let Some(n) = self.uses.get_mut(id) {
+            *n += 1;
+        }
+    }
+
+    /// Sets the activity tolerance (least dual magnitude of a binding row)
+    /// and how violated cuts are looked for.
+    pub(crate) fn set_rules(&mut self, activity_tolerance: f64, violation: ViolationRule) {
+        self.activity_tolerance = activity_tolerance;
+        self.violation = violation;
+    }
+
+    /// Least dual magnitude of a binding cut row.
+    pub(crate) fn activity_tolerance(&self) -> f64 {
+        self.activity_tolerance
+    }
+
+    /// Last iteration each cut was created or binding.
+    pub(crate) fn last_used(&self) -> &[u64] {
+        &self.last_used
+    }
+
+    /// Iterations in which each cut was binding.
+    pub(crate) fn uses(&self) -> &[u64] {
+        &self.uses
     }
 
     /// Deactivates the active cuts unused for `window` iterations; returns
@@ -155,8 +204,13 @@ impl LpCuts {
 
     /// Makes the LP rows the pool cuts marked in `keep`: active cuts not
     /// kept leave (one removal), inactive kept ones come back (one append,
-    /// in pool order). Returns the removed row positions.
-    pub(crate) fn apply_keep(&mut self, keep: &[bool]) -> Vec<usize> {
+    /// in pool order); the cuts marked in `excluded` (and not kept) are no
+    /// longer checked against solutions, the others are. Returns the
+    /// removed row positions.
+    pub(crate) fn apply_keep(&mut self, keep: &[bool], excluded: &[bool]) -> Vec<usize> {
+        for (i, x) in self.excluded.iter_mut().enumerate() {
+            *x = excluded.get(i).copied().unwrap_or(false) && !keep.get(i).copied().unwrap_or(true);
+        }
         let mut removed = Vec::new();
         let mut kept = Vec::with_capacity(self.rows.len());
         for (pos, &id) in self.rows.iter().enumerate() {
@@ -170,12 +224,12 @@ impl LpCuts {
         if !removed.is_empty() {
             self.rows = kept;
             self.ops.push(RowOp::Remove(removed.clone()));
-            self.refresh_inactive();
         }
         let mut back: Vec<usize> = (0..self.pool.len())
             .filter(|&id| !self.active[id] && keep.get(id).copied().unwrap_or(true))
             .collect();
         self.activate(&mut back);
+        self.refresh_inactive();
         removed
     }
 
@@ -199,8 +253,10 @@ impl LpCuts {
         self.rows.get(pos).copied()
     }
 
-    /// Writes into `out` the inactive cuts violated at outgoing state `x`
-    /// with future cost `theta`: `α + π·x > θ + tol·max(1, |θ|)`.
+    /// Writes into `out` the inactive (not excluded) cuts violated at
+    /// outgoing state `x` with future cost `theta`: `α + π·x > θ +
+    /// tol·max(1, |θ|)` (or `> θ + tol'` with the rule's absolute
+    /// tolerance), at most the rule's cap of them, the most violated first.
     pub(crate) fn violated(&self, x: &[f64], theta: f64, tol: f64, out: &mut Vec<usize>) {
         out.clear();
         let set = &self.inactive;
@@ -208,7 +264,11 @@ impl LpCuts {
         if m == 0 {
             return;
         }
-        let limit = theta + tol * theta.abs().max(1.0);
+        let limit = match self.violation.absolute {
+            Some(abs) => theta + abs,
+            None => theta + tol * theta.abs().max(1.0),
+        };
+        let mut scored: Vec<(f64, usize)> = Vec::new();
         let mut values = [0.0_f64; CHECK_BLOCK];
         let mut start = 0;
         while start < m {
@@ -223,10 +283,19 @@ impl LpCuts {
             }
             for (k, &v) in vals.iter().enumerate() {
                 if v > limit {
-                    out.push(set.ids[start + k]);
+                    if self.violation.max_added.is_some() {
+                        scored.push((v - limit, set.ids[start + k]));
+                    } else {
+                        out.push(set.ids[start + k]);
+                    }
                 }
             }
             start += len;
+        }
+        if let Some(cap) = self.violation.max_added {
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            out.extend(scored.into_iter().take(cap).map(|(_, id)| id));
+            out.sort_unstable();
         }
     }
 
@@ -343,18 +412,19 @@ mod tests {
     #[test]
     fn selection_removes_the_cuts_not_kept_and_restores_the_kept_ones() {
         let mut c = LpCuts::new(pool(4), 1);
-        assert_eq!(c.apply_keep(&[true, false, true, false]), vec![1, 3]);
+        let none = [false; 4];
+        assert_eq!(c.apply_keep(&[true, false, true, false], &none), vec![1, 3]);
         assert_eq!(
             (c.row_id(0), c.row_id(1), c.num_rows()),
             (Some(0), Some(2), 2)
         );
         // Cut 3 is kept again, cut 0 leaves.
-        assert_eq!(c.apply_keep(&[false, false, true, true]), vec![0]);
+        assert_eq!(c.apply_keep(&[false, false, true, true], &none), vec![0]);
         assert_eq!(
             (c.row_id(0), c.row_id(1), c.num_rows()),
             (Some(2), Some(3), 2)
         );
-        assert!(c.apply_keep(&[false, false, true, true]).is_empty());
+        assert!(c.apply_keep(&[false, false, true, true], &none).is_empty());
     }
 
     #[test]
@@ -380,7 +450,7 @@ mod tests {
         // then 2 as its own rows, another item 0: the shared activation
         // appends them in item order, sorted per item (4, 2 → 2, 4; then 0).
         let mut c = LpCuts::new(pool(5), 1);
-        c.apply_keep(&[false, true, false, true, false]);
+        c.apply_keep(&[false, true, false, true, false], &[false; 5]);
         assert_eq!(c.num_rows(), 2);
         let mut b = Basis {
             col_status: vec![Lower],
@@ -398,5 +468,25 @@ mod tests {
         // (Upper); cut 0, added by the other item, is basic.
         assert_eq!(b.row_status, vec![Basic, Basic, Lower, Lower, Upper, Basic]);
         assert_eq!(b.num_basic(), 3);
+    }
+
+    #[test]
+    fn excluded_cuts_are_not_checked_and_the_cap_takes_the_most_violated() {
+        let mut c = LpCuts::new(pool(4), 1);
+        // Keep cut 0 only; 1 is excluded, 2 and 3 stay candidates.
+        c.apply_keep(&[true, false, false, false], &[false, true, false, false]);
+        let mut v = Vec::new();
+        // At x = 0, θ = −10: cuts 1, 2, 3 (values 1, 2, 3) are violated.
+        c.violated(&[0.0], -10.0, 1e-9, &mut v);
+        assert_eq!(v, vec![2, 3]);
+        c.set_rules(
+            0.0,
+            ViolationRule {
+                absolute: Some(1e-10),
+                max_added: Some(1),
+            },
+        );
+        c.violated(&[0.0], -10.0, 1e-9, &mut v);
+        assert_eq!(v, vec![3]);
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::SddpError;
 use cobre_core::config::{
-    CutSelectionConfig, ScenarioSourceConfig, StoppingMode, StoppingRuleConfig,
+    BackwardScheduler, CutSelectionConfig, ScenarioSourceConfig, StoppingMode, StoppingRuleConfig,
 };
 use cobre_core::StudyConfig;
 use cobre_solver::SolverOptions;
@@ -34,9 +34,22 @@ pub struct TrainingSettings {
     /// `training.cut_selection` rules prune on top of this. Default:
     /// [`DEFAULT_ACTIVE_CUT_WINDOW`].
     pub active_cut_window: Option<u64>,
-    /// Which cuts stay rows of the LPs (`training.cut_selection`); cuts
-    /// left out are still checked against every solution.
+    /// Which cuts stay rows of the LPs (`training.cut_selection`): a
+    /// periodic rule takes cuts out of the LPs until a later run selects
+    /// them again; the dynamic rule seeds every iteration with recent cuts
+    /// and adds violated ones back.
     pub cut_selection: CutSelectionConfig,
+    /// Least dual magnitude for a cut row to count as binding in a solve
+    /// (the activity that the active-cut window and the cap look at).
+    pub row_activity_tolerance: f64,
+    /// Most cut rows per stage after a selection run: the least recently
+    /// (then least often) binding cuts leave first, never a cut of the
+    /// current iteration.
+    pub max_active_per_stage: Option<usize>,
+    /// Openings per backward work unit (`training.parallelism`): `None`
+    /// splits each trial state's openings so that there are at least
+    /// [`Self::min_work_items`] units.
+    pub openings_per_item: Option<OpeningsPerItem>,
     /// LP solver settings.
     pub solver: SolverOptions,
     /// Start each LP solve from the basis of a related solve (the same
@@ -57,9 +70,36 @@ impl Default for TrainingSettings {
             min_work_items: 4,
             active_cut_window: Some(DEFAULT_ACTIVE_CUT_WINDOW),
             cut_selection: CutSelectionConfig::None,
+            row_activity_tolerance: 0.0,
+            max_active_per_stage: None,
+            openings_per_item: None,
             solver: SolverOptions::default(),
             warm_start: true,
         }
+    }
+}
+
+/// How many openings of one trial state a backward work unit solves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpeningsPerItem {
+    /// Every opening (one unit per trial state: `by_scenario`).
+    All,
+    /// This many (`by_node` with `block_size`).
+    Fixed(usize),
+    /// Half the stage's openings, rounded up (`by_node` without a size).
+    Half,
+}
+
+impl OpeningsPerItem {
+    /// Units per trial state for a stage of `n_open` openings.
+    #[must_use]
+    pub fn chunks(self, n_open: usize) -> usize {
+        let size = match self {
+            Self::All => n_open,
+            Self::Fixed(b) => b.min(n_open),
+            Self::Half => n_open.div_ceil(2),
+        };
+        n_open.div_ceil(size.max(1)).max(1)
     }
 }
 
@@ -79,6 +119,20 @@ impl TrainingSettings {
             stopping_rules: t.stopping_rules.clone(),
             stopping_mode: t.stopping_mode,
             cut_selection: t.cut_selection,
+            row_activity_tolerance: t.row_activity_tolerance,
+            max_active_per_stage: t
+                .max_active_per_stage
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            openings_per_item: match t.backward_scheduler {
+                BackwardScheduler::Default => None,
+                BackwardScheduler::ByScenario => Some(OpeningsPerItem::All),
+                BackwardScheduler::ByNode { block_size: None } => Some(OpeningsPerItem::Half),
+                BackwardScheduler::ByNode {
+                    block_size: Some(b),
+                } => Some(OpeningsPerItem::Fixed(
+                    usize::try_from(b).unwrap_or(usize::MAX).max(1),
+                )),
+            },
             ..Self::default()
         }
     }

@@ -45,7 +45,7 @@ mod workspace;
 
 pub use bounds::{LowerBoundPosition, UpperBound, UpperBoundKind};
 pub use communicator::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
-pub use config::{SimulationSettings, TrainingSettings};
+pub use config::{OpeningsPerItem, SimulationSettings, TrainingSettings};
 pub use cuts::{Cut, CutPool};
 pub use error::{Phase, SddpError, SolveSite};
 pub use policy::Policy;

@@ -84,6 +84,25 @@ impl StudyModel {
         }
         let options = TemplateOptions::from_config(config);
         let templates = build_templates(system, &scenario, &options)?;
+        let span = |f: fn(&StageTemplate) -> usize| {
+            let v = templates.iter().map(f);
+            (v.clone().min().unwrap_or(0), v.max().unwrap_or(0))
+        };
+        let (rows, cols, nnz) = (
+            span(|t| t.model.num_rows),
+            span(|t| t.model.num_cols),
+            span(|t| t.model.num_nonzeros()),
+        );
+        tracing::info!(
+            stages = templates.len(),
+            "stage LPs built (without cuts): rows {}–{}, columns {}–{}, non-zeros {}–{}",
+            rows.0,
+            rows.1,
+            cols.0,
+            cols.1,
+            nnz.0,
+            nnz.1
+        );
         let n = system.hydros().len();
         let l_max = scenario.max_order();
         let mut initial_state = Vec::with_capacity(n * (1 + l_max));

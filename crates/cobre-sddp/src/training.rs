@@ -24,11 +24,12 @@
 //! ranks.
 
 use crate::active_set::LpCuts;
+use crate::active_set::ViolationRule;
 use crate::backward::{chunk_bounds, run_items, split_lengths, Aggregator, Ctx, OpeningsItem};
 use crate::bounds::{relative_gap, UpperBound};
 use crate::communicator::{share, Collectives, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
-use crate::cut_selection;
+use crate::cut_selection::{self, enforce_cap, DynamicRule};
 use crate::cuts::CutPool;
 use crate::error::Phase;
 use crate::exchange::{
@@ -168,6 +169,7 @@ pub fn train(
     let mut cuts: Vec<LpCuts> = (0..n_stages)
         .map(|_| LpCuts::new(CutPool::new(ns), 0))
         .collect();
+    let dynamic = DynamicRule::from_config(settings.cut_selection);
     let chunks_per_state = settings.min_work_items.div_ceil(m_total).max(1);
 
     // Lower-bound chunks of the first stage (fixed), split across ranks.
@@ -219,6 +221,11 @@ pub fn train(
             .into_iter()
             .map(|p| LpCuts::new(p, start.iterations))
             .collect();
+    }
+    for c in &mut cuts {
+        c.set_rules(settings.row_activity_tolerance, ViolationRule::default());
+    }
+    if let Some(start) = hooks.start {
         iteration = start.iterations;
         records.clone_from(&start.records);
         wall_offset_ms = records.last().map_or(0.0, |r| r.wall_time_ms);
@@ -276,7 +283,10 @@ pub fn train(
         // 2. Backward pass.
         for t in (1..n_stages).rev() {
             let n_open = study.scenario.num_openings(t);
-            let chunks = chunk_bounds(n_open, chunks_per_state);
+            let per_state = settings
+                .openings_per_item
+                .map_or(chunks_per_state, |o| o.chunks(n_open));
+            let chunks = chunk_bounds(n_open, per_state);
             let n_items = m_local * chunks.len();
             obj_local.clear();
             obj_local.resize(m_local * n_open, 0.0);
@@ -435,7 +445,8 @@ pub fn train(
             &workers,
             &mut cuts,
             &after.since(&before),
-            settings.active_cut_window.map(|_| iteration),
+            (settings.active_cut_window.is_some() || settings.max_active_per_stage.is_some())
+                .then_some(iteration),
         )?;
         let record = IterationRecord {
             iteration,
@@ -465,12 +476,18 @@ pub fn train(
                 follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
             }
         }
-        if selection.due(iteration) {
+        let cap_due = settings.max_active_per_stage.is_some()
+            && settings.cut_selection == CutSelectionConfig::None;
+        if selection.due(iteration) || cap_due {
             for (t, c) in cuts.iter_mut().enumerate() {
                 keep.clear();
                 keep.resize(c.pool.len(), true);
-                selection.select(&c.pool, &visited[t], &mut keep);
-                let removed = c.apply_keep(&keep);
+                selection.select(&c.pool, &visited[t], iteration, &mut keep);
+                if let Some(cap) = settings.max_active_per_stage {
+                    enforce_cap(&c.pool, iteration, cap, c.last_used(), c.uses(), &mut keep);
+                }
+                let excluded: Vec<bool> = keep.iter().map(|k| !k).collect();
+                let removed = c.apply_keep(&keep, &excluded);
                 follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
             }
             tracing::debug!(
@@ -479,6 +496,36 @@ pub fn train(
                 total = cuts.iter().map(|c| c.pool.len()).sum::<usize>(),
                 "cut selection"
             );
+        }
+        if let Some(d) = dynamic.filter(|d| d.active(iteration + 1)) {
+            // The next iteration's solves start from the recent cuts and may
+            // add back the candidates they violate.
+            let next = iteration + 1;
+            for (t, c) in cuts.iter_mut().enumerate() {
+                let made: Vec<u64> = (0..c.pool.len()).map(|i| c.pool.iteration_of(i)).collect();
+                keep.clear();
+                keep.extend(made.iter().map(|&m| d.seeds(m, next)));
+                if let Some(cap) = settings.max_active_per_stage {
+                    enforce_cap(
+                        &c.pool,
+                        iteration + 1,
+                        cap,
+                        c.last_used(),
+                        c.uses(),
+                        &mut keep,
+                    );
+                }
+                let excluded: Vec<bool> = made.iter().map(|&m| !d.candidate(m, next)).collect();
+                c.set_rules(
+                    settings.row_activity_tolerance,
+                    ViolationRule {
+                        absolute: Some(d.violation_tolerance),
+                        max_added: Some(d.max_added_per_round),
+                    },
+                );
+                let removed = c.apply_keep(&keep, &excluded);
+                follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
+            }
         }
         if let Some(cp) = hooks.checkpoint.as_deref_mut() {
             if comm.rank() == 0 && cp.due(iteration) {

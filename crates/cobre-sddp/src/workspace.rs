@@ -215,8 +215,11 @@ impl Worker {
         let layout = &template.layout;
         let base = layout.num_template_rows;
         let marks = &mut self.used[t];
+        // Binding: a dual of at least the activity tolerance (and not zero).
+        let tol = cuts.activity_tolerance();
+        let binding = |d: &f64| d.abs() > 1e-12 && d.abs() >= tol;
         for pos in 0..cuts.num_rows() {
-            if self.duals.get(base + pos).is_some_and(|d| d.abs() > 1e-12) {
+            if self.duals.get(base + pos).is_some_and(binding) {
                 if let Some(id) = cuts.row_id(pos) {
                     if marks.len() <= id {
                         marks.resize(id + 1, false);
@@ -229,7 +232,7 @@ impl Worker {
         // shared cut rows.
         let own = base + cuts.num_rows();
         for (j, &id) in self.local_rows.iter().enumerate() {
-            if self.duals.get(own + j).is_some_and(|d| d.abs() > 1e-12) {
+            if self.duals.get(own + j).is_some_and(binding) {
                 if marks.len() <= id {
                     marks.resize(id + 1, false);
                 }

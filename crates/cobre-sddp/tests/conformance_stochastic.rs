@@ -67,3 +67,12 @@ fn d30_monthly_then_quarterly_stages_match_the_reference_bound() {
         13_186.702_704_406_694,
     );
 }
+
+/// AR(1) coefficients given per stage, `season_id` on the stages and no
+/// `season_definitions`: each stage is its own season period, so the lag of
+/// a stage is the stage before it (reference: 0.18 LB 1256379902.723215,
+/// 150 iterations).
+#[test]
+fn ar_no_seasons_lags_follow_the_previous_stage_and_match_the_reference_bound() {
+    check("ar-no-seasons", 1_256_379_902.723_215);
+}

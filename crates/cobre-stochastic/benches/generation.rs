@@ -123,6 +123,9 @@ fn case() -> (System, StudyConfig) {
                 ..ScenarioSourceConfig::default()
             },
             cut_selection: CutSelectionConfig::None,
+            row_activity_tolerance: 0.0,
+            max_active_per_stage: None,
+            backward_scheduler: Default::default(),
         },
         simulation: SimulationConfig {
             enabled: false,

@@ -84,36 +84,78 @@ impl SeasonalSeries {
 }
 
 /// Seasonal means and population standard deviations, with counts.
+///
+/// A degenerate season (see [`degenerate_season`]) gets its override
+/// `(value, 0)`: std 0 makes it white noise on every fitting path and, in
+/// a full estimation, a deterministic inflow equal to that value.
 pub(crate) fn seasonal_stats(series: &SeasonalSeries) -> Vec<(usize, f64, f64)> {
     let m = series.num_seasons;
-    let mut sum = vec![0.0; m];
-    let mut n = vec![0usize; m];
+    let mut groups: Vec<Vec<f64>> = vec![Vec::new(); m];
     for (i, v) in series.values.iter().enumerate() {
         if let Some(v) = v {
-            sum[series.season(i)] += v;
-            n[series.season(i)] += 1;
+            groups[series.season(i)].push(*v);
         }
     }
-    let mean: Vec<f64> = (0..m)
-        .map(|k| if n[k] > 0 { sum[k] / n[k] as f64 } else { 0.0 })
-        .collect();
-    let mut ss = vec![0.0; m];
-    for (i, v) in series.values.iter().enumerate() {
-        if let Some(v) = v {
-            let k = series.season(i);
-            ss[k] += (v - mean[k]).powi(2);
-        }
-    }
-    (0..m)
-        .map(|k| {
-            let std = if n[k] > 0 {
-                (ss[k] / n[k] as f64).sqrt()
-            } else {
-                0.0
-            };
-            (n[k], mean[k], std)
+    groups
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            let n = g.len();
+            if n == 0 {
+                return (0, 0.0, 0.0);
+            }
+            let mean = g.iter().sum::<f64>() / n as f64;
+            let var = g.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+            match degenerate_season(g) {
+                Some(value) => {
+                    tracing::debug!(
+                        season = k,
+                        value,
+                        "degenerate inflow history season (constant or mostly one value): white noise"
+                    );
+                    (n, value, 0.0)
+                }
+                None => (n, mean, var.sqrt()),
+            }
         })
         .collect()
+}
+
+/// Cobre 0.18's classification of one season's observations: `Some(value)`
+/// when the season is degenerate and fitted as the constant `value` with
+/// std 0 —
+///
+/// * **constant**: every observation within `1e-6` of the first (`value` =
+///   the first);
+/// * **saturated**: more than half the observations, rounded to integers
+///   (the historical inflow format is whole m³/s), share one value (`value`
+///   = that mode) — unless more than 10 % are strictly negative, which
+///   marks an incremental series that is fitted as it is.
+pub(crate) fn degenerate_season(values: &[f64]) -> Option<f64> {
+    let first = *values.first()?;
+    if values.iter().all(|v| (v - first).abs() < 1e-6) {
+        return Some(first);
+    }
+    let n = values.len();
+    let negative = values.iter().filter(|&&v| v < 0.0).count();
+    if negative as f64 / n as f64 > 0.10 {
+        return None;
+    }
+    let mut rounded: Vec<i64> = values.iter().map(|v| v.round() as i64).collect();
+    rounded.sort_unstable();
+    let (mut best, mut best_count, mut run) = (rounded[0], 0usize, 0usize);
+    for (i, &r) in rounded.iter().enumerate() {
+        run = if i > 0 && rounded[i - 1] == r {
+            run + 1
+        } else {
+            1
+        };
+        if run > best_count {
+            best_count = run;
+            best = r;
+        }
+    }
+    (best_count as f64 / n as f64 > 0.5).then_some(best as f64)
 }
 
 /// The standardised series (`None` where missing; 0 where the season's std is 0).
@@ -446,6 +488,27 @@ mod tests {
         };
         let st = seasonal_stats(&s);
         assert_eq!(st[0], (2, 2.0, 1.0));
+    }
+
+    #[test]
+    fn a_season_mostly_at_one_whole_value_is_degenerate_at_that_value() {
+        // 6 of 10 observations round to 1: saturated at 1.
+        let v = [1.0, 1.2, 0.9, 1.0, 1.4, 1.0, 3.0, 5.0, 0.0, 2.0];
+        assert_eq!(degenerate_season(&v), Some(1.0));
+        // 5 of 10: not a majority.
+        let v = [1.0, 1.2, 0.9, 1.0, 1.4, 4.0, 3.0, 5.0, 0.0, 2.0];
+        assert_eq!(degenerate_season(&v), None);
+        // Constant.
+        assert_eq!(degenerate_season(&[7.25, 7.25, 7.25]), Some(7.25));
+        // More than 10 % negative: an incremental series, fitted as it is.
+        let v = [0.0, 0.0, 0.0, 0.0, -3.0, -2.0, 0.0, 0.0, 5.0, 0.0];
+        assert_eq!(degenerate_season(&v), None);
+        let s = SeasonalSeries {
+            num_seasons: 1,
+            first: 0,
+            values: vec![Some(0.0), Some(0.0), Some(0.0), Some(4.0)],
+        };
+        assert_eq!(seasonal_stats(&s)[0], (4, 0.0, 0.0));
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! ```
 //!
 //! * **Annual statistics.** `A` is computed for every window that has a
-//!   successor in the record (the window ending at the last observation is
-//!   not used) and grouped by the season of its last period; `μ^A`, `σ^A` are
+//!   successor observation in the record (the window ending at the last
+//!   observation is not used, nor one followed by a gap) and grouped by the season of its last period; `μ^A`, `σ^A` are
 //!   the group's mean and population std.
 //! * **Cross-correlations.** `ρ_ZA(s, l)` pairs `A*` of season `s` with `Z`
 //!   `l` periods earlier, `ρ_AZ(s)` with `Z` one period later; both divide the
@@ -52,7 +52,9 @@ pub(crate) fn annual_series(series: &SeasonalSeries) -> (Vec<Option<f64>>, Vec<A
     let n = series.values.len();
     let raw: Vec<Option<f64>> = (0..n)
         .map(|i| {
-            if i + 1 < w || i + 1 >= n {
+            // A window needs a successor observation (the window ending at
+            // the last observed period is not used, as in 0.18).
+            if i + 1 < w || i + 1 >= n || series.values[i + 1].is_none() {
                 return None;
             }
             let sum: Option<f64> = series.values[i + 1 - w..=i].iter().copied().sum();

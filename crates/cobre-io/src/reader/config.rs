@@ -6,8 +6,8 @@ use crate::files::{name, CaseFiles};
 use crate::json::Obj;
 use crate::report::{FindingKind, Sink};
 use cobre_core::config::{
-    CutSelectionConfig, EstimationConfig, ExportsConfig, InflowNonNegativity, ModelingConfig,
-    OrderSelection, PolicyConfig, PolicyMode, SamplingScheme, ScenarioSourceConfig,
+    BackwardScheduler, CutSelectionConfig, EstimationConfig, ExportsConfig, InflowNonNegativity,
+    ModelingConfig, OrderSelection, PolicyConfig, PolicyMode, SamplingScheme, ScenarioSourceConfig,
     SimulationConfig, StoppingMode, StoppingRuleConfig, TrainingConfig,
 };
 use cobre_core::StudyConfig;
@@ -210,7 +210,20 @@ fn selection(o: &mut Obj<'_, '_>, count_key: &'static str, required: bool) -> Op
     }
 }
 
-fn cut_selection(o: &mut Obj<'_, '_>) -> CutSelectionConfig {
+/// `training.cut_selection`: the method, the activity tolerance and the
+/// per-stage cap.
+struct CutSelectionRead {
+    method: CutSelectionConfig,
+    row_activity_tolerance: f64,
+    max_active_per_stage: Option<u32>,
+}
+
+fn cut_selection(o: &mut Obj<'_, '_>) -> CutSelectionRead {
+    let mut out = CutSelectionRead {
+        method: CutSelectionConfig::None,
+        row_activity_tolerance: 0.0,
+        max_active_per_stage: None,
+    };
     let Some(mut c) = o.opt_obj(
         "cut_selection",
         &[
@@ -219,18 +232,15 @@ fn cut_selection(o: &mut Obj<'_, '_>) -> CutSelectionConfig {
             "selection",
         ],
     ) else {
-        return CutSelectionConfig::None;
+        return out;
     };
-    for key in ["max_active_per_stage", "row_activity_tolerance"] {
-        refuse_if_present(
-            &mut c,
-            key,
-            Feature::AdvancedCutSelection,
-            &format!("`cut_selection.{key}`"),
-        );
-    }
-    let Some(v) = c.raw("selection") else {
-        return CutSelectionConfig::None;
+    let t = c.opt_f64("row_activity_tolerance");
+    out.row_activity_tolerance = c
+        .min("row_activity_tolerance", t, 0.0, false)
+        .unwrap_or(0.0);
+    out.max_active_per_stage = c.opt_u32("max_active_per_stage");
+    let Some(v) = c.raw("selection").filter(|v| !v.is_null()) else {
+        return out;
     };
     let keys = tagged_keys(
         v,
@@ -256,27 +266,110 @@ fn cut_selection(o: &mut Obj<'_, '_>) -> CutSelectionConfig {
         ],
     );
     let Some(mut s) = c.opt_obj("selection", &keys) else {
-        return CutSelectionConfig::None;
+        return out;
     };
     let method = s.req_enum("method", &["level1", "lml1", "domination", "dynamic"]);
-    let check_frequency = s.opt_u32("check_frequency").unwrap_or(5);
-    let t = s.opt_f64("tie_tolerance");
-    let tie_tolerance = s.min("tie_tolerance", t, 0.0, false).unwrap_or(1e-10);
-    match method {
-        Some("level1") => CutSelectionConfig::Level1 {
-            check_frequency,
-            tie_tolerance,
-        },
-        Some("lml1") => CutSelectionConfig::Lml1 {
-            check_frequency,
-            tie_tolerance,
-        },
-        Some(m) => {
-            let ctx = s.ctx("method");
-            Feature::AdvancedCutSelection.refuse(s.sink(), ctx, &format!("cut selection `{m}`"));
-            CutSelectionConfig::None
+    let positive = |s: &mut Obj<'_, '_>, key: &str, default: u32, min: u32| -> u32 {
+        let v = s.opt_u32(key).unwrap_or(default);
+        if v < min {
+            s.error(
+                FindingKind::OutOfRange,
+                key,
+                format!("`cut_selection.selection.{key}` = {v} must be ≥ {min}"),
+            );
+        }
+        v.max(min)
+    };
+    out.method = match method {
+        Some(m @ ("level1" | "lml1")) => {
+            let check_frequency = positive(&mut s, "check_frequency", 5, 1);
+            let t = s.opt_f64("tie_tolerance");
+            let tie_tolerance = s.min("tie_tolerance", t, 0.0, false).unwrap_or(1e-10);
+            if m == "level1" {
+                CutSelectionConfig::Level1 {
+                    check_frequency,
+                    tie_tolerance,
+                }
+            } else {
+                CutSelectionConfig::Lml1 {
+                    check_frequency,
+                    tie_tolerance,
+                }
+            }
+        }
+        Some("domination") => {
+            let check_frequency = positive(&mut s, "check_frequency", 5, 1);
+            let t = s.req_f64("domination_tolerance");
+            match s.min("domination_tolerance", t, 0.0, false) {
+                Some(tolerance) => CutSelectionConfig::Domination {
+                    check_frequency,
+                    tolerance,
+                },
+                None => CutSelectionConfig::None,
+            }
+        }
+        Some(_) => {
+            let start_iteration = positive(&mut s, "start_iteration", 2, 1);
+            let seed_window = s.opt_u32("seed_window").unwrap_or(5);
+            let candidate_recency = s.opt_u32("candidate_recency");
+            if candidate_recency == Some(0) {
+                s.error(
+                    FindingKind::OutOfRange,
+                    "candidate_recency",
+                    "`cut_selection.selection.candidate_recency` must be ≥ 1 (omit it to make every cut a candidate)",
+                );
+            }
+            let max_added_per_round = positive(&mut s, "max_added_per_round", 10, 1);
+            let t = s.opt_f64("violation_tolerance");
+            let violation_tolerance = s.min("violation_tolerance", t, 0.0, true).unwrap_or(1e-10);
+            CutSelectionConfig::Dynamic {
+                start_iteration,
+                seed_window,
+                candidate_recency: candidate_recency.filter(|n| *n > 0),
+                max_added_per_round,
+                violation_tolerance,
+            }
         }
         None => CutSelectionConfig::None,
+    };
+    out
+}
+
+/// `training.parallelism.backward_scheduler`.
+fn parallelism(o: &mut Obj<'_, '_>) -> BackwardScheduler {
+    let Some(mut p) = o.opt_obj("parallelism", &["backward_scheduler"]) else {
+        return BackwardScheduler::Default;
+    };
+    let Some(v) = p.raw("backward_scheduler").filter(|v| !v.is_null()) else {
+        return BackwardScheduler::Default;
+    };
+    let keys = tagged_keys(
+        v,
+        "method",
+        &[
+            ("by_scenario", &["method"]),
+            ("by_node", &["method", "block_size"]),
+        ],
+    );
+    let Some(mut b) = p.opt_obj("backward_scheduler", &keys) else {
+        return BackwardScheduler::Default;
+    };
+    match b.req_enum("method", &["by_scenario", "by_node"]) {
+        Some("by_node") => {
+            let block_size = b.opt_u32("block_size");
+            if block_size == Some(0) {
+                b.error(
+                    FindingKind::OutOfRange,
+                    "block_size",
+                    "`backward_scheduler.block_size` must be ≥ 1",
+                );
+            }
+            BackwardScheduler::ByNode {
+                block_size: block_size.filter(|n| *n > 0),
+            }
+        }
+        Some(_) => BackwardScheduler::ByScenario,
+        None => BackwardScheduler::Default,
     }
 }
 
@@ -313,17 +406,12 @@ fn training(root: &mut Obj<'_, '_>) -> Option<(TrainingConfig, bool)> {
     let sel = selection(&mut t, "forward_passes", true);
     let scenario_source = scenario_source(&mut t, "scenario_source").unwrap_or_default();
     let cut_selection = cut_selection(&mut t);
+    let backward_scheduler = parallelism(&mut t);
     refuse_if_present(
         &mut t,
         "solver",
         Feature::SolverProfiles,
         "`training.solver`",
-    );
-    refuse_if_present(
-        &mut t,
-        "parallelism",
-        Feature::BackwardScheduler,
-        "`training.parallelism`",
     );
     let sel = sel?;
     if !rules_ok {
@@ -337,7 +425,10 @@ fn training(root: &mut Obj<'_, '_>) -> Option<(TrainingConfig, bool)> {
             stopping_mode,
             tree_seed,
             scenario_source,
-            cut_selection,
+            cut_selection: cut_selection.method,
+            row_activity_tolerance: cut_selection.row_activity_tolerance,
+            max_active_per_stage: cut_selection.max_active_per_stage,
+            backward_scheduler,
         },
         sel.is_some(),
     ))

@@ -1,13 +1,17 @@
 //! `constraints/`: per-stage bounds overrides and generic constraints.
 
 use super::entities::registry_with;
+use super::expression::Names;
+use super::parameters::ParametersData;
 use super::{expression, row_ctx, table_of, Registry, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
 use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::tables::{key, opt, ColType, Table, TableSpec};
-use cobre_core::{ConstraintId, GenericConstraint, GenericConstraintBound, StageId};
+use cobre_core::{
+    ConstraintId, GenericConstraint, GenericConstraintBound, ScalarParameter, StageId,
+};
 
 /// A row of `thermal_bounds.parquet`.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +19,8 @@ pub(crate) struct ThermalBoundRow {
     pub row: usize,
     pub thermal: i32,
     pub stage: i32,
+    /// `None`: the row is stage-wide.
+    pub block: Option<i32>,
     pub min_mw: Option<f64>,
     pub max_mw: Option<f64>,
     pub cost: Option<f64>,
@@ -44,6 +50,8 @@ pub(crate) struct HydroBoundRow {
     pub row: usize,
     pub hydro: i32,
     pub stage: i32,
+    /// `None`: the row is stage-wide.
+    pub block: Option<i32>,
     pub values: [Option<f64>; 14],
 }
 
@@ -61,6 +69,8 @@ pub(crate) struct LineBoundRow {
     pub row: usize,
     pub line: i32,
     pub stage: i32,
+    /// `None`: the row is stage-wide.
+    pub block: Option<i32>,
     pub direct_mw: Option<f64>,
     pub reverse_mw: Option<f64>,
 }
@@ -83,11 +93,16 @@ pub(crate) struct BoundsData {
     pub ncs: Src<Vec<NcsBoundRow>>,
 }
 
-/// Generic constraints and their bounds.
+/// Generic constraints, their bounds and their parameters.
 #[derive(Debug, Default)]
 pub(crate) struct GenericData {
     pub constraints: Option<Registry<GenericConstraint>>,
     pub bounds: Src<Vec<(usize, GenericConstraintBound)>>,
+    /// `generic_parameters.json` as read (entries with their index).
+    pub parameters: Src<ParametersData>,
+    /// The parameter list the terms refer to (the file's parameters in file
+    /// order, then products of several parameters).
+    pub parameter_list: Vec<ScalarParameter>,
 }
 
 static THERMAL: TableSpec = TableSpec {
@@ -165,6 +180,33 @@ fn non_negative(t: &Table, col: &str, r: usize, sink: &mut Sink) -> Option<f64> 
     Some(v)
 }
 
+/// Hydro columns that are per stage only (no per-block LP quantity).
+pub(crate) const HYDRO_STAGE_ONLY_COLUMNS: [&str; 4] = [
+    "min_storage_hm3",
+    "max_storage_hm3",
+    "water_withdrawal_m3s",
+    "filling_inflow_m3s",
+];
+
+/// A per-block row (`block_id` given) that sets a column which exists per
+/// stage only: an error naming the column (0.18 rejects it the same way).
+fn stage_only_on_block_row(t: &Table, r: usize, col: &str, why: &str, sink: &mut Sink) {
+    if t.i32("block_id", r).is_some() && t.f64(col, r).is_some() {
+        sink.push(
+            Finding::error(
+                FindingKind::IncompatibleSettings,
+                Layer::Schema,
+                row_ctx(t.file, r).field(col),
+                format!("`{col}` is set on a per-block row (block_id given), but {why}"),
+            )
+            .suggest(format!(
+                "move `{col}` to a stage-wide row (block_id null) of `{}`",
+                t.file
+            )),
+        );
+    }
+}
+
 fn refuse_column(t: &Table, col: &str, feature: Feature, sink: &mut Sink) {
     if t.any_value(col) {
         feature.refuse(
@@ -179,9 +221,15 @@ fn refuse_column(t: &Table, col: &str, feature: Feature, sink: &mut Sink) {
 pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
     let thermal = match table_of(files, &THERMAL, sink) {
         Src::Read(t) => {
-            refuse_column(&t, "block_id", Feature::PerBlockBounds, sink);
             let mut rows = Vec::new();
             for r in 0..t.rows {
+                stage_only_on_block_row(
+                    &t,
+                    r,
+                    "cost_per_mwh",
+                    "the thermal cost is per stage",
+                    sink,
+                );
                 let min_mw = non_negative(&t, "min_generation_mw", r, sink);
                 let max_mw = non_negative(&t, "max_generation_mw", r, sink);
                 let cost = non_negative(&t, "cost_per_mwh", r, sink);
@@ -191,6 +239,7 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
                         row: r,
                         thermal,
                         stage,
+                        block: t.i32("block_id", r),
                         min_mw,
                         max_mw,
                         cost,
@@ -204,7 +253,6 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
     };
     let hydro = match table_of(files, &HYDRO, sink) {
         Src::Read(t) => {
-            refuse_column(&t, "block_id", Feature::PerBlockBounds, sink);
             refuse_column(&t, "min_spillage_m3s", Feature::SpillageBounds, sink);
             refuse_column(&t, "max_spillage_m3s", Feature::SpillageBounds, sink);
             refuse_column(&t, "min_diversion_m3s", Feature::DiversionChannels, sink);
@@ -212,6 +260,15 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
             refuse_column(&t, "filling_inflow_m3s", Feature::ReservoirFilling, sink);
             let mut rows = Vec::new();
             for r in 0..t.rows {
+                for col in HYDRO_STAGE_ONLY_COLUMNS {
+                    stage_only_on_block_row(
+                        &t,
+                        r,
+                        col,
+                        "it has no per-block LP quantity (storage, withdrawal and filling are per stage)",
+                        sink,
+                    );
+                }
                 let mut values = [None; 14];
                 for (slot, col) in values.iter_mut().zip(HYDRO_BOUND_COLUMNS) {
                     *slot = if col == "water_withdrawal_m3s" {
@@ -225,6 +282,7 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
                         row: r,
                         hydro,
                         stage,
+                        block: t.i32("block_id", r),
                         values,
                     });
                 }
@@ -236,7 +294,6 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
     };
     let line = match table_of(files, &LINE, sink) {
         Src::Read(t) => {
-            refuse_column(&t, "block_id", Feature::PerBlockBounds, sink);
             let mut rows = Vec::new();
             for r in 0..t.rows {
                 let direct_mw = non_negative(&t, "direct_mw", r, sink);
@@ -246,6 +303,7 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
                         row: r,
                         line,
                         stage,
+                        block: t.i32("block_id", r),
                         direct_mw,
                         reverse_mw,
                     });
@@ -285,7 +343,7 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
     }
 }
 
-fn read_constraint(o: &mut Obj<'_, '_>, id: i32) -> Option<GenericConstraint> {
+fn read_constraint(o: &mut Obj<'_, '_>, id: i32, names: &mut Names) -> Option<GenericConstraint> {
     let name = o.req_str("name");
     let description = o.opt_str("description");
     let expression = o.req_str("expression");
@@ -302,7 +360,7 @@ fn read_constraint(o: &mut Obj<'_, '_>, id: i32) -> Option<GenericConstraint> {
         }
         (enabled, penalty)
     });
-    let parsed = match expression.map(expression::parse) {
+    let parsed = match expression.map(|e| expression::parse(e, names)) {
         Some(Ok(p)) => Some(p),
         Some(Err(msg)) => {
             o.error(
@@ -336,21 +394,79 @@ fn read_constraint(o: &mut Obj<'_, '_>, id: i32) -> Option<GenericConstraint> {
     })
 }
 
-/// Reads `generic_constraints.json` and `generic_constraint_bounds.parquet`.
-pub(crate) fn read_generic(files: &CaseFiles, sink: &mut Sink) -> GenericData {
-    let constraints = files.exists(name::GENERIC).then(|| {
-        if let Src::Read(v) = super::json_of(files, name::GENERIC, &mut Sink::default()) {
-            if v.get("expressions")
-                .and_then(serde_json::Value::as_array)
-                .is_some_and(|a| !a.is_empty())
+/// Reads the named `expressions` of `generic_constraints.json` into `names`
+/// (their text; they are parsed where they are used).
+fn read_expressions(files: &CaseFiles, names: &mut Names, sink: &mut Sink) {
+    let Src::Read(v) = super::json_of(files, name::GENERIC, &mut Sink::default()) else {
+        return;
+    };
+    let Some(items) = v.get("expressions").and_then(serde_json::Value::as_array) else {
+        return;
+    };
+    // The root's keys are checked where the constraints are read.
+    let root_keys: Vec<&str> = v
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let mut scratch = Sink::default();
+    let Some(mut root) = Obj::root(&mut scratch, name::GENERIC, &v, &root_keys) else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let Some(mut o) = root.item(
+            "expressions",
+            i,
+            item,
+            &["name", "expression", "description"],
+        ) else {
+            continue;
+        };
+        let n = o.req_str("name");
+        let e = o.req_str("expression");
+        o.opt_str("description");
+        if let (Some(n), Some(e)) = (n, e) {
+            if names.params.contains_key(n) {
+                o.error(
+                    FindingKind::DuplicateId,
+                    "name",
+                    format!("`{n}` names both a parameter of `generic_parameters.json` and an expression: the `@{n}` namespace is shared"),
+                );
+            } else if names
+                .expressions
+                .insert(n.to_string(), e.to_string())
+                .is_some()
             {
-                Feature::GenericParameters.refuse(
-                    sink,
-                    FindingContext::file(name::GENERIC).field("expressions"),
-                    "named `expressions`",
+                o.error(
+                    FindingKind::DuplicateId,
+                    "name",
+                    format!("the expression name `{n}` is repeated"),
                 );
             }
         }
+    }
+    for f in scratch.into_findings() {
+        sink.push(f);
+    }
+}
+
+/// Reads `generic_parameters.json`, `generic_constraints.json` (with its
+/// named expressions) and `generic_constraint_bounds.parquet`.
+pub(crate) fn read_generic(files: &CaseFiles, sink: &mut Sink) -> GenericData {
+    let parameters = super::parameters::read(files, sink);
+    let mut names = Names::default();
+    if let Some(p) = parameters.get() {
+        for (_, param) in &p.items {
+            if names.params.contains_key(&param.name) {
+                continue; // reported by the referential layer
+            }
+            if let Ok(pos) = u32::try_from(names.list.len()) {
+                names.params.insert(param.name.clone(), pos);
+            }
+            names.list.push(param.clone());
+        }
+    }
+    read_expressions(files, &mut names, sink);
+    let constraints = files.exists(name::GENERIC).then(|| {
         registry_with(
             files,
             name::GENERIC,
@@ -359,7 +475,7 @@ pub(crate) fn read_generic(files: &CaseFiles, sink: &mut Sink) -> GenericData {
             "generic constraint",
             &["id", "name", "description", "expression", "slack"],
             sink,
-            read_constraint,
+            |o, id| read_constraint(o, id, &mut names),
         )
     });
     let bounds = table_of(files, &GENERIC_BOUNDS, sink).map_rows(|t, r| {
@@ -374,5 +490,7 @@ pub(crate) fn read_generic(files: &CaseFiles, sink: &mut Sink) -> GenericData {
     GenericData {
         constraints,
         bounds,
+        parameters,
+        parameter_list: names.list,
     }
 }

@@ -346,16 +346,13 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Entities {
 /// Refuses, by presence, the files of features the solver does not model.
 /// A JSON registry with an empty list is accepted.
 pub(crate) fn refuse_unsupported_files(files: &CaseFiles, sink: &mut Sink) {
-    let by_presence: [(&str, Feature); 12] = [
+    let by_presence: [(&str, Feature); 9] = [
         (name::POST_STUDY, Feature::PostStudyStages),
         (name::PUMPING_BOUNDS, Feature::PumpingStations),
         (name::CONTRACT_BOUNDS, Feature::EnergyContracts),
         (name::UNIT_GROUP_BOUNDS, Feature::UnitGroupBounds),
-        (name::TAILRACE_CURVES, Feature::TailraceCurvesFile),
         (name::ANNUAL, Feature::AnnualComponentFile),
         (name::NOISE_OPENINGS, Feature::UserNoiseOpenings),
-        (name::GENERIC_PARAMETERS, Feature::GenericParameters),
-        (name::SYSTEM_GENERIC_PARAMETERS, Feature::GenericParameters),
         (name::EXCHANGE_FACTORS, Feature::WithdrawnFiles),
         (name::SCALAR_PARAMETERS, Feature::WithdrawnFiles),
         (name::PUMPING, Feature::PumpingStations),

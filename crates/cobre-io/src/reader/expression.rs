@@ -3,14 +3,69 @@
 //! Supported: a linear combination of catalog variables with literal
 //! coefficients, `+`/`-`, and parenthesised groups optionally scaled by a
 //! literal (`2 * (a - b)`). Variables are `name(entity_id)` or
-//! `name(entity_id, block_id)`. Constructs of the 0.18 grammar the model
-//! cannot hold (`@name` parameters and named expressions, inline relations,
-//! `bus=` selectors, variables without a model counterpart) are returned as
-//! refusals, so the reader reports them as `Unsupported`.
+//! `name(entity_id, block_id)`. `@name` is a scalar parameter of
+//! `generic_parameters.json`, which multiplies what follows it
+//! (`@rho * hydro_storage(3)`, `@a * (x + y)`, `@a * @b * x`), or a named
+//! expression of `generic_constraints.json`, expanded in place
+//! (`2 * @stored_energy`). Constructs of the 0.18 grammar the model cannot
+//! hold (inline relations, `bus=` selectors, variables without a model
+//! counterpart) are returned as refusals, so the reader reports them as
+//! `Unsupported`.
 
 use crate::capabilities::Feature;
 use crate::util::did_you_mean;
-use cobre_core::{BusId, HydroId, LineId, LinearTerm, NcsId, ThermalId, VariableRef};
+use cobre_core::{
+    BusId, HydroId, LineId, LinearTerm, NcsId, ParameterValue, ScalarParameter, ThermalId,
+    VariableRef,
+};
+use std::collections::BTreeMap;
+
+/// What `@name` can refer to.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// Parameter positions (in `list`) by name.
+    pub params: BTreeMap<String, u32>,
+    /// Named expressions (their text) by name.
+    pub expressions: BTreeMap<String, String>,
+    /// The parameter list; a product of several parameters is appended to it.
+    pub list: Vec<ScalarParameter>,
+}
+
+impl Names {
+    /// The parameter a term multiplied by every one of `params` refers to.
+    fn product(&mut self, params: &[u32]) -> Option<u32> {
+        match params {
+            [] => None,
+            [one] => Some(*one),
+            many => {
+                let mut key = many.to_vec();
+                key.sort_unstable();
+                let found = self
+                    .list
+                    .iter()
+                    .position(|p| p.value == ParameterValue::Product(key.clone()));
+                let at = found.unwrap_or_else(|| {
+                    let name = key
+                        .iter()
+                        .map(|i| {
+                            self.list
+                                .get(*i as usize)
+                                .map_or_else(String::new, |p| format!("@{}", p.name))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" * ");
+                    self.list.push(ScalarParameter {
+                        id: None,
+                        name,
+                        value: ParameterValue::Product(key),
+                    });
+                    self.list.len() - 1
+                });
+                u32::try_from(at).ok()
+            }
+        }
+    }
+}
 
 /// Variable names of the 0.18 catalog that the model holds.
 const SUPPORTED: [&str; 19] = [
@@ -162,16 +217,19 @@ pub(crate) struct Parsed {
     pub refused: Vec<(Feature, String)>,
 }
 
-struct Parser {
+struct Parser<'n> {
     toks: Vec<Tok>,
     pos: usize,
     out: Parsed,
     depth: usize,
+    names: &'n mut Names,
+    /// Named expressions being expanded (to report a cycle).
+    stack: Vec<String>,
 }
 
 const MAX_DEPTH: usize = 64;
 
-impl Parser {
+impl Parser<'_> {
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
     }
@@ -208,7 +266,7 @@ impl Parser {
     }
 
     /// `expr := [+|-] term ((+|-) term)*`
-    fn expr(&mut self, scale: f64) -> Result<(), String> {
+    fn expr(&mut self, scale: f64, params: &[u32]) -> Result<(), String> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err("expression nested too deeply".into());
@@ -222,16 +280,16 @@ impl Parser {
             Some(Tok::Plus) => self.pos += 1,
             _ => {}
         }
-        self.term(scale * sign)?;
+        self.term(scale * sign, params)?;
         loop {
             match self.peek() {
                 Some(Tok::Plus) => {
                     self.pos += 1;
-                    self.term(scale)?;
+                    self.term(scale, params)?;
                 }
                 Some(Tok::Minus) => {
                     self.pos += 1;
-                    self.term(-scale)?;
+                    self.term(-scale, params)?;
                 }
                 _ => break,
             }
@@ -240,28 +298,28 @@ impl Parser {
         Ok(())
     }
 
-    fn term(&mut self, scale: f64) -> Result<(), String> {
+    fn term(&mut self, scale: f64, params: &[u32]) -> Result<(), String> {
         match self.peek().cloned() {
             Some(Tok::Num(c)) => {
                 self.pos += 1;
                 if self.peek() == Some(&Tok::Star) {
                     self.pos += 1;
-                    self.factor(scale * c)
+                    self.factor(scale * c, params)
                 } else {
                     Err(format!(
                         "a constant ({c}) cannot stand alone in an expression without a relation"
                     ))
                 }
             }
-            _ => self.factor(scale),
+            _ => self.factor(scale, params),
         }
     }
 
-    /// `factor := variable | '(' expr ')' | '@' name`
-    fn factor(&mut self, scale: f64) -> Result<(), String> {
+    /// `factor := variable | '(' expr ')' | '@' param '*' factor | '@' expression`
+    fn factor(&mut self, scale: f64, params: &[u32]) -> Result<(), String> {
         match self.next() {
             Some(Tok::LParen) => {
-                self.expr(scale)?;
+                self.expr(scale, params)?;
                 self.consume(&Tok::RParen, "`)`")
             }
             Some(Tok::At) => {
@@ -269,23 +327,62 @@ impl Parser {
                     Some(Tok::Ident(n)) => n,
                     other => return Err(format!("expected a name after `@`, found {other:?}")),
                 };
-                self.out.refused.push((
-                    Feature::GenericParameters,
-                    format!("the parameter/expression `@{name}`"),
-                ));
-                if self.peek() == Some(&Tok::Star) {
+                if let Some(&p) = self.names.params.get(&name) {
+                    if self.peek() != Some(&Tok::Star) {
+                        return Err(format!(
+                            "the parameter `@{name}` must multiply a variable or a group (`@{name} * …`)"
+                        ));
+                    }
                     self.pos += 1;
-                    self.factor(scale)?;
+                    let mut with = params.to_vec();
+                    with.push(p);
+                    return self.factor(scale, &with);
                 }
-                Ok(())
+                let Some(text) = self.names.expressions.get(&name).cloned() else {
+                    let mut known: Vec<&str> = self
+                        .names
+                        .params
+                        .keys()
+                        .chain(self.names.expressions.keys())
+                        .map(String::as_str)
+                        .collect();
+                    known.sort_unstable();
+                    return Err(format!(
+                        "`@{name}` is neither a parameter of `generic_parameters.json` nor a named expression: {}",
+                        did_you_mean(&name, &known)
+                    ));
+                };
+                if self.stack.contains(&name) {
+                    return Err(format!(
+                        "the named expression `@{name}` refers to itself (through {})",
+                        self.stack.join(" → ")
+                    ));
+                }
+                let toks = tokenize(&text).map_err(|e| format!("in `@{name}`: {e}"))?;
+                if toks.iter().any(|t| matches!(t, Tok::Rel(_))) {
+                    return Err(format!(
+                        "the named expression `@{name}` holds a relation (<=, >=, ==)"
+                    ));
+                }
+                let saved_toks = std::mem::replace(&mut self.toks, toks);
+                let saved_pos = std::mem::replace(&mut self.pos, 0);
+                self.stack.push(name.clone());
+                let result = self.expr(scale, params).and_then(|()| match self.peek() {
+                    Some(t) => Err(format!("in `@{name}`: unexpected {t:?}")),
+                    None => Ok(()),
+                });
+                self.stack.pop();
+                self.toks = saved_toks;
+                self.pos = saved_pos;
+                result
             }
-            Some(Tok::Ident(name)) => self.variable(&name, scale),
+            Some(Tok::Ident(name)) => self.variable(&name, scale, params),
             Some(other) => Err(format!("unexpected {other:?}")),
             None => Err("unexpected end of the expression".into()),
         }
     }
 
-    fn variable(&mut self, name: &str, scale: f64) -> Result<(), String> {
+    fn variable(&mut self, name: &str, scale: f64, params: &[u32]) -> Result<(), String> {
         self.consume(&Tok::LParen, &format!("`(` after `{name}`"))?;
         if matches!(self.peek(), Some(Tok::Ident(_))) {
             // Named argument (`source_bus=`, `bus=`): skip to the closing parenthesis.
@@ -383,17 +480,20 @@ impl Parser {
                 ));
             }
         };
+        let parameter = self.names.product(params);
         self.out.terms.push(LinearTerm {
             coefficient: scale,
             variable,
             block,
+            parameter,
         });
         Ok(())
     }
 }
 
-/// Parses an expression. `Err` is a syntax error (message for the user).
-pub(crate) fn parse(expression: &str) -> Result<Parsed, String> {
+/// Parses an expression, resolving `@name` through `names`. `Err` is a
+/// syntax or reference error (message for the user).
+pub(crate) fn parse(expression: &str, names: &mut Names) -> Result<Parsed, String> {
     let toks = tokenize(expression)?;
     if toks.is_empty() {
         return Err("the expression is empty".into());
@@ -408,6 +508,8 @@ pub(crate) fn parse(expression: &str) -> Result<Parsed, String> {
         pos: 0,
         out: Parsed::default(),
         depth: 0,
+        names,
+        stack: Vec::new(),
     };
     if has_rel {
         p.out.refused.push((
@@ -418,7 +520,7 @@ pub(crate) fn parse(expression: &str) -> Result<Parsed, String> {
             return Ok(p.out);
         }
     }
-    p.expr(1.0)?;
+    p.expr(1.0, &[])?;
     if let Some(t) = p.peek() {
         return Err(format!("unexpected {t:?} after a complete expression"));
     }
@@ -431,9 +533,11 @@ mod tests {
 
     #[test]
     fn parses_coefficients_groups_and_blocks() {
-        let p =
-            parse("2.5 * thermal_generation(5) - 2*(hydro_generation(3, 1) + line_exchange(0))")
-                .unwrap();
+        let p = parse(
+            "2.5 * thermal_generation(5) - 2*(hydro_generation(3, 1) + line_exchange(0))",
+            &mut Names::default(),
+        )
+        .unwrap();
         assert!(p.refused.is_empty());
         assert_eq!(p.terms.len(), 3);
         assert_eq!(p.terms[0].coefficient, 2.5);
@@ -448,22 +552,83 @@ mod tests {
 
     #[test]
     fn reports_unknown_variables_and_syntax_errors() {
-        assert!(parse("thermal_generaton(0)")
+        let n = &mut Names::default();
+        assert!(parse("thermal_generaton(0)", n)
             .unwrap_err()
             .contains("thermal_generation"));
-        assert!(parse("thermal_generation(0").is_err());
-        assert!(parse("3").is_err());
-        assert!(parse("hydro_storage(1, 0)").is_err());
-        assert!(parse("").is_err());
+        assert!(parse("thermal_generation(0", n).is_err());
+        assert!(parse("3", n).is_err());
+        assert!(parse("hydro_storage(1, 0)", n).is_err());
+        assert!(parse("", n).is_err());
+        assert!(parse("@rho * hydro_turbined(1)", n)
+            .unwrap_err()
+            .contains("neither a parameter"));
     }
 
     #[test]
     fn refuses_what_the_model_cannot_hold() {
-        let p = parse("thermal_generation(0) <= 5").unwrap();
+        let n = &mut Names::default();
+        let p = parse("thermal_generation(0) <= 5", n).unwrap();
         assert_eq!(p.refused[0].0, Feature::InlineConstraintBounds);
-        let p = parse("@rho * hydro_turbined(1)").unwrap();
-        assert_eq!(p.refused[0].0, Feature::GenericParameters);
-        let p = parse("hydro_inflow(1)").unwrap();
+        let p = parse("hydro_inflow(1)", n).unwrap();
         assert_eq!(p.refused[0].0, Feature::GenericVariables);
+    }
+
+    fn names() -> Names {
+        let param = |name: &str, v: f64| ScalarParameter {
+            id: Some(0),
+            name: name.into(),
+            value: ParameterValue::Constant(v),
+        };
+        let mut n = Names {
+            list: vec![param("a", 2.0), param("b", 3.0)],
+            ..Names::default()
+        };
+        n.params.insert("a".into(), 0);
+        n.params.insert("b".into(), 1);
+        n.expressions
+            .insert("e".into(), "@a * hydro_storage(1) - line_direct(2)".into());
+        n.expressions.insert("loop".into(), "2 * @loop".into());
+        n
+    }
+
+    #[test]
+    fn parameters_multiply_what_follows_them_and_expressions_expand_in_place() {
+        let mut n = names();
+        let p = parse(
+            "@b * (hydro_turbined(4) + @a * line_direct(0)) + 3 * @e",
+            &mut n,
+        )
+        .unwrap();
+        assert!(p.refused.is_empty());
+        let got: Vec<(f64, Option<u32>)> = p
+            .terms
+            .iter()
+            .map(|t| (t.coefficient, t.parameter))
+            .collect();
+        // @b·q4, (@a·@b)·l0, 3·@a·v1, −3·l2.
+        assert_eq!(got[0], (1.0, Some(1)));
+        assert_eq!(got[1].0, 1.0);
+        assert_eq!(got[2], (3.0, Some(0)));
+        assert_eq!(got[3], (-3.0, None));
+        let product = got[1].1.unwrap() as usize;
+        assert_eq!(n.list[product].value, ParameterValue::Product(vec![0, 1]));
+        assert_eq!(n.list.len(), 3, "the product is registered once");
+        parse("@a * @b * hydro_turbined(1)", &mut n).unwrap();
+        assert_eq!(n.list.len(), 3);
+    }
+
+    #[test]
+    fn bad_parameter_uses_are_errors() {
+        let mut n = names();
+        assert!(parse("@a + hydro_turbined(1)", &mut n)
+            .unwrap_err()
+            .contains("must multiply"));
+        assert!(parse("@loop", &mut n)
+            .unwrap_err()
+            .contains("refers to itself"));
+        assert!(parse("@c * hydro_turbined(1)", &mut n)
+            .unwrap_err()
+            .contains("neither"));
     }
 }

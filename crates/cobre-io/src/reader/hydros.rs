@@ -44,6 +44,7 @@ pub(crate) struct HydroSystemData {
     pub fpha: Src<Vec<(usize, FphaPlane)>>,
     pub geometry: Src<Vec<(usize, GeometryPoint)>>,
     pub productivity: Src<Vec<(usize, EnergyProductivity)>>,
+    pub tailrace: Src<Vec<(usize, super::TailraceRow)>>,
 }
 
 const HYDRO_KEYS: [&str; 19] = [
@@ -457,8 +458,21 @@ fn fpha_config(o: &mut Obj<'_, '_>) -> Option<FphaConfig> {
         let b = w.opt_f64("volume_max_hm3");
         let p = w.opt_f64("volume_min_percentile");
         let q = w.opt_f64("volume_max_percentile");
-        let p = w.within("volume_min_percentile", p, 0.0, 100.0);
-        let q = w.within("volume_max_percentile", q, 0.0, 100.0);
+        // Fractions of the operating range, as in 0.18 (a value above 1
+        // lands on the top of the geometry table).
+        let p = w.min("volume_min_percentile", p, 0.0, false);
+        let q = w.min("volume_max_percentile", q, 0.0, false);
+        for (abs, frac, bound) in [(a, p, "min"), (b, q, "max")] {
+            if abs.is_some() && frac.is_some() {
+                w.error(
+                    FindingKind::IncompatibleSettings,
+                    &format!("volume_{bound}_percentile"),
+                    format!(
+                        "`volume_{bound}_hm3` and `volume_{bound}_percentile` are both set: give the {bound} bound one way"
+                    ),
+                );
+            }
+        }
         if a.is_some() || b.is_some() {
             hm3 = Some((a, b));
         }
@@ -484,7 +498,16 @@ fn reference_volume(o: &mut Obj<'_, '_>) -> Option<ReferenceVolume> {
     let mut r = o.opt_obj("reference_volume", &["volume_hm3", "percentile"])?;
     let v = r.opt_f64("volume_hm3");
     let p = r.opt_f64("percentile");
-    let p = r.within("percentile", p, 0.0, 100.0);
+    // `percentile` is a fraction of the operating range, in [0, 1].
+    let p = r.within("percentile", p, 0.0, 1.0);
+    let v = r.min("volume_hm3", v, 0.0, true);
+    if v.is_some() == p.is_some() {
+        r.error(
+            FindingKind::IncompatibleSettings,
+            "percentile",
+            "`reference_volume` needs exactly one of `volume_hm3` and `percentile`",
+        );
+    }
     v.map(ReferenceVolume::Hm3)
         .or(p.map(ReferenceVolume::Percentile))
 }
@@ -784,22 +807,37 @@ pub(crate) fn read_system_extensions(files: &CaseFiles, sink: &mut Sink) -> Hydr
                     p.specific_productivity,
                 ),
             ] {
-                if let Some(v) = v.filter(|v| *v <= 0.0) {
+                // A plant that stores or passes water without generating has
+                // an equivalent productivity of 0 (0.18 accepts it); only the
+                // other two columns must be positive.
+                let bad = if col == "equivalent_productivity_mw_per_m3s" {
+                    v.filter(|v| *v < 0.0)
+                } else {
+                    v.filter(|v| *v <= 0.0)
+                };
+                if let Some(v) = bad {
+                    let rule = if col == "equivalent_productivity_mw_per_m3s" {
+                        "≥ 0"
+                    } else {
+                        "> 0"
+                    };
                     out_of_range(
                         sink,
                         name::PRODUCTIVITY,
                         *r,
                         col,
-                        format!("`{col}` = {v} must be > 0"),
+                        format!("`{col}` = {v} must be {rule}"),
                     );
                 }
             }
         }
     }
+    let tailrace = super::tailrace::read(files, sink);
     HydroSystemData {
         production,
         fpha,
         geometry,
         productivity,
+        tailrace,
     }
 }

@@ -12,9 +12,11 @@ mod entities;
 mod expression;
 mod hydros;
 mod initial;
+mod parameters;
 mod penalties;
 mod scenarios;
 mod stages;
+mod tailrace;
 
 use crate::files::{CaseFiles, FileState};
 use crate::json;
@@ -22,11 +24,12 @@ use crate::report::{FindingContext, Sink};
 use crate::tables::{self, Table, TableSpec};
 use serde_json::Value;
 
-pub(crate) use constraints::{BoundsData, GenericData};
+pub(crate) use constraints::{BoundsData, GenericData, HYDRO_BOUND_COLUMNS};
 pub(crate) use entities::{RawBus, RawLine, RawNcs, RawThermal, Svc};
 pub(crate) use hydros::{HydroSystemData, RawHydro};
 pub(crate) use penalties::{HydroPenaltyRow, PenaltyOverrides, ScalarPenaltyRow};
 pub(crate) use scenarios::ScenarioData;
+pub(crate) use tailrace::{check as check_tailrace, families as tailrace_families, TailraceRow};
 
 /// A file's content as far as it could be read.
 #[derive(Debug, Clone, Default)]

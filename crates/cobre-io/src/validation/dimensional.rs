@@ -5,11 +5,6 @@ use crate::files::{name, CaseFiles};
 use crate::reader::{CaseData, StagesData};
 use crate::report::{FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
-use cobre_core::entities::HydroGenerationModel;
-use cobre_core::hydro_models::{
-    FphaSource, HydroProductionModel, ProductionModelKind, ProductionModelSelection,
-};
-use cobre_core::Hydro;
 use std::collections::{BTreeMap, BTreeSet};
 
 const L: Layer = Layer::Dimensional;
@@ -310,7 +305,6 @@ fn stats_coverage(d: &CaseData, st: &StagesData, sink: &mut Sink) {
                 *r,
             ));
         }
-        let seasons_defined = st.horizon.seasons.is_some();
         for ((h, stage), mut lags) in groups {
             lags.sort_by_key(|l| l.0);
             let got: Vec<u32> = lags.iter().map(|l| l.0).collect();
@@ -339,16 +333,19 @@ fn stats_coverage(d: &CaseData, st: &StagesData, sink: &mut Sink) {
                 ));
             }
             if st.is_study(stage) {
+                // Without `season_definitions` each stage is its own season
+                // period (its lag l is the l-th stage before it), but a stage
+                // without a season never moves the lags.
                 let season = st.stage(stage).and_then(|s| s.season);
-                if season.is_none() || !seasons_defined {
+                if season.is_none() {
                     sink.push(
                         err(
                             L,
                             FindingKind::StageMismatch,
                             FindingContext::file(name::STAGES).entity("stage", stage).field("season_id"),
-                            format!("stage {stage} carries AR terms (hydro {h}) but has no season: the lag calendar needs `season_id` and `season_definitions`"),
+                            format!("stage {stage} carries AR terms (hydro {h}) but has no `season_id`: its lags would never move"),
                         )
-                        .suggest("give every stage a `season_id` and define `season_definitions`"),
+                        .suggest("give every stage a `season_id`"),
                     );
                 }
             }
@@ -479,6 +476,66 @@ fn block_ids(d: &CaseData, st: &StagesData, sink: &mut Sink) {
             }
         }
     }
+    let b = &d.bounds;
+    let rows: Vec<(&'static str, &str, usize, i32, i32, Option<i32>)> = [
+        b.thermal.get().map(|v| {
+            v.iter()
+                .map(|x| {
+                    (
+                        name::THERMAL_BOUNDS,
+                        "thermal",
+                        x.row,
+                        x.thermal,
+                        x.stage,
+                        x.block,
+                    )
+                })
+                .collect::<Vec<_>>()
+        }),
+        b.hydro.get().map(|v| {
+            v.iter()
+                .map(|x| {
+                    (
+                        name::HYDRO_BOUNDS,
+                        "hydro",
+                        x.row,
+                        x.hydro,
+                        x.stage,
+                        x.block,
+                    )
+                })
+                .collect()
+        }),
+        b.line.get().map(|v| {
+            v.iter()
+                .map(|x| (name::LINE_BOUNDS, "line", x.row, x.line, x.stage, x.block))
+                .collect()
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+    .collect();
+    for (file, kind, r, id, stage, block) in rows {
+        let (Some(block), Some(n)) = (block, blocks_of(stage)) else {
+            continue;
+        };
+        if block < 0 || usize::try_from(block).is_ok_and(|x| x >= n) {
+            sink.push(err(
+                L,
+                FindingKind::StageMismatch,
+                FindingContext::file(file)
+                    .entity(kind, id)
+                    .stage(stage)
+                    .field("block_id")
+                    .row(r),
+                format!(
+                    "block_id {block} does not exist in stage {stage} (blocks 0..{})",
+                    n.saturating_sub(1)
+                ),
+            ));
+        }
+    }
     let Some(bounds) = d.generic.bounds.get() else {
         return;
     };
@@ -525,177 +582,6 @@ fn block_ids(d: &CaseData, st: &StagesData, sink: &mut Sink) {
     }
 }
 
-/// The production model of a hydro at a stage.
-fn model_at(
-    entry: Option<&HydroProductionModel>,
-    hydro: &Hydro,
-    stage: i32,
-) -> Option<ProductionModelKind> {
-    if let Some(HydroProductionModel {
-        selection: ProductionModelSelection::StageRanges(ranges),
-        ..
-    }) = entry
-    {
-        for r in ranges {
-            if stage >= r.start_stage.0 && r.end_stage.is_none_or(|e| stage <= e.0) {
-                return Some(r.model.clone());
-            }
-        }
-    }
-    if let Some(HydroProductionModel {
-        selection: ProductionModelSelection::Seasonal { .. },
-        ..
-    }) = entry
-    {
-        return None;
-    }
-    match hydro.generation_model {
-        HydroGenerationModel::ConstantProductivity => {
-            Some(ProductionModelKind::ConstantProductivity {
-                productivity_mw_per_m3s: None,
-            })
-        }
-        _ => None,
-    }
-}
-
-fn production(d: &CaseData, st: &StagesData, sink: &mut Sink) {
-    let Some(hydros) = &d.hydros else { return };
-    let hs = &d.hydro_system;
-    if hs.production.failed()
-        || hs.productivity.failed()
-        || hs.fpha.failed()
-        || hs.geometry.failed()
-    {
-        return;
-    }
-    let entries: BTreeMap<i32, &HydroProductionModel> = hs
-        .production
-        .get()
-        .map(|v| v.iter().map(|e| (e.model.hydro.0, &e.model)).collect())
-        .unwrap_or_default();
-    let productivity = hs.productivity.get().map(Vec::as_slice).unwrap_or_default();
-    let planes = hs.fpha.get().map(Vec::as_slice).unwrap_or_default();
-    let geometry = hs.geometry.get().map(Vec::as_slice).unwrap_or_default();
-    for (h, entry) in &entries {
-        let ProductionModelSelection::StageRanges(ranges) = &entry.selection else {
-            continue;
-        };
-        let ctx = FindingContext::file(name::PRODUCTION_MODELS).entity("hydro", *h);
-        for r in ranges {
-            for s in [Some(r.start_stage.0), r.end_stage.map(|e| e.0)]
-                .into_iter()
-                .flatten()
-            {
-                if !st.is_study(s) {
-                    sink.push(err(
-                        L,
-                        FindingKind::StageMismatch,
-                        ctx.clone().field("stage_ranges").stage(s),
-                        format!("hydro {h}: stage range bound {s} is not a study stage"),
-                    ));
-                }
-            }
-        }
-        for s in &st.stage_ids {
-            let n = ranges
-                .iter()
-                .filter(|r| *s >= r.start_stage.0 && r.end_stage.is_none_or(|e| *s <= e.0))
-                .count();
-            if n > 1 {
-                sink.push(err(
-                    L,
-                    FindingKind::StageMismatch,
-                    ctx.clone().field("stage_ranges").stage(*s),
-                    format!("hydro {h}: {n} stage ranges cover stage {s}; ranges must not overlap"),
-                ));
-            }
-        }
-    }
-    for raw in &hydros.items {
-        let hydro = &raw.hydro;
-        let h = hydro.id.0;
-        let entry = entries.get(&h).copied();
-        if entry.is_none() && hydro.generation_model == HydroGenerationModel::Fpha {
-            sink.push(err(
-                L,
-                FindingKind::CoverageMismatch,
-                FindingContext::file(name::PRODUCTION_MODELS).entity("hydro", h),
-                format!(
-                    "hydro {h} is an FPHA plant but has no entry (with `fpha_config`) in `{}`",
-                    name::PRODUCTION_MODELS
-                ),
-            ));
-            continue;
-        }
-        let (mut none, mut both, mut no_planes) = (Vec::new(), Vec::new(), Vec::new());
-        let mut needs_geometry = false;
-        for s in &st.stage_ids {
-            match model_at(entry, hydro, *s) {
-                Some(ProductionModelKind::ConstantProductivity {
-                    productivity_mw_per_m3s,
-                }) => {
-                    let own = |stage: Option<i32>| {
-                        productivity.iter().any(|(_, p)| {
-                            p.hydro.0 == h
-                                && p.stage.map(|x| x.0) == stage
-                                && p.equivalent_productivity.is_some()
-                        })
-                    };
-                    let parquet = own(Some(*s)) || own(None);
-                    match (productivity_mw_per_m3s.is_some(), parquet) {
-                        (false, false) => none.push(*s),
-                        (true, true) => both.push(*s),
-                        _ => {}
-                    }
-                }
-                Some(ProductionModelKind::Fpha { config, .. }) => match config.source {
-                    FphaSource::Precomputed => {
-                        let has = |stage: Option<i32>| {
-                            planes
-                                .iter()
-                                .any(|(_, p)| p.hydro.0 == h && p.stage.map(|x| x.0) == stage)
-                        };
-                        if !has(Some(*s)) && !has(None) {
-                            no_planes.push(*s);
-                        }
-                    }
-                    FphaSource::Computed => needs_geometry = true,
-                },
-                _ => {}
-            }
-        }
-        let ctx = FindingContext::file(name::PRODUCTION_MODELS).entity("hydro", h);
-        if let Some(first) = none.first() {
-            sink.push(err(L, FindingKind::CoverageMismatch, ctx.clone().stage(*first),
-                format!("hydro {h} has no productivity for stage(s) {}: give `productivity_mw_per_m3s` in `{}` or `equivalent_productivity_mw_per_m3s` in `{}`",
-                    list_ids(&none), name::PRODUCTION_MODELS, name::PRODUCTIVITY)));
-        }
-        if let Some(first) = both.first() {
-            sink.push(err(L, FindingKind::IncompatibleSettings, ctx.clone().stage(*first),
-                format!("hydro {h} gets its productivity from both `{}` and `{}` at stage(s) {}; supply it from exactly one source",
-                    name::PRODUCTION_MODELS, name::PRODUCTIVITY, list_ids(&both))));
-        }
-        if let Some(first) = no_planes.first() {
-            sink.push(err(L, FindingKind::CoverageMismatch, FindingContext::file(name::FPHA).entity("hydro", h).stage(*first),
-                format!("hydro {h} uses precomputed FPHA but `{}` has no plane for stage(s) {} (and no all-stage rows)", name::FPHA, list_ids(&no_planes))));
-        }
-        let points = geometry.iter().filter(|(_, g)| g.hydro.0 == h).count();
-        if needs_geometry && points < 2 {
-            sink.push(err(L, FindingKind::CoverageMismatch, FindingContext::file(name::GEOMETRY).entity("hydro", h),
-                format!("hydro {h} uses computed FPHA but `{}` has {points} point(s) for it; at least 2 are needed", name::GEOMETRY)));
-        }
-        if hydro.evaporation.is_some()
-            && !geometry
-                .iter()
-                .any(|(_, g)| g.hydro.0 == h && g.area_km2 > 0.0)
-        {
-            sink.push(warn(L, FindingKind::CoverageMismatch, FindingContext::file(name::GEOMETRY).entity("hydro", h),
-                format!("hydro {h} has evaporation coefficients but no area curve in `{}`: evaporation is not modelled for it", name::GEOMETRY)));
-        }
-    }
-}
-
 /// Layer 4.
 pub(crate) fn check(d: &CaseData, _files: &CaseFiles, sink: &mut Sink) {
     let Some(st) = d.stages.get() else {
@@ -705,5 +591,6 @@ pub(crate) fn check(d: &CaseData, _files: &CaseFiles, sink: &mut Sink) {
     stats_coverage(d, st, sink);
     external_coverage(d, st, sink);
     block_ids(d, st, sink);
-    production(d, st, sink);
+    super::production::check(d, st, sink);
+    super::parameters::dimensional(d, st, sink);
 }

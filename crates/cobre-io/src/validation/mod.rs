@@ -2,6 +2,8 @@
 //! schema layer could read.
 
 pub(crate) mod dimensional;
+mod parameters;
+mod production;
 pub(crate) mod referential;
 pub(crate) mod semantic;
 

@@ -2,7 +2,7 @@
 
 use super::{err, RowGroups};
 use crate::files::name;
-use crate::reader::{CaseData, Registry};
+use crate::reader::{CaseData, Registry, HYDRO_BOUND_COLUMNS};
 use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
 use cobre_core::scenario::CorrelatedEntity;
@@ -262,7 +262,7 @@ fn stages(d: &CaseData, sink: &mut Sink) {
                 L,
                 FindingKind::MissingReference,
                 FindingContext::file(name::STAGES).entity(kind, id).field("season_id"),
-                format!("{kind} {id} has season_id {} but `stages.json` has no `season_definitions`: the season is only a label", season.0),
+                format!("{kind} {id} has season_id {} but `stages.json` has no `season_definitions`: the season is a label, and each stage's own dates are its season period (the lag of a stage is the stage before it)", season.0),
             ));
         } else if !seasons.contains(&season.0) {
             let msg = if has_defs {
@@ -667,8 +667,17 @@ fn constraints(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
         duplicate_keys(
             sink,
             name::THERMAL_BOUNDS,
-            "(thermal_id, stage_id)",
-            rows.iter().map(|x| (x.row, (x.thermal, x.stage))),
+            "(thermal_id, stage_id, block_id, column)",
+            rows.iter().flat_map(|x| {
+                [
+                    ("min_generation_mw", x.min_mw),
+                    ("max_generation_mw", x.max_mw),
+                    ("cost_per_mwh", x.cost),
+                ]
+                .into_iter()
+                .filter(|(_, v)| v.is_some())
+                .map(move |(c, _)| (x.row, (x.thermal, x.stage, x.block, c)))
+            }),
         );
     }
     if let Some(rows) = b.hydro.get() {
@@ -682,8 +691,14 @@ fn constraints(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
         duplicate_keys(
             sink,
             name::HYDRO_BOUNDS,
-            "(hydro_id, stage_id)",
-            rows.iter().map(|x| (x.row, (x.hydro, x.stage))),
+            "(hydro_id, stage_id, block_id, column)",
+            rows.iter().flat_map(|x| {
+                HYDRO_BOUND_COLUMNS
+                    .into_iter()
+                    .zip(x.values)
+                    .filter(|(_, v)| v.is_some())
+                    .map(move |(c, _)| (x.row, (x.hydro, x.stage, x.block, c)))
+            }),
         );
     }
     if let Some(rows) = b.line.get() {
@@ -697,8 +712,13 @@ fn constraints(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
         duplicate_keys(
             sink,
             name::LINE_BOUNDS,
-            "(line_id, stage_id)",
-            rows.iter().map(|x| (x.row, (x.line, x.stage))),
+            "(line_id, stage_id, block_id, column)",
+            rows.iter().flat_map(|x| {
+                [("direct_mw", x.direct_mw), ("reverse_mw", x.reverse_mw)]
+                    .into_iter()
+                    .filter(|(_, v)| v.is_some())
+                    .map(move |(c, _)| (x.row, (x.line, x.stage, x.block, c)))
+            }),
         );
     }
     if let Some(rows) = b.ncs.get() {
@@ -842,4 +862,5 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
     hydro_system(d, &ids, sink);
     scenarios(d, &ids, sink);
     constraints(d, &ids, sink);
+    super::parameters::referential(d, sink);
 }

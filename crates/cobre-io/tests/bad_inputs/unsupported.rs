@@ -266,18 +266,6 @@ fn inline_constraint_relations_are_unsupported() {
 }
 
 #[test]
-fn constraint_parameters_are_unsupported() {
-    let fx = Fixture::new("d13-generic-constraint");
-    fx.json("constraints/generic_constraints.json", |v| {
-        v["constraints"][0]["expression"] = json!("@rho * thermal_generation(0)")
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "constraints/generic_constraints.json").field("expression"),
-    );
-}
-
-#[test]
 fn a_non_contiguous_historical_year_list_is_unsupported() {
     let fx = Fixture::new("d26-estimated-par2");
     fx.json("config.json", |v| {
@@ -286,19 +274,6 @@ fn a_non_contiguous_historical_year_list_is_unsupported() {
     assert_error(
         &fx.validate(),
         want(Unsupported, "config.json").field("historical_years"),
-    );
-}
-
-#[test]
-fn per_block_thermal_bounds_are_unsupported() {
-    let fx = Fixture::new("d27-per-stage-thermal-cost");
-    fx.parquet("constraints/thermal_bounds.parquet", |b| {
-        let v: Vec<i32> = vec![0; b.num_rows()];
-        set_column(b, "block_id", Arc::new(Int32Array::from(v)))
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "constraints/thermal_bounds.parquet").field("block_id"),
     );
 }
 

@@ -7,6 +7,8 @@
 //! quantity (storage, evaporation, withdrawal) and one row per block
 //! otherwise. With a slack, the row is relaxed by priced slack columns
 //! (`penalty` per unit and block hour, or per stage hour for a stage row).
+//! A term `@name * variable` has its coefficient multiplied by the
+//! parameter's value at the stage and block (`parameters.rs`).
 
 use super::layout::CostCategory;
 use super::production::Production;
@@ -35,7 +37,10 @@ fn expand(
 ) -> Result<f64, SddpError> {
     let s = ctx.system;
     let l = &ctx.layout;
-    let c = term.coefficient;
+    let c = term.coefficient
+        * term
+            .parameter
+            .map_or(1.0, |p| ctx.parameters.get(p, ctx.stage, k));
     let missing = |what: &str, id: i32| {
         SddpError::invalid(
             format!("generic constraint variable {what}({id})"),

@@ -1,6 +1,7 @@
 //! Hydro plants: turbined and spilled flow, constant-productivity
 //! generation, the water balance with the hm³ ↔ m³/s conversion, soft
-//! turbined/generation/outflow bounds with priced slacks, the inflow
+//! turbined/generation/outflow bounds with priced slacks (per block: a
+//! `block_id` row of `hydro_bounds.parquet` overrides its block), the inflow
 //! non-negativity slack and the withdrawal slacks (docs/formulation.md §6).
 //!
 //! Water balance of hydro `h` (hm³), with `c_k = 0.0036·τ_k` and
@@ -64,17 +65,29 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
             .copied()
             .unwrap_or(hydro.penalties);
         let active = hydro.service.is_active(stage.id);
-        let mut q_max = hb.max_turbined_m3s;
-        if planes.is_none() && rho > 0.0 && hb.max_generation_mw.is_finite() {
-            q_max = q_max.min(hb.max_generation_mw / rho);
-        }
-        if !active {
-            q_max = 0.0;
-        }
-        let g_max = if active { hb.max_generation_mw } else { 0.0 };
+        // Turbined and generation limits of block `k` (a per-block row of
+        // `hydro_bounds.parquet` overrides the stage value of its block).
+        let block_bounds = |k: usize| system.bounds().hydro_at(t, h, k).unwrap_or(hb);
+        let q_max_of = |k: usize| {
+            let hk = block_bounds(k);
+            let mut q_max = hk.max_turbined_m3s;
+            if planes.is_none() && rho > 0.0 && hk.max_generation_mw.is_finite() {
+                q_max = q_max.min(hk.max_generation_mw / rho);
+            }
+            if active {
+                q_max
+            } else {
+                0.0
+            }
+        };
         if let Some(planes) = planes {
             let first = ctx.builder.num_rows();
             for k in 0..nk {
+                let g_max = if active {
+                    block_bounds(k).max_generation_mw
+                } else {
+                    0.0
+                };
                 let g = ctx.builder.add_col(0.0, g_max.max(0.0), 0.0);
                 ctx.layout.fpha_generation[k * n + h] = Some(g);
                 ctx.builder.add_entry(ctx.layout.load_row(k, bus), g, 1.0);
@@ -110,7 +123,8 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
             let c = HM3_PER_M3S_HOUR * tau;
             let q = ctx.layout.turbined_col(k, h);
             let s = ctx.layout.spillage_col(k, h);
-            ctx.builder.set_col_bounds(q, 0.0, q_max.max(0.0));
+            let hb = block_bounds(k);
+            ctx.builder.set_col_bounds(q, 0.0, q_max_of(k).max(0.0));
             ctx.builder.set_cost(q, pen.turbined_cost * tau / scale);
             ctx.builder.set_cost(s, pen.spillage_cost * tau / scale);
             ctx.categories.push((q, CostCategory::Turbined));

@@ -6,7 +6,8 @@
 //! fixing rows), `network.rs` (buses, lines, thermals), `hydro.rs` (hydro
 //! plants, constant productivity or FPHA, with `production.rs` and
 //! `fpha_fit.rs` resolving the model), `evaporation.rs`, `generic.rs`
-//! (user constraints). A new family is one more module called from
+//! (user constraints, with `parameters.rs` resolving their `@name`
+//! coefficients). A new family is one more module called from
 //! [`build_stage`].
 //!
 //! Units: flows in m³/s, storage in hm³, power in MW; every objective
@@ -22,6 +23,7 @@ mod generic;
 mod hydro;
 mod layout;
 mod network;
+pub mod parameters;
 mod patch;
 pub mod production;
 mod state;
@@ -29,6 +31,7 @@ mod state;
 pub use builder::IndexRange;
 pub use hydro::HM3_PER_M3S_HOUR;
 pub use layout::{CostCategory, SlackKind, SoftBound, StageLayout};
+pub use parameters::ParameterTable;
 pub use patch::StagePatch;
 pub use production::{Production, ProductionTable};
 
@@ -88,6 +91,7 @@ pub(crate) struct BuildCtx<'a> {
     pub(crate) system: &'a System,
     pub(crate) scenario: &'a ScenarioModel,
     pub(crate) production: &'a ProductionTable,
+    pub(crate) parameters: &'a ParameterTable,
     pub(crate) stage: usize,
     pub(crate) stage_id: cobre_core::StageId,
     pub(crate) last_stage: bool,
@@ -122,6 +126,7 @@ pub fn build_stage(
     system: &System,
     scenario: &ScenarioModel,
     production: &ProductionTable,
+    parameters: &ParameterTable,
     options: &TemplateOptions,
     t: usize,
 ) -> Result<StageTemplate, SddpError> {
@@ -160,6 +165,7 @@ pub fn build_stage(
         system,
         scenario,
         production,
+        parameters,
         stage: t,
         stage_id: stage.id,
         last_stage: t + 1 == n_stages,
@@ -214,7 +220,8 @@ pub fn build_templates(
     options: &TemplateOptions,
 ) -> Result<Vec<StageTemplate>, SddpError> {
     let production = ProductionTable::resolve(system)?;
+    let parameters = ParameterTable::resolve(system, &production)?;
     (0..system.num_stages())
-        .map(|t| build_stage(system, scenario, &production, options, t))
+        .map(|t| build_stage(system, scenario, &production, &parameters, options, t))
         .collect()
 }

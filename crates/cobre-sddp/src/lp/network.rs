@@ -1,6 +1,9 @@
 //! Buses and lines: the load balance per bus and block, piecewise deficit,
 //! excess, and line flows with losses and exchange cost.
 //!
+//! Line capacities and thermal generation limits are per block (a
+//! `block_id` row of the bounds files overrides the stage value of its block).
+//!
 //! Load balance of bus `b`, block `k` (MW):
 //! `Σ generation + Σ_{l→b} (f⁺_l − f⁻_l) − Σ_{b→l} (f⁺_l − f⁻_l) + Σ_s δ_s − ε = load`.
 //! Line losses have no LP effect (as in the reference, docs/formulation.md
@@ -68,18 +71,6 @@ pub(super) fn add_network(ctx: &mut BuildCtx<'_>) {
     let net = system.network();
     for (l, line) in system.lines().iter().enumerate() {
         let active = line.service.is_active(stage_id);
-        let (direct, reverse) = system
-            .bounds()
-            .line
-            .get(t, l)
-            .map_or((line.direct_capacity_mw, line.reverse_capacity_mw), |lb| {
-                (lb.direct_capacity_mw, lb.reverse_capacity_mw)
-            });
-        let (direct, reverse) = if active {
-            (direct, reverse)
-        } else {
-            (0.0, 0.0)
-        };
         let exchange = system
             .penalties()
             .line_exchange_cost(t, l)
@@ -89,6 +80,11 @@ pub(super) fn add_network(ctx: &mut BuildCtx<'_>) {
         };
         for k in 0..nk {
             let hours = ctx.layout.block_hours[k];
+            let (direct, reverse) = match system.bounds().line_at(t, l, k) {
+                _ if !active => (0.0, 0.0),
+                Some(lb) => (lb.direct_capacity_mw, lb.reverse_capacity_mw),
+                None => (line.direct_capacity_mw, line.reverse_capacity_mw),
+            };
             let (fp, fm) = ctx.layout.flow_cols(k, l);
             ctx.builder.set_col_bounds(fp, 0.0, direct);
             ctx.builder.set_col_bounds(fm, 0.0, reverse);
@@ -115,15 +111,17 @@ pub(super) fn add_thermals(ctx: &mut BuildCtx<'_>) {
     ctx.layout.thermal = ctx.builder.add_cols(nk * nt, 0.0, 0.0, 0.0);
     for (j, th) in system.thermals().iter().enumerate() {
         let active = th.service.is_active(ctx.stage_id);
-        let (lo, hi, cost) = system.bounds().thermal.get(t, j).map_or(
-            (th.min_generation_mw, th.max_generation_mw, th.cost_per_mwh),
-            |tb| (tb.min_generation_mw, tb.max_generation_mw, tb.cost_per_mwh),
-        );
-        let (lo, hi) = if active { (lo, hi) } else { (0.0, 0.0) };
         let Some(&bus) = system.network().thermal_bus.get(j) else {
             continue;
         };
         for k in 0..nk {
+            // Per-block rows override the stage's generation limits; the
+            // cost is per stage.
+            let (lo, hi, cost) = system.bounds().thermal_at(t, j, k).map_or(
+                (th.min_generation_mw, th.max_generation_mw, th.cost_per_mwh),
+                |tb| (tb.min_generation_mw, tb.max_generation_mw, tb.cost_per_mwh),
+            );
+            let (lo, hi) = if active { (lo, hi) } else { (0.0, 0.0) };
             let col = ctx.layout.thermal_col(k, j);
             ctx.builder.set_col_bounds(col, lo, hi);
             ctx.builder

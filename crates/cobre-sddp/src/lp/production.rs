@@ -2,12 +2,91 @@
 //! productivity, or FPHA hyperplanes (precomputed or fitted from the
 //! geometry), resolved once for the whole horizon (docs/formulation.md §9).
 
-use super::fpha_fit::{fit_planes, Plane};
+use super::fpha_fit::{fit_planes, Plane, TailraceSource};
 use crate::SddpError;
 use cobre_core::hydro_models::{
-    FphaConfig, FphaSource, ProductionModelKind, ProductionModelSelection,
+    FphaConfig, FphaSource, GeometryPoint, ProductionModelKind, ProductionModelSelection,
+    ReferenceVolume, TailraceFamily,
 };
-use cobre_core::{Stage, System};
+use cobre_core::{Hydro, HydroId, Stage, System};
+
+/// Planes fitted so far: `(hydro, model entry, downstream level bits, planes)`
+/// (stages sharing an entry and a downstream level share one fit).
+type Fitted = Vec<(usize, usize, Option<u64>, Option<Vec<Plane>>)>;
+
+/// Share of the operating range of the reference volume when no entry gives
+/// one (0.18's default).
+pub const DEFAULT_REFERENCE_FRACTION: f64 = 0.65;
+
+/// The geometry points of a hydro, sorted by volume.
+fn geometry_of(system: &System, hydro: HydroId) -> Vec<GeometryPoint> {
+    system
+        .hydro_models()
+        .geometry
+        .iter()
+        .filter(|g| g.hydro == hydro)
+        .copied()
+        .collect()
+}
+
+/// Reference volume (hm³) of hydro `h` at `stage`: the `reference_volume`
+/// of the production-model entry covering the stage (absolute, or a
+/// fraction of the operating range), else 65 % of the range.
+#[must_use]
+pub fn reference_volume_hm3(system: &System, h: usize, stage: &Stage) -> Option<f64> {
+    let hydro = system.hydros().get(h)?;
+    let given = match model_at(system, h, stage) {
+        Some((
+            _,
+            ProductionModelKind::Fpha {
+                reference_volume, ..
+            }
+            | ProductionModelKind::LinearizedHead {
+                reference_volume, ..
+            },
+        )) => *reference_volume,
+        _ => None,
+    };
+    let (lo, hi) = (hydro.min_storage_hm3, hydro.max_storage_hm3);
+    Some(match given {
+        Some(ReferenceVolume::Hm3(v)) => v,
+        Some(ReferenceVolume::Percentile(p)) => lo + p * (hi - lo),
+        None => lo + DEFAULT_REFERENCE_FRACTION * (hi - lo),
+    })
+}
+
+/// Piecewise-linear forebay level (m) of a geometry table at `v`, clamped.
+#[must_use]
+pub fn forebay_level(geometry: &[GeometryPoint], v: f64) -> Option<f64> {
+    let first = geometry.first()?;
+    let last = geometry.last()?;
+    if geometry.len() == 1 || v <= first.volume_hm3 {
+        return Some(first.height_m);
+    }
+    if v >= last.volume_hm3 {
+        return Some(last.height_m);
+    }
+    let i = geometry
+        .partition_point(|p| p.volume_hm3 <= v)
+        .clamp(1, geometry.len() - 1);
+    let (a, b) = (geometry.get(i - 1)?, geometry.get(i)?);
+    let dv = b.volume_hm3 - a.volume_hm3;
+    Some(if dv > 0.0 {
+        a.height_m + (b.height_m - a.height_m) * (v - a.volume_hm3) / dv
+    } else {
+        b.height_m
+    })
+}
+
+/// The forebay level (m) of the plant `hydro` discharges into, at its
+/// reference volume for `stage`: the backwater level keying `hydro`'s
+/// tailrace families. `None` without a downstream plant or its geometry.
+fn downstream_level(system: &System, hydro: &Hydro, stage: &Stage) -> Option<f64> {
+    let d = hydro.downstream?;
+    let pos = system.hydros().iter().position(|x| x.id == d)?;
+    let geometry = geometry_of(system, d);
+    forebay_level(&geometry, reference_volume_hm3(system, pos, stage)?)
+}
 
 /// The production model of one hydro at one stage.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +112,7 @@ impl ProductionTable {
     /// productivity, [`SddpError::InvalidInput`] for a hydro without a
     /// productivity or an FPHA without planes.
     pub fn resolve(system: &System) -> Result<Self, SddpError> {
-        let mut fitted: Vec<(usize, usize, Option<Vec<Plane>>)> = Vec::new();
+        let mut fitted: Fitted = Vec::new();
         let mut per_stage = Vec::with_capacity(system.num_stages());
         for stage in &system.horizon().stages {
             let mut row = Vec::with_capacity(system.hydros().len());
@@ -85,7 +164,7 @@ fn resolve_one(
     system: &System,
     h: usize,
     stage: &Stage,
-    fitted: &mut Vec<(usize, usize, Option<Vec<Plane>>)>,
+    fitted: &mut Fitted,
 ) -> Result<Production, SddpError> {
     let Some(hydro) = system.hydros().get(h) else {
         return Err(SddpError::invalid(format!("hydro {h}"), "no such hydro"));
@@ -144,7 +223,7 @@ fn fpha(
     stage: &Stage,
     entry: usize,
     config: &FphaConfig,
-    fitted: &mut Vec<(usize, usize, Option<Vec<Plane>>)>,
+    fitted: &mut Fitted,
 ) -> Result<Production, SddpError> {
     let Some(hydro) = system.hydros().get(h) else {
         return Err(SddpError::invalid(format!("hydro {h}"), "no such hydro"));
@@ -174,16 +253,25 @@ fn fpha(
                 .collect()
         }
         FphaSource::Computed => {
-            if let Some((_, _, planes)) = fitted.iter().find(|f| f.0 == h && f.1 == entry) {
+            let families: Vec<&TailraceFamily> = system
+                .hydro_models()
+                .tailrace_families
+                .iter()
+                .filter(|f| f.hydro == hydro.id)
+                .collect();
+            let level = if families.is_empty() {
+                None
+            } else {
+                downstream_level(system, hydro, stage)
+            };
+            let key = level.map(f64::to_bits);
+            if let Some((_, _, _, planes)) = fitted
+                .iter()
+                .find(|f| f.0 == h && f.1 == entry && f.2 == key)
+            {
                 planes.clone().unwrap_or_default()
             } else {
-                let geometry: Vec<_> = system
-                    .hydro_models()
-                    .geometry
-                    .iter()
-                    .filter(|g| g.hydro == hydro.id)
-                    .copied()
-                    .collect();
+                let geometry = geometry_of(system, hydro.id);
                 let history: Vec<f64> = system
                     .scenarios()
                     .inflow_history
@@ -194,7 +282,15 @@ fn fpha(
                 #[allow(clippy::cast_precision_loss)]
                 let mean = (!history.is_empty())
                     .then(|| history.iter().sum::<f64>() / history.len() as f64);
-                let planes = fit_planes(hydro, config, &geometry, mean);
+                let tailrace = if families.is_empty() {
+                    TailraceSource::Entity(hydro.tailrace.as_ref())
+                } else {
+                    TailraceSource::Families {
+                        families: &families,
+                        downstream_level_m: level,
+                    }
+                };
+                let planes = fit_planes(hydro, config, &geometry, mean, tailrace);
                 match &planes {
                     Some(p) => tracing::info!(
                         hydro = hydro.id.0,
@@ -203,11 +299,11 @@ fn fpha(
                     ),
                     None => tracing::warn!(
                         hydro = hydro.id.0,
-                        "degenerate plant (no turbine or generation capacity, or < 2 geometry \
-                         points): FPHA produces nothing"
+                        "degenerate plant (no geometry, turbine or generation capacity, or no \
+                         production on the fitting grid): FPHA produces nothing"
                     ),
                 }
-                fitted.push((h, entry, planes.clone()));
+                fitted.push((h, entry, key, planes.clone()));
                 planes.unwrap_or_default()
             }
         }

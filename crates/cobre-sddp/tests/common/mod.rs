@@ -51,6 +51,9 @@ pub fn config(iterations: u32, forward_passes: u32) -> StudyConfig {
                 ..ScenarioSourceConfig::default()
             },
             cut_selection: Default::default(),
+            row_activity_tolerance: 0.0,
+            max_active_per_stage: None,
+            backward_scheduler: Default::default(),
         },
         simulation: SimulationConfig {
             enabled: true,

@@ -127,6 +127,9 @@ pub fn config(seed: u64, non_negativity: InflowNonNegativity) -> StudyConfig {
                 ..ScenarioSourceConfig::default()
             },
             cut_selection: CutSelectionConfig::None,
+            row_activity_tolerance: 0.0,
+            max_active_per_stage: None,
+            backward_scheduler: Default::default(),
         },
         simulation: SimulationConfig {
             enabled: false,

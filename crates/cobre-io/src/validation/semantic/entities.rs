@@ -55,10 +55,21 @@ pub(crate) fn bounds(d: &CaseData, sink: &mut Sink) {
         }
     }
     if let Some(rows) = d.bounds.thermal.get() {
+        // A block row falls back on its stage-wide row, then on the entity.
+        let stage_rows: BTreeMap<(i32, i32), (Option<f64>, Option<f64>)> = rows
+            .iter()
+            .filter(|r| r.block.is_none())
+            .map(|r| ((r.thermal, r.stage), (r.min_mw, r.max_mw)))
+            .collect();
         for r in rows {
-            let Some((bmin, bmax)) = thermal_base.get(&r.thermal) else {
+            let Some(&(bmin, bmax)) = thermal_base.get(&r.thermal) else {
                 continue;
             };
+            let (bmin, bmax) = match (r.block, stage_rows.get(&(r.thermal, r.stage))) {
+                (Some(_), Some(&(smin, smax))) => (smin.unwrap_or(bmin), smax.unwrap_or(bmax)),
+                _ => (bmin, bmax),
+            };
+            let (bmin, bmax) = (&bmin, &bmax);
             if r.min_mw.is_none() && r.max_mw.is_none() {
                 continue;
             }
@@ -154,10 +165,26 @@ pub(crate) fn bounds(d: &CaseData, sink: &mut Sink) {
         }
     }
     if let Some(rows) = d.bounds.hydro.get() {
+        let stage_rows: BTreeMap<(i32, i32), _> = rows
+            .iter()
+            .filter(|r| r.block.is_none())
+            .map(|r| ((r.hydro, r.stage), *r))
+            .collect();
         for r in rows {
             let Some(x) = hydro_base.get(&r.hydro) else {
                 continue;
             };
+            // A block row falls back on its stage-wide row, then on the entity.
+            let mut x = x.clone();
+            if let (Some(_), Some(sr)) = (r.block, stage_rows.get(&(r.hydro, r.stage))) {
+                x.min_turbined_m3s = sr.get("min_turbined_m3s").unwrap_or(x.min_turbined_m3s);
+                x.max_turbined_m3s = sr.get("max_turbined_m3s").unwrap_or(x.max_turbined_m3s);
+                x.min_generation_mw = sr.get("min_generation_mw").unwrap_or(x.min_generation_mw);
+                x.max_generation_mw = sr.get("max_generation_mw").unwrap_or(x.max_generation_mw);
+                x.min_outflow_m3s = sr.get("min_outflow_m3s").unwrap_or(x.min_outflow_m3s);
+                x.max_outflow_m3s = sr.get("max_outflow_m3s").or(x.max_outflow_m3s);
+            }
+            let x = &x;
             let ctx = || {
                 FindingContext::file(name::HYDRO_BOUNDS)
                     .entity("hydro", r.hydro)
