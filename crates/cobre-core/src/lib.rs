@@ -40,6 +40,6 @@ pub use initial::InitialConditions;
 pub use penalties::{BusStagePenalties, GlobalPenalties, HydroPenalties, PenaltyTable};
 pub use policy::{PolicyTable, StageBasis, StageCuts, StateVariable};
 pub use scenario::ScenarioInputs;
-pub use stage::{Block, Horizon, RiskMeasure, Stage};
+pub use stage::{Block, GraphNode, GraphTransition, Horizon, PolicyGraph, RiskMeasure, Stage};
 pub use system::{Case, System, SystemParts};
 pub use topology::{Cascade, Network};

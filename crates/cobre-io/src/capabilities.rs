@@ -126,6 +126,15 @@ const fn no(feature: Feature, location: &'static str, reason: &'static str) -> C
     }
 }
 
+const fn yes(feature: Feature, location: &'static str, reason: &'static str) -> Capability {
+    Capability {
+        feature,
+        location,
+        supported: true,
+        reason,
+    }
+}
+
 /// The capability table.
 pub const CAPABILITIES: &[Capability] = &[
     no(Feature::PumpingStations, "system/pumping_stations.json", "pumping flows and consumption are not in the stage LP; cobre-core has no pumping entity"),
@@ -137,7 +146,7 @@ pub const CAPABILITIES: &[Capability] = &[
     no(Feature::TravelTime, "system/hydros.json: travel_time_hours > 0", "transit buckets carried as state are not modelled; 0 or null is accepted"),
     no(Feature::MultipleUnitGroups, "system/hydros.json: unit_groups (more than one)", "per-bus turbine cells are not modelled; one group mirroring the plant is"),
     no(Feature::CyclicPolicyGraph, "stages.json: policy_graph.type = \"cyclic\"", "infinite-horizon graphs are not modelled"),
-    no(Feature::PolicyGraphNodes, "stages.json: policy_graph.nodes / transitions", "only the linear chain of stages is modelled"),
+    yes(Feature::PolicyGraphNodes, "stages.json: policy_graph.nodes / transitions", "trees and finite-horizon graphs of nodes with transition probabilities (cuts per node); chain-dialect transitions must describe the chain"),
     no(Feature::ChronologicalBlocks, "stages.json: stages[].block_mode = \"chronological\"", "per-block water balances are not modelled"),
     no(Feature::NoiseSamplingMethods, "stages.json: stages[].sampling_method other than \"saa\"", "cobre-stochastic generates openings by SAA only"),
     no(Feature::LinearizedHead, "system/hydros.json: generation.model / hydro_production_models.json: model = \"linearized_head\"", "head-dependent linearisation is not modelled"),
@@ -147,8 +156,8 @@ pub const CAPABILITIES: &[Capability] = &[
     no(Feature::BoundaryPolicy, "config.json: policy.boundary", "terminal cuts from another study are not loaded"),
     no(Feature::CheckpointOptions, "config.json: policy.checkpointing.{initial_iteration, store_basis, compress}", "only the checkpoint interval is honoured"),
     no(Feature::UserNoiseOpenings, "config.json: scenario_source.openings.source = \"file\"; scenarios/noise_openings.parquet", "user-supplied opening trees are not read"),
-    no(Feature::GapStoppingRule, "config.json: training.stopping_rules[].type = \"gap\"", "0.18 admits it only with enumerated forward selection, which is not modelled"),
-    no(Feature::EnumeratedSelection, "config.json: training/simulation.selection.method = \"enumerated\"", "walking every opening combination is not implemented"),
+    yes(Feature::GapStoppingRule, "config.json: training.stopping_rules[].type = \"gap\"", "fires on the exact gap of enumerated training (0.18 admits it only there)"),
+    yes(Feature::EnumeratedSelection, "config.json: training/simulation.selection.method = \"enumerated\"", "every path of a tree of single-realisation nodes, with an exact upper bound"),
     no(Feature::AdvancedCutSelection, "config.json: training.cut_selection (domination, dynamic, max_active_per_stage, row_activity_tolerance)", "only level1 and lml1 are implemented"),
     no(Feature::SolverProfiles, "config.json: training.solver, simulation.solver", "HiGHS options from the case are not wired to cobre-solver"),
     no(Feature::BackwardScheduler, "config.json: training.parallelism", "the backward-pass scheduler is not configurable"),

@@ -2,6 +2,7 @@
 //! templates and the initial state, built once from a case and shared by
 //! training and simulation.
 
+use crate::graph::NodeGraph;
 use crate::lp::{build_templates, StageTemplate, TemplateOptions};
 use crate::risk::{self, RiskMeasure};
 use crate::scenario::ScenarioModel;
@@ -31,6 +32,7 @@ pub struct StudyModel {
     pub(crate) initial_state: Vec<f64>,
     pub(crate) risk: Vec<Box<dyn RiskMeasure>>,
     pub(crate) ids: EntityIds,
+    pub(crate) graph: NodeGraph,
 }
 
 impl StudyModel {
@@ -94,6 +96,7 @@ impl StudyModel {
             .iter()
             .map(|s| risk::from_config(s.risk_measure))
             .collect::<Result<Vec<_>, _>>()?;
+        let graph = NodeGraph::build(system, &scenario, &config.training.scenario_source)?;
         let ids = EntityIds {
             hydros: system.hydros().iter().map(|h| h.id.0).collect(),
             thermals: system.thermals().iter().map(|t| t.id.0).collect(),
@@ -107,6 +110,7 @@ impl StudyModel {
             initial_state,
             risk,
             ids,
+            graph,
         })
     }
 
@@ -114,6 +118,38 @@ impl StudyModel {
     #[must_use]
     pub fn templates(&self) -> &[StageTemplate] {
         &self.templates
+    }
+
+    /// The policy graph (the chain of the stages without explicit nodes).
+    #[must_use]
+    pub fn graph(&self) -> &NodeGraph {
+        &self.graph
+    }
+
+    /// The LP template of cut pool `p` (its stage's).
+    #[must_use]
+    pub fn pool_template(&self, p: usize) -> Option<&StageTemplate> {
+        self.graph
+            .pool_stage()
+            .get(p)
+            .and_then(|&t| self.templates.get(t))
+    }
+
+    /// Stage id of every cut pool (the stage ids, for the chain): the
+    /// stages of a saved policy.
+    #[must_use]
+    pub fn pool_stage_ids(&self) -> Vec<i32> {
+        self.graph
+            .pool_stage()
+            .iter()
+            .map(|&t| self.ids.stages.get(t).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// Number of cut pools (the stages, for the chain).
+    #[must_use]
+    pub fn num_pools(&self) -> usize {
+        self.graph.num_pools()
     }
 
     /// The stochastic process.

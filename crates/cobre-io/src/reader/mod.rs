@@ -13,6 +13,7 @@ mod expression;
 mod hydros;
 mod initial;
 mod penalties;
+mod policy_graph;
 mod scenarios;
 mod stages;
 

@@ -43,19 +43,6 @@ fn a_cyclic_policy_graph_is_unsupported() {
 }
 
 #[test]
-fn explicit_policy_graph_transitions_are_unsupported() {
-    let fx = Fixture::new("d01-thermal-dispatch");
-    fx.json("stages.json", |v| {
-        v["policy_graph"]["transitions"] =
-            json!([{"source_id": 0, "target_id": 1, "probability": 1.0}]);
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "stages.json").field("transitions"),
-    );
-}
-
-#[test]
 fn chronological_blocks_are_unsupported() {
     let fx = Fixture::new("d14-block-factors");
     fx.json("stages.json", |v| {
@@ -147,33 +134,6 @@ fn upper_bound_evaluation_is_unsupported() {
     assert_error(
         &fx.validate(),
         want(Unsupported, "config.json").field("enabled"),
-    );
-}
-
-#[test]
-fn the_gap_stopping_rule_is_unsupported() {
-    let fx = Fixture::new("d01-thermal-dispatch");
-    fx.json("config.json", |v| {
-        v["training"]["stopping_rules"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!({"type": "gap", "tolerance": 0.01}));
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "config.json").field("type"),
-    );
-}
-
-#[test]
-fn enumerated_selection_is_unsupported() {
-    let fx = Fixture::new("d01-thermal-dispatch");
-    fx.json("config.json", |v| {
-        v["training"]["selection"] = json!({"method": "enumerated"})
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "config.json").field("method"),
     );
 }
 

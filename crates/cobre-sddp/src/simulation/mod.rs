@@ -144,11 +144,12 @@ pub fn simulate_with(
 ) -> Result<SimulationSummary, SddpError> {
     let local_comm = LocalCommunicator;
     let comm: &dyn Communicator = hooks.communicator.unwrap_or(&local_comm);
-    let n = settings.num_scenarios;
+    let plan = ScenarioPlan::new(study, settings)?;
+    let n = plan.len();
     let range = block_share(n, hooks.scenarios_per_block, comm.rank(), comm.size());
     let started = Instant::now();
-    let local = simulate_range(study, policy, settings, sink, hooks.stop, range.clone());
-    let summary = gather_summary(comm, &local);
+    let local = simulate_range(study, policy, settings, &plan, sink, hooks.stop, range.clone());
+    let summary = gather_summary(comm, &local, &plan);
     // This rank's own error first; a peer's failure otherwise.
     local?;
     let summary = summary?;
@@ -164,6 +165,70 @@ pub fn simulate_with(
     })
 }
 
+/// Which scenarios a simulation runs: `N` sampled ones (each walking the
+/// policy graph by its transition draws), or every path of a tree with
+/// its probability (enumerated selection).
+pub(crate) struct ScenarioPlan {
+    paths: Vec<(Vec<usize>, f64)>,
+    sampled: usize,
+}
+
+impl ScenarioPlan {
+    fn new(study: &StudyModel, settings: &SimulationSettings) -> Result<Self, SddpError> {
+        if settings.selection == cobre_core::config::SelectionMethod::Enumerated {
+            let g = &study.graph;
+            if !g.is_tree() {
+                return Err(SddpError::InvalidSetting {
+                    setting: "selection",
+                    message: "enumerated simulation needs a tree (every node one parent)".into(),
+                });
+            }
+            Ok(Self {
+                paths: g.paths(),
+                sampled: 0,
+            })
+        } else {
+            Ok(Self {
+                paths: Vec::new(),
+                sampled: settings.num_scenarios,
+            })
+        }
+    }
+
+    /// Number of scenarios.
+    fn len(&self) -> usize {
+        if self.paths.is_empty() {
+            self.sampled
+        } else {
+            self.paths.len()
+        }
+    }
+
+    /// Probability of scenario `s` (`None` when sampled: all equal).
+    fn probability(&self, s: usize) -> Option<f64> {
+        self.paths.get(s).map(|p| p.1)
+    }
+
+    /// Node of scenario `s` at stage `t` given its node at `t − 1`.
+    fn node(&self, study: &StudyModel, s: usize, t: usize, previous: usize) -> Option<usize> {
+        if let Some((path, _)) = self.paths.get(s) {
+            return path.get(t).copied();
+        }
+        if t == 0 {
+            Some(study.graph.root())
+        } else {
+            study.graph.sample_child(previous, 0, s as u64)
+        }
+    }
+}
+
+/// Number of scenarios a simulation with `settings` runs: one per path of
+/// the policy graph for enumerated selection, else `settings.num_scenarios`.
+#[must_use]
+pub fn scenario_count(study: &StudyModel, settings: &SimulationSettings) -> usize {
+    ScenarioPlan::new(study, settings).map_or(settings.num_scenarios, |p| p.len())
+}
+
 /// What one rank simulated.
 struct LocalRun {
     /// `(scenario, total cost)` in scenario order.
@@ -177,6 +242,7 @@ struct LocalRun {
 fn gather_summary(
     comm: &dyn Communicator,
     local: &Result<LocalRun, SddpError>,
+    plan: &ScenarioPlan,
 ) -> Result<SimulationSummary, SddpError> {
     #[allow(clippy::cast_precision_loss)]
     let buf: Vec<f64> = match local {
@@ -201,7 +267,7 @@ fn gather_summary(
     };
     let (mut all, mut counts) = (Vec::new(), Vec::new());
     comm.all_gather(&buf, &mut all, &mut counts)?;
-    let mut totals: Vec<f64> = Vec::new();
+    let mut totals: Vec<(f64, f64)> = Vec::new();
     let mut solver = WorkerStats::default();
     let mut interrupted = false;
     let mut pos = 0;
@@ -223,7 +289,7 @@ fn gather_summary(
             warm_solves: u(part[5]),
             cold_retries: u(part[6]),
         });
-        totals.extend(part[7..].chunks_exact(2).map(|p| p[1]));
+        totals.extend(part[7..].chunks_exact(2).map(|p| (p[0], p[1])));
     }
     if let Some(rank) = failed {
         return Err(SddpError::Communicator {
@@ -232,15 +298,28 @@ fn gather_summary(
     }
     #[allow(clippy::cast_precision_loss)]
     let count = totals.len() as f64;
-    let mean = if totals.is_empty() {
-        f64::NAN
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let weight = |sc: f64| plan.probability(sc.max(0.0) as usize);
+    let weighted = totals.iter().all(|&(sc, _)| weight(sc).is_some());
+    let (mean, std) = if totals.is_empty() {
+        (f64::NAN, 0.0)
+    } else if weighted {
+        // Enumerated paths: the expectation over the tree.
+        let w = |sc: f64| weight(sc).unwrap_or(0.0);
+        let mean = totals.iter().map(|&(sc, v)| w(sc) * v).sum::<f64>();
+        let var = totals
+            .iter()
+            .map(|&(sc, v)| w(sc) * (v - mean).powi(2))
+            .sum::<f64>();
+        (mean, var.sqrt())
     } else {
-        totals.iter().sum::<f64>() / count
-    };
-    let std = if totals.len() > 1 {
-        (totals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt()
-    } else {
-        0.0
+        let mean = totals.iter().map(|t| t.1).sum::<f64>() / count;
+        let std = if totals.len() > 1 {
+            (totals.iter().map(|t| (t.1 - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        (mean, std)
     };
     Ok(SimulationSummary {
         num_scenarios: totals.len(),
@@ -257,12 +336,13 @@ fn simulate_range(
     study: &StudyModel,
     policy: &Policy,
     settings: &SimulationSettings,
+    plan: &ScenarioPlan,
     sink: &mut dyn SimulationSink,
     stop: Option<&StopFlag>,
     range: std::ops::Range<usize>,
 ) -> Result<LocalRun, SddpError> {
     settings.validate()?;
-    policy.check_fits(study.num_stages(), study.n_state())?;
+    policy.check_fits(study.num_pools(), study.n_state())?;
     let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
     let cuts: Vec<LpCuts> = policy
         .scaled_pools(cost_scale)
@@ -279,10 +359,11 @@ fn simulate_range(
     let workers = WorkerPool::new(
         settings.threads,
         &study.templates,
+        study.graph.pool_stage(),
         &study.scenario,
         &settings.solver,
     )?;
-    let n = settings.num_scenarios;
+    let n = plan.len();
     let sampler = study
         .scenario
         .sampler(&settings.scenario_source, n, SamplerPhase::Simulation)?;
@@ -298,7 +379,7 @@ fn simulate_range(
                         return Ok(());
                     }
                     let mut w = workers.current()?;
-                    let r = simulate_one(&mut w, study, &cuts, policy, &sampler, s)?;
+                    let r = simulate_one(&mut w, study, &cuts, policy, &sampler, plan, s)?;
                     drop(w);
                     tx.send(r).map_err(|_| SddpError::Sink {
                         message: "the consumer stopped".into(),
@@ -336,12 +417,14 @@ fn simulate_range(
 
 /// Simulates one scenario.
 #[allow(clippy::too_many_lines)]
+#[allow(clippy::too_many_arguments)]
 fn simulate_one(
     w: &mut Worker,
     study: &StudyModel,
     cuts: &[LpCuts],
     policy: &Policy,
     sampler: &Sampler,
+    plan: &ScenarioPlan,
     scenario: usize,
 ) -> Result<ScenarioResult, SddpError> {
     let ns = study.n_state();
@@ -351,20 +434,48 @@ fn simulate_one(
     let mut x_out = vec![0.0; ns];
     let mut lags = std::mem::take(&mut w.lags);
     study.scenario.restart_lags(&mut lags);
+    #[allow(clippy::cast_precision_loss)]
+    let probability = plan
+        .probability(scenario)
+        .unwrap_or(1.0 / plan.len().max(1) as f64);
     let mut res = ScenarioResult {
         scenario: u32::try_from(scenario).unwrap_or(u32::MAX),
+        probability,
         ..ScenarioResult::default()
     };
+    let graph = &study.graph;
+    let mut node = graph.root();
     for (t, tpl) in study.templates.iter().enumerate() {
         let layout = &tpl.layout;
         let k_scale = tpl.cost_scale;
-        if let Some(c) = cuts.get(t) {
-            w.sync_cuts(t, c, tpl)?;
+        node = plan
+            .node(study, scenario, t, node)
+            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no node to go to"))?;
+        res.node_ids.push(graph.node(node).map_or(0, |n| n.id));
+        let pool = graph.pool(node);
+        if let Some(c) = cuts.get(pool) {
+            w.sync_cuts(pool, c, tpl)?;
         }
-        w.start_from(t, policy.basis(t))?;
-        study
-            .scenario
-            .sample(sampler, 0, scenario as u64, t, &mut w.noise);
+        w.start_from(pool, policy.basis(pool))?;
+        match graph.node(node).map(|n| n.realisations) {
+            Some(crate::graph::Realisations::External(_)) => {
+                let noise = graph.realisation(node, 0, &study.scenario);
+                for (d, s) in w.noise.iter_mut().zip(noise.iter().chain(std::iter::repeat(&0.0))) {
+                    *d = *s;
+                }
+            }
+            _ if plan.probability(scenario).is_some() => {
+                // An enumerated path through generated nodes: the stage's
+                // only opening.
+                let noise = graph.realisation(node, 0, &study.scenario);
+                for (d, s) in w.noise.iter_mut().zip(noise.iter().chain(std::iter::repeat(&0.0))) {
+                    *d = *s;
+                }
+            }
+            _ => study
+                .scenario
+                .sample(sampler, 0, scenario as u64, t, &mut w.noise),
+        }
         let site = SolveSite {
             phase: Phase::Simulation,
             iteration: 0,
@@ -372,9 +483,9 @@ fn simulate_one(
             scenario,
             opening: None,
         };
-        let obj = w.solve(t, tpl, &study.scenario, &x_in, site)?;
-        w.read_primal(t);
-        w.read_duals(t);
+        let obj = w.solve(pool, tpl, &study.scenario, &x_in, site)?;
+        w.read_primal(pool);
+        w.read_duals(pool);
         let p = &w.primal;
         let d = &w.duals;
         let theta = p.get(layout.theta).copied().unwrap_or(0.0);
@@ -393,10 +504,10 @@ fn simulate_one(
 
         let patch_values = w
             .stages
-            .get(t)
+            .get(pool)
             .map(|s| s.patch.values().to_vec())
             .unwrap_or_default();
-        let inflow = w.realised_inflow(t).to_vec();
+        let inflow = w.realised_inflow(pool).to_vec();
         let p = &w.primal;
         for k in 0..layout.n_blocks {
             let hours = layout.block_hours.get(k).copied().unwrap_or(1.0);

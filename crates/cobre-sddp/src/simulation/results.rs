@@ -160,6 +160,12 @@ pub struct LineResults {
 pub struct ScenarioResult {
     /// Scenario number (0-based).
     pub scenario: u32,
+    /// Probability of the scenario: its path's for enumerated selection,
+    /// `1/N` for `N` sampled scenarios.
+    pub probability: f64,
+    /// Policy-graph node visited at each stage (the stage index for the
+    /// chain of stages; the declared node id for an explicit graph).
+    pub node_ids: Vec<i32>,
     /// Total discounted cost ($).
     pub total_cost: f64,
     /// Per-stage costs.

@@ -34,6 +34,8 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], String> 
     let costs = Columns::default()
         .u32("scenario_id", repeat(s, c.stage_id.len()))
         .i32("stage_id", c.stage_id.clone())
+        .i32("node_id", r.node_ids.clone())
+        .f64("probability", "1", vec![r.probability; c.stage_id.len()])
         .f64("immediate_cost", "$", c.immediate_cost.clone())
         .f64("future_cost", "$", c.future_cost.clone())
         .f64("discount_factor", "1", c.discount_factor.clone())
