@@ -191,7 +191,7 @@ fn entity_tables(
     mut scenarios: Vec<cobre::ScenarioResult>,
 ) -> PyResult<Vec<(&'static str, Py<ArrowTable>)>> {
     scenarios.sort_by_key(|s| s.scenario);
-    let mut columns: [Vec<RecordBatch>; 5] = Default::default();
+    let mut columns: [Vec<RecordBatch>; 7] = Default::default();
     for s in &scenarios {
         let batches = cobre::outputs::scenario_batches(s)
             .map_err(|m| invalid_argument(py, "simulation results", &m))?;

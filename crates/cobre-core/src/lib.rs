@@ -28,14 +28,18 @@ pub mod topology;
 
 pub use config::StudyConfig;
 pub use constraints::{
-    GenericConstraint, GenericConstraintBound, HydroStageBounds, LineStageBounds, LinearTerm,
-    NcsStageBounds, StageBounds, StageTable, ThermalStageBounds, VariableRef,
+    resolve_override, GenericConstraint, GenericConstraintBound, HydroStageBounds,
+    LineStageBounds, LinearTerm, NcsStageBounds, PumpingBound, StageBounds, StageTable,
+    ThermalStageBounds, UnitGroupBound, VariableRef,
 };
 pub use entities::{
-    Bus, DeficitSegment, Hydro, Line, NonControllableSource, ServiceWindow, Thermal,
+    Bus, DeficitSegment, Hydro, Line, NonControllableSource, PumpingStation, ServiceWindow,
+    Thermal,
 };
 pub use error::CoreError;
-pub use ids::{BusId, ConstraintId, HydroId, LineId, NcsId, SeasonId, StageId, ThermalId};
+pub use ids::{
+    BusId, ConstraintId, HydroId, LineId, NcsId, PumpingStationId, SeasonId, StageId, ThermalId,
+};
 pub use initial::InitialConditions;
 pub use penalties::{BusStagePenalties, GlobalPenalties, HydroPenalties, PenaltyTable};
 pub use policy::{PolicyTable, StageBasis, StageCuts, StateVariable};

@@ -137,14 +137,14 @@ const fn yes(feature: Feature, location: &'static str, reason: &'static str) -> 
 
 /// The capability table.
 pub const CAPABILITIES: &[Capability] = &[
-    no(Feature::PumpingStations, "system/pumping_stations.json", "pumping flows and consumption are not in the stage LP; cobre-core has no pumping entity"),
+    yes(Feature::PumpingStations, "system/pumping_stations.json", "pumped flow per block moves water between reservoirs and consumes power at a bus (lp/pumping.rs)"),
     no(Feature::EnergyContracts, "system/energy_contracts.json", "import/export contracts are not in the load balance; cobre-core has no contract entity"),
     no(Feature::AnticipatedThermal, "system/thermals.json: anticipated_config; initial_conditions.json: past_anticipated_commitments", "anticipated dispatch needs latch/carry state columns the LP does not build"),
     no(Feature::PostStudyStages, "post_study_stages.json", "only used with anticipated thermals"),
     no(Feature::ReservoirFilling, "system/hydros.json: filling; initial_conditions.json: filling_storage; hydro_bounds.parquet: filling_inflow_m3s", "pre-filling/filling phases (frozen storage, soft targets) are not modelled"),
-    no(Feature::DiversionChannels, "system/hydros.json: diversion; hydro_bounds.parquet: min/max_diversion_m3s", "diversion columns are not in the water balance"),
+    yes(Feature::DiversionChannels, "system/hydros.json: diversion; hydro_bounds.parquet: min/max_diversion_m3s", "diverted flow per block leaves the plant for the channel's target (or the system) outside the outflow (lp/diversion.rs)"),
     no(Feature::TravelTime, "system/hydros.json: travel_time_hours > 0", "transit buckets carried as state are not modelled; 0 or null is accepted"),
-    no(Feature::MultipleUnitGroups, "system/hydros.json: unit_groups (more than one)", "per-bus turbine cells are not modelled; one group mirroring the plant is"),
+    yes(Feature::MultipleUnitGroups, "system/hydros.json: unit_groups (more than one)", "turbined flow and generation per (plant, bus) cell of unit groups (lp/unit_groups.rs)"),
     no(Feature::CyclicPolicyGraph, "stages.json: policy_graph.type = \"cyclic\"", "infinite-horizon graphs are not modelled"),
     yes(Feature::PolicyGraphNodes, "stages.json: policy_graph.nodes / transitions", "trees and finite-horizon graphs of nodes with transition probabilities (cuts per node); chain-dialect transitions must describe the chain"),
     no(Feature::ChronologicalBlocks, "stages.json: stages[].block_mode = \"chronological\"", "per-block water balances are not modelled"),
@@ -165,7 +165,7 @@ pub const CAPABILITIES: &[Capability] = &[
     no(Feature::MixedCorrelationGroups, "scenarios/correlation.json: correlation_groups[].entities of several types", "0.18 correlates same-type groups only"),
     no(Feature::AnnualComponentFile, "scenarios/inflow_annual_component.parquet", "user-given annual PAR components are not read (fitting from history is)"),
     no(Feature::TailraceCurvesFile, "system/tailrace_curves.parquet", "tailrace families are not read; hydros[].tailrace is"),
-    no(Feature::UnitGroupBounds, "constraints/hydro_unit_group_bounds.parquet", "per-unit-group bounds are not modelled"),
+    yes(Feature::UnitGroupBounds, "constraints/hydro_unit_group_bounds.parquet", "per-stage and per-block limits of unit groups, summed per cell"),
     no(Feature::PerBlockBounds, "constraints/{thermal,hydro,line}_bounds.parquet: block_id", "bounds are per stage; per-block rows would be ignored"),
     no(Feature::SpillageBounds, "constraints/hydro_bounds.parquet: min/max_spillage_m3s", "spillage bounds are not in cobre-core"),
     no(Feature::GenericParameters, "constraints/generic_constraints.json: expressions, @name; generic_parameters.json", "only literal coefficients are parsed"),

@@ -22,6 +22,8 @@ pub struct EntityIds {
     pub lines: Vec<i32>,
     /// Stage ids.
     pub stages: Vec<i32>,
+    /// Pumping station ids.
+    pub pumping: Vec<i32>,
 }
 
 /// Everything the engine needs about a case, built once.
@@ -33,6 +35,8 @@ pub struct StudyModel {
     pub(crate) risk: Vec<Box<dyn RiskMeasure>>,
     pub(crate) ids: EntityIds,
     pub(crate) graph: NodeGraph,
+    /// Power drawn per m³/s by each pumping station (MW per m³/s).
+    pub(crate) pumping_consumption: Vec<f64>,
 }
 
 impl StudyModel {
@@ -72,14 +76,6 @@ impl StudyModel {
                     feature: format!("travel time on {}", h.id),
                 });
             }
-            if h.unit_groups.len() > 1 {
-                let first = h.unit_groups.first().map(|g| g.bus);
-                if h.unit_groups.iter().any(|g| Some(g.bus) != first) {
-                    return Err(SddpError::Unsupported {
-                        feature: format!("unit groups on several buses ({})", h.id),
-                    });
-                }
-            }
         }
         let options = TemplateOptions::from_config(config);
         let templates = build_templates(system, &scenario, &options)?;
@@ -103,7 +99,13 @@ impl StudyModel {
             buses: system.buses().iter().map(|b| b.id.0).collect(),
             lines: system.lines().iter().map(|l| l.id.0).collect(),
             stages: system.horizon().stages.iter().map(|s| s.id.0).collect(),
+            pumping: system.pumping_stations().iter().map(|p| p.id.0).collect(),
         };
+        let pumping_consumption = system
+            .pumping_stations()
+            .iter()
+            .map(|p| p.consumption_mw_per_m3s)
+            .collect();
         Ok(Self {
             templates,
             scenario,
@@ -111,6 +113,7 @@ impl StudyModel {
             risk,
             ids,
             graph,
+            pumping_consumption,
         })
     }
 

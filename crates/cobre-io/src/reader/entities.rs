@@ -346,11 +346,9 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Entities {
 /// Refuses, by presence, the files of features the solver does not model.
 /// A JSON registry with an empty list is accepted.
 pub(crate) fn refuse_unsupported_files(files: &CaseFiles, sink: &mut Sink) {
-    let by_presence: [(&str, Feature); 12] = [
+    let by_presence: [(&str, Feature); 9] = [
         (name::POST_STUDY, Feature::PostStudyStages),
-        (name::PUMPING_BOUNDS, Feature::PumpingStations),
         (name::CONTRACT_BOUNDS, Feature::EnergyContracts),
-        (name::UNIT_GROUP_BOUNDS, Feature::UnitGroupBounds),
         (name::TAILRACE_CURVES, Feature::TailraceCurvesFile),
         (name::ANNUAL, Feature::AnnualComponentFile),
         (name::NOISE_OPENINGS, Feature::UserNoiseOpenings),
@@ -358,13 +356,9 @@ pub(crate) fn refuse_unsupported_files(files: &CaseFiles, sink: &mut Sink) {
         (name::SYSTEM_GENERIC_PARAMETERS, Feature::GenericParameters),
         (name::EXCHANGE_FACTORS, Feature::WithdrawnFiles),
         (name::SCALAR_PARAMETERS, Feature::WithdrawnFiles),
-        (name::PUMPING, Feature::PumpingStations),
     ];
     for (file, feature) in by_presence {
         if !files.exists(file) {
-            continue;
-        }
-        if file == name::PUMPING && registry_is_empty(files, file, "pumping_stations") {
             continue;
         }
         feature.refuse(sink, FindingContext::file(file), &format!("`{file}`"));

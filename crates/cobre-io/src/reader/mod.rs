@@ -14,6 +14,7 @@ mod hydros;
 mod initial;
 mod penalties;
 mod policy_graph;
+mod pumping;
 mod scenarios;
 mod stages;
 
@@ -27,6 +28,7 @@ pub(crate) use constraints::{BoundsData, GenericData};
 pub(crate) use entities::{RawBus, RawLine, RawNcs, RawThermal, Svc};
 pub(crate) use hydros::{HydroSystemData, RawHydro};
 pub(crate) use penalties::{HydroPenaltyRow, PenaltyOverrides, ScalarPenaltyRow};
+pub(crate) use pumping::PumpingData;
 pub(crate) use scenarios::ScenarioData;
 
 /// A file's content as far as it could be read.
@@ -124,6 +126,7 @@ pub(crate) struct CaseData {
     pub bounds: BoundsData,
     pub penalty_overrides: PenaltyOverrides,
     pub generic: GenericData,
+    pub pumping: PumpingData,
 }
 
 pub(crate) use stages::StagesData;
@@ -178,6 +181,7 @@ pub(crate) fn read_all(files: &CaseFiles, sink: &mut Sink) -> CaseData {
     data.bounds = constraints::read_bounds(files, sink);
     data.penalty_overrides = penalties::read_overrides(files, sink);
     data.generic = constraints::read_generic(files, sink);
+    data.pumping = pumping::read(files, sink);
     entities::refuse_unsupported_files(files, sink);
     data
 }

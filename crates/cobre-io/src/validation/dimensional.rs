@@ -19,13 +19,13 @@ type Lag = (u32, f64, usize);
 
 /// Which stage ids a file may name.
 #[derive(Clone, Copy)]
-enum Scope {
+pub(super) enum Scope {
     Study,
     StudyOrPreStudy,
 }
 
 /// Reports rows naming a stage the study does not have (one finding per stage id).
-fn stage_rows(
+pub(super) fn stage_rows(
     sink: &mut Sink,
     st: &StagesData,
     file: &'static str,
@@ -706,4 +706,5 @@ pub(crate) fn check(d: &CaseData, _files: &CaseFiles, sink: &mut Sink) {
     external_coverage(d, st, sink);
     block_ids(d, st, sink);
     production(d, st, sink);
+    super::equipment::dimensional(d, st, sink);
 }

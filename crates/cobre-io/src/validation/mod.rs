@@ -2,6 +2,7 @@
 //! schema layer could read.
 
 pub(crate) mod dimensional;
+mod equipment;
 pub(crate) mod referential;
 pub(crate) mod semantic;
 

@@ -18,6 +18,7 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
     settings::stages(d, sink);
     settings::config(d, sink);
     graph::check(d, sink);
+    super::equipment::semantic(d, sink);
     settings::correlation(d, sink);
     settings::generic(d, sink);
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dimensional;
+mod equipment;
 mod graph;
 mod referential;
 mod schema_json;

@@ -20,7 +20,8 @@
 mod results;
 
 pub use results::{
-    BusResults, HydroResults, LineResults, ScenarioResult, StageCosts, ThermalResults,
+    BusResults, CellResults, HydroResults, LineResults, PumpingResults, ScenarioResult,
+    StageCosts, ThermalResults,
 };
 
 use crate::active_set::LpCuts;
@@ -527,6 +528,8 @@ fn simulate_one(
                 hy.turbined_m3s.push(q);
                 hy.spillage_m3s.push(s);
                 hy.outflow_m3s.push(q + s);
+                hy.diverted_m3s
+                    .push(layout.diversion_col(k, h).map_or(0.0, |c| p[c]));
                 hy.generation_mw.push(layout.hydro_generation(p, k, h));
                 hy.water_value_per_hm3
                     .push(d[layout.row_storage_fix.at(h)] * k_scale);
@@ -554,6 +557,28 @@ fn simulate_one(
                     .push(layout.deficit_cols(k, b).map(|c| p[c]).sum());
                 bu.excess_mw.push(p[layout.excess_col(k, b)]);
                 bu.marginal_cost.push(d[row] * k_scale / hours);
+            }
+            for j in 0..layout.n_pumping {
+                let flow = p.get(layout.pumping_col(k, j)).copied().unwrap_or(0.0);
+                let gamma = study.pumping_consumption.get(j).copied().unwrap_or(0.0);
+                let pu = &mut res.pumping;
+                pu.stage_id.push(stage_id);
+                pu.block.push(block);
+                pu.station_id
+                    .push(ids.pumping.get(j).copied().unwrap_or(0));
+                pu.pumped_m3s.push(flow);
+                pu.power_mw.push(gamma * flow);
+            }
+            for c in &layout.cells {
+                let ce = &mut res.cells;
+                ce.stage_id.push(stage_id);
+                ce.block.push(block);
+                ce.hydro_id
+                    .push(ids.hydros.get(c.hydro).copied().unwrap_or(0));
+                ce.bus_id.push(c.bus_id);
+                ce.turbined_m3s
+                    .push(p.get(c.turbined.at(k)).copied().unwrap_or(0.0));
+                ce.generation_mw.push(layout.cell_generation(p, k, c));
             }
             for l in 0..layout.n_lines {
                 let (fp, fm) = layout.flow_cols(k, l);
