@@ -173,6 +173,19 @@ impl SimulationResult {
         self.table(py, "lines")
     }
 
+    /// Pumping results per scenario, stage, block and station (`pyarrow.Table`).
+    #[getter]
+    fn pumping_stations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.table(py, "pumping_stations")
+    }
+
+    /// Per-bus generation of plants whose unit groups sit on several buses,
+    /// per scenario, stage and block (`pyarrow.Table`).
+    #[getter]
+    fn hydro_bus_generation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.table(py, "hydro_bus_generation")
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "SimulationResult(scenarios={}, mean_cost={}, std_cost={}, interrupted={})",
@@ -201,7 +214,7 @@ fn entity_tables(
             }
         }
     }
-    let mut out = Vec::with_capacity(5);
+    let mut out = Vec::with_capacity(columns.len());
     for (name, batches) in cobre::outputs::SIMULATION_TABLES.iter().zip(columns) {
         let schema = match batches.first() {
             Some(b) => b.schema(),

@@ -28,13 +28,12 @@ pub mod topology;
 
 pub use config::StudyConfig;
 pub use constraints::{
-    resolve_override, GenericConstraint, GenericConstraintBound, HydroStageBounds,
-    LineStageBounds, LinearTerm, NcsStageBounds, PumpingBound, StageBounds, StageTable,
-    ThermalStageBounds, UnitGroupBound, VariableRef,
+    resolve_override, GenericConstraint, GenericConstraintBound, HydroStageBounds, LineStageBounds,
+    LinearTerm, NcsStageBounds, PumpingBound, StageBounds, StageTable, ThermalStageBounds,
+    UnitGroupBound, VariableRef,
 };
 pub use entities::{
-    Bus, DeficitSegment, Hydro, Line, NonControllableSource, PumpingStation, ServiceWindow,
-    Thermal,
+    Bus, DeficitSegment, Hydro, Line, NonControllableSource, PumpingStation, ServiceWindow, Thermal,
 };
 pub use error::CoreError;
 pub use ids::{

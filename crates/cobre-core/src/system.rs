@@ -144,8 +144,7 @@ impl System {
         let thermal_index = index_by(&mut thermals, |t| t.id, "thermal", |k| k.0)?;
         let hydro_index = index_by(&mut hydros, |h| h.id, "hydro", |k| k.0)?;
         let ncs_index = index_by(&mut ncs, |r| r.id, "non-controllable source", |k| k.0)?;
-        let pumping_index =
-            index_by(&mut pumping_stations, |p| p.id, "pumping station", |k| k.0)?;
+        let pumping_index = index_by(&mut pumping_stations, |p| p.id, "pumping station", |k| k.0)?;
         for p in &pumping_stations {
             for (field, h) in [
                 ("source_hydro_id", p.source),

@@ -131,7 +131,14 @@ pub(crate) fn sampled_stage(
                 end_basis,
             ));
         }
-        run_items(ctx, cuts, activations, iteration, Phase::Backward, &mut items)?;
+        run_items(
+            ctx,
+            cuts,
+            activations,
+            iteration,
+            Phase::Backward,
+            &mut items,
+        )?;
     }
     for (tr, plan) in trajectories.iter_mut().zip(&plans) {
         let visited_pool = tr.nodes.get(t).map_or(0, |&v| graph.pool(v));
@@ -165,9 +172,14 @@ pub(crate) fn sampled_stage(
         buf.probabilities.clear();
         buf.probabilities
             .extend(graph.outcomes(plan.node, &study.scenario).map(|o| o.2));
-        let alpha =
-            buf.agg
-                .cut_weighted(risk.as_ref(), obj, &buf.probabilities, duals, x_hat, &mut buf.coef);
+        let alpha = buf.agg.cut_weighted(
+            risk.as_ref(),
+            obj,
+            &buf.probabilities,
+            duals,
+            x_hat,
+            &mut buf.coef,
+        );
         buf.cuts_local.push(alpha);
         buf.cuts_local.extend_from_slice(&buf.coef);
     }
@@ -239,7 +251,9 @@ pub(crate) fn scenario_nodes(
         let mut node = graph.root();
         out.push(node);
         for _ in 1..n_stages {
-            node = graph.sample_child(node, iteration, m as u64).unwrap_or(node);
+            node = graph
+                .sample_child(node, iteration, m as u64)
+                .unwrap_or(node);
             out.push(node);
         }
     }

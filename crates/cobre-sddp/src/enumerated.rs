@@ -235,9 +235,7 @@ impl TreeRun {
             .zip(self.end_bases.iter_mut())
             .zip(self.cost_buf.iter_mut())
             .zip(self.lag_buf.iter_mut());
-        for (j, (((((obj, duals), state_out), end_basis), stage_cost), lags)) in
-            parts.enumerate()
-        {
+        for (j, (((((obj, duals), state_out), end_basis), stage_cost), lags)) in parts.enumerate() {
             let Some(&i) = nodes.get(j) else { break };
             let x_in = self.x_buf.get(j * ns..(j + 1) * ns).unwrap_or(&[]);
             let start = if forward {

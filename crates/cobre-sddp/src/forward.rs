@@ -174,7 +174,11 @@ fn forward_one(
                 .sample(sampler, iteration, scenario as u64, t, &mut w.noise);
         } else {
             let noise = graph.realisation(node, 0, &study.scenario);
-            for (d, s) in w.noise.iter_mut().zip(noise.iter().chain(std::iter::repeat(&0.0))) {
+            for (d, s) in w
+                .noise
+                .iter_mut()
+                .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+            {
                 *d = *s;
             }
         }

@@ -325,9 +325,7 @@ impl NodeGraph {
     pub fn realisation<'a>(&'a self, i: usize, k: usize, scenario: &'a ScenarioModel) -> &'a [f64] {
         match self.nodes.get(i).map(|n| (n.realisations, n.stage)) {
             Some((Realisations::Openings, t)) => scenario.opening(t, k),
-            Some((Realisations::External(_), _)) => {
-                self.external.get(i).map_or(&[], Vec::as_slice)
-            }
+            Some((Realisations::External(_), _)) => self.external.get(i).map_or(&[], Vec::as_slice),
             None => &[],
         }
     }
@@ -416,7 +414,13 @@ mod tests {
         assert!(g.is_chain() && g.is_tree());
         assert_eq!(g.num_pools(), 3);
         assert_eq!(g.pool_stage(), &[0, 1, 2]);
-        assert_eq!(g.children(0), &[Child { node: 1, probability: 1.0 }]);
+        assert_eq!(
+            g.children(0),
+            &[Child {
+                node: 1,
+                probability: 1.0
+            }]
+        );
         assert!(g.children(2).is_empty());
         assert_eq!(g.sample_child(1, 4, 7), Some(2));
         assert_eq!(g.paths(), vec![(vec![0, 1, 2], 1.0)]);

@@ -175,7 +175,11 @@ pub fn train(
     let ns = study.n_state();
     // Enumerated training walks the tree instead of forward scenarios.
     let mut tree = enumerated.then(|| TreeRun::new(study));
-    let m_total = if enumerated { 0 } else { settings.forward_passes };
+    let m_total = if enumerated {
+        0
+    } else {
+        settings.forward_passes
+    };
     let sampler = study.scenario.sampler(
         &settings.scenario_source,
         m_total.max(1),
@@ -192,10 +196,11 @@ pub fn train(
         .map(|_| LpCuts::new(CutPool::new(ns), 0))
         .collect();
     let chunks_per_state = settings.min_work_items.div_ceil(m_total.max(1)).max(1);
-    let cuts_per_iteration = tree.as_ref().map_or(
-        m_total * n_stages.saturating_sub(1),
-        |t| t.cuts_per_iteration(study),
-    );
+    let cuts_per_iteration = tree
+        .as_ref()
+        .map_or(m_total * n_stages.saturating_sub(1), |t| {
+            t.cuts_per_iteration(study)
+        });
 
     // Lower-bound chunks of the root (fixed), split across ranks.
     let n0 = graph.num_realisations(graph.root(), &study.scenario);

@@ -11,8 +11,8 @@ use cobre_core::hydro_models::EnergyProductivity;
 use cobre_core::initial::InitialStorage;
 use cobre_core::testing::{bus, hydro, thermal};
 use cobre_core::{
-    BusId, HydroId, PumpingStation, PumpingStationId, ServiceWindow, StageId, System,
-    SystemParts, UnitGroupBound,
+    BusId, HydroId, PumpingStation, PumpingStationId, ServiceWindow, StageId, System, SystemParts,
+    UnitGroupBound,
 };
 use cobre_sddp::{train, StudyModel, TrainingHooks, TrainingSettings};
 use common::*;
@@ -30,7 +30,12 @@ fn productivity(h: i32, rho: f64) -> EnergyProductivity {
 fn lower_bound(system: &System) -> f64 {
     let cfg = config(3, 1);
     let study = StudyModel::build(system, &cfg).unwrap();
-    let r = train(&study, &TrainingSettings::from_config(&cfg), TrainingHooks::default()).unwrap();
+    let r = train(
+        &study,
+        &TrainingSettings::from_config(&cfg),
+        TrainingHooks::default(),
+    )
+    .unwrap();
     r.lower_bound()
 }
 
@@ -107,8 +112,11 @@ fn diversion_system(channel: f64, bound: Option<(f64, f64)>) -> System {
     parts.scenarios.inflow_stats = (0..3)
         .map(|h| inflow(h, 0, if h == 0 { 30.0 } else { 0.0 }, 0.0))
         .collect();
-    parts.hydro_models.energy_productivity =
-        vec![productivity(0, 0.0), productivity(1, 1.0), productivity(2, 2.0)];
+    parts.hydro_models.energy_productivity = vec![
+        productivity(0, 0.0),
+        productivity(1, 1.0),
+        productivity(2, 2.0),
+    ];
     parts.initial_conditions.storage = (0..3)
         .map(|h| InitialStorage {
             hydro: HydroId(h),

@@ -199,7 +199,12 @@ fn extensive_form(study: &StudyModel) -> f64 {
 fn enumerated_sddp_on_a_reduced_decomp_tree_equals_its_extensive_form() {
     let (system, cfg) = d28_as_a_tree(&[0.1, 0.2, 0.3, 0.25, 0.15]);
     let study = StudyModel::build(&system, &cfg).unwrap();
-    let r = train(&study, &TrainingSettings::from_config(&cfg), TrainingHooks::default()).unwrap();
+    let r = train(
+        &study,
+        &TrainingSettings::from_config(&cfg),
+        TrainingHooks::default(),
+    )
+    .unwrap();
     assert_eq!(r.termination, TerminationReason::Rule("gap"));
     let ef = extensive_form(&study);
     let last = r.records.last().unwrap();
@@ -208,5 +213,9 @@ fn enumerated_sddp_on_a_reduced_decomp_tree_equals_its_extensive_form() {
         "LB {} vs extensive form {ef}",
         last.lower_bound
     );
-    assert!(rel(last.upper_bound, ef) < 1e-6, "UB {} vs {ef}", last.upper_bound);
+    assert!(
+        rel(last.upper_bound, ef) < 1e-6,
+        "UB {} vs {ef}",
+        last.upper_bound
+    );
 }

@@ -6,8 +6,8 @@
 mod common;
 
 use cobre_sddp::{
-    simulate, train, MemorySink, SimulationSettings, StudyModel, TerminationReason,
-    TrainingHooks, TrainingSettings,
+    simulate, train, MemorySink, SimulationSettings, StudyModel, TerminationReason, TrainingHooks,
+    TrainingSettings,
 };
 use common::*;
 
@@ -16,13 +16,25 @@ fn an_enumerated_tree_converges_to_its_extensive_form_with_an_exact_upper_bound(
     let system = tree_system();
     let cfg = tree_config();
     let study = StudyModel::build(&system, &cfg).unwrap();
-    assert_eq!(study.num_pools(), 3, "root, trunk node, one shared leaf pool");
+    assert_eq!(
+        study.num_pools(),
+        3,
+        "root, trunk node, one shared leaf pool"
+    );
     let settings = TrainingSettings::from_config(&cfg);
     let r = train(&study, &settings, TrainingHooks::default()).unwrap();
     let ef = tree_extensive_form();
     let last = r.records.last().unwrap();
-    assert!(rel(last.lower_bound, ef) < 1e-6, "LB {} vs EF {ef}", last.lower_bound);
-    assert!(rel(last.upper_bound, ef) < 1e-6, "UB {} vs EF {ef}", last.upper_bound);
+    assert!(
+        rel(last.lower_bound, ef) < 1e-6,
+        "LB {} vs EF {ef}",
+        last.lower_bound
+    );
+    assert!(
+        rel(last.upper_bound, ef) < 1e-6,
+        "UB {} vs EF {ef}",
+        last.upper_bound
+    );
     assert_eq!(last.upper_bound_std, 0.0, "the enumerated bound is exact");
     assert_eq!(r.termination, TerminationReason::Rule("gap"));
     assert!(r.iterations() < 30);
@@ -30,7 +42,11 @@ fn an_enumerated_tree_converges_to_its_extensive_form_with_an_exact_upper_bound(
     // iteration: 4 forward, 1 backward (the leaves' forward solves are
     // their backward solves), 1 lower bound.
     assert!(r.records.iter().all(|x| x.cuts_added == 2));
-    assert!(r.records.iter().all(|x| x.lp_solves == 6), "{:?}", r.records);
+    assert!(
+        r.records.iter().all(|x| x.lp_solves == 6),
+        "{:?}",
+        r.records
+    );
 }
 
 #[test]
@@ -38,7 +54,12 @@ fn an_enumerated_simulation_visits_every_path_with_its_probability() {
     let system = tree_system();
     let cfg = tree_config();
     let study = StudyModel::build(&system, &cfg).unwrap();
-    let r = train(&study, &TrainingSettings::from_config(&cfg), TrainingHooks::default()).unwrap();
+    let r = train(
+        &study,
+        &TrainingSettings::from_config(&cfg),
+        TrainingHooks::default(),
+    )
+    .unwrap();
     let settings = SimulationSettings::from_config(&cfg);
     let mut sink = MemorySink::default();
     let summary = simulate(&study, &r.policy, &settings, &mut sink, None).unwrap();
@@ -51,7 +72,11 @@ fn an_enumerated_simulation_visits_every_path_with_its_probability() {
     assert_eq!(paths, vec![(vec![0, 1, 2], 0.3), (vec![0, 1, 3], 0.7)]);
     // The probability-weighted mean cost is the tree's optimum.
     let ef = tree_extensive_form();
-    assert!(rel(summary.mean_cost, ef) < 1e-6, "{} vs {ef}", summary.mean_cost);
+    assert!(
+        rel(summary.mean_cost, ef) < 1e-6,
+        "{} vs {ef}",
+        summary.mean_cost
+    );
 }
 
 #[test]
@@ -59,7 +84,11 @@ fn training_on_a_graph_is_bit_identical_for_any_thread_count() {
     let system = graph_system();
     let cfg = config(10, 4);
     let study = StudyModel::build(&system, &cfg).unwrap();
-    assert_eq!(study.num_pools(), 6, "five nodes with children and one leaf pool");
+    assert_eq!(
+        study.num_pools(),
+        6,
+        "five nodes with children and one leaf pool"
+    );
     let run = |threads| {
         let s = TrainingSettings {
             threads,
@@ -76,7 +105,10 @@ fn training_on_a_graph_is_bit_identical_for_any_thread_count() {
     assert_eq!(one.policy, three.policy);
     // The bound only rises and stays below what the sampled graph costs.
     let lbs: Vec<f64> = one.records.iter().map(|r| r.lower_bound).collect();
-    assert!(lbs.windows(2).all(|w| w[1] >= w[0] - 1e-6 * w[0].abs()), "{lbs:?}");
+    assert!(
+        lbs.windows(2).all(|w| w[1] >= w[0] - 1e-6 * w[0].abs()),
+        "{lbs:?}"
+    );
 }
 
 #[test]

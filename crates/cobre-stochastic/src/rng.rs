@@ -175,7 +175,10 @@ mod tests {
             let f = *c as f64 / 4000.0;
             assert!((f - p).abs() < 0.03, "{counts:?}");
         }
-        assert_eq!(transition_choice(1, 2, 3, &w), transition_choice(1, 2, 3, &w));
+        assert_eq!(
+            transition_choice(1, 2, 3, &w),
+            transition_choice(1, 2, 3, &w)
+        );
         // A sum short of 1 by rounding resolves to the last child.
         assert!(transition_choice(0, 0, 0, &[0.0, 0.0]) == 1);
     }

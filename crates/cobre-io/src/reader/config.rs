@@ -79,12 +79,10 @@ fn stopping_rule<'v>(o: &mut Obj<'v, '_>, i: usize, v: &'v Value) -> Option<Stop
                 tolerance: tolerance?,
             })
         }
-        _ => {
-            Some(StoppingRuleConfig::Gap {
-                tolerance: r.opt_f64("tolerance"),
-                relative_tolerance: r.opt_f64("relative_tolerance"),
-            })
-        }
+        _ => Some(StoppingRuleConfig::Gap {
+            tolerance: r.opt_f64("tolerance"),
+            relative_tolerance: r.opt_f64("relative_tolerance"),
+        }),
     }
 }
 

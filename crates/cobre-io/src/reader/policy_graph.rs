@@ -69,7 +69,10 @@ impl RawGraph {
             let e = all.entry(n.stage_id).or_insert(true);
             *e &= n.scenario.is_some();
         }
-        all.into_iter().filter(|(_, e)| *e).map(|(s, _)| s).collect()
+        all.into_iter()
+            .filter(|(_, e)| *e)
+            .map(|(s, _)| s)
+            .collect()
     }
 }
 
@@ -191,7 +194,10 @@ fn set_rate(
     let Some(stage) = data.horizon.stages.get_mut(pos) else {
         return;
     };
-    let previous = seen.get(&pos).copied().or(stage.annual_discount_rate_override);
+    let previous = seen
+        .get(&pos)
+        .copied()
+        .or(stage.annual_discount_rate_override);
     match previous {
         Some(p) if (p - rate).abs() > 1e-12 => sink.push(
             finding(
@@ -229,7 +235,10 @@ fn resolve_chain(
                             FindingKind::MissingReference,
                             Layer::Referential,
                             transition_path(t, field),
-                            format!("transition {} names stage {id}, which is not a study stage", t.index),
+                            format!(
+                                "transition {} names stage {id}, which is not a study stage",
+                                t.index
+                            ),
                         )
                         .suggest("without `nodes`, transitions connect study stage ids"),
                     );
@@ -305,7 +314,10 @@ fn resolve_nodes(
                     FindingKind::StageMismatch,
                     Layer::Referential,
                     path("stage_id"),
-                    format!("node {} sits at stage {}, which is not a study stage", n.id, n.stage_id),
+                    format!(
+                        "node {} sits at stage {}, which is not a study stage",
+                        n.id, n.stage_id
+                    ),
                 ));
             }
             ok = false;
@@ -347,7 +359,10 @@ fn resolve_nodes(
                     FindingKind::MissingReference,
                     Layer::Referential,
                     transition_path(t, field),
-                    format!("transition {} names node {id}, which is not declared", t.index),
+                    format!(
+                        "transition {} names node {id}, which is not declared",
+                        t.index
+                    ),
                 ));
             }
         }
@@ -376,7 +391,10 @@ fn resolve_nodes(
                 FindingKind::DuplicateId,
                 Layer::Referential,
                 transition_path(t, "target_id"),
-                format!("the transition from node {} to node {} is declared more than once", t.source, t.target),
+                format!(
+                    "the transition from node {} to node {} is declared more than once",
+                    t.source, t.target
+                ),
             ));
             ok = false;
             continue;
@@ -477,7 +495,11 @@ fn resolve_nodes(
             ok = false;
         }
     }
-    let roots: Vec<i32> = nodes.values().filter(|n| n.stage == 0).map(|n| n.id).collect();
+    let roots: Vec<i32> = nodes
+        .values()
+        .filter(|n| n.stage == 0)
+        .map(|n| n.id)
+        .collect();
     if roots.len() > 1 {
         sink.push(
             finding(

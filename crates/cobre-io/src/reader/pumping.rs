@@ -69,7 +69,10 @@ fn read_station(o: &mut Obj<'_, '_>, id: i32) -> Option<RawPumping> {
     let flow = o.req_obj("flow", &["min_m3s", "max_m3s"]).map(|mut f| {
         let a = f.req_f64("min_m3s");
         let b = f.req_f64("max_m3s");
-        (f.min("min_m3s", a, 0.0, false), f.min("max_m3s", b, 0.0, false))
+        (
+            f.min("min_m3s", a, 0.0, false),
+            f.min("max_m3s", b, 0.0, false),
+        )
     });
     let svc = Svc::read(o);
     let (min, max) = flow?;
@@ -78,7 +81,9 @@ fn read_station(o: &mut Obj<'_, '_>, id: i32) -> Option<RawPumping> {
             o.error(
                 FindingKind::PhysicalConstraint,
                 "destination_hydro_id",
-                format!("pumping station {id} takes water from hydro {s} and pumps it back into it"),
+                format!(
+                    "pumping station {id} takes water from hydro {s} and pumps it back into it"
+                ),
             );
         }
     }
@@ -142,7 +147,8 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> PumpingData {
             for r in 0..t.rows {
                 let min_m3s = non_negative(&t, "min_m3s", r, sink);
                 let max_m3s = non_negative(&t, "max_m3s", r, sink);
-                if let (Some(s), Some(stage)) = (t.i32("pumping_station_id", r), t.i32("stage_id", r))
+                if let (Some(s), Some(stage)) =
+                    (t.i32("pumping_station_id", r), t.i32("stage_id", r))
                 {
                     rows.push((
                         r,

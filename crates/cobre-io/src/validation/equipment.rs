@@ -28,7 +28,14 @@ pub(crate) fn referential(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
         for s in &r.items {
             let owner = ("pumping station", s.station.id.0);
             check_ref(sink, &ids.bus, r.file, owner, "bus_id", s.station.bus.0);
-            check_ref(sink, &ids.hydro, r.file, owner, "source_hydro_id", s.station.source.0);
+            check_ref(
+                sink,
+                &ids.hydro,
+                r.file,
+                owner,
+                "source_hydro_id",
+                s.station.source.0,
+            );
             check_ref(
                 sink,
                 &ids.hydro,
@@ -54,14 +61,18 @@ pub(crate) fn referential(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
                     .entity("pumping station", id)
                     .field("pumping_station_id")
                     .row(first),
-                format!("`pumping_station_id` {id} ({desc}) is not a station of `{}`", name::PUMPING),
+                format!(
+                    "`pumping_station_id` {id} ({desc}) is not a station of `{}`",
+                    name::PUMPING
+                ),
             )
         });
         duplicate_keys(
             sink,
             name::PUMPING_BOUNDS,
             "(pumping_station_id, stage_id, block_id)",
-            rows.iter().map(|(r, b)| (*r, (b.station.0, b.stage.0, b.block))),
+            rows.iter()
+                .map(|(r, b)| (*r, (b.station.0, b.stage.0, b.block))),
         );
     }
     let groups_of: BTreeMap<i32, BTreeSet<i32>> = d
@@ -70,7 +81,12 @@ pub(crate) fn referential(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
         .map(|r| {
             r.items
                 .iter()
-                .map(|h| (h.hydro.id.0, h.hydro.unit_groups.iter().map(|g| g.id).collect()))
+                .map(|h| {
+                    (
+                        h.hydro.id.0,
+                        h.hydro.unit_groups.iter().map(|g| g.id).collect(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -131,7 +147,10 @@ pub(crate) fn referential(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
                         FindingContext::file(r.file)
                             .entity("hydro", h.hydro.id.0)
                             .field("unit_groups"),
-                        format!("hydro {} declares unit group {} more than once", h.hydro.id.0, g.id),
+                        format!(
+                            "hydro {} declares unit group {} more than once",
+                            h.hydro.id.0, g.id
+                        ),
                     ));
                 }
             }
@@ -152,7 +171,10 @@ pub(crate) fn dimensional(d: &CaseData, st: &StagesData, sink: &mut Sink) {
         .get()
         .map(|v| v.iter().map(|(r, b)| (*r, b.stage.0, b.block)).collect())
         .unwrap_or_default();
-    for (file, rows) in [(name::PUMPING_BOUNDS, pumping), (name::UNIT_GROUP_BOUNDS, groups)] {
+    for (file, rows) in [
+        (name::PUMPING_BOUNDS, pumping),
+        (name::UNIT_GROUP_BOUNDS, groups),
+    ] {
         stage_rows(
             sink,
             st,
@@ -227,12 +249,18 @@ pub(crate) fn semantic(d: &CaseData, sink: &mut Sink) {
             for (what, sum, plant) in [
                 (
                     "max_turbined_m3s",
-                    x.unit_groups.iter().map(|g| g.max_turbined_m3s).sum::<f64>(),
+                    x.unit_groups
+                        .iter()
+                        .map(|g| g.max_turbined_m3s)
+                        .sum::<f64>(),
                     x.max_turbined_m3s,
                 ),
                 (
                     "max_generation_mw",
-                    x.unit_groups.iter().map(|g| g.max_generation_mw).sum::<f64>(),
+                    x.unit_groups
+                        .iter()
+                        .map(|g| g.max_generation_mw)
+                        .sum::<f64>(),
                     x.max_generation_mw,
                 ),
             ] {
@@ -263,7 +291,10 @@ pub(crate) fn semantic(d: &CaseData, sink: &mut Sink) {
                     FindingContext::file(r.file)
                         .entity("hydro", x.id.0)
                         .field("unit_groups"),
-                    format!("hydro {} unit group {}: a minimum exceeds its maximum", x.id.0, g.id),
+                    format!(
+                        "hydro {} unit group {}: a minimum exceeds its maximum",
+                        x.id.0, g.id
+                    ),
                 ));
             }
         }

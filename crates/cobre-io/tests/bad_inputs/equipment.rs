@@ -23,8 +23,14 @@ fn pumping_bounds(stage: i32, block: Option<i32>, max: f64) -> RecordBatch {
         ("pumping_station_id", col(vec![Some(0)])),
         ("stage_id", col(vec![Some(stage)])),
         ("block_id", col(vec![block])),
-        ("min_m3s", Arc::new(Float64Array::from(vec![None::<f64>])) as ArrayRef),
-        ("max_m3s", Arc::new(Float64Array::from(vec![Some(max)])) as ArrayRef),
+        (
+            "min_m3s",
+            Arc::new(Float64Array::from(vec![None::<f64>])) as ArrayRef,
+        ),
+        (
+            "max_m3s",
+            Arc::new(Float64Array::from(vec![Some(max)])) as ArrayRef,
+        ),
     ])
     .unwrap()
 }
@@ -33,7 +39,10 @@ fn pumping_bounds(stage: i32, block: Option<i32>, max: f64) -> RecordBatch {
 fn a_pumping_station_with_bounds_is_valid() {
     let fx = Fixture::new("d03-two-hydro-cascade");
     with_station(&fx, 1, 0);
-    fx.write_batch("constraints/pumping_bounds.parquet", &pumping_bounds(0, Some(0), 5.0));
+    fx.write_batch(
+        "constraints/pumping_bounds.parquet",
+        &pumping_bounds(0, Some(0), 5.0),
+    );
     let r = fx.validate();
     assert!(r.is_valid(), "{:?}", r.errors().collect::<Vec<_>>());
 }
@@ -52,7 +61,10 @@ fn a_pumping_station_naming_an_unknown_hydro_is_a_missing_reference() {
 fn a_pumping_bound_on_an_unknown_block_is_a_stage_mismatch() {
     let fx = Fixture::new("d03-two-hydro-cascade");
     with_station(&fx, 1, 0);
-    fx.write_batch("constraints/pumping_bounds.parquet", &pumping_bounds(0, Some(4), 5.0));
+    fx.write_batch(
+        "constraints/pumping_bounds.parquet",
+        &pumping_bounds(0, Some(4), 5.0),
+    );
     assert_error(
         &fx.validate(),
         want(StageMismatch, "constraints/pumping_bounds.parquet").field("block_id"),
@@ -121,13 +133,19 @@ fn a_unit_group_bound_on_an_unknown_group_is_a_missing_reference() {
         ("hydro_id", col(vec![0])),
         ("hydro_unit_group_id", col(vec![3])),
         ("stage_id", col(vec![0])),
-        ("max_generation_mw", Arc::new(Float64Array::from(vec![10.0])) as ArrayRef),
+        (
+            "max_generation_mw",
+            Arc::new(Float64Array::from(vec![10.0])) as ArrayRef,
+        ),
     ])
     .unwrap();
     fx.write_batch("constraints/hydro_unit_group_bounds.parquet", &b);
     assert_error(
         &fx.validate(),
-        want(MissingReference, "constraints/hydro_unit_group_bounds.parquet")
-            .field("hydro_unit_group_id"),
+        want(
+            MissingReference,
+            "constraints/hydro_unit_group_bounds.parquet",
+        )
+        .field("hydro_unit_group_id"),
     );
 }

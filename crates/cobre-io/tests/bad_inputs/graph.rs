@@ -71,7 +71,10 @@ fn a_chain_transition_skipping_a_stage_is_unsupported() {
         v["policy_graph"]["transitions"] =
             json!([{"source_id": 0, "target_id": 2, "probability": 1.0}]);
     });
-    assert_error(&fx.validate(), want(Unsupported, "stages.json").field("target_id"));
+    assert_error(
+        &fx.validate(),
+        want(Unsupported, "stages.json").field("target_id"),
+    );
 }
 
 #[test]
@@ -81,7 +84,10 @@ fn a_chain_transition_with_a_probability_below_one_is_out_of_range() {
         v["policy_graph"]["transitions"] =
             json!([{"source_id": 0, "target_id": 1, "probability": 0.5}]);
     });
-    assert_error(&fx.validate(), want(OutOfRange, "stages.json").field("probability"));
+    assert_error(
+        &fx.validate(),
+        want(OutOfRange, "stages.json").field("probability"),
+    );
 }
 
 #[test]
@@ -95,35 +101,50 @@ fn a_duplicate_node_id_is_refused() {
 fn a_transition_skipping_a_stage_is_a_stage_mismatch() {
     let fx = tree();
     edit_graph(&fx, |g| g["transitions"][0]["target_id"] = json!(2));
-    assert_error(&fx.validate(), want(StageMismatch, "stages.json").field("target_id"));
+    assert_error(
+        &fx.validate(),
+        want(StageMismatch, "stages.json").field("target_id"),
+    );
 }
 
 #[test]
 fn probabilities_leaving_a_node_must_sum_to_one() {
     let fx = tree();
     edit_graph(&fx, |g| g["transitions"][8]["probability"] = json!(0.5));
-    assert_error(&fx.validate(), want(OutOfRange, "stages.json").field("probability"));
+    assert_error(
+        &fx.validate(),
+        want(OutOfRange, "stages.json").field("probability"),
+    );
 }
 
 #[test]
 fn a_node_without_successors_before_the_last_stage_is_refused() {
     let fx = tree();
     edit_graph(&fx, |g| {
-        g["nodes"].as_array_mut().unwrap().push(json!({"id": 20, "stage_id": 4, "scenario_id": 0}));
+        g["nodes"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": 20, "stage_id": 4, "scenario_id": 0}));
         g["transitions"][3]["probability"] = json!(0.5);
         g["transitions"]
             .as_array_mut()
             .unwrap()
             .push(json!({"source_id": 3, "target_id": 20, "probability": 0.5}));
     });
-    assert_error(&fx.validate(), want(PhysicalConstraint, "stages.json").entity(20));
+    assert_error(
+        &fx.validate(),
+        want(PhysicalConstraint, "stages.json").entity(20),
+    );
 }
 
 #[test]
 fn a_second_root_is_unsupported() {
     let fx = tree();
     edit_graph(&fx, |g| {
-        g["nodes"].as_array_mut().unwrap().push(json!({"id": 20, "stage_id": 0, "scenario_id": 0}));
+        g["nodes"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": 20, "stage_id": 0, "scenario_id": 0}));
         g["transitions"]
             .as_array_mut()
             .unwrap()
@@ -175,7 +196,10 @@ fn the_gap_rule_needs_enumerated_training() {
             .unwrap()
             .push(json!({"type": "gap", "relative_tolerance": 0.01}));
     });
-    assert_error(&fx.validate(), want(IncompatibleSettings, "config.json").field("type"));
+    assert_error(
+        &fx.validate(),
+        want(IncompatibleSettings, "config.json").field("type"),
+    );
 }
 
 #[test]
@@ -183,7 +207,10 @@ fn enumerated_selection_needs_a_tree() {
     let fx = tree();
     edit_graph(&fx, |g| {
         // A second stage-4 node joining the fan: the leaves get two parents.
-        g["nodes"].as_array_mut().unwrap().push(json!({"id": 20, "stage_id": 4, "scenario_id": 0}));
+        g["nodes"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": 20, "stage_id": 4, "scenario_id": 0}));
         g["transitions"][3]["probability"] = json!(0.5);
         let t = g["transitions"].as_array_mut().unwrap();
         t.push(json!({"source_id": 3, "target_id": 20, "probability": 0.5}));
@@ -191,7 +218,10 @@ fn enumerated_selection_needs_a_tree() {
             t.push(json!({"source_id": 20, "target_id": 5 + k, "probability": p}));
         }
     });
-    assert_error(&fx.validate(), want(IncompatibleSettings, "config.json").field("method"));
+    assert_error(
+        &fx.validate(),
+        want(IncompatibleSettings, "config.json").field("method"),
+    );
 }
 
 #[test]
@@ -200,7 +230,10 @@ fn enumerated_selection_needs_one_realisation_per_stage_on_a_chain() {
     fx.json("config.json", |v| {
         v["training"]["selection"] = json!({"method": "enumerated"});
     });
-    assert_error(&fx.validate(), want(IncompatibleSettings, "config.json").field("method"));
+    assert_error(
+        &fx.validate(),
+        want(IncompatibleSettings, "config.json").field("method"),
+    );
 }
 
 #[test]
@@ -220,12 +253,18 @@ fn every_node_names_its_scenario_when_a_class_is_external() {
 fn a_node_scenario_missing_from_the_external_library_is_a_coverage_mismatch() {
     let fx = tree();
     edit_graph(&fx, |g| g["nodes"][9]["scenario_id"] = json!(7));
-    assert_error(&fx.validate(), want(CoverageMismatch, "stages.json").entity(9));
+    assert_error(
+        &fx.validate(),
+        want(CoverageMismatch, "stages.json").entity(9),
+    );
 }
 
 #[test]
 fn a_cyclic_graph_stays_unsupported() {
     let fx = tree();
     edit_graph(&fx, |g| g["type"] = json!("cyclic"));
-    assert_error(&fx.validate(), want(Unsupported, "stages.json").field("type"));
+    assert_error(
+        &fx.validate(),
+        want(Unsupported, "stages.json").field("type"),
+    );
 }

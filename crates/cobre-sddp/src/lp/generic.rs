@@ -55,7 +55,11 @@ fn expand(
         VariableRef::HydroGeneration(id) => {
             let h = hydro(id)?;
             if l.cells_of(h).next().is_some() {
-                out.extend(l.generation_terms(k, h).into_iter().map(|(col, a)| (col, c * a)));
+                out.extend(
+                    l.generation_terms(k, h)
+                        .into_iter()
+                        .map(|(col, a)| (col, c * a)),
+                );
             } else {
                 match l.fpha_generation_col(k, h) {
                     Some(g) => out.push((g, c)),

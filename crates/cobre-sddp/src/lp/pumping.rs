@@ -31,9 +31,11 @@ pub(super) fn add_pumping(ctx: &mut BuildCtx<'_>, stage: &Stage) {
             let block = i32::try_from(k).unwrap_or(i32::MAX);
             let pick = |base: f64, max: bool| {
                 resolve_override(rows, stage.id, block, base, |r| {
-                    (r.station == st.id).then(|| {
-                        (r.stage, r.block, if max { r.max_m3s } else { r.min_m3s })
-                    })
+                    (r.station == st.id).then_some((
+                        r.stage,
+                        r.block,
+                        if max { r.max_m3s } else { r.min_m3s },
+                    ))
                 })
             };
             let (lo, hi) = if active {

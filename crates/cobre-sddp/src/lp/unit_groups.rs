@@ -195,14 +195,15 @@ pub(crate) fn add_cells(ctx: &mut BuildCtx<'_>, p: &PlantTerms<'_>) -> Vec<f64> 
             1.0 / plant_cells.len() as f64
         };
         let turbined = ctx.builder.add_cols(nk, 0.0, 0.0, 0.0);
-        let generation = p
-            .planes
-            .map(|_| ctx.builder.add_cols(nk, 0.0, 0.0, 0.0));
+        let generation = p.planes.map(|_| ctx.builder.add_cols(nk, 0.0, 0.0, 0.0));
         for (k, &tau) in hours.iter().enumerate() {
             let rho = p.planes.is_none().then_some(p.rho);
             let lim = cell_limits(ctx, hydro, groups, k, &p.hb, rho);
             let (q_max, g_max) = if p.active {
-                (lim.max_turbined_m3s.max(0.0), lim.max_generation_mw.max(0.0))
+                (
+                    lim.max_turbined_m3s.max(0.0),
+                    lim.max_generation_mw.max(0.0),
+                )
             } else {
                 (0.0, 0.0)
             };

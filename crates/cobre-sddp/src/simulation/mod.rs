@@ -20,8 +20,8 @@
 mod results;
 
 pub use results::{
-    BusResults, CellResults, HydroResults, LineResults, PumpingResults, ScenarioResult,
-    StageCosts, ThermalResults,
+    BusResults, CellResults, HydroResults, LineResults, PumpingResults, ScenarioResult, StageCosts,
+    ThermalResults,
 };
 
 use crate::active_set::LpCuts;
@@ -149,7 +149,15 @@ pub fn simulate_with(
     let n = plan.len();
     let range = block_share(n, hooks.scenarios_per_block, comm.rank(), comm.size());
     let started = Instant::now();
-    let local = simulate_range(study, policy, settings, &plan, sink, hooks.stop, range.clone());
+    let local = simulate_range(
+        study,
+        policy,
+        settings,
+        &plan,
+        sink,
+        hooks.stop,
+        range.clone(),
+    );
     let summary = gather_summary(comm, &local, &plan);
     // This rank's own error first; a peer's failure otherwise.
     local?;
@@ -461,7 +469,11 @@ fn simulate_one(
         match graph.node(node).map(|n| n.realisations) {
             Some(crate::graph::Realisations::External(_)) => {
                 let noise = graph.realisation(node, 0, &study.scenario);
-                for (d, s) in w.noise.iter_mut().zip(noise.iter().chain(std::iter::repeat(&0.0))) {
+                for (d, s) in w
+                    .noise
+                    .iter_mut()
+                    .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+                {
                     *d = *s;
                 }
             }
@@ -469,7 +481,11 @@ fn simulate_one(
                 // An enumerated path through generated nodes: the stage's
                 // only opening.
                 let noise = graph.realisation(node, 0, &study.scenario);
-                for (d, s) in w.noise.iter_mut().zip(noise.iter().chain(std::iter::repeat(&0.0))) {
+                for (d, s) in w
+                    .noise
+                    .iter_mut()
+                    .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+                {
                     *d = *s;
                 }
             }
@@ -564,8 +580,7 @@ fn simulate_one(
                 let pu = &mut res.pumping;
                 pu.stage_id.push(stage_id);
                 pu.block.push(block);
-                pu.station_id
-                    .push(ids.pumping.get(j).copied().unwrap_or(0));
+                pu.station_id.push(ids.pumping.get(j).copied().unwrap_or(0));
                 pu.pumped_m3s.push(flow);
                 pu.power_mw.push(gamma * flow);
             }

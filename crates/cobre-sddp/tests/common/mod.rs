@@ -279,7 +279,12 @@ pub fn tree_config() -> StudyConfig {
 pub fn tree_extensive_form() -> f64 {
     // Per node n: v (end storage), q, s, g (thermal), d (deficit), e (excess).
     // Nodes: 0 → 1 → {2 (p 0.3, z 10), 3 (p 0.7, z 60)}; z0 = 40, z1 = 30.
-    let nodes = [(None, 40.0, 1.0), (Some(0), 30.0, 1.0), (Some(1), 10.0, 0.3), (Some(1), 60.0, 0.7)];
+    let nodes = [
+        (None, 40.0, 1.0),
+        (Some(0), 30.0, 1.0),
+        (Some(1), 10.0, 0.3),
+        (Some(1), 60.0, 0.7),
+    ];
     let c = 0.0036 * 730.0;
     let (mut cost, mut lo, mut up) = (vec![], vec![], vec![]);
     let (mut rl, mut ru, mut tr) = (vec![], vec![], vec![]);
@@ -288,7 +293,14 @@ pub fn tree_extensive_form() -> f64 {
         // v, q, s, g, d, e
         cost.extend([0.0, 0.0, 0.0, p * 50.0 * 730.0, p * 1000.0 * 730.0, 0.0]);
         lo.extend([0.0; 6]);
-        up.extend([200.0, 50.0, f64::INFINITY, 100.0, f64::INFINITY, f64::INFINITY]);
+        up.extend([
+            200.0,
+            50.0,
+            f64::INFINITY,
+            100.0,
+            f64::INFINITY,
+            f64::INFINITY,
+        ]);
         // Water: v − v_parent + c·q + c·s = c·z (+ 100 at the root).
         let row = rl.len();
         let v0 = if parent.is_none() { 100.0 } else { 0.0 };
@@ -302,7 +314,12 @@ pub fn tree_extensive_form() -> f64 {
         let row = rl.len();
         rl.push(80.0);
         ru.push(80.0);
-        tr.extend([(row, base + 1, 1.0), (row, base + 3, 1.0), (row, base + 4, 1.0), (row, base + 5, -1.0)]);
+        tr.extend([
+            (row, base + 1, 1.0),
+            (row, base + 3, 1.0),
+            (row, base + 4, 1.0),
+            (row, base + 5, -1.0),
+        ]);
     }
     solve_triplets(cost, lo, up, rl, ru, tr)
 }
@@ -337,7 +354,15 @@ pub fn graph_system() -> cobre_core::System {
         probability,
     };
     let g = &mut parts.horizon.policy_graph;
-    g.nodes = vec![node(0, 0), node(1, 1), node(2, 1), node(3, 2), node(4, 2), node(5, 3), node(6, 3)];
+    g.nodes = vec![
+        node(0, 0),
+        node(1, 1),
+        node(2, 1),
+        node(3, 2),
+        node(4, 2),
+        node(5, 3),
+        node(6, 3),
+    ];
     g.transitions = vec![
         edge(0, 1, 0.4),
         edge(0, 2, 0.6),

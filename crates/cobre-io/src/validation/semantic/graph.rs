@@ -22,6 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const L: Layer = Layer::Semantic;
 
+/// An external library: its file, the class's scheme, its `(stage, scenario)` pairs.
+type Library<'a> = (&'a str, SamplingScheme, Option<BTreeSet<(i32, u32)>>);
+
 fn config_error(sink: &mut Sink, kind: FindingKind, path: &str, msg: String, hint: &str) {
     let field = path.rsplit('.').next().unwrap_or(path);
     sink.push(
@@ -44,7 +47,8 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
     let graph = &st.horizon.policy_graph;
     let t = &cfg.training;
     let train_enumerated = t.selection == SelectionMethod::Enumerated;
-    let sim_enumerated = cfg.simulation.enabled && cfg.simulation.selection == SelectionMethod::Enumerated;
+    let sim_enumerated =
+        cfg.simulation.enabled && cfg.simulation.selection == SelectionMethod::Enumerated;
 
     if !train_enumerated {
         for (i, r) in t.stopping_rules.iter().enumerate() {
@@ -62,7 +66,11 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
 
     // Tree and single-realisation checks of enumerated selection.
     if train_enumerated || sim_enumerated {
-        let phase = if train_enumerated { "training" } else { "simulation" };
+        let phase = if train_enumerated {
+            "training"
+        } else {
+            "simulation"
+        };
         let path = format!("{phase}.selection.method");
         if graph.is_chain() {
             for s in &st.horizon.stages {
@@ -95,7 +103,11 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
                 );
             }
             for node in &graph.nodes {
-                let openings = st.horizon.stages.get(node.stage).map_or(1, |s| s.num_openings);
+                let openings = st
+                    .horizon
+                    .stages
+                    .get(node.stage)
+                    .map_or(1, |s| s.num_openings);
                 if node.scenario.is_none() && openings > 1 {
                     config_error(
                         sink,
@@ -137,7 +149,7 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
     // External classes: every node names its scenario, which must exist.
     let src = &t.scenario_source;
     let s = &d.scenarios;
-    let libraries: [(&str, SamplingScheme, Option<BTreeSet<(i32, u32)>>); 3] = [
+    let libraries: [Library<'_>; 3] = [
         (
             name::EXTERNAL_INFLOW,
             src.inflow,
