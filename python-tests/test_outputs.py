@@ -27,7 +27,7 @@ pl = pytest.importorskip("polars")
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT.parent / "shared" / "cases" / "1dtoy"
-TABLES = ["costs", "hydros", "thermals", "buses", "lines"]
+TABLES = ["costs", "hydros", "thermals", "buses", "lines", "pumping_stations", "hydro_bus_generation"]
 
 
 def _complete(out: Path) -> bool:

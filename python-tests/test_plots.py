@@ -23,7 +23,7 @@ def valley():
     """examples/valley: 3 reservoirs, 2 buses, 4 forward passes (a statistical bound)."""
     case = cobre.load_case(example("valley"))
     trained = cobre.train(case, {"training": {"stopping_rules": [{"type": "iteration_limit", "limit": 6}]}})
-    sim = cobre.simulate(case, trained.policy, {"num_scenarios": 30})
+    sim = cobre.simulate(case, trained.policy, {"simulation": {"selection": {"method": "sampled", "num_scenarios": 30}}})
     return case, trained, sim
 
 

@@ -37,7 +37,7 @@ def test_simulation_progress_counts_scenarios_to_the_total(capsys):
     case = cobre.load_case(example("tiny"))
     policy = cobre.train(case).policy
     capsys.readouterr()
-    s = cobre.simulate(case, policy, {"num_scenarios": 5}, progress=True)
+    s = cobre.simulate(case, policy, {"simulation": {"selection": {"method": "sampled", "num_scenarios": 5}}}, progress=True)
     err = capsys.readouterr().err
     assert s.scenarios == 5
     assert "simulation" in err and "5/5" in err, err
@@ -76,7 +76,8 @@ def test_one_forward_pass_is_reported_as_an_estimate_with_no_gap():
     assert r.upper_bound_kind == "single_sample"
     assert r.final_gap is None and r.lower_bound_position is None
     assert "not a bound" in r.bound_note
-    assert all(e["upper_bound_kind"] == "single_sample" and e["gap"] is None for e in seen)
+    assert seen and all(isinstance(e, cobre.ProgressEvent) for e in seen)
+    assert all(e.upper_bound_kind == "single_sample" and e.gap is None for e in seen)
 
 
 def test_several_forward_passes_give_a_statistical_bound_and_a_non_negative_gap():

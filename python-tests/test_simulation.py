@@ -40,7 +40,15 @@ def test_simulation_gives_totals_and_per_entity_tables(valley):
     assert s.thermals.num_rows == 20 * n_stages * blocks * len(case.thermals)
     assert s.buses.num_rows == 20 * n_stages * blocks * len(case.buses)
     assert s.lines.num_rows == 20 * n_stages * blocks * len(case.lines)
-    assert set(s.tables) == {"costs", "hydros", "thermals", "buses", "lines"}
+    assert set(s.tables) == {
+        "costs",
+        "hydros",
+        "thermals",
+        "buses",
+        "lines",
+        "pumping_stations",
+        "hydro_bus_generation",
+    }
 
 
 def test_simulation_results_are_in_scenario_order_and_thread_independent(valley):

@@ -279,6 +279,19 @@ impl SimulationResult {
             .call((slf, kind), kwargs)
     }
 
+    /// Pumping results per scenario, stage, block and station (`pyarrow.Table`).
+    #[getter]
+    fn pumping_stations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.table(py, "pumping_stations")
+    }
+
+    /// Per-bus generation of plants whose unit groups sit on several buses,
+    /// per scenario, stage and block (`pyarrow.Table`).
+    #[getter]
+    fn hydro_bus_generation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.table(py, "hydro_bus_generation")
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "SimulationResult(scenarios={}, mean_cost={}, std_cost={}, interrupted={}, in_memory={})",
@@ -298,7 +311,7 @@ pub(crate) fn entity_tables(
     mut scenarios: Vec<cobre::ScenarioResult>,
 ) -> PyResult<Vec<(&'static str, Py<ArrowTable>)>> {
     scenarios.sort_by_key(|s| s.scenario);
-    let mut columns: [Vec<RecordBatch>; 5] = Default::default();
+    let mut columns: [Vec<RecordBatch>; 7] = Default::default();
     for s in &scenarios {
         let batches = cobre::outputs::scenario_batches(s)
             .map_err(|e| invalid_argument(py, "simulation results", &e.to_string()))?;
@@ -308,7 +321,7 @@ pub(crate) fn entity_tables(
             }
         }
     }
-    let mut out = Vec::with_capacity(5);
+    let mut out = Vec::with_capacity(columns.len());
     for (name, batches) in cobre::outputs::SIMULATION_TABLES.iter().zip(columns) {
         let schema = match batches.first() {
             Some(b) => b.schema(),

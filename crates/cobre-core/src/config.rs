@@ -141,12 +141,26 @@ pub enum BackwardScheduler {
     },
 }
 
+/// How the scenarios of a phase are chosen (`selection.method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectionMethod {
+    /// A given number of scenarios drawn by the scenario source.
+    #[default]
+    Sampled,
+    /// Every root-to-leaf path of the policy graph once, weighted by its
+    /// probability (training gets an exact upper bound).
+    Enumerated,
+}
+
 /// Training settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TrainingConfig {
     /// Whether training runs.
     pub enabled: bool,
-    /// Forward passes (scenarios) per iteration.
+    /// How forward scenarios are chosen.
+    pub selection: SelectionMethod,
+    /// Forward passes (scenarios) per iteration (0 when enumerated).
     pub forward_passes: u32,
     /// Stopping rules.
     pub stopping_rules: Vec<StoppingRuleConfig>,
@@ -173,7 +187,9 @@ pub struct TrainingConfig {
 pub struct SimulationConfig {
     /// Whether simulation runs after training.
     pub enabled: bool,
-    /// Number of simulated scenarios.
+    /// How simulated scenarios are chosen.
+    pub selection: SelectionMethod,
+    /// Number of simulated scenarios (0 when enumerated: one per path).
     pub num_scenarios: u32,
     /// Scenario source (defaults to the training one when absent).
     pub scenario_source: Option<ScenarioSourceConfig>,

@@ -91,7 +91,11 @@ pub struct HydroStageBounds {
     pub min_generation_mw: f64,
     /// Maximum generation (MW).
     pub max_generation_mw: f64,
-    /// Maximum diversion flow (m³/s), when the plant has a diversion.
+    /// Minimum diverted flow (m³/s).
+    pub min_diversion_m3s: f64,
+    /// Maximum diverted flow (m³/s): the channel's capacity unless
+    /// `hydro_bounds.parquet` gives one (a plant without a channel then
+    /// diverts out of the system); `None` = no diversion.
     pub max_diversion_m3s: Option<f64>,
     /// Filling inflow retained during filling stages (m³/s).
     pub filling_inflow_m3s: Option<f64>,
@@ -124,6 +128,73 @@ pub struct LineStageBounds {
 pub struct NcsStageBounds {
     /// Available generation (MW).
     pub available_mw: f64,
+}
+
+/// An override of a pumping station's flow bounds
+/// (`constraints/pumping_bounds.parquet`): at a stage, or at one block of
+/// it; `None` keeps the value in force.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PumpingBound {
+    /// The station.
+    pub station: crate::PumpingStationId,
+    /// The stage.
+    pub stage: StageId,
+    /// The block, when the row is per block.
+    pub block: Option<i32>,
+    /// Minimum pumped flow (m³/s).
+    pub min_m3s: Option<f64>,
+    /// Maximum pumped flow (m³/s).
+    pub max_m3s: Option<f64>,
+}
+
+/// An override of a hydro unit group's limits
+/// (`constraints/hydro_unit_group_bounds.parquet`): at a stage, or at one
+/// block of it; `None` keeps the value in force.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct UnitGroupBound {
+    /// The hydro.
+    pub hydro: HydroId,
+    /// The unit group id within the hydro.
+    pub group: i32,
+    /// The stage.
+    pub stage: StageId,
+    /// The block, when the row is per block.
+    pub block: Option<i32>,
+    /// Minimum turbined flow (m³/s).
+    pub min_turbined_m3s: Option<f64>,
+    /// Maximum turbined flow (m³/s).
+    pub max_turbined_m3s: Option<f64>,
+    /// Minimum generation (MW).
+    pub min_generation_mw: Option<f64>,
+    /// Maximum generation (MW).
+    pub max_generation_mw: Option<f64>,
+}
+
+/// Resolves per-block values from stage and block override rows: the
+/// value at `(stage, block)` is the last block row for it, else the last
+/// stage row (`block = None`), else `base`.
+#[must_use]
+pub fn resolve_override<R>(
+    rows: &[R],
+    stage: StageId,
+    block: i32,
+    base: f64,
+    key: impl Fn(&R) -> Option<(StageId, Option<i32>, Option<f64>)>,
+) -> f64 {
+    let mut stage_value = None;
+    let mut block_value = None;
+    for r in rows {
+        let Some((s, b, v)) = key(r) else { continue };
+        if s != stage {
+            continue;
+        }
+        match (b, v) {
+            (None, Some(v)) => stage_value = Some(v),
+            (Some(b), Some(v)) if b == block => block_value = Some(v),
+            _ => {}
+        }
+    }
+    block_value.or(stage_value).unwrap_or(base)
 }
 
 /// Per-block overrides of one entity family: sparse, sorted by
@@ -312,6 +383,10 @@ pub enum VariableRef {
     BusExcess(BusId),
     /// Non-controllable generation (MW).
     NcsGeneration(NcsId),
+    /// Pumped flow of a pumping station (m³/s).
+    PumpingFlow(crate::PumpingStationId),
+    /// Power drawn by a pumping station (MW).
+    PumpingPower(crate::PumpingStationId),
 }
 
 /// One term `coefficient × variable` of a generic constraint.

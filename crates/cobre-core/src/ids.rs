@@ -57,6 +57,10 @@ id_type!(
     NcsId, "non-controllable source"
 );
 id_type!(
+    /// Identifier of a pumping station.
+    PumpingStationId, "pumping station"
+);
+id_type!(
     /// Identifier of a stage as written in `stages.json` (negative for pre-study stages).
     StageId, "stage"
 );

@@ -29,20 +29,22 @@ pub mod topology;
 
 pub use config::StudyConfig;
 pub use constraints::{
-    BlockTable, GenericConstraint, GenericConstraintBound, HydroBlockOverride, HydroStageBounds,
-    LineBlockOverride, LineStageBounds, LinearTerm, NcsStageBounds, StageBounds, StageTable,
-    ThermalBlockOverride, ThermalStageBounds, VariableRef,
+    resolve_override, BlockTable, GenericConstraint, GenericConstraintBound, HydroBlockOverride,
+    HydroStageBounds, LineBlockOverride, LineStageBounds, LinearTerm, NcsStageBounds, PumpingBound,
+    StageBounds, StageTable, ThermalBlockOverride, ThermalStageBounds, UnitGroupBound, VariableRef,
 };
 pub use entities::{
-    Bus, DeficitSegment, Hydro, Line, NonControllableSource, ServiceWindow, Thermal,
+    Bus, DeficitSegment, Hydro, Line, NonControllableSource, PumpingStation, ServiceWindow, Thermal,
 };
 pub use error::CoreError;
-pub use ids::{BusId, ConstraintId, HydroId, LineId, NcsId, SeasonId, StageId, ThermalId};
+pub use ids::{
+    BusId, ConstraintId, HydroId, LineId, NcsId, PumpingStationId, SeasonId, StageId, ThermalId,
+};
 pub use initial::InitialConditions;
 pub use parameters::{ComputedParameter, ParameterValue, ScalarParameter};
 pub use penalties::{BusStagePenalties, GlobalPenalties, HydroPenalties, PenaltyTable};
 pub use policy::{PolicyTable, StageBasis, StageCuts, StateVariable};
 pub use scenario::ScenarioInputs;
-pub use stage::{Block, Horizon, RiskMeasure, Stage};
+pub use stage::{Block, GraphNode, GraphTransition, Horizon, PolicyGraph, RiskMeasure, Stage};
 pub use system::{Case, System, SystemParts};
 pub use topology::{Cascade, Network};

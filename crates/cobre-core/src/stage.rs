@@ -184,13 +184,59 @@ pub enum HorizonKind {
     Cyclic,
 }
 
-/// The policy graph: how stages follow each other and how the future is discounted.
+/// One node of an explicit policy graph (`policy_graph.nodes[]`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GraphNode {
+    /// Node id as written in `stages.json`.
+    pub id: i32,
+    /// Position of the node's stage in [`Horizon::stages`].
+    pub stage: usize,
+    /// Column of the external scenario libraries the node carries (its one
+    /// realisation), when its stage's uncertainty is external.
+    pub scenario: Option<u32>,
+    /// Human-readable label.
+    pub label: Option<String>,
+}
+
+/// One transition of an explicit policy graph, between node ids.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct GraphTransition {
+    /// Source node id.
+    pub source: i32,
+    /// Target node id (a node of the next stage).
+    pub target: i32,
+    /// Probability of the transition given the source (the probabilities
+    /// leaving a node sum to 1: the reader normalises them).
+    pub probability: f64,
+}
+
+/// The policy graph: how stages follow each other and how the future is
+/// discounted.
+///
+/// Without [`Self::nodes`] the graph is the linear chain of the stages (one
+/// node per stage, each followed by the next with probability 1). With
+/// nodes, it is a finite-horizon graph whose nodes sit at stages and whose
+/// transitions go from a node of stage `t` to nodes of stage `t + 1`: a
+/// tree (a trunk and branches) or, for sampled training, a graph whose
+/// nodes may have several parents.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PolicyGraph {
     /// Horizon kind.
     pub kind: HorizonKind,
     /// Annual discount rate (≥ 0).
     pub annual_discount_rate: f64,
+    /// Explicit nodes, in file order (empty: the chain of stages).
+    pub nodes: Vec<GraphNode>,
+    /// Transitions between [`Self::nodes`] (empty for the chain).
+    pub transitions: Vec<GraphTransition>,
+}
+
+impl PolicyGraph {
+    /// Whether the graph is the linear chain of the stages.
+    #[must_use]
+    pub fn is_chain(&self) -> bool {
+        self.nodes.is_empty()
+    }
 }
 
 /// The study horizon.

@@ -1,8 +1,10 @@
 //! The assembled, validated model of a case.
 
 use crate::config::StudyConfig;
-use crate::constraints::{GenericConstraint, GenericConstraintBound, StageBounds};
-use crate::entities::{Bus, Hydro, Line, NonControllableSource, Thermal};
+use crate::constraints::{
+    GenericConstraint, GenericConstraintBound, PumpingBound, StageBounds, UnitGroupBound,
+};
+use crate::entities::{Bus, Hydro, Line, NonControllableSource, PumpingStation, Thermal};
 use crate::hydro_models::HydroModelInputs;
 use crate::initial::InitialConditions;
 use crate::parameters::ScalarParameter;
@@ -10,7 +12,7 @@ use crate::penalties::{GlobalPenalties, PenaltyTable};
 use crate::scenario::ScenarioInputs;
 use crate::stage::Horizon;
 use crate::topology::{Cascade, Network};
-use crate::{BusId, CoreError, HydroId, LineId, NcsId, ThermalId};
+use crate::{BusId, CoreError, HydroId, LineId, NcsId, PumpingStationId, ThermalId};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -45,6 +47,12 @@ pub struct SystemParts {
     pub generic_constraints: Vec<GenericConstraint>,
     /// Generic constraint bounds.
     pub generic_constraint_bounds: Vec<GenericConstraintBound>,
+    /// Pumping stations.
+    pub pumping_stations: Vec<PumpingStation>,
+    /// Pumping flow overrides (`pumping_bounds.parquet`).
+    pub pumping_bounds: Vec<PumpingBound>,
+    /// Unit-group limit overrides (`hydro_unit_group_bounds.parquet`).
+    pub unit_group_bounds: Vec<UnitGroupBound>,
     /// Scalar parameters of generic constraints (their terms refer to them
     /// by position).
     pub generic_parameters: Vec<ScalarParameter>,
@@ -69,6 +77,9 @@ pub struct System {
     hydro_models: HydroModelInputs,
     generic_constraints: Vec<GenericConstraint>,
     generic_constraint_bounds: Vec<GenericConstraintBound>,
+    pumping_stations: Vec<PumpingStation>,
+    pumping_bounds: Vec<PumpingBound>,
+    unit_group_bounds: Vec<UnitGroupBound>,
     generic_parameters: Vec<ScalarParameter>,
     cascade: Cascade,
     network: Network,
@@ -82,6 +93,8 @@ pub struct System {
     hydro_index: BTreeMap<HydroId, usize>,
     #[serde(skip)]
     ncs_index: BTreeMap<NcsId, usize>,
+    #[serde(skip)]
+    pumping_index: BTreeMap<PumpingStationId, usize>,
 }
 
 fn index_by<T, K: Ord + Copy>(
@@ -127,6 +140,9 @@ impl System {
             hydro_models,
             mut generic_constraints,
             generic_constraint_bounds,
+            mut pumping_stations,
+            pumping_bounds,
+            unit_group_bounds,
             generic_parameters,
         } = parts;
         let bus_index = index_by(&mut buses, |b| b.id, "bus", |k| k.0)?;
@@ -134,6 +150,32 @@ impl System {
         let thermal_index = index_by(&mut thermals, |t| t.id, "thermal", |k| k.0)?;
         let hydro_index = index_by(&mut hydros, |h| h.id, "hydro", |k| k.0)?;
         let ncs_index = index_by(&mut ncs, |r| r.id, "non-controllable source", |k| k.0)?;
+        let pumping_index = index_by(&mut pumping_stations, |p| p.id, "pumping station", |k| k.0)?;
+        for p in &pumping_stations {
+            for (field, h) in [
+                ("source_hydro_id", p.source),
+                ("destination_hydro_id", p.destination),
+            ] {
+                if !hydro_index.contains_key(&h) {
+                    return Err(CoreError::MissingReference {
+                        kind: "pumping station",
+                        id: p.id.0,
+                        field,
+                        target_kind: "hydro",
+                        target_id: h.0,
+                    });
+                }
+            }
+            if !bus_index.contains_key(&p.bus) {
+                return Err(CoreError::MissingReference {
+                    kind: "pumping station",
+                    id: p.id.0,
+                    field: "bus_id",
+                    target_kind: "bus",
+                    target_id: p.bus.0,
+                });
+            }
+        }
         generic_constraints.sort_by_key(|c| c.id);
         horizon.stages.sort_by_key(|s| s.id);
         for (i, s) in horizon.stages.iter_mut().enumerate() {
@@ -217,6 +259,9 @@ impl System {
             hydro_models,
             generic_constraints,
             generic_constraint_bounds,
+            pumping_stations,
+            pumping_bounds,
+            unit_group_bounds,
             generic_parameters,
             cascade,
             network,
@@ -225,6 +270,7 @@ impl System {
             thermal_index,
             hydro_index,
             ncs_index,
+            pumping_index,
         })
     }
 
@@ -298,6 +344,26 @@ impl System {
     pub fn generic_constraint_bounds(&self) -> &[GenericConstraintBound] {
         &self.generic_constraint_bounds
     }
+    /// Pumping stations, sorted by id.
+    #[must_use]
+    pub fn pumping_stations(&self) -> &[PumpingStation] {
+        &self.pumping_stations
+    }
+    /// Pumping flow overrides per stage or block.
+    #[must_use]
+    pub fn pumping_bounds(&self) -> &[PumpingBound] {
+        &self.pumping_bounds
+    }
+    /// Unit-group limit overrides per stage or block.
+    #[must_use]
+    pub fn unit_group_bounds(&self) -> &[UnitGroupBound] {
+        &self.unit_group_bounds
+    }
+    /// Position of a pumping station.
+    #[must_use]
+    pub fn pumping_position(&self, id: PumpingStationId) -> Option<usize> {
+        self.pumping_index.get(&id).copied()
+    }
     /// Scalar parameters of generic constraints.
     #[must_use]
     pub fn generic_parameters(&self) -> &[ScalarParameter] {
@@ -357,6 +423,7 @@ fn default_hydro_bounds(hydros: &[Hydro]) -> Vec<crate::HydroStageBounds> {
             max_outflow_m3s: h.max_outflow_m3s,
             min_generation_mw: h.min_generation_mw,
             max_generation_mw: h.max_generation_mw,
+            min_diversion_m3s: 0.0,
             max_diversion_m3s: h.diversion.map(|d| d.max_flow_m3s),
             filling_inflow_m3s: None,
             water_withdrawal_m3s: 0.0,

@@ -81,6 +81,7 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
         bounds,
         penalty_overrides,
         generic,
+        pumping,
     } = d;
     let (Some(config), Some(stages), Some(global), Some(initial)) =
         (config.get(), stages.get(), penalties.get(), initial.get())
@@ -168,7 +169,8 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
             max_outflow_m3s: h.max_outflow_m3s,
             min_generation_mw: h.min_generation_mw,
             max_generation_mw: h.max_generation_mw,
-            max_diversion_m3s: None,
+            min_diversion_m3s: 0.0,
+            max_diversion_m3s: h.diversion.map(|d| d.max_flow_m3s),
             filling_inflow_m3s: None,
             water_withdrawal_m3s: 0.0,
         })
@@ -212,6 +214,10 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
         set(&mut b.water_withdrawal_m3s, "water_withdrawal_m3s");
         if let Some(v) = r.get("max_outflow_m3s") {
             b.max_outflow_m3s = Some(v);
+        }
+        set(&mut b.min_diversion_m3s, "min_diversion_m3s");
+        if let Some(v) = r.get("max_diversion_m3s") {
+            b.max_diversion_m3s = Some(v);
         }
     }
     let thermal_base: Vec<ThermalStageBounds> = thermals
@@ -426,6 +432,12 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
         hydro_models: hm,
         generic_constraints,
         generic_constraint_bounds,
+        pumping_stations: pumping
+            .stations
+            .map(|r| r.items.into_iter().map(|p| p.station).collect())
+            .unwrap_or_default(),
+        pumping_bounds: rows_of(&pumping.bounds),
+        unit_group_bounds: rows_of(&pumping.unit_group_bounds),
         generic_parameters,
     };
     let system = System::new(parts).map_err(|e| from_core(&e))?;

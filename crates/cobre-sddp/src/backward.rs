@@ -24,11 +24,16 @@ use crate::study::StudyModel;
 use crate::workspace::WorkerPool;
 use crate::SddpError;
 use cobre_solver::Basis;
+use cobre_stochastic::LagAccumulator;
 
-/// One chunk of openings at one incoming state.
+/// One chunk of the realisations of one node at one incoming state.
 pub(crate) struct OpeningsItem<'a> {
     /// Stage.
     pub(crate) stage: usize,
+    /// Node whose realisations are solved (the stage, for the chain).
+    pub(crate) node: usize,
+    /// Its cut pool (the LP solved).
+    pub(crate) pool: usize,
     /// Trial state index (for error context).
     pub(crate) trial: usize,
     /// Incoming state.
@@ -49,13 +54,27 @@ pub(crate) struct OpeningsItem<'a> {
     /// because solutions violated them, in row order (`end_basis` has
     /// their rows after the shared ones).
     pub(crate) added_cuts: Vec<usize>,
+    /// For a forward solve (one realisation): where its outgoing state,
+    /// lag accumulator and stage cost go.
+    pub(crate) capture: Option<Capture<'a>>,
+}
+
+/// What a forward solve of the enumerated tree keeps of its solution.
+pub(crate) struct Capture<'a> {
+    /// Outgoing state (`n_state`), lags advanced by the study's lag chain.
+    pub(crate) state_out: &'a mut [f64],
+    /// The node's lag accumulator (its parent's on entry).
+    pub(crate) lags: &'a mut LagAccumulator,
+    /// Immediate cost of the stage (scaled, undiscounted).
+    pub(crate) stage_cost: &'a mut f64,
 }
 
 impl<'a> OpeningsItem<'a> {
-    /// An item not run yet.
+    /// An item not run yet, over realisations `lo..hi` of `node`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
-        stage: usize,
+        graph: &crate::graph::NodeGraph,
+        node: usize,
         trial: usize,
         x_in: &'a [f64],
         (lo, hi): (usize, usize),
@@ -65,7 +84,9 @@ impl<'a> OpeningsItem<'a> {
         end_basis: &'a mut Basis,
     ) -> Self {
         Self {
-            stage,
+            stage: graph.stage(node),
+            node,
+            pool: graph.pool(node),
             trial,
             x_in,
             lo,
@@ -75,6 +96,7 @@ impl<'a> OpeningsItem<'a> {
             duals,
             end_basis,
             added_cuts: Vec::new(),
+            capture: None,
         }
     }
 }
@@ -88,22 +110,25 @@ pub(crate) struct Ctx<'a> {
     pub(crate) comm: &'a dyn Communicator,
 }
 
-/// Solves every item of stage `stage`, then makes the cuts the items
-/// added to their own LPs shared rows (those of every rank's items, in
-/// global item order) and maps the items' end bases to the LP with them.
-/// Every rank calls it for the same stage, with its own items (maybe
-/// none).
+/// Solves every item of one step (one stage of the backward pass, or the
+/// lower bound), then makes the cuts the items added to their own LPs
+/// shared rows (those of every rank's items, in global item order) and
+/// maps the items' end bases to the LPs with them. Every rank calls it for
+/// the same step, with its own items (maybe none).
 pub(crate) fn run_items(
     ctx: &Ctx<'_>,
     cuts: &mut [LpCuts],
     activations: &mut Activations,
-    stage: usize,
     iteration: u64,
     phase: Phase,
     items: &mut [OpeningsItem<'_>],
 ) -> Result<(), SddpError> {
     let (study, workers) = (ctx.study, ctx.workers);
-    let n_before = cuts.get(stage).map_or(0, LpCuts::num_rows);
+    // Shared cut rows of each item's pool before the step.
+    let rows_before: Vec<usize> = items
+        .iter()
+        .map(|it| cuts.get(it.pool).map_or(0, LpCuts::num_rows))
+        .collect();
     let shared: &[LpCuts] = cuts;
     crate::workspace::for_each_item(ctx.thread_pool, items, |_, item| {
         solve_item(study, workers, shared, iteration, phase, item)
@@ -111,12 +136,15 @@ pub(crate) fn run_items(
     // Every rank takes part, with or without cuts of its own.
     activations.clear();
     for it in items.iter().filter(|it| !it.added_cuts.is_empty()) {
-        activations.push(it.stage, &it.added_cuts);
+        activations.push(it.pool, &it.added_cuts);
     }
     activations.apply(ctx.comm, cuts)?;
-    if let (Some(c), Some(tpl)) = (cuts.get(stage), study.templates.get(stage)) {
-        let template_rows = tpl.layout.num_template_rows;
-        for it in items.iter_mut().filter(|it| !it.added_cuts.is_empty()) {
+    for (it, &n_before) in items.iter_mut().zip(&rows_before) {
+        if it.added_cuts.is_empty() {
+            continue;
+        }
+        if let (Some(c), Some(tpl)) = (cuts.get(it.pool), study.pool_template(it.pool)) {
+            let template_rows = tpl.layout.num_template_rows;
             c.adopt_local_rows(it.end_basis, template_rows, n_before, &it.added_cuts);
         }
     }
@@ -134,18 +162,19 @@ fn solve_item(
 ) -> Result<(), SddpError> {
     let mut w = workers.current()?;
     let t = item.stage;
+    let p = item.pool;
     let tpl = study
         .templates
         .get(t)
         .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
     let stage_cuts = cuts
-        .get(t)
+        .get(p)
         .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no cut set"))?;
-    w.sync_cuts(t, stage_cuts, tpl)?;
-    w.start_from(t, item.start)?;
+    w.sync_cuts(p, stage_cuts, tpl)?;
+    w.start_from(p, item.start)?;
     let ns = study.n_state();
     for k in item.lo..item.hi {
-        let noise = study.scenario.opening(t, k);
+        let noise = study.graph.realisation(item.node, k, &study.scenario);
         for (d, s) in w
             .noise
             .iter_mut()
@@ -161,24 +190,29 @@ fn solve_item(
             opening: Some(k),
         };
         let obj = loop {
-            let obj = w.solve(t, tpl, &study.scenario, item.x_in, site)?;
-            w.check_cuts(t, stage_cuts, tpl);
+            let obj = w.solve(p, tpl, &study.scenario, item.x_in, site)?;
+            w.check_cuts(p, stage_cuts, tpl);
             if w.violated.is_empty() {
                 break obj;
             }
             // Not optimal for the LP with every cut: add the violated
             // cuts to this item's LP and solve the opening again.
-            w.add_violated_as_local_rows(t, stage_cuts, tpl)?;
+            w.add_violated_as_local_rows(p, stage_cuts, tpl)?;
         };
         let j = k - item.lo;
         item.obj[j] = obj;
         if !item.duals.is_empty() {
             item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
         }
+        if let Some(c) = item.capture.as_mut() {
+            let theta = w.primal.get(tpl.layout.theta).copied().unwrap_or(0.0);
+            *c.stage_cost = obj - tpl.discount * theta;
+            w.next_state(tpl, &study.scenario, item.x_in, c.state_out, c.lags);
+        }
     }
-    w.basis_into(t, item.end_basis);
+    w.basis_into(p, item.end_basis);
     item.added_cuts.clone_from(&w.local_rows);
-    w.drop_local_rows(t, stage_cuts, tpl)
+    w.drop_local_rows(p, stage_cuts, tpl)
 }
 
 /// Splits `n` openings into `chunks` contiguous near-equal parts.
@@ -203,10 +237,39 @@ pub(crate) struct Aggregator {
 }
 
 impl Aggregator {
-    /// Aggregates `n` openings (objectives `obj`, state duals `duals`,
-    /// `n × n_state`) at trial state `x_hat` into one cut: writes the
-    /// coefficients into `coef` and returns the intercept.
+    /// Aggregates `n` equally likely openings (objectives `obj`, state
+    /// duals `duals`, `n × n_state`) at trial state `x_hat` into one cut:
+    /// writes the coefficients into `coef` and returns the intercept.
+    #[cfg(test)]
     pub(crate) fn cut(
+        &mut self,
+        risk: &dyn RiskMeasure,
+        obj: &[f64],
+        duals: &[f64],
+        x_hat: &[f64],
+        coef: &mut [f64],
+    ) -> f64 {
+        self.uniform(obj.len());
+        self.cut_with(risk, obj, duals, x_hat, coef)
+    }
+
+    /// [`Self::cut`] with outcome probabilities `probabilities` (one per
+    /// objective; for equally likely openings the two agree bit for bit).
+    pub(crate) fn cut_weighted(
+        &mut self,
+        risk: &dyn RiskMeasure,
+        obj: &[f64],
+        probabilities: &[f64],
+        duals: &[f64],
+        x_hat: &[f64],
+        coef: &mut [f64],
+    ) -> f64 {
+        self.probabilities.clear();
+        self.probabilities.extend_from_slice(probabilities);
+        self.cut_with(risk, obj, duals, x_hat, coef)
+    }
+
+    fn cut_with(
         &mut self,
         risk: &dyn RiskMeasure,
         obj: &[f64],
@@ -216,7 +279,9 @@ impl Aggregator {
     ) -> f64 {
         let n = obj.len();
         let ns = coef.len();
-        self.weights_for(risk, obj);
+        self.weights.clear();
+        self.weights.resize(n, 0.0);
+        risk.weights(obj, &self.probabilities, &mut self.weights);
         coef.fill(0.0);
         let mut value = 0.0;
         for k in 0..n {
@@ -229,21 +294,21 @@ impl Aggregator {
         value - coef.iter().zip(x_hat).map(|(c, x)| c * x).sum::<f64>()
     }
 
-    /// Aggregated value of `obj` under `risk` (the lower bound).
+    /// Aggregated value of `obj` under `risk` (the lower bound), the
+    /// outcomes equally likely.
     pub(crate) fn value(&mut self, risk: &dyn RiskMeasure, obj: &[f64]) -> f64 {
-        self.weights_for(risk, obj);
+        self.uniform(obj.len());
+        self.weights.clear();
+        self.weights.resize(obj.len(), 0.0);
+        risk.weights(obj, &self.probabilities, &mut self.weights);
         obj.iter().zip(&self.weights).map(|(v, w)| v * w).sum()
     }
 
-    fn weights_for(&mut self, risk: &dyn RiskMeasure, obj: &[f64]) {
-        let n = obj.len();
+    fn uniform(&mut self, n: usize) {
         #[allow(clippy::cast_precision_loss)]
         let p = 1.0 / n.max(1) as f64;
         self.probabilities.clear();
         self.probabilities.resize(n, p);
-        self.weights.clear();
-        self.weights.resize(n, 0.0);
-        risk.weights(obj, &self.probabilities, &mut self.weights);
     }
 }
 

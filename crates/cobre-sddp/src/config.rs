@@ -4,7 +4,8 @@
 
 use crate::SddpError;
 use cobre_core::config::{
-    BackwardScheduler, CutSelectionConfig, ScenarioSourceConfig, StoppingMode, StoppingRuleConfig,
+    BackwardScheduler, CutSelectionConfig, ScenarioSourceConfig, SelectionMethod, StoppingMode,
+    StoppingRuleConfig,
 };
 use cobre_core::StudyConfig;
 use cobre_solver::SolverOptions;
@@ -14,7 +15,11 @@ use cobre_solver::SolverOptions;
 pub struct TrainingSettings {
     /// Worker threads (≥ 1). Results do not depend on it.
     pub threads: usize,
-    /// Forward scenarios per iteration (≥ 1).
+    /// How forward scenarios are chosen: sampled (`forward_passes` of
+    /// them), or every path of the policy graph (a tree of
+    /// single-realisation nodes; the upper bound is then exact).
+    pub selection: SelectionMethod,
+    /// Forward scenarios per iteration (≥ 1; unused when enumerated).
     pub forward_passes: usize,
     /// Forward-pass noise source (seed and scheme per class).
     pub scenario_source: ScenarioSourceConfig,
@@ -63,6 +68,7 @@ impl Default for TrainingSettings {
     fn default() -> Self {
         Self {
             threads: 1,
+            selection: SelectionMethod::Sampled,
             forward_passes: 1,
             scenario_source: ScenarioSourceConfig::default(),
             stopping_rules: vec![StoppingRuleConfig::IterationLimit { limit: 100 }],
@@ -114,6 +120,7 @@ impl TrainingSettings {
     pub fn from_config(config: &StudyConfig) -> Self {
         let t = &config.training;
         Self {
+            selection: t.selection,
             forward_passes: usize::try_from(t.forward_passes).unwrap_or(1).max(1),
             scenario_source: t.scenario_source.clone(),
             stopping_rules: t.stopping_rules.clone(),
@@ -201,7 +208,10 @@ impl TrainingSettings {
 pub struct SimulationSettings {
     /// Worker threads (≥ 1).
     pub threads: usize,
-    /// Number of simulated scenarios.
+    /// How scenarios are chosen: sampled (`num_scenarios` of them), or one
+    /// per path of the policy graph (a tree), weighted by its probability.
+    pub selection: SelectionMethod,
+    /// Number of simulated scenarios (unused when enumerated).
     pub num_scenarios: usize,
     /// Noise source (seed and scheme per class).
     pub scenario_source: ScenarioSourceConfig,
@@ -215,6 +225,7 @@ impl Default for SimulationSettings {
     fn default() -> Self {
         Self {
             threads: 1,
+            selection: SelectionMethod::Sampled,
             num_scenarios: 1,
             scenario_source: ScenarioSourceConfig::default(),
             channel_capacity: 64,
@@ -234,6 +245,7 @@ impl SimulationSettings {
             .as_ref()
             .unwrap_or(&config.training.scenario_source);
         Self {
+            selection: s.selection,
             num_scenarios: usize::try_from(s.num_scenarios).unwrap_or(1),
             scenario_source: source.clone(),
             channel_capacity: usize::try_from(s.io_channel_capacity).unwrap_or(64).max(1),

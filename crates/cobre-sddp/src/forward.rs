@@ -1,11 +1,14 @@
 //! The forward pass: each forward scenario walks the stages under the
 //! current cuts, recording the trial states and stage costs.
 //!
-//! A scenario is one work item. Its stage `t` solve starts from the basis
-//! stored for `(scenario, t)` (left there by the previous iteration), or
-//! cold in the first iteration, and its noise comes from the stream keyed
-//! by `(seed, iteration, scenario, t)`, so the item's result does not
-//! depend on which thread runs it. A solve that violates a cut that is not
+//! A scenario is one work item. It walks the policy graph from the root,
+//! taking at each node the child drawn for `(iteration, scenario)` (the
+//! chain has one child per node: no draw). Its stage `t` solve starts from
+//! the basis stored for `(scenario, t)` (left there by the previous
+//! iteration, used when it belongs to the same cut pool), or cold in the
+//! first iteration, and its noise comes from the stream keyed by `(seed,
+//! iteration, scenario, t)` (or is the node's external realisation), so the
+//! item's result does not depend on which thread runs it. A solve that violates a cut that is not
 //! a row stops the item; once the cut is a row the item resumes at that
 //! stage from the basis it stopped at.
 
@@ -25,6 +28,11 @@ use cobre_stochastic::lag_chain::LagAccumulator;
 pub(crate) struct Trajectory {
     /// Start basis of the next forward solve of each stage.
     pub(crate) start: Vec<Option<Basis>>,
+    /// Cut pool each `start` basis belongs to (a basis of another pool's
+    /// LP has other cut rows: the solve then starts cold).
+    pub(crate) start_pool: Vec<usize>,
+    /// Node visited at each stage (the stage itself for the chain).
+    pub(crate) nodes: Vec<usize>,
     /// Basis at the end of this iteration's forward solve of each stage
     /// (the start of the backward work items of this trial state).
     pub(crate) forward_basis: Vec<Basis>,
@@ -49,6 +57,8 @@ impl Trajectory {
     pub(crate) fn new(n_stages: usize, n_state: usize, lags: LagAccumulator) -> Self {
         Self {
             start: vec![None; n_stages],
+            start_pool: (0..n_stages).collect(),
+            nodes: (0..n_stages).collect(),
             forward_basis: vec![Basis::new(); n_stages],
             states: vec![0.0; n_stages * n_state],
             stage_costs: vec![0.0; n_stages],
@@ -132,18 +142,46 @@ fn forward_one(
     traj: &mut Trajectory,
 ) -> Result<(), SddpError> {
     let ns = study.n_state();
+    let graph = &study.graph;
     if traj.resume == 0 {
         study.scenario.restart_lags(&mut traj.lags);
     }
     for (t, tpl) in study.templates.iter().enumerate().skip(traj.resume) {
-        let Some(stage_cuts) = cuts.get(t) else {
+        let node = if t == 0 {
+            graph.root()
+        } else {
+            let parent = traj.nodes.get(t - 1).copied().unwrap_or(0);
+            graph
+                .sample_child(parent, iteration, scenario as u64)
+                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no node to go to"))?
+        };
+        if let Some(slot) = traj.nodes.get_mut(t) {
+            *slot = node;
+        }
+        let p = graph.pool(node);
+        let Some(stage_cuts) = cuts.get(p) else {
             return Err(SddpError::invalid(format!("stage {t}"), "no cut set"));
         };
-        w.sync_cuts(t, stage_cuts, tpl)?;
-        w.start_from(t, traj.start.get(t).and_then(Option::as_ref))?;
-        study
-            .scenario
-            .sample(sampler, iteration, scenario as u64, t, &mut w.noise);
+        w.sync_cuts(p, stage_cuts, tpl)?;
+        let start = match (traj.start.get(t), traj.start_pool.get(t)) {
+            (Some(Some(b)), Some(&q)) if q == p => Some(b),
+            _ => None,
+        };
+        w.start_from(p, start)?;
+        if graph.node(node).map(|n| n.realisations) == Some(crate::graph::Realisations::Openings) {
+            study
+                .scenario
+                .sample(sampler, iteration, scenario as u64, t, &mut w.noise);
+        } else {
+            let noise = graph.realisation(node, 0, &study.scenario);
+            for (d, s) in w
+                .noise
+                .iter_mut()
+                .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+            {
+                *d = *s;
+            }
+        }
         let (done, rest) = traj.states.split_at_mut(t * ns);
         let x_in: &[f64] = if t == 0 {
             &study.initial_state
@@ -157,14 +195,17 @@ fn forward_one(
             scenario,
             opening: None,
         };
-        let obj = w.solve(t, tpl, &study.scenario, x_in, site)?;
-        w.check_cuts(t, stage_cuts, tpl);
+        let obj = w.solve(p, tpl, &study.scenario, x_in, site)?;
+        w.check_cuts(p, stage_cuts, tpl);
         if !w.violated.is_empty() {
-            traj.violation = Some((t, w.violated.clone()));
+            traj.violation = Some((p, w.violated.clone()));
             traj.resume = t;
             if let Some(slot) = traj.start.get_mut(t) {
                 let b = slot.get_or_insert_with(Basis::new);
-                w.basis_into(t, b);
+                w.basis_into(p, b);
+            }
+            if let Some(q) = traj.start_pool.get_mut(t) {
+                *q = p;
             }
             return Ok(());
         }
@@ -173,7 +214,7 @@ fn forward_one(
         traj.stage_costs[t] = obj - tpl.discount * theta;
         w.next_state(tpl, &study.scenario, x_in, &mut rest[..ns], &mut traj.lags);
         if let Some(b) = traj.forward_basis.get_mut(t) {
-            w.basis_into(t, b);
+            w.basis_into(p, b);
         }
     }
     traj.pending = false;
@@ -184,6 +225,9 @@ fn forward_one(
             Some(s) => s.copy_from(b),
             None => *s = Some(b.clone()),
         }
+    }
+    if let Some(q) = traj.start_pool.first_mut() {
+        *q = graph.pool(graph.root());
     }
     Ok(())
 }

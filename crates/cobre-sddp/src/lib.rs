@@ -22,14 +22,17 @@
 
 mod active_set;
 mod backward;
+mod backward_sampled;
 pub mod bounds;
 pub mod communicator;
 pub mod config;
 pub mod cut_selection;
 pub mod cuts;
+mod enumerated;
 mod error;
 mod exchange;
 mod forward;
+pub mod graph;
 pub mod lp;
 pub mod policy;
 mod policy_table;

@@ -26,9 +26,10 @@ impl Policy {
     /// is active (no cut selection removes rows yet).
     #[must_use]
     pub fn to_table(&self, study: &StudyModel, iterations: u64) -> PolicyTable {
+        let pool_ids = study.pool_stage_ids();
         let stages = (0..self.num_stages())
             .map(|t| {
-                let stage_id = study.ids.stages.get(t).copied().unwrap_or(0);
+                let stage_id = pool_ids.get(t).copied().unwrap_or(0);
                 self.stage(t)
                     .map_or_else(StageCuts::default, |p| stage_cuts(p, stage_id))
             })

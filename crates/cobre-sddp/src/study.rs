@@ -2,6 +2,7 @@
 //! templates and the initial state, built once from a case and shared by
 //! training and simulation.
 
+use crate::graph::NodeGraph;
 use crate::lp::{build_templates, StageTemplate, TemplateOptions};
 use crate::risk::{self, RiskMeasure};
 use crate::scenario::ScenarioModel;
@@ -21,6 +22,8 @@ pub struct EntityIds {
     pub lines: Vec<i32>,
     /// Stage ids.
     pub stages: Vec<i32>,
+    /// Pumping station ids.
+    pub pumping: Vec<i32>,
 }
 
 /// Everything the engine needs about a case, built once.
@@ -31,6 +34,9 @@ pub struct StudyModel {
     pub(crate) initial_state: Vec<f64>,
     pub(crate) risk: Vec<Box<dyn RiskMeasure>>,
     pub(crate) ids: EntityIds,
+    pub(crate) graph: NodeGraph,
+    /// Power drawn per m³/s by each pumping station (MW per m³/s).
+    pub(crate) pumping_consumption: Vec<f64>,
 }
 
 impl StudyModel {
@@ -73,14 +79,6 @@ impl StudyModel {
                     feature: format!("travel time on {}", h.id),
                 });
             }
-            if h.unit_groups.len() > 1 {
-                let first = h.unit_groups.first().map(|g| g.bus);
-                if h.unit_groups.iter().any(|g| Some(g.bus) != first) {
-                    return Err(SddpError::Unsupported {
-                        feature: format!("unit groups on several buses ({})", h.id),
-                    });
-                }
-            }
         }
         let options = TemplateOptions::from_config(config);
         let templates = build_templates(system, &scenario, &options)?;
@@ -116,19 +114,28 @@ impl StudyModel {
             .iter()
             .map(|s| risk::from_config(s.risk_measure))
             .collect::<Result<Vec<_>, _>>()?;
+        let graph = NodeGraph::build(system, &scenario, &config.training.scenario_source)?;
         let ids = EntityIds {
             hydros: system.hydros().iter().map(|h| h.id.0).collect(),
             thermals: system.thermals().iter().map(|t| t.id.0).collect(),
             buses: system.buses().iter().map(|b| b.id.0).collect(),
             lines: system.lines().iter().map(|l| l.id.0).collect(),
             stages: system.horizon().stages.iter().map(|s| s.id.0).collect(),
+            pumping: system.pumping_stations().iter().map(|p| p.id.0).collect(),
         };
+        let pumping_consumption = system
+            .pumping_stations()
+            .iter()
+            .map(|p| p.consumption_mw_per_m3s)
+            .collect();
         Ok(Self {
             templates,
             scenario,
             initial_state,
             risk,
             ids,
+            graph,
+            pumping_consumption,
         })
     }
 
@@ -136,6 +143,38 @@ impl StudyModel {
     #[must_use]
     pub fn templates(&self) -> &[StageTemplate] {
         &self.templates
+    }
+
+    /// The policy graph (the chain of the stages without explicit nodes).
+    #[must_use]
+    pub fn graph(&self) -> &NodeGraph {
+        &self.graph
+    }
+
+    /// The LP template of cut pool `p` (its stage's).
+    #[must_use]
+    pub fn pool_template(&self, p: usize) -> Option<&StageTemplate> {
+        self.graph
+            .pool_stage()
+            .get(p)
+            .and_then(|&t| self.templates.get(t))
+    }
+
+    /// Stage id of every cut pool (the stage ids, for the chain): the
+    /// stages of a saved policy.
+    #[must_use]
+    pub fn pool_stage_ids(&self) -> Vec<i32> {
+        self.graph
+            .pool_stage()
+            .iter()
+            .map(|&t| self.ids.stages.get(t).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// Number of cut pools (the stages, for the chain).
+    #[must_use]
+    pub fn num_pools(&self) -> usize {
+        self.graph.num_pools()
     }
 
     /// The stochastic process.

@@ -25,12 +25,14 @@
 
 use crate::active_set::LpCuts;
 use crate::active_set::ViolationRule;
-use crate::backward::{chunk_bounds, run_items, split_lengths, Aggregator, Ctx, OpeningsItem};
-use crate::bounds::{relative_gap, UpperBound};
+use crate::backward::{chunk_bounds, run_items, split_lengths, Ctx, OpeningsItem};
+use crate::backward_sampled::{sampled_stage, scenario_nodes, BackwardBuffers};
+use crate::bounds::{relative_gap, UpperBound, UpperBoundKind};
 use crate::communicator::{share, Collectives, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
 use crate::cut_selection::{self, enforce_cap, DynamicRule};
 use crate::cuts::CutPool;
+use crate::enumerated::TreeRun;
 use crate::error::Phase;
 use crate::exchange::{
     iteration_totals, share_bases, share_decision, sum_stats, Activations, StopDecision,
@@ -44,7 +46,7 @@ use crate::study::StudyModel;
 use crate::warm_start::{CheckpointSink, TrainingStart};
 use crate::workspace::{WorkerPool, WorkerStats};
 use crate::SddpError;
-use cobre_core::config::{CutSelectionConfig, StoppingRuleConfig};
+use cobre_core::config::{CutSelectionConfig, SelectionMethod, StoppingRuleConfig};
 use cobre_solver::Basis;
 use std::time::Instant;
 
@@ -124,6 +126,22 @@ pub fn train(
     let local_comm = LocalCommunicator;
     let comm: &dyn Communicator = hooks.communicator.unwrap_or(&local_comm);
     let rules = StoppingRules::from_config(&settings.stopping_rules, settings.stopping_mode)?;
+    let enumerated = settings.selection == SelectionMethod::Enumerated;
+    let graph = &study.graph;
+    if enumerated && !graph.is_tree() {
+        return Err(SddpError::InvalidSetting {
+            setting: "selection",
+            message: "enumerated training needs a tree (every node one parent)".into(),
+        });
+    }
+    if enumerated
+        && (0..graph.nodes().len()).any(|i| graph.num_realisations(i, &study.scenario) != 1)
+    {
+        return Err(SddpError::InvalidSetting {
+            setting: "selection",
+            message: "enumerated training needs one realisation per node".into(),
+        });
+    }
     let thread_pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
@@ -134,20 +152,30 @@ pub fn train(
     let mut workers = WorkerPool::new(
         settings.threads,
         &study.templates,
+        graph.pool_stage(),
         &study.scenario,
         &settings.solver,
     )?;
     workers.set_cold_solves(!settings.warm_start);
 
     let n_stages = study.num_stages();
+    let n_pools = study.num_pools();
     let ns = study.n_state();
-    let m_total = settings.forward_passes;
-    let sampler =
-        study
-            .scenario
-            .sampler(&settings.scenario_source, m_total, SamplerPhase::Training)?;
-    let single_path = study.scenario.single_path(&sampler);
-    if m_total < 2
+    // Enumerated training walks the tree instead of forward scenarios.
+    let mut tree = enumerated.then(|| TreeRun::new(study));
+    let m_total = if enumerated {
+        0
+    } else {
+        settings.forward_passes
+    };
+    let sampler = study.scenario.sampler(
+        &settings.scenario_source,
+        m_total.max(1),
+        SamplerPhase::Training,
+    )?;
+    let single_path = !enumerated && study.scenario.single_path(&sampler);
+    if !enumerated
+        && m_total < 2
         && !single_path
         && settings
             .stopping_rules
@@ -166,14 +194,19 @@ pub fn train(
     let mut trajectories: Vec<Trajectory> = (0..m_local)
         .map(|_| Trajectory::new(n_stages, ns, study.scenario.lag_accumulator()))
         .collect();
-    let mut cuts: Vec<LpCuts> = (0..n_stages)
+    let mut cuts: Vec<LpCuts> = (0..n_pools)
         .map(|_| LpCuts::new(CutPool::new(ns), 0))
         .collect();
     let dynamic = DynamicRule::from_config(settings.cut_selection);
-    let chunks_per_state = settings.min_work_items.div_ceil(m_total).max(1);
+    let chunks_per_state = settings.min_work_items.div_ceil(m_total.max(1)).max(1);
+    let cuts_per_iteration = tree
+        .as_ref()
+        .map_or(m_total * n_stages.saturating_sub(1), |t| {
+            t.cuts_per_iteration(study)
+        });
 
-    // Lower-bound chunks of the first stage (fixed), split across ranks.
-    let n0 = study.scenario.num_openings(0);
+    // Lower-bound chunks of the root (fixed), split across ranks.
+    let n0 = graph.num_realisations(graph.root(), &study.scenario);
     let lb_chunks = chunk_bounds(n0, settings.min_work_items);
     let lb_local = share(lb_chunks.len(), comm.rank(), comm.size());
     let mut lb_bases: Vec<Basis> = vec![Basis::new(); lb_local.len()];
@@ -190,22 +223,16 @@ pub fn train(
     let mut local_buf: Vec<f64> = Vec::new();
     let mut global_costs: Vec<f64> = Vec::new();
     let mut global_states: Vec<f64> = Vec::new();
+    let mut nodes_global: Vec<usize> = Vec::new();
     let mut activations = Activations::default();
     let mut counts: Vec<usize> = Vec::new();
     let mut obj_local: Vec<f64> = Vec::new();
-    let mut duals_local: Vec<f64> = Vec::new();
     let mut obj_global: Vec<f64> = Vec::new();
-    let mut item_bases: Vec<Basis> = Vec::new();
-    let mut intercepts: Vec<f64> = Vec::with_capacity(m_total);
-    let mut coefs: Vec<f64> = Vec::with_capacity(m_total * ns);
-    let mut cuts_local: Vec<f64> = Vec::with_capacity(m_local * (ns + 1));
-    let mut cuts_global: Vec<f64> = Vec::with_capacity(m_total * (ns + 1));
-    let mut coef: Vec<f64> = vec![0.0; ns];
-    let mut agg = Aggregator::default();
+    let mut bw = BackwardBuffers::default();
     let selection = cut_selection::from_config(settings.cut_selection);
-    // Outgoing states visited by the forward passes at each stage, where
-    // that stage's cuts are evaluated (only kept when a rule uses them).
-    let mut visited: Vec<Vec<f64>> = vec![Vec::new(); n_stages];
+    // Outgoing states visited by the forward passes at each pool's nodes,
+    // where that pool's cuts are evaluated (only kept when a rule uses them).
+    let mut visited: Vec<Vec<f64>> = vec![Vec::new(); n_pools];
     let mut keep: Vec<bool> = Vec::new();
     let mut records: Vec<IterationRecord> = Vec::new();
     let termination;
@@ -214,7 +241,7 @@ pub fn train(
     let mut iteration: u64 = 0;
     let mut wall_offset_ms = 0.0;
     if let Some(start) = hooks.start {
-        start.policy.check_fits(n_stages, ns)?;
+        start.policy.check_fits(n_pools, ns)?;
         cuts = start
             .policy
             .scaled_pools(cost_scale)
@@ -236,156 +263,99 @@ pub fn train(
         let before = workers.stats();
 
         // 1. Forward pass.
-        run_forward(
-            &thread_pool,
-            study,
-            &workers,
-            &mut cuts,
-            &sampler,
-            iteration,
-            local.start,
-            &mut trajectories,
-            comm,
-            &mut activations,
-        )?;
-        if settings.cut_selection != CutSelectionConfig::None {
-            // Dominance rules look at every visited state, of every rank.
-            local_buf.clear();
-            for tr in &trajectories {
-                local_buf.extend_from_slice(&tr.states);
-            }
-            comm.all_gather_f64(&local_buf, &mut global_states, &mut counts)?;
-            for (t, v) in visited.iter_mut().enumerate() {
-                for m in 0..m_total {
-                    let at = (m * n_stages + t) * ns;
-                    if let Some(x) = global_states.get(at..at + ns) {
-                        v.extend_from_slice(x);
+        let ub = if let Some(tree) = tree.as_mut() {
+            let ub = tree.forward(&ctx, &mut cuts, &mut activations, iteration)? * cost_scale;
+            if settings.cut_selection != CutSelectionConfig::None {
+                for (i, node) in graph.nodes().iter().enumerate() {
+                    if let Some(v) = visited.get_mut(node.pool) {
+                        v.extend_from_slice(tree.state(i, ns));
                     }
                 }
             }
-        }
-        local_buf.clear();
-        for tr in &trajectories {
-            let c: f64 = tr
-                .stage_costs
-                .iter()
-                .zip(&discount)
-                .map(|(c, d)| c * d)
-                .sum();
-            local_buf.push(c * cost_scale);
-        }
-        comm.all_gather_f64(&local_buf, &mut global_costs, &mut counts)?;
-        let ub = UpperBound::from_costs(&global_costs, single_path);
+            UpperBound {
+                value: ub,
+                std: 0.0,
+                ci_95: 0.0,
+                kind: UpperBoundKind::Exact,
+            }
+        } else {
+            run_forward(
+                &thread_pool,
+                study,
+                &workers,
+                &mut cuts,
+                &sampler,
+                iteration,
+                local.start,
+                &mut trajectories,
+                comm,
+                &mut activations,
+            )?;
+            scenario_nodes(study, m_total, iteration, &mut nodes_global);
+            if settings.cut_selection != CutSelectionConfig::None {
+                // Dominance rules look at every visited state, of every rank.
+                local_buf.clear();
+                for tr in &trajectories {
+                    local_buf.extend_from_slice(&tr.states);
+                }
+                comm.all_gather_f64(&local_buf, &mut global_states, &mut counts)?;
+                for t in 0..n_stages {
+                    for m in 0..m_total {
+                        let pool = nodes_global
+                            .get(m * n_stages + t)
+                            .map_or(t, |&n| graph.pool(n));
+                        let at = (m * n_stages + t) * ns;
+                        if let (Some(v), Some(x)) =
+                            (visited.get_mut(pool), global_states.get(at..at + ns))
+                        {
+                            v.extend_from_slice(x);
+                        }
+                    }
+                }
+            }
+            local_buf.clear();
+            for tr in &trajectories {
+                let c: f64 = tr
+                    .stage_costs
+                    .iter()
+                    .zip(&discount)
+                    .map(|(c, d)| c * d)
+                    .sum();
+                local_buf.push(c * cost_scale);
+            }
+            comm.all_gather_f64(&local_buf, &mut global_costs, &mut counts)?;
+            UpperBound::from_costs(&global_costs, single_path)
+        };
 
         let after_forward = workers.stats();
         phases.forward.add(&after_forward.since(&before));
 
         // 2. Backward pass.
         for t in (1..n_stages).rev() {
-            let n_open = study.scenario.num_openings(t);
-            let per_state = settings
-                .openings_per_item
-                .map_or(chunks_per_state, |o| o.chunks(n_open));
-            let chunks = chunk_bounds(n_open, per_state);
-            let n_items = m_local * chunks.len();
-            obj_local.clear();
-            obj_local.resize(m_local * n_open, 0.0);
-            duals_local.clear();
-            duals_local.resize(m_local * n_open * ns, 0.0);
-            if item_bases.len() < n_items {
-                item_bases.resize(n_items, Basis::new());
-            }
-            let obj_lens: Vec<usize> = (0..m_local)
-                .flat_map(|_| chunks.iter().map(|&(lo, hi)| hi - lo))
-                .collect();
-            let dual_lens: Vec<usize> = obj_lens.iter().map(|l| l * ns).collect();
-            {
-                let obj_parts = split_lengths(&mut obj_local, &obj_lens);
-                let dual_parts = split_lengths(&mut duals_local, &dual_lens);
-                let mut items: Vec<OpeningsItem<'_>> = Vec::with_capacity(n_items);
-                let mut parts = obj_parts
-                    .into_iter()
-                    .zip(dual_parts)
-                    .zip(item_bases.iter_mut());
-                for (i, tr) in trajectories.iter().enumerate() {
-                    let m = local.start + i;
-                    let x_in = &tr.states[(t - 1) * ns..t * ns];
-                    for &(lo, hi) in &chunks {
-                        let Some(((obj, duals), end_basis)) = parts.next() else {
-                            break;
-                        };
-                        items.push(OpeningsItem::new(
-                            t,
-                            m,
-                            x_in,
-                            (lo, hi),
-                            tr.forward_basis.get(t),
-                            obj,
-                            duals,
-                            end_basis,
-                        ));
-                    }
-                }
-                run_items(
+            if let Some(tree) = tree.as_mut() {
+                tree.backward_stage(&ctx, &mut cuts, &mut activations, &mut bw.agg, t, iteration)?;
+            } else {
+                sampled_stage(
                     &ctx,
                     &mut cuts,
                     &mut activations,
+                    &mut trajectories,
+                    &nodes_global,
+                    local.start,
+                    m_total,
                     t,
                     iteration,
-                    Phase::Backward,
-                    &mut items,
+                    chunks_per_state,
+                    settings.openings_per_item,
+                    &mut bw,
                 )?;
-            }
-            for (i, tr) in trajectories.iter_mut().enumerate() {
-                if let (Some(slot), Some(b)) =
-                    (tr.start.get_mut(t), item_bases.get(i * chunks.len()))
-                {
-                    match slot {
-                        Some(s) => s.copy_from(b),
-                        None => *slot = Some(b.clone()),
-                    }
-                }
-            }
-            // One cut per local trial state, then every rank's, in
-            // trial-state order: `[α, π…]` each.
-            let risk = study
-                .risk
-                .get(t)
-                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no risk measure"))?;
-            cuts_local.clear();
-            for (i, tr) in trajectories.iter().enumerate() {
-                let x_hat = &tr.states[(t - 1) * ns..t * ns];
-                let obj = &obj_local[i * n_open..(i + 1) * n_open];
-                let duals = &duals_local[i * n_open * ns..(i + 1) * n_open * ns];
-                let alpha = agg.cut(risk.as_ref(), obj, duals, x_hat, &mut coef);
-                cuts_local.push(alpha);
-                cuts_local.extend_from_slice(&coef);
-            }
-            comm.all_gather_f64(&cuts_local, &mut cuts_global, &mut counts)?;
-            if cuts_global.len() != m_total * (ns + 1) {
-                return Err(SddpError::Communicator {
-                    message: format!(
-                        "stage {t}: {} cut values gathered, {} expected",
-                        cuts_global.len(),
-                        m_total * (ns + 1)
-                    ),
-                });
-            }
-            intercepts.clear();
-            coefs.clear();
-            for cut in cuts_global.chunks_exact(ns + 1) {
-                intercepts.push(cut[0]);
-                coefs.extend_from_slice(&cut[1..]);
-            }
-            if let Some(c) = cuts.get_mut(t - 1) {
-                c.push_batch(&intercepts, &coefs, iteration);
             }
         }
 
         let after_backward = workers.stats();
         phases.backward.add(&after_backward.since(&after_forward));
 
-        // 3. Lower bound: every first-stage opening at the initial state.
+        // 3. Lower bound: every realisation of the root at the initial state.
         obj_local.clear();
         let lb_lens: Vec<usize> = lb_chunks[lb_local.clone()]
             .iter()
@@ -401,7 +371,8 @@ pub fn train(
                 .zip(&lb_chunks[lb_local.clone()])
                 .map(|(((obj, end_basis), start), &(lo, hi))| {
                     OpeningsItem::new(
-                        0,
+                        graph,
+                        graph.root(),
                         0,
                         &study.initial_state,
                         (lo, hi),
@@ -416,7 +387,6 @@ pub fn train(
                 &ctx,
                 &mut cuts,
                 &mut activations,
-                0,
                 iteration,
                 Phase::LowerBound,
                 &mut items,
@@ -434,7 +404,7 @@ pub fn train(
             .risk
             .first()
             .ok_or_else(|| SddpError::invalid("stage 0", "no risk measure"))?;
-        let lb = agg.value(risk0.as_ref(), &obj_global) * cost_scale;
+        let lb = bw.agg.value(risk0.as_ref(), &obj_global) * cost_scale;
 
         let after = workers.stats();
         phases.lower_bound.add(&after.since(&after_backward));
@@ -459,7 +429,7 @@ pub fn train(
             wall_time_ms: wall_offset_ms + started.elapsed().as_secs_f64() * 1e3,
             iteration_time_ms: iter_started.elapsed().as_secs_f64() * 1e3,
             lp_solves: work.solves,
-            cuts_added: (m_total * n_stages.saturating_sub(1)) as u64,
+            cuts_added: cuts_per_iteration as u64,
             solver_time_ms: work.solve_time_s * 1e3,
             simplex_iterations: work.simplex_iterations,
         };
@@ -471,24 +441,30 @@ pub fn train(
         );
         records.push(record);
         if let Some(window) = settings.active_cut_window {
-            for (t, c) in cuts.iter_mut().enumerate() {
+            for (p, c) in cuts.iter_mut().enumerate() {
                 let removed = c.deactivate_stale(iteration, window);
-                follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
+                follow_removal(study, p, &removed, &mut trajectories, &mut lb_starts);
+                if let Some(tree) = tree.as_mut() {
+                    tree.follow_removal(study, p, &removed);
+                }
             }
         }
         let cap_due = settings.max_active_per_stage.is_some()
             && settings.cut_selection == CutSelectionConfig::None;
         if selection.due(iteration) || cap_due {
-            for (t, c) in cuts.iter_mut().enumerate() {
+            for (p, c) in cuts.iter_mut().enumerate() {
                 keep.clear();
                 keep.resize(c.pool.len(), true);
-                selection.select(&c.pool, &visited[t], iteration, &mut keep);
+                selection.select(&c.pool, &visited[p], iteration, &mut keep);
                 if let Some(cap) = settings.max_active_per_stage {
                     enforce_cap(&c.pool, iteration, cap, c.last_used(), c.uses(), &mut keep);
                 }
                 let excluded: Vec<bool> = keep.iter().map(|k| !k).collect();
                 let removed = c.apply_keep(&keep, &excluded);
-                follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
+                follow_removal(study, p, &removed, &mut trajectories, &mut lb_starts);
+                if let Some(tree) = tree.as_mut() {
+                    tree.follow_removal(study, p, &removed);
+                }
             }
             tracing::debug!(
                 iteration,
@@ -525,6 +501,9 @@ pub fn train(
                 );
                 let removed = c.apply_keep(&keep, &excluded);
                 follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
+                if let Some(tree) = tree.as_mut() {
+                    tree.follow_removal(study, t, &removed);
+                }
             }
         }
         if let Some(cp) = hooks.checkpoint.as_deref_mut() {
@@ -572,12 +551,14 @@ pub fn train(
         study.scenario.max_order(),
     );
     // Warm-start bases for an LP holding every cut in pool order: those of
-    // forward scenario 0, which rank 0 owns and gives to the others.
+    // forward scenario 0, which rank 0 owns and gives to the others (for a
+    // graph, those of the pools scenario 0 visited).
     if comm.rank() == 0 {
         if let Some(tr) = trajectories.first() {
             for (t, b) in tr.start.iter().enumerate() {
-                if let (Some(b), Some(c), Some(tpl)) = (b, cuts.get(t), study.templates.get(t)) {
-                    policy.set_basis(t, c.to_pool_order(b, tpl.layout.num_template_rows));
+                let p = tr.start_pool.get(t).copied().unwrap_or(t);
+                if let (Some(b), Some(c), Some(tpl)) = (b, cuts.get(p), study.pool_template(p)) {
+                    policy.set_basis(p, c.to_pool_order(b, tpl.layout.num_template_rows));
                 }
             }
         }
@@ -609,11 +590,11 @@ pub fn train(
     })
 }
 
-/// Makes the stored bases of stage `t` follow the removal of its cut rows
+/// Makes the stored bases of pool `p` follow the removal of its cut rows
 /// at positions `removed` (or drops a basis a removed nonbasic row breaks).
 fn follow_removal(
     study: &StudyModel,
-    t: usize,
+    p: usize,
     removed: &[usize],
     trajectories: &mut [Trajectory],
     lb_starts: &mut [Option<Basis>],
@@ -622,8 +603,7 @@ fn follow_removal(
         return;
     }
     let base = study
-        .templates
-        .get(t)
+        .pool_template(p)
         .map_or(0, |tpl| tpl.layout.num_template_rows);
     let remap = |slot: &mut Option<Basis>| {
         if let Some(b) = slot {
@@ -633,11 +613,13 @@ fn follow_removal(
         }
     };
     for tr in trajectories.iter_mut() {
-        if let Some(slot) = tr.start.get_mut(t) {
-            remap(slot);
+        for (slot, &q) in tr.start.iter_mut().zip(&tr.start_pool) {
+            if q == p {
+                remap(slot);
+            }
         }
     }
-    if t == 0 {
+    if p == study.graph.pool(study.graph.root()) {
         for slot in lb_starts.iter_mut() {
             remap(slot);
         }

@@ -1,6 +1,8 @@
-//! What one worker thread owns: a solver instance per stage (template
-//! loaded once, cuts appended as they appear), the patch buffers and the
-//! primal/dual buffers, so the hot loop allocates nothing after warm-up.
+//! What one worker thread owns: a solver instance per cut pool (the stage
+//! template of the pool loaded once, the pool's cuts appended as they
+//! appear; for the chain of stages a pool is a stage), the patch buffers
+//! and the primal/dual buffers, so the hot loop allocates nothing after
+//! warm-up. Every method taking `t` takes the pool index.
 //!
 //! Workers are kept in a [`WorkerPool`], one per thread of the run's rayon
 //! pool; a work item locks the worker of the thread it runs on. Every
@@ -90,16 +92,21 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    /// Loads every stage template into its own solver instance.
+    /// Loads the template of every pool (`pool_stage[p]` is pool `p`'s
+    /// stage) into its own solver instance.
     pub(crate) fn new(
         templates: &[StageTemplate],
+        pool_stage: &[usize],
         scenario: &ScenarioModel,
         options: &SolverOptions,
     ) -> Result<Self, SddpError> {
-        let mut stages = Vec::with_capacity(templates.len());
+        let mut stages = Vec::with_capacity(pool_stage.len());
         let mut max_cols = 0;
         let mut max_rows = 0;
-        for tpl in templates {
+        for &t in pool_stage {
+            let tpl = templates
+                .get(t)
+                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no stage template"))?;
             let mut solver = HighsSolver::with_options(options.clone())
                 .call_context(|| "creating a solver".into())?;
             solver
@@ -120,7 +127,7 @@ impl Worker {
             noise: vec![0.0; scenario.noise_dim()],
             batch: RowBatch::new(),
             stats: WorkerStats::default(),
-            used: vec![Vec::new(); templates.len()],
+            used: vec![Vec::new(); pool_stage.len()],
             violated: Vec::new(),
             x_out: Vec::new(),
             index_buf: Vec::new(),
@@ -417,15 +424,17 @@ pub(crate) struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Creates `n` workers.
+    /// Creates `n` workers with an instance per pool (`pool_stage[p]` is
+    /// pool `p`'s stage).
     pub(crate) fn new(
         n: usize,
         templates: &[StageTemplate],
+        pool_stage: &[usize],
         scenario: &ScenarioModel,
         options: &SolverOptions,
     ) -> Result<Self, SddpError> {
         let workers = (0..n.max(1))
-            .map(|_| Worker::new(templates, scenario, options).map(Mutex::new))
+            .map(|_| Worker::new(templates, pool_stage, scenario, options).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { workers })
     }

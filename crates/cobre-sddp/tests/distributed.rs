@@ -325,3 +325,39 @@ fn a_simulation_failing_on_one_rank_fails_on_every_rank() {
     assert!(errors[0].to_string().contains("rank 1"), "{}", errors[0]);
     assert_eq!(errors[1].kind(), "sink");
 }
+
+#[test]
+fn enumerated_training_on_a_tree_is_bit_identical_on_any_ranks() {
+    let system = tree_system();
+    let cfg = tree_config();
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
+    for (ranks, threads) in [(2, 1), (3, 1), (2, 2)] {
+        let results = on_ranks(ranks, |c| train_on(&study, &settings(&cfg, threads), c));
+        for (rank, r) in results.iter().enumerate() {
+            assert_same_training(
+                &one,
+                r,
+                &format!("tree, {ranks} ranks × {threads} threads, rank {rank}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn sampled_training_on_a_graph_is_bit_identical_on_any_ranks() {
+    let system = graph_system();
+    let cfg = config(12, 5);
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
+    for (ranks, threads) in [(2, 1), (3, 2)] {
+        let results = on_ranks(ranks, |c| train_on(&study, &settings(&cfg, threads), c));
+        for (rank, r) in results.iter().enumerate() {
+            assert_same_training(
+                &one,
+                r,
+                &format!("graph, {ranks} ranks × {threads} threads, rank {rank}"),
+            );
+        }
+    }
+}

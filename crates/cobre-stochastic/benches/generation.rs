@@ -113,6 +113,7 @@ fn case() -> (System, StudyConfig) {
     .unwrap();
     let config = StudyConfig {
         training: TrainingConfig {
+            selection: cobre_core::config::SelectionMethod::Sampled,
             enabled: true,
             forward_passes: 1,
             stopping_rules: vec![],
@@ -128,6 +129,7 @@ fn case() -> (System, StudyConfig) {
             backward_scheduler: Default::default(),
         },
         simulation: SimulationConfig {
+            selection: cobre_core::config::SelectionMethod::Sampled,
             enabled: false,
             num_scenarios: 1,
             scenario_source: None,

@@ -89,6 +89,51 @@ pub struct LagAccumulator {
     ring_len: usize,
 }
 
+impl LagAccumulator {
+    /// Appends the accumulator's state to `out` as numbers (to send it to
+    /// another process; [`Self::read_from`] restores it).
+    pub fn write_to(&self, out: &mut Vec<f64>) {
+        out.extend_from_slice(&self.sum);
+        out.extend_from_slice(&self.weight);
+        out.extend_from_slice(&self.coarse_sum);
+        out.push(self.coarse_weight);
+        out.extend_from_slice(&self.ring);
+        #[allow(clippy::cast_precision_loss)]
+        out.push(self.ring_len as f64);
+    }
+
+    /// Number of values [`Self::write_to`] appends.
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        self.sum.len() + self.weight.len() + self.coarse_sum.len() + self.ring.len() + 2
+    }
+
+    /// Restores a state written by [`Self::write_to`] from an accumulator of
+    /// the same chain; returns `false` (leaving `self` unchanged) when `v`
+    /// has the wrong length.
+    pub fn read_from(&mut self, v: &[f64]) -> bool {
+        if v.len() != self.encoded_len() {
+            return false;
+        }
+        let mut at = 0;
+        for dst in [&mut self.sum, &mut self.weight, &mut self.coarse_sum] {
+            let n = dst.len();
+            dst.copy_from_slice(&v[at..at + n]);
+            at += n;
+        }
+        self.coarse_weight = v[at];
+        at += 1;
+        let n = self.ring.len();
+        self.ring.copy_from_slice(&v[at..at + n]);
+        at += n;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        {
+            self.ring_len = v[at].max(0.0) as usize;
+        }
+        true
+    }
+}
+
 /// The lag transitions of a study and the accumulator seed of its first stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LagChain {

@@ -52,6 +52,37 @@ pub fn forward_seed(base_seed: u64, iteration: u32, scenario: u32, stage: u32) -
     h.finish()
 }
 
+/// Base seed of the choice of a policy-graph transition (`b"transitn"` read
+/// as a little-endian `u64`, 0.18's constant).
+const TRANSITION_SEED: u64 = u64::from_le_bytes(*b"transitn");
+
+/// The child a forward pass takes out of a node at `stage` with several
+/// successors, by inverse CDF over `weights` (in the node's canonical child
+/// order) with `u = (h >> 11)·2⁻⁵³`, `h` the forward seed of `(TRANSITION,
+/// iteration, scenario, stage)`; the running sum is Neumaier-compensated and
+/// a sum short of `u` by rounding resolves to the last child. As 0.18 does;
+/// callers with one successor take it without drawing.
+#[must_use]
+pub fn transition_choice(iteration: u32, scenario: u32, stage: u32, weights: &[f64]) -> usize {
+    let h = forward_seed(TRANSITION_SEED, iteration, scenario, stage);
+    #[allow(clippy::cast_precision_loss)]
+    let u = ((h >> 11) as f64) * (1.0 / (1u64 << 53) as f64);
+    let (mut sum, mut comp) = (0.0f64, 0.0f64);
+    for (i, &w) in weights.iter().enumerate() {
+        let t = sum + w;
+        if sum.abs() >= w.abs() {
+            comp += (sum - t) + w;
+        } else {
+            comp += (w - t) + sum;
+        }
+        sum = t;
+        if u < sum + comp {
+            return i;
+        }
+    }
+    weights.len().saturating_sub(1)
+}
+
 /// The generator of a derived seed.
 pub(crate) fn stream(seed: u64) -> Stream {
     Pcg64::seed_from_u64(seed)
@@ -129,6 +160,27 @@ mod tests {
         assert_ne!(base, forward_seed(7, 1, 3, 3));
         assert_ne!(base, forward_seed(7, 1, 2, 4));
         assert_ne!(opening_seed(7, 0, 0), forward_seed(7, 0, 0, 0));
+    }
+
+    #[test]
+    fn transition_choices_follow_the_weights_and_stay_in_range() {
+        let w = [0.2, 0.3, 0.1, 0.4];
+        let mut counts = [0usize; 4];
+        for sc in 0..4000 {
+            let k = transition_choice(3, sc, 1, &w);
+            counts[k] += 1;
+        }
+        for (c, p) in counts.iter().zip(w) {
+            #[allow(clippy::cast_precision_loss)]
+            let f = *c as f64 / 4000.0;
+            assert!((f - p).abs() < 0.03, "{counts:?}");
+        }
+        assert_eq!(
+            transition_choice(1, 2, 3, &w),
+            transition_choice(1, 2, 3, &w)
+        );
+        // A sum short of 1 by rounding resolves to the last child.
+        assert!(transition_choice(0, 0, 0, &[0.0, 0.0]) == 1);
     }
 
     #[test]

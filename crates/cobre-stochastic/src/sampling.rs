@@ -186,7 +186,11 @@ impl Library {
     }
 
     fn write(&self, it: u64, sc: u64, stage: usize, range: Range<usize>, out: &mut [f64]) {
-        let w = self.trajectory(it, sc);
+        self.write_trajectory(self.trajectory(it, sc), stage, range, out);
+    }
+
+    fn write_trajectory(&self, w: usize, stage: usize, range: Range<usize>, out: &mut [f64]) {
+        let w = w % self.trajectories.max(1);
         let n = self.class.len();
         let row = &self.eta[(w * self.stages + stage) * n..(w * self.stages + stage + 1) * n];
         for i in range {
@@ -246,6 +250,64 @@ impl ForwardSampler for External {
 
     fn single_path(&self, _model: &StochasticModel, range: Range<usize>) -> bool {
         range.is_empty() || self.library.trajectories <= 1
+    }
+}
+
+/// The realisation of one external scenario (a column of the external
+/// libraries) at one stage, as noise: what a policy-graph node carrying
+/// `scenario_id = k` sees. The classes whose scheme in the scenario source
+/// is `external` replay scenario `k` (inflows inverted along the scenario's
+/// own lag chain, loads and NCS standardised, as the [`External`] sampler
+/// does); the other classes get η = 0, the model's mean.
+#[derive(Debug, Clone)]
+pub struct ExternalRealisations {
+    libraries: Vec<Library>,
+}
+
+impl ExternalRealisations {
+    /// The libraries of the external classes of `config`.
+    ///
+    /// # Errors
+    /// [`StochasticError::Sampler`] when an external class has no library.
+    pub fn build(
+        config: &ScenarioSourceConfig,
+        model: &StochasticModel,
+    ) -> Result<Self, StochasticError> {
+        let l = model.noise_layout();
+        let mut libraries = Vec::new();
+        for (range, scheme, class) in [
+            (l.inflow.clone(), config.inflow, "inflow"),
+            (l.load.clone(), config.load, "load"),
+            (l.ncs.clone(), config.ncs, "ncs"),
+        ] {
+            if scheme == SamplingScheme::External && !range.is_empty() {
+                libraries.push(external_library(
+                    model,
+                    class,
+                    range,
+                    Selection::Cycle { per_iteration: 1 },
+                )?);
+            }
+        }
+        Ok(Self { libraries })
+    }
+
+    /// Whether no class is external.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.libraries.is_empty()
+    }
+
+    /// Writes the noise of scenario `k` at `stage` into `out` (a whole
+    /// noise vector; classes that are not external get 0).
+    pub fn write(&self, stage: usize, k: usize, out: &mut [f64]) {
+        out.fill(0.0);
+        for lib in &self.libraries {
+            let range = lib.class.clone();
+            if range.end <= out.len() && stage < lib.stages {
+                lib.write_trajectory(k, stage, range, out);
+            }
+        }
     }
 }
 

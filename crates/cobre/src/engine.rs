@@ -122,10 +122,12 @@ pub fn simulate(
     options: SimulationOptions<'_>,
 ) -> Result<SimulationResult, Error> {
     let study = StudyModel::build(&case.system, &case.config)?;
-    let settings = SimulationSettings {
+    let mut settings = SimulationSettings {
         threads: options.threads.max(1),
         ..SimulationSettings::from_config(&case.config)
     };
+    // Enumerated selection simulates every path of the policy graph.
+    settings.num_scenarios = cobre_sddp::simulation::scenario_count(&study, &settings);
     let hooks = SimulationHooks {
         stop: options.stop.as_ref(),
         communicator: options.communicator,

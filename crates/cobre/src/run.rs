@@ -385,7 +385,7 @@ pub fn run_study_with(
     } else {
         tracing::warn!("training is disabled and no policy is loaded: simulating without cuts");
         let n = study.n_state();
-        let pools = (0..study.num_stages())
+        let pools = (0..study.num_pools())
             .map(|_| cobre_sddp::CutPool::new(n))
             .collect();
         Policy::new(
@@ -401,10 +401,12 @@ pub fn run_study_with(
     let mut mean_cost = None;
     if config.simulation.enabled && !interrupted {
         let t = Instant::now();
-        let settings = SimulationSettings {
+        let mut settings = SimulationSettings {
             threads: options.threads,
             ..SimulationSettings::from_config(config)
         };
+        // Enumerated selection simulates every path of the policy graph.
+        settings.num_scenarios = cobre_sddp::simulation::scenario_count(&study, &settings);
         let per_partition = options.scenarios_per_partition.max(1);
         let mut sink = ParquetSink::new(out, settings.num_scenarios, per_partition);
         if lead {

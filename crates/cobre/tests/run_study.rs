@@ -118,7 +118,7 @@ fn run_writes_every_output_with_success_last() {
         let len = std::fs::metadata(out.join(&f.path)).unwrap().len();
         assert_eq!(len, f.bytes, "{}", f.path.display());
     }
-    assert_eq!(m.outputs.len(), 2 + 5 * 3);
+    assert_eq!(m.outputs.len(), 2 + 7 * 3);
 }
 
 #[test]

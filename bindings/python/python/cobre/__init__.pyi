@@ -378,6 +378,10 @@ class SimulationResult:
     ) -> Figure:
         """Histogram of the total cost, storage percentile fans, generation by
         source or deficit per bus; needs matplotlib (``pip install cobre[plot]``)."""
+    @property
+    def pumping_stations(self) -> Any: ...
+    @property
+    def hydro_bus_generation(self) -> Any: ...
 
 _Backend = Literal["auto", "local", "shm", "tcp"]
 

@@ -9,6 +9,7 @@ mod bus;
 mod hydro;
 mod line;
 mod ncs;
+mod pumping;
 mod thermal;
 
 pub use bus::{Bus, DeficitSegment};
@@ -18,6 +19,7 @@ pub use hydro::{
 };
 pub use line::Line;
 pub use ncs::NonControllableSource;
+pub use pumping::PumpingStation;
 pub use thermal::{AnticipatedDispatch, Thermal};
 
 use crate::StageId;

@@ -8,7 +8,7 @@ use crate::report::{FindingKind, Sink};
 use cobre_core::config::{
     BackwardScheduler, CutSelectionConfig, EstimationConfig, ExportsConfig, InflowNonNegativity,
     ModelingConfig, OrderSelection, PolicyConfig, PolicyMode, SamplingScheme, ScenarioSourceConfig,
-    SimulationConfig, StoppingMode, StoppingRuleConfig, TrainingConfig,
+    SelectionMethod, SimulationConfig, StoppingMode, StoppingRuleConfig, TrainingConfig,
 };
 use cobre_core::StudyConfig;
 use serde_json::Value;
@@ -79,14 +79,10 @@ fn stopping_rule<'v>(o: &mut Obj<'v, '_>, i: usize, v: &'v Value) -> Option<Stop
                 tolerance: tolerance?,
             })
         }
-        _ => {
-            let ctx = r.ctx("type");
-            Feature::GapStoppingRule.refuse(r.sink(), ctx, "the `gap` stopping rule");
-            Some(StoppingRuleConfig::Gap {
-                tolerance: r.opt_f64("tolerance"),
-                relative_tolerance: r.opt_f64("relative_tolerance"),
-            })
-        }
+        _ => Some(StoppingRuleConfig::Gap {
+            tolerance: r.opt_f64("tolerance"),
+            relative_tolerance: r.opt_f64("relative_tolerance"),
+        }),
     }
 }
 
@@ -198,15 +194,7 @@ fn selection(o: &mut Obj<'_, '_>, count_key: &'static str, required: bool) -> Op
     let mut s = o.opt_obj("selection", &keys)?;
     match s.req_enum("method", &["sampled", "enumerated"])? {
         "sampled" => Some(Some(s.req_u32(count_key)?)),
-        _ => {
-            let ctx = s.ctx("method");
-            Feature::EnumeratedSelection.refuse(
-                s.sink(),
-                ctx,
-                "`selection.method = \"enumerated\"`",
-            );
-            Some(None)
-        }
+        _ => Some(None),
     }
 }
 
@@ -420,6 +408,11 @@ fn training(root: &mut Obj<'_, '_>) -> Option<(TrainingConfig, bool)> {
     Some((
         TrainingConfig {
             enabled,
+            selection: if sel.is_some() {
+                SelectionMethod::Sampled
+            } else {
+                SelectionMethod::Enumerated
+            },
             forward_passes: sel.unwrap_or(0),
             stopping_rules,
             stopping_mode,
@@ -437,6 +430,7 @@ fn training(root: &mut Obj<'_, '_>) -> Option<(TrainingConfig, bool)> {
 fn simulation(root: &mut Obj<'_, '_>) -> SimulationConfig {
     let default = SimulationConfig {
         enabled: false,
+        selection: SelectionMethod::Sampled,
         num_scenarios: 0,
         scenario_source: None,
         io_channel_capacity: 64,
@@ -456,9 +450,12 @@ fn simulation(root: &mut Obj<'_, '_>) -> SimulationConfig {
     let enabled = s.bool_or("enabled", false);
     let io_channel_capacity = s.opt_u32("io_channel_capacity").unwrap_or(64);
     let scenario_source = scenario_source(&mut s, "scenario_source");
-    let num_scenarios = selection(&mut s, "num_scenarios", false)
-        .flatten()
-        .unwrap_or(0);
+    let sel = selection(&mut s, "num_scenarios", false);
+    let num_scenarios = sel.flatten().unwrap_or(0);
+    let selection = match sel {
+        Some(None) => SelectionMethod::Enumerated,
+        _ => SelectionMethod::Sampled,
+    };
     refuse_if_present(
         &mut s,
         "solver",
@@ -467,6 +464,7 @@ fn simulation(root: &mut Obj<'_, '_>) -> SimulationConfig {
     );
     SimulationConfig {
         enabled,
+        selection,
         num_scenarios,
         scenario_source,
         io_channel_capacity,

@@ -255,8 +255,6 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
         Src::Read(t) => {
             refuse_column(&t, "min_spillage_m3s", Feature::SpillageBounds, sink);
             refuse_column(&t, "max_spillage_m3s", Feature::SpillageBounds, sink);
-            refuse_column(&t, "min_diversion_m3s", Feature::DiversionChannels, sink);
-            refuse_column(&t, "max_diversion_m3s", Feature::DiversionChannels, sink);
             refuse_column(&t, "filling_inflow_m3s", Feature::ReservoirFilling, sink);
             let mut rows = Vec::new();
             for r in 0..t.rows {

@@ -346,22 +346,16 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Entities {
 /// Refuses, by presence, the files of features the solver does not model.
 /// A JSON registry with an empty list is accepted.
 pub(crate) fn refuse_unsupported_files(files: &CaseFiles, sink: &mut Sink) {
-    let by_presence: [(&str, Feature); 9] = [
+    let by_presence: [(&str, Feature); 6] = [
         (name::POST_STUDY, Feature::PostStudyStages),
-        (name::PUMPING_BOUNDS, Feature::PumpingStations),
         (name::CONTRACT_BOUNDS, Feature::EnergyContracts),
-        (name::UNIT_GROUP_BOUNDS, Feature::UnitGroupBounds),
         (name::ANNUAL, Feature::AnnualComponentFile),
         (name::NOISE_OPENINGS, Feature::UserNoiseOpenings),
         (name::EXCHANGE_FACTORS, Feature::WithdrawnFiles),
         (name::SCALAR_PARAMETERS, Feature::WithdrawnFiles),
-        (name::PUMPING, Feature::PumpingStations),
     ];
     for (file, feature) in by_presence {
         if !files.exists(file) {
-            continue;
-        }
-        if file == name::PUMPING && registry_is_empty(files, file, "pumping_stations") {
             continue;
         }
         feature.refuse(sink, FindingContext::file(file), &format!("`{file}`"));

@@ -15,8 +15,8 @@
 use crate::capabilities::Feature;
 use crate::util::did_you_mean;
 use cobre_core::{
-    BusId, HydroId, LineId, LinearTerm, NcsId, ParameterValue, ScalarParameter, ThermalId,
-    VariableRef,
+    BusId, HydroId, LineId, LinearTerm, NcsId, ParameterValue, PumpingStationId, ScalarParameter,
+    ThermalId, VariableRef,
 };
 use std::collections::BTreeMap;
 
@@ -68,7 +68,7 @@ impl Names {
 }
 
 /// Variable names of the 0.18 catalog that the model holds.
-const SUPPORTED: [&str; 19] = [
+const SUPPORTED: [&str; 21] = [
     "thermal_generation",
     "hydro_generation",
     "hydro_turbined",
@@ -88,14 +88,14 @@ const SUPPORTED: [&str; 19] = [
     "non_controllable_generation",
     "hydro_useful_volume_initial",
     "hydro_useful_volume_final",
+    "pumping_flow",
+    "pumping_power",
 ];
 
 /// Variable names of the 0.18 catalog without a model counterpart.
-const REFUSED: [&str; 8] = [
+const REFUSED: [&str; 6] = [
     "hydro_inflow",
     "non_controllable_curtailment",
-    "pumping_flow",
-    "pumping_power",
     "contract_import",
     "contract_export",
     "anticipated_decision",
@@ -439,6 +439,8 @@ impl Parser<'_> {
             "bus_deficit" => VariableRef::BusDeficit(BusId(id)),
             "bus_excess" => VariableRef::BusExcess(BusId(id)),
             "non_controllable_generation" => VariableRef::NcsGeneration(NcsId(id)),
+            "pumping_flow" => VariableRef::PumpingFlow(PumpingStationId(id)),
+            "pumping_power" => VariableRef::PumpingPower(PumpingStationId(id)),
             "hydro_storage" | "hydro_withdrawal" => {
                 if block.is_some() {
                     return Err(format!(

@@ -10,8 +10,8 @@ use crate::json::Obj;
 use crate::report::{Finding, FindingKind, Layer, Sink};
 use crate::tables::{key, opt, ColType, TableSpec};
 use cobre_core::entities::{
-    EfficiencyModel, EvaporationData, HydraulicLosses, HydroGenerationModel, TailraceModel,
-    UnitGroup,
+    Diversion, EfficiencyModel, EvaporationData, HydraulicLosses, HydroGenerationModel,
+    TailraceModel, UnitGroup,
 };
 use cobre_core::hydro_models::{
     EnergyProductivity, FphaConfig, FphaPlane, FphaSource, GeometryPoint, HydroProductionModel,
@@ -312,14 +312,17 @@ fn read_hydro(o: &mut Obj<'_, '_>, id: i32) -> Option<RawHydro> {
     let loss = losses(o);
     let eff = efficiency(o);
     let evap = evaporation(o);
-    if o.has("diversion") {
-        if let Some(mut d) = o.opt_obj("diversion", &["downstream_id", "max_flow_m3s"]) {
-            d.req_i32("downstream_id");
-            d.req_f64("max_flow_m3s");
-        }
-        let ctx = o.ctx("diversion");
-        Feature::DiversionChannels.refuse(o.sink(), ctx, "a diversion channel");
-    }
+    let diversion = o
+        .opt_obj("diversion", &["downstream_id", "max_flow_m3s"])
+        .and_then(|mut d| {
+            let target = d.req_i32("downstream_id");
+            let m = d.req_f64("max_flow_m3s");
+            let max = d.min("max_flow_m3s", m, 0.0, false);
+            Some(Diversion {
+                downstream: HydroId(target?),
+                max_flow_m3s: max?,
+            })
+        });
     if o.has("filling") {
         if let Some(mut f) = o.opt_obj("filling", &["start_stage_id", "filling_min_rate_m3s"]) {
             f.req_i32("start_stage_id");
@@ -339,17 +342,12 @@ fn read_hydro(o: &mut Obj<'_, '_>, id: i32) -> Option<RawHydro> {
             None => groups_ok = false,
         }
     }
-    match groups_raw.map(<[Value]>::len) {
-        Some(0) => o.error(
+    if groups_raw.map(<[Value]>::len) == Some(0) {
+        o.error(
             FindingKind::SchemaViolation,
             "unit_groups",
             "a hydro needs at least one unit group (its bus connection)",
-        ),
-        Some(n) if n > 1 => {
-            let ctx = o.ctx("unit_groups");
-            Feature::MultipleUnitGroups.refuse(o.sink(), ctx, "a hydro with several unit groups");
-        }
-        _ => {}
+        );
     }
     let penalties = overrides(o);
     let (min_s, max_s) = reservoir?;
@@ -374,7 +372,7 @@ fn read_hydro(o: &mut Obj<'_, '_>, id: i32) -> Option<RawHydro> {
             min_generation_mw: min_g?,
             max_generation_mw: max_g?,
             unit_groups: groups,
-            diversion: None,
+            diversion,
             efficiency: eff,
             evaporation: evap,
             filling: None,

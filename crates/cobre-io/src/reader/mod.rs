@@ -14,6 +14,8 @@ mod hydros;
 mod initial;
 mod parameters;
 mod penalties;
+mod policy_graph;
+mod pumping;
 mod scenarios;
 mod stages;
 mod tailrace;
@@ -28,6 +30,7 @@ pub(crate) use constraints::{BoundsData, GenericData, HYDRO_BOUND_COLUMNS};
 pub(crate) use entities::{RawBus, RawLine, RawNcs, RawThermal, Svc};
 pub(crate) use hydros::{HydroSystemData, RawHydro};
 pub(crate) use penalties::{HydroPenaltyRow, PenaltyOverrides, ScalarPenaltyRow};
+pub(crate) use pumping::PumpingData;
 pub(crate) use scenarios::ScenarioData;
 pub(crate) use tailrace::{check as check_tailrace, families as tailrace_families, TailraceRow};
 
@@ -126,6 +129,7 @@ pub(crate) struct CaseData {
     pub bounds: BoundsData,
     pub penalty_overrides: PenaltyOverrides,
     pub generic: GenericData,
+    pub pumping: PumpingData,
 }
 
 pub(crate) use stages::StagesData;
@@ -180,6 +184,7 @@ pub(crate) fn read_all(files: &CaseFiles, sink: &mut Sink) -> CaseData {
     data.bounds = constraints::read_bounds(files, sink);
     data.penalty_overrides = penalties::read_overrides(files, sink);
     data.generic = constraints::read_generic(files, sink);
+    data.pumping = pumping::read(files, sink);
     entities::refuse_unsupported_files(files, sink);
     data
 }

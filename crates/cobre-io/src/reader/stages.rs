@@ -1,5 +1,6 @@
 //! `stages.json` → [`Horizon`].
 
+use super::policy_graph::{self, RawGraph};
 use super::{json_of, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
@@ -11,16 +12,9 @@ use cobre_core::stage::{
 };
 use cobre_core::{Block, Horizon, RiskMeasure, SeasonId, Stage, StageId};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 const FILE: &str = name::STAGES;
-
-/// A transition of an explicit policy graph (kept for its probability check).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Transition {
-    pub index: usize,
-    pub source: i32,
-    pub probability: f64,
-}
 
 /// What `stages.json` holds.
 #[derive(Debug, Clone, Default)]
@@ -36,8 +30,8 @@ pub(crate) struct StagesData {
     /// False when some stage could not be read: stage references are then
     /// checked against `stage_ids` only.
     pub complete: bool,
-    /// Transitions of an explicit policy graph.
-    pub transitions: Vec<Transition>,
+    /// The policy graph's nodes and transitions as written.
+    pub graph: RawGraph,
 }
 
 impl StagesData {
@@ -149,6 +143,7 @@ fn stage<'v>(
     i: usize,
     v: &'v Value,
     data: &mut StagesData,
+    external_only: &BTreeSet<i32>,
 ) -> Option<Stage> {
     let mut s = root.entity_item(
         "stages",
@@ -205,7 +200,21 @@ fn stage<'v>(
         }
         _ => BlockMode::Parallel,
     };
-    let openings = s.req_u32("num_openings");
+    // A stage whose nodes all carry an external scenario has no generated
+    // openings: `num_openings` is meaningless there (0.18 rejects it).
+    let external_only = id.is_some_and(|id| external_only.contains(&id));
+    let openings = if external_only {
+        if s.has("num_openings") {
+            s.error(
+                FindingKind::IncompatibleSettings,
+                "num_openings",
+                "every node of this stage carries an external `scenario_id`: the stage has no generated openings and `num_openings` is meaningless there",
+            );
+        }
+        Some(1)
+    } else {
+        s.req_u32("num_openings")
+    };
     if openings == Some(0) {
         s.error(
             FindingKind::OutOfRange,
@@ -348,55 +357,7 @@ fn policy_graph(root: &mut Obj<'_, '_>, data: &mut StagesData) -> Option<PolicyG
     }
     let r = g.req_f64("annual_discount_rate");
     let rate = g.min("annual_discount_rate", r, 0.0, false);
-    let nodes = g.opt_array("nodes");
-    for (i, v) in nodes.iter().enumerate() {
-        if let Some(mut n) = g.item("nodes", i, v, &["id", "stage_id", "label", "scenario_id"]) {
-            n.req_i32("id");
-            n.req_i32("stage_id");
-            n.opt_str("label");
-            n.opt_i32("scenario_id");
-        }
-    }
-    let transitions = g.opt_array("transitions");
-    for (i, v) in transitions.iter().enumerate() {
-        if let Some(mut t) = g.item(
-            "transitions",
-            i,
-            v,
-            &[
-                "source_id",
-                "target_id",
-                "probability",
-                "annual_discount_rate_override",
-            ],
-        ) {
-            let source = t.req_i32("source_id");
-            t.req_i32("target_id");
-            let p = t.req_f64("probability");
-            let p = t.within("probability", p, 0.0, 1.0);
-            t.opt_f64("annual_discount_rate_override");
-            if let (Some(source), Some(probability)) = (source, p) {
-                data.transitions.push(Transition {
-                    index: i,
-                    source,
-                    probability,
-                });
-            }
-        }
-    }
-    if !nodes.is_empty() || !transitions.is_empty() {
-        let key = if nodes.is_empty() {
-            "transitions"
-        } else {
-            "nodes"
-        };
-        let ctx = g.ctx(key);
-        Feature::PolicyGraphNodes.refuse(
-            g.sink(),
-            ctx,
-            "an explicit policy graph (nodes/transitions)",
-        );
-    }
+    data.graph = policy_graph::read_raw(&mut g);
     Some(PolicyGraph {
         kind: if kind == Some("cyclic") {
             HorizonKind::Cyclic
@@ -404,6 +365,8 @@ fn policy_graph(root: &mut Obj<'_, '_>, data: &mut StagesData) -> Option<PolicyG
             HorizonKind::FiniteHorizon
         },
         annual_discount_rate: rate?,
+        nodes: Vec::new(),
+        transitions: Vec::new(),
     })
 }
 
@@ -478,8 +441,9 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Src<StagesData> {
     }
     let items = root.req_array("stages");
     let mut stages = Vec::new();
+    let external_only = data.graph.external_only_stages();
     for (i, v) in items.unwrap_or(&[]).iter().enumerate() {
-        match stage(&mut root, i, v, &mut data) {
+        match stage(&mut root, i, v, &mut data, &external_only) {
             Some(s) => stages.push(s),
             None => data.complete = false,
         }
@@ -503,5 +467,8 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Src<StagesData> {
         seasons,
         policy_graph,
     };
+    let raw = std::mem::take(&mut data.graph);
+    policy_graph::resolve(&mut data, &raw, root.sink());
+    data.graph = raw;
     Src::Read(data)
 }

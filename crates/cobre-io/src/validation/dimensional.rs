@@ -14,13 +14,13 @@ type Lag = (u32, f64, usize);
 
 /// Which stage ids a file may name.
 #[derive(Clone, Copy)]
-enum Scope {
+pub(super) enum Scope {
     Study,
     StudyOrPreStudy,
 }
 
 /// Reports rows naming a stage the study does not have (one finding per stage id).
-fn stage_rows(
+pub(super) fn stage_rows(
     sink: &mut Sink,
     st: &StagesData,
     file: &'static str,
@@ -477,7 +477,9 @@ fn block_ids(d: &CaseData, st: &StagesData, sink: &mut Sink) {
         }
     }
     let b = &d.bounds;
-    let rows: Vec<(&'static str, &str, usize, i32, i32, Option<i32>)> = [
+    // (file, entity kind, row, entity id, stage id, block id)
+    type BoundRow<'a> = (&'static str, &'a str, usize, i32, i32, Option<i32>);
+    let rows: Vec<BoundRow<'_>> = [
         b.thermal.get().map(|v| {
             v.iter()
                 .map(|x| {
@@ -593,4 +595,5 @@ pub(crate) fn check(d: &CaseData, _files: &CaseFiles, sink: &mut Sink) {
     block_ids(d, st, sink);
     super::production::check(d, st, sink);
     super::parameters::dimensional(d, st, sink);
+    super::equipment::dimensional(d, st, sink);
 }

@@ -2,6 +2,7 @@
 //! schema layer could read.
 
 pub(crate) mod dimensional;
+mod equipment;
 mod parameters;
 mod production;
 pub(crate) mod referential;

@@ -49,6 +49,7 @@ pub(crate) struct AllIds {
     pub thermal: Ids,
     pub hydro: Ids,
     pub ncs: Ids,
+    pub pumping: Ids,
 }
 
 impl AllIds {
@@ -59,6 +60,15 @@ impl AllIds {
             thermal: Ids::of(d.thermals.as_ref(), name::THERMALS, "thermal"),
             hydro: Ids::of(d.hydros.as_ref(), name::HYDROS, "hydro"),
             ncs: Ids::of(d.ncs.as_ref(), name::NCS, "non-controllable source"),
+            pumping: match d.pumping.stations.as_ref() {
+                Some(r) => Ids::of(Some(r), name::PUMPING, "pumping station"),
+                None => Ids {
+                    ids: BTreeSet::new(),
+                    complete: true,
+                    file: name::PUMPING,
+                    kind: "pumping station",
+                },
+            },
         }
     }
 }
@@ -82,7 +92,7 @@ fn missing(target: &Ids, ctx: FindingContext, id: i32, what: &str) -> Finding {
 }
 
 /// Checks one JSON reference.
-fn check_ref(
+pub(super) fn check_ref(
     sink: &mut Sink,
     target: &Ids,
     file: &'static str,
@@ -104,7 +114,7 @@ fn check_ref(
 }
 
 /// Checks a Parquet id column, one finding per missing id.
-fn check_rows(
+pub(super) fn check_rows(
     sink: &mut Sink,
     target: &Ids,
     file: &'static str,
@@ -126,7 +136,7 @@ fn check_rows(
     });
 }
 
-fn duplicate_ids(sink: &mut Sink, file: &'static str, kind: &str, ids: &[i32]) {
+pub(super) fn duplicate_ids(sink: &mut Sink, file: &'static str, kind: &str, ids: &[i32]) {
     let mut seen = BTreeMap::new();
     for id in ids {
         *seen.entry(*id).or_insert(0usize) += 1;
@@ -145,7 +155,7 @@ fn duplicate_ids(sink: &mut Sink, file: &'static str, kind: &str, ids: &[i32]) {
 }
 
 /// Reports rows repeating a key.
-fn duplicate_keys<K: Ord + Copy + std::fmt::Debug>(
+pub(super) fn duplicate_keys<K: Ord + Copy + std::fmt::Debug>(
     sink: &mut Sink,
     file: &'static str,
     what: &str,
@@ -850,6 +860,7 @@ pub(crate) fn variable_target<'a>(v: &VariableRef, ids: &'a AllIds) -> (&'a Ids,
         | VariableRef::LineFlowReverse(l) => (&ids.line, l.0),
         VariableRef::BusDeficit(b) | VariableRef::BusExcess(b) => (&ids.bus, b.0),
         VariableRef::NcsGeneration(n) => (&ids.ncs, n.0),
+        VariableRef::PumpingFlow(p) | VariableRef::PumpingPower(p) => (&ids.pumping, p.0),
     }
 }
 
@@ -862,5 +873,6 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
     hydro_system(d, &ids, sink);
     scenarios(d, &ids, sink);
     constraints(d, &ids, sink);
+    super::equipment::referential(d, &ids, sink);
     super::parameters::referential(d, sink);
 }

@@ -1,6 +1,7 @@
 //! Layer 5: domain rules over what the earlier layers accepted.
 
 mod entities;
+mod graph;
 mod settings;
 
 use crate::reader::CaseData;
@@ -16,6 +17,8 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
     settings::penalties(d, sink);
     settings::stages(d, sink);
     settings::config(d, sink);
+    graph::check(d, sink);
+    super::equipment::semantic(d, sink);
     settings::correlation(d, sink);
     settings::generic(d, sink);
 }

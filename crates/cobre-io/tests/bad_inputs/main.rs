@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dimensional;
+mod equipment;
+mod graph;
 mod real_model;
 mod referential;
 mod schema_json;

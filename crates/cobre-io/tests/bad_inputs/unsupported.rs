@@ -43,19 +43,6 @@ fn a_cyclic_policy_graph_is_unsupported() {
 }
 
 #[test]
-fn explicit_policy_graph_transitions_are_unsupported() {
-    let fx = Fixture::new("d01-thermal-dispatch");
-    fx.json("stages.json", |v| {
-        v["policy_graph"]["transitions"] =
-            json!([{"source_id": 0, "target_id": 1, "probability": 1.0}]);
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "stages.json").field("transitions"),
-    );
-}
-
-#[test]
 fn chronological_blocks_are_unsupported() {
     let fx = Fixture::new("d14-block-factors");
     fx.json("stages.json", |v| {
@@ -98,32 +85,6 @@ fn anticipated_thermals_are_unsupported() {
 }
 
 #[test]
-fn pumping_stations_are_unsupported() {
-    let fx = Fixture::new("d02-single-hydro");
-    fx.write(
-        "system/pumping_stations.json",
-        json!({"pumping_stations": [{"id": 0, "name": "P", "operational_start_date": "2020-01-01", "bus_id": 0,
-            "source_hydro_id": 0, "destination_hydro_id": 0, "consumption_mw_per_m3s": 1.0,
-            "flow": {"min_m3s": 0.0, "max_m3s": 1.0}}]})
-        .to_string(),
-    );
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "system/pumping_stations.json"),
-    );
-}
-
-#[test]
-fn an_empty_pumping_station_list_is_accepted() {
-    let fx = Fixture::new("d02-single-hydro");
-    fx.write(
-        "system/pumping_stations.json",
-        r#"{"pumping_stations": []}"#,
-    );
-    assert!(fx.validate().is_valid());
-}
-
-#[test]
 fn energy_contracts_are_unsupported() {
     let fx = Fixture::new("d01-thermal-dispatch");
     fx.write(
@@ -147,33 +108,6 @@ fn upper_bound_evaluation_is_unsupported() {
     assert_error(
         &fx.validate(),
         want(Unsupported, "config.json").field("enabled"),
-    );
-}
-
-#[test]
-fn the_gap_stopping_rule_is_unsupported() {
-    let fx = Fixture::new("d01-thermal-dispatch");
-    fx.json("config.json", |v| {
-        v["training"]["stopping_rules"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!({"type": "gap", "tolerance": 0.01}));
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "config.json").field("type"),
-    );
-}
-
-#[test]
-fn enumerated_selection_is_unsupported() {
-    let fx = Fixture::new("d01-thermal-dispatch");
-    fx.json("config.json", |v| {
-        v["training"]["selection"] = json!({"method": "enumerated"})
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "config.json").field("method"),
     );
 }
 
@@ -207,20 +141,6 @@ fn seasonal_production_models_are_unsupported() {
 }
 
 #[test]
-fn diversion_channels_are_unsupported() {
-    let fx = Fixture::new("d03-two-hydro-cascade");
-    fx.json("system/hydros.json", |v| {
-        v["hydros"][0]["diversion"] = json!({"downstream_id": 1, "max_flow_m3s": 5.0})
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "system/hydros.json")
-            .field("diversion")
-            .entity(0),
-    );
-}
-
-#[test]
 fn reservoir_filling_is_unsupported() {
     let fx = Fixture::new("d02-single-hydro");
     fx.json("system/hydros.json", |v| {
@@ -230,23 +150,6 @@ fn reservoir_filling_is_unsupported() {
         &fx.validate(),
         want(Unsupported, "system/hydros.json")
             .field("filling")
-            .entity(0),
-    );
-}
-
-#[test]
-fn several_unit_groups_are_unsupported() {
-    let fx = Fixture::new("d02-single-hydro");
-    fx.json("system/hydros.json", |v| {
-        let g = v["hydros"][0]["unit_groups"][0].clone();
-        let mut g2 = g.clone();
-        g2["id"] = json!(1);
-        v["hydros"][0]["unit_groups"] = json!([g, g2]);
-    });
-    assert_error(
-        &fx.validate(),
-        want(Unsupported, "system/hydros.json")
-            .field("unit_groups")
             .entity(0),
     );
 }

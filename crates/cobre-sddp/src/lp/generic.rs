@@ -59,14 +59,22 @@ fn expand(
         }
         VariableRef::HydroGeneration(id) => {
             let h = hydro(id)?;
-            match l.fpha_generation_col(k, h) {
-                Some(g) => out.push((g, c)),
-                None => {
-                    let rho = match ctx.production.get(ctx.stage, h) {
-                        Some(Production::Constant(r)) => *r,
-                        _ => 0.0,
-                    };
-                    out.push((l.turbined_col(k, h), c * rho));
+            if l.cells_of(h).next().is_some() {
+                out.extend(
+                    l.generation_terms(k, h)
+                        .into_iter()
+                        .map(|(col, a)| (col, c * a)),
+                );
+            } else {
+                match l.fpha_generation_col(k, h) {
+                    Some(g) => out.push((g, c)),
+                    None => {
+                        let rho = match ctx.production.get(ctx.stage, h) {
+                            Some(Production::Constant(r)) => *r,
+                            _ => 0.0,
+                        };
+                        out.push((l.turbined_col(k, h), c * rho));
+                    }
                 }
             }
         }
@@ -77,9 +85,27 @@ fn expand(
             out.push((l.turbined_col(k, h), c));
             out.push((l.spillage_col(k, h), c));
         }
-        // Diversions are refused by the reader (no diversion columns exist).
+        // A plant that diverts nothing at the stage contributes 0.
         VariableRef::HydroDiversion(id) => {
-            hydro(id)?;
+            if let Some(u) = l.diversion_col(k, hydro(id)?) {
+                out.push((u, c));
+            }
+        }
+        VariableRef::PumpingFlow(id) => {
+            let j = s
+                .pumping_position(id)
+                .ok_or_else(|| missing("pumping station", id.0))?;
+            out.push((l.pumping_col(k, j), c));
+        }
+        VariableRef::PumpingPower(id) => {
+            let j = s
+                .pumping_position(id)
+                .ok_or_else(|| missing("pumping station", id.0))?;
+            let gamma = s
+                .pumping_stations()
+                .get(j)
+                .map_or(0.0, |p| p.consumption_mw_per_m3s);
+            out.push((l.pumping_col(k, j), c * gamma));
         }
         VariableRef::HydroStorage(id) => out.push((l.storage.at(hydro(id)?), c)),
         VariableRef::HydroStorageIn(id) => out.push((l.storage_in.at(hydro(id)?), c)),

@@ -65,28 +65,29 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
             .copied()
             .unwrap_or(hydro.penalties);
         let active = hydro.service.is_active(stage.id);
-        // Turbined and generation limits of block `k` (a per-block row of
-        // `hydro_bounds.parquet` overrides the stage value of its block).
+        // A plant whose unit groups sit on several buses generates through
+        // its cells (unit_groups.rs); otherwise its one cell's limits
+        // (the groups', within the plant's) bound its columns. The plant's
+        // limits of block `k` are the stage values overridden by a per-block
+        // row of `hydro_bounds.parquet`.
         let block_bounds = |k: usize| system.bounds().hydro_at(t, h, k).unwrap_or(hb);
-        let q_max_of = |k: usize| {
-            let hk = block_bounds(k);
-            let mut q_max = hk.max_turbined_m3s;
-            if planes.is_none() && rho > 0.0 && hk.max_generation_mw.is_finite() {
-                q_max = q_max.min(hk.max_generation_mw / rho);
-            }
-            if active {
-                q_max
-            } else {
-                0.0
+        let multi = super::unit_groups::is_multi_cell(system, hydro);
+        let cp = planes.is_none().then_some(rho);
+        let limits: Vec<super::unit_groups::Limits> = (0..nk)
+            .map(|k| super::unit_groups::plant_limits(ctx, hydro, k, &block_bounds(k), cp))
+            .collect();
+        let q_max_at = |k: usize| -> f64 {
+            match limits.get(k) {
+                Some(lim) if active => lim.max_turbined_m3s,
+                _ => 0.0,
             }
         };
-        if let Some(planes) = planes {
+        if let Some(planes) = planes.filter(|_| !multi) {
             let first = ctx.builder.num_rows();
             for k in 0..nk {
-                let g_max = if active {
-                    block_bounds(k).max_generation_mw
-                } else {
-                    0.0
+                let g_max = match limits.get(k) {
+                    Some(lim) if active => lim.max_generation_mw,
+                    _ => 0.0,
                 };
                 let g = ctx.builder.add_col(0.0, g_max.max(0.0), 0.0);
                 ctx.layout.fpha_generation[k * n + h] = Some(g);
@@ -124,7 +125,7 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
             let q = ctx.layout.turbined_col(k, h);
             let s = ctx.layout.spillage_col(k, h);
             let hb = block_bounds(k);
-            ctx.builder.set_col_bounds(q, 0.0, q_max_of(k).max(0.0));
+            ctx.builder.set_col_bounds(q, 0.0, q_max_at(k).max(0.0));
             ctx.builder.set_cost(q, pen.turbined_cost * tau / scale);
             ctx.builder.set_cost(s, pen.spillage_cost * tau / scale);
             ctx.categories.push((q, CostCategory::Turbined));
@@ -136,9 +137,10 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
                 ctx.builder.add_entry(drow, q, -c);
                 ctx.builder.add_entry(drow, s, -c);
             }
-            if planes.is_none() {
+            if planes.is_none() && !multi {
                 ctx.builder.add_entry(ctx.layout.load_row(k, bus), q, rho);
             }
+            let lim = limits.get(k).copied().unwrap_or_default();
             let generation: (usize, f64) = ctx
                 .layout
                 .fpha_generation_col(k, h)
@@ -166,23 +168,23 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
                     row,
                 });
             };
-            if active && hb.min_turbined_m3s > 0.0 {
+            if active && !multi && lim.min_turbined_m3s > 0.0 {
                 let cost = pen.turbined_violation_below_cost;
                 soft(
                     SlackKind::TurbinedBelow,
                     cost,
-                    hb.min_turbined_m3s,
+                    lim.min_turbined_m3s,
                     f64::INFINITY,
                     &[(q, 1.0)],
                     1.0,
                 );
             }
-            if active && hb.min_generation_mw > 0.0 {
+            if active && !multi && lim.min_generation_mw > 0.0 {
                 let cost = pen.generation_violation_below_cost;
                 soft(
                     SlackKind::GenerationBelow,
                     cost,
-                    hb.min_generation_mw,
+                    lim.min_generation_mw,
                     f64::INFINITY,
                     &[generation],
                     1.0,
@@ -209,6 +211,21 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
                     &[(q, 1.0), (s, 1.0)],
                     -1.0,
                 );
+            }
+        }
+        if multi {
+            let terms = super::unit_groups::PlantTerms {
+                h,
+                rho,
+                planes,
+                hb,
+                pen,
+                active,
+            };
+            let q_sum = super::unit_groups::add_cells(ctx, &terms);
+            for (k, q_max) in q_sum.iter().enumerate() {
+                let q = ctx.layout.turbined_col(k, h);
+                ctx.builder.set_col_bounds(q, 0.0, q_max.max(0.0));
             }
         }
     }

@@ -81,11 +81,32 @@ pub enum CostCategory {
     EvaporationViolation,
     /// Generic constraint violation slacks.
     GenericViolation,
+    /// Diversion regularisation.
+    Diversion,
 }
 
 impl CostCategory {
     /// Number of categories.
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 14;
+}
+
+/// The turbines of one plant on one bus (its unit groups there), for a
+/// plant whose groups sit on several buses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// Hydro position.
+    pub hydro: usize,
+    /// Bus position.
+    pub bus: usize,
+    /// Bus id (for results).
+    pub bus_id: i32,
+    /// Turbined flow of the cell per block, `k` (m³/s).
+    pub turbined: IndexRange,
+    /// Generation of the cell per block (FPHA plants; constant
+    /// productivity: `ρ·q`).
+    pub generation: Option<IndexRange>,
+    /// Productivity (constant-productivity plants; 0 for FPHA).
+    pub productivity: f64,
 }
 
 /// Index ranges of one stage LP.
@@ -175,8 +196,18 @@ pub struct StageLayout {
     pub fpha_rows: Vec<IndexRange>,
     /// Evaporated-flow column of each hydro (`None`: no evaporation).
     pub evaporation: Vec<Option<usize>>,
-    /// Bus position of each hydro's generation.
+    /// Bus position of each hydro's generation (its first unit group's).
     pub hydro_bus: Vec<usize>,
+    /// Cells of the plants whose unit groups sit on several buses (the
+    /// plant's generation is theirs), plant by plant.
+    pub cells: Vec<Cell>,
+    /// Diverted-flow column of each hydro per block, `k·N + h` (`None`:
+    /// the plant diverts nothing at this stage).
+    pub diversion: Vec<Option<usize>>,
+    /// Pumping stations (P).
+    pub n_pumping: usize,
+    /// Pumped flow, `k·P + j` (m³/s).
+    pub pumping: IndexRange,
     /// Cost category of each column.
     pub col_category: Vec<CostCategory>,
 }
@@ -256,9 +287,64 @@ impl StageLayout {
             .flatten()
     }
 
+    /// The cells of hydro `h` (empty unless its groups sit on several buses).
+    pub fn cells_of(&self, h: usize) -> impl Iterator<Item = &Cell> + '_ {
+        self.cells.iter().filter(move |c| c.hydro == h)
+    }
+
+    /// Generation (MW) of cell `c` in block `k` in the solution `primal`.
+    #[must_use]
+    pub fn cell_generation(&self, primal: &[f64], k: usize, c: &Cell) -> f64 {
+        match c.generation {
+            Some(g) => primal.get(g.at(k)).copied().unwrap_or(0.0),
+            None => primal.get(c.turbined.at(k)).copied().unwrap_or(0.0) * c.productivity,
+        }
+    }
+
+    /// Diverted-flow column of hydro `h` in block `k`.
+    #[must_use]
+    pub fn diversion_col(&self, k: usize, h: usize) -> Option<usize> {
+        self.diversion.get(k * self.n_hydros + h).copied().flatten()
+    }
+
+    /// Pumped-flow column of station `j` in block `k`.
+    #[must_use]
+    pub fn pumping_col(&self, k: usize, j: usize) -> usize {
+        self.pumping.at(k * self.n_pumping + j)
+    }
+
+    /// The `(column, coefficient)` terms of hydro `h`'s generation in
+    /// block `k` (cells summed, `ρ·q` for constant productivity).
+    #[must_use]
+    pub fn generation_terms(&self, k: usize, h: usize) -> Vec<(usize, f64)> {
+        let cells: Vec<(usize, f64)> = self
+            .cells_of(h)
+            .map(|c| match c.generation {
+                Some(g) => (g.at(k), 1.0),
+                None => (c.turbined.at(k), c.productivity),
+            })
+            .collect();
+        if !cells.is_empty() {
+            return cells;
+        }
+        match self.fpha_generation_col(k, h) {
+            Some(g) => vec![(g, 1.0)],
+            None => vec![(
+                self.turbined_col(k, h),
+                self.productivity.get(h).copied().unwrap_or(0.0),
+            )],
+        }
+    }
+
     /// Generation (MW) of hydro `h` in block `k` in the solution `primal`.
     #[must_use]
     pub fn hydro_generation(&self, primal: &[f64], k: usize, h: usize) -> f64 {
+        if self.cells.iter().any(|c| c.hydro == h) {
+            return self
+                .cells_of(h)
+                .map(|c| self.cell_generation(primal, k, c))
+                .sum();
+        }
         match self.fpha_generation_col(k, h) {
             Some(g) => primal.get(g).copied().unwrap_or(0.0),
             None => {

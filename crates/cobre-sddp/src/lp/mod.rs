@@ -5,10 +5,11 @@
 //! rows and nonzeros to a shared accumulator: `state.rs` (state prefix and
 //! fixing rows), `network.rs` (buses, lines, thermals), `hydro.rs` (hydro
 //! plants, constant productivity or FPHA, with `production.rs` and
-//! `fpha_fit.rs` resolving the model), `evaporation.rs`, `generic.rs`
-//! (user constraints, with `parameters.rs` resolving their `@name`
-//! coefficients). A new family is one more module called from
-//! [`build_stage`].
+//! `fpha_fit.rs` resolving the model, `unit_groups.rs` for plants whose
+//! unit groups sit on several buses), `diversion.rs`, `pumping.rs`,
+//! `evaporation.rs`, `generic.rs` (user constraints, with `parameters.rs`
+//! resolving their `@name` coefficients). A new family is one more module
+//! called from [`build_stage`].
 //!
 //! Units: flows in m³/s, storage in hm³, power in MW; every objective
 //! coefficient is a cost in $ divided by the cost scale `K`
@@ -17,6 +18,7 @@
 //! transition to the next stage.
 
 mod builder;
+mod diversion;
 mod evaporation;
 pub mod fpha_fit;
 mod generic;
@@ -26,11 +28,13 @@ mod network;
 pub mod parameters;
 mod patch;
 pub mod production;
+mod pumping;
 mod state;
+mod unit_groups;
 
 pub use builder::IndexRange;
 pub use hydro::HM3_PER_M3S_HOUR;
-pub use layout::{CostCategory, SlackKind, SoftBound, StageLayout};
+pub use layout::{Cell, CostCategory, SlackKind, SoftBound, StageLayout};
 pub use parameters::ParameterTable;
 pub use patch::StagePatch;
 pub use production::{Production, ProductionTable};
@@ -158,6 +162,7 @@ pub fn build_stage(
         n_thermals: system.thermals().len(),
         n_lines: system.lines().len(),
         n_ncs: system.non_controllable_sources().len(),
+        n_pumping: system.pumping_stations().len(),
         block_hours: stage.blocks.iter().map(|b| b.hours).collect(),
         ..StageLayout::default()
     };
@@ -184,6 +189,8 @@ pub fn build_stage(
     network::add_thermals(&mut ctx);
     network::add_ncs(&mut ctx);
     hydro::add_hydros(&mut ctx, stage)?;
+    diversion::add_diversions(&mut ctx, stage);
+    pumping::add_pumping(&mut ctx, stage);
     evaporation::add_evaporation(&mut ctx, stage);
     generic::add_generic_constraints(&mut ctx, stage)?;
 

@@ -20,7 +20,8 @@
 mod results;
 
 pub use results::{
-    BusResults, HydroResults, LineResults, ScenarioResult, StageCosts, ThermalResults,
+    BusResults, CellResults, HydroResults, LineResults, PumpingResults, ScenarioResult, StageCosts,
+    ThermalResults,
 };
 
 use crate::active_set::LpCuts;
@@ -144,11 +145,20 @@ pub fn simulate_with(
 ) -> Result<SimulationSummary, SddpError> {
     let local_comm = LocalCommunicator;
     let comm: &dyn Communicator = hooks.communicator.unwrap_or(&local_comm);
-    let n = settings.num_scenarios;
+    let plan = ScenarioPlan::new(study, settings)?;
+    let n = plan.len();
     let range = block_share(n, hooks.scenarios_per_block, comm.rank(), comm.size());
     let started = Instant::now();
-    let local = simulate_range(study, policy, settings, sink, hooks.stop, range.clone());
-    let summary = gather_summary(comm, &local);
+    let local = simulate_range(
+        study,
+        policy,
+        settings,
+        &plan,
+        sink,
+        hooks.stop,
+        range.clone(),
+    );
+    let summary = gather_summary(comm, &local, &plan);
     // This rank's own error first; a peer's failure otherwise.
     local?;
     let summary = summary?;
@@ -162,6 +172,70 @@ pub fn simulate_with(
         wall_time_s: started.elapsed().as_secs_f64(),
         ..summary
     })
+}
+
+/// Which scenarios a simulation runs: `N` sampled ones (each walking the
+/// policy graph by its transition draws), or every path of a tree with
+/// its probability (enumerated selection).
+pub(crate) struct ScenarioPlan {
+    paths: Vec<(Vec<usize>, f64)>,
+    sampled: usize,
+}
+
+impl ScenarioPlan {
+    fn new(study: &StudyModel, settings: &SimulationSettings) -> Result<Self, SddpError> {
+        if settings.selection == cobre_core::config::SelectionMethod::Enumerated {
+            let g = &study.graph;
+            if !g.is_tree() {
+                return Err(SddpError::InvalidSetting {
+                    setting: "selection",
+                    message: "enumerated simulation needs a tree (every node one parent)".into(),
+                });
+            }
+            Ok(Self {
+                paths: g.paths(),
+                sampled: 0,
+            })
+        } else {
+            Ok(Self {
+                paths: Vec::new(),
+                sampled: settings.num_scenarios,
+            })
+        }
+    }
+
+    /// Number of scenarios.
+    fn len(&self) -> usize {
+        if self.paths.is_empty() {
+            self.sampled
+        } else {
+            self.paths.len()
+        }
+    }
+
+    /// Probability of scenario `s` (`None` when sampled: all equal).
+    fn probability(&self, s: usize) -> Option<f64> {
+        self.paths.get(s).map(|p| p.1)
+    }
+
+    /// Node of scenario `s` at stage `t` given its node at `t − 1`.
+    fn node(&self, study: &StudyModel, s: usize, t: usize, previous: usize) -> Option<usize> {
+        if let Some((path, _)) = self.paths.get(s) {
+            return path.get(t).copied();
+        }
+        if t == 0 {
+            Some(study.graph.root())
+        } else {
+            study.graph.sample_child(previous, 0, s as u64)
+        }
+    }
+}
+
+/// Number of scenarios a simulation with `settings` runs: one per path of
+/// the policy graph for enumerated selection, else `settings.num_scenarios`.
+#[must_use]
+pub fn scenario_count(study: &StudyModel, settings: &SimulationSettings) -> usize {
+    ScenarioPlan::new(study, settings).map_or(settings.num_scenarios, |p| p.len())
 }
 
 /// What one rank simulated.
@@ -181,13 +255,14 @@ type Outcome = Option<(bool, (WorkerStats, Vec<(usize, f64)>))>;
 fn gather_summary(
     comm: &dyn Communicator,
     local: &Result<LocalRun, SddpError>,
+    plan: &ScenarioPlan,
 ) -> Result<SimulationSummary, SddpError> {
     let mine: Outcome = local
         .as_ref()
         .ok()
         .map(|r| (r.interrupted, (r.solver, r.totals.clone())));
     let every = comm.gather(&mine)?;
-    let mut totals: Vec<f64> = Vec::new();
+    let mut totals: Vec<(f64, f64)> = Vec::new();
     let mut solver = WorkerStats::default();
     let mut interrupted = false;
     let mut failed = None;
@@ -198,7 +273,8 @@ fn gather_summary(
         };
         interrupted |= *stopped;
         solver.add(stats);
-        totals.extend(scenario_totals.iter().map(|&(_, t)| t));
+        #[allow(clippy::cast_precision_loss)]
+        totals.extend(scenario_totals.iter().map(|&(sc, t)| (sc as f64, t)));
     }
     if let Some(rank) = failed {
         return Err(SddpError::Communicator {
@@ -207,15 +283,28 @@ fn gather_summary(
     }
     #[allow(clippy::cast_precision_loss)]
     let count = totals.len() as f64;
-    let mean = if totals.is_empty() {
-        f64::NAN
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let weight = |sc: f64| plan.probability(sc.max(0.0) as usize);
+    let weighted = totals.iter().all(|&(sc, _)| weight(sc).is_some());
+    let (mean, std) = if totals.is_empty() {
+        (f64::NAN, 0.0)
+    } else if weighted {
+        // Enumerated paths: the expectation over the tree.
+        let w = |sc: f64| weight(sc).unwrap_or(0.0);
+        let mean = totals.iter().map(|&(sc, v)| w(sc) * v).sum::<f64>();
+        let var = totals
+            .iter()
+            .map(|&(sc, v)| w(sc) * (v - mean).powi(2))
+            .sum::<f64>();
+        (mean, var.sqrt())
     } else {
-        totals.iter().sum::<f64>() / count
-    };
-    let std = if totals.len() > 1 {
-        (totals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt()
-    } else {
-        0.0
+        let mean = totals.iter().map(|t| t.1).sum::<f64>() / count;
+        let std = if totals.len() > 1 {
+            (totals.iter().map(|t| (t.1 - mean).powi(2)).sum::<f64>() / (count - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        (mean, std)
     };
     Ok(SimulationSummary {
         num_scenarios: totals.len(),
@@ -232,12 +321,13 @@ fn simulate_range(
     study: &StudyModel,
     policy: &Policy,
     settings: &SimulationSettings,
+    plan: &ScenarioPlan,
     sink: &mut dyn SimulationSink,
     stop: Option<&StopFlag>,
     range: std::ops::Range<usize>,
 ) -> Result<LocalRun, SddpError> {
     settings.validate()?;
-    policy.check_fits(study.num_stages(), study.n_state())?;
+    policy.check_fits(study.num_pools(), study.n_state())?;
     let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
     let cuts: Vec<LpCuts> = policy
         .scaled_pools(cost_scale)
@@ -254,10 +344,11 @@ fn simulate_range(
     let workers = WorkerPool::new(
         settings.threads,
         &study.templates,
+        study.graph.pool_stage(),
         &study.scenario,
         &settings.solver,
     )?;
-    let n = settings.num_scenarios;
+    let n = plan.len();
     let sampler = study
         .scenario
         .sampler(&settings.scenario_source, n, SamplerPhase::Simulation)?;
@@ -273,7 +364,7 @@ fn simulate_range(
                         return Ok(());
                     }
                     let mut w = workers.current()?;
-                    let r = simulate_one(&mut w, study, &cuts, policy, &sampler, s)?;
+                    let r = simulate_one(&mut w, study, &cuts, policy, &sampler, plan, s)?;
                     drop(w);
                     tx.send(r).map_err(|_| SddpError::Sink {
                         message: "the consumer stopped".into(),
@@ -311,12 +402,14 @@ fn simulate_range(
 
 /// Simulates one scenario.
 #[allow(clippy::too_many_lines)]
+#[allow(clippy::too_many_arguments)]
 fn simulate_one(
     w: &mut Worker,
     study: &StudyModel,
     cuts: &[LpCuts],
     policy: &Policy,
     sampler: &Sampler,
+    plan: &ScenarioPlan,
     scenario: usize,
 ) -> Result<ScenarioResult, SddpError> {
     let ns = study.n_state();
@@ -326,20 +419,56 @@ fn simulate_one(
     let mut x_out = vec![0.0; ns];
     let mut lags = std::mem::take(&mut w.lags);
     study.scenario.restart_lags(&mut lags);
+    #[allow(clippy::cast_precision_loss)]
+    let probability = plan
+        .probability(scenario)
+        .unwrap_or(1.0 / plan.len().max(1) as f64);
     let mut res = ScenarioResult {
         scenario: u32::try_from(scenario).unwrap_or(u32::MAX),
+        probability,
         ..ScenarioResult::default()
     };
+    let graph = &study.graph;
+    let mut node = graph.root();
     for (t, tpl) in study.templates.iter().enumerate() {
         let layout = &tpl.layout;
         let k_scale = tpl.cost_scale;
-        if let Some(c) = cuts.get(t) {
-            w.sync_cuts(t, c, tpl)?;
+        node = plan
+            .node(study, scenario, t, node)
+            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no node to go to"))?;
+        res.node_ids.push(graph.node(node).map_or(0, |n| n.id));
+        let pool = graph.pool(node);
+        if let Some(c) = cuts.get(pool) {
+            w.sync_cuts(pool, c, tpl)?;
         }
-        w.start_from(t, policy.basis(t))?;
-        study
-            .scenario
-            .sample(sampler, 0, scenario as u64, t, &mut w.noise);
+        w.start_from(pool, policy.basis(pool))?;
+        match graph.node(node).map(|n| n.realisations) {
+            Some(crate::graph::Realisations::External(_)) => {
+                let noise = graph.realisation(node, 0, &study.scenario);
+                for (d, s) in w
+                    .noise
+                    .iter_mut()
+                    .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+                {
+                    *d = *s;
+                }
+            }
+            _ if plan.probability(scenario).is_some() => {
+                // An enumerated path through generated nodes: the stage's
+                // only opening.
+                let noise = graph.realisation(node, 0, &study.scenario);
+                for (d, s) in w
+                    .noise
+                    .iter_mut()
+                    .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+                {
+                    *d = *s;
+                }
+            }
+            _ => study
+                .scenario
+                .sample(sampler, 0, scenario as u64, t, &mut w.noise),
+        }
         let site = SolveSite {
             phase: Phase::Simulation,
             iteration: 0,
@@ -347,9 +476,9 @@ fn simulate_one(
             scenario,
             opening: None,
         };
-        let obj = w.solve(t, tpl, &study.scenario, &x_in, site)?;
-        w.read_primal(t);
-        w.read_duals(t);
+        let obj = w.solve(pool, tpl, &study.scenario, &x_in, site)?;
+        w.read_primal(pool);
+        w.read_duals(pool);
         let p = &w.primal;
         let d = &w.duals;
         let theta = p.get(layout.theta).copied().unwrap_or(0.0);
@@ -368,10 +497,10 @@ fn simulate_one(
 
         let patch_values = w
             .stages
-            .get(t)
+            .get(pool)
             .map(|s| s.patch.values().to_vec())
             .unwrap_or_default();
-        let inflow = w.realised_inflow(t).to_vec();
+        let inflow = w.realised_inflow(pool).to_vec();
         let p = &w.primal;
         for k in 0..layout.n_blocks {
             let hours = layout.block_hours.get(k).copied().unwrap_or(1.0);
@@ -391,6 +520,8 @@ fn simulate_one(
                 hy.turbined_m3s.push(q);
                 hy.spillage_m3s.push(s);
                 hy.outflow_m3s.push(q + s);
+                hy.diverted_m3s
+                    .push(layout.diversion_col(k, h).map_or(0.0, |c| p[c]));
                 hy.generation_mw.push(layout.hydro_generation(p, k, h));
                 hy.water_value_per_hm3
                     .push(d[layout.row_storage_fix.at(h)] * k_scale);
@@ -418,6 +549,27 @@ fn simulate_one(
                     .push(layout.deficit_cols(k, b).map(|c| p[c]).sum());
                 bu.excess_mw.push(p[layout.excess_col(k, b)]);
                 bu.marginal_cost.push(d[row] * k_scale / hours);
+            }
+            for j in 0..layout.n_pumping {
+                let flow = p.get(layout.pumping_col(k, j)).copied().unwrap_or(0.0);
+                let gamma = study.pumping_consumption.get(j).copied().unwrap_or(0.0);
+                let pu = &mut res.pumping;
+                pu.stage_id.push(stage_id);
+                pu.block.push(block);
+                pu.station_id.push(ids.pumping.get(j).copied().unwrap_or(0));
+                pu.pumped_m3s.push(flow);
+                pu.power_mw.push(gamma * flow);
+            }
+            for c in &layout.cells {
+                let ce = &mut res.cells;
+                ce.stage_id.push(stage_id);
+                ce.block.push(block);
+                ce.hydro_id
+                    .push(ids.hydros.get(c.hydro).copied().unwrap_or(0));
+                ce.bus_id.push(c.bus_id);
+                ce.turbined_m3s
+                    .push(p.get(c.turbined.at(k)).copied().unwrap_or(0.0));
+                ce.generation_mw.push(layout.cell_generation(p, k, c));
             }
             for l in 0..layout.n_lines {
                 let (fp, fm) = layout.flow_cols(k, l);

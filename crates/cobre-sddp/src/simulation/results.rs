@@ -40,6 +40,8 @@ pub struct StageCosts {
     /// Curtailment of non-controllable sources (negative: the generation
     /// is credited, docs/formulation.md §7).
     pub curtailment_cost: Vec<f64>,
+    /// Diversion regularisation cost.
+    pub diversion_cost: Vec<f64>,
 }
 
 impl StageCosts {
@@ -74,6 +76,7 @@ impl StageCosts {
         self.generic_violation_cost
             .push(c(CostCategory::GenericViolation));
         self.curtailment_cost.push(c(CostCategory::Curtailment));
+        self.diversion_cost.push(c(CostCategory::Diversion));
     }
 }
 
@@ -98,6 +101,8 @@ pub struct HydroResults {
     pub spillage_m3s: Vec<f64>,
     /// Turbined + spilled (m³/s).
     pub outflow_m3s: Vec<f64>,
+    /// Diverted flow, out of the plant into its channel (m³/s).
+    pub diverted_m3s: Vec<f64>,
     /// Generation (MW).
     pub generation_mw: Vec<f64>,
     /// Marginal value of incoming storage, ∂cost/∂storage ($/hm³, ≤ 0).
@@ -155,11 +160,50 @@ pub struct LineResults {
     pub net_mw: Vec<f64>,
 }
 
+/// Pumping results, one row per (stage, block, station).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PumpingResults {
+    /// Stage id.
+    pub stage_id: Vec<i32>,
+    /// Block index.
+    pub block: Vec<u32>,
+    /// Station id.
+    pub station_id: Vec<i32>,
+    /// Pumped flow (m³/s).
+    pub pumped_m3s: Vec<f64>,
+    /// Power drawn from the bus (MW).
+    pub power_mw: Vec<f64>,
+}
+
+/// Generation per bus of the plants whose unit groups sit on several
+/// buses, one row per (stage, block, plant, bus).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellResults {
+    /// Stage id.
+    pub stage_id: Vec<i32>,
+    /// Block index.
+    pub block: Vec<u32>,
+    /// Hydro id.
+    pub hydro_id: Vec<i32>,
+    /// Bus id.
+    pub bus_id: Vec<i32>,
+    /// Turbined flow of the plant's groups on the bus (m³/s).
+    pub turbined_m3s: Vec<f64>,
+    /// Their generation (MW).
+    pub generation_mw: Vec<f64>,
+}
+
 /// Everything recorded for one simulated scenario.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScenarioResult {
     /// Scenario number (0-based).
     pub scenario: u32,
+    /// Probability of the scenario: its path's for enumerated selection,
+    /// `1/N` for `N` sampled scenarios.
+    pub probability: f64,
+    /// Policy-graph node visited at each stage (the stage index for the
+    /// chain of stages; the declared node id for an explicit graph).
+    pub node_ids: Vec<i32>,
     /// Total discounted cost ($).
     pub total_cost: f64,
     /// Per-stage costs.
@@ -172,4 +216,8 @@ pub struct ScenarioResult {
     pub buses: BusResults,
     /// Line results.
     pub lines: LineResults,
+    /// Pumping results.
+    pub pumping: PumpingResults,
+    /// Per-bus generation of multi-bus plants.
+    pub cells: CellResults,
 }

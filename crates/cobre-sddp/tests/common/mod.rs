@@ -41,6 +41,7 @@ pub fn stage(index: usize, hours: &[f64], openings: usize) -> Stage {
 pub fn config(iterations: u32, forward_passes: u32) -> StudyConfig {
     StudyConfig {
         training: TrainingConfig {
+            selection: cobre_core::config::SelectionMethod::Sampled,
             enabled: true,
             forward_passes,
             stopping_rules: vec![StoppingRuleConfig::IterationLimit { limit: iterations }],
@@ -56,6 +57,7 @@ pub fn config(iterations: u32, forward_passes: u32) -> StudyConfig {
             backward_scheduler: Default::default(),
         },
         simulation: SimulationConfig {
+            selection: cobre_core::config::SelectionMethod::Sampled,
             enabled: true,
             num_scenarios: 10,
             scenario_source: None,
@@ -200,4 +202,179 @@ pub fn solve_triplets(
     lp.load_model(&model).unwrap();
     lp.solve().unwrap();
     lp.objective_value()
+}
+
+/// A d02-like system over three stages arranged as a policy-graph tree: a
+/// trunk of two nodes (external inflow scenario 0 at stages 0 and 1: 40 and
+/// 30 m³/s) and a fan of two leaves at stage 2 (scenario 0: 10 m³/s with
+/// probability 0.3, scenario 1: 60 m³/s with 0.7). One reservoir (200 hm³,
+/// 50 m³/s turbine, productivity 1, 100 hm³ at the start), a 100 MW thermal
+/// at 50 $/MWh, 80 MW of load, deficit at 1000 $/MWh.
+pub fn tree_system() -> cobre_core::System {
+    use cobre_core::initial::InitialStorage;
+    use cobre_core::scenario::ExternalValue;
+    use cobre_core::testing::{bus, hydro, thermal};
+    use cobre_core::{GraphNode, GraphTransition, SystemParts};
+    let mut parts = SystemParts {
+        buses: vec![bus(0, 1000.0)],
+        thermals: vec![thermal(0, 0, 100.0, 50.0)],
+        hydros: vec![hydro(0, 0, None, 200.0, 50.0)],
+        ..SystemParts::default()
+    };
+    parts.horizon.stages = (0..3).map(|t| stage(t, &[730.0], 1)).collect();
+    for t in 0..3 {
+        parts.scenarios.load_stats.push(load(0, t, 80.0, 0.0));
+        parts.scenarios.inflow_stats.push(inflow(0, t, 40.0, 10.0));
+    }
+    let ext = |stage: i32, scenario: u32, value: f64| ExternalValue {
+        stage: StageId(stage),
+        scenario,
+        entity: HydroId(0),
+        value,
+    };
+    parts.scenarios.external_inflows = vec![
+        ext(0, 0, 40.0),
+        ext(1, 0, 30.0),
+        ext(2, 0, 10.0),
+        ext(2, 1, 60.0),
+    ];
+    let node = |id: i32, stage: usize, scenario: u32| GraphNode {
+        id,
+        stage,
+        scenario: Some(scenario),
+        label: None,
+    };
+    let edge = |source: i32, target: i32, probability: f64| GraphTransition {
+        source,
+        target,
+        probability,
+    };
+    parts.horizon.policy_graph.nodes =
+        vec![node(0, 0, 0), node(1, 1, 0), node(2, 2, 0), node(3, 2, 1)];
+    parts.horizon.policy_graph.transitions =
+        vec![edge(0, 1, 1.0), edge(1, 2, 0.3), edge(1, 3, 0.7)];
+    parts.initial_conditions.storage = vec![InitialStorage {
+        hydro: HydroId(0),
+        value_hm3: 100.0,
+    }];
+    cobre_core::System::new(parts).unwrap()
+}
+
+/// Settings of [`tree_system`]: external inflows, enumerated training
+/// stopped by the gap rule (or 30 iterations), enumerated simulation.
+pub fn tree_config() -> StudyConfig {
+    let mut cfg = config(30, 1);
+    cfg.training.selection = cobre_core::config::SelectionMethod::Enumerated;
+    cfg.training.scenario_source.inflow = cobre_core::config::SamplingScheme::External;
+    cfg.training.stopping_rules = vec![
+        StoppingRuleConfig::Gap {
+            tolerance: None,
+            relative_tolerance: Some(1e-7),
+        },
+        StoppingRuleConfig::IterationLimit { limit: 30 },
+    ];
+    cfg.simulation.selection = cobre_core::config::SelectionMethod::Enumerated;
+    cfg
+}
+
+/// The extensive form of [`tree_system`] (every node's LP at once, costs
+/// weighted by the probability of reaching the node), solved as one LP ($).
+pub fn tree_extensive_form() -> f64 {
+    // Per node n: v (end storage), q, s, g (thermal), d (deficit), e (excess).
+    // Nodes: 0 → 1 → {2 (p 0.3, z 10), 3 (p 0.7, z 60)}; z0 = 40, z1 = 30.
+    let nodes = [
+        (None, 40.0, 1.0),
+        (Some(0), 30.0, 1.0),
+        (Some(1), 10.0, 0.3),
+        (Some(1), 60.0, 0.7),
+    ];
+    let c = 0.0036 * 730.0;
+    let (mut cost, mut lo, mut up) = (vec![], vec![], vec![]);
+    let (mut rl, mut ru, mut tr) = (vec![], vec![], vec![]);
+    for (n, &(parent, z, p)) in nodes.iter().enumerate() {
+        let base = n * 6;
+        // v, q, s, g, d, e
+        cost.extend([0.0, 0.0, 0.0, p * 50.0 * 730.0, p * 1000.0 * 730.0, 0.0]);
+        lo.extend([0.0; 6]);
+        up.extend([
+            200.0,
+            50.0,
+            f64::INFINITY,
+            100.0,
+            f64::INFINITY,
+            f64::INFINITY,
+        ]);
+        // Water: v − v_parent + c·q + c·s = c·z (+ 100 at the root).
+        let row = rl.len();
+        let v0 = if parent.is_none() { 100.0 } else { 0.0 };
+        rl.push(c * z + v0);
+        ru.push(c * z + v0);
+        tr.extend([(row, base, 1.0), (row, base + 1, c), (row, base + 2, c)]);
+        if let Some(par) = parent {
+            tr.push((row, par * 6, -1.0));
+        }
+        // Load: q + g + d − e = 80.
+        let row = rl.len();
+        rl.push(80.0);
+        ru.push(80.0);
+        tr.extend([
+            (row, base + 1, 1.0),
+            (row, base + 3, 1.0),
+            (row, base + 4, 1.0),
+            (row, base + 5, -1.0),
+        ]);
+    }
+    solve_triplets(cost, lo, up, rl, ru, tr)
+}
+
+/// [`stochastic_system`] over four stages (three openings each) arranged as
+/// a policy graph whose nodes realise their stage's openings: root 0;
+/// nodes 1 (p 0.4) and 2 (p 0.6) at stage 1; node 3 (reached from 1 and 2)
+/// and node 4 (from 2) at stage 2; leaves 5 and 6 at stage 3. Node 3 has
+/// two parents: a graph for sampled training.
+pub fn graph_system() -> cobre_core::System {
+    use cobre_core::{GraphNode, GraphTransition};
+    let base = stochastic_system(4, 3);
+    let mut parts = cobre_core::SystemParts {
+        buses: base.buses().to_vec(),
+        lines: base.lines().to_vec(),
+        thermals: base.thermals().to_vec(),
+        hydros: base.hydros().to_vec(),
+        horizon: base.horizon().clone(),
+        scenarios: base.scenarios().clone(),
+        initial_conditions: base.initial_conditions().clone(),
+        ..cobre_core::SystemParts::default()
+    };
+    let node = |id: i32, stage: usize| GraphNode {
+        id,
+        stage,
+        scenario: None,
+        label: None,
+    };
+    let edge = |source: i32, target: i32, probability: f64| GraphTransition {
+        source,
+        target,
+        probability,
+    };
+    let g = &mut parts.horizon.policy_graph;
+    g.nodes = vec![
+        node(0, 0),
+        node(1, 1),
+        node(2, 1),
+        node(3, 2),
+        node(4, 2),
+        node(5, 3),
+        node(6, 3),
+    ];
+    g.transitions = vec![
+        edge(0, 1, 0.4),
+        edge(0, 2, 0.6),
+        edge(1, 3, 1.0),
+        edge(2, 3, 0.5),
+        edge(2, 4, 0.5),
+        edge(3, 5, 0.3),
+        edge(3, 6, 0.7),
+        edge(4, 6, 1.0),
+    ];
+    cobre_core::System::new(parts).unwrap()
 }

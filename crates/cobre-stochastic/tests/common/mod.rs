@@ -117,6 +117,7 @@ pub fn system(
 pub fn config(seed: u64, non_negativity: InflowNonNegativity) -> StudyConfig {
     StudyConfig {
         training: TrainingConfig {
+            selection: cobre_core::config::SelectionMethod::Sampled,
             enabled: true,
             forward_passes: 1,
             stopping_rules: vec![],
@@ -132,6 +133,7 @@ pub fn config(seed: u64, non_negativity: InflowNonNegativity) -> StudyConfig {
             backward_scheduler: Default::default(),
         },
         simulation: SimulationConfig {
+            selection: cobre_core::config::SelectionMethod::Sampled,
             enabled: false,
             num_scenarios: 1,
             scenario_source: None,

@@ -42,9 +42,10 @@ pub(crate) fn save_with(
         path: dir.join(HISTORY_FILE),
         message: e.to_string(),
     })?;
+    let pool_stages = study.pool_stage_ids();
     let info = PolicyInfo {
         fingerprint,
-        stage_ids: &study.ids().stages,
+        stage_ids: &pool_stages,
         lower_bound: records.last().map(|r| r.lower_bound),
         seed: Some(seed),
     };
@@ -67,7 +68,7 @@ pub(crate) fn load_with(
         &loaded,
         fingerprint,
         &study.state_description(),
-        &study.ids().stages,
+        &study.pool_stage_ids(),
     )?;
     let policy = Policy::from_table(&loaded.table).map_err(|e| {
         Error::from(OutputError::Corrupted {

@@ -21,22 +21,32 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The entity tables of the simulation output, in writing order.
-pub const SIMULATION_TABLES: [&str; 5] = ["costs", "hydros", "thermals", "buses", "lines"];
+pub const SIMULATION_TABLES: [&str; 7] = [
+    "costs",
+    "hydros",
+    "thermals",
+    "buses",
+    "lines",
+    "pumping_stations",
+    "hydro_bus_generation",
+];
 
 fn repeat(s: u32, n: usize) -> Vec<u32> {
     vec![s; n]
 }
 
-/// The five tables of one scenario, in [`SIMULATION_TABLES`] order.
+/// The tables of one scenario, in [`SIMULATION_TABLES`] order.
 ///
 /// # Errors
 /// An Arrow error when the columns do not form a batch (a bug).
-pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], arrow::error::ArrowError> {
+pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::error::ArrowError> {
     let s = r.scenario;
     let c = &r.costs;
     let costs = Columns::default()
         .u32("scenario_id", repeat(s, c.stage_id.len()))
         .i32("stage_id", c.stage_id.clone())
+        .i32("node_id", r.node_ids.clone())
+        .f64("probability", "1", vec![r.probability; c.stage_id.len()])
         .f64("immediate_cost", "$", c.immediate_cost.clone())
         .f64("future_cost", "$", c.future_cost.clone())
         .f64("discount_factor", "1", c.discount_factor.clone())
@@ -64,6 +74,7 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], arrow::e
             c.generic_violation_cost.clone(),
         )
         .f64("curtailment_cost", "$", c.curtailment_cost.clone())
+        .f64("diversion_cost", "$", c.diversion_cost.clone())
         .finish()?;
     let h = &r.hydros;
     let hydros = Columns::default()
@@ -77,6 +88,7 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], arrow::e
         .f64("turbined_m3s", "m3/s", h.turbined_m3s.clone())
         .f64("spillage_m3s", "m3/s", h.spillage_m3s.clone())
         .f64("outflow_m3s", "m3/s", h.outflow_m3s.clone())
+        .f64("diverted_m3s", "m3/s", h.diverted_m3s.clone())
         .f64("generation_mw", "MW", h.generation_mw.clone())
         .f64(
             "water_value_per_hm3",
@@ -114,11 +126,30 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 5], arrow::e
         .f64("reverse_mw", "MW", l.reverse_mw.clone())
         .f64("net_mw", "MW", l.net_mw.clone())
         .finish()?;
-    Ok([costs, hydros, thermals, buses, lines])
+    let p = &r.pumping;
+    let pumping = Columns::default()
+        .u32("scenario_id", repeat(s, p.stage_id.len()))
+        .i32("stage_id", p.stage_id.clone())
+        .u32("block", p.block.clone())
+        .i32("pumping_station_id", p.station_id.clone())
+        .f64("pumped_m3s", "m3/s", p.pumped_m3s.clone())
+        .f64("power_mw", "MW", p.power_mw.clone())
+        .finish()?;
+    let g = &r.cells;
+    let cells = Columns::default()
+        .u32("scenario_id", repeat(s, g.stage_id.len()))
+        .i32("stage_id", g.stage_id.clone())
+        .u32("block", g.block.clone())
+        .i32("hydro_id", g.hydro_id.clone())
+        .i32("bus_id", g.bus_id.clone())
+        .f64("turbined_m3s", "m3/s", g.turbined_m3s.clone())
+        .f64("generation_mw", "MW", g.generation_mw.clone())
+        .finish()?;
+    Ok([costs, hydros, thermals, buses, lines, pumping, cells])
 }
 
 /// Scenarios of one block received so far, by scenario id.
-type Block = BTreeMap<u32, [RecordBatch; 5]>;
+type Block = BTreeMap<u32, [RecordBatch; 7]>;
 
 /// Writes simulated scenarios as Hive-partitioned Parquet.
 pub struct ParquetSink {

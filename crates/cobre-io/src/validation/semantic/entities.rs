@@ -439,6 +439,13 @@ pub(crate) fn service_windows(d: &CaseData, sink: &mut Sink) {
                 .map(|n| (r.file, "non-controllable source", n.ncs.id.0, n.svc)),
         );
     }
+    if let Some(r) = &d.pumping.stations {
+        windows.extend(
+            r.items
+                .iter()
+                .map(|p| (r.file, "pumping station", p.station.id.0, p.svc)),
+        );
+    }
     for (file, kind, id, svc) in windows {
         if let (Some(a), Some(b)) = (svc.entry, svc.exit) {
             if b <= a {

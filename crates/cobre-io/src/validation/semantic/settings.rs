@@ -6,9 +6,9 @@ use crate::reader::{CaseData, Src};
 use crate::report::{FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
 use crate::validation::{err, warn};
-use cobre_core::config::{SamplingScheme, StoppingRuleConfig};
+use cobre_core::config::{SamplingScheme, SelectionMethod, StoppingRuleConfig};
 use cobre_core::{DeficitSegment, HydroPenalties};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 const L: Layer = Layer::Semantic;
 
@@ -225,18 +225,6 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
             }
         }
     }
-    let mut sums: BTreeMap<i32, (f64, usize)> = BTreeMap::new();
-    for t in &st.transitions {
-        let e = sums.entry(t.source).or_insert((0.0, t.index));
-        e.0 += t.probability;
-    }
-    for (source, (sum, index)) in sums {
-        if (sum - 1.0).abs() > 1e-9 {
-            sink.push(err(L, FindingKind::IncompatibleSettings,
-                FindingContext::file(name::STAGES).path(format!("policy_graph.transitions[{index}]")).field("probability"),
-                format!("the transitions leaving node {source} have probabilities summing to {sum}, not 1")));
-        }
-    }
 }
 
 fn setting(sink: &mut Sink, kind: FindingKind, path: &str, msg: String, hint: &str) {
@@ -310,7 +298,7 @@ pub(crate) fn config(d: &CaseData, sink: &mut Sink) {
         }
     }
     let sim = &c.config.simulation;
-    if sim.enabled && sim.num_scenarios == 0 {
+    if sim.enabled && sim.selection == SelectionMethod::Sampled && sim.num_scenarios == 0 {
         setting(
             sink,
             FindingKind::IncompatibleSettings,
