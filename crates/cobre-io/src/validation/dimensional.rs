@@ -7,6 +7,10 @@ use crate::report::{FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// `(file, entity kind, row, entity id, stage id, block id)` of one
+/// per-stage bound row.
+type BoundRow = (&'static str, &'static str, usize, i32, i32, Option<i32>);
+
 const L: Layer = Layer::Dimensional;
 
 /// `(lag, residual_std_ratio, row)` of one AR row.
@@ -477,7 +481,7 @@ fn block_ids(d: &CaseData, st: &StagesData, sink: &mut Sink) {
         }
     }
     let b = &d.bounds;
-    let rows: Vec<(&'static str, &str, usize, i32, i32, Option<i32>)> = [
+    let rows: Vec<BoundRow> = [
         b.thermal.get().map(|v| {
             v.iter()
                 .map(|x| {
