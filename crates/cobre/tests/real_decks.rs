@@ -30,30 +30,6 @@ fn newave_mini_validates_without_errors() {
     assert!(errors.is_empty(), "{} errors: {errors:#?}", errors.len());
 }
 
-/// One iteration with one forward pass, no simulation: trains end to end
-/// (every stage LP feasible) with a finite positive bound.
-#[test]
-fn newave_mini_trains_one_iteration_end_to_end() {
-    let dir = deck("newave_mini");
-    if !dir.exists() {
-        eprintln!("skipped: {} is not there", dir.display());
-        return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
-    let case =
-        cobre::load_case_with_overrides(loadable_copy(&dir, tmp.path()), &one_iteration()).unwrap();
-    let trained = cobre::train(
-        &case,
-        cobre::TrainingOptions {
-            threads: 2,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let lb = trained.lower_bound();
-    assert!(lb.is_finite() && lb > 1e9, "lower bound {lb}");
-}
-
 /// The deck's settings with one iteration of one forward pass and no
 /// simulation, through the same overrides the CLI and Python use.
 fn one_iteration() -> serde_json::Value {
@@ -102,9 +78,12 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// One iteration with one forward pass, no simulation, trains end to end
+/// (every stage LP feasible) and lands within 1 % of 0.18's lower bound: the fitted PAR(p)-A model, the opening tree and the out-of-sample
+/// forward draws are 0.18's (measured: 1.29286e10 against 1.30279e10,
+/// 0.76 %; with in-sample draws on a 12-stage cut of the deck the two
+/// solvers differ by 0.37 %).
 #[test]
-#[ignore = "open (issue 14): one iteration gives 6.63e9 against 0.18's 1.30e10; \
-            run with --ignored while reproducing the reference's inflow model"]
 fn newave_mini_trains_one_iteration_near_the_reference_bound() {
     let dir = deck("newave_mini");
     if !dir.exists() {
