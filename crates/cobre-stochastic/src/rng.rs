@@ -7,8 +7,10 @@
 //! * the address is hashed with SipHash-1-3 (zero key) over the little-endian
 //!   bytes of its fields: `(base seed: u64, opening: u32, stage key: u32)` for
 //!   the opening tree (16 bytes), `(base seed: u64, iteration: u32, scenario:
-//!   u32, stage key: u32)` for forward draws (20 bytes). The two lengths keep
-//!   the domains apart even when the numbers coincide;
+//!   u32, stage key: u32)` for forward choices (20 bytes), and the same
+//!   forward address behind a `0x01` byte for out-of-sample draws (21
+//!   bytes). The lengths keep the domains apart even when the numbers
+//!   coincide;
 //! * the 64-bit hash seeds a PCG-64 (XSL-RR 128/64) generator through
 //!   `SeedableRng::seed_from_u64`; normals are `rand_distr::StandardNormal`
 //!   (ziggurat), uniform picks `random_range(0..n)`.
@@ -17,7 +19,8 @@
 //! never depend on the thread count, on the number of processes or on the
 //! order in which scenarios or stages are processed. The scheme is the one
 //! of the public Cobre 0.18 solver, so the same case and seed give the same
-//! opening tree and the same forward choices as 0.18 (the conformance suite
+//! opening tree, the same in-sample choices and the same out-of-sample
+//! draws as 0.18 (the conformance suite
 //! relies on it for the stochastic cases, whose reference bounds depend on
 //! the draws).
 
@@ -81,6 +84,22 @@ pub fn transition_choice(iteration: u32, scenario: u32, stage: u32, weights: &[f
         }
     }
     weights.len().saturating_sub(1)
+}
+
+/// Seed of the out-of-sample draw of `(iteration, scenario)` for the noise
+/// group whose key is `group`: the forward address of [`forward_seed`]
+/// behind a `0x01` domain byte (21 bytes), as 0.18 derives its fresh
+/// out-of-sample noise, so that draw never coincides with the in-sample
+/// pick of the same address.
+#[must_use]
+pub fn out_of_sample_seed(base_seed: u64, iteration: u32, scenario: u32, group: u32) -> u64 {
+    let mut h = SipHasher13::new_with_keys(0, 0);
+    h.write(&[0x01]);
+    h.write(&base_seed.to_le_bytes());
+    h.write(&iteration.to_le_bytes());
+    h.write(&scenario.to_le_bytes());
+    h.write(&group.to_le_bytes());
+    h.finish()
 }
 
 /// The generator of a derived seed.
@@ -181,6 +200,29 @@ mod tests {
         );
         // A sum short of 1 by rounding resolves to the last child.
         assert!(transition_choice(0, 0, 0, &[0.0, 0.0]) == 1);
+    }
+
+    #[test]
+    fn out_of_sample_seeds_are_a_separate_domain_of_the_forward_address() {
+        // The 0x01 byte makes the 21-byte message differ from the 20-byte
+        // forward address with the same numbers, for every field.
+        assert_ne!(out_of_sample_seed(42, 0, 0, 0), forward_seed(42, 0, 0, 0));
+        assert_eq!(
+            out_of_sample_seed(42, 1, 2, 3),
+            out_of_sample_seed(42, 1, 2, 3)
+        );
+        assert_ne!(
+            out_of_sample_seed(42, 1, 2, 3),
+            out_of_sample_seed(42, 2, 1, 3)
+        );
+        assert_ne!(
+            out_of_sample_seed(42, 1, 2, 3),
+            out_of_sample_seed(42, 1, 2, 4)
+        );
+        assert_ne!(
+            out_of_sample_seed(42, 1, 2, 3),
+            out_of_sample_seed(43, 1, 2, 3)
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! * [`InSample`] — one opening of the tree per stage, chosen uniformly from
 //!   the stream `(seed, iteration, scenario, noise key)` ([`crate::rng`]);
 //! * [`OutOfSample`] — fresh correlated N(0, 1) noise from the stream
-//!   `(seed, iteration, scenario, noise key)`;
+//!   `0x01 ‖ (seed, iteration, scenario, noise key)`
+//!   ([`crate::rng::out_of_sample_seed`], 0.18's derivation);
 //! * [`Historical`] — replays of history windows (the study's stage dates
 //!   shifted to another year), inflows only;
 //! * [`External`] — replays of the case's external scenario libraries;
@@ -29,7 +30,7 @@
 //! weekly stages of a monthly PAR) share the draw of the group's first stage.
 
 use crate::model::{ExternalTable, StochasticModel};
-use crate::rng::{fill_normal, forward_seed, stream, to_u32, uniform_index};
+use crate::rng::{fill_normal, forward_seed, out_of_sample_seed, stream, to_u32, uniform_index};
 use crate::StochasticError;
 use chrono::Months;
 use cobre_core::config::{SamplingScheme, ScenarioSourceConfig};
@@ -136,7 +137,7 @@ impl ForwardSampler for OutOfSample {
         out: &mut [f64],
     ) {
         let key = model.noise_key(stage);
-        let mut rng = stream(forward_seed(self.seed, to_u32(it), to_u32(sc), key));
+        let mut rng = stream(out_of_sample_seed(self.seed, to_u32(it), to_u32(sc), key));
         fill_normal(&mut rng, &mut out[..range.end]);
         model.correlate(stage, out, range);
     }

@@ -4,7 +4,9 @@
 //! `stochastic/` when `exports.stochastic` is set).
 //!
 //! ```text
-//! cargo run -p cobre --example par_dump -- <case dir>
+//! cargo run -p cobre --example par_dump -- <case dir>            # per stage
+//! cargo run -p cobre --example par_dump -- <case dir> --fit      # fitted seasons
+//! cargo run -p cobre --example par_dump -- <case dir> --openings # opening tree
 //! ```
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,6 +14,20 @@ fn main() {
     let dir = std::env::args().nth(1).expect("usage: par_dump <case dir>");
     let case = cobre::load_case(&dir).expect("load");
     let model = cobre::stochastic::build_stochastic_model(&case).expect("stochastic model");
+    if std::env::args().any(|a| a == "--openings") {
+        // The opening tree's noise (`stage_id,opening_index,entity_index,value`,
+        // the layout of 0.18's `stochastic/noise_openings.parquet`).
+        println!("stage_id,opening_index,entity_index,value");
+        let tree = model.opening_tree();
+        for (t, stage) in case.system.horizon().stages.iter().enumerate() {
+            for k in 0..tree.openings(t) {
+                for (e, v) in tree.opening(t, k).iter().enumerate() {
+                    println!("{},{k},{e},{v:e}", stage.id.0);
+                }
+            }
+        }
+        return;
+    }
     if std::env::args().any(|a| a == "--fit") {
         // The fitted standardised model per hydro and season.
         println!("hydro_id,season_id,order,annual,annual_mean,annual_std,ratio,coefficients");
