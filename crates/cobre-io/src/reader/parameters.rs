@@ -17,11 +17,11 @@ use cobre_core::{ComputedParameter, HydroId, ParameterValue, ScalarParameter, St
 
 const FILE: &str = name::GENERIC_PARAMETERS;
 
-/// Builds the computed parameter of one hydro.
-type ComputedOf = fn(HydroId) -> ComputedParameter;
+/// Builds a computed parameter of one hydro.
+type ComputedCtor = fn(HydroId) -> ComputedParameter;
 
 /// The `computed_spec` tags and their constructors.
-const COMPUTED: [(&str, ComputedOf); 10] = [
+const COMPUTED: [(&str, ComputedCtor); 10] = [
     (
         "equivalent_productivity",
         ComputedParameter::EquivalentProductivity,

@@ -7,10 +7,6 @@ use crate::report::{FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// `(file, entity kind, row, entity id, stage id, block id)` of one
-/// per-stage bound row.
-type BoundRow = (&'static str, &'static str, usize, i32, i32, Option<i32>);
-
 const L: Layer = Layer::Dimensional;
 
 /// `(lag, residual_std_ratio, row)` of one AR row.
@@ -18,13 +14,13 @@ type Lag = (u32, f64, usize);
 
 /// Which stage ids a file may name.
 #[derive(Clone, Copy)]
-enum Scope {
+pub(super) enum Scope {
     Study,
     StudyOrPreStudy,
 }
 
 /// Reports rows naming a stage the study does not have (one finding per stage id).
-fn stage_rows(
+pub(super) fn stage_rows(
     sink: &mut Sink,
     st: &StagesData,
     file: &'static str,
@@ -481,7 +477,9 @@ fn block_ids(d: &CaseData, st: &StagesData, sink: &mut Sink) {
         }
     }
     let b = &d.bounds;
-    let rows: Vec<BoundRow> = [
+    // (file, entity kind, row, entity id, stage id, block id)
+    type BoundRow<'a> = (&'static str, &'a str, usize, i32, i32, Option<i32>);
+    let rows: Vec<BoundRow<'_>> = [
         b.thermal.get().map(|v| {
             v.iter()
                 .map(|x| {
@@ -597,4 +595,5 @@ pub(crate) fn check(d: &CaseData, _files: &CaseFiles, sink: &mut Sink) {
     block_ids(d, st, sink);
     super::production::check(d, st, sink);
     super::parameters::dimensional(d, st, sink);
+    super::equipment::dimensional(d, st, sink);
 }
