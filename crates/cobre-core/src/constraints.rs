@@ -261,6 +261,12 @@ pub struct HydroBlockOverride {
     pub min_generation_mw: Option<f64>,
     /// Maximum generation (MW).
     pub max_generation_mw: Option<f64>,
+    /// Minimum diverted flow (m³/s).
+    pub min_diversion_m3s: Option<f64>,
+    /// Maximum diverted flow (m³/s); a block row may open a diversion the
+    /// stage values leave closed (a plant without a channel then diverts
+    /// out of the system).
+    pub max_diversion_m3s: Option<f64>,
 }
 
 /// The block-eligible thermal limits of one block (`None` = the stage value;
@@ -319,6 +325,10 @@ impl StageBounds {
             b.max_generation_mw = pick(o.max_generation_mw, b.max_generation_mw);
             if o.max_outflow_m3s.is_some() {
                 b.max_outflow_m3s = o.max_outflow_m3s;
+            }
+            b.min_diversion_m3s = pick(o.min_diversion_m3s, b.min_diversion_m3s);
+            if o.max_diversion_m3s.is_some() {
+                b.max_diversion_m3s = o.max_diversion_m3s;
             }
         }
         Some(b)
@@ -435,4 +445,50 @@ pub struct GenericConstraintBound {
     pub lower: Option<f64>,
     /// Upper bound, when any.
     pub upper: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn closed_plant() -> HydroStageBounds {
+        HydroStageBounds {
+            min_storage_hm3: 0.0,
+            max_storage_hm3: 10.0,
+            min_turbined_m3s: 0.0,
+            max_turbined_m3s: 5.0,
+            min_outflow_m3s: 0.0,
+            max_outflow_m3s: None,
+            min_generation_mw: 0.0,
+            max_generation_mw: 5.0,
+            min_diversion_m3s: 0.0,
+            max_diversion_m3s: None,
+            filling_inflow_m3s: None,
+            water_withdrawal_m3s: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_block_row_sets_the_diversion_limits_of_its_block_only() {
+        let bounds = StageBounds {
+            hydro: StageTable::from_base(1, &[closed_plant()]),
+            hydro_blocks: BlockTable::new(vec![(
+                (0, 0, 1),
+                HydroBlockOverride {
+                    min_diversion_m3s: Some(2.0),
+                    max_diversion_m3s: Some(25.0),
+                    ..HydroBlockOverride::default()
+                },
+            )]),
+            ..StageBounds::default()
+        };
+        let (Some(b0), Some(b1)) = (bounds.hydro_at(0, 0, 0), bounds.hydro_at(0, 0, 1)) else {
+            panic!("the plant has bounds at both blocks");
+        };
+        assert_eq!((b0.min_diversion_m3s, b0.max_diversion_m3s), (0.0, None));
+        assert_eq!(
+            (b1.min_diversion_m3s, b1.max_diversion_m3s),
+            (2.0, Some(25.0))
+        );
+    }
 }

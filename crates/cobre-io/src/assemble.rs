@@ -194,6 +194,8 @@ pub(crate) fn build(root: &Path, d: CaseData) -> Result<Case, Box<Finding>> {
             set(&mut o.max_outflow_m3s, "max_outflow_m3s");
             set(&mut o.min_generation_mw, "min_generation_mw");
             set(&mut o.max_generation_mw, "max_generation_mw");
+            set(&mut o.min_diversion_m3s, "min_diversion_m3s");
+            set(&mut o.max_diversion_m3s, "max_diversion_m3s");
             continue;
         }
         let Some(b) = hydro_table.get_mut(*s, *h) else {

@@ -11,8 +11,8 @@ use cobre_core::hydro_models::EnergyProductivity;
 use cobre_core::initial::InitialStorage;
 use cobre_core::testing::{bus, hydro, thermal};
 use cobre_core::{
-    BusId, HydroId, PumpingStation, PumpingStationId, ServiceWindow, StageId, System, SystemParts,
-    UnitGroupBound,
+    BlockTable, BusId, HydroBlockOverride, HydroId, PumpingStation, PumpingStationId,
+    ServiceWindow, StageId, System, SystemParts, UnitGroupBound,
 };
 use cobre_sddp::{train, StudyModel, TrainingHooks, TrainingSettings};
 use common::*;
@@ -214,4 +214,49 @@ fn unit_group_bounds_override_a_group_per_stage() {
     // Group 1 limited to 5 MW: thermal 10 on bus 0 and 15 on bus 1.
     let lb = lower_bound(&two_bus_plant(Some(5.0)));
     assert!(rel(lb, 25.0 * 100.0 * 730.0) < 1e-9, "{lb}");
+}
+
+/// A per-block row of `hydro_bounds.parquet` opens a diversion its stage
+/// values leave closed, at its block only. A (no turbine, no storage, no
+/// channel, 30 m³/s) spills into B (ρ = 1); blocks of 230 h and 500 h,
+/// 100 MW of load, thermal at 100 $/MWh. Block 0 forces 10 m³/s out of the
+/// system: B turbines 30·730 − 10·230 = 19 600 MWh, the thermal 53 400 MWh.
+#[test]
+fn a_per_block_diversion_row_diverts_at_its_block_only() {
+    let mut a = hydro(0, 0, Some(1), 0.0, 0.0);
+    a.max_generation_mw = 0.0;
+    let b = hydro(1, 0, None, 0.0, 100.0);
+    let mut parts = SystemParts {
+        buses: vec![bus(0, 1000.0)],
+        thermals: vec![thermal(0, 0, 100.0, 100.0)],
+        hydros: vec![a, b],
+        ..SystemParts::default()
+    };
+    parts.horizon.stages = vec![stage(0, &[230.0, 500.0], 1)];
+    parts.scenarios.load_stats = vec![load(0, 0, 100.0, 0.0)];
+    parts.scenarios.inflow_stats = vec![inflow(0, 0, 30.0, 0.0), inflow(1, 0, 0.0, 0.0)];
+    parts.hydro_models.energy_productivity = vec![productivity(0, 0.0), productivity(1, 1.0)];
+    parts.initial_conditions.storage = (0..2)
+        .map(|h| InitialStorage {
+            hydro: HydroId(h),
+            value_hm3: 0.0,
+        })
+        .collect();
+    let base = System::new(parts.clone()).unwrap();
+    assert_eq!(
+        base.bounds().hydro.get(0, 0).unwrap().max_diversion_m3s,
+        None
+    );
+    parts.bounds.hydro = base.bounds().hydro.clone();
+    parts.bounds.hydro_blocks = BlockTable::new(vec![(
+        (0, 0, 0),
+        HydroBlockOverride {
+            min_diversion_m3s: Some(10.0),
+            max_diversion_m3s: Some(10.0),
+            ..HydroBlockOverride::default()
+        },
+    )]);
+    let lb = lower_bound(&System::new(parts).unwrap());
+    let expected = (73_000.0 - (30.0 * 730.0 - 10.0 * 230.0)) * 100.0;
+    assert!(rel(lb, expected) < 1e-9, "{lb} vs {expected}");
 }

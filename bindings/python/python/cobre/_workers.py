@@ -224,6 +224,12 @@ class _Group:
                             self.stopped_by_callback = stop = True
                     except StopIteration:
                         self.stopped_by_callback = stop = True
+                    except KeyboardInterrupt:
+                        # Ctrl-C landed while the callback ran: an interrupt
+                        # like any other (run() handles it), not the
+                        # callback's own decision to stop.
+                        self.stop.set()
+                        raise
                     except BaseException as e:  # noqa: BLE001 - re-raised by run()
                         self.callback_error = e
                         stop = True

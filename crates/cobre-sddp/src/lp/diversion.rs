@@ -5,9 +5,10 @@
 //! the plant's outflow (no tailrace effect, no outflow bounds) and is
 //! priced `diversion_cost` per m³/s and hour.
 //!
-//! `Ū_h` is the `max_diversion_m3s` of `hydro_bounds.parquet` in force at
-//! the stage, else the channel's `max_flow_m3s`; a plant with `Ū_h = 0` (or
-//! out of service) gets no column.
+//! `U_h`, `Ū_h` are the `min/max_diversion_m3s` of `hydro_bounds.parquet`
+//! in force at the block (a per-block row overrides the stage's), else the
+//! channel's `max_flow_m3s`; a block with `Ū_h = 0` (or a plant out of
+//! service) gets no column.
 
 use super::hydro::HM3_PER_M3S_HOUR;
 use super::layout::CostCategory;
@@ -24,14 +25,9 @@ pub(super) fn add_diversions(ctx: &mut BuildCtx<'_>, stage: &Stage) {
     let hours = ctx.layout.block_hours.clone();
     ctx.layout.diversion = vec![None; nk * n];
     for (h, hydro) in system.hydros().iter().enumerate() {
-        let Some(hb) = system.bounds().hydro.get(t, h) else {
-            continue;
-        };
-        let max = hb.max_diversion_m3s.unwrap_or(0.0);
-        if max <= 0.0 || !hydro.service.is_active(stage.id) {
+        if !hydro.service.is_active(stage.id) {
             continue;
         }
-        let min = hb.min_diversion_m3s.clamp(0.0, max);
         let pen = system
             .penalties()
             .hydro(t, h)
@@ -42,6 +38,16 @@ pub(super) fn add_diversions(ctx: &mut BuildCtx<'_>, stage: &Stage) {
             .and_then(|d| system.hydro_position(d.downstream));
         let row = ctx.layout.row_water.at(h);
         for (k, &tau) in hours.iter().enumerate() {
+            // The limits of block `k`: the stage values, overridden by a
+            // per-block row of `hydro_bounds.parquet`.
+            let Some(hb) = system.bounds().hydro_at(t, h, k) else {
+                continue;
+            };
+            let max = hb.max_diversion_m3s.unwrap_or(0.0);
+            if max <= 0.0 {
+                continue;
+            }
+            let min = hb.min_diversion_m3s.clamp(0.0, max);
             let c = HM3_PER_M3S_HOUR * tau;
             let u = ctx
                 .builder
