@@ -82,6 +82,15 @@ impl StudyModel {
         }
         let options = TemplateOptions::from_config(config);
         let templates = build_templates(system, &scenario, &options)?;
+        for (stage, t) in templates.iter().enumerate() {
+            tracing::debug!(
+                stage,
+                rows = t.model.num_rows,
+                cols = t.model.num_cols,
+                nonzeros = t.model.num_nonzeros(),
+                "stage LP built (without cuts)"
+            );
+        }
         let span = |f: fn(&StageTemplate) -> usize| {
             let v = templates.iter().map(f);
             (v.clone().min().unwrap_or(0), v.max().unwrap_or(0))
