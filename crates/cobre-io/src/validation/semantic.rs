@@ -10,6 +10,7 @@ use crate::report::Sink;
 /// Layer 5.
 pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
     entities::bounds(d, sink);
+    entities::thermal_capacity(d, sink);
     entities::cascade(d, sink);
     entities::initial_storage(d, sink);
     entities::geometry(d, sink);

@@ -328,3 +328,29 @@ fn stage_gaps_are_warnings() {
     assert!(r.is_valid(), "{r}");
     assert_has(&r, want(StageMismatch, "stages.json").entity(1).warning());
 }
+
+#[test]
+fn thermal_plants_without_capacity_in_any_stage_are_a_warning() {
+    let thermals = "system/thermals.json";
+    let fx = Fixture::new("d01-thermal-dispatch");
+    let before = fx.validate();
+    assert!(!before
+        .of_kind(PhysicalConstraint)
+        .any(|f| f.context.file.as_deref() == Some(thermals)));
+    fx.json(thermals, |v| {
+        for t in v["thermals"].as_array_mut().unwrap() {
+            t["generation"]["max_mw"] = json!(0.0);
+        }
+    });
+    let r = fx.validate();
+    assert!(r.is_valid());
+    let f = assert_has(
+        &r,
+        want(PhysicalConstraint, thermals).field("max_mw").warning(),
+    );
+    assert!(
+        f.message.contains("can generate in any stage"),
+        "{}",
+        f.message
+    );
+}

@@ -459,3 +459,40 @@ pub(crate) fn service_windows(d: &CaseData, sink: &mut Sink) {
         }
     }
 }
+
+/// A case whose thermal plants can generate in no stage at all: every
+/// `max_mw` of `thermals.json` is 0 and no row of `thermal_bounds.parquet`
+/// raises one (converted NEWAVE decks have come out this way). A warning:
+/// the study is still well posed, met by hydro, non-controllable sources and
+/// deficit, but rarely what the planner meant.
+pub(crate) fn thermal_capacity(d: &CaseData, sink: &mut Sink) {
+    let Some(r) = &d.thermals else {
+        return;
+    };
+    if r.items.is_empty() || r.items.iter().any(|t| t.thermal.max_generation_mw > 0.0) {
+        return;
+    }
+    let raised = d
+        .bounds
+        .thermal
+        .get()
+        .is_some_and(|rows| rows.iter().any(|b| b.max_mw.is_some_and(|m| m > 0.0)));
+    if raised {
+        return;
+    }
+    sink.push(
+        warn(
+            L,
+            FindingKind::PhysicalConstraint,
+            FindingContext::file(r.file).field("max_mw"),
+            format!(
+                "none of the {} thermal plants can generate in any stage: every `max_mw` is 0 \
+                 and no row of `{}` raises one, so load is met by hydro, non-controllable \
+                 sources and deficit only",
+                r.items.len(),
+                name::THERMAL_BOUNDS
+            ),
+        )
+        .suggest("check the thermal capacities of the case (a deck conversion may have lost them)"),
+    );
+}
