@@ -196,29 +196,36 @@ fn extensive_form(study: &StudyModel) -> f64 {
     solve_triplets(cost, lo, up, rl, ru, tr) * scale
 }
 
-#[test]
-fn enumerated_sddp_on_a_reduced_decomp_tree_equals_its_extensive_form() {
-    let (system, cfg) = d28_as_a_tree(&[0.1, 0.2, 0.3, 0.25, 0.15]);
-    let study = StudyModel::build(&system, &cfg).unwrap();
+/// Trains `system` under `cfg` (stopping by the gap rule) and returns the
+/// last iteration's bounds beside the tree's extensive form, after
+/// checking that the gap rule ended training.
+fn converged_bounds_and_extensive_form(
+    system: &System,
+    cfg: &cobre_core::StudyConfig,
+) -> (f64, f64, f64, usize) {
+    let study = StudyModel::build(system, cfg).unwrap();
     let r = train(
         &study,
-        &TrainingSettings::from_config(&cfg),
+        &TrainingSettings::from_config(cfg),
         TrainingHooks::default(),
     )
     .unwrap();
     assert_eq!(r.termination, TerminationReason::Rule("gap"));
-    let ef = extensive_form(&study);
     let last = r.records.last().unwrap();
-    assert!(
-        rel(last.lower_bound, ef) < 1e-6,
-        "LB {} vs extensive form {ef}",
-        last.lower_bound
-    );
-    assert!(
-        rel(last.upper_bound, ef) < 1e-6,
-        "UB {} vs {ef}",
-        last.upper_bound
-    );
+    (
+        last.lower_bound,
+        last.upper_bound,
+        extensive_form(&study),
+        r.records.len(),
+    )
+}
+
+#[test]
+fn enumerated_sddp_on_a_reduced_decomp_tree_equals_its_extensive_form() {
+    let (system, cfg) = d28_as_a_tree(&[0.1, 0.2, 0.3, 0.25, 0.15]);
+    let (lb, ub, ef, _) = converged_bounds_and_extensive_form(&system, &cfg);
+    assert!(rel(lb, ef) < 1e-6, "LB {lb} vs extensive form {ef}");
+    assert!(rel(ub, ef) < 1e-6, "UB {ub} vs {ef}");
 }
 
 /// decomp_mini itself (the converted DECOMP deck: a trunk of three stages
@@ -243,25 +250,7 @@ fn enumerated_sddp_on_decomp_mini_equals_its_extensive_form() {
         },
         StoppingRuleConfig::IterationLimit { limit: 200 },
     ];
-    let study = StudyModel::build(&case.system, &cfg).unwrap();
-    let r = train(
-        &study,
-        &TrainingSettings::from_config(&cfg),
-        TrainingHooks::default(),
-    )
-    .unwrap();
-    assert_eq!(r.termination, TerminationReason::Rule("gap"));
-    let ef = extensive_form(&study);
-    let last = r.records.last().unwrap();
-    eprintln!(
-        "decomp_mini: {} iterations, LB {}, UB {}, extensive form {ef}",
-        r.records.len(),
-        last.lower_bound,
-        last.upper_bound
-    );
-    assert!(
-        rel(last.lower_bound, ef) < 1e-6,
-        "LB {} vs extensive form {ef}",
-        last.lower_bound
-    );
+    let (lb, ub, ef, iterations) = converged_bounds_and_extensive_form(&case.system, &cfg);
+    eprintln!("decomp_mini: {iterations} iterations, LB {lb}, UB {ub}, extensive form {ef}");
+    assert!(rel(lb, ef) < 1e-6, "LB {lb} vs extensive form {ef}");
 }
