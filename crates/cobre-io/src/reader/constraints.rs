@@ -219,40 +219,28 @@ fn refuse_column(t: &Table, col: &str, feature: Feature, sink: &mut Sink) {
 
 /// Reads the four bounds override files.
 pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
-    let thermal = match table_of(files, &THERMAL, sink) {
-        Src::Read(t) => {
-            let mut rows = Vec::new();
-            for r in 0..t.rows {
-                stage_only_on_block_row(
-                    &t,
-                    r,
-                    "cost_per_mwh",
-                    "the thermal cost is per stage",
-                    sink,
-                );
-                let min_mw = non_negative(&t, "min_generation_mw", r, sink);
-                let max_mw = non_negative(&t, "max_generation_mw", r, sink);
-                let cost = non_negative(&t, "cost_per_mwh", r, sink);
-                if let (Some(thermal), Some(stage)) = (t.i32("thermal_id", r), t.i32("stage_id", r))
-                {
-                    rows.push(ThermalBoundRow {
-                        row: r,
-                        thermal,
-                        stage,
-                        block: t.i32("block_id", r),
-                        min_mw,
-                        max_mw,
-                        cost,
-                    });
-                }
+    let thermal = table_of(files, &THERMAL, sink).map(|t| {
+        let mut rows = Vec::new();
+        for r in 0..t.rows {
+            stage_only_on_block_row(&t, r, "cost_per_mwh", "the thermal cost is per stage", sink);
+            let min_mw = non_negative(&t, "min_generation_mw", r, sink);
+            let max_mw = non_negative(&t, "max_generation_mw", r, sink);
+            let cost = non_negative(&t, "cost_per_mwh", r, sink);
+            if let (Some(thermal), Some(stage)) = (t.i32("thermal_id", r), t.i32("stage_id", r)) {
+                rows.push(ThermalBoundRow {
+                    row: r,
+                    thermal,
+                    stage,
+                    block: t.i32("block_id", r),
+                    min_mw,
+                    max_mw,
+                    cost,
+                });
             }
-            Src::Read(rows)
         }
-        Src::Absent => Src::Absent,
-        Src::Failed => Src::Failed,
-    };
-    let hydro = match table_of(files, &HYDRO, sink) {
-        Src::Read(t) => {
+        rows
+    });
+    let hydro = table_of(files, &HYDRO, sink).map(|t| {
             refuse_column(&t, "min_spillage_m3s", Feature::SpillageBounds, sink);
             refuse_column(&t, "max_spillage_m3s", Feature::SpillageBounds, sink);
             refuse_column(&t, "filling_inflow_m3s", Feature::ReservoirFilling, sink);
@@ -285,54 +273,43 @@ pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
                     });
                 }
             }
-            Src::Read(rows)
-        }
-        Src::Absent => Src::Absent,
-        Src::Failed => Src::Failed,
-    };
-    let line = match table_of(files, &LINE, sink) {
-        Src::Read(t) => {
-            let mut rows = Vec::new();
-            for r in 0..t.rows {
-                let direct_mw = non_negative(&t, "direct_mw", r, sink);
-                let reverse_mw = non_negative(&t, "reverse_mw", r, sink);
-                if let (Some(line), Some(stage)) = (t.i32("line_id", r), t.i32("stage_id", r)) {
-                    rows.push(LineBoundRow {
-                        row: r,
-                        line,
-                        stage,
-                        block: t.i32("block_id", r),
-                        direct_mw,
-                        reverse_mw,
-                    });
-                }
+        rows
+    });
+    let line = table_of(files, &LINE, sink).map(|t| {
+        let mut rows = Vec::new();
+        for r in 0..t.rows {
+            let direct_mw = non_negative(&t, "direct_mw", r, sink);
+            let reverse_mw = non_negative(&t, "reverse_mw", r, sink);
+            if let (Some(line), Some(stage)) = (t.i32("line_id", r), t.i32("stage_id", r)) {
+                rows.push(LineBoundRow {
+                    row: r,
+                    line,
+                    stage,
+                    block: t.i32("block_id", r),
+                    direct_mw,
+                    reverse_mw,
+                });
             }
-            Src::Read(rows)
         }
-        Src::Absent => Src::Absent,
-        Src::Failed => Src::Failed,
-    };
-    let ncs = match table_of(files, &NCS, sink) {
-        Src::Read(t) => {
-            let mut rows = Vec::new();
-            for r in 0..t.rows {
-                let avail = non_negative(&t, "available_generation_mw", r, sink);
-                if let (Some(ncs), Some(stage), Some(available_mw)) =
-                    (t.i32("ncs_id", r), t.i32("stage_id", r), avail)
-                {
-                    rows.push(NcsBoundRow {
-                        row: r,
-                        ncs,
-                        stage,
-                        available_mw,
-                    });
-                }
+        rows
+    });
+    let ncs = table_of(files, &NCS, sink).map(|t| {
+        let mut rows = Vec::new();
+        for r in 0..t.rows {
+            let avail = non_negative(&t, "available_generation_mw", r, sink);
+            if let (Some(ncs), Some(stage), Some(available_mw)) =
+                (t.i32("ncs_id", r), t.i32("stage_id", r), avail)
+            {
+                rows.push(NcsBoundRow {
+                    row: r,
+                    ncs,
+                    stage,
+                    available_mw,
+                });
             }
-            Src::Read(rows)
         }
-        Src::Absent => Src::Absent,
-        Src::Failed => Src::Failed,
-    };
+        rows
+    });
     BoundsData {
         thermal,
         hydro,

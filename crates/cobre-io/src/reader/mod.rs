@@ -59,6 +59,15 @@ impl<T> Src<T> {
     pub(crate) fn failed(&self) -> bool {
         matches!(self, Src::Failed)
     }
+
+    /// The content converted by `f`, when read; `Absent` and `Failed` stay.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Src<U> {
+        match self {
+            Src::Read(t) => Src::Read(f(t)),
+            Src::Absent => Src::Absent,
+            Src::Failed => Src::Failed,
+        }
+    }
 }
 
 impl Src<Table> {
@@ -68,15 +77,11 @@ impl Src<Table> {
         self,
         f: impl Fn(&Table, usize) -> Option<T>,
     ) -> Src<Vec<(usize, T)>> {
-        match self {
-            Src::Read(t) => Src::Read(
-                (0..t.rows)
-                    .filter_map(|r| f(&t, r).map(|v| (r, v)))
-                    .collect(),
-            ),
-            Src::Absent => Src::Absent,
-            Src::Failed => Src::Failed,
-        }
+        self.map(|t| {
+            (0..t.rows)
+                .filter_map(|r| f(&t, r).map(|v| (r, v)))
+                .collect()
+        })
     }
 }
 

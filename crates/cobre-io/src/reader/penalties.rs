@@ -328,28 +328,24 @@ fn scalar_rows(
 
 /// Reads the four penalty override files.
 pub(crate) fn read_overrides(files: &CaseFiles, sink: &mut Sink) -> PenaltyOverrides {
-    let hydro = match table_of(files, &HYDRO_SPEC, sink) {
-        Src::Read(t) => {
-            let mut rows = Vec::new();
-            for r in 0..t.rows {
-                let mut patch = HydroPatch::default();
-                for (i, col) in HYDRO_PENALTY_NAMES.iter().enumerate() {
-                    patch.values[i] = checked(&t, col, r, sink);
-                }
-                if let (Some(hydro), Some(stage)) = (t.i32("hydro_id", r), t.i32("stage_id", r)) {
-                    rows.push(HydroPenaltyRow {
-                        row: r,
-                        hydro,
-                        stage,
-                        patch,
-                    });
-                }
+    let hydro = table_of(files, &HYDRO_SPEC, sink).map(|t| {
+        let mut rows = Vec::new();
+        for r in 0..t.rows {
+            let mut patch = HydroPatch::default();
+            for (i, col) in HYDRO_PENALTY_NAMES.iter().enumerate() {
+                patch.values[i] = checked(&t, col, r, sink);
             }
-            Src::Read(rows)
+            if let (Some(hydro), Some(stage)) = (t.i32("hydro_id", r), t.i32("stage_id", r)) {
+                rows.push(HydroPenaltyRow {
+                    row: r,
+                    hydro,
+                    stage,
+                    patch,
+                });
+            }
         }
-        Src::Absent => Src::Absent,
-        Src::Failed => Src::Failed,
-    };
+        rows
+    });
     PenaltyOverrides {
         bus: scalar_rows(files, &BUS_SPEC, "bus_id", "excess_cost", sink),
         line: scalar_rows(files, &LINE_SPEC, "line_id", "exchange_cost", sink),

@@ -141,65 +141,55 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> PumpingData {
             read_station,
         )
     });
-    let bounds = match table_of(files, &PUMPING_BOUNDS, sink) {
-        Src::Read(t) => {
-            let mut rows = Vec::new();
-            for r in 0..t.rows {
-                let min_m3s = non_negative(&t, "min_m3s", r, sink);
-                let max_m3s = non_negative(&t, "max_m3s", r, sink);
-                if let (Some(s), Some(stage)) =
-                    (t.i32("pumping_station_id", r), t.i32("stage_id", r))
-                {
-                    rows.push((
-                        r,
-                        PumpingBound {
-                            station: PumpingStationId(s),
-                            stage: StageId(stage),
-                            block: t.i32("block_id", r),
-                            min_m3s,
-                            max_m3s,
-                        },
-                    ));
-                }
+    let bounds = table_of(files, &PUMPING_BOUNDS, sink).map(|t| {
+        let mut rows = Vec::new();
+        for r in 0..t.rows {
+            let min_m3s = non_negative(&t, "min_m3s", r, sink);
+            let max_m3s = non_negative(&t, "max_m3s", r, sink);
+            if let (Some(s), Some(stage)) = (t.i32("pumping_station_id", r), t.i32("stage_id", r)) {
+                rows.push((
+                    r,
+                    PumpingBound {
+                        station: PumpingStationId(s),
+                        stage: StageId(stage),
+                        block: t.i32("block_id", r),
+                        min_m3s,
+                        max_m3s,
+                    },
+                ));
             }
-            Src::Read(rows)
         }
-        Src::Absent => Src::Absent,
-        Src::Failed => Src::Failed,
-    };
-    let unit_group_bounds = match table_of(files, &UNIT_GROUP_BOUNDS, sink) {
-        Src::Read(t) => {
-            let mut rows = Vec::new();
-            for r in 0..t.rows {
-                let min_q = non_negative(&t, "min_turbined_m3s", r, sink);
-                let max_q = non_negative(&t, "max_turbined_m3s", r, sink);
-                let min_g = non_negative(&t, "min_generation_mw", r, sink);
-                let max_g = non_negative(&t, "max_generation_mw", r, sink);
-                if let (Some(h), Some(g), Some(stage)) = (
-                    t.i32("hydro_id", r),
-                    t.i32("hydro_unit_group_id", r),
-                    t.i32("stage_id", r),
-                ) {
-                    rows.push((
-                        r,
-                        UnitGroupBound {
-                            hydro: HydroId(h),
-                            group: g,
-                            stage: StageId(stage),
-                            block: t.i32("block_id", r),
-                            min_turbined_m3s: min_q,
-                            max_turbined_m3s: max_q,
-                            min_generation_mw: min_g,
-                            max_generation_mw: max_g,
-                        },
-                    ));
-                }
+        rows
+    });
+    let unit_group_bounds = table_of(files, &UNIT_GROUP_BOUNDS, sink).map(|t| {
+        let mut rows = Vec::new();
+        for r in 0..t.rows {
+            let min_q = non_negative(&t, "min_turbined_m3s", r, sink);
+            let max_q = non_negative(&t, "max_turbined_m3s", r, sink);
+            let min_g = non_negative(&t, "min_generation_mw", r, sink);
+            let max_g = non_negative(&t, "max_generation_mw", r, sink);
+            if let (Some(h), Some(g), Some(stage)) = (
+                t.i32("hydro_id", r),
+                t.i32("hydro_unit_group_id", r),
+                t.i32("stage_id", r),
+            ) {
+                rows.push((
+                    r,
+                    UnitGroupBound {
+                        hydro: HydroId(h),
+                        group: g,
+                        stage: StageId(stage),
+                        block: t.i32("block_id", r),
+                        min_turbined_m3s: min_q,
+                        max_turbined_m3s: max_q,
+                        min_generation_mw: min_g,
+                        max_generation_mw: max_g,
+                    },
+                ));
             }
-            Src::Read(rows)
         }
-        Src::Absent => Src::Absent,
-        Src::Failed => Src::Failed,
-    };
+        rows
+    });
     PumpingData {
         stations,
         bounds,
