@@ -7,7 +7,8 @@
 //! Environment: `COBRE_SELECTION=level1:K|lml1:K` (cut selection every K
 //! iterations), `COBRE_CUT_WINDOW=N` (drop cuts unused for N iterations),
 //! `COBRE_WORK_ITEMS=N`, `COBRE_NO_RESET=1`, `COBRE_COLD=1` (every solve cold),
-//! `COBRE_HIGHS_PRICING=1` (HiGHS' own cost perturbation and pricing).
+//! `COBRE_HIGHS_PRICING=1` (HiGHS' own cost perturbation and pricing),
+//! `COBRE_INSTANCES=stage|worker` (solver instances per stage or per worker).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use cobre_core::config::StoppingRuleConfig;
@@ -37,6 +38,13 @@ fn main() {
     if std::env::var("COBRE_HIGHS_PRICING").is_ok() {
         settings.solver.cost_perturbation = true;
         settings.solver.dual_edge_weights = cobre_solver::DualEdgeWeights::SteepestEdge;
+    }
+    if let Ok(m) = std::env::var("COBRE_INSTANCES") {
+        settings.instances = match m.as_str() {
+            "stage" => cobre_sddp::SolverInstances::PerStage,
+            "worker" => cobre_sddp::SolverInstances::PerWorker,
+            _ => cobre_sddp::SolverInstances::Auto,
+        };
     }
     if std::env::var("COBRE_COLD").is_ok() {
         settings.warm_start = false;
@@ -110,6 +118,7 @@ fn main() {
     if sim {
         let mut ss = SimulationSettings::from_config(&case.config);
         ss.threads = threads;
+        ss.instances = settings.instances;
         let mut sink = MemorySink::default();
         let t2 = Instant::now();
         let summary = simulate(&study, &r.policy, &ss, &mut sink, None).expect("simulate");

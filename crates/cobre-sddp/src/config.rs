@@ -2,6 +2,7 @@
 //! defaults, filled from the case's [`StudyConfig`] and then overridable
 //! field by field, checked by one `validate` step.
 
+use crate::workspace::SolverInstances;
 use crate::SddpError;
 use cobre_core::config::{
     BackwardScheduler, CutSelectionConfig, ScenarioSourceConfig, SelectionMethod, StoppingMode,
@@ -57,6 +58,9 @@ pub struct TrainingSettings {
     pub openings_per_item: Option<OpeningsPerItem>,
     /// LP solver settings.
     pub solver: SolverOptions,
+    /// Solver instances per worker: one per stage, or one loaded with a
+    /// stage's LP when the worker turns to it (results are the same).
+    pub instances: SolverInstances,
     /// Start each LP solve from the basis of a related solve (the same
     /// stage's previous opening or trial state). Off, every solve starts
     /// from the slack basis: same optima, only slower; it exists to measure
@@ -80,6 +84,7 @@ impl Default for TrainingSettings {
             max_active_per_stage: None,
             openings_per_item: None,
             solver: SolverOptions::default(),
+            instances: SolverInstances::Auto,
             warm_start: true,
         }
     }
@@ -219,6 +224,8 @@ pub struct SimulationSettings {
     pub channel_capacity: usize,
     /// LP solver settings.
     pub solver: SolverOptions,
+    /// Solver instances per worker (see [`TrainingSettings::instances`]).
+    pub instances: SolverInstances,
 }
 
 impl Default for SimulationSettings {
@@ -230,6 +237,7 @@ impl Default for SimulationSettings {
             scenario_source: ScenarioSourceConfig::default(),
             channel_capacity: 64,
             solver: SolverOptions::default(),
+            instances: SolverInstances::Auto,
         }
     }
 }

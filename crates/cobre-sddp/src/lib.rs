@@ -61,4 +61,4 @@ pub use simulation::{
 pub use study::{EntityIds, StudyModel};
 pub use training::{train, PhaseStats, TrainingHooks, TrainingResult};
 pub use warm_start::{CheckpointSink, TrainingStart};
-pub use workspace::WorkerStats;
+pub use workspace::{SolverInstances, WorkerStats, PER_STAGE_LIMIT};

@@ -155,6 +155,7 @@ pub fn train(
         graph.pool_stage(),
         &study.scenario,
         &settings.solver,
+        settings.instances,
     )?;
     workers.set_cold_solves(!settings.warm_start);
 

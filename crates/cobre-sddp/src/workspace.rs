@@ -4,6 +4,12 @@
 //! and the primal/dual buffers, so the hot loop allocates nothing after
 //! warm-up. Every method taking `t` takes the pool index.
 //!
+//! With [`SolverInstances::PerWorker`] a worker keeps one solver instead,
+//! and loads a stage's LP into it (the template, then the stage's current
+//! cut rows, in row order) when it turns to that stage: the same LP as a
+//! resident instance holds, so the same results, with the memory of one LP
+//! per thread instead of one per stage and thread.
+//!
 //! Workers are kept in a [`WorkerPool`], one per thread of the run's rayon
 //! pool; a work item locks the worker of the thread it runs on. Every
 //! instance of a stage holds the same rows in the same order (cut batches
@@ -19,9 +25,56 @@ use cobre_solver::{Basis, HighsSolver, LpSolver, RowBatch, SolverOptions};
 use cobre_stochastic::LagAccumulator;
 use std::sync::{Mutex, MutexGuard};
 
+/// How many LP solver instances a worker keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SolverInstances {
+    /// [`Self::PerStage`] while one worker's stage LPs together have at
+    /// most [`PER_STAGE_LIMIT`] rows and columns, else
+    /// [`Self::PerWorker`]. The choice depends on the study only (not on
+    /// the thread count).
+    #[default]
+    Auto,
+    /// One instance per stage (per cut pool), loaded once: each solve only
+    /// patches bounds and appends or removes cut rows. Fastest when LPs are
+    /// small and per-call set-up matters; memory grows with stages ×
+    /// threads.
+    PerStage,
+    /// One instance per worker: a stage's LP is loaded when the worker
+    /// turns to it. For studies with large LPs over many stages, where a
+    /// resident instance per stage would cost gigabytes.
+    PerWorker,
+}
+
+/// Rows plus columns of all stage LPs of one worker up to which
+/// [`SolverInstances::Auto`] keeps an instance per stage. A HiGHS instance
+/// costs about 1.4 kB per row and column once it has solved (measured on
+/// newave_mini: 113 stages of 12,329 rows and columns took 1.95 GB), so
+/// this is about 280 MB per worker.
+pub const PER_STAGE_LIMIT: usize = 200_000;
+
+impl SolverInstances {
+    /// Whether a worker keeps one instance per pool for these templates.
+    pub(crate) fn per_stage(self, templates: &[StageTemplate], pool_stage: &[usize]) -> bool {
+        match self {
+            Self::PerStage => true,
+            Self::PerWorker => false,
+            Self::Auto => {
+                let size: usize = pool_stage
+                    .iter()
+                    .filter_map(|&t| templates.get(t))
+                    .map(|tpl| tpl.layout.num_cols + tpl.layout.num_template_rows)
+                    .sum();
+                size <= PER_STAGE_LIMIT
+            }
+        }
+    }
+}
+
 /// The solver of one stage inside a worker.
 pub(crate) struct StageInstance {
-    pub(crate) solver: HighsSolver,
+    /// `None` while the stage's LP is not loaded (a worker with one
+    /// instance holds it in the stage it last turned to).
+    pub(crate) solver: Option<HighsSolver>,
     pub(crate) patch: StagePatch,
     /// Number of row changes of the stage's [`LpCuts`] already applied.
     pub(crate) ops_applied: usize,
@@ -89,6 +142,11 @@ pub(crate) struct Worker {
     pub(crate) local_rows: Vec<usize>,
     /// Start every solve from a cold basis ([`crate::TrainingSettings::warm_start`] off).
     cold_solves: bool,
+    /// The pool whose instance holds the worker's only solver
+    /// ([`SolverInstances::PerWorker`]); `None` with an instance per pool.
+    holder: Option<usize>,
+    /// Options of a solver created on demand.
+    options: SolverOptions,
 }
 
 impl Worker {
@@ -99,7 +157,9 @@ impl Worker {
         pool_stage: &[usize],
         scenario: &ScenarioModel,
         options: &SolverOptions,
+        instances: SolverInstances,
     ) -> Result<Self, SddpError> {
+        let per_stage = instances.per_stage(templates, pool_stage);
         let mut stages = Vec::with_capacity(pool_stage.len());
         let mut max_cols = 0;
         let mut max_rows = 0;
@@ -107,11 +167,11 @@ impl Worker {
             let tpl = templates
                 .get(t)
                 .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no stage template"))?;
-            let mut solver = HighsSolver::with_options(options.clone())
-                .call_context(|| "creating a solver".into())?;
-            solver
-                .load_model(&tpl.model)
-                .call_context(|| format!("loading the LP of stage {}", tpl.layout.stage))?;
+            let solver = if per_stage {
+                Some(Self::loaded_solver(options, tpl)?)
+            } else {
+                None
+            };
             max_cols = max_cols.max(tpl.layout.num_cols);
             max_rows = max_rows.max(tpl.layout.num_template_rows);
             stages.push(StageInstance {
@@ -135,7 +195,64 @@ impl Worker {
             z_buf: vec![0.0; scenario.num_hydros()],
             cold_solves: false,
             local_rows: Vec::new(),
+            holder: None,
+            options: options.clone(),
         })
+    }
+
+    /// A new solver holding `tpl`'s LP.
+    fn loaded_solver(
+        options: &SolverOptions,
+        tpl: &StageTemplate,
+    ) -> Result<HighsSolver, SddpError> {
+        let mut solver = HighsSolver::with_options(options.clone())
+            .call_context(|| "creating a solver".into())?;
+        solver
+            .load_model(&tpl.model)
+            .call_context(|| format!("loading the LP of stage {}", tpl.layout.stage))?;
+        Ok(solver)
+    }
+
+    /// Loads pool `t`'s LP (its template, then the current rows of `cuts`
+    /// in row order) into the worker's only solver, taking it from the
+    /// pool that held it.
+    fn load_pool(
+        &mut self,
+        t: usize,
+        cuts: &LpCuts,
+        template: &StageTemplate,
+    ) -> Result<(), SddpError> {
+        let taken = self
+            .holder
+            .and_then(|h| self.stages.get_mut(h))
+            .and_then(|inst| inst.solver.take());
+        let solver = match taken {
+            Some(mut s) => {
+                s.load_model(&template.model).call_context(|| {
+                    format!("loading the LP of stage {}", template.layout.stage)
+                })?;
+                s
+            }
+            None => Self::loaded_solver(&self.options, template)?,
+        };
+        self.holder = Some(t);
+        let Some(inst) = self.stages.get_mut(t) else {
+            return Ok(());
+        };
+        let solver = inst.solver.insert(solver);
+        inst.ops_applied = cuts.ops().len();
+        if cuts.num_rows() > 0 {
+            self.index_buf.clear();
+            self.index_buf
+                .extend((0..cuts.num_rows()).filter_map(|pos| cuts.row_id(pos)));
+            cuts.rows_into(&self.index_buf, &template.layout, &mut self.batch);
+            solver
+                .add_rows(&self.batch)
+                .call_context(|| format!("appending cuts to stage {t}"))?;
+        }
+        let rows = solver.num_rows();
+        self.fit_duals(rows);
+        Ok(())
     }
 
     /// The outgoing state of the last solve of stage `t` (read with
@@ -181,26 +298,29 @@ impl Worker {
         let Some(inst) = self.stages.get_mut(t) else {
             return Ok(());
         };
+        let Some(solver) = inst.solver.as_mut() else {
+            return self.load_pool(t, cuts, template);
+        };
         let base = template.layout.num_template_rows;
         while let Some(op) = cuts.ops().get(inst.ops_applied) {
             match op {
                 RowOp::Append(ids) => {
                     cuts.rows_into(ids, &template.layout, &mut self.batch);
-                    inst.solver
+                    solver
                         .add_rows(&self.batch)
                         .call_context(|| format!("appending cuts to stage {t}"))?;
                 }
                 RowOp::Remove(positions) => {
                     self.index_buf.clear();
                     self.index_buf.extend(positions.iter().map(|p| base + p));
-                    inst.solver
+                    solver
                         .delete_rows(&self.index_buf)
                         .call_context(|| format!("removing cuts from stage {t}"))?;
                 }
             }
             inst.ops_applied += 1;
         }
-        let rows = inst.solver.num_rows();
+        let rows = solver.num_rows();
         self.fit_duals(rows);
         Ok(())
     }
@@ -269,15 +389,15 @@ impl Worker {
         cuts: &LpCuts,
         template: &StageTemplate,
     ) -> Result<(), SddpError> {
-        let Some(inst) = self.stages.get_mut(t) else {
-            return Ok(());
+        let Some(solver) = self.stages.get_mut(t).and_then(|i| i.solver.as_mut()) else {
+            return Err(not_loaded(t));
         };
         cuts.rows_into(&self.violated, &template.layout, &mut self.batch);
-        inst.solver
+        solver
             .add_rows(&self.batch)
             .call_context(|| format!("adding violated cuts to stage {t}"))?;
         self.local_rows.extend_from_slice(&self.violated);
-        let rows = inst.solver.num_rows();
+        let rows = solver.num_rows();
         self.fit_duals(rows);
         Ok(())
     }
@@ -293,14 +413,14 @@ impl Worker {
         if self.local_rows.is_empty() {
             return Ok(());
         }
-        let Some(inst) = self.stages.get_mut(t) else {
-            return Ok(());
+        let Some(solver) = self.stages.get_mut(t).and_then(|i| i.solver.as_mut()) else {
+            return Err(not_loaded(t));
         };
         let own = template.layout.num_template_rows + cuts.num_rows();
         self.index_buf.clear();
         self.index_buf.extend(own..own + self.local_rows.len());
         self.local_rows.clear();
-        inst.solver
+        solver
             .delete_rows(&self.index_buf)
             .call_context(|| format!("removing violated cuts from stage {t}"))
     }
@@ -308,16 +428,15 @@ impl Worker {
     /// Starts stage `t`'s next solve from `basis`, or cold (with every
     /// piece of solver state cleared) when there is none.
     pub(crate) fn start_from(&mut self, t: usize, basis: Option<&Basis>) -> Result<(), SddpError> {
-        let Some(inst) = self.stages.get_mut(t) else {
-            return Ok(());
+        let Some(solver) = self.stages.get_mut(t).and_then(|i| i.solver.as_mut()) else {
+            return Err(not_loaded(t));
         };
         match basis {
-            Some(b) if b.num_cols() == inst.solver.num_cols() => inst
-                .solver
+            Some(b) if b.num_cols() == solver.num_cols() => solver
                 .set_basis(b)
                 .call_context(|| format!("setting the basis of stage {t}")),
             _ => {
-                inst.solver.clear_basis();
+                solver.clear_basis();
                 Ok(())
             }
         }
@@ -336,47 +455,55 @@ impl Worker {
         let Some(inst) = self.stages.get_mut(t) else {
             return Err(SddpError::invalid(format!("stage {t}"), "no such stage"));
         };
+        let Some(solver) = inst.solver.as_mut() else {
+            return Err(not_loaded(t));
+        };
         inst.patch
             .fill(&template.layout, scenario, x_in, &self.noise);
         inst.patch
-            .apply(&mut inst.solver)
+            .apply(solver)
             .call_context(|| format!("patching stage {t}"))?;
         if self.cold_solves {
-            inst.solver.clear_basis();
+            solver.clear_basis();
         }
-        let result = inst.solver.solve();
-        let last = inst.solver.last_stats();
+        let result = solver.solve();
+        let last = solver.last_stats();
         self.stats.solves += 1;
         self.stats.simplex_iterations += last.simplex_iterations;
         self.stats.solve_time_s += last.solve_time_s;
         self.stats.warm_solves += u64::from(last.warm_start);
         self.stats.cold_retries += u64::from(last.retried_cold);
         result.at(site)?;
-        Ok(inst.solver.objective_value())
+        Ok(solver.objective_value())
+    }
+
+    /// The solver holding stage `t`'s LP, if loaded.
+    fn solver(&self, t: usize) -> Option<&HighsSolver> {
+        self.stages.get(t).and_then(|i| i.solver.as_ref())
     }
 
     /// Reads the primal solution of stage `t` into `self.primal`.
     pub(crate) fn read_primal(&mut self, t: usize) {
-        if let Some(inst) = self.stages.get(t) {
-            inst.solver.primal_into(&mut self.primal);
+        if let Some(inst) = self.stages.get(t).and_then(|i| i.solver.as_ref()) {
+            inst.primal_into(&mut self.primal);
         }
     }
 
     /// Reads the row duals of stage `t` into `self.duals`.
     pub(crate) fn read_duals(&mut self, t: usize) {
-        if let Some(inst) = self.stages.get(t) {
-            let rows = inst.solver.num_rows();
+        if let Some(solver) = self.stages.get(t).and_then(|i| i.solver.as_ref()) {
+            let rows = solver.num_rows();
             if self.duals.len() < rows {
                 self.duals.resize(rows, 0.0);
             }
-            inst.solver.row_duals_into(&mut self.duals);
+            solver.row_duals_into(&mut self.duals);
         }
     }
 
     /// Writes stage `t`'s current basis into `out`.
     pub(crate) fn basis_into(&self, t: usize, out: &mut Basis) {
-        if let Some(inst) = self.stages.get(t) {
-            inst.solver.basis_into(out);
+        if let Some(solver) = self.solver(t) {
+            solver.basis_into(out);
         }
     }
 
@@ -386,6 +513,16 @@ impl Worker {
             .get(t)
             .map_or(&[], |s| s.patch.inflow.as_slice())
     }
+}
+
+/// The error of a solver call on a stage whose LP is not loaded (a worker
+/// loads a stage in [`Worker::sync_cuts`], which every solve path calls
+/// first).
+fn not_loaded(t: usize) -> SddpError {
+    SddpError::invalid(
+        format!("stage {t}"),
+        "the stage LP is not loaded in this worker",
+    )
 }
 
 /// Relative tolerance of the check of inactive cuts (`α + π·x` may exceed
@@ -432,9 +569,18 @@ impl WorkerPool {
         pool_stage: &[usize],
         scenario: &ScenarioModel,
         options: &SolverOptions,
+        instances: SolverInstances,
     ) -> Result<Self, SddpError> {
+        tracing::debug!(
+            per_stage = instances.per_stage(templates, pool_stage),
+            pools = pool_stage.len(),
+            workers = n.max(1),
+            "solver instances"
+        );
         let workers = (0..n.max(1))
-            .map(|_| Worker::new(templates, pool_stage, scenario, options).map(Mutex::new))
+            .map(|_| {
+                Worker::new(templates, pool_stage, scenario, options, instances).map(Mutex::new)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { workers })
     }

@@ -347,6 +347,7 @@ fn simulate_range(
         study.graph.pool_stage(),
         &study.scenario,
         &settings.solver,
+        settings.instances,
     )?;
     let n = plan.len();
     let sampler = study
