@@ -163,5 +163,12 @@ fn main() {
             summary.mean_cost,
             summary.std_cost
         );
+        let s = summary.solver;
+        println!(
+            "    simulation: {:7} solves, {:6.1} µs/solve, {:.2} simplex it/solve",
+            s.solves,
+            1e6 * s.solve_time_s / s.solves.max(1) as f64,
+            s.simplex_iterations as f64 / s.solves.max(1) as f64
+        );
     }
 }

@@ -304,6 +304,71 @@ impl LpCuts {
         self.pool.rows_for(ids, layout, batch);
     }
 
+    /// Writes into `out` a start for this LP (`template_rows` rows, then
+    /// its `self.num_rows()` cut rows) made from `prev`, a basis of a
+    /// neighbouring stage's LP with the same columns and template rows
+    /// (and its own cut rows): columns and template rows keep `prev`'s
+    /// statuses; cut rows are basic except as many as the basis needs to
+    /// stay square, taken first among the rows `hint` (a basis of this LP)
+    /// leaves nonbasic, then the newest. Returns `false`, leaving `out`
+    /// unspecified, when `prev` does not fit (other shape, or more basic
+    /// columns and template rows than this LP has rows).
+    pub(crate) fn carry_basis(
+        &self,
+        prev: &Basis,
+        num_cols: usize,
+        template_rows: usize,
+        hint: Option<&Basis>,
+        out: &mut Basis,
+    ) -> bool {
+        if prev.col_status.len() != num_cols || prev.row_status.len() < template_rows {
+            return false;
+        }
+        let n_cuts = self.num_rows();
+        let basic = prev
+            .col_status
+            .iter()
+            .chain(&prev.row_status[..template_rows])
+            .filter(|s| **s == BasisStatus::Basic)
+            .count();
+        // Basic cut rows the square basis needs.
+        let Some(basic_cuts) = (template_rows + n_cuts).checked_sub(basic) else {
+            return false;
+        };
+        let Some(mut nonbasic) = n_cuts.checked_sub(basic_cuts) else {
+            return false;
+        };
+        out.col_status.clear();
+        out.col_status.extend_from_slice(&prev.col_status);
+        out.row_status.clear();
+        out.row_status
+            .extend_from_slice(&prev.row_status[..template_rows]);
+        out.row_status
+            .resize(template_rows + n_cuts, BasisStatus::Basic);
+        let hinted = hint
+            .and_then(|h| h.row_status.get(template_rows..))
+            .unwrap_or(&[]);
+        for (slot, status) in out.row_status[template_rows..].iter_mut().zip(hinted) {
+            if nonbasic == 0 {
+                break;
+            }
+            if *status != BasisStatus::Basic {
+                *slot = *status;
+                nonbasic -= 1;
+            }
+        }
+        for slot in out.row_status[template_rows..].iter_mut().rev() {
+            if nonbasic == 0 {
+                break;
+            }
+            if *slot == BasisStatus::Basic {
+                *slot = BasisStatus::Lower;
+                nonbasic -= 1;
+            }
+        }
+        true
+    }
+
     /// Maps a basis of the LP before the removal of cut rows `removed`
     /// (positions) to the LP after it. Returns `false` when a removed row
     /// was nonbasic (the basis would not be square): drop the basis then.
@@ -390,6 +455,67 @@ mod tests {
         let coefs: Vec<f64> = vec![-1.0; n];
         p.push_batch(&ints, &coefs, 1);
         p
+    }
+
+    fn statuses(s: &str) -> Vec<BasisStatus> {
+        s.chars()
+            .map(|c| match c {
+                'B' => BasisStatus::Basic,
+                'U' => BasisStatus::Upper,
+                _ => BasisStatus::Lower,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_carried_basis_stays_square_and_prefers_the_hinted_nonbasic_cut_rows() {
+        // Three cut rows here; the neighbouring stage's basis has 2 columns,
+        // 2 template rows and one nonbasic cut row, so one column or
+        // template row too many is basic: one cut row must be nonbasic.
+        let c = LpCuts::new(pool(3), 1);
+        let prev = Basis {
+            col_status: statuses("BB"),
+            row_status: statuses("BLBL"),
+        };
+        let mut out = Basis::new();
+        // Without a hint the newest cut row leaves the basis.
+        assert!(c.carry_basis(&prev, 2, 2, None, &mut out));
+        assert_eq!(out.col_status, statuses("BB"));
+        assert_eq!(out.row_status, statuses("BLBBL"));
+        // With a hint, the cut row it left nonbasic (here the first, at
+        // its upper status) is taken.
+        let hint = Basis {
+            col_status: statuses("LL"),
+            row_status: statuses("BBUBB"),
+        };
+        assert!(c.carry_basis(&prev, 2, 2, Some(&hint), &mut out));
+        assert_eq!(out.row_status, statuses("BLUBB"));
+        let basic = |b: &Basis| {
+            b.col_status
+                .iter()
+                .chain(&b.row_status)
+                .filter(|s| **s == BasisStatus::Basic)
+                .count()
+        };
+        assert_eq!(basic(&out), out.row_status.len());
+    }
+
+    #[test]
+    fn a_basis_that_cannot_be_made_square_or_of_another_shape_is_not_carried() {
+        let mut out = Basis::new();
+        // No cut rows here, but the neighbour needs one nonbasic cut row.
+        let c = LpCuts::new(CutPool::new(1), 1);
+        let prev = Basis {
+            col_status: statuses("BB"),
+            row_status: statuses("BLL"),
+        };
+        assert!(!c.carry_basis(&prev, 2, 2, None, &mut out));
+        // Other column count.
+        let c = LpCuts::new(pool(1), 1);
+        assert!(!c.carry_basis(&prev, 3, 2, None, &mut out));
+        // The same shape fits.
+        assert!(c.carry_basis(&prev, 2, 2, None, &mut out));
+        assert_eq!(out.row_status, statuses("BLL"));
     }
 
     #[test]

@@ -140,6 +140,11 @@ pub(crate) struct Worker {
     /// Cuts added as rows of the current work item's LP by this worker only
     /// (see [`Self::add_violated_as_local_rows`]), in row order.
     pub(crate) local_rows: Vec<usize>,
+    /// A start basis fitted from a neighbouring stage's
+    /// ([`LpCuts::carry_basis`]).
+    pub(crate) carry: Basis,
+    /// The basis of the previous stage of the scenario being simulated.
+    pub(crate) previous: Basis,
     /// Start every solve from a cold basis ([`crate::TrainingSettings::warm_start`] off).
     cold_solves: bool,
     /// The pool whose instance holds the worker's only solver
@@ -195,6 +200,8 @@ impl Worker {
             z_buf: vec![0.0; scenario.num_hydros()],
             cold_solves: false,
             local_rows: Vec::new(),
+            carry: Basis::new(),
+            previous: Basis::new(),
             holder: None,
             options: options.clone(),
         })

@@ -442,7 +442,23 @@ fn simulate_one(
         if let Some(c) = cuts.get(pool) {
             w.sync_cuts(pool, c, tpl)?;
         }
-        w.start_from(pool, policy.basis(pool))?;
+        // The basis of this scenario's previous stage, fitted to this
+        // stage's cut rows, else the policy's basis of the stage.
+        let hint = policy.basis(pool);
+        let carried = t > 0
+            && cuts.get(pool).is_some_and(|c| {
+                c.carry_basis(
+                    &w.previous,
+                    layout.num_cols,
+                    layout.num_template_rows,
+                    hint,
+                    &mut w.carry,
+                )
+            });
+        let carry = std::mem::take(&mut w.carry);
+        let started = w.start_from(pool, if carried { Some(&carry) } else { hint });
+        w.carry = carry;
+        started?;
         match graph.node(node).map(|n| n.realisations) {
             Some(crate::graph::Realisations::External(_)) => {
                 let noise = graph.realisation(node, 0, &study.scenario);
@@ -478,6 +494,9 @@ fn simulate_one(
             opening: None,
         };
         let obj = w.solve(pool, tpl, &study.scenario, &x_in, site)?;
+        let mut previous = std::mem::take(&mut w.previous);
+        w.basis_into(pool, &mut previous);
+        w.previous = previous;
         w.read_primal(pool);
         w.read_duals(pool);
         let p = &w.primal;
