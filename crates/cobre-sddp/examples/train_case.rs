@@ -8,7 +8,8 @@
 //! iterations), `COBRE_CUT_WINDOW=N` (drop cuts unused for N iterations),
 //! `COBRE_WORK_ITEMS=N`, `COBRE_NO_RESET=1`, `COBRE_COLD=1` (every solve cold),
 //! `COBRE_HIGHS_PRICING=1` (HiGHS' own cost perturbation and pricing),
-//! `COBRE_INSTANCES=stage|worker` (solver instances per stage or per worker).
+//! `COBRE_INSTANCES=stage|worker` (solver instances per stage or per worker),
+//! `COBRE_PERTURB=1` (HiGHS' cost perturbation, Devex pricing kept).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use cobre_core::config::StoppingRuleConfig;
@@ -45,6 +46,9 @@ fn main() {
             "worker" => cobre_sddp::SolverInstances::PerWorker,
             _ => cobre_sddp::SolverInstances::Auto,
         };
+    }
+    if std::env::var("COBRE_PERTURB").is_ok() {
+        settings.solver.cost_perturbation = true;
     }
     if std::env::var("COBRE_COLD").is_ok() {
         settings.warm_start = false;

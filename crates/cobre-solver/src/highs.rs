@@ -56,6 +56,9 @@ pub struct HighsSolver {
     loaded: bool,
     num_cols: usize,
     num_rows: usize,
+    /// Pivots of the stall guard for the loaded model (`u64::MAX`: none),
+    /// fixed when the model is loaded.
+    stall_limit: u64,
     /// A basis is available for the next solve (warm start).
     warm: bool,
     /// The last solve was optimal and nothing changed since.
@@ -127,6 +130,7 @@ impl HighsSolver {
             loaded: false,
             num_cols: 0,
             num_rows: 0,
+            stall_limit: u64::MAX,
             warm: false,
             solution_valid: false,
             objective: f64::NAN,
@@ -156,8 +160,9 @@ impl HighsSolver {
         &self.options
     }
 
-    /// Replaces the options. A change of [`SolverOptions::scaling`] takes
-    /// full effect at the next `load_model` (bit-identical results across
+    /// Replaces the options. A change of [`SolverOptions::scaling`] or
+    /// [`SolverOptions::stall_guard`] takes full effect at the
+    /// next `load_model` (bit-identical results across
     /// instances need the same options from `load_model` on).
     ///
     /// # Errors
@@ -249,10 +254,11 @@ impl HighsSolver {
         h.set_int_option(c"simplex_strategy", strategy)?;
         h.set_int_option(c"simplex_scale_strategy", o.scaling.highs_code())?;
         h.set_double_option(c"time_limit", o.time_limit_s)?;
-        let limit = o
-            .iteration_limit
-            .map_or(HInt::MAX, |l| HInt::try_from(l).unwrap_or(HInt::MAX));
-        h.set_int_option(c"simplex_iteration_limit", limit)?;
+        let limit = o.iteration_limit.unwrap_or(u64::MAX).min(self.stall_limit);
+        h.set_int_option(
+            c"simplex_iteration_limit",
+            HInt::try_from(limit).unwrap_or(HInt::MAX),
+        )?;
         h.set_double_option(
             c"primal_feasibility_tolerance",
             o.primal_feasibility_tolerance,
@@ -462,6 +468,12 @@ impl LpSolver for HighsSolver {
         self.num_rows = self.handle.num_row();
         self.loaded = passed.is_ok();
         passed?;
+        let dims = self.num_cols + self.num_rows;
+        let limit = self.options.stall_guard.map_or(u64::MAX, |g| g.limit(dims));
+        if limit != self.stall_limit {
+            self.stall_limit = limit;
+            self.apply_options()?;
+        }
         self.prime_scaling()
     }
 
@@ -579,7 +591,26 @@ impl LpSolver for HighsSolver {
         let optimal = |a: &Attempt| {
             a.model_status == MODEL_STATUS_OPTIMAL && a.run_status != RUN_STATUS_ERROR
         };
+        // The stall guard stopped the attempt (not the caller's own limit):
+        // straight to the fallback ladder, without the guard.
+        let stalled = attempt.model_status == MODEL_STATUS_ITERATION_LIMIT
+            && self.stall_limit < self.options.iteration_limit.unwrap_or(u64::MAX);
+        if stalled {
+            tracing::warn!(
+                pivots = attempt.iterations,
+                "LP solve stalled (stall guard); solving again from a cold start with \
+                 HiGHS' anti-degeneracy settings"
+            );
+            let limit = self.options.iteration_limit.unwrap_or(u64::MAX);
+            if let Err(e) = self.handle.set_int_option(
+                c"simplex_iteration_limit",
+                HInt::try_from(limit).unwrap_or(HInt::MAX),
+            ) {
+                tracing::warn!(error = %e, "could not lift the stall guard");
+            }
+        }
         if !optimal(&attempt)
+            && !stalled
             && warm_start
             && self.options.retry_cold
             && attempt.model_status != MODEL_STATUS_TIME_LIMIT
@@ -596,9 +627,9 @@ impl LpSolver for HighsSolver {
             retried_cold = true;
         }
         if !optimal(&attempt)
-            && self.options.retry_cold
+            && (self.options.retry_cold || stalled)
             && attempt.model_status != MODEL_STATUS_TIME_LIMIT
-            && attempt.model_status != MODEL_STATUS_ITERATION_LIMIT
+            && (stalled || attempt.model_status != MODEL_STATUS_ITERATION_LIMIT)
         {
             // Numerical trouble that a cold start does not cure: try the
             // other simplex, then without scaling, then interior point with

@@ -107,6 +107,6 @@ pub use basis::{Basis, BasisStatus};
 pub use error::SolverError;
 pub use highs::HighsSolver;
 pub use model::{LpModel, RowBatch};
-pub use options::{DualEdgeWeights, Scaling, SimplexAlgorithm, SolverOptions};
+pub use options::{DualEdgeWeights, Scaling, SimplexAlgorithm, SolverOptions, StallGuard};
 pub use solver::LpSolver;
 pub use status::{CumulativeStats, SolveStats, SolveStatus};

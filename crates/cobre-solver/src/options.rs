@@ -130,6 +130,51 @@ pub struct SolverOptions {
     pub cost_perturbation: bool,
     /// Pricing of the dual simplex. Default: [`DualEdgeWeights::Devex`].
     pub dual_edge_weights: DualEdgeWeights,
+    /// Stall guard: a solve attempt still running after a number of simplex
+    /// pivots set by the size of the loaded model is stopped and solved
+    /// again from a cold start with HiGHS' own anti-degeneracy choices
+    /// (cost perturbation, steepest-edge pricing), then the rest of the
+    /// fallback ladder. A cold solve takes well under one pivot per column
+    /// and row; a degenerate stall can take hundreds of thousands
+    /// (measured on newave_mini: one backward solve ran 4 minutes). The
+    /// limit is a pure function of the model as loaded (cut rows appended
+    /// later do not move it), so results stay bit-identical for any thread
+    /// count. `None` turns the guard off. Default: [`StallGuard::default`].
+    pub stall_guard: Option<StallGuard>,
+}
+
+/// The pivot limit of [`SolverOptions::stall_guard`]:
+/// `max(min_pivots, pivots_per_dim × (columns + rows))` of the model as
+/// loaded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StallGuard {
+    /// Pivots per column and row. Default: 4.
+    pub pivots_per_dim: f64,
+    /// Least limit, for small models. Default: 10,000.
+    pub min_pivots: u64,
+}
+
+impl Default for StallGuard {
+    fn default() -> Self {
+        Self {
+            pivots_per_dim: 4.0,
+            min_pivots: 10_000,
+        }
+    }
+}
+
+impl StallGuard {
+    /// The pivot limit for a model of `dims` columns and rows.
+    #[must_use]
+    pub fn limit(&self, dims: usize) -> u64 {
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let scaled = (self.pivots_per_dim * dims as f64).ceil() as u64;
+        scaled.max(self.min_pivots).max(1)
+    }
 }
 
 impl Default for SolverOptions {
@@ -147,6 +192,7 @@ impl Default for SolverOptions {
             factor_error_check: false,
             cost_perturbation: false,
             dual_edge_weights: DualEdgeWeights::Devex,
+            stall_guard: Some(StallGuard::default()),
         }
     }
 }
@@ -164,6 +210,11 @@ impl SolverOptions {
         };
         if self.time_limit_s.is_nan() || self.time_limit_s <= 0.0 {
             return bad("time_limit_s must be positive (use f64::INFINITY for none)");
+        }
+        if let Some(g) = self.stall_guard {
+            if !(g.pivots_per_dim.is_finite() && g.pivots_per_dim >= 0.0) {
+                return bad("stall_guard.pivots_per_dim must be finite and not negative");
+            }
         }
         for (name, tol) in [
             (

@@ -28,7 +28,9 @@ pub use manifest::{
     read_manifest, write_manifest, write_success, Manifest, ManifestCase, ManifestPolicy,
     ManifestSimulation, ManifestTraining, MANIFEST_FORMAT_VERSION,
 };
-pub use parquet::{decode_parquet, read_parquet, write_parquet, FileInfo, SCHEMA_KEY};
+pub use parquet::{
+    decode_parquet, read_parquet, write_parquet, FileInfo, ParquetStream, SCHEMA_KEY,
+};
 pub use policy::{
     check_policy_fits, read_policy, read_policy_file, write_policy, Attachment, FileEntry,
     LoadedPolicy, PolicyInfo, PolicyMetadata, StageEntry, StateEntry, BASES_FILE, CUTS_FILE,

@@ -50,23 +50,70 @@ pub fn write_parquet(
     batches: &[RecordBatch],
     schema_name: &str,
 ) -> Result<FileInfo, OutputError> {
-    let file = AtomicFile::create(dest)?;
-    let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(properties(schema_name)))
-        .map_err(|e| OutputError::encode(dest, e))?;
-    let mut rows = 0u64;
+    let mut stream = ParquetStream::create(dest, schema, schema_name)?;
     for b in batches {
-        writer.write(b).map_err(|e| OutputError::encode(dest, e))?;
-        rows += b.num_rows() as u64;
+        stream.write(b)?;
     }
-    let file = writer
-        .into_inner()
-        .map_err(|e| OutputError::encode(dest, e))?;
-    let bytes = file.commit()?;
-    Ok(FileInfo {
-        path: dest.to_path_buf(),
-        bytes,
-        rows,
-    })
+    stream.finish()
+}
+
+/// A Parquet file written batch by batch, for producers that cannot hold
+/// all their rows at once: the file appears at its destination only when
+/// [`Self::finish`] succeeds (dropped before that, it leaves nothing). The
+/// bytes are those [`write_parquet`] writes for the same batches.
+pub struct ParquetStream {
+    dest: PathBuf,
+    writer: ArrowWriter<AtomicFile>,
+    rows: u64,
+}
+
+impl ParquetStream {
+    /// Opens the temporary file of `dest` for batches of `schema`, tagged
+    /// with `schema_name` under [`SCHEMA_KEY`].
+    ///
+    /// # Errors
+    /// [`OutputError::Io`] or [`OutputError::Encode`].
+    pub fn create(dest: &Path, schema: &SchemaRef, schema_name: &str) -> Result<Self, OutputError> {
+        let file = AtomicFile::create(dest)?;
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties(schema_name)))
+            .map_err(|e| OutputError::encode(dest, e))?;
+        Ok(Self {
+            dest: dest.to_path_buf(),
+            writer,
+            rows: 0,
+        })
+    }
+
+    /// Appends one batch.
+    ///
+    /// # Errors
+    /// [`OutputError::Encode`] (a batch of another schema, or an I/O error
+    /// of the temporary file).
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
+        self.writer
+            .write(batch)
+            .map_err(|e| OutputError::encode(&self.dest, e))?;
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Closes the file and moves it to its destination.
+    ///
+    /// # Errors
+    /// [`OutputError::Io`] or [`OutputError::Encode`]; nothing is left under
+    /// the destination on failure.
+    pub fn finish(self) -> Result<FileInfo, OutputError> {
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| OutputError::encode(&self.dest, e))?;
+        let bytes = file.commit()?;
+        Ok(FileInfo {
+            path: self.dest,
+            bytes,
+            rows: self.rows,
+        })
+    }
 }
 
 /// Reads a whole Parquet file.

@@ -35,7 +35,7 @@ use crate::scenario::{Sampler, SamplerPhase};
 use crate::study::StudyModel;
 use crate::workspace::{Worker, WorkerPool, WorkerStats};
 use crate::SddpError;
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Receives simulated scenarios.
@@ -355,23 +355,41 @@ fn simulate_range(
         .sampler(&settings.scenario_source, n, SamplerPhase::Simulation)?;
     let mut totals: Vec<(usize, f64)> = Vec::with_capacity(range.len());
     let wanted = range.len();
+    // Every thread claims the next scenario in index order (not a split
+    // range each), so results reach the sink nearly in order and it keeps
+    // few waiting for their turn in a file.
+    let next = AtomicUsize::new(range.start);
+    let failed = AtomicBool::new(false);
     let outcome: Result<(), SddpError> = std::thread::scope(|scope| {
         let (tx, rx) =
             std::sync::mpsc::sync_channel::<ScenarioResult>(settings.channel_capacity.max(1));
         let producer = scope.spawn(|| {
-            thread_pool.install(|| {
-                range.into_par_iter().try_for_each_with(tx, |tx, s| {
-                    if stop.is_some_and(StopFlag::is_raised) {
+            let outcomes = thread_pool.broadcast(|_| -> Result<(), SddpError> {
+                let tx = tx.clone();
+                loop {
+                    if failed.load(Ordering::Relaxed) || stop.is_some_and(StopFlag::is_raised) {
                         return Ok(());
                     }
-                    let mut w = workers.current()?;
-                    let r = simulate_one(&mut w, study, &cuts, policy, &sampler, plan, s)?;
-                    drop(w);
-                    tx.send(r).map_err(|_| SddpError::Sink {
-                        message: "the consumer stopped".into(),
-                    })
-                })
-            })
+                    let s = next.fetch_add(1, Ordering::Relaxed);
+                    if s >= range.end {
+                        return Ok(());
+                    }
+                    let one = workers.current().and_then(|mut w| {
+                        simulate_one(&mut w, study, &cuts, policy, &sampler, plan, s)
+                    });
+                    let sent = one.and_then(|r| {
+                        tx.send(r).map_err(|_| SddpError::Sink {
+                            message: "the consumer stopped".into(),
+                        })
+                    });
+                    if let Err(e) = sent {
+                        failed.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                }
+            });
+            drop(tx);
+            outcomes.into_iter().collect::<Result<(), SddpError>>()
         });
         let mut sink_error = None;
         for r in &rx {

@@ -2,20 +2,21 @@
 //! engine's bounded channel and leave as Hive-partitioned Parquet files,
 //! `simulation/<entity>/scenario_block=<k>/part-0000.parquet`.
 //!
-//! Scenario `s` belongs to block `s / scenarios_per_partition`. A block is
-//! written (one atomic file per entity, rows sorted by scenario) as soon
-//! as all its scenarios have arrived, and dropped from memory; only the
-//! blocks still being filled are held. Workers take contiguous runs of
-//! scenarios, so a few blocks are open at a time whatever the number of
-//! scenarios: memory is flat in the scenario count. Blocks make the file
-//! count manageable (one file per scenario and entity would be 10 000
-//! files for 2 000 scenarios of five entities) and the layout
-//! deterministic: the same scenarios land in the same file in the same
-//! order for any thread count.
+//! Scenario `s` belongs to block `s / scenarios_per_partition`. Each open
+//! block streams into one file per entity ([`ParquetStream`], atomic: the
+//! files appear when the block is complete), rows in scenario order: a
+//! scenario is written as soon as every scenario before it in its block
+//! has been, and only those that arrive early wait in memory. Workers
+//! claim scenarios in index order, so few wait: memory is flat in the
+//! scenario count and in the block size (newave_mini: a scenario's tables
+//! are about 10 MB in memory). Blocks make the file count manageable (one
+//! file per scenario and entity would be 10 000 files for 2 000 scenarios
+//! of five entities) and the layout deterministic: the same scenarios land
+//! in the same file in the same order for any thread count.
 
 use super::columns::Columns;
 use arrow::record_batch::RecordBatch;
-use cobre_io::output::{simulation_part, write_parquet, FileInfo, OutputError};
+use cobre_io::output::{simulation_part, FileInfo, OutputError, ParquetStream};
 use cobre_sddp::{ScenarioResult, SddpError, SimulationSink};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -148,15 +149,25 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::e
     Ok([costs, hydros, thermals, buses, lines, pumping, cells])
 }
 
-/// Scenarios of one block received so far, by scenario id.
-type Block = BTreeMap<u32, [RecordBatch; 7]>;
+/// A block being written.
+struct OpenBlock {
+    /// Next scenario to write (those before it are in the files).
+    next: u32,
+    /// One past the block's last scenario.
+    end: u32,
+    /// Scenarios that arrived before their turn, by scenario id.
+    waiting: BTreeMap<u32, [RecordBatch; 7]>,
+    /// One file per table of [`SIMULATION_TABLES`], opened by the block's
+    /// first scenario.
+    files: Vec<ParquetStream>,
+}
 
 /// Writes simulated scenarios as Hive-partitioned Parquet.
 pub struct ParquetSink {
     output: PathBuf,
     per_block: usize,
     num_scenarios: usize,
-    open: BTreeMap<usize, Block>,
+    open: BTreeMap<usize, OpenBlock>,
     files: Vec<FileInfo>,
     parts: Vec<(usize, u64)>,
     scenarios_written: usize,
@@ -180,36 +191,68 @@ impl ParquetSink {
         }
     }
 
-    fn block_len(&self, block: usize) -> usize {
+    /// The scenario range of `block`.
+    fn block_range(&self, block: usize) -> (u32, u32) {
         let start = block * self.per_block;
-        self.num_scenarios.saturating_sub(start).min(self.per_block)
+        let end = self.num_scenarios.min(start + self.per_block).max(start);
+        let id = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        (id(start), id(end))
     }
 
-    fn write_block(&mut self, block: usize, scenarios: Block) -> Result<(), OutputError> {
-        for (k, table) in SIMULATION_TABLES.iter().enumerate() {
-            let batches: Vec<RecordBatch> = scenarios
-                .values()
-                .filter_map(|b| b.get(k).cloned())
-                .collect();
-            let Some(first) = batches.first() else {
-                continue;
-            };
-            let path = simulation_part(&self.output, table, block as u64);
-            let info = write_parquet(
-                &path,
-                &first.schema(),
-                &batches,
-                &format!("simulation.{table}/1"),
-            )?;
-            self.files.push(info);
-            self.parts.push((k, block as u64));
+    /// Appends one scenario's tables to `block`'s files (opening them
+    /// with the first).
+    fn append(&mut self, block: usize, tables: &[RecordBatch; 7]) -> Result<(), OutputError> {
+        let output = &self.output;
+        let Some(open) = self.open.get_mut(&block) else {
+            return Ok(());
+        };
+        if open.files.is_empty() {
+            for (table, batch) in SIMULATION_TABLES.iter().zip(tables) {
+                let path = simulation_part(output, table, block as u64);
+                open.files.push(ParquetStream::create(
+                    &path,
+                    &batch.schema(),
+                    &format!("simulation.{table}/1"),
+                )?);
+            }
         }
-        self.scenarios_written += scenarios.len();
-        tracing::debug!(
-            block,
-            scenarios = scenarios.len(),
-            "simulation partition written"
-        );
+        for (file, batch) in open.files.iter_mut().zip(tables) {
+            file.write(batch)?;
+        }
+        self.scenarios_written += 1;
+        Ok(())
+    }
+
+    /// Writes `block`'s waiting scenarios that are next in order (all of
+    /// them, skipping the missing, when `flush_all`), and closes its files
+    /// once the block is complete (or when `flush_all`).
+    fn drain(&mut self, block: usize, flush_all: bool) -> Result<(), OutputError> {
+        loop {
+            let Some(open) = self.open.get_mut(&block) else {
+                return Ok(());
+            };
+            let ready = if flush_all {
+                open.waiting.pop_first()
+            } else {
+                open.waiting.remove_entry(&open.next)
+            };
+            let Some((s, tables)) = ready else { break };
+            open.next = s + 1;
+            self.append(block, &tables)?;
+        }
+        let Some(open) = self.open.get(&block) else {
+            return Ok(());
+        };
+        if !flush_all && open.next < open.end {
+            return Ok(());
+        }
+        if let Some(open) = self.open.remove(&block) {
+            for (k, file) in open.files.into_iter().enumerate() {
+                self.files.push(file.finish()?);
+                self.parts.push((k, block as u64));
+            }
+            tracing::debug!(block, "simulation partition written");
+        }
         Ok(())
     }
 
@@ -219,9 +262,9 @@ impl ParquetSink {
     /// # Errors
     /// [`OutputError`] from the writer.
     pub fn finish(mut self) -> Result<SinkReport, OutputError> {
-        let open = std::mem::take(&mut self.open);
-        for (block, scenarios) in open {
-            self.write_block(block, scenarios)?;
+        let blocks: Vec<usize> = self.open.keys().copied().collect();
+        for block in blocks {
+            self.drain(block, true)?;
         }
         Ok(SinkReport {
             files: self.files,
@@ -250,23 +293,22 @@ impl SimulationSink for ParquetSink {
     fn accept(&mut self, result: ScenarioResult) -> Result<(), SddpError> {
         let s = result.scenario;
         let block = s as usize / self.per_block;
-        let batches = scenario_batches(&result).map_err(|e| SddpError::Sink {
+        let tables = scenario_batches(&result).map_err(|e| SddpError::Sink {
             message: e.to_string(),
         })?;
         drop(result);
-        let entry = self.open.entry(block).or_default();
-        entry.insert(s, batches);
-        let complete = entry.len() >= self.block_len(block);
-        let held: usize = self.open.values().map(BTreeMap::len).sum();
+        let (start, end) = self.block_range(block);
+        let open = self.open.entry(block).or_insert_with(|| OpenBlock {
+            next: start,
+            end,
+            waiting: BTreeMap::new(),
+            files: Vec::new(),
+        });
+        open.waiting.insert(s, tables);
+        let held: usize = self.open.values().map(|b| b.waiting.len()).sum();
         self.max_open_scenarios = self.max_open_scenarios.max(held);
-        if complete {
-            if let Some(scenarios) = self.open.remove(&block) {
-                self.write_block(block, scenarios)
-                    .map_err(|e| SddpError::Sink {
-                        message: e.to_string(),
-                    })?;
-            }
-        }
-        Ok(())
+        self.drain(block, false).map_err(|e| SddpError::Sink {
+            message: e.to_string(),
+        })
     }
 }
