@@ -7,9 +7,17 @@ repository root (never copied); the project's own examples from ``examples/``.
 from __future__ import annotations
 
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
+
+# A suite started in the background by a shell (`cmd &`, as CI runners and
+# nohup jobs do) inherits SIGINT ignored, and Python then installs no
+# KeyboardInterrupt handler: the Ctrl-C tests (which interrupt the main
+# thread or raise SIGINT) need the handler an interactive Python has.
+if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, signal.SIG_DFL):
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CASES = REPO.parent / "shared" / "cases"
