@@ -171,22 +171,11 @@ fn forward_one(
         // trajectory ended with at the previous stage, fitted to this
         // stage's cut rows, is a far better start than the slack basis
         // (newave_mini: 700 pivots a solve instead of 5,100).
-        let carried = start.is_none()
-            && t > 0
-            && traj.forward_basis.get(t - 1).is_some_and(|prev| {
-                stage_cuts.carry_basis(
-                    prev,
-                    tpl.layout.num_cols,
-                    tpl.layout.num_template_rows,
-                    None,
-                    &mut w.carry,
-                )
-            });
-        let carry = std::mem::take(&mut w.carry);
-        let start = if carried { Some(&carry) } else { start };
-        let started = w.start_from(p, start);
-        w.carry = carry;
-        started?;
+        let prev = match (start, t.checked_sub(1)) {
+            (None, Some(q)) => traj.forward_basis.get(q),
+            _ => None,
+        };
+        w.start_carried(p, stage_cuts, &tpl.layout, prev, None, start)?;
         if graph.node(node).map(|n| n.realisations) == Some(crate::graph::Realisations::Openings) {
             study
                 .scenario

@@ -18,7 +18,7 @@
 
 use crate::active_set::{LpCuts, RowOp};
 use crate::error::{SolveSite, SolverContext};
-use crate::lp::{StagePatch, StageTemplate};
+use crate::lp::{StageLayout, StagePatch, StageTemplate};
 use crate::scenario::ScenarioModel;
 use crate::SddpError;
 use cobre_solver::{Basis, HighsSolver, LpSolver, RowBatch, SolverOptions};
@@ -140,10 +140,10 @@ pub(crate) struct Worker {
     /// Cuts added as rows of the current work item's LP by this worker only
     /// (see [`Self::add_violated_as_local_rows`]), in row order.
     pub(crate) local_rows: Vec<usize>,
-    /// A start basis fitted from a neighbouring stage's
-    /// ([`LpCuts::carry_basis`]).
-    pub(crate) carry: Basis,
-    /// The basis of the previous stage of the scenario being simulated.
+    /// Buffer of [`Self::start_carried`].
+    carry: Basis,
+    /// The basis of the previous stage of the scenario being simulated
+    /// ([`Self::keep_as_previous`]).
     pub(crate) previous: Basis,
     /// Start every solve from a cold basis ([`crate::TrainingSettings::warm_start`] off).
     cold_solves: bool,
@@ -449,6 +449,41 @@ impl Worker {
         }
     }
 
+    /// Starts stage `t`'s next solve from `prev`, a neighbouring stage's
+    /// basis fitted to this stage's cut rows ([`LpCuts::carry_basis`], with
+    /// `hint` choosing the nonbasic cut rows), when it fits; else from
+    /// `fallback` (cold when `None`).
+    pub(crate) fn start_carried(
+        &mut self,
+        t: usize,
+        cuts: &LpCuts,
+        layout: &StageLayout,
+        prev: Option<&Basis>,
+        hint: Option<&Basis>,
+        fallback: Option<&Basis>,
+    ) -> Result<(), SddpError> {
+        let mut carry = std::mem::take(&mut self.carry);
+        let fitted = prev.is_some_and(|p| {
+            cuts.carry_basis(
+                p,
+                layout.num_cols,
+                layout.num_template_rows,
+                hint,
+                &mut carry,
+            )
+        });
+        let started = self.start_from(t, if fitted { Some(&carry) } else { fallback });
+        self.carry = carry;
+        started
+    }
+
+    /// Keeps stage `t`'s current basis as [`Self::previous`].
+    pub(crate) fn keep_as_previous(&mut self, t: usize) {
+        if let Some(solver) = self.stages.get(t).and_then(|i| i.solver.as_ref()) {
+            solver.basis_into(&mut self.previous);
+        }
+    }
+
     /// Patches stage `t` for incoming state `x_in` and the noise in
     /// `self.noise`, solves, and returns the objective (scaled).
     pub(crate) fn solve(
@@ -491,8 +526,8 @@ impl Worker {
 
     /// Reads the primal solution of stage `t` into `self.primal`.
     pub(crate) fn read_primal(&mut self, t: usize) {
-        if let Some(inst) = self.stages.get(t).and_then(|i| i.solver.as_ref()) {
-            inst.primal_into(&mut self.primal);
+        if let Some(solver) = self.stages.get(t).and_then(|i| i.solver.as_ref()) {
+            solver.primal_into(&mut self.primal);
         }
     }
 

@@ -457,26 +457,19 @@ fn simulate_one(
             .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no node to go to"))?;
         res.node_ids.push(graph.node(node).map_or(0, |n| n.id));
         let pool = graph.pool(node);
-        if let Some(c) = cuts.get(pool) {
-            w.sync_cuts(pool, c, tpl)?;
-        }
         // The basis of this scenario's previous stage, fitted to this
         // stage's cut rows, else the policy's basis of the stage.
         let hint = policy.basis(pool);
-        let carried = t > 0
-            && cuts.get(pool).is_some_and(|c| {
-                c.carry_basis(
-                    &w.previous,
-                    layout.num_cols,
-                    layout.num_template_rows,
-                    hint,
-                    &mut w.carry,
-                )
-            });
-        let carry = std::mem::take(&mut w.carry);
-        let started = w.start_from(pool, if carried { Some(&carry) } else { hint });
-        w.carry = carry;
-        started?;
+        if let Some(c) = cuts.get(pool) {
+            w.sync_cuts(pool, c, tpl)?;
+            let previous = std::mem::take(&mut w.previous);
+            let started =
+                w.start_carried(pool, c, layout, (t > 0).then_some(&previous), hint, hint);
+            w.previous = previous;
+            started?;
+        } else {
+            w.start_from(pool, hint)?;
+        }
         match graph.node(node).map(|n| n.realisations) {
             Some(crate::graph::Realisations::External(_)) => {
                 let noise = graph.realisation(node, 0, &study.scenario);
@@ -512,9 +505,7 @@ fn simulate_one(
             opening: None,
         };
         let obj = w.solve(pool, tpl, &study.scenario, &x_in, site)?;
-        let mut previous = std::mem::take(&mut w.previous);
-        w.basis_into(pool, &mut previous);
-        w.previous = previous;
+        w.keep_as_previous(pool);
         w.read_primal(pool);
         w.read_duals(pool);
         let p = &w.primal;

@@ -9,7 +9,7 @@
 //! has been, and only those that arrive early wait in memory. Workers
 //! claim scenarios in index order, so few wait: memory is flat in the
 //! scenario count and in the block size (newave_mini: a scenario's tables
-//! are about 10 MB in memory). Blocks make the file count manageable (one
+//! are about 7 MB in memory). Blocks make the file count manageable (one
 //! file per scenario and entity would be 10 000 files for 2 000 scenarios
 //! of five entities) and the layout deterministic: the same scenarios land
 //! in the same file in the same order for any thread count.
