@@ -2,7 +2,8 @@
 
 use crate::config::StudyConfig;
 use crate::constraints::{
-    GenericConstraint, GenericConstraintBound, PumpingBound, StageBounds, UnitGroupBound,
+    GenericConstraint, GenericConstraintBound, HydroStageBounds, LineStageBounds, NcsStageBounds,
+    PumpingBound, StageBounds, StageTable, ThermalStageBounds, UnitGroupBound,
 };
 use crate::entities::{Bus, Hydro, Line, NonControllableSource, PumpingStation, Thermal};
 use crate::hydro_models::HydroModelInputs;
@@ -151,98 +152,16 @@ impl System {
         let hydro_index = index_by(&mut hydros, |h| h.id, "hydro", |k| k.0)?;
         let ncs_index = index_by(&mut ncs, |r| r.id, "non-controllable source", |k| k.0)?;
         let pumping_index = index_by(&mut pumping_stations, |p| p.id, "pumping station", |k| k.0)?;
-        for p in &pumping_stations {
-            for (field, h) in [
-                ("source_hydro_id", p.source),
-                ("destination_hydro_id", p.destination),
-            ] {
-                if !hydro_index.contains_key(&h) {
-                    return Err(CoreError::MissingReference {
-                        kind: "pumping station",
-                        id: p.id.0,
-                        field,
-                        target_kind: "hydro",
-                        target_id: h.0,
-                    });
-                }
-            }
-            if !bus_index.contains_key(&p.bus) {
-                return Err(CoreError::MissingReference {
-                    kind: "pumping station",
-                    id: p.id.0,
-                    field: "bus_id",
-                    target_kind: "bus",
-                    target_id: p.bus.0,
-                });
-            }
-        }
+        check_pumping_references(&pumping_stations, &hydro_index, &bus_index)?;
         generic_constraints.sort_by_key(|c| c.id);
-        horizon.stages.sort_by_key(|s| s.id);
-        for (i, s) in horizon.stages.iter_mut().enumerate() {
-            s.index = i;
-        }
-        horizon.pre_study_stages.sort_by_key(|s| s.id);
-        initial_conditions.storage.sort_by_key(|s| s.hydro);
-        initial_conditions.filling_storage.sort_by_key(|s| s.hydro);
-        initial_conditions
-            .recent_observations
-            .sort_by_key(|o| (o.hydro, o.start_date));
-        for s in initial_conditions
-            .storage
-            .iter()
-            .chain(&initial_conditions.filling_storage)
-        {
-            if !hydro_index.contains_key(&s.hydro) {
-                return Err(CoreError::MissingReference {
-                    kind: "initial storage",
-                    id: s.hydro.0,
-                    field: "hydro_id",
-                    target_kind: "hydro",
-                    target_id: s.hydro.0,
-                });
-            }
-        }
+        sort_horizon(&mut horizon);
+        sort_initial_conditions(&mut initial_conditions, &hydro_index)?;
         let cascade = Cascade::build(&hydros, &hydro_index)?;
         let network = Network::build(&bus_index, &thermals, &hydros, &ncs, &lines)?;
         let ns = horizon.stages.len();
-        if bounds.hydro.num_entities() != hydros.len() || bounds.hydro.num_stages() != ns {
-            bounds.hydro = crate::StageTable::from_base(ns, &default_hydro_bounds(&hydros));
-            bounds.hydro_blocks = crate::BlockTable::default();
-        }
-        if bounds.thermal.num_entities() != thermals.len() || bounds.thermal.num_stages() != ns {
-            let base: Vec<_> = thermals
-                .iter()
-                .map(|t| crate::ThermalStageBounds {
-                    min_generation_mw: t.min_generation_mw,
-                    max_generation_mw: t.max_generation_mw,
-                    cost_per_mwh: t.cost_per_mwh,
-                })
-                .collect();
-            bounds.thermal = crate::StageTable::from_base(ns, &base);
-            bounds.thermal_blocks = crate::BlockTable::default();
-        }
-        if bounds.line.num_entities() != lines.len() || bounds.line.num_stages() != ns {
-            let base: Vec<_> = lines
-                .iter()
-                .map(|l| crate::LineStageBounds {
-                    direct_capacity_mw: l.direct_capacity_mw,
-                    reverse_capacity_mw: l.reverse_capacity_mw,
-                })
-                .collect();
-            bounds.line = crate::StageTable::from_base(ns, &base);
-            bounds.line_blocks = crate::BlockTable::default();
-        }
-        if bounds.ncs.num_entities() != ncs.len() || bounds.ncs.num_stages() != ns {
-            let base: Vec<_> = ncs
-                .iter()
-                .map(|r| crate::NcsStageBounds {
-                    available_mw: r.max_generation_mw,
-                })
-                .collect();
-            bounds.ncs = crate::StageTable::from_base(ns, &base);
-        }
+        fill_missing_bounds(&mut bounds, ns, &hydros, &thermals, &lines, &ncs);
         if penalties.num_stages != ns {
-            penalties = default_penalty_table(ns, &buses, &lines, &hydros, &ncs);
+            penalties = PenaltyTable::from_entities(ns, &buses, &lines, &hydros, &ncs);
         }
         Ok(Self {
             buses,
@@ -411,50 +330,198 @@ impl System {
     }
 }
 
-fn default_hydro_bounds(hydros: &[Hydro]) -> Vec<crate::HydroStageBounds> {
-    hydros
-        .iter()
-        .map(|h| crate::HydroStageBounds {
-            min_storage_hm3: h.min_storage_hm3,
-            max_storage_hm3: h.max_storage_hm3,
-            min_turbined_m3s: h.min_turbined_m3s,
-            max_turbined_m3s: h.max_turbined_m3s,
-            min_outflow_m3s: h.min_outflow_m3s,
-            max_outflow_m3s: h.max_outflow_m3s,
-            min_generation_mw: h.min_generation_mw,
-            max_generation_mw: h.max_generation_mw,
-            min_diversion_m3s: 0.0,
-            max_diversion_m3s: h.diversion.map(|d| d.max_flow_m3s),
-            filling_inflow_m3s: None,
-            water_withdrawal_m3s: 0.0,
-        })
-        .collect()
+/// Checks that every pumping station's hydros and bus exist.
+fn check_pumping_references(
+    stations: &[PumpingStation],
+    hydro_index: &BTreeMap<HydroId, usize>,
+    bus_index: &BTreeMap<BusId, usize>,
+) -> Result<(), CoreError> {
+    for p in stations {
+        for (field, h) in [
+            ("source_hydro_id", p.source),
+            ("destination_hydro_id", p.destination),
+        ] {
+            if !hydro_index.contains_key(&h) {
+                return Err(CoreError::MissingReference {
+                    kind: "pumping station",
+                    id: p.id.0,
+                    field,
+                    target_kind: "hydro",
+                    target_id: h.0,
+                });
+            }
+        }
+        if !bus_index.contains_key(&p.bus) {
+            return Err(CoreError::MissingReference {
+                kind: "pumping station",
+                id: p.id.0,
+                field: "bus_id",
+                target_kind: "bus",
+                target_id: p.bus.0,
+            });
+        }
+    }
+    Ok(())
 }
 
-fn default_penalty_table(
-    ns: usize,
-    buses: &[Bus],
-    lines: &[Line],
-    hydros: &[Hydro],
-    ncs: &[NonControllableSource],
-) -> PenaltyTable {
-    let mut t = PenaltyTable {
-        num_stages: ns,
-        ..PenaltyTable::default()
-    };
-    for _ in 0..ns {
-        for h in hydros {
-            t.hydro.push(h.penalties);
-        }
-        t.bus.extend(buses.iter().map(|b| crate::BusStagePenalties {
-            excess_cost_per_mwh: b.excess_cost_per_mwh,
-        }));
-        t.line_exchange_cost
-            .extend(lines.iter().map(|l| l.exchange_cost_per_mwh));
-        t.ncs_curtailment_cost
-            .extend(ncs.iter().map(|r| r.curtailment_cost_per_mwh));
+/// Sorts the study and pre-study stages by id and numbers the study stages.
+fn sort_horizon(horizon: &mut Horizon) {
+    horizon.stages.sort_by_key(|s| s.id);
+    for (i, s) in horizon.stages.iter_mut().enumerate() {
+        s.index = i;
     }
-    t
+    horizon.pre_study_stages.sort_by_key(|s| s.id);
+}
+
+/// Sorts the initial conditions canonically and checks that every initial
+/// storage (and filling storage) names an existing hydro.
+fn sort_initial_conditions(
+    ic: &mut InitialConditions,
+    hydro_index: &BTreeMap<HydroId, usize>,
+) -> Result<(), CoreError> {
+    ic.storage.sort_by_key(|s| s.hydro);
+    ic.filling_storage.sort_by_key(|s| s.hydro);
+    ic.recent_observations
+        .sort_by_key(|o| (o.hydro, o.start_date));
+    for s in ic.storage.iter().chain(&ic.filling_storage) {
+        if !hydro_index.contains_key(&s.hydro) {
+            return Err(CoreError::MissingReference {
+                kind: "initial storage",
+                id: s.hydro.0,
+                field: "hydro_id",
+                target_kind: "hydro",
+                target_id: s.hydro.0,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Replaces every bounds table whose shape does not match the entities and
+/// the `ns` stages by one built from the entities' own limits (dropping its
+/// per-block overrides, which referred to the old shape).
+fn fill_missing_bounds(
+    bounds: &mut StageBounds,
+    ns: usize,
+    hydros: &[Hydro],
+    thermals: &[Thermal],
+    lines: &[Line],
+    ncs: &[NonControllableSource],
+) {
+    if bounds.hydro.num_entities() != hydros.len() || bounds.hydro.num_stages() != ns {
+        bounds.hydro = StageTable::from_base(ns, &HydroStageBounds::from_entities(hydros));
+        bounds.hydro_blocks = crate::BlockTable::default();
+    }
+    if bounds.thermal.num_entities() != thermals.len() || bounds.thermal.num_stages() != ns {
+        bounds.thermal = StageTable::from_base(ns, &ThermalStageBounds::from_entities(thermals));
+        bounds.thermal_blocks = crate::BlockTable::default();
+    }
+    if bounds.line.num_entities() != lines.len() || bounds.line.num_stages() != ns {
+        bounds.line = StageTable::from_base(ns, &LineStageBounds::from_entities(lines));
+        bounds.line_blocks = crate::BlockTable::default();
+    }
+    if bounds.ncs.num_entities() != ncs.len() || bounds.ncs.num_stages() != ns {
+        bounds.ncs = StageTable::from_base(ns, &NcsStageBounds::from_entities(ncs));
+    }
+}
+
+// The entity-derived constructors of the per-stage tables live here, next to
+// `System::new` (their first user); the case reader builds its tables from
+// them too before applying the `constraints/` overrides.
+
+impl HydroStageBounds {
+    /// Each hydro's own limits, in the order given: no diversion floor, the
+    /// channel's capacity as diversion ceiling, no filling, no withdrawal.
+    #[must_use]
+    pub fn from_entities(hydros: &[Hydro]) -> Vec<Self> {
+        hydros
+            .iter()
+            .map(|h| Self {
+                min_storage_hm3: h.min_storage_hm3,
+                max_storage_hm3: h.max_storage_hm3,
+                min_turbined_m3s: h.min_turbined_m3s,
+                max_turbined_m3s: h.max_turbined_m3s,
+                min_outflow_m3s: h.min_outflow_m3s,
+                max_outflow_m3s: h.max_outflow_m3s,
+                min_generation_mw: h.min_generation_mw,
+                max_generation_mw: h.max_generation_mw,
+                min_diversion_m3s: 0.0,
+                max_diversion_m3s: h.diversion.map(|d| d.max_flow_m3s),
+                filling_inflow_m3s: None,
+                water_withdrawal_m3s: 0.0,
+            })
+            .collect()
+    }
+}
+
+impl ThermalStageBounds {
+    /// Each thermal plant's own limits and cost, in the order given.
+    #[must_use]
+    pub fn from_entities(thermals: &[Thermal]) -> Vec<Self> {
+        thermals
+            .iter()
+            .map(|t| Self {
+                min_generation_mw: t.min_generation_mw,
+                max_generation_mw: t.max_generation_mw,
+                cost_per_mwh: t.cost_per_mwh,
+            })
+            .collect()
+    }
+}
+
+impl LineStageBounds {
+    /// Each line's own capacities, in the order given.
+    #[must_use]
+    pub fn from_entities(lines: &[Line]) -> Vec<Self> {
+        lines
+            .iter()
+            .map(|l| Self {
+                direct_capacity_mw: l.direct_capacity_mw,
+                reverse_capacity_mw: l.reverse_capacity_mw,
+            })
+            .collect()
+    }
+}
+
+impl NcsStageBounds {
+    /// Each non-controllable source's own maximum generation, in the order given.
+    #[must_use]
+    pub fn from_entities(ncs: &[NonControllableSource]) -> Vec<Self> {
+        ncs.iter()
+            .map(|r| Self {
+                available_mw: r.max_generation_mw,
+            })
+            .collect()
+    }
+}
+
+impl PenaltyTable {
+    /// A table of `ns` stages, each holding the entities' own (already
+    /// resolved) penalties, entities in the order given.
+    #[must_use]
+    pub fn from_entities(
+        ns: usize,
+        buses: &[Bus],
+        lines: &[Line],
+        hydros: &[Hydro],
+        ncs: &[NonControllableSource],
+    ) -> Self {
+        let mut t = Self {
+            num_stages: ns,
+            ..Self::default()
+        };
+        for _ in 0..ns {
+            t.hydro.extend(hydros.iter().map(|h| h.penalties));
+            t.bus.extend(buses.iter().map(|b| crate::BusStagePenalties {
+                excess_cost_per_mwh: b.excess_cost_per_mwh,
+            }));
+            t.line_exchange_cost
+                .extend(lines.iter().map(|l| l.exchange_cost_per_mwh));
+            t.ncs_curtailment_cost
+                .extend(ncs.iter().map(|r| r.curtailment_cost_per_mwh));
+        }
+        t
+    }
 }
 
 /// A loaded case: the system, the study settings and where it came from.

@@ -229,11 +229,53 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
         + 1
 }
 
-fn check_file(root: &Path, spec: &FileSpec, sink: &mut Sink) -> FileState {
+/// Why a case file's bytes could not be loaded.
+enum LoadError {
+    /// The file does not exist.
+    Missing,
+    /// The path cannot be read as a file: the message and the hint to report.
+    Broken(String, &'static str),
+}
+
+/// The bytes of the case file `spec`, when it exists and is a readable,
+/// non-empty file.
+fn load(root: &Path, spec: &FileSpec) -> Result<Vec<u8>, LoadError> {
     let path = root.join(spec.rel);
-    let meta = match std::fs::metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let meta = std::fs::metadata(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            LoadError::Missing
+        } else {
+            LoadError::Broken(
+                format!("cannot access `{}`: {e}", spec.rel),
+                "check the file permissions",
+            )
+        }
+    })?;
+    if meta.is_dir() {
+        return Err(LoadError::Broken(
+            format!("`{}` is a directory, a file is expected", spec.rel),
+            "replace the directory by the file",
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| {
+        LoadError::Broken(
+            format!("cannot read `{}`: {e}", spec.rel),
+            "check the file permissions",
+        )
+    })?;
+    if bytes.is_empty() {
+        return Err(LoadError::Broken(
+            format!("`{}` is empty", spec.rel),
+            "write the file's content, or remove the file if it is optional",
+        ));
+    }
+    Ok(bytes)
+}
+
+fn check_file(root: &Path, spec: &FileSpec, sink: &mut Sink) -> FileState {
+    let bytes = match load(root, spec) {
+        Ok(bytes) => bytes,
+        Err(LoadError::Missing) => {
             if spec.required {
                 sink.push(
                     Finding::error(
@@ -247,46 +289,11 @@ fn check_file(root: &Path, spec: &FileSpec, sink: &mut Sink) -> FileState {
             }
             return FileState::Absent;
         }
-        Err(e) => {
-            parse_error(
-                sink,
-                spec.rel,
-                format!("cannot access `{}`: {e}", spec.rel),
-                "check the file permissions",
-            );
+        Err(LoadError::Broken(msg, hint)) => {
+            parse_error(sink, spec.rel, msg, hint);
             return FileState::Broken;
         }
     };
-    if meta.is_dir() {
-        parse_error(
-            sink,
-            spec.rel,
-            format!("`{}` is a directory, a file is expected", spec.rel),
-            "replace the directory by the file",
-        );
-        return FileState::Broken;
-    }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
-            parse_error(
-                sink,
-                spec.rel,
-                format!("cannot read `{}`: {e}", spec.rel),
-                "check the file permissions",
-            );
-            return FileState::Broken;
-        }
-    };
-    if bytes.is_empty() {
-        parse_error(
-            sink,
-            spec.rel,
-            format!("`{}` is empty", spec.rel),
-            "write the file's content, or remove the file if it is optional",
-        );
-        return FileState::Broken;
-    }
     match spec.format {
         Format::Json => match String::from_utf8(bytes) {
             Ok(text) => FileState::Json(text),

@@ -133,6 +133,16 @@ impl<'v, 's> Obj<'v, 's> {
         self.entity = Some((kind, id));
     }
 
+    /// A required 32-bit id field that, when read, makes this object the
+    /// entity `kind` with that id (see [`Obj::set_entity`]).
+    pub(crate) fn req_entity_id(&mut self, key: &str, kind: &'static str) -> Option<i32> {
+        let id = self.req_i32(key);
+        if let Some(id) = id {
+            self.set_entity(kind, i64::from(id));
+        }
+        id
+    }
+
     /// Context for a finding about `field` of this object.
     pub(crate) fn ctx(&self, field: &str) -> FindingContext {
         let mut c = FindingContext::file(self.file)
@@ -256,6 +266,24 @@ impl<'v, 's> Obj<'v, 's> {
         }
     }
 
+    /// `v` as a 32-bit integer (reported when it is not one).
+    fn as_i32(&mut self, key: &str, v: &Value) -> Option<i32> {
+        self.as_int(
+            key,
+            v,
+            i64::from(i32::MIN),
+            i64::from(i32::MAX),
+            "an integer",
+        )
+        .and_then(|i| i32::try_from(i).ok())
+    }
+
+    /// `v` as a non-negative 32-bit integer (reported when it is not one).
+    fn as_u32(&mut self, key: &str, v: &Value) -> Option<u32> {
+        self.as_int(key, v, 0, i64::from(u32::MAX), "a non-negative integer")
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
     /// A required number.
     pub(crate) fn req_f64(&mut self, key: &str) -> Option<f64> {
         let v = self.required(key, "a number")?;
@@ -271,41 +299,25 @@ impl<'v, 's> Obj<'v, 's> {
     /// A required 32-bit integer.
     pub(crate) fn req_i32(&mut self, key: &str) -> Option<i32> {
         let v = self.required(key, "an integer")?;
-        self.as_int(
-            key,
-            v,
-            i64::from(i32::MIN),
-            i64::from(i32::MAX),
-            "an integer",
-        )
-        .and_then(|i| i32::try_from(i).ok())
+        self.as_i32(key, v)
     }
 
     /// An optional 32-bit integer.
     pub(crate) fn opt_i32(&mut self, key: &str) -> Option<i32> {
         let v = self.raw(key)?;
-        self.as_int(
-            key,
-            v,
-            i64::from(i32::MIN),
-            i64::from(i32::MAX),
-            "an integer",
-        )
-        .and_then(|i| i32::try_from(i).ok())
+        self.as_i32(key, v)
     }
 
     /// A required non-negative 32-bit integer.
     pub(crate) fn req_u32(&mut self, key: &str) -> Option<u32> {
         let v = self.required(key, "a non-negative integer")?;
-        self.as_int(key, v, 0, i64::from(u32::MAX), "a non-negative integer")
-            .and_then(|i| u32::try_from(i).ok())
+        self.as_u32(key, v)
     }
 
     /// An optional non-negative 32-bit integer.
     pub(crate) fn opt_u32(&mut self, key: &str) -> Option<u32> {
         let v = self.raw(key)?;
-        self.as_int(key, v, 0, i64::from(u32::MAX), "a non-negative integer")
-            .and_then(|i| u32::try_from(i).ok())
+        self.as_u32(key, v)
     }
 
     /// An optional non-negative 64-bit integer (seeds).
@@ -511,14 +523,7 @@ impl<'v, 's> Obj<'v, 's> {
     /// The `i`-th element of the array `key`, read as an i32.
     pub(crate) fn item_i32(&mut self, key: &str, i: usize, v: &Value) -> Option<i32> {
         let k = format!("{key}[{i}]");
-        self.as_int(
-            &k,
-            v,
-            i64::from(i32::MIN),
-            i64::from(i32::MAX),
-            "an integer",
-        )
-        .and_then(|x| i32::try_from(x).ok())
+        self.as_i32(&k, v)
     }
 
     /// Reports `OutOfRange` unless `lo ≤ v` (or `lo < v` when `strict`).

@@ -10,7 +10,7 @@
 use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::did_you_mean;
 use arrow::array::{Array, Date32Array, Float64Array, Int32Array};
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Schema};
 use bytes::Bytes;
 use chrono::NaiveDate;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -140,28 +140,152 @@ impl Table {
 /// Per-(column, problem) cap on individual row findings.
 const MAX_ROW_FINDINGS: usize = 10;
 
-struct RowIssues {
-    count: usize,
+/// Reports problems of individual cells of one file, at most
+/// [`MAX_ROW_FINDINGS`] per (column, problem) and a summary of the rest.
+struct RowIssues<'s> {
+    sink: &'s mut Sink,
+    file: &'static str,
+    counts: BTreeMap<(&'static str, FindingKind), usize>,
 }
 
-fn row_issue(
-    sink: &mut Sink,
-    issues: &mut BTreeMap<(&'static str, FindingKind), RowIssues>,
-    file: &'static str,
-    col: &'static str,
-    kind: FindingKind,
-    row: usize,
-    msg: String,
-) {
-    let e = issues.entry((col, kind)).or_insert(RowIssues { count: 0 });
-    e.count += 1;
-    if e.count <= MAX_ROW_FINDINGS {
-        sink.push(Finding::error(
-            kind,
-            Layer::Schema,
-            FindingContext::file(file).field(col).row(row),
-            msg,
-        ));
+impl<'s> RowIssues<'s> {
+    fn new(sink: &'s mut Sink, file: &'static str) -> Self {
+        Self {
+            sink,
+            file,
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Counts a problem of `row` in `col` and reports it while under the cap.
+    fn report(&mut self, col: &'static str, kind: FindingKind, row: usize, msg: String) {
+        let count = self.counts.entry((col, kind)).or_insert(0);
+        *count += 1;
+        if *count <= MAX_ROW_FINDINGS {
+            self.sink.push(Finding::error(
+                kind,
+                Layer::Schema,
+                FindingContext::file(self.file).field(col).row(row),
+                msg,
+            ));
+        }
+    }
+
+    /// A null cell at `row`: a problem when the column is not nullable.
+    fn null(&mut self, col: &Col, row: usize) {
+        if !col.nullable {
+            self.report(
+                col.name,
+                FindingKind::SchemaViolation,
+                row,
+                format!("null in non-nullable column `{}`", col.name),
+            );
+        }
+    }
+
+    /// Reports, per (column, problem), how many findings the cap left out.
+    fn finish(self) {
+        for ((col, kind), count) in self.counts {
+            if count > MAX_ROW_FINDINGS {
+                self.sink.push(Finding::error(
+                    kind,
+                    Layer::Schema,
+                    FindingContext::file(self.file).field(col),
+                    format!(
+                        "{} more row(s) of column `{col}` have the same problem",
+                        count - MAX_ROW_FINDINGS
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The column `array` as an `A`, or a decode error naming `type_name`.
+    fn downcast<'a, A: Array + 'static>(
+        &mut self,
+        array: &'a dyn Array,
+        col: &Col,
+        type_name: &str,
+    ) -> Option<&'a A> {
+        let a = array.as_any().downcast_ref::<A>();
+        if a.is_none() {
+            let detail = format!("column `{}` is not {type_name}", col.name);
+            decode_error(self.sink, self.file, &detail);
+        }
+        a
+    }
+
+    /// Appends the cells of one batch's column to `data`, checking each;
+    /// `first_row` is the file row of the batch's first row. `None` when the
+    /// column does not have its declared type (reported).
+    fn decode(
+        &mut self,
+        array: &dyn Array,
+        col: &Col,
+        data: &mut Data,
+        first_row: usize,
+    ) -> Option<()> {
+        let n = array.len();
+        match data {
+            Data::I32(out) => {
+                let a = self.downcast::<Int32Array>(array, col, "Int32")?;
+                for i in 0..n {
+                    if a.is_null(i) {
+                        self.null(col, first_row + i);
+                        out.push(None);
+                    } else {
+                        out.push(Some(a.value(i)));
+                    }
+                }
+            }
+            Data::F64(out) => {
+                let a = self.downcast::<Float64Array>(array, col, "Float64")?;
+                for i in 0..n {
+                    out.push(self.f64_cell(a, i, col, first_row + i));
+                }
+            }
+            Data::Date(out) => {
+                let a = self.downcast::<Date32Array>(array, col, "Date32")?;
+                for i in 0..n {
+                    if a.is_null(i) {
+                        self.null(col, first_row + i);
+                        out.push(None);
+                    } else {
+                        let d = date_from_days(a.value(i));
+                        if d.is_none() {
+                            self.report(
+                                col.name,
+                                FindingKind::OutOfRange,
+                                first_row + i,
+                                format!("`{}` holds an out-of-range date", col.name),
+                            );
+                        }
+                        out.push(d);
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// One Float64 cell. A reported null of a non-nullable column is kept as
+    /// NaN (the row's key is valid), and a reported non-finite value is kept
+    /// as is, so that coverage checks still see the row.
+    fn f64_cell(&mut self, a: &Float64Array, i: usize, col: &Col, row: usize) -> Option<f64> {
+        if a.is_null(i) {
+            self.null(col, row);
+            return if col.nullable { None } else { Some(f64::NAN) };
+        }
+        let v = a.value(i);
+        if !v.is_finite() {
+            self.report(
+                col.name,
+                FindingKind::OutOfRange,
+                row,
+                format!("`{}` = {v} is not a finite number", col.name),
+            );
+        }
+        Some(v)
     }
 }
 
@@ -207,16 +331,11 @@ pub(crate) fn read(spec: &TableSpec, bytes: Bytes, sink: &mut Sink) -> Option<Ta
     }
 }
 
-fn read_inner(spec: &TableSpec, bytes: Bytes, sink: &mut Sink) -> Option<Table> {
+/// Checks the file's schema against the spec: reports mistyped and missing
+/// columns, then unknown ones. Returns the usable spec columns, or `None`
+/// when a required column is missing or mistyped.
+fn check_schema(spec: &TableSpec, schema: &Schema, sink: &mut Sink) -> Option<Vec<Col>> {
     let file = spec.file;
-    let builder = match ParquetRecordBatchReaderBuilder::try_new(bytes) {
-        Ok(b) => b,
-        Err(e) => {
-            decode_error(sink, file, &e.to_string());
-            return None;
-        }
-    };
-    let schema = builder.schema().clone();
     let known: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
     let mut fatal = false;
     let mut present: Vec<Col> = Vec::new();
@@ -280,9 +399,20 @@ fn read_inner(spec: &TableSpec, bytes: Bytes, sink: &mut Sink) -> Option<Table> 
             );
         }
     }
-    if fatal {
-        return None;
-    }
+    (!fatal).then_some(present)
+}
+
+fn read_inner(spec: &TableSpec, bytes: Bytes, sink: &mut Sink) -> Option<Table> {
+    let file = spec.file;
+    let builder = match ParquetRecordBatchReaderBuilder::try_new(bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            decode_error(sink, file, &e.to_string());
+            return None;
+        }
+    };
+    let schema = builder.schema().clone();
+    let present = check_schema(spec, &schema, sink)?;
     let reader = match builder.build() {
         Ok(r) => r,
         Err(e) => {
@@ -301,145 +431,33 @@ fn read_inner(spec: &TableSpec, bytes: Bytes, sink: &mut Sink) -> Option<Table> 
             (c.name, d)
         })
         .collect();
-    let mut issues = BTreeMap::new();
+    let mut issues = RowIssues::new(sink, file);
     let mut rows = 0usize;
     for batch in reader {
         let batch = match batch {
             Ok(b) => b,
             Err(e) => {
-                decode_error(sink, file, &e.to_string());
+                decode_error(issues.sink, file, &e.to_string());
                 return None;
             }
         };
-        let n = batch.num_rows();
         for col in &present {
             let Some(array) = batch.column_by_name(col.name) else {
-                decode_error(sink, file, &format!("column `{}` vanished", col.name));
+                decode_error(
+                    issues.sink,
+                    file,
+                    &format!("column `{}` vanished", col.name),
+                );
                 return None;
             };
             let Some(data) = cols.get_mut(col.name) else {
                 continue;
             };
-            match data {
-                Data::I32(out) => {
-                    let Some(a) = array.as_any().downcast_ref::<Int32Array>() else {
-                        decode_error(sink, file, &format!("column `{}` is not Int32", col.name));
-                        return None;
-                    };
-                    for i in 0..n {
-                        if a.is_null(i) {
-                            if !col.nullable {
-                                row_issue(
-                                    sink,
-                                    &mut issues,
-                                    file,
-                                    col.name,
-                                    FindingKind::SchemaViolation,
-                                    rows + i,
-                                    format!("null in non-nullable column `{}`", col.name),
-                                );
-                            }
-                            out.push(None);
-                        } else {
-                            out.push(Some(a.value(i)));
-                        }
-                    }
-                }
-                Data::F64(out) => {
-                    let Some(a) = array.as_any().downcast_ref::<Float64Array>() else {
-                        decode_error(sink, file, &format!("column `{}` is not Float64", col.name));
-                        return None;
-                    };
-                    for i in 0..n {
-                        if a.is_null(i) {
-                            if col.nullable {
-                                out.push(None);
-                            } else {
-                                row_issue(
-                                    sink,
-                                    &mut issues,
-                                    file,
-                                    col.name,
-                                    FindingKind::SchemaViolation,
-                                    rows + i,
-                                    format!("null in non-nullable column `{}`", col.name),
-                                );
-                                // Reported: keep the row (its key is valid) as NaN.
-                                out.push(Some(f64::NAN));
-                            }
-                        } else {
-                            let v = a.value(i);
-                            if v.is_finite() {
-                                out.push(Some(v));
-                            } else {
-                                row_issue(
-                                    sink,
-                                    &mut issues,
-                                    file,
-                                    col.name,
-                                    FindingKind::OutOfRange,
-                                    rows + i,
-                                    format!("`{}` = {v} is not a finite number", col.name),
-                                );
-                                // Reported: kept so that coverage checks see the row.
-                                out.push(Some(v));
-                            }
-                        }
-                    }
-                }
-                Data::Date(out) => {
-                    let Some(a) = array.as_any().downcast_ref::<Date32Array>() else {
-                        decode_error(sink, file, &format!("column `{}` is not Date32", col.name));
-                        return None;
-                    };
-                    for i in 0..n {
-                        if a.is_null(i) {
-                            if !col.nullable {
-                                row_issue(
-                                    sink,
-                                    &mut issues,
-                                    file,
-                                    col.name,
-                                    FindingKind::SchemaViolation,
-                                    rows + i,
-                                    format!("null in non-nullable column `{}`", col.name),
-                                );
-                            }
-                            out.push(None);
-                        } else {
-                            let d = date_from_days(a.value(i));
-                            if d.is_none() {
-                                row_issue(
-                                    sink,
-                                    &mut issues,
-                                    file,
-                                    col.name,
-                                    FindingKind::OutOfRange,
-                                    rows + i,
-                                    format!("`{}` holds an out-of-range date", col.name),
-                                );
-                            }
-                            out.push(d);
-                        }
-                    }
-                }
-            }
+            issues.decode(array.as_ref(), col, data, rows)?;
         }
-        rows += n;
+        rows += batch.num_rows();
     }
-    for ((col, kind), RowIssues { count }) in issues {
-        if count > MAX_ROW_FINDINGS {
-            sink.push(Finding::error(
-                kind,
-                Layer::Schema,
-                FindingContext::file(file).field(col),
-                format!(
-                    "{} more row(s) of column `{col}` have the same problem",
-                    count - MAX_ROW_FINDINGS
-                ),
-            ));
-        }
-    }
+    issues.finish();
     Some(Table { file, rows, cols })
 }
 

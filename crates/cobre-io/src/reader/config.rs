@@ -1,6 +1,6 @@
 //! `config.json` → [`StudyConfig`].
 
-use super::{json_of, Src};
+use super::{read_json_root, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
@@ -620,15 +620,10 @@ fn upper_bound_evaluation(root: &mut Obj<'_, '_>) {
 
 /// Reads `config.json`.
 pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Src<ConfigData> {
-    let value = match json_of(files, FILE, sink) {
-        Src::Read(v) => v,
-        Src::Absent => return Src::Absent,
-        Src::Failed => return Src::Failed,
-    };
-    let Some(mut root) = Obj::root(
-        sink,
+    read_json_root(
+        files,
         FILE,
-        &value,
+        sink,
         &[
             "estimation",
             "exports",
@@ -638,28 +633,28 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Src<ConfigData> {
             "training",
             "upper_bound_evaluation",
         ],
-    ) else {
-        return Src::Failed;
-    };
-    let training = training(&mut root);
-    let simulation = simulation(&mut root);
-    let modeling = modeling(&mut root);
-    let estimation = estimation(&mut root);
-    let policy = policy(&mut root);
-    let exports = exports(&mut root);
-    upper_bound_evaluation(&mut root);
-    match training {
-        Some((training, sampled_forward)) => Src::Read(ConfigData {
-            config: StudyConfig {
-                training,
-                simulation,
-                modeling,
-                estimation,
-                policy,
-                exports,
-            },
-            sampled_forward,
-        }),
-        None => Src::Failed,
-    }
+        |mut root| {
+            let training = training(&mut root);
+            let simulation = simulation(&mut root);
+            let modeling = modeling(&mut root);
+            let estimation = estimation(&mut root);
+            let policy = policy(&mut root);
+            let exports = exports(&mut root);
+            upper_bound_evaluation(&mut root);
+            match training {
+                Some((training, sampled_forward)) => Src::Read(ConfigData {
+                    config: StudyConfig {
+                        training,
+                        simulation,
+                        modeling,
+                        estimation,
+                        policy,
+                        exports,
+                    },
+                    sampled_forward,
+                }),
+                None => Src::Failed,
+            }
+        },
+    )
 }

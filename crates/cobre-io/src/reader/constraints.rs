@@ -3,7 +3,7 @@
 use super::entities::registry_with;
 use super::expression::Names;
 use super::parameters::ParametersData;
-use super::{expression, row_ctx, table_of, Registry, Src};
+use super::{expression, non_negative_cell, row_ctx, table_of, Registry, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
@@ -167,19 +167,6 @@ static GENERIC_BOUNDS: TableSpec = TableSpec {
     ],
 };
 
-fn non_negative(t: &Table, col: &str, r: usize, sink: &mut Sink) -> Option<f64> {
-    let v = t.f64(col, r)?;
-    if v < 0.0 {
-        sink.push(Finding::error(
-            FindingKind::OutOfRange,
-            Layer::Schema,
-            row_ctx(t.file, r).field(col),
-            format!("`{col}` = {v} must be ≥ 0"),
-        ));
-    }
-    Some(v)
-}
-
 /// Hydro columns that are per stage only (no per-block LP quantity).
 pub(crate) const HYDRO_STAGE_ONLY_COLUMNS: [&str; 4] = [
     "min_storage_hm3",
@@ -217,99 +204,87 @@ fn refuse_column(t: &Table, col: &str, feature: Feature, sink: &mut Sink) {
     }
 }
 
+/// A row of `thermal_bounds.parquet` (the cost is per stage only).
+fn thermal_row(t: &Table, r: usize, sink: &mut Sink) -> Option<ThermalBoundRow> {
+    stage_only_on_block_row(t, r, "cost_per_mwh", "the thermal cost is per stage", sink);
+    let min_mw = non_negative_cell(t, "min_generation_mw", r, sink);
+    let max_mw = non_negative_cell(t, "max_generation_mw", r, sink);
+    let cost = non_negative_cell(t, "cost_per_mwh", r, sink);
+    Some(ThermalBoundRow {
+        row: r,
+        thermal: t.i32("thermal_id", r)?,
+        stage: t.i32("stage_id", r)?,
+        block: t.i32("block_id", r),
+        min_mw,
+        max_mw,
+        cost,
+    })
+}
+
+/// A row of `hydro_bounds.parquet` (withdrawal may be negative).
+fn hydro_row(t: &Table, r: usize, sink: &mut Sink) -> Option<HydroBoundRow> {
+    for col in HYDRO_STAGE_ONLY_COLUMNS {
+        stage_only_on_block_row(
+            t,
+            r,
+            col,
+            "it has no per-block LP quantity (storage, withdrawal and filling are per stage)",
+            sink,
+        );
+    }
+    let mut values = [None; 14];
+    for (slot, col) in values.iter_mut().zip(HYDRO_BOUND_COLUMNS) {
+        *slot = if col == "water_withdrawal_m3s" {
+            t.f64(col, r)
+        } else {
+            non_negative_cell(t, col, r, sink)
+        };
+    }
+    Some(HydroBoundRow {
+        row: r,
+        hydro: t.i32("hydro_id", r)?,
+        stage: t.i32("stage_id", r)?,
+        block: t.i32("block_id", r),
+        values,
+    })
+}
+
+/// A row of `line_bounds.parquet`.
+fn line_row(t: &Table, r: usize, sink: &mut Sink) -> Option<LineBoundRow> {
+    let direct_mw = non_negative_cell(t, "direct_mw", r, sink);
+    let reverse_mw = non_negative_cell(t, "reverse_mw", r, sink);
+    Some(LineBoundRow {
+        row: r,
+        line: t.i32("line_id", r)?,
+        stage: t.i32("stage_id", r)?,
+        block: t.i32("block_id", r),
+        direct_mw,
+        reverse_mw,
+    })
+}
+
+/// A row of `ncs_bounds.parquet`.
+fn ncs_row(t: &Table, r: usize, sink: &mut Sink) -> Option<NcsBoundRow> {
+    let avail = non_negative_cell(t, "available_generation_mw", r, sink);
+    Some(NcsBoundRow {
+        row: r,
+        ncs: t.i32("ncs_id", r)?,
+        stage: t.i32("stage_id", r)?,
+        available_mw: avail?,
+    })
+}
+
 /// Reads the four bounds override files.
 pub(crate) fn read_bounds(files: &CaseFiles, sink: &mut Sink) -> BoundsData {
-    let thermal = table_of(files, &THERMAL, sink).map(|t| {
-        let mut rows = Vec::new();
-        for r in 0..t.rows {
-            stage_only_on_block_row(&t, r, "cost_per_mwh", "the thermal cost is per stage", sink);
-            let min_mw = non_negative(&t, "min_generation_mw", r, sink);
-            let max_mw = non_negative(&t, "max_generation_mw", r, sink);
-            let cost = non_negative(&t, "cost_per_mwh", r, sink);
-            if let (Some(thermal), Some(stage)) = (t.i32("thermal_id", r), t.i32("stage_id", r)) {
-                rows.push(ThermalBoundRow {
-                    row: r,
-                    thermal,
-                    stage,
-                    block: t.i32("block_id", r),
-                    min_mw,
-                    max_mw,
-                    cost,
-                });
-            }
-        }
-        rows
-    });
+    let thermal = table_of(files, &THERMAL, sink).collect_rows(|t, r| thermal_row(t, r, sink));
     let hydro = table_of(files, &HYDRO, sink).map(|t| {
-            refuse_column(&t, "min_spillage_m3s", Feature::SpillageBounds, sink);
-            refuse_column(&t, "max_spillage_m3s", Feature::SpillageBounds, sink);
-            refuse_column(&t, "filling_inflow_m3s", Feature::ReservoirFilling, sink);
-            let mut rows = Vec::new();
-            for r in 0..t.rows {
-                for col in HYDRO_STAGE_ONLY_COLUMNS {
-                    stage_only_on_block_row(
-                        &t,
-                        r,
-                        col,
-                        "it has no per-block LP quantity (storage, withdrawal and filling are per stage)",
-                        sink,
-                    );
-                }
-                let mut values = [None; 14];
-                for (slot, col) in values.iter_mut().zip(HYDRO_BOUND_COLUMNS) {
-                    *slot = if col == "water_withdrawal_m3s" {
-                        t.f64(col, r)
-                    } else {
-                        non_negative(&t, col, r, sink)
-                    };
-                }
-                if let (Some(hydro), Some(stage)) = (t.i32("hydro_id", r), t.i32("stage_id", r)) {
-                    rows.push(HydroBoundRow {
-                        row: r,
-                        hydro,
-                        stage,
-                        block: t.i32("block_id", r),
-                        values,
-                    });
-                }
-            }
-        rows
+        refuse_column(&t, "min_spillage_m3s", Feature::SpillageBounds, sink);
+        refuse_column(&t, "max_spillage_m3s", Feature::SpillageBounds, sink);
+        refuse_column(&t, "filling_inflow_m3s", Feature::ReservoirFilling, sink);
+        (0..t.rows).filter_map(|r| hydro_row(&t, r, sink)).collect()
     });
-    let line = table_of(files, &LINE, sink).map(|t| {
-        let mut rows = Vec::new();
-        for r in 0..t.rows {
-            let direct_mw = non_negative(&t, "direct_mw", r, sink);
-            let reverse_mw = non_negative(&t, "reverse_mw", r, sink);
-            if let (Some(line), Some(stage)) = (t.i32("line_id", r), t.i32("stage_id", r)) {
-                rows.push(LineBoundRow {
-                    row: r,
-                    line,
-                    stage,
-                    block: t.i32("block_id", r),
-                    direct_mw,
-                    reverse_mw,
-                });
-            }
-        }
-        rows
-    });
-    let ncs = table_of(files, &NCS, sink).map(|t| {
-        let mut rows = Vec::new();
-        for r in 0..t.rows {
-            let avail = non_negative(&t, "available_generation_mw", r, sink);
-            if let (Some(ncs), Some(stage), Some(available_mw)) =
-                (t.i32("ncs_id", r), t.i32("stage_id", r), avail)
-            {
-                rows.push(NcsBoundRow {
-                    row: r,
-                    ncs,
-                    stage,
-                    available_mw,
-                });
-            }
-        }
-        rows
-    });
+    let line = table_of(files, &LINE, sink).collect_rows(|t, r| line_row(t, r, sink));
+    let ncs = table_of(files, &NCS, sink).collect_rows(|t, r| ncs_row(t, r, sink));
     BoundsData {
         thermal,
         hydro,

@@ -3,7 +3,7 @@
 
 use super::entities::{registry, Svc};
 use super::penalties::{HydroPatch, HYDRO_PENALTY_NAMES};
-use super::{json_of, row_ctx, table_of, Registry, Src};
+use super::{read_json_root, row_ctx, table_of, Registry, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
@@ -69,21 +69,20 @@ const HYDRO_KEYS: [&str; 19] = [
     "penalties",
 ];
 
-/// Entity-level hydro penalty keys (no directional costs at this level).
-const OVERRIDE_KEYS: [&str; 12] = [
-    "spillage_cost",
-    "turbined_cost",
-    "diversion_cost",
-    "storage_violation_below_cost",
-    "filling_target_violation_cost",
-    "turbined_violation_below_cost",
-    "outflow_violation_below_cost",
-    "outflow_violation_above_cost",
-    "generation_violation_below_cost",
-    "evaporation_violation_cost",
-    "water_withdrawal_violation_cost",
-    "inflow_nonnegativity_cost",
-];
+/// Positions in [`HYDRO_PENALTY_NAMES`] of the entity-level hydro penalties
+/// (no directional costs at this level).
+const OVERRIDE_SLOTS: [usize; 12] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15];
+
+/// Entity-level hydro penalty keys, in [`OVERRIDE_SLOTS`] order.
+const OVERRIDE_KEYS: [&str; 12] = {
+    let mut keys = [""; 12];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = HYDRO_PENALTY_NAMES[OVERRIDE_SLOTS[i]];
+        i += 1;
+    }
+    keys
+};
 
 fn nn(o: &mut Obj<'_, '_>, key: &str) -> Option<f64> {
     let v = o.req_f64(key);
@@ -240,20 +239,109 @@ fn overrides(o: &mut Obj<'_, '_>) -> HydroOverrides {
     let Some(mut p) = o.opt_obj("penalties", &OVERRIDE_KEYS) else {
         return patch;
     };
-    for key in OVERRIDE_KEYS {
+    for (key, slot) in OVERRIDE_KEYS.into_iter().zip(OVERRIDE_SLOTS) {
         let v = p.opt_f64(key);
         if let Some(x) = v {
             if let Err(msg) = super::penalties::penalty_ok(key, x) {
                 p.error(FindingKind::OutOfRange, key, msg);
             }
         }
-        if let Some(slot) = HYDRO_PENALTY_NAMES.iter().position(|n| *n == key) {
-            if let Some(s) = patch.values.get_mut(slot) {
-                *s = v;
-            }
+        if let Some(s) = patch.values.get_mut(slot) {
+            *s = v;
         }
     }
     patch
+}
+
+/// The limits of a hydro's `generation` section.
+struct GenerationLimits {
+    model: Option<HydroGenerationModel>,
+    min_turbined_m3s: Option<f64>,
+    max_turbined_m3s: Option<f64>,
+    min_generation_mw: Option<f64>,
+    max_generation_mw: Option<f64>,
+}
+
+/// The required `generation` section (the linearized-head model is refused).
+fn generation(o: &mut Obj<'_, '_>) -> Option<GenerationLimits> {
+    let mut g = o.req_obj(
+        "generation",
+        &[
+            "model",
+            "min_turbined_m3s",
+            "max_turbined_m3s",
+            "min_generation_mw",
+            "max_generation_mw",
+        ],
+    )?;
+    let model = g.req_enum(
+        "model",
+        &["constant_productivity", "linearized_head", "fpha"],
+    );
+    if model == Some("linearized_head") {
+        let ctx = g.ctx("model");
+        Feature::LinearizedHead.refuse(g.sink(), ctx, "the `linearized_head` model");
+    }
+    let model = model.map(|m| match m {
+        "fpha" => HydroGenerationModel::Fpha,
+        "linearized_head" => HydroGenerationModel::LinearizedHead,
+        _ => HydroGenerationModel::ConstantProductivity,
+    });
+    Some(GenerationLimits {
+        model,
+        min_turbined_m3s: nn(&mut g, "min_turbined_m3s"),
+        max_turbined_m3s: nn(&mut g, "max_turbined_m3s"),
+        min_generation_mw: nn(&mut g, "min_generation_mw"),
+        max_generation_mw: nn(&mut g, "max_generation_mw"),
+    })
+}
+
+/// The optional `diversion` channel.
+fn diversion(o: &mut Obj<'_, '_>) -> Option<Diversion> {
+    let mut d = o.opt_obj("diversion", &["downstream_id", "max_flow_m3s"])?;
+    let target = d.req_i32("downstream_id");
+    let m = d.req_f64("max_flow_m3s");
+    let max = d.min("max_flow_m3s", m, 0.0, false);
+    Some(Diversion {
+        downstream: HydroId(target?),
+        max_flow_m3s: max?,
+    })
+}
+
+/// Checks a `filling` section, then refuses it (reservoir filling is not supported).
+fn filling(o: &mut Obj<'_, '_>) {
+    if o.has("filling") {
+        if let Some(mut f) = o.opt_obj("filling", &["start_stage_id", "filling_min_rate_m3s"]) {
+            f.req_i32("start_stage_id");
+            f.opt_f64("filling_min_rate_m3s");
+        }
+        let ctx = o.ctx("filling");
+        Feature::ReservoirFilling.refuse(o.sink(), ctx, "reservoir `filling`");
+    }
+}
+
+/// The required, non-empty `unit_groups`; `None` when any group fails to read.
+fn unit_groups(o: &mut Obj<'_, '_>) -> Option<Vec<UnitGroup>> {
+    let groups_raw = o.req_array("unit_groups");
+    let mut groups = Vec::new();
+    let mut groups_ok = true;
+    for (i, v) in groups_raw.unwrap_or(&[]).iter().enumerate() {
+        match unit_group(o, i, v) {
+            Some(g) => groups.push(g),
+            None => groups_ok = false,
+        }
+    }
+    if groups_raw.map(<[Value]>::len) == Some(0) {
+        o.error(
+            FindingKind::SchemaViolation,
+            "unit_groups",
+            "a hydro needs at least one unit group (its bus connection)",
+        );
+    }
+    if groups_raw.is_none() || groups.is_empty() || !groups_ok {
+        return None;
+    }
+    Some(groups)
 }
 
 fn read_hydro(o: &mut Obj<'_, '_>, id: i32) -> Option<RawHydro> {
@@ -277,85 +365,21 @@ fn read_hydro(o: &mut Obj<'_, '_>, id: i32) -> Option<RawHydro> {
             let b = r.opt_f64("max_outflow_m3s");
             (a, r.min("max_outflow_m3s", b, 0.0, false))
         });
-    let generation = o
-        .req_obj(
-            "generation",
-            &[
-                "model",
-                "min_turbined_m3s",
-                "max_turbined_m3s",
-                "min_generation_mw",
-                "max_generation_mw",
-            ],
-        )
-        .map(|mut g| {
-            let model = g.req_enum(
-                "model",
-                &["constant_productivity", "linearized_head", "fpha"],
-            );
-            if model == Some("linearized_head") {
-                let ctx = g.ctx("model");
-                Feature::LinearizedHead.refuse(g.sink(), ctx, "the `linearized_head` model");
-            }
-            let model = model.map(|m| match m {
-                "fpha" => HydroGenerationModel::Fpha,
-                "linearized_head" => HydroGenerationModel::LinearizedHead,
-                _ => HydroGenerationModel::ConstantProductivity,
-            });
-            let a = nn(&mut g, "min_turbined_m3s");
-            let b = nn(&mut g, "max_turbined_m3s");
-            let c = nn(&mut g, "min_generation_mw");
-            let d = nn(&mut g, "max_generation_mw");
-            (model, a, b, c, d)
-        });
+    let generation = generation(o);
     let tail = tailrace(o);
     let loss = losses(o);
     let eff = efficiency(o);
     let evap = evaporation(o);
-    let diversion = o
-        .opt_obj("diversion", &["downstream_id", "max_flow_m3s"])
-        .and_then(|mut d| {
-            let target = d.req_i32("downstream_id");
-            let m = d.req_f64("max_flow_m3s");
-            let max = d.min("max_flow_m3s", m, 0.0, false);
-            Some(Diversion {
-                downstream: HydroId(target?),
-                max_flow_m3s: max?,
-            })
-        });
-    if o.has("filling") {
-        if let Some(mut f) = o.opt_obj("filling", &["start_stage_id", "filling_min_rate_m3s"]) {
-            f.req_i32("start_stage_id");
-            f.opt_f64("filling_min_rate_m3s");
-        }
-        let ctx = o.ctx("filling");
-        Feature::ReservoirFilling.refuse(o.sink(), ctx, "reservoir `filling`");
-    }
+    let diversion = diversion(o);
+    filling(o);
     let sp = o.opt_f64("specific_productivity_mw_per_m3s_per_m");
     let specific = o.min("specific_productivity_mw_per_m3s_per_m", sp, 0.0, true);
-    let groups_raw = o.req_array("unit_groups");
-    let mut groups = Vec::new();
-    let mut groups_ok = true;
-    for (i, v) in groups_raw.unwrap_or(&[]).iter().enumerate() {
-        match unit_group(o, i, v) {
-            Some(g) => groups.push(g),
-            None => groups_ok = false,
-        }
-    }
-    if groups_raw.map(<[Value]>::len) == Some(0) {
-        o.error(
-            FindingKind::SchemaViolation,
-            "unit_groups",
-            "a hydro needs at least one unit group (its bus connection)",
-        );
-    }
+    let groups = unit_groups(o);
     let penalties = overrides(o);
     let (min_s, max_s) = reservoir?;
     let (min_o, max_o) = outflow?;
-    let (model, min_q, max_q, min_g, max_g) = generation?;
-    if groups_raw.is_none() || groups.is_empty() || !groups_ok {
-        return None;
-    }
+    let generation = generation?;
+    let groups = groups?;
     Some(RawHydro {
         hydro: Hydro {
             id: HydroId(id),
@@ -366,11 +390,11 @@ fn read_hydro(o: &mut Obj<'_, '_>, id: i32) -> Option<RawHydro> {
             max_storage_hm3: max_s?,
             min_outflow_m3s: min_o?,
             max_outflow_m3s: max_o,
-            generation_model: model?,
-            min_turbined_m3s: min_q?,
-            max_turbined_m3s: max_q?,
-            min_generation_mw: min_g?,
-            max_generation_mw: max_g?,
+            generation_model: generation.model?,
+            min_turbined_m3s: generation.min_turbined_m3s?,
+            max_turbined_m3s: generation.max_turbined_m3s?,
+            min_generation_mw: generation.min_generation_mw?,
+            max_generation_mw: generation.max_generation_mw?,
             unit_groups: groups,
             diversion,
             efficiency: eff,
@@ -569,10 +593,7 @@ fn production_entry<'v>(
             "seasons",
         ],
     )?;
-    let hydro = e.req_i32("hydro_id");
-    if let Some(h) = hydro {
-        e.set_entity("hydro", i64::from(h));
-    }
+    let hydro = e.req_entity_id("hydro_id", "hydro");
     let mode = e.req_enum("selection_mode", &["stage_ranges", "seasonal"]);
     let selection = match mode? {
         "stage_ranges" => {
@@ -649,33 +670,28 @@ fn production_entry<'v>(
 
 fn production_models(files: &CaseFiles, sink: &mut Sink) -> Src<Vec<ProductionEntry>> {
     const FILE: &str = name::PRODUCTION_MODELS;
-    let value = match json_of(files, FILE, sink) {
-        Src::Read(v) => v,
-        Src::Absent => return Src::Absent,
-        Src::Failed => return Src::Failed,
-    };
-    let Some(mut root) = Obj::root(
-        sink,
+    read_json_root(
+        files,
         FILE,
-        &value,
+        sink,
         &["production_models", "fpha_plane_reduction"],
-    ) else {
-        return Src::Failed;
-    };
-    if root.has("fpha_plane_reduction") {
-        let ctx = root.ctx("fpha_plane_reduction");
-        Feature::FphaPlaneReduction.refuse(root.sink(), ctx, "`fpha_plane_reduction`");
-    }
-    let Some(items) = root.req_array("production_models") else {
-        return Src::Failed;
-    };
-    let mut out = Vec::new();
-    for (i, v) in items.iter().enumerate() {
-        if let Some(model) = production_entry(&mut root, i, v) {
-            out.push(ProductionEntry { index: i, model });
-        }
-    }
-    Src::Read(out)
+        |mut root| {
+            if root.has("fpha_plane_reduction") {
+                let ctx = root.ctx("fpha_plane_reduction");
+                Feature::FphaPlaneReduction.refuse(root.sink(), ctx, "`fpha_plane_reduction`");
+            }
+            let Some(items) = root.req_array("production_models") else {
+                return Src::Failed;
+            };
+            let mut out = Vec::new();
+            for (i, v) in items.iter().enumerate() {
+                if let Some(model) = production_entry(&mut root, i, v) {
+                    out.push(ProductionEntry { index: i, model });
+                }
+            }
+            Src::Read(out)
+        },
+    )
 }
 
 static FPHA_SPEC: TableSpec = TableSpec {

@@ -1,6 +1,6 @@
 //! `initial_conditions.json` → [`InitialConditions`].
 
-use super::{json_of, Src};
+use super::{read_json_root, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
@@ -41,10 +41,7 @@ fn storages<'v>(root: &mut Obj<'v, '_>, key: &str, items: &'v [Value]) -> Vec<In
         else {
             continue;
         };
-        let hydro = s.req_i32("hydro_id");
-        if let Some(h) = hydro {
-            s.set_entity("hydro", i64::from(h));
-        }
+        let hydro = s.req_entity_id("hydro_id", "hydro");
         let v = s.req_f64("value_hm3");
         let value = s.min("value_hm3", v, 0.0, false);
         if let (Some(h), Some(value_hm3)) = (hydro, value) {
@@ -57,17 +54,91 @@ fn storages<'v>(root: &mut Obj<'v, '_>, key: &str, items: &'v [Value]) -> Vec<In
     out
 }
 
+/// A list of dated values of one entity each (observed inflows, past
+/// defluences, past thermal commitments).
+struct DatedList {
+    /// The array's key.
+    key: &'static str,
+    /// The element's entity id field.
+    id_key: &'static str,
+    /// The kind of entity the id names.
+    kind: &'static str,
+    /// The element's value field.
+    value_key: &'static str,
+    /// Whether the value must be ≥ 0.
+    non_negative: bool,
+}
+
+const RECENT_OBSERVATIONS: DatedList = DatedList {
+    key: "recent_observations",
+    id_key: "hydro_id",
+    kind: "hydro",
+    value_key: "value_m3s",
+    non_negative: false,
+};
+
+const PAST_DEFLUENCES: DatedList = DatedList {
+    key: "past_defluences",
+    id_key: "hydro_id",
+    kind: "hydro",
+    value_key: "value_m3s",
+    non_negative: true,
+};
+
+const PAST_COMMITMENTS: DatedList = DatedList {
+    key: "past_anticipated_commitments",
+    id_key: "thermal_id",
+    kind: "thermal",
+    value_key: "value_mw",
+    non_negative: false,
+};
+
+/// One element of a [`DatedList`] that was read completely.
+struct DatedValue {
+    id: i32,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    value: f64,
+}
+
+/// Reads the elements `items` of the list `list`, reporting every problem.
+fn dated_values<'v>(
+    root: &mut Obj<'v, '_>,
+    list: &DatedList,
+    items: &'v [Value],
+) -> Vec<DatedValue> {
+    let mut out = Vec::new();
+    for (i, v) in items.iter().enumerate() {
+        let allowed = [list.id_key, "start_date", "end_date", list.value_key];
+        let Some(mut o) = root.item(list.key, i, v, &allowed) else {
+            continue;
+        };
+        let id = o.req_entity_id(list.id_key, list.kind);
+        let w = window(&mut o);
+        let x = o.req_f64(list.value_key);
+        let value = if list.non_negative {
+            o.min(list.value_key, x, 0.0, false)
+        } else {
+            x
+        };
+        if let (Some(id), Some((start_date, end_date)), Some(value)) = (id, w, value) {
+            out.push(DatedValue {
+                id,
+                start_date,
+                end_date,
+                value,
+            });
+        }
+    }
+    out
+}
+
 /// Reads `initial_conditions.json`.
 pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Src<InitialData> {
-    let value = match json_of(files, FILE, sink) {
-        Src::Read(v) => v,
-        Src::Absent => return Src::Absent,
-        Src::Failed => return Src::Failed,
-    };
-    let Some(mut root) = Obj::root(
-        sink,
+    read_json_root(
+        files,
         FILE,
-        &value,
+        sink,
         &[
             "storage",
             "filling_storage",
@@ -75,108 +146,66 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Src<InitialData> {
             "past_defluences",
             "past_anticipated_commitments",
         ],
-    ) else {
-        return Src::Failed;
-    };
-    let storage_items = root.req_array("storage");
-    let filling_items = root.req_array("filling_storage");
-    let storage = storages(&mut root, "storage", storage_items.unwrap_or(&[]));
-    let filling_storage = storages(&mut root, "filling_storage", filling_items.unwrap_or(&[]));
-    if filling_items.is_some_and(|f| !f.is_empty()) {
-        let ctx = root.ctx("filling_storage");
-        Feature::ReservoirFilling.refuse(root.sink(), ctx, "`filling_storage`");
-    }
-    let mut recent_observations = Vec::new();
-    for (i, v) in root.opt_array("recent_observations").iter().enumerate() {
-        let Some(mut o) = root.item(
-            "recent_observations",
-            i,
-            v,
-            &["hydro_id", "start_date", "end_date", "value_m3s"],
-        ) else {
-            continue;
-        };
-        let hydro = o.req_i32("hydro_id");
-        if let Some(h) = hydro {
-            o.set_entity("hydro", i64::from(h));
-        }
-        let w = window(&mut o);
-        let value = o.req_f64("value_m3s");
-        if let (Some(h), Some((start_date, end_date)), Some(value_m3s)) = (hydro, w, value) {
-            recent_observations.push(InflowObservation {
-                hydro: HydroId(h),
-                start_date,
-                end_date,
-                value_m3s,
-            });
-        }
-    }
-    let mut past_defluences = Vec::new();
-    for (i, v) in root.opt_array("past_defluences").iter().enumerate() {
-        let Some(mut o) = root.item(
-            "past_defluences",
-            i,
-            v,
-            &["hydro_id", "start_date", "end_date", "value_m3s"],
-        ) else {
-            continue;
-        };
-        let hydro = o.req_i32("hydro_id");
-        if let Some(h) = hydro {
-            o.set_entity("hydro", i64::from(h));
-        }
-        let w = window(&mut o);
-        let x = o.req_f64("value_m3s");
-        let value = o.min("value_m3s", x, 0.0, false);
-        if let (Some(h), Some((start_date, end_date)), Some(value_m3s)) = (hydro, w, value) {
-            past_defluences.push(PastDefluence {
-                hydro: HydroId(h),
-                start_date,
-                end_date,
-                value_m3s,
-            });
-        }
-    }
-    let commitments = root.opt_array("past_anticipated_commitments");
-    let mut past_commitments = Vec::new();
-    for (i, v) in commitments.iter().enumerate() {
-        let Some(mut o) = root.item(
-            "past_anticipated_commitments",
-            i,
-            v,
-            &["thermal_id", "start_date", "end_date", "value_mw"],
-        ) else {
-            continue;
-        };
-        let thermal = o.req_i32("thermal_id");
-        if let Some(t) = thermal {
-            o.set_entity("thermal", i64::from(t));
-        }
-        let w = window(&mut o);
-        let value = o.req_f64("value_mw");
-        if let (Some(t), Some((start_date, end_date)), Some(value_mw)) = (thermal, w, value) {
-            past_commitments.push(PastCommitment {
-                thermal: ThermalId(t),
-                start_date,
-                end_date,
-                value_mw,
-            });
-        }
-    }
-    if !commitments.is_empty() {
-        let ctx = root.ctx("past_anticipated_commitments");
-        Feature::AnticipatedThermal.refuse(root.sink(), ctx, "`past_anticipated_commitments`");
-    }
-    if storage_items.is_none() || filling_items.is_none() {
-        return Src::Failed;
-    }
-    Src::Read(InitialData {
-        ic: InitialConditions {
-            storage,
-            filling_storage,
-            recent_observations,
-            past_defluences,
-            past_commitments,
+        |mut root| {
+            let storage_items = root.req_array("storage");
+            let filling_items = root.req_array("filling_storage");
+            let storage = storages(&mut root, "storage", storage_items.unwrap_or(&[]));
+            let filling_storage =
+                storages(&mut root, "filling_storage", filling_items.unwrap_or(&[]));
+            if filling_items.is_some_and(|f| !f.is_empty()) {
+                let ctx = root.ctx("filling_storage");
+                Feature::ReservoirFilling.refuse(root.sink(), ctx, "`filling_storage`");
+            }
+            let recent = root.opt_array("recent_observations");
+            let recent_observations = dated_values(&mut root, &RECENT_OBSERVATIONS, recent)
+                .into_iter()
+                .map(|d| InflowObservation {
+                    hydro: HydroId(d.id),
+                    start_date: d.start_date,
+                    end_date: d.end_date,
+                    value_m3s: d.value,
+                })
+                .collect();
+            let defluences = root.opt_array("past_defluences");
+            let past_defluences = dated_values(&mut root, &PAST_DEFLUENCES, defluences)
+                .into_iter()
+                .map(|d| PastDefluence {
+                    hydro: HydroId(d.id),
+                    start_date: d.start_date,
+                    end_date: d.end_date,
+                    value_m3s: d.value,
+                })
+                .collect();
+            let commitments = root.opt_array("past_anticipated_commitments");
+            let past_commitments = dated_values(&mut root, &PAST_COMMITMENTS, commitments)
+                .into_iter()
+                .map(|d| PastCommitment {
+                    thermal: ThermalId(d.id),
+                    start_date: d.start_date,
+                    end_date: d.end_date,
+                    value_mw: d.value,
+                })
+                .collect();
+            if !commitments.is_empty() {
+                let ctx = root.ctx("past_anticipated_commitments");
+                Feature::AnticipatedThermal.refuse(
+                    root.sink(),
+                    ctx,
+                    "`past_anticipated_commitments`",
+                );
+            }
+            if storage_items.is_none() || filling_items.is_none() {
+                return Src::Failed;
+            }
+            Src::Read(InitialData {
+                ic: InitialConditions {
+                    storage,
+                    filling_storage,
+                    recent_observations,
+                    past_defluences,
+                    past_commitments,
+                },
+            })
         },
-    })
+    )
 }

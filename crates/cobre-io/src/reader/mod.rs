@@ -21,12 +21,14 @@ mod stages;
 mod tailrace;
 
 use crate::files::{CaseFiles, FileState};
-use crate::json;
-use crate::report::{FindingContext, Sink};
+use crate::json::{self, Obj};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::tables::{self, Table, TableSpec};
 use serde_json::Value;
 
-pub(crate) use constraints::{BoundsData, GenericData, HYDRO_BOUND_COLUMNS};
+pub(crate) use constraints::{
+    BoundsData, GenericData, HydroBoundRow, LineBoundRow, ThermalBoundRow, HYDRO_BOUND_COLUMNS,
+};
 pub(crate) use entities::{RawBus, RawLine, RawNcs, RawThermal, Svc};
 pub(crate) use hydros::{HydroSystemData, RawHydro};
 pub(crate) use penalties::{HydroPenaltyRow, PenaltyOverrides, ScalarPenaltyRow};
@@ -75,13 +77,18 @@ impl Src<Table> {
     /// their problems were reported while decoding), keeping the row numbers.
     pub(crate) fn map_rows<T>(
         self,
-        f: impl Fn(&Table, usize) -> Option<T>,
+        mut f: impl FnMut(&Table, usize) -> Option<T>,
     ) -> Src<Vec<(usize, T)>> {
-        self.map(|t| {
-            (0..t.rows)
-                .filter_map(|r| f(&t, r).map(|v| (r, v)))
-                .collect()
-        })
+        self.collect_rows(|t, r| f(t, r).map(|v| (r, v)))
+    }
+
+    /// Converts every row with `f`, in row order; rows where `f` gives
+    /// `None` are skipped.
+    pub(crate) fn collect_rows<T>(
+        self,
+        mut f: impl FnMut(&Table, usize) -> Option<T>,
+    ) -> Src<Vec<T>> {
+        self.map(|t| (0..t.rows).filter_map(|r| f(&t, r)).collect())
     }
 }
 
@@ -152,6 +159,27 @@ pub(crate) fn json_of(files: &CaseFiles, rel: &'static str, sink: &mut Sink) -> 
     }
 }
 
+/// Reads a JSON file's root object with `read`, the root allowing the keys
+/// `allowed`. `Absent` for a missing file; `Failed` for one that could not be
+/// parsed or whose root is not an object (reported).
+pub(crate) fn read_json_root<T>(
+    files: &CaseFiles,
+    rel: &'static str,
+    sink: &mut Sink,
+    allowed: &[&str],
+    read: impl FnOnce(Obj<'_, '_>) -> Src<T>,
+) -> Src<T> {
+    let value = match json_of(files, rel, sink) {
+        Src::Read(v) => v,
+        Src::Absent => return Src::Absent,
+        Src::Failed => return Src::Failed,
+    };
+    match Obj::root(sink, rel, &value, allowed) {
+        Some(root) => read(root),
+        None => Src::Failed,
+    }
+}
+
 /// Decodes a Parquet file kept by the structural layer.
 pub(crate) fn table_of(files: &CaseFiles, spec: &TableSpec, sink: &mut Sink) -> Src<Table> {
     match files.state(spec.file) {
@@ -162,6 +190,21 @@ pub(crate) fn table_of(files: &CaseFiles, spec: &TableSpec, sink: &mut Sink) -> 
         },
         FileState::Broken | FileState::Json(_) => Src::Failed,
     }
+}
+
+/// A Float64 cell that must be ≥ 0: a negative value is reported (and
+/// returned, so the row still counts).
+pub(crate) fn non_negative_cell(t: &Table, col: &str, r: usize, sink: &mut Sink) -> Option<f64> {
+    let v = t.f64(col, r)?;
+    if v < 0.0 {
+        sink.push(Finding::error(
+            FindingKind::OutOfRange,
+            Layer::Schema,
+            row_ctx(t.file, r).field(col),
+            format!("`{col}` = {v} must be ≥ 0"),
+        ));
+    }
+    Some(v)
 }
 
 /// Context of a Parquet row.

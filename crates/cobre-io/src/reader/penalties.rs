@@ -1,6 +1,6 @@
 //! `penalties.json` (global defaults) and the per-stage penalty override files.
 
-use super::{json_of, row_ctx, table_of, Src};
+use super::{read_json_root, row_ctx, table_of, Src};
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
 use crate::report::{Finding, FindingKind, Layer, Sink};
@@ -170,45 +170,43 @@ fn hydro_global(o: &mut Obj<'_, '_>) -> Option<HydroPenalties> {
 
 /// Reads `penalties.json`.
 pub(crate) fn read_global(files: &CaseFiles, sink: &mut Sink) -> Src<GlobalPenalties> {
-    let value = match json_of(files, FILE, sink) {
-        Src::Read(v) => v,
-        Src::Absent => return Src::Absent,
-        Src::Failed => return Src::Failed,
-    };
-    let Some(mut root) = Obj::root(
-        sink,
+    read_json_root(
+        files,
         FILE,
-        &value,
+        sink,
         &["bus", "line", "hydro", "non_controllable_source"],
-    ) else {
-        return Src::Failed;
-    };
-    let bus = root
-        .req_obj("bus", &["deficit_segments", "excess_cost"])
-        .map(|mut b| {
-            let segs = deficit_segments(&mut b, true);
-            let excess = penalty(&mut b, "excess_cost", true);
-            (segs, excess)
-        });
-    let exchange = root
-        .req_obj("line", &["exchange_cost"])
-        .and_then(|mut l| penalty(&mut l, "exchange_cost", true));
-    let hydro = hydro_global(&mut root);
-    let curtailment = root
-        .req_obj("non_controllable_source", &["curtailment_cost"])
-        .and_then(|mut n| penalty(&mut n, "curtailment_cost", true));
-    match (bus, exchange, hydro, curtailment) {
-        (Some((Some(deficit_segments), Some(excess))), Some(exchange), Some(hydro), Some(curt)) => {
-            Src::Read(GlobalPenalties {
-                deficit_segments,
-                excess_cost_per_mwh: excess,
-                exchange_cost_per_mwh: exchange,
-                hydro,
-                curtailment_cost_per_mwh: curt,
-            })
-        }
-        _ => Src::Failed,
-    }
+        |mut root| {
+            let bus = root
+                .req_obj("bus", &["deficit_segments", "excess_cost"])
+                .map(|mut b| {
+                    let segs = deficit_segments(&mut b, true);
+                    let excess = penalty(&mut b, "excess_cost", true);
+                    (segs, excess)
+                });
+            let exchange = root
+                .req_obj("line", &["exchange_cost"])
+                .and_then(|mut l| penalty(&mut l, "exchange_cost", true));
+            let hydro = hydro_global(&mut root);
+            let curtailment = root
+                .req_obj("non_controllable_source", &["curtailment_cost"])
+                .and_then(|mut n| penalty(&mut n, "curtailment_cost", true));
+            match (bus, exchange, hydro, curtailment) {
+                (
+                    Some((Some(deficit_segments), Some(excess))),
+                    Some(exchange),
+                    Some(hydro),
+                    Some(curt),
+                ) => Src::Read(GlobalPenalties {
+                    deficit_segments,
+                    excess_cost_per_mwh: excess,
+                    exchange_cost_per_mwh: exchange,
+                    hydro,
+                    curtailment_cost_per_mwh: curt,
+                }),
+                _ => Src::Failed,
+            }
+        },
+    )
 }
 
 /// A per-stage override of a single penalty (bus excess, line exchange, NCS curtailment).

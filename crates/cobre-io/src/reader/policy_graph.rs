@@ -286,16 +286,16 @@ fn resolve_chain(
     }
 }
 
-#[allow(clippy::too_many_lines)]
-fn resolve_nodes(
-    data: &mut StagesData,
+/// The declared nodes by id, at their stage positions. Duplicate ids and
+/// nodes at unknown stages are reported; the flag is false when any was found.
+fn collect_nodes(
     raw: &RawGraph,
     position: &BTreeMap<i32, usize>,
+    complete: bool,
     sink: &mut Sink,
-) {
-    let n_stages = data.horizon.stages.len();
+) -> (BTreeMap<i32, GraphNode>, bool) {
     let mut nodes: BTreeMap<i32, GraphNode> = BTreeMap::new();
-    let mut ok = !raw.incomplete && data.complete;
+    let mut ok = true;
     for n in &raw.nodes {
         let path = |f: &str| format!("policy_graph.nodes[{}].{f}", n.index);
         if nodes.contains_key(&n.id) {
@@ -309,7 +309,7 @@ fn resolve_nodes(
             continue;
         }
         let Some(&stage) = position.get(&n.stage_id) else {
-            if data.complete {
+            if complete {
                 sink.push(finding(
                     FindingKind::StageMismatch,
                     Layer::Referential,
@@ -333,118 +333,147 @@ fn resolve_nodes(
             },
         );
     }
-    if raw.nodes.is_empty() {
-        sink.push(
-            finding(
-                FindingKind::SchemaViolation,
-                Layer::Schema,
-                "policy_graph.nodes".into(),
-                "`policy_graph.nodes` is empty: a graph needs at least one node per stage".into(),
-            )
-            .suggest("declare the nodes, or leave `nodes` out for the chain of the stages"),
-        );
-        return;
-    }
-    // Edges, probability sums, discount overrides.
-    let mut out_sum: BTreeMap<i32, (f64, usize)> = BTreeMap::new();
-    let mut parents: BTreeMap<i32, usize> = BTreeMap::new();
-    let mut seen_edges: BTreeSet<(i32, i32)> = BTreeSet::new();
-    let mut stage_rates: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
-    let mut transitions = Vec::with_capacity(raw.transitions.len());
-    for t in &raw.transitions {
-        let (src, dst) = (nodes.get(&t.source), nodes.get(&t.target));
-        for (id, field, n) in [(t.source, "source_id", src), (t.target, "target_id", dst)] {
-            if n.is_none() && raw.nodes.iter().all(|r| r.id != id) {
-                sink.push(finding(
-                    FindingKind::MissingReference,
-                    Layer::Referential,
-                    transition_path(t, field),
-                    format!(
-                        "transition {} names node {id}, which is not declared",
-                        t.index
-                    ),
-                ));
-            }
-        }
-        let (Some(src), Some(dst)) = (src, dst) else {
-            ok = false;
-            continue;
+    (nodes, ok)
+}
+
+/// What the transitions of a node-dialect graph establish.
+#[derive(Default)]
+struct Edges {
+    /// Per source node: the sum of the probabilities leaving it and the
+    /// index of its first transition.
+    out_sum: BTreeMap<i32, (f64, usize)>,
+    /// Per target node: the number of transitions entering it.
+    parents: BTreeMap<i32, usize>,
+    /// Per source stage position: the discount override of its transitions
+    /// and the index of the first transition giving it.
+    stage_rates: BTreeMap<usize, (f64, usize)>,
+    /// The valid transitions, in file order, probabilities as written.
+    transitions: Vec<GraphTransition>,
+    /// False when some transition was rejected.
+    ok: bool,
+}
+
+impl Edges {
+    /// Checks every transition against the nodes: endpoints declared, next
+    /// stage, no repetition, one discount override per stage.
+    fn collect(raw: &RawGraph, nodes: &BTreeMap<i32, GraphNode>, sink: &mut Sink) -> Self {
+        let mut e = Edges {
+            ok: true,
+            transitions: Vec::with_capacity(raw.transitions.len()),
+            ..Edges::default()
         };
-        if dst.stage != src.stage + 1 {
-            sink.push(
-                finding(
-                    FindingKind::StageMismatch,
-                    Layer::Semantic,
+        let mut seen_edges: BTreeSet<(i32, i32)> = BTreeSet::new();
+        for t in &raw.transitions {
+            let (src, dst) = (nodes.get(&t.source), nodes.get(&t.target));
+            for (id, field, n) in [(t.source, "source_id", src), (t.target, "target_id", dst)] {
+                if n.is_none() && raw.nodes.iter().all(|r| r.id != id) {
+                    sink.push(finding(
+                        FindingKind::MissingReference,
+                        Layer::Referential,
+                        transition_path(t, field),
+                        format!(
+                            "transition {} names node {id}, which is not declared",
+                            t.index
+                        ),
+                    ));
+                }
+            }
+            let (Some(src), Some(dst)) = (src, dst) else {
+                e.ok = false;
+                continue;
+            };
+            if dst.stage != src.stage + 1 {
+                sink.push(
+                    finding(
+                        FindingKind::StageMismatch,
+                        Layer::Semantic,
+                        transition_path(t, "target_id"),
+                        format!(
+                            "transition {} goes from node {} (stage position {}) to node {} (stage position {}); a transition must lead to the next stage",
+                            t.index, src.id, src.stage, dst.id, dst.stage
+                        ),
+                    )
+                    .suggest("connect each node to nodes of the stage that follows it"),
+                );
+                e.ok = false;
+                continue;
+            }
+            if !seen_edges.insert((t.source, t.target)) {
+                sink.push(finding(
+                    FindingKind::DuplicateId,
+                    Layer::Referential,
                     transition_path(t, "target_id"),
                     format!(
-                        "transition {} goes from node {} (stage position {}) to node {} (stage position {}); a transition must lead to the next stage",
-                        t.index, src.id, src.stage, dst.id, dst.stage
+                        "the transition from node {} to node {} is declared more than once",
+                        t.source, t.target
                     ),
-                )
-                .suggest("connect each node to nodes of the stage that follows it"),
-            );
-            ok = false;
-            continue;
+                ));
+                e.ok = false;
+                continue;
+            }
+            e.add(t, src.stage, sink);
         }
-        if !seen_edges.insert((t.source, t.target)) {
-            sink.push(finding(
-                FindingKind::DuplicateId,
-                Layer::Referential,
-                transition_path(t, "target_id"),
-                format!(
-                    "the transition from node {} to node {} is declared more than once",
-                    t.source, t.target
-                ),
-            ));
-            ok = false;
-            continue;
-        }
-        let e = out_sum.entry(t.source).or_insert((0.0, t.index));
+        e
+    }
+
+    /// Records a valid transition leaving a node at stage position `stage`.
+    fn add(&mut self, t: &RawTransition, stage: usize, sink: &mut Sink) {
+        let e = self.out_sum.entry(t.source).or_insert((0.0, t.index));
         e.0 += t.probability;
-        *parents.entry(t.target).or_insert(0) += 1;
+        *self.parents.entry(t.target).or_insert(0) += 1;
         if let Some(rate) = t.rate_override {
-            match stage_rates.get(&src.stage) {
+            match self.stage_rates.get(&stage) {
                 Some(&(r, _)) if (r - rate).abs() > 1e-12 => sink.push(
                     finding(
                         FindingKind::Unsupported,
                         Layer::Schema,
                         transition_path(t, "annual_discount_rate_override"),
                         format!(
-                            "transitions leaving stage position {} override the discount rate with {r} and {rate}: discount rates are per stage in this version of Cobre",
-                            src.stage
+                            "transitions leaving stage position {stage} override the discount rate with {r} and {rate}: discount rates are per stage in this version of Cobre"
                         ),
                     )
                     .suggest("give every transition leaving one stage the same override"),
                 ),
                 _ => {
-                    stage_rates.insert(src.stage, (rate, t.index));
+                    self.stage_rates.insert(stage, (rate, t.index));
                 }
             }
         }
-        transitions.push(GraphTransition {
+        self.transitions.push(GraphTransition {
             source: t.source,
             target: t.target,
             probability: t.probability,
         });
     }
-    for (source, &(sum, index)) in &out_sum {
-        if (sum - 1.0).abs() > PROBABILITY_TOLERANCE {
-            sink.push(
-                finding(
-                    FindingKind::OutOfRange,
-                    Layer::Semantic,
-                    format!("policy_graph.transitions[{index}].probability"),
-                    format!("the transitions leaving node {source} have probabilities summing to {sum}, not 1 (±{PROBABILITY_TOLERANCE})"),
-                )
-                .suggest("make the probabilities of the transitions leaving each node sum to 1"),
-            );
-            ok = false;
+
+    /// Reports every node whose leaving probabilities do not sum to 1;
+    /// false when there is one.
+    fn check_sums(&self, sink: &mut Sink) -> bool {
+        let mut ok = true;
+        for (source, &(sum, index)) in &self.out_sum {
+            if (sum - 1.0).abs() > PROBABILITY_TOLERANCE {
+                sink.push(
+                    finding(
+                        FindingKind::OutOfRange,
+                        Layer::Semantic,
+                        format!("policy_graph.transitions[{index}].probability"),
+                        format!("the transitions leaving node {source} have probabilities summing to {sum}, not 1 (±{PROBABILITY_TOLERANCE})"),
+                    )
+                    .suggest("make the probabilities of the transitions leaving each node sum to 1"),
+                );
+                ok = false;
+            }
         }
+        ok
     }
-    // Coverage of the stages (every stage id of the file, read or not),
-    // roots and leaves.
+}
+
+/// Reports every stage id of the file (read or not) without a node; false
+/// when there is one.
+fn check_coverage(stage_ids: &[i32], raw: &RawGraph, sink: &mut Sink) -> bool {
     let with_nodes: BTreeSet<i32> = raw.nodes.iter().map(|n| n.stage_id).collect();
-    for &id in &data.stage_ids {
+    let mut ok = true;
+    for &id in stage_ids {
         if !with_nodes.contains(&id) {
             sink.push(
                 Finding::error(
@@ -461,12 +490,24 @@ fn resolve_nodes(
             ok = false;
         }
     }
+    ok
+}
+
+/// Reports unreachable nodes, nodes without successors before the last of
+/// the `n_stages` stages, and more than one root; false when any was found.
+fn check_roots_and_leaves(
+    nodes: &BTreeMap<i32, GraphNode>,
+    edges: &Edges,
+    n_stages: usize,
+    sink: &mut Sink,
+) -> bool {
+    let mut ok = true;
     for n in nodes.values() {
         let ctx = FindingContext::file(FILE)
             .entity("node", n.id)
             .path("policy_graph.nodes")
             .field("nodes");
-        let has_parent = parents.contains_key(&n.id);
+        let has_parent = edges.parents.contains_key(&n.id);
         if n.stage == 0 && has_parent {
             continue; // reported as an edge into stage 0 above
         }
@@ -482,7 +523,7 @@ fn resolve_nodes(
             );
             ok = false;
         }
-        if n.stage + 1 < n_stages && !out_sum.contains_key(&n.id) {
+        if n.stage + 1 < n_stages && !edges.out_sum.contains_key(&n.id) {
             sink.push(
                 Finding::error(
                     FindingKind::PhysicalConstraint,
@@ -515,19 +556,50 @@ fn resolve_nodes(
         );
         ok = false;
     }
+    ok
+}
+
+/// Checks a node-dialect graph and, when it is valid, stores it (nodes in
+/// file order, probabilities normalised) and the stages' discount overrides.
+fn resolve_nodes(
+    data: &mut StagesData,
+    raw: &RawGraph,
+    position: &BTreeMap<i32, usize>,
+    sink: &mut Sink,
+) {
+    let n_stages = data.horizon.stages.len();
+    let (nodes, nodes_ok) = collect_nodes(raw, position, data.complete, sink);
+    let mut ok = !raw.incomplete && data.complete && nodes_ok;
+    if raw.nodes.is_empty() {
+        sink.push(
+            finding(
+                FindingKind::SchemaViolation,
+                Layer::Schema,
+                "policy_graph.nodes".into(),
+                "`policy_graph.nodes` is empty: a graph needs at least one node per stage".into(),
+            )
+            .suggest("declare the nodes, or leave `nodes` out for the chain of the stages"),
+        );
+        return;
+    }
+    let mut edges = Edges::collect(raw, &nodes, sink);
+    ok &= edges.ok;
+    ok &= edges.check_sums(sink);
+    ok &= check_coverage(&data.stage_ids, raw, sink);
+    ok &= check_roots_and_leaves(&nodes, &edges, n_stages, sink);
     if !ok {
         return;
     }
     // Normalise the probabilities leaving each node (sums within 1e-6).
-    for t in &mut transitions {
-        if let Some(&(sum, _)) = out_sum.get(&t.source) {
+    for t in &mut edges.transitions {
+        if let Some(&(sum, _)) = edges.out_sum.get(&t.source) {
             if sum > 0.0 {
                 t.probability /= sum;
             }
         }
     }
     let mut rates = BTreeMap::new();
-    for (stage, (rate, index)) in stage_rates {
+    for (stage, (rate, index)) in edges.stage_rates {
         set_rate(
             data,
             stage,
@@ -543,5 +615,5 @@ fn resolve_nodes(
         .iter()
         .filter_map(|r| nodes.get(&r.id).cloned())
         .collect();
-    graph.transitions = transitions;
+    graph.transitions = edges.transitions;
 }

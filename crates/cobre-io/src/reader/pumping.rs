@@ -6,10 +6,10 @@
 //! a row with one to that block only (it wins over the stage row).
 
 use super::entities::{registry, Svc};
-use super::{row_ctx, table_of, Registry, Src};
+use super::{non_negative_cell, table_of, Registry, Src};
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
-use crate::report::{Finding, FindingKind, Layer, Sink};
+use crate::report::{FindingKind, Sink};
 use crate::tables::{key, opt, ColType, Table, TableSpec};
 use cobre_core::{
     BusId, HydroId, PumpingBound, PumpingStation, PumpingStationId, StageId, UnitGroupBound,
@@ -104,17 +104,35 @@ fn read_station(o: &mut Obj<'_, '_>, id: i32) -> Option<RawPumping> {
     })
 }
 
-fn non_negative(t: &Table, col: &str, r: usize, sink: &mut Sink) -> Option<f64> {
-    let v = t.f64(col, r)?;
-    if v < 0.0 {
-        sink.push(Finding::error(
-            FindingKind::OutOfRange,
-            Layer::Schema,
-            row_ctx(t.file, r).field(col),
-            format!("`{col}` = {v} must be ≥ 0"),
-        ));
-    }
-    Some(v)
+/// A row of `pumping_bounds.parquet`.
+fn pumping_bound(t: &Table, r: usize, sink: &mut Sink) -> Option<PumpingBound> {
+    let min_m3s = non_negative_cell(t, "min_m3s", r, sink);
+    let max_m3s = non_negative_cell(t, "max_m3s", r, sink);
+    Some(PumpingBound {
+        station: PumpingStationId(t.i32("pumping_station_id", r)?),
+        stage: StageId(t.i32("stage_id", r)?),
+        block: t.i32("block_id", r),
+        min_m3s,
+        max_m3s,
+    })
+}
+
+/// A row of `hydro_unit_group_bounds.parquet`.
+fn unit_group_bound(t: &Table, r: usize, sink: &mut Sink) -> Option<UnitGroupBound> {
+    let min_q = non_negative_cell(t, "min_turbined_m3s", r, sink);
+    let max_q = non_negative_cell(t, "max_turbined_m3s", r, sink);
+    let min_g = non_negative_cell(t, "min_generation_mw", r, sink);
+    let max_g = non_negative_cell(t, "max_generation_mw", r, sink);
+    Some(UnitGroupBound {
+        hydro: HydroId(t.i32("hydro_id", r)?),
+        group: t.i32("hydro_unit_group_id", r)?,
+        stage: StageId(t.i32("stage_id", r)?),
+        block: t.i32("block_id", r),
+        min_turbined_m3s: min_q,
+        max_turbined_m3s: max_q,
+        min_generation_mw: min_g,
+        max_generation_mw: max_g,
+    })
 }
 
 /// Reads the pumping stations and the two bounds files.
@@ -141,55 +159,9 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> PumpingData {
             read_station,
         )
     });
-    let bounds = table_of(files, &PUMPING_BOUNDS, sink).map(|t| {
-        let mut rows = Vec::new();
-        for r in 0..t.rows {
-            let min_m3s = non_negative(&t, "min_m3s", r, sink);
-            let max_m3s = non_negative(&t, "max_m3s", r, sink);
-            if let (Some(s), Some(stage)) = (t.i32("pumping_station_id", r), t.i32("stage_id", r)) {
-                rows.push((
-                    r,
-                    PumpingBound {
-                        station: PumpingStationId(s),
-                        stage: StageId(stage),
-                        block: t.i32("block_id", r),
-                        min_m3s,
-                        max_m3s,
-                    },
-                ));
-            }
-        }
-        rows
-    });
-    let unit_group_bounds = table_of(files, &UNIT_GROUP_BOUNDS, sink).map(|t| {
-        let mut rows = Vec::new();
-        for r in 0..t.rows {
-            let min_q = non_negative(&t, "min_turbined_m3s", r, sink);
-            let max_q = non_negative(&t, "max_turbined_m3s", r, sink);
-            let min_g = non_negative(&t, "min_generation_mw", r, sink);
-            let max_g = non_negative(&t, "max_generation_mw", r, sink);
-            if let (Some(h), Some(g), Some(stage)) = (
-                t.i32("hydro_id", r),
-                t.i32("hydro_unit_group_id", r),
-                t.i32("stage_id", r),
-            ) {
-                rows.push((
-                    r,
-                    UnitGroupBound {
-                        hydro: HydroId(h),
-                        group: g,
-                        stage: StageId(stage),
-                        block: t.i32("block_id", r),
-                        min_turbined_m3s: min_q,
-                        max_turbined_m3s: max_q,
-                        min_generation_mw: min_g,
-                        max_generation_mw: max_g,
-                    },
-                ));
-            }
-        }
-        rows
-    });
+    let bounds = table_of(files, &PUMPING_BOUNDS, sink).map_rows(|t, r| pumping_bound(t, r, sink));
+    let unit_group_bounds =
+        table_of(files, &UNIT_GROUP_BOUNDS, sink).map_rows(|t, r| unit_group_bound(t, r, sink));
     PumpingData {
         stations,
         bounds,

@@ -1,7 +1,7 @@
 //! `scenarios/`: statistics, AR coefficients, history, external scenarios,
 //! block factors and correlation.
 
-use super::{json_of, row_ctx, table_of, Src};
+use super::{read_json_root, row_ctx, table_of, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
@@ -229,51 +229,43 @@ fn factors<Id: Copy>(
     make: fn(i32) -> Id,
     sink: &mut Sink,
 ) -> Rows<BlockFactors<Id>> {
-    let value = match json_of(files, file, sink) {
-        Src::Read(v) => v,
-        Src::Absent => return Src::Absent,
-        Src::Failed => return Src::Failed,
-    };
-    let Some(mut root) = Obj::root(sink, file, &value, &[root_key]) else {
-        return Src::Failed;
-    };
-    let Some(items) = root.req_array(root_key) else {
-        return Src::Failed;
-    };
-    let mut out = Vec::new();
-    for (i, v) in items.iter().enumerate() {
-        let Some(mut e) = root.item(root_key, i, v, &[id_key, "stage_id", "block_factors"]) else {
-            continue;
+    read_json_root(files, file, sink, &[root_key], |mut root| {
+        let Some(items) = root.req_array(root_key) else {
+            return Src::Failed;
         };
-        let id = e.req_i32(id_key);
-        if let Some(id) = id {
-            e.set_entity(kind, i64::from(id));
-        }
-        let stage = e.req_i32("stage_id");
-        let list = e.req_array("block_factors").unwrap_or(&[]);
-        let mut fs = Vec::new();
-        for (j, b) in list.iter().enumerate() {
-            if let Some(mut f) = e.item("block_factors", j, b, &["block_id", "factor"]) {
-                let block = f.req_i32("block_id");
-                let x = f.req_f64("factor");
-                let factor = f.min("factor", x, 0.0, true);
-                if let (Some(block), Some(factor)) = (block, factor) {
-                    fs.push((block, factor));
+        let mut out = Vec::new();
+        for (i, v) in items.iter().enumerate() {
+            let Some(mut e) = root.item(root_key, i, v, &[id_key, "stage_id", "block_factors"])
+            else {
+                continue;
+            };
+            let id = e.req_entity_id(id_key, kind);
+            let stage = e.req_i32("stage_id");
+            let list = e.req_array("block_factors").unwrap_or(&[]);
+            let mut fs = Vec::new();
+            for (j, b) in list.iter().enumerate() {
+                if let Some(mut f) = e.item("block_factors", j, b, &["block_id", "factor"]) {
+                    let block = f.req_i32("block_id");
+                    let x = f.req_f64("factor");
+                    let factor = f.min("factor", x, 0.0, true);
+                    if let (Some(block), Some(factor)) = (block, factor) {
+                        fs.push((block, factor));
+                    }
                 }
             }
+            if let (Some(id), Some(stage)) = (id, stage) {
+                out.push((
+                    i,
+                    BlockFactors {
+                        entity: make(id),
+                        stage: StageId(stage),
+                        factors: fs,
+                    },
+                ));
+            }
         }
-        if let (Some(id), Some(stage)) = (id, stage) {
-            out.push((
-                i,
-                BlockFactors {
-                    entity: make(id),
-                    stage: StageId(stage),
-                    factors: fs,
-                },
-            ));
-        }
-    }
-    Src::Read(out)
+        Src::Read(out)
+    })
 }
 
 fn group<'v>(
@@ -353,107 +345,85 @@ fn group<'v>(
 
 fn correlation(files: &CaseFiles, sink: &mut Sink) -> Src<CorrelationData> {
     const FILE: &str = name::CORRELATION;
-    let value = match json_of(files, FILE, sink) {
-        Src::Read(v) => v,
-        Src::Absent => return Src::Absent,
-        Src::Failed => return Src::Failed,
-    };
-    let Some(mut root) = Obj::root(sink, FILE, &value, &["method", "profiles", "schedule"]) else {
-        return Src::Failed;
-    };
-    root.req_enum("method", &["spectral"]);
-    let mut data = CorrelationData::default();
-    let profiles = match root.raw("profiles") {
-        Some(Value::Object(m)) => m,
-        Some(v) => {
-            let t = crate::json::type_name(v);
-            root.error(
-                FindingKind::TypeMismatch,
-                "profiles",
-                format!("`profiles` must be an object, found {t}"),
-            );
-            return Src::Failed;
-        }
-        None => {
-            root.require("profiles", "an object");
-            return Src::Failed;
-        }
-    };
-    let mut profile_map = BTreeMap::new();
-    for (pname, pv) in profiles {
-        let Some(mut p) = root.child_at(&format!("profiles.{pname}"), pv, &["correlation_groups"])
-        else {
-            continue;
-        };
-        let groups = p.req_array("correlation_groups").unwrap_or(&[]);
-        let mut entities = Vec::new();
-        let mut blocks = Vec::new();
-        for (j, g) in groups.iter().enumerate() {
-            if let Some(g) = group(&mut p, pname, j, g) {
-                entities.extend(g.entities.iter().copied());
-                blocks.push(g.matrix.clone());
-                data.groups.push(g);
+    read_json_root(
+        files,
+        FILE,
+        sink,
+        &["method", "profiles", "schedule"],
+        |mut root| {
+            root.req_enum("method", &["spectral"]);
+            let mut data = CorrelationData::default();
+            let profiles = match root.raw("profiles") {
+                Some(Value::Object(m)) => m,
+                Some(v) => {
+                    let t = crate::json::type_name(v);
+                    root.error(
+                        FindingKind::TypeMismatch,
+                        "profiles",
+                        format!("`profiles` must be an object, found {t}"),
+                    );
+                    return Src::Failed;
+                }
+                None => {
+                    root.require("profiles", "an object");
+                    return Src::Failed;
+                }
+            };
+            let mut profile_map = BTreeMap::new();
+            for (pname, pv) in profiles {
+                let Some(mut p) =
+                    root.child_at(&format!("profiles.{pname}"), pv, &["correlation_groups"])
+                else {
+                    continue;
+                };
+                let groups = p.req_array("correlation_groups").unwrap_or(&[]);
+                let mut entities = Vec::new();
+                let mut blocks = Vec::new();
+                for (j, g) in groups.iter().enumerate() {
+                    if let Some(g) = group(&mut p, pname, j, g) {
+                        entities.extend(g.entities.iter().copied());
+                        blocks.push(g.matrix.clone());
+                        data.groups.push(g);
+                    }
+                }
+                let n = entities.len();
+                let mut matrix = vec![0.0; n * n];
+                let mut off = 0;
+                for b in blocks {
+                    for (r, row) in b.iter().enumerate() {
+                        for (c, x) in row.iter().enumerate() {
+                            if let Some(slot) = matrix.get_mut((off + r) * n + off + c) {
+                                *slot = *x;
+                            }
+                        }
+                    }
+                    off += b.len();
+                }
+                profile_map.insert(pname.clone(), CorrelationProfile { entities, matrix });
             }
-        }
-        let n = entities.len();
-        let mut matrix = vec![0.0; n * n];
-        let mut off = 0;
-        for b in blocks {
-            for (r, row) in b.iter().enumerate() {
-                for (c, x) in row.iter().enumerate() {
-                    if let Some(slot) = matrix.get_mut((off + r) * n + off + c) {
-                        *slot = *x;
+            let mut schedule = BTreeMap::new();
+            for (i, v) in root.opt_array("schedule").iter().enumerate() {
+                if let Some(mut s) = root.item("schedule", i, v, &["stage_id", "profile_name"]) {
+                    let stage = s.req_i32("stage_id");
+                    let profile = s.req_str("profile_name");
+                    if let (Some(stage), Some(profile)) = (stage, profile) {
+                        data.schedule.push((i, stage, profile.to_string()));
+                        schedule.insert(StageId(stage), profile.to_string());
                     }
                 }
             }
-            off += b.len();
-        }
-        profile_map.insert(pname.clone(), CorrelationProfile { entities, matrix });
-    }
-    let mut schedule = BTreeMap::new();
-    for (i, v) in root.opt_array("schedule").iter().enumerate() {
-        if let Some(mut s) = root.item("schedule", i, v, &["stage_id", "profile_name"]) {
-            let stage = s.req_i32("stage_id");
-            let profile = s.req_str("profile_name");
-            if let (Some(stage), Some(profile)) = (stage, profile) {
-                data.schedule.push((i, stage, profile.to_string()));
-                schedule.insert(StageId(stage), profile.to_string());
-            }
-        }
-    }
-    data.input = CorrelationInput {
-        profiles: profile_map,
-        schedule,
-    };
-    Src::Read(data)
+            data.input = CorrelationInput {
+                profiles: profile_map,
+                schedule,
+            };
+            Src::Read(data)
+        },
+    )
 }
 
-/// Reads every file of `scenarios/`.
-pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> ScenarioData {
-    let inflow_stats = stats(
-        files,
-        &INFLOW_STATS,
-        ["hydro_id", "stage_id", "mean_m3s", "std_m3s"],
-        HydroId,
-        false,
-        sink,
-    );
-    let load_stats = stats(
-        files,
-        &LOAD_STATS,
-        ["bus_id", "stage_id", "mean_mw", "std_mw"],
-        BusId,
-        false,
-        sink,
-    );
-    let ncs_stats = stats(
-        files,
-        &NCS_STATS,
-        ["ncs_id", "stage_id", "mean", "std"],
-        NcsId,
-        true,
-        sink,
-    );
+/// Reads `scenarios/inflow_ar_coefficients.parquet`: lags are 1-based and
+/// the residual ratio positive (above 1 only warned about).
+fn ar_coefficients(files: &CaseFiles, sink: &mut Sink) -> Rows<ArCoefficient> {
     let ar = table_of(files, &AR, sink).map_rows(|t, r| {
         let lag = t.i32("lag", r)?;
         Some(ArCoefficient {
@@ -499,6 +469,11 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> ScenarioData {
             }
         }
     }
+    ar
+}
+
+/// Reads `scenarios/inflow_history.parquet`: each window must end after it starts.
+fn history(files: &CaseFiles, sink: &mut Sink) -> Rows<HistoricalInflow> {
     let history = table_of(files, &HISTORY, sink).map_rows(|t, r| {
         Some(HistoricalInflow {
             hydro: HydroId(t.i32("hydro_id", r)?),
@@ -523,6 +498,37 @@ pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> ScenarioData {
             }
         }
     }
+    history
+}
+
+/// Reads every file of `scenarios/`.
+pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> ScenarioData {
+    let inflow_stats = stats(
+        files,
+        &INFLOW_STATS,
+        ["hydro_id", "stage_id", "mean_m3s", "std_m3s"],
+        HydroId,
+        false,
+        sink,
+    );
+    let load_stats = stats(
+        files,
+        &LOAD_STATS,
+        ["bus_id", "stage_id", "mean_mw", "std_mw"],
+        BusId,
+        false,
+        sink,
+    );
+    let ncs_stats = stats(
+        files,
+        &NCS_STATS,
+        ["ncs_id", "stage_id", "mean", "std"],
+        NcsId,
+        true,
+        sink,
+    );
+    let ar = ar_coefficients(files, sink);
+    let history = history(files, sink);
     ScenarioData {
         inflow_stats,
         ar,

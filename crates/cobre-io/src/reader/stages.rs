@@ -1,11 +1,12 @@
 //! `stages.json` → [`Horizon`].
 
 use super::policy_graph::{self, RawGraph};
-use super::{json_of, Src};
+use super::{read_json_root, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
 use crate::report::{FindingKind, Sink};
+use chrono::NaiveDate;
 use cobre_core::stage::{
     BlockMode, HorizonKind, NoiseSamplingMethod, PolicyGraph, PreStudyStage, Season, SeasonCycle,
     SeasonDefinitions, StateVariableFlags,
@@ -138,38 +139,23 @@ fn blocks(s: &mut Obj<'_, '_>) -> Option<Vec<Block>> {
     Some(out)
 }
 
-fn stage<'v>(
-    root: &mut Obj<'v, '_>,
-    i: usize,
-    v: &'v Value,
-    data: &mut StagesData,
-    external_only: &BTreeSet<i32>,
-) -> Option<Stage> {
-    let mut s = root.entity_item(
-        "stages",
-        i,
-        v,
-        &[
-            "id",
-            "start_date",
-            "end_date",
-            "season_id",
-            "blocks",
-            "block_mode",
-            "num_openings",
-            "sampling_method",
-            "state_variables",
-            "risk_measure",
-            "annual_discount_rate_override",
-        ],
-        "stage",
-        "id",
-    )?;
-    let id = s.req_i32("id");
-    if let Some(id) = id {
-        s.set_entity("stage", i64::from(id));
-        data.stage_ids.push(id);
-    }
+/// The keys of a study stage.
+const STAGE_KEYS: [&str; 11] = [
+    "id",
+    "start_date",
+    "end_date",
+    "season_id",
+    "blocks",
+    "block_mode",
+    "num_openings",
+    "sampling_method",
+    "state_variables",
+    "risk_measure",
+    "annual_discount_rate_override",
+];
+
+/// A stage's `start_date` and `end_date`; an end not after the start is reported.
+fn dates(s: &mut Obj<'_, '_>) -> (Option<NaiveDate>, Option<NaiveDate>) {
     let start = s.req_date("start_date");
     let end = s.req_date("end_date");
     if let (Some(a), Some(b)) = (start, end) {
@@ -181,28 +167,25 @@ fn stage<'v>(
             );
         }
     }
-    let season = s.opt_i32("season_id");
-    if let Some(x) = season {
-        if x < 0 {
-            s.error(
-                FindingKind::OutOfRange,
-                "season_id",
-                format!("season_id = {x} must be ≥ 0"),
-            );
-        }
-    }
-    let blocks = blocks(&mut s);
-    let block_mode = match s.opt_enum("block_mode", &["parallel", "chronological"]) {
+    (start, end)
+}
+
+/// The stage's `block_mode` (chronological blocks are refused).
+fn block_mode(s: &mut Obj<'_, '_>) -> BlockMode {
+    match s.opt_enum("block_mode", &["parallel", "chronological"]) {
         Some("chronological") => {
             let ctx = s.ctx("block_mode");
             Feature::ChronologicalBlocks.refuse(s.sink(), ctx, "`block_mode = \"chronological\"`");
             BlockMode::Chronological
         }
         _ => BlockMode::Parallel,
-    };
-    // A stage whose nodes all carry an external scenario has no generated
-    // openings: `num_openings` is meaningless there (0.18 rejects it).
-    let external_only = id.is_some_and(|id| external_only.contains(&id));
+    }
+}
+
+/// The stage's `num_openings`. A stage whose nodes all carry an external
+/// scenario has no generated openings: `num_openings` is meaningless there
+/// (0.18 rejects it) and the stage has one opening.
+fn openings(s: &mut Obj<'_, '_>, external_only: bool) -> Option<u32> {
     let openings = if external_only {
         if s.has("num_openings") {
             s.error(
@@ -222,7 +205,12 @@ fn stage<'v>(
             "`num_openings` must be ≥ 1",
         );
     }
-    let sampling_method = match s.opt_enum(
+    openings
+}
+
+/// The stage's `sampling_method` (every method but SAA is refused).
+fn sampling_method(s: &mut Obj<'_, '_>) -> NoiseSamplingMethod {
+    match s.opt_enum(
         "sampling_method",
         &[
             "saa",
@@ -249,7 +237,36 @@ fn stage<'v>(
                 _ => NoiseSamplingMethod::HistoricalResiduals,
             }
         }
-    };
+    }
+}
+
+fn stage<'v>(
+    root: &mut Obj<'v, '_>,
+    i: usize,
+    v: &'v Value,
+    data: &mut StagesData,
+    external_only: &BTreeSet<i32>,
+) -> Option<Stage> {
+    let mut s = root.entity_item("stages", i, v, &STAGE_KEYS, "stage", "id")?;
+    let id = s.req_entity_id("id", "stage");
+    if let Some(id) = id {
+        data.stage_ids.push(id);
+    }
+    let (start, end) = dates(&mut s);
+    let season = s.opt_i32("season_id");
+    if let Some(x) = season {
+        if x < 0 {
+            s.error(
+                FindingKind::OutOfRange,
+                "season_id",
+                format!("season_id = {x} must be ≥ 0"),
+            );
+        }
+    }
+    let blocks = blocks(&mut s);
+    let block_mode = block_mode(&mut s);
+    let openings = openings(&mut s, id.is_some_and(|id| external_only.contains(&id)));
+    let sampling_method = sampling_method(&mut s);
     let state_variables = match s.opt_obj("state_variables", &["storage", "inflow_lags"]) {
         Some(mut sv) => StateVariableFlags {
             storage: sv.bool_or("storage", true),
@@ -273,6 +290,41 @@ fn stage<'v>(
         sampling_method,
         state_variables,
         annual_discount_rate_override,
+    })
+}
+
+/// One pre-study stage (its id, negative, is recorded even when the rest
+/// cannot be read).
+fn pre_study_stage<'v>(
+    root: &mut Obj<'v, '_>,
+    i: usize,
+    v: &'v Value,
+    data: &mut StagesData,
+) -> Option<PreStudyStage> {
+    let mut p = root.item(
+        "pre_study_stages",
+        i,
+        v,
+        &["id", "start_date", "end_date", "season_id"],
+    )?;
+    let id = p.req_entity_id("id", "pre-study stage");
+    if let Some(id) = id {
+        data.pre_study_ids.push(id);
+        if id >= 0 {
+            p.error(
+                FindingKind::OutOfRange,
+                "id",
+                format!("pre-study stage ids must be negative, found {id}"),
+            );
+        }
+    }
+    let (start, end) = dates(&mut p);
+    let season = p.opt_u32("season_id").and_then(|x| i32::try_from(x).ok());
+    Some(PreStudyStage {
+        id: StageId(id?),
+        start_date: start?,
+        end_date: end?,
+        season: season.map(SeasonId),
     })
 }
 
@@ -372,103 +424,60 @@ fn policy_graph(root: &mut Obj<'_, '_>, data: &mut StagesData) -> Option<PolicyG
 
 /// Reads `stages.json`.
 pub(crate) fn read(files: &CaseFiles, sink: &mut Sink) -> Src<StagesData> {
-    let value = match json_of(files, FILE, sink) {
-        Src::Read(v) => v,
-        Src::Absent => return Src::Absent,
-        Src::Failed => return Src::Failed,
-    };
-    let Some(mut root) = Obj::root(
-        sink,
+    read_json_root(
+        files,
         FILE,
-        &value,
+        sink,
         &[
             "policy_graph",
             "pre_study_stages",
             "season_definitions",
             "stages",
         ],
-    ) else {
-        return Src::Failed;
-    };
-    let mut data = StagesData {
-        complete: true,
-        ..StagesData::default()
-    };
-    let graph = policy_graph(&mut root, &mut data);
-    let seasons = seasons(&mut root, &mut data);
-    let mut pre = Vec::new();
-    for (i, v) in root.opt_array("pre_study_stages").iter().enumerate() {
-        let Some(mut p) = root.item(
-            "pre_study_stages",
-            i,
-            v,
-            &["id", "start_date", "end_date", "season_id"],
-        ) else {
-            continue;
-        };
-        let id = p.req_i32("id");
-        if let Some(id) = id {
-            p.set_entity("pre-study stage", i64::from(id));
-            data.pre_study_ids.push(id);
-            if id >= 0 {
-                p.error(
-                    FindingKind::OutOfRange,
-                    "id",
-                    format!("pre-study stage ids must be negative, found {id}"),
+        |mut root| {
+            let mut data = StagesData {
+                complete: true,
+                ..StagesData::default()
+            };
+            let graph = policy_graph(&mut root, &mut data);
+            let seasons = seasons(&mut root, &mut data);
+            let pre_items = root.opt_array("pre_study_stages");
+            let mut pre = Vec::new();
+            for (i, v) in pre_items.iter().enumerate() {
+                pre.extend(pre_study_stage(&mut root, i, v, &mut data));
+            }
+            let items = root.req_array("stages");
+            let mut stages = Vec::new();
+            let external_only = data.graph.external_only_stages();
+            for (i, v) in items.unwrap_or(&[]).iter().enumerate() {
+                match stage(&mut root, i, v, &mut data, &external_only) {
+                    Some(s) => stages.push(s),
+                    None => data.complete = false,
+                }
+            }
+            if items.is_some_and(<[Value]>::is_empty) {
+                root.error(
+                    FindingKind::SchemaViolation,
+                    "stages",
+                    "the study has no stage",
                 );
             }
-        }
-        let start = p.req_date("start_date");
-        let end = p.req_date("end_date");
-        if let (Some(a), Some(b)) = (start, end) {
-            if b <= a {
-                p.error(
-                    FindingKind::StageMismatch,
-                    "end_date",
-                    format!("end_date ({b}) must be after start_date ({a})"),
-                );
+            let Some(policy_graph) = graph else {
+                return Src::Failed;
+            };
+            if items.is_none() {
+                return Src::Failed;
             }
-        }
-        let season = p.opt_u32("season_id").and_then(|x| i32::try_from(x).ok());
-        if let (Some(id), Some(start_date), Some(end_date)) = (id, start, end) {
-            pre.push(PreStudyStage {
-                id: StageId(id),
-                start_date,
-                end_date,
-                season: season.map(SeasonId),
-            });
-        }
-    }
-    let items = root.req_array("stages");
-    let mut stages = Vec::new();
-    let external_only = data.graph.external_only_stages();
-    for (i, v) in items.unwrap_or(&[]).iter().enumerate() {
-        match stage(&mut root, i, v, &mut data, &external_only) {
-            Some(s) => stages.push(s),
-            None => data.complete = false,
-        }
-    }
-    if items.is_some_and(<[Value]>::is_empty) {
-        root.error(
-            FindingKind::SchemaViolation,
-            "stages",
-            "the study has no stage",
-        );
-    }
-    let Some(policy_graph) = graph else {
-        return Src::Failed;
-    };
-    if items.is_none() {
-        return Src::Failed;
-    }
-    data.horizon = Horizon {
-        stages,
-        pre_study_stages: pre,
-        seasons,
-        policy_graph,
-    };
-    let raw = std::mem::take(&mut data.graph);
-    policy_graph::resolve(&mut data, &raw, root.sink());
-    data.graph = raw;
-    Src::Read(data)
+            data.horizon = Horizon {
+                stages,
+                pre_study_stages: pre,
+                seasons,
+                policy_graph,
+            };
+            let raw = std::mem::take(&mut data.graph);
+            policy_graph::resolve(&mut data, &raw, root.sink());
+            data.graph = raw;
+            Src::Read(data)
+        },
+    )
 }
