@@ -204,17 +204,37 @@ fn refuse_column(t: &Table, col: &str, feature: Feature, sink: &mut Sink) {
     }
 }
 
+/// The `(entity, stage, block)` key of a bounds row, the entity in column
+/// `id_col`; `None` when the entity or the stage is null.
+fn row_key(t: &Table, r: usize, id_col: &str) -> Option<(i32, i32, Option<i32>)> {
+    Some((
+        t.i32(id_col, r)?,
+        t.i32("stage_id", r)?,
+        t.i32("block_id", r),
+    ))
+}
+
+/// The cells of `cols` in row `r`, each checked to be ≥ 0 (in column order).
+fn non_negative_cells<const N: usize>(
+    t: &Table,
+    r: usize,
+    cols: [&str; N],
+    sink: &mut Sink,
+) -> [Option<f64>; N] {
+    cols.map(|col| non_negative_cell(t, col, r, sink))
+}
+
 /// A row of `thermal_bounds.parquet` (the cost is per stage only).
 fn thermal_row(t: &Table, r: usize, sink: &mut Sink) -> Option<ThermalBoundRow> {
     stage_only_on_block_row(t, r, "cost_per_mwh", "the thermal cost is per stage", sink);
-    let min_mw = non_negative_cell(t, "min_generation_mw", r, sink);
-    let max_mw = non_negative_cell(t, "max_generation_mw", r, sink);
-    let cost = non_negative_cell(t, "cost_per_mwh", r, sink);
+    let cols = ["min_generation_mw", "max_generation_mw", "cost_per_mwh"];
+    let [min_mw, max_mw, cost] = non_negative_cells(t, r, cols, sink);
+    let (thermal, stage, block) = row_key(t, r, "thermal_id")?;
     Some(ThermalBoundRow {
         row: r,
-        thermal: t.i32("thermal_id", r)?,
-        stage: t.i32("stage_id", r)?,
-        block: t.i32("block_id", r),
+        thermal,
+        stage,
+        block,
         min_mw,
         max_mw,
         cost,
@@ -232,38 +252,38 @@ fn hydro_row(t: &Table, r: usize, sink: &mut Sink) -> Option<HydroBoundRow> {
             sink,
         );
     }
-    let mut values = [None; 14];
-    for (slot, col) in values.iter_mut().zip(HYDRO_BOUND_COLUMNS) {
-        *slot = if col == "water_withdrawal_m3s" {
+    let values = HYDRO_BOUND_COLUMNS.map(|col| {
+        if col == "water_withdrawal_m3s" {
             t.f64(col, r)
         } else {
             non_negative_cell(t, col, r, sink)
-        };
-    }
+        }
+    });
+    let (hydro, stage, block) = row_key(t, r, "hydro_id")?;
     Some(HydroBoundRow {
         row: r,
-        hydro: t.i32("hydro_id", r)?,
-        stage: t.i32("stage_id", r)?,
-        block: t.i32("block_id", r),
+        hydro,
+        stage,
+        block,
         values,
     })
 }
 
 /// A row of `line_bounds.parquet`.
 fn line_row(t: &Table, r: usize, sink: &mut Sink) -> Option<LineBoundRow> {
-    let direct_mw = non_negative_cell(t, "direct_mw", r, sink);
-    let reverse_mw = non_negative_cell(t, "reverse_mw", r, sink);
+    let [direct_mw, reverse_mw] = non_negative_cells(t, r, ["direct_mw", "reverse_mw"], sink);
+    let (line, stage, block) = row_key(t, r, "line_id")?;
     Some(LineBoundRow {
         row: r,
-        line: t.i32("line_id", r)?,
-        stage: t.i32("stage_id", r)?,
-        block: t.i32("block_id", r),
+        line,
+        stage,
+        block,
         direct_mw,
         reverse_mw,
     })
 }
 
-/// A row of `ncs_bounds.parquet`.
+/// A row of `ncs_bounds.parquet` (stage-wide only, availability required).
 fn ncs_row(t: &Table, r: usize, sink: &mut Sink) -> Option<NcsBoundRow> {
     let avail = non_negative_cell(t, "available_generation_mw", r, sink);
     Some(NcsBoundRow {
