@@ -1,6 +1,6 @@
 //! `constraints/`: per-stage bounds overrides and generic constraints.
 
-use super::entities::registry_with;
+use super::entities::{registry_with, RegistryFile};
 use super::expression::Names;
 use super::parameters::ParametersData;
 use super::{expression, non_negative_cell, row_ctx, table_of, Registry, Src};
@@ -437,16 +437,16 @@ pub(crate) fn read_generic(files: &CaseFiles, sink: &mut Sink) -> GenericData {
     }
     read_expressions(files, &mut names, sink);
     let constraints = files.exists(name::GENERIC).then(|| {
-        registry_with(
-            files,
-            name::GENERIC,
-            &["constraints", "expressions"],
-            "constraints",
-            "generic constraint",
-            &["id", "name", "description", "expression", "slack"],
-            sink,
-            |o, id| read_constraint(o, id, &mut names),
-        )
+        let spec = RegistryFile {
+            file: name::GENERIC,
+            root_keys: &["constraints", "expressions"],
+            key: "constraints",
+            kind: "generic constraint",
+            allowed: &["id", "name", "description", "expression", "slack"],
+        };
+        registry_with(files, &spec, sink, |o, id| {
+            read_constraint(o, id, &mut names)
+        })
     });
     let bounds = table_of(files, &GENERIC_BOUNDS, sink).map_rows(|t, r| {
         Some(GenericConstraintBound {

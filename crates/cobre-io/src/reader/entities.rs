@@ -2,7 +2,7 @@
 //! files of entities the solver does not model.
 
 use super::penalties::deficit_segments;
-use super::{json_of, Registry, Src};
+use super::{json_of, read_json_root, Registry, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
@@ -76,6 +76,21 @@ pub(crate) struct Entities {
     pub ncs: Registry<RawNcs>,
 }
 
+/// Where an entity registry stands in its JSON file and what its entities
+/// may hold.
+pub(crate) struct RegistryFile<'a> {
+    /// The file.
+    pub file: &'static str,
+    /// The keys allowed at the file's root.
+    pub root_keys: &'a [&'a str],
+    /// The root key of the entity list.
+    pub key: &'static str,
+    /// The kind of entity (in findings).
+    pub kind: &'static str,
+    /// The keys allowed in an entity.
+    pub allowed: &'a [&'a str],
+}
+
 /// Reads an entity registry file: `{ "<key>": [ {...}, ... ] }`. `read_one`
 /// reads the fields of one entity (its id already read and recorded).
 pub(crate) fn registry<T>(
@@ -87,54 +102,62 @@ pub(crate) fn registry<T>(
     sink: &mut Sink,
     read_one: impl FnMut(&mut Obj<'_, '_>, i32) -> Option<T>,
 ) -> Registry<T> {
-    registry_with(files, file, &[key], key, kind, allowed, sink, read_one)
+    let spec = RegistryFile {
+        file,
+        root_keys: &[key],
+        key,
+        kind,
+        allowed,
+    };
+    registry_with(files, &spec, sink, read_one)
 }
 
 /// [`registry`] for files whose root object has other keys than the list.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn registry_with<T>(
     files: &CaseFiles,
-    file: &'static str,
-    root_keys: &[&str],
-    key: &'static str,
-    kind: &'static str,
-    allowed: &[&str],
+    spec: &RegistryFile<'_>,
     sink: &mut Sink,
     mut read_one: impl FnMut(&mut Obj<'_, '_>, i32) -> Option<T>,
 ) -> Registry<T> {
-    let value = match json_of(files, file, sink) {
-        Src::Read(v) => v,
-        Src::Absent => return Registry::new(file),
-        Src::Failed => return Registry::failed(file),
-    };
-    let Some(mut root) = Obj::root(sink, file, &value, root_keys) else {
-        return Registry::failed(file);
-    };
-    let Some(items) = root.req_array(key) else {
-        return Registry::failed(file);
-    };
-    let mut reg = Registry::new(file);
-    for (i, v) in items.iter().enumerate() {
-        let Some(mut o) = root.entity_item(key, i, v, allowed, kind, "id") else {
-            reg.complete = false;
-            continue;
+    let RegistryFile {
+        file,
+        root_keys,
+        key,
+        kind,
+        allowed,
+    } = *spec;
+    let read = read_json_root(files, file, sink, root_keys, |mut root| {
+        let Some(items) = root.req_array(key) else {
+            return Src::Failed;
         };
-        let id = o.req_i32("id");
-        match id {
-            Some(id) => {
-                o.set_entity(kind, i64::from(id));
-                reg.ids.push(id);
-                if let Some(t) = read_one(&mut o, id) {
-                    reg.items.push(t);
+        let mut reg = Registry::new(file);
+        for (i, v) in items.iter().enumerate() {
+            let Some(mut o) = root.entity_item(key, i, v, allowed, kind, "id") else {
+                reg.complete = false;
+                continue;
+            };
+            let id = o.req_i32("id");
+            match id {
+                Some(id) => {
+                    o.set_entity(kind, i64::from(id));
+                    reg.ids.push(id);
+                    if let Some(t) = read_one(&mut o, id) {
+                        reg.items.push(t);
+                    }
+                }
+                None => {
+                    reg.complete = false;
+                    let _ = read_one(&mut o, 0);
                 }
             }
-            None => {
-                reg.complete = false;
-                let _ = read_one(&mut o, 0);
-            }
         }
+        Src::Read(reg)
+    });
+    match read {
+        Src::Read(reg) => reg,
+        Src::Absent => Registry::new(file),
+        Src::Failed => Registry::failed(file),
     }
-    reg
 }
 
 fn start_date(o: &mut Obj<'_, '_>) -> Option<Option<chrono::NaiveDate>> {
