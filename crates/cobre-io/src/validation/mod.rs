@@ -54,13 +54,3 @@ pub(crate) fn err(
 ) -> Finding {
     Finding::error(kind, layer, ctx, msg)
 }
-
-/// A warning of `layer`.
-pub(crate) fn warn(
-    layer: Layer,
-    kind: FindingKind,
-    ctx: FindingContext,
-    msg: impl Into<String>,
-) -> Finding {
-    Finding::warning(kind, layer, ctx, msg)
-}

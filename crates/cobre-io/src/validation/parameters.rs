@@ -3,10 +3,10 @@
 //! (layer 3), hydros that exist (layer 3), and values covering every study
 //! stage, season or block they must (layer 4).
 
-use super::{err, warn};
+use super::err;
 use crate::files::name;
 use crate::reader::{CaseData, StagesData};
-use crate::report::{FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
 use cobre_core::ParameterValue;
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,9 +214,9 @@ pub(crate) fn dimensional(d: &CaseData, st: &StagesData, sink: &mut Sink) {
         .filter(|(k, x)| x.id.is_some() && !used.contains(k))
         .count();
     if unused > 0 && !p.items.is_empty() {
-        sink.push(warn(
-            l,
+        sink.push(Finding::warning(
             FindingKind::CoverageMismatch,
+            l,
             FindingContext::file(FILE),
             format!(
                 "{unused} of the {} parameters are used by no generic constraint",

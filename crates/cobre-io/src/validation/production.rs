@@ -2,10 +2,10 @@
 //! stage, where its productivity or planes come from, the geometry a
 //! computed FPHA needs, and the tailrace families that feed it.
 
-use super::{err, warn};
+use super::err;
 use crate::files::name;
 use crate::reader::{check_tailrace, tailrace_families, CaseData, StagesData};
-use crate::report::{FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
 use cobre_core::entities::HydroGenerationModel;
 use cobre_core::hydro_models::{
@@ -184,7 +184,7 @@ pub(crate) fn check(d: &CaseData, st: &StagesData, sink: &mut Sink) {
                 format!("hydro {h} uses precomputed FPHA but `{}` has no plane for stage(s) {} (and no all-stage rows)", name::FPHA, list_ids(&no_planes))));
         }
         if zero_with_turbines {
-            sink.push(warn(L, FindingKind::PhysicalConstraint, ctx.clone(),
+            sink.push(Finding::warning(FindingKind::PhysicalConstraint, L, ctx.clone(),
                 format!("hydro {h} has productivity 0 but can turbine up to {} m³/s: its turbined water generates nothing", hydro.max_turbined_m3s)));
         }
         let points = geometry.iter().filter(|(_, g)| g.hydro.0 == h).count();
@@ -199,7 +199,7 @@ pub(crate) fn check(d: &CaseData, st: &StagesData, sink: &mut Sink) {
                 .iter()
                 .any(|(_, g)| g.hydro.0 == h && g.area_km2 > 0.0)
         {
-            sink.push(warn(L, FindingKind::CoverageMismatch, FindingContext::file(name::GEOMETRY).entity("hydro", h),
+            sink.push(Finding::warning(FindingKind::CoverageMismatch, L, FindingContext::file(name::GEOMETRY).entity("hydro", h),
                 format!("hydro {h} has evaporation coefficients but no area curve in `{}`: evaporation is not modelled for it", name::GEOMETRY)));
         }
     }

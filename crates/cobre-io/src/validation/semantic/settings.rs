@@ -3,9 +3,9 @@
 
 use crate::files::name;
 use crate::reader::{CaseData, Src};
-use crate::report::{FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
-use crate::validation::{err, warn};
+use crate::validation::err;
 use cobre_core::config::{SamplingScheme, SelectionMethod, StoppingRuleConfig};
 use cobre_core::{DeficitSegment, HydroPenalties};
 use std::collections::BTreeSet;
@@ -133,9 +133,7 @@ pub(crate) fn penalties(d: &CaseData, sink: &mut Sink) {
         };
         let ids: Vec<i32> = bad.iter().map(|b| b.0).collect();
         sink.push(
-            warn(
-                L,
-                FindingKind::PenaltyConsistency,
+            Finding::warning(FindingKind::PenaltyConsistency, L,
                 FindingContext::file(name::PENALTIES).entity("hydro", worst.0),
                 format!(
                     "penalty ordering: {rule} does not hold for hydro(s) {} (worst: hydro {}, {} vs {})",
@@ -162,9 +160,9 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
             .stage(b.id.0)
             .field("start_date");
         if b.start_date < a.start_date {
-            sink.push(warn(
-                L,
+            sink.push(Finding::warning(
                 FindingKind::StageMismatch,
+                L,
                 ctx,
                 format!(
                     "stage {} starts on {}, before stage {} ({})",
@@ -172,9 +170,9 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
                 ),
             ));
         } else if b.start_date < a.end_date {
-            sink.push(warn(
-                L,
+            sink.push(Finding::warning(
                 FindingKind::StageMismatch,
+                L,
                 ctx,
                 format!(
                     "stage {} starts on {}, before stage {} ends ({})",
@@ -182,9 +180,9 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
                 ),
             ));
         } else if b.start_date > a.end_date {
-            sink.push(warn(
-                L,
+            sink.push(Finding::warning(
                 FindingKind::StageMismatch,
+                L,
                 ctx,
                 format!(
                     "stage {} starts on {}, {} day(s) after stage {} ends",
@@ -202,7 +200,7 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
         #[allow(clippy::cast_precision_loss)]
         let span_h = span as f64;
         if hours > span_h + 1e-6 {
-            sink.push(warn(L, FindingKind::StageMismatch,
+            sink.push(Finding::warning(FindingKind::StageMismatch, L,
                 FindingContext::file(name::STAGES).entity("stage", s.id.0).stage(s.id.0).field("blocks"),
                 format!("the blocks of stage {} sum to {hours} h, more than the {span_h} h between its dates", s.id.0)));
         }
@@ -418,9 +416,9 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
     let Some(rows) = d.generic.bounds.get() else {
         if let Some(reg) = &d.generic.constraints {
             if !reg.items.is_empty() && !d.generic.bounds.failed() {
-                sink.push(warn(
-                    L,
+                sink.push(Finding::warning(
                     FindingKind::CoverageMismatch,
+                    L,
                     FindingContext::file(name::GENERIC_BOUNDS),
                     format!(
                         "`{}` defines constraints but `{}` is missing: no constraint is active",
@@ -442,7 +440,7 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
         match (b.lower, b.upper) {
             (Some(lo), Some(hi)) if lo > hi => sink.push(err(L, FindingKind::CapacityViolation, ctx.field("bound_lower"),
                 format!("generic constraint {} at stage {}: bound_lower ({lo}) is greater than bound_upper ({hi})", b.constraint.0, b.stage.0))),
-            (None, None) => sink.push(warn(L, FindingKind::SchemaViolation, ctx.field("bound_lower"),
+            (None, None) => sink.push(Finding::warning(FindingKind::SchemaViolation, L, ctx.field("bound_lower"),
                 format!("generic constraint {} at stage {}: the row has no bound", b.constraint.0, b.stage.0))),
             _ => {}
         }
@@ -450,9 +448,9 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
     if let Some(reg) = &d.generic.constraints {
         for c in &reg.items {
             if !active.contains(&c.id.0) {
-                sink.push(warn(
-                    L,
+                sink.push(Finding::warning(
                     FindingKind::CoverageMismatch,
+                    L,
                     FindingContext::file(name::GENERIC_BOUNDS).entity("generic constraint", c.id.0),
                     format!(
                         "generic constraint {} (`{}`) has no bounds row: it is never active",
