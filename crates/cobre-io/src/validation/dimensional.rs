@@ -5,6 +5,7 @@ use crate::files::{name, CaseFiles};
 use crate::reader::{CaseData, Src, StagesData};
 use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
+use cobre_core::scenario::BlockFactors;
 use std::collections::{BTreeMap, BTreeSet};
 
 const L: Layer = Layer::Dimensional;
@@ -112,8 +113,11 @@ fn record_stages<T>(
     rows.get().map(|v| v.iter().map(at).collect())
 }
 
+/// A file and the `(row, stage id)` pairs of its rows, when read.
+type StageTable = (&'static str, Option<Vec<(usize, i32)>>);
+
 /// Files that may name study and pre-study stages, with their `(row, stage)` pairs.
-fn pre_study_tables(d: &CaseData) -> [(&'static str, Option<Vec<(usize, i32)>>); 4] {
+fn pre_study_tables(d: &CaseData) -> [StageTable; 4] {
     let s = &d.scenarios;
     [
         (
@@ -133,7 +137,7 @@ fn pre_study_tables(d: &CaseData) -> [(&'static str, Option<Vec<(usize, i32)>>);
 }
 
 /// Files that may name study stages only, with their `(row, stage)` pairs.
-fn study_tables(d: &CaseData) -> [(&'static str, Option<Vec<(usize, i32)>>); 17] {
+fn study_tables(d: &CaseData) -> [StageTable; 17] {
     let s = &d.scenarios;
     let b = &d.bounds;
     let p = &d.penalty_overrides;
@@ -456,44 +460,57 @@ fn block_ids(d: &CaseData, st: &StagesData, sink: &mut Sink) {
     generic_blocks(d, st, sink);
 }
 
-/// The blocks of the load and non-controllable factor files.
-fn factor_blocks(d: &CaseData, st: &StagesData, sink: &mut Sink) {
-    let s = &d.scenarios;
-    let lists = [
-        (
-            name::LOAD_FACTORS,
-            "bus",
-            s.load_factors.get().map(|v| {
-                v.iter()
-                    .map(|(i, f)| (*i, f.entity.0, f.stage.0, f.factors.clone()))
-                    .collect::<Vec<_>>()
-            }),
-        ),
-        (
-            name::NCS_FACTORS,
-            "non-controllable source",
-            s.ncs_factors.get().map(|v| {
-                v.iter()
-                    .map(|(i, f)| (*i, f.entity.0, f.stage.0, f.factors.clone()))
-                    .collect()
-            }),
-        ),
-    ];
-    for (file, kind, entries) in lists {
-        for (row, id, stage, factors) in entries.unwrap_or_default() {
-            let Some(n) = blocks_of(st, stage) else {
-                continue;
-            };
+/// A row of a block-factor file: where its block ids are, and its
+/// `(block id, factor)` pairs.
+pub(super) type FactorRow<'a> = (BlockRef<'static>, &'a [(i32, f64)]);
+
+/// The rows of a block-factor file (none when not read); `id` gives an
+/// entity's id.
+fn factor_rows<'a, Id>(
+    rows: &'a Src<Vec<(usize, BlockFactors<Id>)>>,
+    file: &'static str,
+    kind: &'static str,
+    id: impl Fn(&Id) -> i32,
+) -> Vec<FactorRow<'a>> {
+    let Some(rows) = rows.get() else {
+        return Vec::new();
+    };
+    rows.iter()
+        .map(|(row, f)| {
             let at = BlockRef {
                 file,
                 kind,
-                id,
-                stage,
-                row,
+                id: id(&f.entity),
+                stage: f.stage.0,
+                row: *row,
             };
-            for (b, _) in factors {
-                at.check(sink, b, n);
-            }
+            (at, f.factors.as_slice())
+        })
+        .collect()
+}
+
+/// The rows of the load and of the non-controllable factor files.
+pub(super) fn factor_files(d: &CaseData) -> [Vec<FactorRow<'_>>; 2] {
+    let s = &d.scenarios;
+    [
+        factor_rows(&s.load_factors, name::LOAD_FACTORS, "bus", |b| b.0),
+        factor_rows(
+            &s.ncs_factors,
+            name::NCS_FACTORS,
+            "non-controllable source",
+            |n| n.0,
+        ),
+    ]
+}
+
+/// The blocks of the load and non-controllable factor files.
+fn factor_blocks(d: &CaseData, st: &StagesData, sink: &mut Sink) {
+    for (at, factors) in factor_files(d).into_iter().flatten() {
+        let Some(n) = blocks_of(st, at.stage) else {
+            continue;
+        };
+        for (b, _) in factors {
+            at.check(sink, *b, n);
         }
     }
 }

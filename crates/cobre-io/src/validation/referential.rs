@@ -1,6 +1,6 @@
 //! Layer 3: every reference resolves, no id or key is repeated.
 
-use super::dimensional::BlockRef;
+use super::dimensional::factor_files;
 use super::{err, RowGroups};
 use crate::files::name;
 use crate::reader::{CaseData, Registry, Src, HYDRO_BOUND_COLUMNS};
@@ -583,34 +583,11 @@ fn scenario_tables(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
 /// The entities, stages and blocks of the load and non-controllable factor
 /// files.
 fn factor_entries(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
-    let s = &d.scenarios;
-    for (src, target, file, field, kind) in [
-        (
-            s.load_factors.get().map(|v| {
-                v.iter()
-                    .map(|(i, f)| (*i, f.entity.0, f.stage.0, &f.factors))
-                    .collect::<Vec<_>>()
-            }),
-            &ids.bus,
-            name::LOAD_FACTORS,
-            "bus_id",
-            "bus",
-        ),
-        (
-            s.ncs_factors.get().map(|v| {
-                v.iter()
-                    .map(|(i, f)| (*i, f.entity.0, f.stage.0, &f.factors))
-                    .collect::<Vec<_>>()
-            }),
-            &ids.ncs,
-            name::NCS_FACTORS,
-            "ncs_id",
-            "non-controllable source",
-        ),
-    ] {
-        let Some(entries) = src else { continue };
+    let targets = [(&ids.bus, "bus_id"), (&ids.ncs, "ncs_id")];
+    for (rows, (target, field)) in factor_files(d).into_iter().zip(targets) {
         let mut seen = BTreeSet::new();
-        for (row, id, stage, factors) in entries {
+        for (at, factors) in rows {
+            let (file, kind, id, stage) = (at.file, at.kind, at.id, at.stage);
             check_ref(sink, target, file, (kind, id), field, id);
             if !seen.insert((id, stage)) {
                 sink.push(err(
@@ -619,17 +596,10 @@ fn factor_entries(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
                     FindingContext::file(file)
                         .entity(kind, id)
                         .stage(stage)
-                        .row(row),
+                        .row(at.row),
                     format!("{kind} {id} has more than one entry for stage {stage}"),
                 ));
             }
-            let at = BlockRef {
-                file,
-                kind,
-                id,
-                stage,
-                row,
-            };
             let mut blocks = BTreeSet::new();
             for (b, _) in factors {
                 if !blocks.insert(*b) {

@@ -5,7 +5,7 @@ use crate::files::name;
 use crate::reader::{CaseData, Src};
 use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
-use crate::validation::err;
+use crate::validation::{err, per_hydro};
 use cobre_core::config::{SamplingScheme, SelectionMethod, StoppingRuleConfig};
 use cobre_core::{DeficitSegment, HydroPenalties};
 use std::collections::BTreeSet;
@@ -70,20 +70,11 @@ pub(crate) fn penalties(d: &CaseData, sink: &mut Sink) {
             }
         }
     }
-    let hydros: Vec<(i32, HydroPenalties)> = d
-        .hydros
-        .as_ref()
-        .map(|r| {
-            r.items
-                .iter()
-                .map(|h| {
-                    let mut p = global.hydro;
-                    h.overrides.apply(&mut p);
-                    (h.hydro.id.0, p)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let hydros: Vec<(i32, HydroPenalties)> = per_hydro(d, |h| {
+        let mut p = global.hydro;
+        h.overrides.apply(&mut p);
+        (h.hydro.id.0, p)
+    });
     // Operational violations must cost less than shedding load, and more
     // than the regularisation costs they compete with.
     let operational = |p: &HydroPenalties| {
@@ -159,39 +150,30 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
             .entity("stage", b.id.0)
             .stage(b.id.0)
             .field("start_date");
-        if b.start_date < a.start_date {
-            sink.push(Finding::warning(
-                FindingKind::StageMismatch,
-                L,
-                ctx,
-                format!(
-                    "stage {} starts on {}, before stage {} ({})",
-                    b.id.0, b.start_date, a.id.0, a.start_date
-                ),
-            ));
+        // Overlapping, out of order or leaving a gap: one warning at most.
+        let problem = if b.start_date < a.start_date {
+            Some(format!(
+                "stage {} starts on {}, before stage {} ({})",
+                b.id.0, b.start_date, a.id.0, a.start_date
+            ))
         } else if b.start_date < a.end_date {
-            sink.push(Finding::warning(
-                FindingKind::StageMismatch,
-                L,
-                ctx,
-                format!(
-                    "stage {} starts on {}, before stage {} ends ({})",
-                    b.id.0, b.start_date, a.id.0, a.end_date
-                ),
-            ));
+            Some(format!(
+                "stage {} starts on {}, before stage {} ends ({})",
+                b.id.0, b.start_date, a.id.0, a.end_date
+            ))
         } else if b.start_date > a.end_date {
-            sink.push(Finding::warning(
-                FindingKind::StageMismatch,
-                L,
-                ctx,
-                format!(
-                    "stage {} starts on {}, {} day(s) after stage {} ends",
-                    b.id.0,
-                    b.start_date,
-                    (b.start_date - a.end_date).num_days(),
-                    a.id.0
-                ),
-            ));
+            Some(format!(
+                "stage {} starts on {}, {} day(s) after stage {} ends",
+                b.id.0,
+                b.start_date,
+                (b.start_date - a.end_date).num_days(),
+                a.id.0
+            ))
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            sink.push(Finding::warning(FindingKind::StageMismatch, L, ctx, msg));
         }
     }
     for s in &stages {
@@ -225,7 +207,8 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
     }
 }
 
-fn setting(sink: &mut Sink, kind: FindingKind, path: &str, msg: String, hint: &str) {
+/// An error about the setting at `path` of `config.json`, with a hint.
+pub(super) fn setting(sink: &mut Sink, kind: FindingKind, path: &str, msg: String, hint: &str) {
     let field = path.rsplit('.').next().unwrap_or(path);
     sink.push(
         err(
