@@ -96,7 +96,9 @@ pub(crate) fn dimensional(d: &CaseData, st: &StagesData, sink: &mut Sink) {
 
 /// One entry of `generic_parameters.json`: its index and name.
 struct Param<'a> {
+    /// Index in `scalar_parameters`.
     index: usize,
+    /// The parameter's name.
     name: &'a str,
 }
 

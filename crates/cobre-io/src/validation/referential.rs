@@ -456,6 +456,8 @@ struct KeyedTable<'a> {
 }
 
 impl<'a> KeyedTable<'a> {
+    /// The table `file`, whose column `col` refers to `target` and whose
+    /// rows must not repeat `key`.
     fn new(target: &'a Ids, file: &'static str, col: &'static str, key: &'static str) -> Self {
         Self {
             target,
