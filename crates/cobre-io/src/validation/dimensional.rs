@@ -1,10 +1,11 @@
 //! Layer 4: stage × entity coverage, stage and block ids.
 
-use super::{err, warn, RowGroups};
+use super::{err, RowGroups};
 use crate::files::{name, CaseFiles};
-use crate::reader::{CaseData, StagesData};
-use crate::report::{FindingContext, FindingKind, Layer, Sink};
+use crate::reader::{CaseData, Src, StagesData};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
+use cobre_core::scenario::BlockFactors;
 use std::collections::{BTreeMap, BTreeSet};
 
 const L: Layer = Layer::Dimensional;
@@ -91,167 +92,138 @@ fn coverage(
     }
 }
 
-fn stage_references(d: &CaseData, st: &StagesData, sink: &mut Sink) {
+/// `(row, stage id)` of every row of a table read with its row indices;
+/// `stage` gives a row's stage, `None` for a row of every stage.
+fn indexed_stages<T>(
+    rows: &Src<Vec<(usize, T)>>,
+    stage: impl Fn(&T) -> Option<i32>,
+) -> Option<Vec<(usize, i32)>> {
+    rows.get().map(|v| {
+        v.iter()
+            .filter_map(|(r, x)| stage(x).map(|s| (*r, s)))
+            .collect()
+    })
+}
+
+/// `(row, stage id)` of every row of a table whose records carry their row.
+fn record_stages<T>(
+    rows: &Src<Vec<T>>,
+    at: impl Fn(&T) -> (usize, i32),
+) -> Option<Vec<(usize, i32)>> {
+    rows.get().map(|v| v.iter().map(at).collect())
+}
+
+/// A file and the `(row, stage id)` pairs of its rows, when read.
+type StageTable = (&'static str, Option<Vec<(usize, i32)>>);
+
+/// Files that may name study and pre-study stages, with their `(row, stage)` pairs.
+fn pre_study_tables(d: &CaseData) -> [StageTable; 4] {
     let s = &d.scenarios;
-    if let Some(v) = s.inflow_stats.get() {
-        stage_rows(
-            sink,
-            st,
+    [
+        (
             name::INFLOW_STATS,
-            Scope::StudyOrPreStudy,
-            v.iter().map(|(r, x)| (*r, x.stage.0)),
-        );
-    }
-    if let Some(v) = s.load_stats.get() {
-        stage_rows(
-            sink,
-            st,
+            indexed_stages(&s.inflow_stats, |x| Some(x.stage.0)),
+        ),
+        (
             name::LOAD_STATS,
-            Scope::StudyOrPreStudy,
-            v.iter().map(|(r, x)| (*r, x.stage.0)),
-        );
-    }
-    if let Some(v) = s.ncs_stats.get() {
-        stage_rows(
-            sink,
-            st,
+            indexed_stages(&s.load_stats, |x| Some(x.stage.0)),
+        ),
+        (
             name::NCS_STATS,
-            Scope::StudyOrPreStudy,
-            v.iter().map(|(r, x)| (*r, x.stage.0)),
-        );
-    }
-    if let Some(v) = s.ar.get() {
-        stage_rows(
-            sink,
-            st,
-            name::AR,
-            Scope::StudyOrPreStudy,
-            v.iter().map(|(r, x)| (*r, x.stage.0)),
-        );
-    }
-    for (file, rows) in [
+            indexed_stages(&s.ncs_stats, |x| Some(x.stage.0)),
+        ),
+        (name::AR, indexed_stages(&s.ar, |x| Some(x.stage.0))),
+    ]
+}
+
+/// Files that may name study stages only, with their `(row, stage)` pairs.
+fn study_tables(d: &CaseData) -> [StageTable; 17] {
+    let s = &d.scenarios;
+    let b = &d.bounds;
+    let p = &d.penalty_overrides;
+    let hs = &d.hydro_system;
+    [
         (
             name::EXTERNAL_INFLOW,
-            s.external_inflow
-                .get()
-                .map(|v| v.iter().map(|(r, x)| (*r, x.stage.0)).collect::<Vec<_>>()),
+            indexed_stages(&s.external_inflow, |x| Some(x.stage.0)),
         ),
         (
             name::EXTERNAL_LOAD,
-            s.external_load
-                .get()
-                .map(|v| v.iter().map(|(r, x)| (*r, x.stage.0)).collect()),
+            indexed_stages(&s.external_load, |x| Some(x.stage.0)),
         ),
         (
             name::EXTERNAL_NCS,
-            s.external_ncs
-                .get()
-                .map(|v| v.iter().map(|(r, x)| (*r, x.stage.0)).collect()),
+            indexed_stages(&s.external_ncs, |x| Some(x.stage.0)),
         ),
         (
             name::LOAD_FACTORS,
-            s.load_factors
-                .get()
-                .map(|v| v.iter().map(|(r, x)| (*r, x.stage.0)).collect()),
+            indexed_stages(&s.load_factors, |x| Some(x.stage.0)),
         ),
         (
             name::NCS_FACTORS,
-            s.ncs_factors
-                .get()
-                .map(|v| v.iter().map(|(r, x)| (*r, x.stage.0)).collect()),
+            indexed_stages(&s.ncs_factors, |x| Some(x.stage.0)),
         ),
         (
             name::THERMAL_BOUNDS,
-            d.bounds
-                .thermal
-                .get()
-                .map(|v| v.iter().map(|x| (x.row, x.stage)).collect()),
+            record_stages(&b.thermal, |x| (x.row, x.stage)),
         ),
         (
             name::HYDRO_BOUNDS,
-            d.bounds
-                .hydro
-                .get()
-                .map(|v| v.iter().map(|x| (x.row, x.stage)).collect()),
+            record_stages(&b.hydro, |x| (x.row, x.stage)),
         ),
         (
             name::LINE_BOUNDS,
-            d.bounds
-                .line
-                .get()
-                .map(|v| v.iter().map(|x| (x.row, x.stage)).collect()),
+            record_stages(&b.line, |x| (x.row, x.stage)),
         ),
         (
             name::NCS_BOUNDS,
-            d.bounds
-                .ncs
-                .get()
-                .map(|v| v.iter().map(|x| (x.row, x.stage)).collect()),
+            record_stages(&b.ncs, |x| (x.row, x.stage)),
         ),
         (
             name::PENALTY_BUS,
-            d.penalty_overrides
-                .bus
-                .get()
-                .map(|v| v.iter().map(|x| (x.row, x.stage)).collect()),
+            record_stages(&p.bus, |x| (x.row, x.stage)),
         ),
         (
             name::PENALTY_LINE,
-            d.penalty_overrides
-                .line
-                .get()
-                .map(|v| v.iter().map(|x| (x.row, x.stage)).collect()),
+            record_stages(&p.line, |x| (x.row, x.stage)),
         ),
         (
             name::PENALTY_NCS,
-            d.penalty_overrides
-                .ncs
-                .get()
-                .map(|v| v.iter().map(|x| (x.row, x.stage)).collect()),
+            record_stages(&p.ncs, |x| (x.row, x.stage)),
         ),
         (
             name::PENALTY_HYDRO,
-            d.penalty_overrides
-                .hydro
-                .get()
-                .map(|v| v.iter().map(|x| (x.row, x.stage)).collect()),
+            record_stages(&p.hydro, |x| (x.row, x.stage)),
         ),
         (
             name::GENERIC_BOUNDS,
-            d.generic
-                .bounds
-                .get()
-                .map(|v| v.iter().map(|(r, x)| (*r, x.stage.0)).collect()),
+            indexed_stages(&d.generic.bounds, |x| Some(x.stage.0)),
         ),
         (
             name::FPHA,
-            d.hydro_system.fpha.get().map(|v| {
-                v.iter()
-                    .filter_map(|(r, x)| x.stage.map(|s| (*r, s.0)))
-                    .collect()
-            }),
+            indexed_stages(&hs.fpha, |x| x.stage.map(|s| s.0)),
         ),
         (
             name::PRODUCTIVITY,
-            d.hydro_system.productivity.get().map(|v| {
-                v.iter()
-                    .filter_map(|(r, x)| x.stage.map(|s| (*r, s.0)))
-                    .collect()
-            }),
+            indexed_stages(&hs.productivity, |x| x.stage.map(|s| s.0)),
         ),
-    ] {
-        if let Some(rows) = rows {
-            stage_rows(sink, st, file, Scope::Study, rows.into_iter());
-        }
-    }
-    if let Some(c) = s.correlation.get() {
-        stage_rows(
-            sink,
-            st,
+        (
             name::CORRELATION,
-            Scope::Study,
-            c.schedule.iter().map(|(i, s, _)| (*i, *s)),
-        );
+            s.correlation
+                .get()
+                .map(|c| c.schedule.iter().map(|(i, s, _)| (*i, *s)).collect()),
+        ),
+    ]
+}
+
+/// Rows naming a stage the study does not have, file by file.
+fn stage_references(d: &CaseData, st: &StagesData, sink: &mut Sink) {
+    let pre_study = pre_study_tables(d).map(|(f, rows)| (f, Scope::StudyOrPreStudy, rows));
+    let study = study_tables(d).map(|(f, rows)| (f, Scope::Study, rows));
+    for (file, scope, rows) in pre_study.into_iter().chain(study) {
+        if let Some(rows) = rows {
+            stage_rows(sink, st, file, scope, rows.into_iter());
+        }
     }
 }
 
@@ -325,9 +297,7 @@ fn stats_coverage(d: &CaseData, st: &StagesData, sink: &mut Sink) {
             }
             let ratios: Vec<f64> = lags.iter().map(|l| l.1).collect();
             if ratios.windows(2).any(|w| (w[0] - w[1]).abs() > 1e-12) {
-                sink.push(warn(
-                    L,
-                    FindingKind::CoverageMismatch,
+                sink.push(Finding::warning(FindingKind::CoverageMismatch, L,
                     ctx.clone().field("residual_std_ratio"),
                     format!("hydro {h} at stage {stage}: `residual_std_ratio` differs between lags; the first lag's value is used"),
                 ));
@@ -431,153 +401,210 @@ fn external_coverage(d: &CaseData, st: &StagesData, sink: &mut Sink) {
     }
 }
 
-fn block_ids(d: &CaseData, st: &StagesData, sink: &mut Sink) {
-    let blocks_of = |s: i32| -> Option<usize> { st.stage(s).map(|x| x.blocks.len()) };
-    let s = &d.scenarios;
-    let lists = [
-        (
-            name::LOAD_FACTORS,
-            "bus",
-            s.load_factors.get().map(|v| {
-                v.iter()
-                    .map(|(i, f)| (*i, f.entity.0, f.stage.0, f.factors.clone()))
-                    .collect::<Vec<_>>()
-            }),
-        ),
-        (
-            name::NCS_FACTORS,
-            "non-controllable source",
-            s.ncs_factors.get().map(|v| {
-                v.iter()
-                    .map(|(i, f)| (*i, f.entity.0, f.stage.0, f.factors.clone()))
-                    .collect()
-            }),
-        ),
-    ];
-    for (file, kind, entries) in lists {
-        for (i, id, stage, factors) in entries.unwrap_or_default() {
-            let Some(n) = blocks_of(stage) else { continue };
-            for (b, _) in factors {
-                if b < 0 || usize::try_from(b).is_ok_and(|b| b >= n) {
-                    sink.push(err(
-                        L,
-                        FindingKind::StageMismatch,
-                        FindingContext::file(file)
-                            .entity(kind, id)
-                            .stage(stage)
-                            .field("block_id")
-                            .row(i),
-                        format!(
-                            "block_id {b} does not exist in stage {stage} (blocks 0..{})",
-                            n.saturating_sub(1)
-                        ),
-                    ));
-                }
-            }
-        }
+/// Whether `block` is not one of the `n` blocks (`0..n`) of a stage.
+pub(super) fn outside_blocks(block: i32, n: usize) -> bool {
+    block < 0 || usize::try_from(block).is_ok_and(|x| x >= n)
+}
+
+/// A `block_id` one row gives for one entity at one stage.
+pub(super) struct BlockRef<'a> {
+    /// The file of the row.
+    pub file: &'static str,
+    /// Entity kind.
+    pub kind: &'a str,
+    /// Entity id.
+    pub id: i32,
+    /// Stage id.
+    pub stage: i32,
+    /// The row.
+    pub row: usize,
+}
+
+impl BlockRef<'_> {
+    /// Where a finding about the block id is: the entity, the stage, the row.
+    pub(super) fn context(&self) -> FindingContext {
+        FindingContext::file(self.file)
+            .entity(self.kind, self.id)
+            .stage(self.stage)
+            .field("block_id")
+            .row(self.row)
     }
-    let b = &d.bounds;
-    // (file, entity kind, row, entity id, stage id, block id)
-    type BoundRow<'a> = (&'static str, &'a str, usize, i32, i32, Option<i32>);
-    let rows: Vec<BoundRow<'_>> = [
-        b.thermal.get().map(|v| {
-            v.iter()
-                .map(|x| {
-                    (
-                        name::THERMAL_BOUNDS,
-                        "thermal",
-                        x.row,
-                        x.thermal,
-                        x.stage,
-                        x.block,
-                    )
-                })
-                .collect::<Vec<_>>()
-        }),
-        b.hydro.get().map(|v| {
-            v.iter()
-                .map(|x| {
-                    (
-                        name::HYDRO_BOUNDS,
-                        "hydro",
-                        x.row,
-                        x.hydro,
-                        x.stage,
-                        x.block,
-                    )
-                })
-                .collect()
-        }),
-        b.line.get().map(|v| {
-            v.iter()
-                .map(|x| (name::LINE_BOUNDS, "line", x.row, x.line, x.stage, x.block))
-                .collect()
-        }),
-    ]
-    .into_iter()
-    .flatten()
-    .flatten()
-    .collect();
-    for (file, kind, r, id, stage, block) in rows {
-        let (Some(block), Some(n)) = (block, blocks_of(stage)) else {
-            continue;
-        };
-        if block < 0 || usize::try_from(block).is_ok_and(|x| x >= n) {
+
+    /// Reports `block` when it is not one of the stage's `n` blocks.
+    fn check(&self, sink: &mut Sink, block: i32, n: usize) {
+        if outside_blocks(block, n) {
             sink.push(err(
                 L,
                 FindingKind::StageMismatch,
-                FindingContext::file(file)
-                    .entity(kind, id)
-                    .stage(stage)
-                    .field("block_id")
-                    .row(r),
+                self.context(),
                 format!(
-                    "block_id {block} does not exist in stage {stage} (blocks 0..{})",
+                    "block_id {block} does not exist in stage {} (blocks 0..{})",
+                    self.stage,
                     n.saturating_sub(1)
                 ),
             ));
         }
     }
+}
+
+/// The number of blocks of a stage, when the study has it.
+fn blocks_of(st: &StagesData, stage: i32) -> Option<usize> {
+    st.stage(stage).map(|x| x.blocks.len())
+}
+
+/// Block ids of every stage-dependent table, and blocks named by generic
+/// constraint expressions.
+fn block_ids(d: &CaseData, st: &StagesData, sink: &mut Sink) {
+    factor_blocks(d, st, sink);
+    bound_blocks(d, st, sink);
+    generic_blocks(d, st, sink);
+}
+
+/// A row of a block-factor file: where its block ids are, and its
+/// `(block id, factor)` pairs.
+pub(super) type FactorRow<'a> = (BlockRef<'static>, &'a [(i32, f64)]);
+
+/// The rows of a block-factor file (none when not read); `id` gives an
+/// entity's id.
+fn factor_rows<'a, Id>(
+    rows: &'a Src<Vec<(usize, BlockFactors<Id>)>>,
+    file: &'static str,
+    kind: &'static str,
+    id: impl Fn(&Id) -> i32,
+) -> Vec<FactorRow<'a>> {
+    let Some(rows) = rows.get() else {
+        return Vec::new();
+    };
+    rows.iter()
+        .map(|(row, f)| {
+            let at = BlockRef {
+                file,
+                kind,
+                id: id(&f.entity),
+                stage: f.stage.0,
+                row: *row,
+            };
+            (at, f.factors.as_slice())
+        })
+        .collect()
+}
+
+/// The rows of the load and of the non-controllable factor files.
+pub(super) fn factor_files(d: &CaseData) -> [Vec<FactorRow<'_>>; 2] {
+    let s = &d.scenarios;
+    [
+        factor_rows(&s.load_factors, name::LOAD_FACTORS, "bus", |b| b.0),
+        factor_rows(
+            &s.ncs_factors,
+            name::NCS_FACTORS,
+            "non-controllable source",
+            |n| n.0,
+        ),
+    ]
+}
+
+/// The blocks of the load and non-controllable factor files.
+fn factor_blocks(d: &CaseData, st: &StagesData, sink: &mut Sink) {
+    for (at, factors) in factor_files(d).into_iter().flatten() {
+        let Some(n) = blocks_of(st, at.stage) else {
+            continue;
+        };
+        for (b, _) in factors {
+            at.check(sink, *b, n);
+        }
+    }
+}
+
+/// The block-id locations of the rows of a bound file, each with its block
+/// id; `at` gives a row's `(entity id, stage id, row, block id)`.
+fn bound_refs<'a, T>(
+    rows: &Src<Vec<T>>,
+    file: &'static str,
+    kind: &'a str,
+    at: impl Fn(&T) -> (i32, i32, usize, Option<i32>),
+) -> Vec<(BlockRef<'a>, Option<i32>)> {
+    let Some(rows) = rows.get() else {
+        return Vec::new();
+    };
+    rows.iter()
+        .map(|x| {
+            let (id, stage, row, block) = at(x);
+            let r = BlockRef {
+                file,
+                kind,
+                id,
+                stage,
+                row,
+            };
+            (r, block)
+        })
+        .collect()
+}
+
+/// The blocks of the thermal, hydro and line bound files.
+fn bound_blocks(d: &CaseData, st: &StagesData, sink: &mut Sink) {
+    let b = &d.bounds;
+    let files = [
+        bound_refs(&b.thermal, name::THERMAL_BOUNDS, "thermal", |x| {
+            (x.thermal, x.stage, x.row, x.block)
+        }),
+        bound_refs(&b.hydro, name::HYDRO_BOUNDS, "hydro", |x| {
+            (x.hydro, x.stage, x.row, x.block)
+        }),
+        bound_refs(&b.line, name::LINE_BOUNDS, "line", |x| {
+            (x.line, x.stage, x.row, x.block)
+        }),
+    ];
+    for (at, block) in files.into_iter().flatten() {
+        if let (Some(block), Some(n)) = (block, blocks_of(st, at.stage)) {
+            at.check(sink, block, n);
+        }
+    }
+}
+
+/// The blocks of `generic_constraint_bounds.parquet`, and those the
+/// expressions name at the stages where their constraint is active.
+fn generic_blocks(d: &CaseData, st: &StagesData, sink: &mut Sink) {
     let Some(bounds) = d.generic.bounds.get() else {
         return;
     };
     let mut active: BTreeMap<i32, BTreeSet<i32>> = BTreeMap::new();
     for (r, b) in bounds {
         active.entry(b.constraint.0).or_default().insert(b.stage.0);
-        let (Some(block), Some(n)) = (b.block, blocks_of(b.stage.0)) else {
+        let (Some(block), Some(n)) = (b.block, blocks_of(st, b.stage.0)) else {
             continue;
         };
-        if block < 0 || usize::try_from(block).is_ok_and(|x| x >= n) {
-            sink.push(err(
-                L,
-                FindingKind::StageMismatch,
-                FindingContext::file(name::GENERIC_BOUNDS)
-                    .entity("generic constraint", b.constraint.0)
-                    .stage(b.stage.0)
-                    .field("block_id")
-                    .row(*r),
-                format!(
-                    "block_id {block} does not exist in stage {} (blocks 0..{})",
-                    b.stage.0,
-                    n.saturating_sub(1)
-                ),
-            ));
-        }
+        let at = BlockRef {
+            file: name::GENERIC_BOUNDS,
+            kind: "generic constraint",
+            id: b.constraint.0,
+            stage: b.stage.0,
+            row: *r,
+        };
+        at.check(sink, block, n);
     }
-    if let Some(reg) = &d.generic.constraints {
-        for c in &reg.items {
-            for t in &c.terms {
-                let Some(block) = t.block else { continue };
-                for stage in active.get(&c.id.0).into_iter().flatten() {
-                    let Some(n) = blocks_of(*stage) else { continue };
-                    if usize::try_from(block).is_ok_and(|x| x >= n) {
-                        sink.push(err(
-                            L,
-                            FindingKind::StageMismatch,
-                            FindingContext::file(reg.file).entity("generic constraint", c.id.0).stage(*stage).field("expression"),
-                            format!("the expression names block {block}, which stage {stage} does not have"),
-                        ));
-                    }
+    let Some(reg) = &d.generic.constraints else {
+        return;
+    };
+    for c in &reg.items {
+        for t in &c.terms {
+            let Some(block) = t.block else { continue };
+            for stage in active.get(&c.id.0).into_iter().flatten() {
+                let Some(n) = blocks_of(st, *stage) else {
+                    continue;
+                };
+                if usize::try_from(block).is_ok_and(|x| x >= n) {
+                    sink.push(err(
+                        L,
+                        FindingKind::StageMismatch,
+                        FindingContext::file(reg.file)
+                            .entity("generic constraint", c.id.0)
+                            .stage(*stage)
+                            .field("expression"),
+                        format!(
+                            "the expression names block {block}, which stage {stage} does not have"
+                        ),
+                    ));
                 }
             }
         }

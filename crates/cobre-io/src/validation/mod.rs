@@ -8,6 +8,7 @@ mod production;
 pub(crate) mod referential;
 pub(crate) mod semantic;
 
+use crate::reader::{CaseData, RawHydro};
 use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
 use std::collections::BTreeMap;
@@ -45,7 +46,7 @@ impl<K: Ord + Copy> RowGroups<K> {
     }
 }
 
-/// An error of `layer`.
+/// An error of `layer` (warnings are built with [`Finding::warning`]).
 pub(crate) fn err(
     layer: Layer,
     kind: FindingKind,
@@ -55,12 +56,12 @@ pub(crate) fn err(
     Finding::error(kind, layer, ctx, msg)
 }
 
-/// A warning of `layer`.
-pub(crate) fn warn(
-    layer: Layer,
-    kind: FindingKind,
-    ctx: FindingContext,
-    msg: impl Into<String>,
-) -> Finding {
-    Finding::warning(kind, layer, ctx, msg)
+/// `f` of every hydro read from `hydros.json`, collected (empty without
+/// the file).
+pub(crate) fn per_hydro<T, C: FromIterator<T>>(d: &CaseData, f: impl Fn(&RawHydro) -> T) -> C {
+    d.hydros
+        .iter()
+        .flat_map(|r| r.items.iter())
+        .map(f)
+        .collect()
 }

@@ -3,12 +3,12 @@
 //! (layer 3), hydros that exist (layer 3), and values covering every study
 //! stage, season or block they must (layer 4).
 
-use super::{err, warn};
+use super::err;
 use crate::files::name;
 use crate::reader::{CaseData, StagesData};
-use crate::report::{FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
-use cobre_core::ParameterValue;
+use cobre_core::{ParameterValue, StageId};
 use std::collections::{BTreeMap, BTreeSet};
 
 const FILE: &str = name::GENERIC_PARAMETERS;
@@ -77,121 +77,153 @@ pub(crate) fn dimensional(d: &CaseData, st: &StagesData, sink: &mut Sink) {
     let Some(p) = d.generic.parameters.get() else {
         return;
     };
-    let l = Layer::Dimensional;
     for (i, param) in &p.items {
-        let n = &param.name;
+        let at = Param {
+            index: *i,
+            name: &param.name,
+        };
         match &param.value {
-            ParameterValue::PerStage(values) => {
-                let mut seen = BTreeSet::new();
-                let mut unknown = Vec::new();
-                for (s, _) in values {
-                    if !st.is_study(s.0) {
-                        unknown.push(s.0);
-                    } else if !seen.insert(s.0) {
-                        sink.push(err(
-                            l,
-                            FindingKind::DuplicateId,
-                            ctx(*i).field("values").stage(s.0),
-                            format!("parameter `{n}` gives stage {} twice", s.0),
-                        ));
-                    }
-                }
-                let missing: Vec<i32> = st
-                    .stage_ids
-                    .iter()
-                    .copied()
-                    .filter(|s| !seen.contains(s))
-                    .collect();
-                if !unknown.is_empty() {
-                    sink.push(err(
-                        l,
-                        FindingKind::StageMismatch,
-                        ctx(*i).field("values"),
-                        format!(
-                            "parameter `{n}` names stage(s) {} that are not study stages",
-                            list_ids(&unknown)
-                        ),
-                    ));
-                }
-                if !missing.is_empty() {
-                    sink.push(err(l, FindingKind::CoverageMismatch, ctx(*i).field("values"),
-                        format!("parameter `{n}` has no value for stage(s) {}: a per_stage parameter gives every study stage", list_ids(&missing))));
-                }
-            }
-            ParameterValue::Seasonal(values) => {
-                let mut seen = BTreeSet::new();
-                for (season, _) in values {
-                    if !seen.insert(*season) {
-                        sink.push(err(
-                            l,
-                            FindingKind::DuplicateId,
-                            ctx(*i).field("values"),
-                            format!("parameter `{n}` gives season {season} twice"),
-                        ));
-                    }
-                }
-                let missing: Vec<i32> = st
-                    .horizon
-                    .stages
-                    .iter()
-                    .filter(|s| s.season.is_none_or(|x| !seen.contains(&x.0)))
-                    .map(|s| s.id.0)
-                    .collect();
-                if !missing.is_empty() {
-                    sink.push(err(
-                        l,
-                        FindingKind::CoverageMismatch,
-                        ctx(*i).field("values"),
-                        format!(
-                            "parameter `{n}` has no value for the season of stage(s) {}",
-                            list_ids(&missing)
-                        ),
-                    ));
-                }
-            }
-            ParameterValue::PerStageBlock(values) => {
-                let mut seen = BTreeSet::new();
-                for (s, b, _) in values {
-                    let known = st
-                        .stage(s.0)
-                        .is_some_and(|x| x.blocks.iter().any(|k| k.id == *b));
-                    if !known {
-                        sink.push(err(
-                            l,
-                            FindingKind::StageMismatch,
-                            ctx(*i).field("block_values").stage(s.0),
-                            format!(
-                                "parameter `{n}` names block {b} of stage {}, which does not exist",
-                                s.0
-                            ),
-                        ));
-                    } else if !seen.insert((s.0, *b)) {
-                        sink.push(err(
-                            l,
-                            FindingKind::DuplicateId,
-                            ctx(*i).field("block_values").stage(s.0),
-                            format!("parameter `{n}` gives block {b} of stage {} twice", s.0),
-                        ));
-                    }
-                }
-                let missing: Vec<i32> = st
-                    .horizon
-                    .stages
-                    .iter()
-                    .filter(|s| s.blocks.iter().any(|k| !seen.contains(&(s.id.0, k.id))))
-                    .map(|s| s.id.0)
-                    .collect();
-                if !missing.is_empty() {
-                    sink.push(err(l, FindingKind::CoverageMismatch, ctx(*i).field("block_values"),
-                        format!("parameter `{n}` misses blocks of stage(s) {}: a per_stage_block parameter gives every block of every study stage", list_ids(&missing))));
-                }
-            }
+            ParameterValue::PerStage(values) => at.per_stage(values, st, sink),
+            ParameterValue::Seasonal(values) => at.seasonal(values, st, sink),
+            ParameterValue::PerStageBlock(values) => at.per_stage_block(values, st, sink),
             ParameterValue::Constant(_)
             | ParameterValue::Computed(_)
             | ParameterValue::Product(_) => {}
         }
     }
-    // A parameter no expression uses is harmless but worth a word.
+    unused(d, p.items.len(), sink);
+}
+
+/// One entry of `generic_parameters.json`: its index and name.
+struct Param<'a> {
+    /// Index in `scalar_parameters`.
+    index: usize,
+    /// The parameter's name.
+    name: &'a str,
+}
+
+impl Param<'_> {
+    /// A layer-4 error about the entry's `field`.
+    fn error(&self, kind: FindingKind, field: &str, msg: String) -> Finding {
+        err(Layer::Dimensional, kind, ctx(self.index).field(field), msg)
+    }
+
+    /// Study stages only, each once, all of them.
+    fn per_stage(&self, values: &[(StageId, f64)], st: &StagesData, sink: &mut Sink) {
+        let n = self.name;
+        let mut seen = BTreeSet::new();
+        let mut unknown = Vec::new();
+        for (s, _) in values {
+            if !st.is_study(s.0) {
+                unknown.push(s.0);
+            } else if !seen.insert(s.0) {
+                sink.push(err(
+                    Layer::Dimensional,
+                    FindingKind::DuplicateId,
+                    ctx(self.index).field("values").stage(s.0),
+                    format!("parameter `{n}` gives stage {} twice", s.0),
+                ));
+            }
+        }
+        let missing: Vec<i32> = st
+            .stage_ids
+            .iter()
+            .copied()
+            .filter(|s| !seen.contains(s))
+            .collect();
+        if !unknown.is_empty() {
+            sink.push(self.error(
+                FindingKind::StageMismatch,
+                "values",
+                format!(
+                    "parameter `{n}` names stage(s) {} that are not study stages",
+                    list_ids(&unknown)
+                ),
+            ));
+        }
+        if !missing.is_empty() {
+            sink.push(self.error(FindingKind::CoverageMismatch, "values",
+                format!("parameter `{n}` has no value for stage(s) {}: a per_stage parameter gives every study stage", list_ids(&missing))));
+        }
+    }
+
+    /// Each season once, and the season of every study stage.
+    fn seasonal(&self, values: &[(i32, f64)], st: &StagesData, sink: &mut Sink) {
+        let n = self.name;
+        let mut seen = BTreeSet::new();
+        for (season, _) in values {
+            if !seen.insert(*season) {
+                sink.push(self.error(
+                    FindingKind::DuplicateId,
+                    "values",
+                    format!("parameter `{n}` gives season {season} twice"),
+                ));
+            }
+        }
+        let missing: Vec<i32> = st
+            .horizon
+            .stages
+            .iter()
+            .filter(|s| s.season.is_none_or(|x| !seen.contains(&x.0)))
+            .map(|s| s.id.0)
+            .collect();
+        if !missing.is_empty() {
+            sink.push(self.error(
+                FindingKind::CoverageMismatch,
+                "values",
+                format!(
+                    "parameter `{n}` has no value for the season of stage(s) {}",
+                    list_ids(&missing)
+                ),
+            ));
+        }
+    }
+
+    /// Existing blocks only, each once, every block of every study stage.
+    fn per_stage_block(&self, values: &[(StageId, i32, f64)], st: &StagesData, sink: &mut Sink) {
+        let n = self.name;
+        let mut seen = BTreeSet::new();
+        for (s, b, _) in values {
+            let known = st
+                .stage(s.0)
+                .is_some_and(|x| x.blocks.iter().any(|k| k.id == *b));
+            let here = ctx(self.index).field("block_values").stage(s.0);
+            if !known {
+                sink.push(err(
+                    Layer::Dimensional,
+                    FindingKind::StageMismatch,
+                    here,
+                    format!(
+                        "parameter `{n}` names block {b} of stage {}, which does not exist",
+                        s.0
+                    ),
+                ));
+            } else if !seen.insert((s.0, *b)) {
+                sink.push(err(
+                    Layer::Dimensional,
+                    FindingKind::DuplicateId,
+                    here,
+                    format!("parameter `{n}` gives block {b} of stage {} twice", s.0),
+                ));
+            }
+        }
+        let missing: Vec<i32> = st
+            .horizon
+            .stages
+            .iter()
+            .filter(|s| s.blocks.iter().any(|k| !seen.contains(&(s.id.0, k.id))))
+            .map(|s| s.id.0)
+            .collect();
+        if !missing.is_empty() {
+            sink.push(self.error(FindingKind::CoverageMismatch, "block_values",
+                format!("parameter `{n}` misses blocks of stage(s) {}: a per_stage_block parameter gives every block of every study stage", list_ids(&missing))));
+        }
+    }
+}
+
+/// A parameter no expression uses is harmless but worth a word (`count`:
+/// the entries of the file).
+fn unused(d: &CaseData, count: usize, sink: &mut Sink) {
     let used: BTreeSet<usize> = d
         .generic
         .constraints
@@ -213,15 +245,12 @@ pub(crate) fn dimensional(d: &CaseData, st: &StagesData, sink: &mut Sink) {
         .enumerate()
         .filter(|(k, x)| x.id.is_some() && !used.contains(k))
         .count();
-    if unused > 0 && !p.items.is_empty() {
-        sink.push(warn(
-            l,
+    if unused > 0 && count > 0 {
+        sink.push(Finding::warning(
             FindingKind::CoverageMismatch,
+            Layer::Dimensional,
             FindingContext::file(FILE),
-            format!(
-                "{unused} of the {} parameters are used by no generic constraint",
-                p.items.len()
-            ),
+            format!("{unused} of the {count} parameters are used by no generic constraint"),
         ));
     }
 }

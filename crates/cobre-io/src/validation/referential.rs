@@ -1,8 +1,9 @@
 //! Layer 3: every reference resolves, no id or key is repeated.
 
+use super::dimensional::factor_files;
 use super::{err, RowGroups};
 use crate::files::name;
-use crate::reader::{CaseData, Registry, HYDRO_BOUND_COLUMNS};
+use crate::reader::{CaseData, Registry, Src, HYDRO_BOUND_COLUMNS};
 use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
 use cobre_core::scenario::CorrelatedEntity;
@@ -268,9 +269,7 @@ fn stages(d: &CaseData, sink: &mut Sink) {
     for (kind, id, season) in stage_seasons {
         let Some(season) = season else { continue };
         if !has_defs {
-            sink.push(crate::validation::warn(
-                L,
-                FindingKind::MissingReference,
+            sink.push(Finding::warning(FindingKind::MissingReference, L,
                 FindingContext::file(name::STAGES).entity(kind, id).field("season_id"),
                 format!("{kind} {id} has season_id {} but `stages.json` has no `season_definitions`: the season is a label, and each stage's own dates are its season period (the lag of a stage is the stage before it)", season.0),
             ));
@@ -443,159 +442,154 @@ fn hydro_system(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
     }
 }
 
+/// A Parquet table whose id column refers to a registry and whose rows must
+/// not repeat a key.
+struct KeyedTable<'a> {
+    /// The registry the id column refers to.
+    target: &'a Ids,
+    /// The file.
+    file: &'static str,
+    /// The id column.
+    col: &'static str,
+    /// The key, as findings name it.
+    key: &'static str,
+}
+
+impl<'a> KeyedTable<'a> {
+    /// The table `file`, whose column `col` refers to `target` and whose
+    /// rows must not repeat `key`.
+    fn new(target: &'a Ids, file: &'static str, col: &'static str, key: &'static str) -> Self {
+        Self {
+            target,
+            file,
+            col,
+            key,
+        }
+    }
+
+    /// Checks the rows, when read: `id` gives a row's `(row, id)`, `keys`
+    /// the `(row, key)` pairs it holds.
+    fn check<'r, T: 'r, K, I>(
+        &self,
+        sink: &mut Sink,
+        rows: &'r Src<Vec<T>>,
+        id: impl Fn(&'r T) -> (usize, i32),
+        keys: impl Fn(&'r T) -> I,
+    ) where
+        K: Ord + Copy + std::fmt::Debug,
+        I: IntoIterator<Item = (usize, K)>,
+    {
+        let Some(rows) = rows.get() else { return };
+        check_rows(sink, self.target, self.file, self.col, rows.iter().map(id));
+        duplicate_keys(sink, self.file, self.key, rows.iter().flat_map(keys));
+    }
+}
+
+/// The scenario files: references, keys, block factors, correlation.
 fn scenarios(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
+    scenario_tables(d, ids, sink);
+    factor_entries(d, ids, sink);
+    correlation(d, ids, sink);
+}
+
+/// The id columns and keys of the statistics, AR, history and external
+/// scenario tables.
+fn scenario_tables(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
     let s = &d.scenarios;
-    if let Some(rows) = s.inflow_stats.get() {
-        check_rows(
-            sink,
-            &ids.hydro,
-            name::INFLOW_STATS,
-            "hydro_id",
-            rows.iter().map(|(r, x)| (*r, x.entity.0)),
-        );
-        duplicate_keys(
-            sink,
-            name::INFLOW_STATS,
-            "(hydro_id, stage_id)",
-            rows.iter().map(|(r, x)| (*r, (x.entity.0, x.stage.0))),
-        );
-    }
-    if let Some(rows) = s.load_stats.get() {
-        check_rows(
-            sink,
-            &ids.bus,
-            name::LOAD_STATS,
-            "bus_id",
-            rows.iter().map(|(r, x)| (*r, x.entity.0)),
-        );
-        duplicate_keys(
-            sink,
-            name::LOAD_STATS,
-            "(bus_id, stage_id)",
-            rows.iter().map(|(r, x)| (*r, (x.entity.0, x.stage.0))),
-        );
-    }
-    if let Some(rows) = s.ncs_stats.get() {
-        check_rows(
-            sink,
-            &ids.ncs,
-            name::NCS_STATS,
-            "ncs_id",
-            rows.iter().map(|(r, x)| (*r, x.entity.0)),
-        );
-        duplicate_keys(
-            sink,
-            name::NCS_STATS,
-            "(ncs_id, stage_id)",
-            rows.iter().map(|(r, x)| (*r, (x.entity.0, x.stage.0))),
-        );
-    }
-    if let Some(rows) = s.ar.get() {
-        check_rows(
-            sink,
-            &ids.hydro,
-            name::AR,
-            "hydro_id",
-            rows.iter().map(|(r, x)| (*r, x.hydro.0)),
-        );
-        duplicate_keys(
-            sink,
-            name::AR,
-            "(hydro_id, stage_id, lag)",
-            rows.iter()
-                .map(|(r, x)| (*r, (x.hydro.0, x.stage.0, x.lag))),
-        );
-    }
-    if let Some(rows) = s.history.get() {
-        check_rows(
-            sink,
-            &ids.hydro,
-            name::HISTORY,
-            "hydro_id",
-            rows.iter().map(|(r, x)| (*r, x.hydro.0)),
-        );
-        duplicate_keys(
-            sink,
-            name::HISTORY,
-            "(hydro_id, start_date)",
-            rows.iter().map(|(r, x)| (*r, (x.hydro.0, x.start_date))),
-        );
-    }
-    if let Some(rows) = s.external_inflow.get() {
-        check_rows(
-            sink,
-            &ids.hydro,
-            name::EXTERNAL_INFLOW,
-            "hydro_id",
-            rows.iter().map(|(r, x)| (*r, x.entity.0)),
-        );
-        duplicate_keys(
-            sink,
-            name::EXTERNAL_INFLOW,
-            "(stage_id, scenario_id, hydro_id)",
-            rows.iter()
-                .map(|(r, x)| (*r, (x.stage.0, x.scenario, x.entity.0))),
-        );
-    }
-    if let Some(rows) = s.external_load.get() {
-        check_rows(
-            sink,
-            &ids.bus,
-            name::EXTERNAL_LOAD,
-            "bus_id",
-            rows.iter().map(|(r, x)| (*r, x.entity.0)),
-        );
-        duplicate_keys(
-            sink,
-            name::EXTERNAL_LOAD,
-            "(stage_id, scenario_id, bus_id)",
-            rows.iter()
-                .map(|(r, x)| (*r, (x.stage.0, x.scenario, x.entity.0))),
-        );
-    }
-    if let Some(rows) = s.external_ncs.get() {
-        check_rows(
-            sink,
-            &ids.ncs,
-            name::EXTERNAL_NCS,
-            "ncs_id",
-            rows.iter().map(|(r, x)| (*r, x.entity.0)),
-        );
-        duplicate_keys(
-            sink,
-            name::EXTERNAL_NCS,
-            "(stage_id, scenario_id, ncs_id)",
-            rows.iter()
-                .map(|(r, x)| (*r, (x.stage.0, x.scenario, x.entity.0))),
-        );
-    }
-    for (src, target, file, field, kind) in [
-        (
-            s.load_factors.get().map(|v| {
-                v.iter()
-                    .map(|(i, f)| (*i, f.entity.0, f.stage.0, &f.factors))
-                    .collect::<Vec<_>>()
-            }),
-            &ids.bus,
-            name::LOAD_FACTORS,
-            "bus_id",
-            "bus",
-        ),
-        (
-            s.ncs_factors.get().map(|v| {
-                v.iter()
-                    .map(|(i, f)| (*i, f.entity.0, f.stage.0, &f.factors))
-                    .collect::<Vec<_>>()
-            }),
-            &ids.ncs,
-            name::NCS_FACTORS,
-            "ncs_id",
-            "non-controllable source",
-        ),
-    ] {
-        let Some(entries) = src else { continue };
+    KeyedTable::new(
+        &ids.hydro,
+        name::INFLOW_STATS,
+        "hydro_id",
+        "(hydro_id, stage_id)",
+    )
+    .check(
+        sink,
+        &s.inflow_stats,
+        |(r, x)| (*r, x.entity.0),
+        |(r, x)| [(*r, (x.entity.0, x.stage.0))],
+    );
+    KeyedTable::new(&ids.bus, name::LOAD_STATS, "bus_id", "(bus_id, stage_id)").check(
+        sink,
+        &s.load_stats,
+        |(r, x)| (*r, x.entity.0),
+        |(r, x)| [(*r, (x.entity.0, x.stage.0))],
+    );
+    KeyedTable::new(&ids.ncs, name::NCS_STATS, "ncs_id", "(ncs_id, stage_id)").check(
+        sink,
+        &s.ncs_stats,
+        |(r, x)| (*r, x.entity.0),
+        |(r, x)| [(*r, (x.entity.0, x.stage.0))],
+    );
+    KeyedTable::new(
+        &ids.hydro,
+        name::AR,
+        "hydro_id",
+        "(hydro_id, stage_id, lag)",
+    )
+    .check(
+        sink,
+        &s.ar,
+        |(r, x)| (*r, x.hydro.0),
+        |(r, x)| [(*r, (x.hydro.0, x.stage.0, x.lag))],
+    );
+    KeyedTable::new(
+        &ids.hydro,
+        name::HISTORY,
+        "hydro_id",
+        "(hydro_id, start_date)",
+    )
+    .check(
+        sink,
+        &s.history,
+        |(r, x)| (*r, x.hydro.0),
+        |(r, x)| [(*r, (x.hydro.0, x.start_date))],
+    );
+    let inflow = KeyedTable::new(
+        &ids.hydro,
+        name::EXTERNAL_INFLOW,
+        "hydro_id",
+        "(stage_id, scenario_id, hydro_id)",
+    );
+    inflow.check(
+        sink,
+        &s.external_inflow,
+        |(r, x)| (*r, x.entity.0),
+        |(r, x)| [(*r, (x.stage.0, x.scenario, x.entity.0))],
+    );
+    let load = KeyedTable::new(
+        &ids.bus,
+        name::EXTERNAL_LOAD,
+        "bus_id",
+        "(stage_id, scenario_id, bus_id)",
+    );
+    load.check(
+        sink,
+        &s.external_load,
+        |(r, x)| (*r, x.entity.0),
+        |(r, x)| [(*r, (x.stage.0, x.scenario, x.entity.0))],
+    );
+    let ncs = KeyedTable::new(
+        &ids.ncs,
+        name::EXTERNAL_NCS,
+        "ncs_id",
+        "(stage_id, scenario_id, ncs_id)",
+    );
+    ncs.check(
+        sink,
+        &s.external_ncs,
+        |(r, x)| (*r, x.entity.0),
+        |(r, x)| [(*r, (x.stage.0, x.scenario, x.entity.0))],
+    );
+}
+
+/// The entities, stages and blocks of the load and non-controllable factor
+/// files.
+fn factor_entries(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
+    let targets = [(&ids.bus, "bus_id"), (&ids.ncs, "ncs_id")];
+    for (rows, (target, field)) in factor_files(d).into_iter().zip(targets) {
         let mut seen = BTreeSet::new();
-        for (i, id, stage, factors) in entries {
+        for (at, factors) in rows {
+            let (file, kind, id, stage) = (at.file, at.kind, at.id, at.stage);
             check_ref(sink, target, file, (kind, id), field, id);
             if !seen.insert((id, stage)) {
                 sink.push(err(
@@ -604,7 +598,7 @@ fn scenarios(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
                     FindingContext::file(file)
                         .entity(kind, id)
                         .stage(stage)
-                        .row(i),
+                        .row(at.row),
                     format!("{kind} {id} has more than one entry for stage {stage}"),
                 ));
             }
@@ -614,11 +608,7 @@ fn scenarios(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
                     sink.push(err(
                         L,
                         FindingKind::DuplicateId,
-                        FindingContext::file(file)
-                            .entity(kind, id)
-                            .stage(stage)
-                            .field("block_id")
-                            .row(i),
+                        at.context(),
                         format!(
                             "block {b} is repeated in the factors of {kind} {id} at stage {stage}"
                         ),
@@ -627,162 +617,161 @@ fn scenarios(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
             }
         }
     }
-    if let Some(c) = s.correlation.get() {
-        for g in &c.groups {
-            for e in &g.entities {
-                let (target, id) = match e {
-                    CorrelatedEntity::Inflow(h) => (&ids.hydro, h.0),
-                    CorrelatedEntity::Load(b) => (&ids.bus, b.0),
-                    CorrelatedEntity::Ncs(n) => (&ids.ncs, n.0),
-                };
-                if !target.resolves(id) {
-                    let ctx = FindingContext::file(name::CORRELATION)
-                        .entity(target.kind, id)
-                        .path(format!("profiles.{}.{}", g.profile, g.name));
-                    sink.push(missing(
-                        target,
-                        ctx,
-                        id,
-                        &format!("correlation group `{}`", g.name),
-                    ));
-                }
-            }
-        }
-        for (i, stage, profile) in &c.schedule {
-            if !c.input.profiles.contains_key(profile) {
-                sink.push(err(
-                    L,
-                    FindingKind::MissingReference,
-                    FindingContext::file(name::CORRELATION)
-                        .stage(*stage)
-                        .field("profile_name")
-                        .row(*i),
-                    format!("schedule entry {i} names profile `{profile}`, which is not defined"),
+}
+
+/// The entities of the correlation groups and the profiles of the schedule.
+fn correlation(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
+    let Some(c) = d.scenarios.correlation.get() else {
+        return;
+    };
+    for g in &c.groups {
+        for e in &g.entities {
+            let (target, id) = match e {
+                CorrelatedEntity::Inflow(h) => (&ids.hydro, h.0),
+                CorrelatedEntity::Load(b) => (&ids.bus, b.0),
+                CorrelatedEntity::Ncs(n) => (&ids.ncs, n.0),
+            };
+            if !target.resolves(id) {
+                let ctx = FindingContext::file(name::CORRELATION)
+                    .entity(target.kind, id)
+                    .path(format!("profiles.{}.{}", g.profile, g.name));
+                sink.push(missing(
+                    target,
+                    ctx,
+                    id,
+                    &format!("correlation group `{}`", g.name),
                 ));
             }
         }
     }
-}
-
-fn constraints(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
-    let b = &d.bounds;
-    if let Some(rows) = b.thermal.get() {
-        check_rows(
-            sink,
-            &ids.thermal,
-            name::THERMAL_BOUNDS,
-            "thermal_id",
-            rows.iter().map(|x| (x.row, x.thermal)),
-        );
-        duplicate_keys(
-            sink,
-            name::THERMAL_BOUNDS,
-            "(thermal_id, stage_id, block_id, column)",
-            rows.iter().flat_map(|x| {
-                [
-                    ("min_generation_mw", x.min_mw),
-                    ("max_generation_mw", x.max_mw),
-                    ("cost_per_mwh", x.cost),
-                ]
-                .into_iter()
-                .filter(|(_, v)| v.is_some())
-                .map(move |(c, _)| (x.row, (x.thermal, x.stage, x.block, c)))
-            }),
-        );
-    }
-    if let Some(rows) = b.hydro.get() {
-        check_rows(
-            sink,
-            &ids.hydro,
-            name::HYDRO_BOUNDS,
-            "hydro_id",
-            rows.iter().map(|x| (x.row, x.hydro)),
-        );
-        duplicate_keys(
-            sink,
-            name::HYDRO_BOUNDS,
-            "(hydro_id, stage_id, block_id, column)",
-            rows.iter().flat_map(|x| {
-                HYDRO_BOUND_COLUMNS
-                    .into_iter()
-                    .zip(x.values)
-                    .filter(|(_, v)| v.is_some())
-                    .map(move |(c, _)| (x.row, (x.hydro, x.stage, x.block, c)))
-            }),
-        );
-    }
-    if let Some(rows) = b.line.get() {
-        check_rows(
-            sink,
-            &ids.line,
-            name::LINE_BOUNDS,
-            "line_id",
-            rows.iter().map(|x| (x.row, x.line)),
-        );
-        duplicate_keys(
-            sink,
-            name::LINE_BOUNDS,
-            "(line_id, stage_id, block_id, column)",
-            rows.iter().flat_map(|x| {
-                [("direct_mw", x.direct_mw), ("reverse_mw", x.reverse_mw)]
-                    .into_iter()
-                    .filter(|(_, v)| v.is_some())
-                    .map(move |(c, _)| (x.row, (x.line, x.stage, x.block, c)))
-            }),
-        );
-    }
-    if let Some(rows) = b.ncs.get() {
-        check_rows(
-            sink,
-            &ids.ncs,
-            name::NCS_BOUNDS,
-            "ncs_id",
-            rows.iter().map(|x| (x.row, x.ncs)),
-        );
-        duplicate_keys(
-            sink,
-            name::NCS_BOUNDS,
-            "(ncs_id, stage_id)",
-            rows.iter().map(|x| (x.row, (x.ncs, x.stage))),
-        );
-    }
-    let p = &d.penalty_overrides;
-    for (rows, target, file, col) in [
-        (p.bus.get(), &ids.bus, name::PENALTY_BUS, "bus_id"),
-        (p.line.get(), &ids.line, name::PENALTY_LINE, "line_id"),
-        (p.ncs.get(), &ids.ncs, name::PENALTY_NCS, "ncs_id"),
-    ] {
-        if let Some(rows) = rows {
-            check_rows(
-                sink,
-                target,
-                file,
-                col,
-                rows.iter().map(|x| (x.row, x.entity)),
-            );
-            duplicate_keys(
-                sink,
-                file,
-                "(id, stage_id)",
-                rows.iter().map(|x| (x.row, (x.entity, x.stage))),
-            );
+    for (i, stage, profile) in &c.schedule {
+        if !c.input.profiles.contains_key(profile) {
+            sink.push(err(
+                L,
+                FindingKind::MissingReference,
+                FindingContext::file(name::CORRELATION)
+                    .stage(*stage)
+                    .field("profile_name")
+                    .row(*i),
+                format!("schedule entry {i} names profile `{profile}`, which is not defined"),
+            ));
         }
     }
-    if let Some(rows) = p.hydro.get() {
-        check_rows(
+}
+
+/// Bound, penalty-override and generic-constraint files.
+fn constraints(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
+    bound_tables(d, ids, sink);
+    penalty_tables(d, ids, sink);
+    generic_constraints(d, ids, sink);
+}
+
+/// `(row, (entity, stage, block, column))` of every column a bound row sets.
+fn set_columns<'a>(
+    row: usize,
+    key: (i32, i32, Option<i32>),
+    columns: impl IntoIterator<Item = (&'a str, Option<f64>)>,
+) -> impl Iterator<Item = (usize, (i32, i32, Option<i32>, &'a str))> {
+    let (id, stage, block) = key;
+    columns
+        .into_iter()
+        .filter(|(_, v)| v.is_some())
+        .map(move |(c, _)| (row, (id, stage, block, c)))
+}
+
+/// The id columns and keys of the bound files; a key of the thermal, hydro
+/// and line bounds is a column set at a stage (and block).
+fn bound_tables(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
+    let b = &d.bounds;
+    KeyedTable::new(
+        &ids.thermal,
+        name::THERMAL_BOUNDS,
+        "thermal_id",
+        "(thermal_id, stage_id, block_id, column)",
+    )
+    .check(
+        sink,
+        &b.thermal,
+        |x| (x.row, x.thermal),
+        |x| {
+            let columns = [
+                ("min_generation_mw", x.min_mw),
+                ("max_generation_mw", x.max_mw),
+                ("cost_per_mwh", x.cost),
+            ];
+            set_columns(x.row, (x.thermal, x.stage, x.block), columns)
+        },
+    );
+    KeyedTable::new(
+        &ids.hydro,
+        name::HYDRO_BOUNDS,
+        "hydro_id",
+        "(hydro_id, stage_id, block_id, column)",
+    )
+    .check(
+        sink,
+        &b.hydro,
+        |x| (x.row, x.hydro),
+        |x| {
+            let columns = HYDRO_BOUND_COLUMNS.into_iter().zip(x.values);
+            set_columns(x.row, (x.hydro, x.stage, x.block), columns)
+        },
+    );
+    KeyedTable::new(
+        &ids.line,
+        name::LINE_BOUNDS,
+        "line_id",
+        "(line_id, stage_id, block_id, column)",
+    )
+    .check(
+        sink,
+        &b.line,
+        |x| (x.row, x.line),
+        |x| {
+            let columns = [("direct_mw", x.direct_mw), ("reverse_mw", x.reverse_mw)];
+            set_columns(x.row, (x.line, x.stage, x.block), columns)
+        },
+    );
+    KeyedTable::new(&ids.ncs, name::NCS_BOUNDS, "ncs_id", "(ncs_id, stage_id)").check(
+        sink,
+        &b.ncs,
+        |x| (x.row, x.ncs),
+        |x| [(x.row, (x.ncs, x.stage))],
+    );
+}
+
+/// The id columns and keys of the penalty-override files.
+fn penalty_tables(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
+    let p = &d.penalty_overrides;
+    for (rows, target, file, col) in [
+        (&p.bus, &ids.bus, name::PENALTY_BUS, "bus_id"),
+        (&p.line, &ids.line, name::PENALTY_LINE, "line_id"),
+        (&p.ncs, &ids.ncs, name::PENALTY_NCS, "ncs_id"),
+    ] {
+        KeyedTable::new(target, file, col, "(id, stage_id)").check(
             sink,
-            &ids.hydro,
-            name::PENALTY_HYDRO,
-            "hydro_id",
-            rows.iter().map(|x| (x.row, x.hydro)),
-        );
-        duplicate_keys(
-            sink,
-            name::PENALTY_HYDRO,
-            "(hydro_id, stage_id)",
-            rows.iter().map(|x| (x.row, (x.hydro, x.stage))),
+            rows,
+            |x| (x.row, x.entity),
+            |x| [(x.row, (x.entity, x.stage))],
         );
     }
+    KeyedTable::new(
+        &ids.hydro,
+        name::PENALTY_HYDRO,
+        "hydro_id",
+        "(hydro_id, stage_id)",
+    )
+    .check(
+        sink,
+        &p.hydro,
+        |x| (x.row, x.hydro),
+        |x| [(x.row, (x.hydro, x.stage))],
+    );
+}
+
+/// Generic constraints: unique ids, the variables of their expressions, the
+/// constraints and keys of their bound rows.
+fn generic_constraints(d: &CaseData, ids: &AllIds, sink: &mut Sink) {
     let g = &d.generic;
     if let Some(reg) = &g.constraints {
         duplicate_ids(sink, reg.file, "generic constraint", &reg.ids);

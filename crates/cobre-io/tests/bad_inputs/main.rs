@@ -256,30 +256,26 @@ fn a_case_with_several_independent_faults_reports_all_of_them() {
     let r = fx.validate();
     assert_eq!(r.layers_completed, Layer::ALL.to_vec());
     assert_error(&r, want(FindingKind::MissingFile, "penalties.json"));
-    assert_error(
-        &r,
-        want(FindingKind::MissingReference, "system/thermals.json")
-            .field("bus_id")
-            .entity(0),
-    );
-    assert_error(
-        &r,
-        want(FindingKind::CapacityViolation, "system/hydros.json")
-            .field("min_storage_hm3")
-            .entity(0),
-    );
-    assert_error(
-        &r,
-        want(FindingKind::SchemaViolation, "system/hydros.json")
-            .field("foo")
-            .entity(1),
-    );
-    assert_error(
-        &r,
-        want(FindingKind::OutOfRange, "system/lines.json")
-            .field("direct_mw")
-            .entity(0),
-    );
+    // (kind, file, field, entity id) of the faults located on an entity.
+    let on_entities = [
+        (
+            FindingKind::MissingReference,
+            "system/thermals.json",
+            "bus_id",
+            0,
+        ),
+        (
+            FindingKind::CapacityViolation,
+            "system/hydros.json",
+            "min_storage_hm3",
+            0,
+        ),
+        (FindingKind::SchemaViolation, "system/hydros.json", "foo", 1),
+        (FindingKind::OutOfRange, "system/lines.json", "direct_mw", 0),
+    ];
+    for (kind, file, field, entity) in on_entities {
+        assert_error(&r, want(kind, file).field(field).entity(entity));
+    }
     assert_error(
         &r,
         want(FindingKind::OutOfRange, "config.json").field("forward_passes"),

@@ -2,24 +2,30 @@
 
 use crate::files::name;
 use crate::reader::CaseData;
-use crate::report::{FindingContext, FindingKind, Layer, Sink};
-use crate::validation::{err, warn};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::validation::err;
+use cobre_core::Hydro;
 use std::collections::{BTreeMap, BTreeSet};
 
 const L: Layer = Layer::Semantic;
 
-/// Reports `min > max` for one pair of bounds.
-#[allow(clippy::too_many_arguments)]
-fn min_max(
-    sink: &mut Sink,
-    ctx: FindingContext,
-    owner: &str,
-    min_field: &str,
+/// One pair of bounds that must satisfy `min ≤ max`.
+struct MinMax<'a> {
+    min_field: &'a str,
     min: f64,
-    max_field: &str,
+    max_field: &'a str,
     max: f64,
-    at: &str,
-) {
+}
+
+/// Reports `min > max` for one pair of bounds of `owner`; `at` ends the
+/// message (a stage, or nothing).
+fn min_max(sink: &mut Sink, ctx: FindingContext, owner: &str, pair: MinMax<'_>, at: &str) {
+    let MinMax {
+        min_field,
+        min,
+        max_field,
+        max,
+    } = pair;
     if min > max {
         sink.push(
             err(
@@ -33,243 +39,250 @@ fn min_max(
     }
 }
 
+/// `(min column, min, max column, max)` of the four bound pairs of a hydro
+/// that a `hydro_bounds.parquet` row can override; the maximum outflow is
+/// optional.
+fn hydro_pairs(x: &Hydro) -> [(&'static str, f64, &'static str, Option<f64>); 4] {
+    [
+        (
+            "min_storage_hm3",
+            x.min_storage_hm3,
+            "max_storage_hm3",
+            Some(x.max_storage_hm3),
+        ),
+        (
+            "min_turbined_m3s",
+            x.min_turbined_m3s,
+            "max_turbined_m3s",
+            Some(x.max_turbined_m3s),
+        ),
+        (
+            "min_generation_mw",
+            x.min_generation_mw,
+            "max_generation_mw",
+            Some(x.max_generation_mw),
+        ),
+        (
+            "min_outflow_m3s",
+            x.min_outflow_m3s,
+            "max_outflow_m3s",
+            x.max_outflow_m3s,
+        ),
+    ]
+}
+
 /// `min ≤ max` of every entity, and of every per-stage override row merged
 /// with the entity's values.
 pub(crate) fn bounds(d: &CaseData, sink: &mut Sink) {
-    let mut thermal_base = BTreeMap::new();
+    let thermal_base = thermal_entities(d, sink);
+    thermal_rows(d, &thermal_base, sink);
+    let hydro_base = hydro_entities(d, sink);
+    hydro_rows(d, &hydro_base, sink);
+    line_loops(d, sink);
+    ncs_availability(d, sink);
+}
+
+/// The generation bounds of every thermal; returns each thermal's
+/// `(min, max)` for the override rows to fall back on.
+fn thermal_entities(d: &CaseData, sink: &mut Sink) -> BTreeMap<i32, (f64, f64)> {
+    let mut base = BTreeMap::new();
     if let Some(r) = &d.thermals {
         for t in &r.items {
             let t = &t.thermal;
             let ctx = FindingContext::file(r.file).entity("thermal", t.id.0);
-            min_max(
-                sink,
-                ctx,
-                &format!("thermal {}", t.id.0),
-                "min_mw",
-                t.min_generation_mw,
-                "max_mw",
-                t.max_generation_mw,
-                "",
-            );
-            thermal_base.insert(t.id.0, (t.min_generation_mw, t.max_generation_mw));
+            let pair = MinMax {
+                min_field: "min_mw",
+                min: t.min_generation_mw,
+                max_field: "max_mw",
+                max: t.max_generation_mw,
+            };
+            min_max(sink, ctx, &format!("thermal {}", t.id.0), pair, "");
+            base.insert(t.id.0, (t.min_generation_mw, t.max_generation_mw));
         }
     }
-    if let Some(rows) = d.bounds.thermal.get() {
-        // A block row falls back on its stage-wide row, then on the entity.
-        let stage_rows: BTreeMap<(i32, i32), (Option<f64>, Option<f64>)> = rows
-            .iter()
-            .filter(|r| r.block.is_none())
-            .map(|r| ((r.thermal, r.stage), (r.min_mw, r.max_mw)))
-            .collect();
-        for r in rows {
-            let Some(&(bmin, bmax)) = thermal_base.get(&r.thermal) else {
-                continue;
-            };
-            let (bmin, bmax) = match (r.block, stage_rows.get(&(r.thermal, r.stage))) {
-                (Some(_), Some(&(smin, smax))) => (smin.unwrap_or(bmin), smax.unwrap_or(bmax)),
-                _ => (bmin, bmax),
-            };
-            let (bmin, bmax) = (&bmin, &bmax);
-            if r.min_mw.is_none() && r.max_mw.is_none() {
-                continue;
-            }
-            let ctx = FindingContext::file(name::THERMAL_BOUNDS)
-                .entity("thermal", r.thermal)
-                .stage(r.stage)
-                .row(r.row);
-            min_max(
-                sink,
-                ctx,
-                &format!("thermal {}", r.thermal),
-                "min_generation_mw",
-                r.min_mw.unwrap_or(*bmin),
-                "max_generation_mw",
-                r.max_mw.unwrap_or(*bmax),
-                &format!(" at stage {}", r.stage),
-            );
+    base
+}
+
+/// The rows of `thermal_bounds.parquet`, merged with the thermal's bounds.
+fn thermal_rows(d: &CaseData, base: &BTreeMap<i32, (f64, f64)>, sink: &mut Sink) {
+    let Some(rows) = d.bounds.thermal.get() else {
+        return;
+    };
+    // A block row falls back on its stage-wide row, then on the entity.
+    let stage_rows: BTreeMap<(i32, i32), (Option<f64>, Option<f64>)> = rows
+        .iter()
+        .filter(|r| r.block.is_none())
+        .map(|r| ((r.thermal, r.stage), (r.min_mw, r.max_mw)))
+        .collect();
+    for r in rows {
+        let Some(&(bmin, bmax)) = base.get(&r.thermal) else {
+            continue;
+        };
+        let (bmin, bmax) = match (r.block, stage_rows.get(&(r.thermal, r.stage))) {
+            (Some(_), Some(&(smin, smax))) => (smin.unwrap_or(bmin), smax.unwrap_or(bmax)),
+            _ => (bmin, bmax),
+        };
+        if r.min_mw.is_none() && r.max_mw.is_none() {
+            continue;
         }
+        let ctx = FindingContext::file(name::THERMAL_BOUNDS)
+            .entity("thermal", r.thermal)
+            .stage(r.stage)
+            .row(r.row);
+        let pair = MinMax {
+            min_field: "min_generation_mw",
+            min: r.min_mw.unwrap_or(bmin),
+            max_field: "max_generation_mw",
+            max: r.max_mw.unwrap_or(bmax),
+        };
+        let at = format!(" at stage {}", r.stage);
+        min_max(sink, ctx, &format!("thermal {}", r.thermal), pair, &at);
     }
-    let mut hydro_base = BTreeMap::new();
-    if let Some(r) = &d.hydros {
-        for h in &r.items {
-            let x = &h.hydro;
-            let id = x.id.0;
-            let owner = format!("hydro {id}");
-            let ctx = || FindingContext::file(r.file).entity("hydro", id);
-            min_max(
-                sink,
-                ctx(),
-                &owner,
-                "min_storage_hm3",
-                x.min_storage_hm3,
-                "max_storage_hm3",
-                x.max_storage_hm3,
-                "",
-            );
-            min_max(
-                sink,
-                ctx(),
-                &owner,
-                "min_turbined_m3s",
-                x.min_turbined_m3s,
-                "max_turbined_m3s",
-                x.max_turbined_m3s,
-                "",
-            );
-            min_max(
-                sink,
-                ctx(),
-                &owner,
-                "min_generation_mw",
-                x.min_generation_mw,
-                "max_generation_mw",
-                x.max_generation_mw,
-                "",
-            );
-            if let Some(mo) = x.max_outflow_m3s {
-                min_max(
-                    sink,
-                    ctx(),
-                    &owner,
-                    "min_outflow_m3s",
-                    x.min_outflow_m3s,
-                    "max_outflow_m3s",
-                    mo,
-                    "",
-                );
+}
+
+/// The bounds of every hydro and of its unit groups; returns the hydros for
+/// the override rows to fall back on.
+fn hydro_entities(d: &CaseData, sink: &mut Sink) -> BTreeMap<i32, Hydro> {
+    let mut base = BTreeMap::new();
+    let Some(r) = &d.hydros else {
+        return base;
+    };
+    for h in &r.items {
+        let x = &h.hydro;
+        let id = x.id.0;
+        let owner = format!("hydro {id}");
+        let ctx = || FindingContext::file(r.file).entity("hydro", id);
+        for (min_field, min, max_field, max) in hydro_pairs(x) {
+            if let Some(max) = max {
+                let pair = MinMax {
+                    min_field,
+                    min,
+                    max_field,
+                    max,
+                };
+                min_max(sink, ctx(), &owner, pair, "");
             }
-            for g in &x.unit_groups {
-                let gowner = format!("hydro {id}, unit group {}", g.id);
-                min_max(
-                    sink,
-                    ctx(),
-                    &gowner,
-                    "min_generation_mw",
-                    g.min_generation_mw,
-                    "max_generation_mw",
-                    g.max_generation_mw,
-                    "",
-                );
-                min_max(
-                    sink,
-                    ctx(),
-                    &gowner,
-                    "min_turbined_m3s",
-                    g.min_turbined_m3s,
-                    "max_turbined_m3s",
-                    g.max_turbined_m3s,
-                    "",
-                );
-            }
-            hydro_base.insert(id, x.clone());
         }
-    }
-    if let Some(rows) = d.bounds.hydro.get() {
-        let stage_rows: BTreeMap<(i32, i32), _> = rows
-            .iter()
-            .filter(|r| r.block.is_none())
-            .map(|r| ((r.hydro, r.stage), *r))
-            .collect();
-        for r in rows {
-            let Some(x) = hydro_base.get(&r.hydro) else {
-                continue;
-            };
-            // A block row falls back on its stage-wide row, then on the entity.
-            let mut x = x.clone();
-            if let (Some(_), Some(sr)) = (r.block, stage_rows.get(&(r.hydro, r.stage))) {
-                x.min_turbined_m3s = sr.get("min_turbined_m3s").unwrap_or(x.min_turbined_m3s);
-                x.max_turbined_m3s = sr.get("max_turbined_m3s").unwrap_or(x.max_turbined_m3s);
-                x.min_generation_mw = sr.get("min_generation_mw").unwrap_or(x.min_generation_mw);
-                x.max_generation_mw = sr.get("max_generation_mw").unwrap_or(x.max_generation_mw);
-                x.min_outflow_m3s = sr.get("min_outflow_m3s").unwrap_or(x.min_outflow_m3s);
-                x.max_outflow_m3s = sr.get("max_outflow_m3s").or(x.max_outflow_m3s);
-            }
-            let x = &x;
-            let ctx = || {
-                FindingContext::file(name::HYDRO_BOUNDS)
-                    .entity("hydro", r.hydro)
-                    .stage(r.stage)
-                    .row(r.row)
-            };
-            let owner = format!("hydro {}", r.hydro);
-            let at = format!(" at stage {}", r.stage);
+        for g in &x.unit_groups {
+            let gowner = format!("hydro {id}, unit group {}", g.id);
             let pairs = [
-                (
-                    "min_storage_hm3",
-                    x.min_storage_hm3,
-                    "max_storage_hm3",
-                    Some(x.max_storage_hm3),
-                ),
-                (
-                    "min_turbined_m3s",
-                    x.min_turbined_m3s,
-                    "max_turbined_m3s",
-                    Some(x.max_turbined_m3s),
-                ),
-                (
-                    "min_generation_mw",
-                    x.min_generation_mw,
-                    "max_generation_mw",
-                    Some(x.max_generation_mw),
-                ),
-                (
-                    "min_outflow_m3s",
-                    x.min_outflow_m3s,
-                    "max_outflow_m3s",
-                    x.max_outflow_m3s,
-                ),
+                MinMax {
+                    min_field: "min_generation_mw",
+                    min: g.min_generation_mw,
+                    max_field: "max_generation_mw",
+                    max: g.max_generation_mw,
+                },
+                MinMax {
+                    min_field: "min_turbined_m3s",
+                    min: g.min_turbined_m3s,
+                    max_field: "max_turbined_m3s",
+                    max: g.max_turbined_m3s,
+                },
             ];
-            for (lo, lo_base, hi, hi_base) in pairs {
-                if r.get(lo).is_none() && r.get(hi).is_none() {
-                    continue;
-                }
-                if let Some(hi_v) = r.get(hi).or(hi_base) {
-                    min_max(
-                        sink,
-                        ctx(),
-                        &owner,
-                        lo,
-                        r.get(lo).unwrap_or(lo_base),
-                        hi,
-                        hi_v,
-                        &at,
-                    );
-                }
+            for pair in pairs {
+                min_max(sink, ctx(), &gowner, pair, "");
+            }
+        }
+        base.insert(id, x.clone());
+    }
+    base
+}
+
+/// The rows of `hydro_bounds.parquet`, merged with the hydro's bounds.
+fn hydro_rows(d: &CaseData, base: &BTreeMap<i32, Hydro>, sink: &mut Sink) {
+    let Some(rows) = d.bounds.hydro.get() else {
+        return;
+    };
+    let stage_rows: BTreeMap<(i32, i32), _> = rows
+        .iter()
+        .filter(|r| r.block.is_none())
+        .map(|r| ((r.hydro, r.stage), *r))
+        .collect();
+    for r in rows {
+        let Some(x) = base.get(&r.hydro) else {
+            continue;
+        };
+        // A block row falls back on its stage-wide row, then on the entity.
+        let mut x = x.clone();
+        if let (Some(_), Some(sr)) = (r.block, stage_rows.get(&(r.hydro, r.stage))) {
+            x.min_turbined_m3s = sr.get("min_turbined_m3s").unwrap_or(x.min_turbined_m3s);
+            x.max_turbined_m3s = sr.get("max_turbined_m3s").unwrap_or(x.max_turbined_m3s);
+            x.min_generation_mw = sr.get("min_generation_mw").unwrap_or(x.min_generation_mw);
+            x.max_generation_mw = sr.get("max_generation_mw").unwrap_or(x.max_generation_mw);
+            x.min_outflow_m3s = sr.get("min_outflow_m3s").unwrap_or(x.min_outflow_m3s);
+            x.max_outflow_m3s = sr.get("max_outflow_m3s").or(x.max_outflow_m3s);
+        }
+        let ctx = || {
+            FindingContext::file(name::HYDRO_BOUNDS)
+                .entity("hydro", r.hydro)
+                .stage(r.stage)
+                .row(r.row)
+        };
+        let owner = format!("hydro {}", r.hydro);
+        let at = format!(" at stage {}", r.stage);
+        for (lo, lo_base, hi, hi_base) in hydro_pairs(&x) {
+            if r.get(lo).is_none() && r.get(hi).is_none() {
+                continue;
+            }
+            if let Some(max) = r.get(hi).or(hi_base) {
+                let pair = MinMax {
+                    min_field: lo,
+                    min: r.get(lo).unwrap_or(lo_base),
+                    max_field: hi,
+                    max,
+                };
+                min_max(sink, ctx(), &owner, pair, &at);
             }
         }
     }
-    if let Some(r) = &d.lines {
-        for l in &r.items {
-            if l.line.source_bus == l.line.target_bus {
-                sink.push(err(
-                    L,
-                    FindingKind::PhysicalConstraint,
-                    FindingContext::file(r.file)
-                        .entity("line", l.line.id.0)
-                        .field("target_bus_id"),
-                    format!(
-                        "line {} connects bus {} to itself",
-                        l.line.id.0, l.line.source_bus.0
-                    ),
-                ));
-            }
+}
+
+/// A line must join two different buses.
+fn line_loops(d: &CaseData, sink: &mut Sink) {
+    let Some(r) = &d.lines else { return };
+    for l in &r.items {
+        if l.line.source_bus == l.line.target_bus {
+            sink.push(err(
+                L,
+                FindingKind::PhysicalConstraint,
+                FindingContext::file(r.file)
+                    .entity("line", l.line.id.0)
+                    .field("target_bus_id"),
+                format!(
+                    "line {} connects bus {} to itself",
+                    l.line.id.0, l.line.source_bus.0
+                ),
+            ));
         }
     }
-    if let (Some(rows), Some(r)) = (d.bounds.ncs.get(), &d.ncs) {
-        let max: BTreeMap<i32, f64> = r
-            .items
-            .iter()
-            .map(|n| (n.ncs.id.0, n.ncs.max_generation_mw))
-            .collect();
-        for b in rows {
-            if let Some(m) = max.get(&b.ncs).filter(|m| b.available_mw > **m) {
-                sink.push(warn(
-                    L,
-                    FindingKind::CapacityViolation,
-                    FindingContext::file(name::NCS_BOUNDS).entity("non-controllable source", b.ncs).stage(b.stage).field("available_generation_mw").row(b.row),
-                    format!("available generation {} MW exceeds the installed {m} MW of source {} at stage {}", b.available_mw, b.ncs, b.stage),
-                ));
-            }
+}
+
+/// The available generation of a non-controllable source should not exceed
+/// its installed capacity (a warning).
+fn ncs_availability(d: &CaseData, sink: &mut Sink) {
+    let (Some(rows), Some(r)) = (d.bounds.ncs.get(), &d.ncs) else {
+        return;
+    };
+    let max: BTreeMap<i32, f64> = r
+        .items
+        .iter()
+        .map(|n| (n.ncs.id.0, n.ncs.max_generation_mw))
+        .collect();
+    for b in rows {
+        if let Some(m) = max.get(&b.ncs).filter(|m| b.available_mw > **m) {
+            sink.push(Finding::warning(
+                FindingKind::CapacityViolation,
+                L,
+                FindingContext::file(name::NCS_BOUNDS)
+                    .entity("non-controllable source", b.ncs)
+                    .stage(b.stage)
+                    .field("available_generation_mw")
+                    .row(b.row),
+                format!(
+                    "available generation {} MW exceeds the installed {m} MW of source {} at stage {}",
+                    b.available_mw, b.ncs, b.stage
+                ),
+            ));
         }
     }
 }
@@ -449,9 +462,7 @@ pub(crate) fn service_windows(d: &CaseData, sink: &mut Sink) {
     for (file, kind, id, svc) in windows {
         if let (Some(a), Some(b)) = (svc.entry, svc.exit) {
             if b <= a {
-                sink.push(warn(
-                    L,
-                    FindingKind::PhysicalConstraint,
+                sink.push(Finding::warning(FindingKind::PhysicalConstraint, L,
                     FindingContext::file(file).entity(kind, id).field("exit_stage_id"),
                     format!("{kind} {id} enters at stage {a} and exits at stage {b} (exclusive): it is never in service"),
                 ));
@@ -481,9 +492,9 @@ pub(crate) fn thermal_capacity(d: &CaseData, sink: &mut Sink) {
         return;
     }
     sink.push(
-        warn(
-            L,
+        Finding::warning(
             FindingKind::PhysicalConstraint,
+            L,
             FindingContext::file(r.file).field("max_mw"),
             format!(
                 "none of the {} thermal plants can generate in any stage: every `max_mw` is 0 \

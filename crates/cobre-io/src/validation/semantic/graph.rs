@@ -13,11 +13,15 @@
 //!   `scenario_id`, and that scenario exists at the node's stage in every
 //!   external library in use.
 
+use super::settings::setting;
 use crate::files::name;
 use crate::reader::CaseData;
 use crate::report::{FindingContext, FindingKind, Layer, Sink};
 use crate::validation::err;
-use cobre_core::config::{SamplingScheme, SelectionMethod, StoppingRuleConfig};
+use cobre_core::config::{
+    SamplingScheme, ScenarioSourceConfig, SelectionMethod, StoppingRuleConfig,
+};
+use cobre_core::{Horizon, PolicyGraph};
 use std::collections::{BTreeMap, BTreeSet};
 
 const L: Layer = Layer::Semantic;
@@ -25,21 +29,7 @@ const L: Layer = Layer::Semantic;
 /// An external library: its file, the class's scheme, its `(stage, scenario)` pairs.
 type Library<'a> = (&'a str, SamplingScheme, Option<BTreeSet<(i32, u32)>>);
 
-fn config_error(sink: &mut Sink, kind: FindingKind, path: &str, msg: String, hint: &str) {
-    let field = path.rsplit('.').next().unwrap_or(path);
-    sink.push(
-        err(
-            L,
-            kind,
-            FindingContext::file(name::CONFIG).path(path).field(field),
-            msg,
-        )
-        .suggest(hint),
-    );
-}
-
 /// The rules above.
-#[allow(clippy::too_many_lines)]
 pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
     let Some(c) = d.config.get() else { return };
     let Some(st) = d.stages.get() else { return };
@@ -51,19 +41,8 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
         cfg.simulation.enabled && cfg.simulation.selection == SelectionMethod::Enumerated;
 
     if !train_enumerated {
-        for (i, r) in t.stopping_rules.iter().enumerate() {
-            if matches!(r, StoppingRuleConfig::Gap { .. }) {
-                config_error(
-                    sink,
-                    FindingKind::IncompatibleSettings,
-                    &format!("training.stopping_rules[{i}].type"),
-                    "the `gap` stopping rule needs enumerated training: under sampled forward selection the upper bound is a statistical estimate, not the exact bound the rule compares with".into(),
-                    "set `training.selection.method` to `enumerated` (on a tree of single-realisation nodes) or use another stopping rule",
-                );
-            }
-        }
+        gap_rule(&t.stopping_rules, sink);
     }
-
     // Tree and single-realisation checks of enumerated selection.
     if train_enumerated || sim_enumerated {
         let phase = if train_enumerated {
@@ -73,83 +52,118 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
         };
         let path = format!("{phase}.selection.method");
         if graph.is_chain() {
-            for s in &st.horizon.stages {
-                if s.num_openings > 1 {
-                    config_error(
-                        sink,
-                        FindingKind::IncompatibleSettings,
-                        &path,
-                        format!(
-                            "enumerated selection walks one realisation per stage, but stage {} has {} openings",
-                            s.id.0, s.num_openings
-                        ),
-                        "declare the branching as policy-graph nodes (one realisation each), or use sampled selection",
-                    );
-                    break;
-                }
-            }
+            chain_openings(&st.horizon, &path, sink);
         } else {
-            let mut parents: BTreeMap<i32, usize> = BTreeMap::new();
-            for tr in &graph.transitions {
-                *parents.entry(tr.target).or_insert(0) += 1;
-            }
-            if let Some((node, n)) = parents.iter().find(|(_, n)| **n > 1) {
-                config_error(
-                    sink,
-                    FindingKind::IncompatibleSettings,
-                    &path,
-                    format!("enumerated selection needs a tree, but node {node} is reached from {n} nodes"),
-                    "give every node one parent, or use sampled selection",
-                );
-            }
-            for node in &graph.nodes {
-                let openings = st
-                    .horizon
-                    .stages
-                    .get(node.stage)
-                    .map_or(1, |s| s.num_openings);
-                if node.scenario.is_none() && openings > 1 {
-                    config_error(
-                        sink,
-                        FindingKind::IncompatibleSettings,
-                        &path,
-                        format!(
-                            "enumerated selection needs one realisation per node, but node {} sits at a stage with {openings} openings",
-                            node.id
-                        ),
-                        "give the node a `scenario_id`, set `num_openings` to 1, or use sampled selection",
-                    );
-                    break;
-                }
-            }
+            tree_shape(&st.horizon, &path, sink);
         }
     }
     if graph.is_chain() {
         return;
     }
     if !train_enumerated {
-        if let Some(node) = graph.nodes.iter().find(|n| n.scenario.is_some()) {
-            sink.push(
-                err(
-                    L,
-                    FindingKind::IncompatibleSettings,
-                    FindingContext::file(name::STAGES)
-                        .entity("node", node.id)
-                        .path("policy_graph.nodes")
-                        .field("scenario_id"),
-                    format!(
-                        "node {} declares a `scenario_id` but training uses sampled forward selection; a node's scenario is its only realisation, which needs enumerated selection",
-                        node.id
-                    ),
-                )
-                .suggest("set `training.selection.method` to `enumerated`, or drop the nodes' `scenario_id`"),
+        sampled_node_scenarios(graph, sink);
+    }
+    external_nodes(d, &st.horizon, &t.scenario_source, sink);
+}
+
+/// The `gap` stopping rule needs enumerated training (called when training
+/// samples its forward passes).
+fn gap_rule(rules: &[StoppingRuleConfig], sink: &mut Sink) {
+    for (i, r) in rules.iter().enumerate() {
+        if matches!(r, StoppingRuleConfig::Gap { .. }) {
+            setting(
+                sink,
+                FindingKind::IncompatibleSettings,
+                &format!("training.stopping_rules[{i}].type"),
+                "the `gap` stopping rule needs enumerated training: under sampled forward selection the upper bound is a statistical estimate, not the exact bound the rule compares with".into(),
+                "set `training.selection.method` to `enumerated` (on a tree of single-realisation nodes) or use another stopping rule",
             );
         }
     }
-    // External classes: every node names its scenario, which must exist.
-    let src = &t.scenario_source;
+}
+
+/// Enumerated selection on the chain of stages: one opening per stage
+/// (reported once, at `path`).
+fn chain_openings(horizon: &Horizon, path: &str, sink: &mut Sink) {
+    if let Some(s) = horizon.stages.iter().find(|s| s.num_openings > 1) {
+        setting(
+            sink,
+            FindingKind::IncompatibleSettings,
+            path,
+            format!(
+                "enumerated selection walks one realisation per stage, but stage {} has {} openings",
+                s.id.0, s.num_openings
+            ),
+            "declare the branching as policy-graph nodes (one realisation each), or use sampled selection",
+        );
+    }
+}
+
+/// Enumerated selection on an explicit graph: a tree (one parent per node)
+/// of single-realisation nodes (each reported once, at `path`).
+fn tree_shape(horizon: &Horizon, path: &str, sink: &mut Sink) {
+    let graph = &horizon.policy_graph;
+    let mut parents: BTreeMap<i32, usize> = BTreeMap::new();
+    for tr in &graph.transitions {
+        *parents.entry(tr.target).or_insert(0) += 1;
+    }
+    if let Some((node, n)) = parents.iter().find(|(_, n)| **n > 1) {
+        setting(
+            sink,
+            FindingKind::IncompatibleSettings,
+            path,
+            format!("enumerated selection needs a tree, but node {node} is reached from {n} nodes"),
+            "give every node one parent, or use sampled selection",
+        );
+    }
+    let openings = |stage: usize| horizon.stages.get(stage).map_or(1, |s| s.num_openings);
+    let several = graph
+        .nodes
+        .iter()
+        .find(|node| node.scenario.is_none() && openings(node.stage) > 1);
+    if let Some(node) = several {
+        setting(
+            sink,
+            FindingKind::IncompatibleSettings,
+            path,
+            format!(
+                "enumerated selection needs one realisation per node, but node {} sits at a stage with {} openings",
+                node.id,
+                openings(node.stage)
+            ),
+            "give the node a `scenario_id`, set `num_openings` to 1, or use sampled selection",
+        );
+    }
+}
+
+/// Under sampled training no node may fix its scenario (the first such node
+/// is reported).
+fn sampled_node_scenarios(graph: &PolicyGraph, sink: &mut Sink) {
+    let Some(node) = graph.nodes.iter().find(|n| n.scenario.is_some()) else {
+        return;
+    };
+    sink.push(
+        err(
+            L,
+            FindingKind::IncompatibleSettings,
+            FindingContext::file(name::STAGES)
+                .entity("node", node.id)
+                .path("policy_graph.nodes")
+                .field("scenario_id"),
+            format!(
+                "node {} declares a `scenario_id` but training uses sampled forward selection; a node's scenario is its only realisation, which needs enumerated selection",
+                node.id
+            ),
+        )
+        .suggest("set `training.selection.method` to `enumerated`, or drop the nodes' `scenario_id`"),
+    );
+}
+
+/// The external libraries with the scheme of their class in the training
+/// source.
+fn libraries<'a>(d: &'a CaseData, src: &ScenarioSourceConfig) -> [Library<'a>; 3] {
     let s = &d.scenarios;
-    let libraries: [Library<'_>; 3] = [
+    [
         (
             name::EXTERNAL_INFLOW,
             src.inflow,
@@ -171,10 +185,15 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
                 .get()
                 .map(|v| v.iter().map(|(_, x)| (x.stage.0, x.scenario)).collect()),
         ),
-    ];
+    ]
+}
+
+/// External classes: every node names its scenario, which must exist.
+fn external_nodes(d: &CaseData, horizon: &Horizon, src: &ScenarioSourceConfig, sink: &mut Sink) {
+    let libraries = libraries(d, src);
     let any_external = libraries.iter().any(|l| l.1 == SamplingScheme::External);
-    for node in &graph.nodes {
-        let stage_id = st.horizon.stages.get(node.stage).map_or(0, |s| s.id.0);
+    for node in &horizon.policy_graph.nodes {
+        let stage_id = horizon.stages.get(node.stage).map_or(0, |s| s.id.0);
         let ctx = FindingContext::file(name::STAGES)
             .entity("node", node.id)
             .path("policy_graph.nodes")
@@ -194,10 +213,10 @@ pub(crate) fn check(d: &CaseData, sink: &mut Sink) {
                 .suggest("give the node the `scenario_id` of its realisation in the external libraries"),
             ),
             Some(k) => {
-                for (file, scheme, rows) in &libraries {
-                    if *scheme != SamplingScheme::External {
-                        continue;
-                    }
+                let used = libraries
+                    .iter()
+                    .filter(|(_, scheme, _)| *scheme == SamplingScheme::External);
+                for (file, _, rows) in used {
                     let Some(rows) = rows else { continue };
                     if !rows.contains(&(stage_id, k)) {
                         sink.push(

@@ -3,9 +3,9 @@
 
 use crate::files::name;
 use crate::reader::{CaseData, Src};
-use crate::report::{FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
 use crate::util::list_ids;
-use crate::validation::{err, warn};
+use crate::validation::{err, per_hydro};
 use cobre_core::config::{SamplingScheme, SelectionMethod, StoppingRuleConfig};
 use cobre_core::{DeficitSegment, HydroPenalties};
 use std::collections::BTreeSet;
@@ -70,20 +70,11 @@ pub(crate) fn penalties(d: &CaseData, sink: &mut Sink) {
             }
         }
     }
-    let hydros: Vec<(i32, HydroPenalties)> = d
-        .hydros
-        .as_ref()
-        .map(|r| {
-            r.items
-                .iter()
-                .map(|h| {
-                    let mut p = global.hydro;
-                    h.overrides.apply(&mut p);
-                    (h.hydro.id.0, p)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let hydros: Vec<(i32, HydroPenalties)> = per_hydro(d, |h| {
+        let mut p = global.hydro;
+        h.overrides.apply(&mut p);
+        (h.hydro.id.0, p)
+    });
     // Operational violations must cost less than shedding load, and more
     // than the regularisation costs they compete with.
     let operational = |p: &HydroPenalties| {
@@ -133,9 +124,7 @@ pub(crate) fn penalties(d: &CaseData, sink: &mut Sink) {
         };
         let ids: Vec<i32> = bad.iter().map(|b| b.0).collect();
         sink.push(
-            warn(
-                L,
-                FindingKind::PenaltyConsistency,
+            Finding::warning(FindingKind::PenaltyConsistency, L,
                 FindingContext::file(name::PENALTIES).entity("hydro", worst.0),
                 format!(
                     "penalty ordering: {rule} does not hold for hydro(s) {} (worst: hydro {}, {} vs {})",
@@ -161,39 +150,30 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
             .entity("stage", b.id.0)
             .stage(b.id.0)
             .field("start_date");
-        if b.start_date < a.start_date {
-            sink.push(warn(
-                L,
-                FindingKind::StageMismatch,
-                ctx,
-                format!(
-                    "stage {} starts on {}, before stage {} ({})",
-                    b.id.0, b.start_date, a.id.0, a.start_date
-                ),
-            ));
+        // Overlapping, out of order or leaving a gap: one warning at most.
+        let problem = if b.start_date < a.start_date {
+            Some(format!(
+                "stage {} starts on {}, before stage {} ({})",
+                b.id.0, b.start_date, a.id.0, a.start_date
+            ))
         } else if b.start_date < a.end_date {
-            sink.push(warn(
-                L,
-                FindingKind::StageMismatch,
-                ctx,
-                format!(
-                    "stage {} starts on {}, before stage {} ends ({})",
-                    b.id.0, b.start_date, a.id.0, a.end_date
-                ),
-            ));
+            Some(format!(
+                "stage {} starts on {}, before stage {} ends ({})",
+                b.id.0, b.start_date, a.id.0, a.end_date
+            ))
         } else if b.start_date > a.end_date {
-            sink.push(warn(
-                L,
-                FindingKind::StageMismatch,
-                ctx,
-                format!(
-                    "stage {} starts on {}, {} day(s) after stage {} ends",
-                    b.id.0,
-                    b.start_date,
-                    (b.start_date - a.end_date).num_days(),
-                    a.id.0
-                ),
-            ));
+            Some(format!(
+                "stage {} starts on {}, {} day(s) after stage {} ends",
+                b.id.0,
+                b.start_date,
+                (b.start_date - a.end_date).num_days(),
+                a.id.0
+            ))
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            sink.push(Finding::warning(FindingKind::StageMismatch, L, ctx, msg));
         }
     }
     for s in &stages {
@@ -202,7 +182,7 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
         #[allow(clippy::cast_precision_loss)]
         let span_h = span as f64;
         if hours > span_h + 1e-6 {
-            sink.push(warn(L, FindingKind::StageMismatch,
+            sink.push(Finding::warning(FindingKind::StageMismatch, L,
                 FindingContext::file(name::STAGES).entity("stage", s.id.0).stage(s.id.0).field("blocks"),
                 format!("the blocks of stage {} sum to {hours} h, more than the {span_h} h between its dates", s.id.0)));
         }
@@ -227,7 +207,8 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
     }
 }
 
-fn setting(sink: &mut Sink, kind: FindingKind, path: &str, msg: String, hint: &str) {
+/// An error about the setting at `path` of `config.json`, with a hint.
+pub(super) fn setting(sink: &mut Sink, kind: FindingKind, path: &str, msg: String, hint: &str) {
     let field = path.rsplit('.').next().unwrap_or(path);
     sink.push(
         err(
@@ -418,9 +399,9 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
     let Some(rows) = d.generic.bounds.get() else {
         if let Some(reg) = &d.generic.constraints {
             if !reg.items.is_empty() && !d.generic.bounds.failed() {
-                sink.push(warn(
-                    L,
+                sink.push(Finding::warning(
                     FindingKind::CoverageMismatch,
+                    L,
                     FindingContext::file(name::GENERIC_BOUNDS),
                     format!(
                         "`{}` defines constraints but `{}` is missing: no constraint is active",
@@ -442,7 +423,7 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
         match (b.lower, b.upper) {
             (Some(lo), Some(hi)) if lo > hi => sink.push(err(L, FindingKind::CapacityViolation, ctx.field("bound_lower"),
                 format!("generic constraint {} at stage {}: bound_lower ({lo}) is greater than bound_upper ({hi})", b.constraint.0, b.stage.0))),
-            (None, None) => sink.push(warn(L, FindingKind::SchemaViolation, ctx.field("bound_lower"),
+            (None, None) => sink.push(Finding::warning(FindingKind::SchemaViolation, L, ctx.field("bound_lower"),
                 format!("generic constraint {} at stage {}: the row has no bound", b.constraint.0, b.stage.0))),
             _ => {}
         }
@@ -450,9 +431,9 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
     if let Some(reg) = &d.generic.constraints {
         for c in &reg.items {
             if !active.contains(&c.id.0) {
-                sink.push(warn(
-                    L,
+                sink.push(Finding::warning(
                     FindingKind::CoverageMismatch,
+                    L,
                     FindingContext::file(name::GENERIC_BOUNDS).entity("generic constraint", c.id.0),
                     format!(
                         "generic constraint {} (`{}`) has no bounds row: it is never active",
