@@ -21,9 +21,11 @@ pub mod initial;
 pub mod parameters;
 pub mod penalties;
 pub mod policy;
+pub mod records;
 pub mod scenario;
 pub mod stage;
 mod system;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod topology;
 

@@ -11,13 +11,15 @@
 //!   violated cut stops; the cut is activated and the item is run again.
 //! * **deactivation** — at the end of an iteration, active cuts that were
 //!   neither created nor binding (non-zero dual) in any solve of the last
-//!   `window` iterations leave the LPs ([`LpCuts::deactivate_stale`]).
+//!   `window` iterations leave the LPs (the
+//!   [`crate::cut_selection::ActiveWindow`] rule, run by [`LpCuts::select`]).
 //! * **determinism** — the active set changes only between parallel steps,
 //!   from data that do not depend on scheduling (violations and binding
 //!   marks are sets, merged by union). Changes are logged as [`RowOp`]s that
 //!   every solver instance replays in the same order, so all instances hold
 //!   the same rows.
 
+use crate::cut_selection::{CutSelection, CutView};
 use crate::cuts::CutPool;
 use crate::lp::StageLayout;
 use cobre_solver::{Basis, BasisStatus, RowBatch};
@@ -180,36 +182,46 @@ impl LpCuts {
         &self.uses
     }
 
-    /// Deactivates the active cuts unused for `window` iterations; returns
-    /// the removed row positions (empty when nothing changes).
-    pub(crate) fn deactivate_stale(&mut self, iteration: u64, window: u64) -> Vec<usize> {
-        let mut removed = Vec::new();
-        let mut kept = Vec::with_capacity(self.rows.len());
-        for (pos, &id) in self.rows.iter().enumerate() {
-            let last = self.last_used.get(id).copied().unwrap_or(0);
-            if iteration.saturating_sub(last) >= window {
-                removed.push(pos);
-                self.active[id] = false;
-            } else {
-                kept.push(id);
-            }
+    /// Runs `rule` on the cuts (with the states visited at the stage, after
+    /// `iteration`) and makes its choice the LP rows ([`Self::apply_keep`]);
+    /// `keep` is a buffer. Returns the removed row positions.
+    pub(crate) fn select(
+        &mut self,
+        rule: &dyn CutSelection,
+        states: &[f64],
+        iteration: u64,
+        keep: &mut Vec<bool>,
+    ) -> Vec<usize> {
+        keep.clear();
+        keep.resize(self.pool.len(), true);
+        let view = CutView {
+            pool: &self.pool,
+            states,
+            iteration,
+            last_used: &self.last_used,
+            uses: &self.uses,
+            active: &self.active,
+        };
+        rule.select(&view, keep);
+        if rule.rechecks_dropped() {
+            self.apply_keep(keep, None)
+        } else {
+            let excluded: Vec<bool> = keep.iter().map(|k| !k).collect();
+            self.apply_keep(keep, Some(&excluded))
         }
-        if !removed.is_empty() {
-            self.rows = kept;
-            self.ops.push(RowOp::Remove(removed.clone()));
-            self.refresh_inactive();
-        }
-        removed
     }
 
     /// Makes the LP rows the pool cuts marked in `keep`: active cuts not
     /// kept leave (one removal), inactive kept ones come back (one append,
-    /// in pool order); the cuts marked in `excluded` (and not kept) are no
-    /// longer checked against solutions, the others are. Returns the
-    /// removed row positions.
-    pub(crate) fn apply_keep(&mut self, keep: &[bool], excluded: &[bool]) -> Vec<usize> {
-        for (i, x) in self.excluded.iter_mut().enumerate() {
-            *x = excluded.get(i).copied().unwrap_or(false) && !keep.get(i).copied().unwrap_or(true);
+    /// in pool order). With `excluded`, the cuts it marks (and not kept) are
+    /// no longer checked against solutions and the others are; without, the
+    /// checked set stays as it is. Returns the removed row positions.
+    pub(crate) fn apply_keep(&mut self, keep: &[bool], excluded: Option<&[bool]>) -> Vec<usize> {
+        if let Some(excluded) = excluded {
+            for (i, x) in self.excluded.iter_mut().enumerate() {
+                *x = excluded.get(i).copied().unwrap_or(false)
+                    && !keep.get(i).copied().unwrap_or(true);
+            }
         }
         let mut removed = Vec::new();
         let mut kept = Vec::with_capacity(self.rows.len());
@@ -448,6 +460,7 @@ impl LpCuts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cut_selection::ActiveWindow;
 
     fn pool(n: usize) -> CutPool {
         let mut p = CutPool::new(1);
@@ -523,7 +536,7 @@ mod tests {
         let mut c = LpCuts::new(pool(4), 1);
         assert_eq!(c.num_rows(), 4);
         c.mark_used(2, 5);
-        let removed = c.deactivate_stale(5, 3);
+        let removed = c.select(&ActiveWindow { window: 3 }, &[], 5, &mut Vec::new());
         assert_eq!(removed, vec![0, 1, 3]);
         assert_eq!(c.row_id(0), Some(2));
         let mut v = Vec::new();
@@ -539,18 +552,18 @@ mod tests {
     fn selection_removes_the_cuts_not_kept_and_restores_the_kept_ones() {
         let mut c = LpCuts::new(pool(4), 1);
         let none = [false; 4];
-        assert_eq!(c.apply_keep(&[true, false, true, false], &none), vec![1, 3]);
+        assert_eq!(c.apply_keep(&[true, false, true, false], Some(&none)), vec![1, 3]);
         assert_eq!(
             (c.row_id(0), c.row_id(1), c.num_rows()),
             (Some(0), Some(2), 2)
         );
         // Cut 3 is kept again, cut 0 leaves.
-        assert_eq!(c.apply_keep(&[false, false, true, true], &none), vec![0]);
+        assert_eq!(c.apply_keep(&[false, false, true, true], Some(&none)), vec![0]);
         assert_eq!(
             (c.row_id(0), c.row_id(1), c.num_rows()),
             (Some(2), Some(3), 2)
         );
-        assert!(c.apply_keep(&[false, false, true, true], &none).is_empty());
+        assert!(c.apply_keep(&[false, false, true, true], Some(&none)).is_empty());
     }
 
     #[test]
@@ -576,7 +589,7 @@ mod tests {
         // then 2 as its own rows, another item 0: the shared activation
         // appends them in item order, sorted per item (4, 2 → 2, 4; then 0).
         let mut c = LpCuts::new(pool(5), 1);
-        c.apply_keep(&[false, true, false, true, false], &[false; 5]);
+        c.apply_keep(&[false, true, false, true, false], Some(&[false; 5]));
         assert_eq!(c.num_rows(), 2);
         let mut b = Basis {
             col_status: vec![Lower],
@@ -600,7 +613,7 @@ mod tests {
     fn excluded_cuts_are_not_checked_and_the_cap_takes_the_most_violated() {
         let mut c = LpCuts::new(pool(4), 1);
         // Keep cut 0 only; 1 is excluded, 2 and 3 stay candidates.
-        c.apply_keep(&[true, false, false, false], &[false, true, false, false]);
+        c.apply_keep(&[true, false, false, false], Some(&[false, true, false, false]));
         let mut v = Vec::new();
         // At x = 0, θ = −10: cuts 1, 2, 3 (values 1, 2, 3) are violated.
         c.violated(&[0.0], -10.0, 1e-9, &mut v);

@@ -103,6 +103,7 @@ impl<'a> OpeningsItem<'a> {
 
 /// Where [`run_items`] runs: the pool, the study, the workers and the
 /// other ranks.
+#[derive(Clone, Copy)]
 pub(crate) struct Ctx<'a> {
     pub(crate) thread_pool: &'a rayon::ThreadPool,
     pub(crate) study: &'a StudyModel,
@@ -237,24 +238,10 @@ pub(crate) struct Aggregator {
 }
 
 impl Aggregator {
-    /// Aggregates `n` equally likely openings (objectives `obj`, state
-    /// duals `duals`, `n × n_state`) at trial state `x_hat` into one cut:
-    /// writes the coefficients into `coef` and returns the intercept.
-    #[cfg(test)]
-    pub(crate) fn cut(
-        &mut self,
-        risk: &dyn RiskMeasure,
-        obj: &[f64],
-        duals: &[f64],
-        x_hat: &[f64],
-        coef: &mut [f64],
-    ) -> f64 {
-        self.uniform(obj.len());
-        self.cut_with(risk, obj, duals, x_hat, coef)
-    }
-
-    /// [`Self::cut`] with outcome probabilities `probabilities` (one per
-    /// objective; for equally likely openings the two agree bit for bit).
+    /// Aggregates the openings (objectives `obj`, with outcome
+    /// probabilities `probabilities`, state duals `duals`, `n × n_state`)
+    /// at trial state `x_hat` into one cut: writes the coefficients into
+    /// `coef` and returns the intercept.
     pub(crate) fn cut_weighted(
         &mut self,
         risk: &dyn RiskMeasure,
@@ -266,17 +253,6 @@ impl Aggregator {
     ) -> f64 {
         self.probabilities.clear();
         self.probabilities.extend_from_slice(probabilities);
-        self.cut_with(risk, obj, duals, x_hat, coef)
-    }
-
-    fn cut_with(
-        &mut self,
-        risk: &dyn RiskMeasure,
-        obj: &[f64],
-        duals: &[f64],
-        x_hat: &[f64],
-        coef: &mut [f64],
-    ) -> f64 {
         let n = obj.len();
         let ns = coef.len();
         self.weights.clear();
@@ -341,9 +317,10 @@ mod tests {
         let mut a = Aggregator::default();
         let mut coef = [0.0; 1];
         // Two openings with values 10 and 20 and slopes −1 and −3 at x̂ = 2.
-        let alpha = a.cut(
+        let alpha = a.cut_weighted(
             &Expectation,
             &[10.0, 20.0],
+            &[0.5, 0.5],
             &[-1.0, -3.0],
             &[2.0],
             &mut coef,

@@ -21,23 +21,54 @@
 //!   iteration's solves and which ones a solve may add back when violated
 //!   ([`DynamicRule`]).
 //!
-//! A `max_active_per_stage` cap ([`enforce_cap`]) then evicts the cuts
-//! least recently binding (ties: least often binding), never a cut of the
-//! current iteration. The periodic rules recompute from scratch every
+//! A `max_active_per_stage` cap ([`Capped`], [`enforce_cap`]) then evicts
+//! the cuts least recently binding (ties: least often binding), never a cut
+//! of the current iteration. The periodic rules recompute from scratch every
 //! `check_frequency` iterations: `O(states × cuts × n_state)` per stage.
+//!
+//! The active-cut window of the exact active set ([`ActiveWindow`]) is a
+//! rule of the same kind that runs first, every iteration: it takes out of
+//! the LPs the cuts neither created nor binding in the last `window`
+//! iterations, which stay candidates that a violated solve brings back.
+//! [`end_of_iteration_rules`] lists the rules of a run in the order they run.
 
 use crate::cuts::CutPool;
 use cobre_core::config::CutSelectionConfig;
 use std::fmt::Debug;
 
-/// A periodic rule deciding which cuts of a pool remain rows of the LPs.
+/// What a selection rule sees of one stage's cuts at the end of an
+/// iteration. Slices are indexed by pool id.
+#[derive(Debug, Clone, Copy)]
+pub struct CutView<'a> {
+    /// The stage's cuts.
+    pub pool: &'a CutPool,
+    /// The states visited at the stage so far (`n_state` values each, flat).
+    pub states: &'a [f64],
+    /// The iteration just finished (its cuts are always kept).
+    pub iteration: u64,
+    /// Last iteration each cut was created or binding.
+    pub last_used: &'a [u64],
+    /// Number of iterations in which each cut was binding.
+    pub uses: &'a [u64],
+    /// Whether each cut is a row of the LPs now.
+    pub active: &'a [bool],
+}
+
+/// A rule deciding, at the end of an iteration, which cuts of a pool remain
+/// (or become again) rows of the LPs.
 pub trait CutSelection: Send + Sync + Debug {
     /// Whether the rule runs at the end of `iteration` (1-based).
     fn due(&self, iteration: u64) -> bool;
-    /// Writes `true` into `keep` for every cut of `pool` to keep, given the
-    /// visited states (`n_state` values each, flat) and the current
-    /// iteration (its cuts are always kept).
-    fn select(&self, pool: &CutPool, states: &[f64], iteration: u64, keep: &mut [bool]);
+    /// Writes `false` into `keep` (all `true` on entry, one entry per pool
+    /// cut) for every cut that is not to be a row: a kept cut that is not a
+    /// row comes back.
+    fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]);
+    /// Whether the cuts the rule drops are still checked against every
+    /// solution (and come back when violated). When `false` (the periodic
+    /// rules) they are out until a later selection keeps them.
+    fn rechecks_dropped(&self) -> bool {
+        false
+    }
 }
 
 /// Keep every cut.
@@ -48,7 +79,7 @@ impl CutSelection for KeepAll {
     fn due(&self, _iteration: u64) -> bool {
         false
     }
-    fn select(&self, _pool: &CutPool, _states: &[f64], _iteration: u64, keep: &mut [bool]) {
+    fn select(&self, _cuts: &CutView<'_>, keep: &mut [bool]) {
         keep.fill(true);
     }
 }
@@ -135,8 +166,8 @@ impl CutSelection for Level1 {
     fn due(&self, iteration: u64) -> bool {
         due_every(self.check_frequency, iteration)
     }
-    fn select(&self, pool: &CutPool, states: &[f64], iteration: u64, keep: &mut [bool]) {
-        mark_dominant(pool, states, iteration, self.tie_tolerance, false, keep);
+    fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
+        mark_dominant(cuts.pool, cuts.states, cuts.iteration, self.tie_tolerance, false, keep);
     }
 }
 
@@ -144,8 +175,8 @@ impl CutSelection for Lml1 {
     fn due(&self, iteration: u64) -> bool {
         due_every(self.check_frequency, iteration)
     }
-    fn select(&self, pool: &CutPool, states: &[f64], iteration: u64, keep: &mut [bool]) {
-        mark_dominant(pool, states, iteration, self.tie_tolerance, true, keep);
+    fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
+        mark_dominant(cuts.pool, cuts.states, cuts.iteration, self.tie_tolerance, true, keep);
     }
 }
 
@@ -153,9 +184,89 @@ impl CutSelection for Domination {
     fn due(&self, iteration: u64) -> bool {
         due_every(self.check_frequency, iteration)
     }
-    fn select(&self, pool: &CutPool, states: &[f64], iteration: u64, keep: &mut [bool]) {
-        mark_dominant(pool, states, iteration, self.tolerance, false, keep);
+    fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
+        mark_dominant(cuts.pool, cuts.states, cuts.iteration, self.tolerance, false, keep);
     }
+}
+
+/// The active-cut window: every iteration, the active cuts neither created
+/// nor binding in the last `window` iterations leave the LPs. They stay
+/// candidates: a solve that violates one brings it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveWindow {
+    /// Iterations a cut may go unused before it leaves.
+    pub window: u64,
+}
+
+impl CutSelection for ActiveWindow {
+    fn due(&self, _iteration: u64) -> bool {
+        true
+    }
+    fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
+        for (id, k) in keep.iter_mut().enumerate() {
+            let last = cuts.last_used.get(id).copied().unwrap_or(0);
+            let active = cuts.active.get(id).copied().unwrap_or(false);
+            *k = active && cuts.iteration.saturating_sub(last) < self.window;
+        }
+    }
+    fn rechecks_dropped(&self) -> bool {
+        true
+    }
+}
+
+/// A rule followed by the `max_active_per_stage` cap ([`enforce_cap`]).
+#[derive(Debug)]
+pub struct Capped {
+    /// The rule that selects first.
+    pub rule: Box<dyn CutSelection>,
+    /// Cuts kept at most (those of the current iteration always are).
+    pub cap: usize,
+    /// Whether the cap runs every iteration (a run without a periodic
+    /// rule) rather than when the rule does.
+    pub every_iteration: bool,
+}
+
+impl CutSelection for Capped {
+    fn due(&self, iteration: u64) -> bool {
+        self.every_iteration || self.rule.due(iteration)
+    }
+    fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
+        self.rule.select(cuts, keep);
+        enforce_cap(
+            cuts.pool,
+            cuts.iteration,
+            self.cap,
+            cuts.last_used,
+            cuts.uses,
+            keep,
+        );
+    }
+}
+
+/// The rules a run applies to every stage at the end of each iteration, in
+/// order: the active-cut window (when set), then the configured periodic
+/// method, capped at `max_active_per_stage` when set. The dynamic method
+/// has no periodic rule (see [`DynamicRule`]); its cap runs with it.
+#[must_use]
+pub fn end_of_iteration_rules(
+    config: CutSelectionConfig,
+    active_cut_window: Option<u64>,
+    max_active_per_stage: Option<usize>,
+) -> Vec<Box<dyn CutSelection>> {
+    let mut rules: Vec<Box<dyn CutSelection>> = Vec::new();
+    if let Some(window) = active_cut_window {
+        rules.push(Box::new(ActiveWindow { window }));
+    }
+    let method = from_config(config);
+    rules.push(match max_active_per_stage {
+        Some(cap) => Box::new(Capped {
+            rule: method,
+            cap,
+            every_iteration: config == CutSelectionConfig::None,
+        }),
+        None => method,
+    });
+    rules
 }
 
 /// The dynamic (lazy) selection: from `start_iteration` on, each
@@ -299,6 +410,18 @@ mod tests {
         p
     }
 
+    /// A view of `pool` at `states` after `iteration`, without usage marks.
+    fn view<'a>(pool: &'a CutPool, states: &'a [f64], iteration: u64) -> CutView<'a> {
+        CutView {
+            pool,
+            states,
+            iteration,
+            last_used: &[],
+            uses: &[],
+            active: &[],
+        }
+    }
+
     #[test]
     fn level1_keeps_every_cut_highest_somewhere_including_ties() {
         let mut keep = [false; 4];
@@ -306,7 +429,7 @@ mod tests {
             check_frequency: 1,
             tie_tolerance: 1e-12,
         };
-        rule.select(&pool(), &[0.0, 9.0], 2, &mut keep);
+        rule.select(&view(&pool(), &[0.0, 9.0], 2), &mut keep);
         assert_eq!(keep, [true, true, false, true]);
     }
 
@@ -317,7 +440,7 @@ mod tests {
             check_frequency: 1,
             tie_tolerance: 1e-12,
         };
-        rule.select(&pool(), &[0.0, 9.0, 5.0], 2, &mut keep);
+        rule.select(&view(&pool(), &[0.0, 9.0, 5.0], 2), &mut keep);
         // At x = 0 cuts 0 and 3 tie: the oldest, 0, is kept; at x = 5
         // cuts 0, 1 and 3 tie at 5: 0 again.
         assert_eq!(keep, [true, true, false, false]);
@@ -332,7 +455,7 @@ mod tests {
             check_frequency: 1,
             tolerance: 0.0,
         };
-        rule.select(&p, &[0.0], 2, &mut keep);
+        rule.select(&view(&p, &[0.0], 2), &mut keep);
         assert_eq!(keep, [true, false, false, true, true]);
     }
 
@@ -356,6 +479,43 @@ mod tests {
         let due: Vec<u64> = (1..=9).filter(|&i| rule.due(i)).collect();
         assert_eq!(due, vec![3, 6, 9]);
         assert!(!from_config(CutSelectionConfig::None).due(3));
+    }
+
+    #[test]
+    fn the_window_keeps_the_active_cuts_used_within_it_and_rechecks_the_others() {
+        let p = pool();
+        let last = [2, 5, 3, 4];
+        let active = [true, true, true, false];
+        let mut keep = [true; 4];
+        let rule = ActiveWindow { window: 3 };
+        let cuts = CutView {
+            last_used: &last,
+            active: &active,
+            ..view(&p, &[], 5)
+        };
+        rule.select(&cuts, &mut keep);
+        // Cut 0 was last used 3 iterations ago; cut 3 is not a row.
+        assert_eq!(keep, [false, true, true, false]);
+        assert!(rule.due(1) && rule.rechecks_dropped());
+    }
+
+    #[test]
+    fn the_window_runs_first_and_the_cap_wraps_the_configured_method() {
+        let level1 = CutSelectionConfig::Level1 {
+            check_frequency: 2,
+            tie_tolerance: 0.0,
+        };
+        let rules = end_of_iteration_rules(level1, Some(4), Some(10));
+        assert_eq!(rules.len(), 2);
+        assert!(rules[0].rechecks_dropped() && rules[0].due(1));
+        // The capped periodic rule runs when the method does.
+        assert!(!rules[1].due(1) && rules[1].due(2) && !rules[1].rechecks_dropped());
+        // Without a method the cap runs every iteration; without a cap or a
+        // method nothing runs.
+        let capped = end_of_iteration_rules(CutSelectionConfig::None, None, Some(10));
+        assert!(capped.len() == 1 && capped[0].due(1));
+        let none = end_of_iteration_rules(CutSelectionConfig::None, None, None);
+        assert!(none.len() == 1 && !none[0].due(1));
     }
 
     #[test]

@@ -215,7 +215,7 @@ impl StopDecision {
             Self::Continue => None,
             Self::Rule(i) => Some(TerminationReason::Rule(
                 rules
-                    .name_at(usize::from(i))
+                    .kind_at(usize::from(i))
                     .ok_or_else(|| SddpError::Communicator {
                         message: format!("stop decision names rule {i}, which this run lacks"),
                     })?,

@@ -13,12 +13,12 @@
 //! stage from the basis it stopped at.
 
 use crate::active_set::LpCuts;
-use crate::communicator::Communicator;
+use crate::backward::Ctx;
 use crate::error::{Phase, SolveSite};
 use crate::exchange::Activations;
 use crate::scenario::Sampler;
 use crate::study::StudyModel;
-use crate::workspace::{Worker, WorkerPool};
+use crate::workspace::Worker;
 use crate::SddpError;
 use cobre_solver::Basis;
 use cobre_stochastic::lag_chain::LagAccumulator;
@@ -75,19 +75,21 @@ impl Trajectory {
 /// inactive cut stops; the cuts that every rank's trajectories met are
 /// activated on every rank, in scenario order, and those trajectories run
 /// again, until none does anywhere.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_forward(
-    thread_pool: &rayon::ThreadPool,
-    study: &StudyModel,
-    workers: &WorkerPool,
+    ctx: &Ctx<'_>,
     cuts: &mut [LpCuts],
+    activations: &mut Activations,
     sampler: &Sampler,
     iteration: u64,
     first_scenario: usize,
     trajectories: &mut [Trajectory],
-    comm: &dyn Communicator,
-    activations: &mut Activations,
 ) -> Result<(), SddpError> {
+    let Ctx {
+        thread_pool,
+        study,
+        workers,
+        comm,
+    } = *ctx;
     for tr in trajectories.iter_mut() {
         tr.pending = true;
         tr.resume = 0;

@@ -20,10 +20,53 @@ impl History<'_> {
     }
 }
 
+/// Which criterion a stopping rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RuleKind {
+    /// [`IterationLimit`].
+    IterationLimit,
+    /// [`TimeLimit`].
+    TimeLimit,
+    /// [`BoundStalling`].
+    BoundStalling,
+    /// [`GapLimit`].
+    Gap,
+    /// A rule defined outside this crate, by its short stable name.
+    Other(&'static str),
+}
+
+impl RuleKind {
+    /// The rule's short stable name (`"iteration_limit"`, `"time_limit"`,
+    /// `"bound_stalling"`, `"gap"`, or a custom rule's own).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IterationLimit => "iteration_limit",
+            Self::TimeLimit => "time_limit",
+            Self::BoundStalling => "bound_stalling",
+            Self::Gap => "gap",
+            Self::Other(name) => name,
+        }
+    }
+
+    /// Whether the rule can end a run on its own whatever the bounds do.
+    #[must_use]
+    pub fn bounds_the_run(self) -> bool {
+        matches!(self, Self::IterationLimit | Self::TimeLimit)
+    }
+}
+
+impl std::fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A criterion to end training.
 pub trait StoppingRule: Send + Sync + Debug {
-    /// A short stable name (`"iteration_limit"`...).
-    fn name(&self) -> &'static str;
+    /// Which criterion this is.
+    fn kind(&self) -> RuleKind;
     /// Whether the criterion is met after the last recorded iteration.
     fn is_met(&self, history: &History<'_>) -> bool;
 }
@@ -36,8 +79,8 @@ pub struct IterationLimit {
 }
 
 impl StoppingRule for IterationLimit {
-    fn name(&self) -> &'static str {
-        "iteration_limit"
+    fn kind(&self) -> RuleKind {
+        RuleKind::IterationLimit
     }
     fn is_met(&self, h: &History<'_>) -> bool {
         h.last().is_some_and(|r| r.iteration >= self.limit)
@@ -52,8 +95,8 @@ pub struct TimeLimit {
 }
 
 impl StoppingRule for TimeLimit {
-    fn name(&self) -> &'static str {
-        "time_limit"
+    fn kind(&self) -> RuleKind {
+        RuleKind::TimeLimit
     }
     fn is_met(&self, h: &History<'_>) -> bool {
         h.last()
@@ -72,8 +115,8 @@ pub struct BoundStalling {
 }
 
 impl StoppingRule for BoundStalling {
-    fn name(&self) -> &'static str {
-        "bound_stalling"
+    fn kind(&self) -> RuleKind {
+        RuleKind::BoundStalling
     }
     fn is_met(&self, h: &History<'_>) -> bool {
         let n = h.records.len();
@@ -104,8 +147,8 @@ pub struct GapLimit {
 }
 
 impl StoppingRule for GapLimit {
-    fn name(&self) -> &'static str {
-        "gap"
+    fn kind(&self) -> RuleKind {
+        RuleKind::Gap
     }
     fn is_met(&self, h: &History<'_>) -> bool {
         let Some(r) = h.last() else {
@@ -186,14 +229,14 @@ impl StoppingRules {
             && self
                 .rules
                 .iter()
-                .any(|r| matches!(r.name(), "iteration_limit" | "time_limit"))
+                .any(|r| r.kind().bounds_the_run())
     }
 
-    /// The name of the rule that ends the run now (in `all` mode, the last
-    /// rule's name), or `None` to continue.
+    /// The rule that ends the run now (in `all` mode, the last rule), or
+    /// `None` to continue.
     #[must_use]
-    pub fn check(&self, history: &History<'_>) -> Option<&'static str> {
-        self.check_at(history).and_then(|i| self.name_at(i))
+    pub fn check(&self, history: &History<'_>) -> Option<RuleKind> {
+        self.check_at(history).and_then(|i| self.kind_at(i))
     }
 
     /// The position (in the configured order) of the rule that ends the
@@ -215,10 +258,10 @@ impl StoppingRules {
         }
     }
 
-    /// The name of the rule at `position`.
+    /// The kind of the rule at `position`.
     #[must_use]
-    pub fn name_at(&self, position: usize) -> Option<&'static str> {
-        self.rules.get(position).map(|r| r.name())
+    pub fn kind_at(&self, position: usize) -> Option<RuleKind> {
+        self.rules.get(position).map(|r| r.kind())
     }
 }
 
@@ -277,11 +320,11 @@ mod tests {
         let any = StoppingRules::new(rules(), StoppingMode::Any);
         assert_eq!(
             any.check(&History { records: &recs }),
-            Some("iteration_limit")
+            Some(RuleKind::IterationLimit)
         );
         let all = StoppingRules::new(rules(), StoppingMode::All);
         assert_eq!(all.check(&History { records: &recs }), None);
         let late = [rec(1, 0.0, 0.0), rec(2, 0.0, 200_000.0)];
-        assert_eq!(all.check(&History { records: &late }), Some("time_limit"));
+        assert_eq!(all.check(&History { records: &late }), Some(RuleKind::TimeLimit));
     }
 }

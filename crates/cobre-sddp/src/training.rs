@@ -23,14 +23,13 @@
 //! and cuts are therefore bit-identical for any number of threads and
 //! ranks.
 
-use crate::active_set::LpCuts;
-use crate::active_set::ViolationRule;
+use crate::active_set::{LpCuts, ViolationRule};
 use crate::backward::{chunk_bounds, run_items, split_lengths, Ctx, OpeningsItem};
 use crate::backward_sampled::{sampled_stage, scenario_nodes, BackwardBuffers};
 use crate::bounds::{relative_gap, UpperBound, UpperBoundKind};
 use crate::communicator::{share, Collectives, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
-use crate::cut_selection::{self, enforce_cap, DynamicRule};
+use crate::cut_selection::{end_of_iteration_rules, enforce_cap, CutSelection, DynamicRule};
 use crate::cuts::CutPool;
 use crate::enumerated::TreeRun;
 use crate::error::Phase;
@@ -40,15 +39,19 @@ use crate::exchange::{
 use crate::forward::{run_forward, Trajectory};
 use crate::policy::Policy;
 use crate::progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
-use crate::scenario::SamplerPhase;
+use crate::scenario::{Sampler, SamplerPhase};
 use crate::stopping::{History, StoppingRules};
 use crate::study::StudyModel;
 use crate::warm_start::{CheckpointSink, TrainingStart};
-use crate::workspace::{WorkerPool, WorkerStats};
+use crate::workspace::{start_workers, WorkerPool, WorkerStats};
 use crate::SddpError;
 use cobre_core::config::{CutSelectionConfig, SelectionMethod, StoppingRuleConfig};
 use cobre_solver::Basis;
+use std::ops::Range;
 use std::time::Instant;
+
+/// The communicator of a run without other processes.
+static SINGLE_PROCESS: LocalCommunicator = LocalCommunicator;
 
 /// Outside hooks of a training run.
 #[derive(Default)]
@@ -110,315 +113,450 @@ impl TrainingResult {
     }
 }
 
-/// Trains a policy.
+/// Trains a policy: [`Trainer::new`], then [`Trainer::run_iteration`],
+/// checkpoints and [`Trainer::decide_stop`] until a stop, then
+/// [`Trainer::finish`].
 ///
 /// # Errors
 /// [`SddpError`] for bad settings, an LP that cannot be solved (with its
 /// stage, iteration and scenario), or a communicator failure.
-#[allow(clippy::too_many_lines)]
 pub fn train(
     study: &StudyModel,
     settings: &TrainingSettings,
     mut hooks: TrainingHooks<'_>,
 ) -> Result<TrainingResult, SddpError> {
-    settings.validate()?;
-    let started = Instant::now();
-    let local_comm = LocalCommunicator;
-    let comm: &dyn Communicator = hooks.communicator.unwrap_or(&local_comm);
-    let rules = StoppingRules::from_config(&settings.stopping_rules, settings.stopping_mode)?;
-    let enumerated = settings.selection == SelectionMethod::Enumerated;
-    let graph = &study.graph;
-    if enumerated && !graph.is_tree() {
-        return Err(SddpError::InvalidSetting {
-            setting: "selection",
-            message: "enumerated training needs a tree (every node one parent)".into(),
-        });
-    }
-    if enumerated
-        && (0..graph.nodes().len()).any(|i| graph.num_realisations(i, &study.scenario) != 1)
-    {
-        return Err(SddpError::InvalidSetting {
-            setting: "selection",
-            message: "enumerated training needs one realisation per node".into(),
-        });
-    }
-    let thread_pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.threads)
-        .build()
-        .map_err(|e| SddpError::ThreadPool {
-            threads: settings.threads,
-            message: e.to_string(),
-        })?;
-    let mut workers = WorkerPool::new(
-        settings.threads,
-        &study.templates,
-        graph.pool_stage(),
-        &study.scenario,
-        &settings.solver,
-        settings.instances,
-    )?;
-    workers.set_cold_solves(!settings.warm_start);
-
-    let n_stages = study.num_stages();
-    let n_pools = study.num_pools();
-    let ns = study.n_state();
-    // Enumerated training walks the tree instead of forward scenarios.
-    let mut tree = enumerated.then(|| TreeRun::new(study));
-    let m_total = if enumerated {
-        0
-    } else {
-        settings.forward_passes
+    let mut trainer = Trainer::new(study, settings, hooks.communicator, hooks.start)?;
+    let termination = loop {
+        trainer.run_iteration()?;
+        if let Some(cp) = hooks.checkpoint.as_deref_mut() {
+            trainer.checkpoint(cp)?;
+        }
+        if let Some(reason) = trainer.decide_stop(hooks.observer.as_deref_mut(), hooks.stop.as_ref())? {
+            break reason;
+        }
     };
-    let sampler = study.scenario.sampler(
-        &settings.scenario_source,
-        m_total.max(1),
-        SamplerPhase::Training,
-    )?;
-    let single_path = !enumerated && study.scenario.single_path(&sampler);
-    if !enumerated
-        && m_total < 2
-        && !single_path
-        && settings
-            .stopping_rules
-            .iter()
-            .any(|r| matches!(r, StoppingRuleConfig::Gap { .. }))
-    {
-        tracing::warn!(
-            "the gap rule cannot be met with one forward pass per iteration: its cost is an \
-             estimate, not an upper bound (use 2 or more forward passes)"
+    trainer.finish(termination)
+}
+
+/// The forward scenarios of a run and what their passes leave behind.
+struct ForwardScenarios {
+    /// Forward scenarios per iteration (all ranks; 0 for a tree walk).
+    total: usize,
+    /// This rank's scenarios.
+    local: Range<usize>,
+    /// Whether every scenario is the same single path (no statistics).
+    single_path: bool,
+    /// The local scenarios' trajectories (states, costs, bases).
+    trajectories: Vec<Trajectory>,
+    /// Node of every (scenario, stage) of the iteration, all ranks.
+    nodes: Vec<usize>,
+}
+
+/// The lower-bound step: the root's realisations at the initial state, in
+/// fixed chunks shared out between ranks.
+struct RootChunks {
+    /// `(first, end)` realisation of every chunk, all ranks.
+    chunks: Vec<(usize, usize)>,
+    /// This rank's chunks.
+    local: Range<usize>,
+    /// Each local chunk's basis at its end.
+    end_bases: Vec<Basis>,
+    /// Each local chunk's starting basis (its end in the last iteration).
+    starts: Vec<Option<Basis>>,
+}
+
+/// When the cuts of the stage LPs change at the end of an iteration.
+struct CutRules {
+    /// Rules applied to every pool, in order ([`end_of_iteration_rules`]).
+    rules: Vec<Box<dyn CutSelection>>,
+    /// The dynamic method, when configured.
+    dynamic: Option<DynamicRule>,
+    /// Outgoing states visited at each pool's nodes, where its cuts are
+    /// evaluated (only kept when a periodic method uses them).
+    visited: Vec<Vec<f64>>,
+    /// Whether states are recorded into `visited`.
+    records_states: bool,
+    /// Buffer of the rules' choices.
+    keep: Vec<bool>,
+}
+
+/// Buffers of the exchanges between ranks, reused every iteration.
+#[derive(Default)]
+struct ExchangeBuffers {
+    local: Vec<f64>,
+    global_costs: Vec<f64>,
+    global_states: Vec<f64>,
+    counts: Vec<usize>,
+    objectives_local: Vec<f64>,
+    objectives_global: Vec<f64>,
+}
+
+/// LP counters at the phase boundaries of the current iteration.
+#[derive(Clone, Copy)]
+struct IterationMarks {
+    started: Instant,
+    before: WorkerStats,
+    after_forward: WorkerStats,
+    after_backward: WorkerStats,
+    after_lower_bound: WorkerStats,
+}
+
+/// A training run between its phases: it owns the LPs' workers, the cut
+/// pools, the trajectories and every buffer, and runs one phase at a time.
+///
+/// An iteration is [`Self::forward`], [`Self::backward_stage`] for every
+/// stage from the last to the second, [`Self::lower_bound`] and
+/// [`Self::end_iteration`] ([`Self::run_iteration`] does exactly that);
+/// [`Self::decide_stop`] then says whether to go on. Every rank of a
+/// multi-process run calls the same phases in the same order.
+pub struct Trainer<'a> {
+    study: &'a StudyModel,
+    settings: &'a TrainingSettings,
+    comm: &'a dyn Communicator,
+    thread_pool: rayon::ThreadPool,
+    workers: WorkerPool,
+    stopping: StoppingRules,
+    sampler: Sampler,
+    /// Enumerated training walks the tree instead of forward scenarios.
+    tree: Option<TreeRun>,
+    forward: ForwardScenarios,
+    root: RootChunks,
+    cuts: Vec<LpCuts>,
+    cut_rules: CutRules,
+    cost_scale: f64,
+    discount: Vec<f64>,
+    chunks_per_state: usize,
+    cuts_per_iteration: usize,
+    activations: Activations,
+    backward: BackwardBuffers,
+    exchange: ExchangeBuffers,
+    records: Vec<IterationRecord>,
+    phases: PhaseStats,
+    iteration: u64,
+    marks: IterationMarks,
+    upper_bound: UpperBound,
+    lower_bound: f64,
+    started: Instant,
+    wall_offset_ms: f64,
+}
+
+impl<'a> Trainer<'a> {
+    /// Sets a run up: the thread pool, one solver per stage or per worker,
+    /// the sampler, the cut pools (empty, or those of `start`).
+    ///
+    /// # Errors
+    /// [`SddpError::InvalidSetting`] for settings the study cannot run
+    /// with, a thread pool or solver that cannot start, or a `start`
+    /// policy that does not fit.
+    pub fn new(
+        study: &'a StudyModel,
+        settings: &'a TrainingSettings,
+        communicator: Option<&'a dyn Communicator>,
+        start: Option<&TrainingStart>,
+    ) -> Result<Self, SddpError> {
+        settings.validate()?;
+        let started = Instant::now();
+        let comm: &dyn Communicator = communicator.unwrap_or(&SINGLE_PROCESS);
+        let stopping = StoppingRules::from_config(&settings.stopping_rules, settings.stopping_mode)?;
+        let enumerated = settings.selection == SelectionMethod::Enumerated;
+        check_tree_walk(study, enumerated)?;
+        let (thread_pool, mut workers) =
+            start_workers(study, settings.threads, &settings.solver, settings.instances)?;
+        workers.set_cold_solves(!settings.warm_start);
+        let tree = enumerated.then(|| TreeRun::new(study));
+        let total = if enumerated { 0 } else { settings.forward_passes };
+        let sampler =
+            study
+                .scenario
+                .sampler(&settings.scenario_source, total.max(1), SamplerPhase::Training)?;
+        let single_path = !enumerated && study.scenario.single_path(&sampler);
+        if !enumerated && total < 2 && !single_path && has_gap_rule(settings) {
+            tracing::warn!(
+                "the gap rule cannot be met with one forward pass per iteration: its cost is an \
+                 estimate, not an upper bound (use 2 or more forward passes)"
+            );
+        }
+        let forward = ForwardScenarios::new(study, total, single_path, comm);
+        let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
+        let cuts_per_iteration = tree.as_ref().map_or(
+            total * study.num_stages().saturating_sub(1),
+            |t| t.cuts_per_iteration(study),
         );
-    }
-    let local = share(m_total, comm.rank(), comm.size());
-    let m_local = local.len();
-    let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
-    let discount = study.cumulative_discount();
-    let mut trajectories: Vec<Trajectory> = (0..m_local)
-        .map(|_| Trajectory::new(n_stages, ns, study.scenario.lag_accumulator()))
-        .collect();
-    let mut cuts: Vec<LpCuts> = (0..n_pools)
-        .map(|_| LpCuts::new(CutPool::new(ns), 0))
-        .collect();
-    let dynamic = DynamicRule::from_config(settings.cut_selection);
-    let chunks_per_state = settings.min_work_items.div_ceil(m_total.max(1)).max(1);
-    let cuts_per_iteration = tree
-        .as_ref()
-        .map_or(m_total * n_stages.saturating_sub(1), |t| {
-            t.cuts_per_iteration(study)
-        });
-
-    // Lower-bound chunks of the root (fixed), split across ranks.
-    let n0 = graph.num_realisations(graph.root(), &study.scenario);
-    let lb_chunks = chunk_bounds(n0, settings.min_work_items);
-    let lb_local = share(lb_chunks.len(), comm.rank(), comm.size());
-    let mut lb_bases: Vec<Basis> = vec![Basis::new(); lb_local.len()];
-    let mut lb_starts: Vec<Option<Basis>> = vec![None; lb_local.len()];
-
-    let ctx = Ctx {
-        thread_pool: &thread_pool,
-        study,
-        workers: &workers,
-        comm,
-    };
-
-    // Reusable buffers.
-    let mut local_buf: Vec<f64> = Vec::new();
-    let mut global_costs: Vec<f64> = Vec::new();
-    let mut global_states: Vec<f64> = Vec::new();
-    let mut nodes_global: Vec<usize> = Vec::new();
-    let mut activations = Activations::default();
-    let mut counts: Vec<usize> = Vec::new();
-    let mut obj_local: Vec<f64> = Vec::new();
-    let mut obj_global: Vec<f64> = Vec::new();
-    let mut bw = BackwardBuffers::default();
-    let selection = cut_selection::from_config(settings.cut_selection);
-    // Outgoing states visited by the forward passes at each pool's nodes,
-    // where that pool's cuts are evaluated (only kept when a rule uses them).
-    let mut visited: Vec<Vec<f64>> = vec![Vec::new(); n_pools];
-    let mut keep: Vec<bool> = Vec::new();
-    let mut records: Vec<IterationRecord> = Vec::new();
-    let termination;
-
-    let mut phases = PhaseStats::default();
-    let mut iteration: u64 = 0;
-    let mut wall_offset_ms = 0.0;
-    if let Some(start) = hooks.start {
-        start.policy.check_fits(n_pools, ns)?;
-        cuts = start
-            .policy
-            .scaled_pools(cost_scale)
-            .into_iter()
-            .map(|p| LpCuts::new(p, start.iterations))
-            .collect();
-    }
-    for c in &mut cuts {
-        c.set_rules(settings.row_activity_tolerance, ViolationRule::default());
-    }
-    if let Some(start) = hooks.start {
-        iteration = start.iterations;
-        records.clone_from(&start.records);
-        wall_offset_ms = records.last().map_or(0.0, |r| r.wall_time_ms);
-    }
-    loop {
-        iteration += 1;
-        let iter_started = Instant::now();
-        let before = workers.stats();
-
-        // 1. Forward pass.
-        let ub = if let Some(tree) = tree.as_mut() {
-            let ub = tree.forward(&ctx, &mut cuts, &mut activations, iteration)? * cost_scale;
-            if settings.cut_selection != CutSelectionConfig::None {
-                for (i, node) in graph.nodes().iter().enumerate() {
-                    if let Some(v) = visited.get_mut(node.pool) {
-                        v.extend_from_slice(tree.state(i, ns));
-                    }
-                }
-            }
-            UpperBound {
-                value: ub,
+        let (cuts, iteration, records) = starting_cuts(study, settings, start, cost_scale)?;
+        let wall_offset_ms = records.last().map_or(0.0, |r| r.wall_time_ms);
+        let marks = IterationMarks {
+            started,
+            before: WorkerStats::default(),
+            after_forward: WorkerStats::default(),
+            after_backward: WorkerStats::default(),
+            after_lower_bound: WorkerStats::default(),
+        };
+        Ok(Self {
+            study,
+            settings,
+            comm,
+            thread_pool,
+            workers,
+            stopping,
+            sampler,
+            tree,
+            root: RootChunks::new(study, settings.min_work_items, comm),
+            forward,
+            cuts,
+            cut_rules: CutRules::new(settings, study.num_pools()),
+            cost_scale,
+            discount: study.cumulative_discount(),
+            chunks_per_state: settings.min_work_items.div_ceil(total.max(1)).max(1),
+            cuts_per_iteration,
+            activations: Activations::default(),
+            backward: BackwardBuffers::default(),
+            exchange: ExchangeBuffers::default(),
+            records,
+            phases: PhaseStats::default(),
+            iteration,
+            marks,
+            upper_bound: UpperBound {
+                value: f64::NAN,
                 std: 0.0,
                 ci_95: 0.0,
                 kind: UpperBoundKind::Exact,
-            }
+            },
+            lower_bound: f64::NAN,
+            started,
+            wall_offset_ms,
+        })
+    }
+
+    /// The last iteration started (or finished), counting those of a
+    /// resumed run.
+    #[must_use]
+    pub fn iteration(&self) -> u64 {
+        self.iteration
+    }
+
+    /// One record per finished iteration.
+    #[must_use]
+    pub fn records(&self) -> &[IterationRecord] {
+        &self.records
+    }
+
+    /// Runs one whole iteration: forward pass, backward pass, lower bound
+    /// and the end-of-iteration bookkeeping.
+    ///
+    /// # Errors
+    /// As the phases.
+    pub fn run_iteration(&mut self) -> Result<&IterationRecord, SddpError> {
+        self.forward()?;
+        for t in (1..self.study.num_stages()).rev() {
+            self.backward_stage(t)?;
+        }
+        self.lower_bound()?;
+        self.end_iteration()
+    }
+
+    /// Starts the next iteration with its forward pass (or the tree walk
+    /// of enumerated training) and returns its upper-bound estimate ($).
+    ///
+    /// # Errors
+    /// An LP that cannot be solved, or a communicator failure.
+    pub fn forward(&mut self) -> Result<UpperBound, SddpError> {
+        self.iteration += 1;
+        self.marks.started = Instant::now();
+        self.marks.before = self.workers.stats();
+        let ub = if self.tree.is_some() {
+            self.walk_tree()?
         } else {
-            run_forward(
-                &thread_pool,
-                study,
-                &workers,
-                &mut cuts,
-                &sampler,
-                iteration,
-                local.start,
-                &mut trajectories,
-                comm,
-                &mut activations,
-            )?;
-            scenario_nodes(study, m_total, iteration, &mut nodes_global);
-            if settings.cut_selection != CutSelectionConfig::None {
-                // Dominance rules look at every visited state, of every rank.
-                local_buf.clear();
-                for tr in &trajectories {
-                    local_buf.extend_from_slice(&tr.states);
-                }
-                comm.all_gather_f64(&local_buf, &mut global_states, &mut counts)?;
-                for t in 0..n_stages {
-                    for m in 0..m_total {
-                        let pool = nodes_global
-                            .get(m * n_stages + t)
-                            .map_or(t, |&n| graph.pool(n));
-                        let at = (m * n_stages + t) * ns;
-                        if let (Some(v), Some(x)) =
-                            (visited.get_mut(pool), global_states.get(at..at + ns))
-                        {
-                            v.extend_from_slice(x);
-                        }
-                    }
-                }
-            }
-            local_buf.clear();
-            for tr in &trajectories {
-                let c: f64 = tr
-                    .stage_costs
-                    .iter()
-                    .zip(&discount)
-                    .map(|(c, d)| c * d)
-                    .sum();
-                local_buf.push(c * cost_scale);
-            }
-            comm.all_gather_f64(&local_buf, &mut global_costs, &mut counts)?;
-            UpperBound::from_costs(&global_costs, single_path)
+            self.sample_forward()?
         };
+        self.marks.after_forward = self.workers.stats();
+        self.phases
+            .forward
+            .add(&self.marks.after_forward.since(&self.marks.before));
+        self.upper_bound = ub;
+        Ok(ub)
+    }
 
-        let after_forward = workers.stats();
-        phases.forward.add(&after_forward.since(&before));
-
-        // 2. Backward pass.
-        for t in (1..n_stages).rev() {
-            if let Some(tree) = tree.as_mut() {
-                tree.backward_stage(&ctx, &mut cuts, &mut activations, &mut bw.agg, t, iteration)?;
-            } else {
-                sampled_stage(
-                    &ctx,
-                    &mut cuts,
-                    &mut activations,
-                    &mut trajectories,
-                    &nodes_global,
-                    local.start,
-                    m_total,
-                    t,
-                    iteration,
-                    chunks_per_state,
-                    settings.openings_per_item,
-                    &mut bw,
-                )?;
+    /// The forward step of enumerated training: every node of the tree.
+    fn walk_tree(&mut self) -> Result<UpperBound, SddpError> {
+        let ctx = Ctx {
+            thread_pool: &self.thread_pool,
+            study: self.study,
+            workers: &self.workers,
+            comm: self.comm,
+        };
+        let Some(tree) = self.tree.as_mut() else {
+            return Err(SddpError::invalid("selection", "no tree to walk"));
+        };
+        let value =
+            tree.forward(&ctx, &mut self.cuts, &mut self.activations, self.iteration)? * self.cost_scale;
+        if self.cut_rules.records_states {
+            let ns = self.study.n_state();
+            for (i, node) in self.study.graph.nodes().iter().enumerate() {
+                if let Some(v) = self.cut_rules.visited.get_mut(node.pool) {
+                    v.extend_from_slice(tree.state(i, ns));
+                }
             }
         }
+        Ok(UpperBound {
+            value,
+            std: 0.0,
+            ci_95: 0.0,
+            kind: UpperBoundKind::Exact,
+        })
+    }
 
-        let after_backward = workers.stats();
-        phases.backward.add(&after_backward.since(&after_forward));
+    /// The forward step of sampled training: every local scenario, then
+    /// the visited states and the scenario costs of every rank.
+    fn sample_forward(&mut self) -> Result<UpperBound, SddpError> {
+        let ctx = Ctx {
+            thread_pool: &self.thread_pool,
+            study: self.study,
+            workers: &self.workers,
+            comm: self.comm,
+        };
+        let fw = &mut self.forward;
+        run_forward(
+            &ctx,
+            &mut self.cuts,
+            &mut self.activations,
+            &self.sampler,
+            self.iteration,
+            fw.local.start,
+            &mut fw.trajectories,
+        )?;
+        scenario_nodes(self.study, fw.total, self.iteration, &mut fw.nodes);
+        let buf = &mut self.exchange;
+        if self.cut_rules.records_states {
+            // Dominance rules look at every visited state, of every rank.
+            buf.local.clear();
+            for tr in &fw.trajectories {
+                buf.local.extend_from_slice(&tr.states);
+            }
+            self.comm
+                .all_gather_f64(&buf.local, &mut buf.global_states, &mut buf.counts)?;
+            self.cut_rules
+                .record_states(self.study, fw, &buf.global_states);
+        }
+        buf.local.clear();
+        for tr in &fw.trajectories {
+            let c: f64 = tr
+                .stage_costs
+                .iter()
+                .zip(&self.discount)
+                .map(|(c, d)| c * d)
+                .sum();
+            buf.local.push(c * self.cost_scale);
+        }
+        self.comm
+            .all_gather_f64(&buf.local, &mut buf.global_costs, &mut buf.counts)?;
+        Ok(UpperBound::from_costs(&buf.global_costs, fw.single_path))
+    }
 
-        // 3. Lower bound: every realisation of the root at the initial state.
-        obj_local.clear();
-        let lb_lens: Vec<usize> = lb_chunks[lb_local.clone()]
-            .iter()
-            .map(|&(lo, hi)| hi - lo)
-            .collect();
-        obj_local.resize(lb_lens.iter().sum(), 0.0);
-        {
-            let obj_parts = split_lengths(&mut obj_local, &lb_lens);
-            let mut items: Vec<OpeningsItem<'_>> = obj_parts
-                .into_iter()
-                .zip(lb_bases.iter_mut())
-                .zip(&lb_starts)
-                .zip(&lb_chunks[lb_local.clone()])
-                .map(|(((obj, end_basis), start), &(lo, hi))| {
-                    OpeningsItem::new(
-                        graph,
-                        graph.root(),
-                        0,
-                        &study.initial_state,
-                        (lo, hi),
-                        start.as_ref(),
-                        obj,
-                        &mut [],
-                        end_basis,
-                    )
-                })
-                .collect();
-            run_items(
+    /// The backward step at stage `t` (from the last stage down to 1, after
+    /// [`Self::forward`]): new cuts for the pools of stage `t − 1`, the
+    /// same on every rank.
+    ///
+    /// # Errors
+    /// An LP that cannot be solved, or a communicator failure.
+    pub fn backward_stage(&mut self, t: usize) -> Result<(), SddpError> {
+        let ctx = Ctx {
+            thread_pool: &self.thread_pool,
+            study: self.study,
+            workers: &self.workers,
+            comm: self.comm,
+        };
+        if let Some(tree) = self.tree.as_mut() {
+            return tree.backward_stage(
                 &ctx,
-                &mut cuts,
-                &mut activations,
-                iteration,
-                Phase::LowerBound,
-                &mut items,
-            )?;
+                &mut self.cuts,
+                &mut self.activations,
+                &mut self.backward.agg,
+                t,
+                self.iteration,
+            );
         }
-        // Each chunk starts the next iteration from where it ended.
-        for (start, end) in lb_starts.iter_mut().zip(&lb_bases) {
-            match start {
-                Some(s) => s.copy_from(end),
-                None => *start = Some(end.clone()),
-            }
-        }
-        comm.all_gather_f64(&obj_local, &mut obj_global, &mut counts)?;
-        let risk0 = study
+        let fw = &mut self.forward;
+        sampled_stage(
+            &ctx,
+            &mut self.cuts,
+            &mut self.activations,
+            &mut fw.trajectories,
+            &fw.nodes,
+            fw.local.start,
+            fw.total,
+            t,
+            self.iteration,
+            self.chunks_per_state,
+            self.settings.openings_per_item,
+            &mut self.backward,
+        )
+    }
+
+    /// The lower bound ($) after the backward pass: every realisation of
+    /// the root at the initial state, aggregated by the first stage's risk
+    /// measure.
+    ///
+    /// # Errors
+    /// An LP that cannot be solved, a communicator failure, or a study
+    /// without a risk measure for its first stage.
+    pub fn lower_bound(&mut self) -> Result<f64, SddpError> {
+        self.marks.after_backward = self.workers.stats();
+        self.phases
+            .backward
+            .add(&self.marks.after_backward.since(&self.marks.after_forward));
+        let ctx = Ctx {
+            thread_pool: &self.thread_pool,
+            study: self.study,
+            workers: &self.workers,
+            comm: self.comm,
+        };
+        let buf = &mut self.exchange;
+        self.root.solve(
+            &ctx,
+            &mut self.cuts,
+            &mut self.activations,
+            self.iteration,
+            &mut buf.objectives_local,
+        )?;
+        self.comm.all_gather_f64(
+            &buf.objectives_local,
+            &mut buf.objectives_global,
+            &mut buf.counts,
+        )?;
+        let risk0 = self
+            .study
             .risk
             .first()
             .ok_or_else(|| SddpError::invalid("stage 0", "no risk measure"))?;
-        let lb = bw.agg.value(risk0.as_ref(), &obj_global) * cost_scale;
+        let lb = self.backward.agg.value(risk0.as_ref(), &buf.objectives_global) * self.cost_scale;
+        self.marks.after_lower_bound = self.workers.stats();
+        self.phases
+            .lower_bound
+            .add(&self.marks.after_lower_bound.since(&self.marks.after_backward));
+        self.lower_bound = lb;
+        Ok(lb)
+    }
 
-        let after = workers.stats();
-        phases.lower_bound.add(&after.since(&after_backward));
+    /// Ends the iteration: LP counters and binding marks of every rank,
+    /// the iteration's record, then the cut rules (active window,
+    /// selection, dynamic seeds) applied to every pool.
+    ///
+    /// # Errors
+    /// A communicator failure.
+    pub fn end_iteration(&mut self) -> Result<&IterationRecord, SddpError> {
+        let settings = self.settings;
+        let iteration = self.iteration;
         // LP counters of every rank; binding marks of every rank merged
         // before stale cuts leave the LPs.
         let work = iteration_totals(
-            comm,
-            &workers,
-            &mut cuts,
-            &after.since(&before),
+            self.comm,
+            &self.workers,
+            &mut self.cuts,
+            &self.marks.after_lower_bound.since(&self.marks.before),
             (settings.active_cut_window.is_some() || settings.max_active_per_stage.is_some())
                 .then_some(iteration),
         )?;
+        let (lb, ub) = (self.lower_bound, self.upper_bound);
         let record = IterationRecord {
             iteration,
             lower_bound: lb,
@@ -427,10 +565,10 @@ pub fn train(
             ci_95: ub.ci_95,
             upper_bound_kind: ub.kind,
             gap: relative_gap(ub.kind, lb, ub.value, ub.ci_95),
-            wall_time_ms: wall_offset_ms + started.elapsed().as_secs_f64() * 1e3,
-            iteration_time_ms: iter_started.elapsed().as_secs_f64() * 1e3,
+            wall_time_ms: self.wall_offset_ms + self.started.elapsed().as_secs_f64() * 1e3,
+            iteration_time_ms: self.marks.started.elapsed().as_secs_f64() * 1e3,
             lp_solves: work.solves,
-            cuts_added: cuts_per_iteration as u64,
+            cuts_added: self.cuts_per_iteration as u64,
             solver_time_ms: work.solve_time_s * 1e3,
             simplex_iterations: work.simplex_iterations,
         };
@@ -440,155 +578,379 @@ pub fn train(
             upper_bound = ub.value,
             "training iteration finished"
         );
-        records.push(record);
-        if let Some(window) = settings.active_cut_window {
-            for (p, c) in cuts.iter_mut().enumerate() {
-                let removed = c.deactivate_stale(iteration, window);
-                follow_removal(study, p, &removed, &mut trajectories, &mut lb_starts);
-                if let Some(tree) = tree.as_mut() {
+        self.records.push(record);
+        self.apply_cut_rules();
+        self.records
+            .last()
+            .ok_or_else(|| SddpError::invalid("iteration", "no record"))
+    }
+
+    /// The end-of-iteration rules on every pool, then the dynamic method's
+    /// seeds for the next iteration; the stored bases follow every removal.
+    fn apply_cut_rules(&mut self) {
+        let iteration = self.iteration;
+        let study = self.study;
+        let rules = &mut self.cut_rules;
+        let mut selected = false;
+        for rule in rules.rules.iter().filter(|r| r.due(iteration)) {
+            selected |= !rule.rechecks_dropped();
+            for (p, c) in self.cuts.iter_mut().enumerate() {
+                let states = rules.visited.get(p).map_or(&[][..], Vec::as_slice);
+                let removed = c.select(rule.as_ref(), states, iteration, &mut rules.keep);
+                follow_removal(study, p, &removed, &mut self.forward.trajectories, &mut self.root.starts);
+                if let Some(tree) = self.tree.as_mut() {
                     tree.follow_removal(study, p, &removed);
                 }
             }
         }
-        let cap_due = settings.max_active_per_stage.is_some()
-            && settings.cut_selection == CutSelectionConfig::None;
-        if selection.due(iteration) || cap_due {
-            for (p, c) in cuts.iter_mut().enumerate() {
-                keep.clear();
-                keep.resize(c.pool.len(), true);
-                selection.select(&c.pool, &visited[p], iteration, &mut keep);
-                if let Some(cap) = settings.max_active_per_stage {
-                    enforce_cap(&c.pool, iteration, cap, c.last_used(), c.uses(), &mut keep);
-                }
-                let excluded: Vec<bool> = keep.iter().map(|k| !k).collect();
-                let removed = c.apply_keep(&keep, &excluded);
-                follow_removal(study, p, &removed, &mut trajectories, &mut lb_starts);
-                if let Some(tree) = tree.as_mut() {
-                    tree.follow_removal(study, p, &removed);
-                }
-            }
+        if selected {
             tracing::debug!(
                 iteration,
-                active = cuts.iter().map(LpCuts::num_rows).sum::<usize>(),
-                total = cuts.iter().map(|c| c.pool.len()).sum::<usize>(),
+                active = self.cuts.iter().map(LpCuts::num_rows).sum::<usize>(),
+                total = self.cuts.iter().map(|c| c.pool.len()).sum::<usize>(),
                 "cut selection"
             );
         }
-        if let Some(d) = dynamic.filter(|d| d.active(iteration + 1)) {
-            // The next iteration's solves start from the recent cuts and may
-            // add back the candidates they violate.
-            let next = iteration + 1;
-            for (t, c) in cuts.iter_mut().enumerate() {
-                let made: Vec<u64> = (0..c.pool.len()).map(|i| c.pool.iteration_of(i)).collect();
-                keep.clear();
-                keep.extend(made.iter().map(|&m| d.seeds(m, next)));
-                if let Some(cap) = settings.max_active_per_stage {
-                    enforce_cap(
-                        &c.pool,
-                        iteration + 1,
-                        cap,
-                        c.last_used(),
-                        c.uses(),
-                        &mut keep,
-                    );
-                }
-                let excluded: Vec<bool> = made.iter().map(|&m| !d.candidate(m, next)).collect();
-                c.set_rules(
-                    settings.row_activity_tolerance,
-                    ViolationRule {
-                        absolute: Some(d.violation_tolerance),
-                        max_added: Some(d.max_added_per_round),
-                    },
-                );
-                let removed = c.apply_keep(&keep, &excluded);
-                follow_removal(study, t, &removed, &mut trajectories, &mut lb_starts);
-                if let Some(tree) = tree.as_mut() {
+        if let Some(d) = rules.dynamic.filter(|d| d.active(iteration + 1)) {
+            for (t, c) in self.cuts.iter_mut().enumerate() {
+                let removed = seed_next_iteration(c, &d, self.settings, iteration, &mut rules.keep);
+                follow_removal(study, t, &removed, &mut self.forward.trajectories, &mut self.root.starts);
+                if let Some(tree) = self.tree.as_mut() {
                     tree.follow_removal(study, t, &removed);
                 }
             }
         }
-        if let Some(cp) = hooks.checkpoint.as_deref_mut() {
-            if comm.rank() == 0 && cp.due(iteration) {
-                let n_hydros = study.templates.first().map_or(0, |t| t.layout.n_hydros);
-                let policy = Policy::from_scaled(
-                    cuts.iter().map(|c| &c.pool),
-                    cost_scale,
-                    n_hydros,
-                    study.scenario.max_order(),
-                );
-                cp.save(&policy, &records)?;
-            }
-        }
+    }
 
-        // Stop decision on rank 0 alone (its clock, its observer), shared
-        // with every rank as it is: no rank re-derives it.
+    /// Saves the policy when `sink` asks for this iteration (on rank 0).
+    ///
+    /// # Errors
+    /// What the sink reports.
+    pub fn checkpoint(&self, sink: &mut dyn CheckpointSink) -> Result<(), SddpError> {
+        if self.comm.rank() == 0 && sink.due(self.iteration) {
+            sink.save(&self.policy(), &self.records)?;
+        }
+        Ok(())
+    }
+
+    /// The cut pools as a policy in $ (without warm-start bases).
+    fn policy(&self) -> Policy {
+        let n_hydros = self.study.templates.first().map_or(0, |t| t.layout.n_hydros);
+        Policy::from_scaled(
+            self.cuts.iter().map(|c| &c.pool),
+            self.cost_scale,
+            n_hydros,
+            self.study.scenario.max_order(),
+        )
+    }
+
+    /// Whether training stops after the iteration just ended, and why. The
+    /// decision is rank 0's (its stopping rules on its records and clock,
+    /// its observer, its stop flag), broadcast as it is: no rank re-derives
+    /// it. `observer` and `stop` are only consulted on rank 0.
+    ///
+    /// # Errors
+    /// A communicator failure.
+    pub fn decide_stop(
+        &self,
+        observer: Option<&mut (dyn TrainingObserver + '_)>,
+        stop: Option<&StopFlag>,
+    ) -> Result<Option<TerminationReason>, SddpError> {
         let mut decision = StopDecision::Continue;
-        if comm.rank() == 0 {
-            let control = hooks
-                .observer
-                .as_mut()
-                .map_or(Control::Continue, |o| o.on_iteration(&record));
-            decision = if let Some(i) = rules.check_at(&History { records: &records }) {
+        if self.comm.rank() == 0 {
+            let control = match (observer, self.records.last()) {
+                (Some(o), Some(record)) => o.on_iteration(record),
+                _ => Control::Continue,
+            };
+            decision = if let Some(i) = self.stopping.check_at(&History {
+                records: &self.records,
+            }) {
                 StopDecision::Rule(u8::try_from(i).unwrap_or(u8::MAX))
             } else if control == Control::Stop {
                 StopDecision::Observer
-            } else if hooks.stop.as_ref().is_some_and(StopFlag::is_raised) {
+            } else if stop.is_some_and(StopFlag::is_raised) {
                 StopDecision::StopFlag
             } else {
                 StopDecision::Continue
             };
         }
-        if let Some(reason) = share_decision(comm, decision)?.reason(&rules)? {
-            termination = reason;
-            break;
+        share_decision(self.comm, decision)?.reason(&self.stopping)
+    }
+
+    /// Ends the run: the policy with the warm-start bases of forward
+    /// scenario 0 (rank 0's, given to every rank) and the LP totals of
+    /// every rank.
+    ///
+    /// # Errors
+    /// A communicator failure.
+    pub fn finish(self, termination: TerminationReason) -> Result<TrainingResult, SddpError> {
+        let mut policy = self.policy();
+        // Warm-start bases for an LP holding every cut in pool order: those
+        // of forward scenario 0, which rank 0 owns and gives to the others
+        // (for a graph, those of the pools scenario 0 visited).
+        if self.comm.rank() == 0 {
+            if let Some(tr) = self.forward.trajectories.first() {
+                for (t, b) in tr.start.iter().enumerate() {
+                    let p = tr.start_pool.get(t).copied().unwrap_or(t);
+                    if let (Some(b), Some(c), Some(tpl)) =
+                        (b, self.cuts.get(p), self.study.pool_template(p))
+                    {
+                        policy.set_basis(p, c.to_pool_order(b, tpl.layout.num_template_rows));
+                    }
+                }
+            }
+        }
+        share_bases(self.comm, &mut policy)?;
+        let totals = sum_stats(
+            self.comm,
+            &[
+                self.workers.stats(),
+                self.phases.forward,
+                self.phases.backward,
+                self.phases.lower_bound,
+            ],
+        )?;
+        let total = |i: usize| totals.get(i).copied().unwrap_or_default();
+        Ok(TrainingResult {
+            policy,
+            records: self.records,
+            termination,
+            solver: total(0),
+            phases: PhaseStats {
+                forward: total(1),
+                backward: total(2),
+                lower_bound: total(3),
+            },
+            active_cuts: self.cuts.iter().map(LpCuts::num_rows).collect(),
+            wall_time_s: self.started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+/// Refuses enumerated training on a study that is not a tree with one
+/// realisation per node.
+fn check_tree_walk(study: &StudyModel, enumerated: bool) -> Result<(), SddpError> {
+    if !enumerated {
+        return Ok(());
+    }
+    let graph = &study.graph;
+    if !graph.is_tree() {
+        return Err(SddpError::InvalidSetting {
+            setting: "selection",
+            message: "enumerated training needs a tree (every node one parent)".into(),
+        });
+    }
+    if (0..graph.nodes().len()).any(|i| graph.num_realisations(i, &study.scenario) != 1) {
+        return Err(SddpError::InvalidSetting {
+            setting: "selection",
+            message: "enumerated training needs one realisation per node".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether a gap rule is among the stopping rules.
+fn has_gap_rule(settings: &TrainingSettings) -> bool {
+    settings
+        .stopping_rules
+        .iter()
+        .any(|r| matches!(r, StoppingRuleConfig::Gap { .. }))
+}
+
+/// The cut pools a run starts from (empty, or those of `start` with its
+/// iterations and records), with the settings' activity rules.
+fn starting_cuts(
+    study: &StudyModel,
+    settings: &TrainingSettings,
+    start: Option<&TrainingStart>,
+    cost_scale: f64,
+) -> Result<(Vec<LpCuts>, u64, Vec<IterationRecord>), SddpError> {
+    let ns = study.n_state();
+    let (mut cuts, iteration, records) = match start {
+        Some(start) => {
+            start.policy.check_fits(study.num_pools(), ns)?;
+            let cuts: Vec<LpCuts> = start
+                .policy
+                .scaled_pools(cost_scale)
+                .into_iter()
+                .map(|p| LpCuts::new(p, start.iterations))
+                .collect();
+            (cuts, start.iterations, start.records.clone())
+        }
+        None => (
+            (0..study.num_pools())
+                .map(|_| LpCuts::new(CutPool::new(ns), 0))
+                .collect(),
+            0,
+            Vec::new(),
+        ),
+    };
+    for c in &mut cuts {
+        c.set_rules(settings.row_activity_tolerance, ViolationRule::default());
+    }
+    Ok((cuts, iteration, records))
+}
+
+/// Sets the dynamic method's seeds and candidates of `iteration + 1` in
+/// `cuts` (capped at `max_active_per_stage`); returns the removed rows.
+fn seed_next_iteration(
+    cuts: &mut LpCuts,
+    d: &DynamicRule,
+    settings: &TrainingSettings,
+    iteration: u64,
+    keep: &mut Vec<bool>,
+) -> Vec<usize> {
+    // The next iteration's solves start from the recent cuts and may add
+    // back the candidates they violate.
+    let next = iteration + 1;
+    let made: Vec<u64> = (0..cuts.pool.len())
+        .map(|i| cuts.pool.iteration_of(i))
+        .collect();
+    keep.clear();
+    keep.extend(made.iter().map(|&m| d.seeds(m, next)));
+    if let Some(cap) = settings.max_active_per_stage {
+        enforce_cap(
+            &cuts.pool,
+            next,
+            cap,
+            cuts.last_used(),
+            cuts.uses(),
+            keep,
+        );
+    }
+    let excluded: Vec<bool> = made.iter().map(|&m| !d.candidate(m, next)).collect();
+    cuts.set_rules(
+        settings.row_activity_tolerance,
+        ViolationRule {
+            absolute: Some(d.violation_tolerance),
+            max_added: Some(d.max_added_per_round),
+        },
+    );
+    cuts.apply_keep(keep, Some(&excluded))
+}
+
+impl ForwardScenarios {
+    /// `total` scenarios per iteration, this rank's share of them.
+    fn new(study: &StudyModel, total: usize, single_path: bool, comm: &dyn Communicator) -> Self {
+        let local = share(total, comm.rank(), comm.size());
+        let trajectories = (0..local.len())
+            .map(|_| {
+                Trajectory::new(
+                    study.num_stages(),
+                    study.n_state(),
+                    study.scenario.lag_accumulator(),
+                )
+            })
+            .collect();
+        Self {
+            total,
+            local,
+            single_path,
+            trajectories,
+            nodes: Vec::new(),
+        }
+    }
+}
+
+impl RootChunks {
+    /// The root's realisations in chunks of at most `min_work_items`
+    /// items' worth, shared out between ranks.
+    fn new(study: &StudyModel, min_work_items: usize, comm: &dyn Communicator) -> Self {
+        let graph = &study.graph;
+        let n0 = graph.num_realisations(graph.root(), &study.scenario);
+        let chunks = chunk_bounds(n0, min_work_items);
+        let local = share(chunks.len(), comm.rank(), comm.size());
+        Self {
+            end_bases: vec![Basis::new(); local.len()],
+            starts: vec![None; local.len()],
+            chunks,
+            local,
         }
     }
 
-    let n_hydros = study.templates.first().map_or(0, |t| t.layout.n_hydros);
-    let mut policy = Policy::from_scaled(
-        cuts.iter().map(|c| &c.pool),
-        cost_scale,
-        n_hydros,
-        study.scenario.max_order(),
-    );
-    // Warm-start bases for an LP holding every cut in pool order: those of
-    // forward scenario 0, which rank 0 owns and gives to the others (for a
-    // graph, those of the pools scenario 0 visited).
-    if comm.rank() == 0 {
-        if let Some(tr) = trajectories.first() {
-            for (t, b) in tr.start.iter().enumerate() {
-                let p = tr.start_pool.get(t).copied().unwrap_or(t);
-                if let (Some(b), Some(c), Some(tpl)) = (b, cuts.get(p), study.pool_template(p)) {
-                    policy.set_basis(p, c.to_pool_order(b, tpl.layout.num_template_rows));
+    /// Solves this rank's chunks into `objectives` (one value per
+    /// realisation, in order); each chunk starts the next iteration from
+    /// where it ended.
+    fn solve(
+        &mut self,
+        ctx: &Ctx<'_>,
+        cuts: &mut [LpCuts],
+        activations: &mut Activations,
+        iteration: u64,
+        objectives: &mut Vec<f64>,
+    ) -> Result<(), SddpError> {
+        let graph = &ctx.study.graph;
+        let mine = &self.chunks[self.local.clone()];
+        let lens: Vec<usize> = mine.iter().map(|&(lo, hi)| hi - lo).collect();
+        objectives.clear();
+        objectives.resize(lens.iter().sum(), 0.0);
+        {
+            let parts = split_lengths(objectives, &lens);
+            let mut items: Vec<OpeningsItem<'_>> = parts
+                .into_iter()
+                .zip(self.end_bases.iter_mut())
+                .zip(&self.starts)
+                .zip(mine)
+                .map(|(((obj, end_basis), start), &(lo, hi))| {
+                    OpeningsItem::new(
+                        graph,
+                        graph.root(),
+                        0,
+                        &ctx.study.initial_state,
+                        (lo, hi),
+                        start.as_ref(),
+                        obj,
+                        &mut [],
+                        end_basis,
+                    )
+                })
+                .collect();
+            run_items(ctx, cuts, activations, iteration, Phase::LowerBound, &mut items)?;
+        }
+        for (start, end) in self.starts.iter_mut().zip(&self.end_bases) {
+            match start {
+                Some(s) => s.copy_from(end),
+                None => *start = Some(end.clone()),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CutRules {
+    /// The rules of `settings` for `n_pools` pools.
+    fn new(settings: &TrainingSettings, n_pools: usize) -> Self {
+        Self {
+            rules: end_of_iteration_rules(
+                settings.cut_selection,
+                settings.active_cut_window,
+                settings.max_active_per_stage,
+            ),
+            dynamic: DynamicRule::from_config(settings.cut_selection),
+            visited: vec![Vec::new(); n_pools],
+            records_states: settings.cut_selection != CutSelectionConfig::None,
+            keep: Vec::new(),
+        }
+    }
+
+    /// Appends the outgoing states of every rank's forward scenarios
+    /// (`global_states`, scenario-major) to the pools of their nodes.
+    fn record_states(&mut self, study: &StudyModel, fw: &ForwardScenarios, global_states: &[f64]) {
+        let n_stages = study.num_stages();
+        let ns = study.n_state();
+        for t in 0..n_stages {
+            for m in 0..fw.total {
+                let pool = fw
+                    .nodes
+                    .get(m * n_stages + t)
+                    .map_or(t, |&n| study.graph.pool(n));
+                let at = (m * n_stages + t) * ns;
+                if let (Some(v), Some(x)) = (self.visited.get_mut(pool), global_states.get(at..at + ns)) {
+                    v.extend_from_slice(x);
                 }
             }
         }
     }
-    share_bases(comm, &mut policy)?;
-    let totals = sum_stats(
-        comm,
-        &[
-            workers.stats(),
-            phases.forward,
-            phases.backward,
-            phases.lower_bound,
-        ],
-    )?;
-    let total = |i: usize| totals.get(i).copied().unwrap_or_default();
-    let phases = PhaseStats {
-        forward: total(1),
-        backward: total(2),
-        lower_bound: total(3),
-    };
-    Ok(TrainingResult {
-        policy,
-        records,
-        termination,
-        solver: total(0),
-        phases,
-        active_cuts: cuts.iter().map(LpCuts::num_rows).collect(),
-        wall_time_s: started.elapsed().as_secs_f64(),
-    })
 }
 
 /// Makes the stored bases of pool `p` follow the removal of its cut rows

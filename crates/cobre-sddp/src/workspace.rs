@@ -20,6 +20,7 @@ use crate::active_set::{LpCuts, RowOp};
 use crate::error::{SolveSite, SolverContext};
 use crate::lp::{StageLayout, StagePatch, StageTemplate};
 use crate::scenario::ScenarioModel;
+use crate::study::StudyModel;
 use crate::SddpError;
 use cobre_solver::{Basis, HighsSolver, LpSolver, RowBatch, SolverOptions};
 use cobre_stochastic::LagAccumulator;
@@ -155,15 +156,15 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    /// Loads the template of every pool (`pool_stage[p]` is pool `p`'s
-    /// stage) into its own solver instance.
+    /// A worker for every pool of `study` (with one solver instance each
+    /// when `instances` says so).
     pub(crate) fn new(
-        templates: &[StageTemplate],
-        pool_stage: &[usize],
-        scenario: &ScenarioModel,
+        study: &StudyModel,
         options: &SolverOptions,
         instances: SolverInstances,
     ) -> Result<Self, SddpError> {
+        let (templates, scenario) = (&study.templates, &study.scenario);
+        let pool_stage = study.graph.pool_stage();
         let per_stage = instances.per_stage(templates, pool_stage);
         let mut stages = Vec::with_capacity(pool_stage.len());
         let mut max_cols = 0;
@@ -597,31 +598,51 @@ where
     }
 }
 
+/// The thread pool of a run (`threads` threads) and one worker per thread.
+///
+/// # Errors
+/// [`SddpError::ThreadPool`] when the pool cannot start; a solver that
+/// cannot be created or loaded.
+pub(crate) fn start_workers(
+    study: &StudyModel,
+    threads: usize,
+    options: &SolverOptions,
+    instances: SolverInstances,
+) -> Result<(rayon::ThreadPool, WorkerPool), SddpError> {
+    let thread_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| SddpError::ThreadPool {
+            threads,
+            message: e.to_string(),
+        })?;
+    let workers = WorkerPool::new(threads, study, options, instances)?;
+    Ok((thread_pool, workers))
+}
+
 /// One worker per thread of the run.
 pub(crate) struct WorkerPool {
     workers: Vec<Mutex<Worker>>,
 }
 
 impl WorkerPool {
-    /// Creates `n` workers with an instance per pool (`pool_stage[p]` is
-    /// pool `p`'s stage).
+    /// Creates `n` workers for the pools of `study` ([`Worker::new`]).
     pub(crate) fn new(
         n: usize,
-        templates: &[StageTemplate],
-        pool_stage: &[usize],
-        scenario: &ScenarioModel,
+        study: &StudyModel,
         options: &SolverOptions,
         instances: SolverInstances,
     ) -> Result<Self, SddpError> {
+        let pool_stage = study.graph.pool_stage();
         tracing::debug!(
-            per_stage = instances.per_stage(templates, pool_stage),
+            per_stage = instances.per_stage(&study.templates, pool_stage),
             pools = pool_stage.len(),
             workers = n.max(1),
             "solver instances"
         );
         let workers = (0..n.max(1))
             .map(|_| {
-                Worker::new(templates, pool_stage, scenario, options, instances).map(Mutex::new)
+                Worker::new(study, options, instances).map(Mutex::new)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { workers })

@@ -16,7 +16,7 @@ mod common;
 use cobre_core::config::{SelectionMethod, StoppingRuleConfig};
 use cobre_core::{GraphNode, GraphTransition, System, SystemParts};
 use cobre_sddp::lp::StagePatch;
-use cobre_sddp::{train, StudyModel, TerminationReason, TrainingHooks, TrainingSettings};
+use cobre_sddp::{train, RuleKind, StudyModel, TerminationReason, TrainingHooks, TrainingSettings};
 use common::*;
 use std::path::PathBuf;
 
@@ -210,7 +210,7 @@ fn converged_bounds_and_extensive_form(
         TrainingHooks::default(),
     )
     .unwrap();
-    assert_eq!(r.termination, TerminationReason::Rule("gap"));
+    assert_eq!(r.termination, TerminationReason::Rule(RuleKind::Gap));
     let last = r.records.last().unwrap();
     (
         last.lower_bound,

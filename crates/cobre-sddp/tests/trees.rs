@@ -6,7 +6,7 @@
 mod common;
 
 use cobre_sddp::{
-    simulate, train, MemorySink, SimulationSettings, StudyModel, TerminationReason, TrainingHooks,
+    simulate, train, MemorySink, RuleKind, SimulationSettings, StudyModel, TerminationReason, TrainingHooks,
     TrainingSettings,
 };
 use common::*;
@@ -36,7 +36,7 @@ fn an_enumerated_tree_converges_to_its_extensive_form_with_an_exact_upper_bound(
         last.upper_bound
     );
     assert_eq!(last.upper_bound_std, 0.0, "the enumerated bound is exact");
-    assert_eq!(r.termination, TerminationReason::Rule("gap"));
+    assert_eq!(r.termination, TerminationReason::Rule(RuleKind::Gap));
     assert!(r.iterations() < 30);
     // One cut per node with children per iteration: 2; solves per
     // iteration: 4 forward, 1 backward (the leaves' forward solves are

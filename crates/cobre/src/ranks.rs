@@ -2,7 +2,8 @@
 //! in step: every rank learns whether every other rank's step succeeded,
 //! and rank 0 learns which simulation files the others wrote.
 
-use crate::outputs::simulation::{SinkReport, SIMULATION_TABLES};
+use crate::outputs::simulation::SinkReport;
+use cobre_io::output::SIMULATION_TABLES;
 use crate::Error;
 use cobre_io::output::{simulation_part, FileInfo};
 use cobre_sddp::communicator::Collectives;

@@ -19,17 +19,15 @@
 //! rank learning whether every other one succeeded, so a failure on one
 //! rank fails the run on all of them.
 
-use crate::outputs::policy::{load_with, save_with, Checkpointer};
+use crate::outputs::policy::{load_with, save_with, Checkpointer, SavedPolicy};
 use crate::outputs::simulation::ParquetSink;
-use crate::outputs::training::{
-    convergence_batch, solver_stats_batch, CONVERGENCE_SCHEMA, SOLVER_STATS_SCHEMA,
-};
 use crate::ranks::{agree, simulation_files};
 use crate::Error;
 use cobre_core::config::PolicyMode;
 use cobre_core::Case;
 use cobre_io::output::{
-    case_fingerprint, layout, prepare_output_dir, resolve_policy_dir, timestamp_now,
+    case_fingerprint, convergence_batch, layout, prepare_output_dir, solver_stats_batch,
+    CaseFingerprint, CONVERGENCE_SCHEMA, SOLVER_STATS_SCHEMA, resolve_policy_dir, timestamp_now,
     write_manifest, write_parquet, write_success, FileInfo, Manifest, ManifestCase, ManifestPolicy,
     ManifestSimulation, ManifestTraining, OutputError, MANIFEST_FORMAT_VERSION,
 };
@@ -191,7 +189,7 @@ fn write_table(
 fn write_training(
     out: &Path,
     policy_dir: &Path,
-    fingerprint: &cobre_io::output::CaseFingerprint,
+    fingerprint: &CaseFingerprint,
     seed: u64,
     study: &StudyModel,
     result: &TrainingResult,
@@ -266,84 +264,162 @@ pub fn run_study_observed(
 /// # Errors
 /// As [`run_study`]; when a step fails on one rank, every rank returns an
 /// error (the others' naming the failed rank).
-#[allow(clippy::too_many_lines)]
 pub fn run_study_with(
     case: &Case,
     options: &RunOptions,
     observer: &mut dyn RunObserver,
     comm: &dyn Communicator,
 ) -> Result<RunSummary, Error> {
-    let started = Instant::now();
-    let lead = comm.rank() == 0;
-    let out = options.output_dir.as_path();
-    let config = &case.config;
-    let fingerprint = case_fingerprint(&case.root)?;
-    let policy_dir = resolve_policy_dir(out, &config.policy.path)?;
-    agree(
-        comm,
-        "preparing the output folder",
-        if lead {
-            prepare_output_dir(out).map_err(Error::from)
-        } else {
-            Ok(())
-        },
-    )?;
-    let mut timings = BTreeMap::new();
-    let mut outputs: Vec<FileInfo> = Vec::new();
+    let mut run = StudyRun::prepare(case, options, comm)?;
+    let (policy, training) = run.train(observer)?;
+    let simulation = run.simulate(observer, &policy)?;
+    run.finish(training, simulation)
+}
 
-    let t = Instant::now();
-    let study = StudyModel::build(&case.system, config).map_err(Error::from);
-    let study = agree(comm, "building the study", study)?;
-    let mode = config.policy.mode;
-    let saved = match mode {
-        PolicyMode::Fresh => None,
-        PolicyMode::WarmStart | PolicyMode::Resume => Some(agree(
+/// A study between the steps of [`run_study_with`]: what `prepare` set up
+/// and what the later steps add to the manifest.
+struct StudyRun<'a> {
+    case: &'a Case,
+    options: &'a RunOptions,
+    comm: &'a dyn Communicator,
+    started: Instant,
+    /// Whether this process is rank 0, the one that writes shared files.
+    lead: bool,
+    fingerprint: CaseFingerprint,
+    policy_dir: PathBuf,
+    study: StudyModel,
+    /// The policy a warm start or resume starts from.
+    saved: Option<SavedPolicy>,
+    manifest_policy: ManifestPolicy,
+    timings: BTreeMap<String, f64>,
+    outputs: Vec<FileInfo>,
+    /// Whether a step was cut short (no `_SUCCESS`).
+    interrupted: bool,
+}
+
+/// What the simulation step leaves for the summary.
+#[derive(Default)]
+struct Simulated {
+    manifest: Option<ManifestSimulation>,
+    scenarios: usize,
+    mean_cost: Option<f64>,
+}
+
+impl<'a> StudyRun<'a> {
+    /// Prepares the output folder (rank 0), builds the study and loads the
+    /// starting policy of a warm start or resume.
+    fn prepare(
+        case: &'a Case,
+        options: &'a RunOptions,
+        comm: &'a dyn Communicator,
+    ) -> Result<Self, Error> {
+        let started = Instant::now();
+        let lead = comm.rank() == 0;
+        let out = options.output_dir.as_path();
+        let config = &case.config;
+        let fingerprint = case_fingerprint(&case.root)?;
+        let policy_dir = resolve_policy_dir(out, &config.policy.path)?;
+        agree(
             comm,
-            "loading the policy",
-            load_with(&policy_dir, &fingerprint, &study),
-        )?),
-    };
-    timings.insert("load".to_string(), t.elapsed().as_secs_f64());
-    let mode_name = match mode {
-        PolicyMode::Fresh => "fresh",
-        PolicyMode::WarmStart => "warm_start",
-        PolicyMode::Resume => "resume",
-    };
-    let mut manifest_policy = ManifestPolicy {
-        mode: mode_name.into(),
-        loaded_from: saved.as_ref().map(|s| s.dir.display().to_string()),
-        loaded_iterations: saved.as_ref().map(|s| s.metadata.iterations),
-        saved_to: None,
-        checkpoints: 0,
-    };
+            "preparing the output folder",
+            if lead {
+                prepare_output_dir(out).map_err(Error::from)
+            } else {
+                Ok(())
+            },
+        )?;
+        let t = Instant::now();
+        let study = StudyModel::build(&case.system, config).map_err(Error::from);
+        let study = agree(comm, "building the study", study)?;
+        let mode = config.policy.mode;
+        let saved = match mode {
+            PolicyMode::Fresh => None,
+            PolicyMode::WarmStart | PolicyMode::Resume => Some(agree(
+                comm,
+                "loading the policy",
+                load_with(&policy_dir, &fingerprint, &study),
+            )?),
+        };
+        let mut timings = BTreeMap::new();
+        timings.insert("load".to_string(), t.elapsed().as_secs_f64());
+        let mode_name = match mode {
+            PolicyMode::Fresh => "fresh",
+            PolicyMode::WarmStart => "warm_start",
+            PolicyMode::Resume => "resume",
+        };
+        let manifest_policy = ManifestPolicy {
+            mode: mode_name.into(),
+            loaded_from: saved.as_ref().map(|s| s.dir.display().to_string()),
+            loaded_iterations: saved.as_ref().map(|s| s.metadata.iterations),
+            saved_to: None,
+            checkpoints: 0,
+        };
+        Ok(Self {
+            case,
+            options,
+            comm,
+            started,
+            lead,
+            fingerprint,
+            policy_dir,
+            study,
+            saved,
+            manifest_policy,
+            timings,
+            outputs: Vec::new(),
+            interrupted: false,
+        })
+    }
 
-    // Training.
-    let t = Instant::now();
-    let seed = config.seed();
-    let mut interrupted = false;
-    let mut training = None;
-    let policy: Policy = if config.training.enabled {
+    /// The policy to simulate: trained (with checkpoints, then written with
+    /// the training outputs by rank 0), else the loaded one, else no cuts.
+    fn train(
+        &mut self,
+        observer: &mut dyn RunObserver,
+    ) -> Result<(Policy, Option<TrainingResult>), Error> {
+        let config = &self.case.config;
+        if !config.training.enabled {
+            let policy = if let Some(s) = &self.saved {
+                s.policy.clone()
+            } else {
+                tracing::warn!(
+                    "training is disabled and no policy is loaded: simulating without cuts"
+                );
+                let n = self.study.n_state();
+                let pools = (0..self.study.num_pools())
+                    .map(|_| cobre_sddp::CutPool::new(n))
+                    .collect();
+                Policy::new(
+                    pools,
+                    self.study.ids().hydros.len(),
+                    self.study.scenario().max_order(),
+                )
+            };
+            return Ok((policy, None));
+        }
+        let (comm, lead) = (self.comm, self.lead);
+        let t = Instant::now();
+        let seed = config.seed();
         let settings = TrainingSettings {
-            threads: options.threads,
+            threads: self.options.threads,
             ..TrainingSettings::from_config(config)
         };
-        let start = saved.as_ref().map(|s| match mode {
+        let start = self.saved.as_ref().map(|s| match config.policy.mode {
             PolicyMode::Resume => TrainingStart::resume(s.policy.clone(), s.records.clone()),
             _ => TrainingStart::warm_start(s.policy.clone()),
         });
-        let mut checkpointer =
-            config
-                .policy
-                .checkpoint_interval
-                .filter(|_| lead)
-                .map(|n| Checkpointer {
-                    dir: policy_dir.clone(),
-                    fingerprint: &fingerprint,
-                    seed,
-                    study: &study,
-                    interval: u64::from(n),
-                    written: 0,
-                });
+        let mut checkpointer = config
+            .policy
+            .checkpoint_interval
+            .filter(|_| lead)
+            .map(|n| Checkpointer {
+                dir: self.policy_dir.clone(),
+                fingerprint: &self.fingerprint,
+                seed,
+                study: &self.study,
+                interval: u64::from(n),
+                written: 0,
+            });
         if lead {
             observer.on_phase(RunPhase::Training {
                 max_iterations: settings.iteration_limit(),
@@ -352,62 +428,57 @@ pub fn run_study_with(
         let mut iterations_to = IterationsTo(&mut *observer);
         let hooks = TrainingHooks {
             observer: Some(&mut iterations_to),
-            stop: options.stop.clone(),
+            stop: self.options.stop.clone(),
             start: start.as_ref(),
             checkpoint: checkpointer
                 .as_mut()
                 .map(|c| c as &mut dyn cobre_sddp::CheckpointSink),
             communicator: Some(comm),
         };
-        let result = train(&study, &settings, hooks).map_err(Error::from);
+        let result = train(&self.study, &settings, hooks).map_err(Error::from);
         let result = agree(comm, "training", result)?;
-        manifest_policy.checkpoints = checkpointer.map_or(0, |c| c.written);
         // Rank 0 wrote the checkpoints; every rank's summary counts them.
-        manifest_policy.checkpoints = comm
-            .share(Some(&manifest_policy.checkpoints), 0)
-            .map_err(Error::from)?;
-        interrupted |= result.termination == TerminationReason::StopFlag;
-        timings.insert("train".to_string(), t.elapsed().as_secs_f64());
+        let checkpoints = checkpointer.map_or(0, |c| c.written);
+        self.manifest_policy.checkpoints = comm.share(Some(&checkpoints), 0).map_err(Error::from)?;
+        self.interrupted |= result.termination == TerminationReason::StopFlag;
+        self.timings
+            .insert("train".to_string(), t.elapsed().as_secs_f64());
         let t = Instant::now();
+        let out = self.options.output_dir.as_path();
         let written = if lead {
-            write_training(out, &policy_dir, &fingerprint, seed, &study, &result)
+            write_training(out, &self.policy_dir, &self.fingerprint, seed, &self.study, &result)
         } else {
             Ok(Vec::new())
         };
-        outputs.extend(agree(comm, "writing the training outputs", written)?);
-        manifest_policy.saved_to = Some(policy_dir.display().to_string());
-        timings.insert("write_training".to_string(), t.elapsed().as_secs_f64());
-        let policy = result.policy.clone();
-        training = Some(result);
-        policy
-    } else if let Some(s) = &saved {
-        s.policy.clone()
-    } else {
-        tracing::warn!("training is disabled and no policy is loaded: simulating without cuts");
-        let n = study.n_state();
-        let pools = (0..study.num_pools())
-            .map(|_| cobre_sddp::CutPool::new(n))
-            .collect();
-        Policy::new(
-            pools,
-            study.ids().hydros.len(),
-            study.scenario().max_order(),
-        )
-    };
+        self.outputs
+            .extend(agree(comm, "writing the training outputs", written)?);
+        self.manifest_policy.saved_to = Some(self.policy_dir.display().to_string());
+        self.timings
+            .insert("write_training".to_string(), t.elapsed().as_secs_f64());
+        Ok((result.policy.clone(), Some(result)))
+    }
 
-    // Simulation.
-    let mut simulation = None;
-    let mut simulated = 0;
-    let mut mean_cost = None;
-    if config.simulation.enabled && !interrupted {
+    /// Simulates `policy` (this rank's share of whole partitions, streamed
+    /// to Parquet) unless simulation is off or training was cut short.
+    fn simulate(
+        &mut self,
+        observer: &mut dyn RunObserver,
+        policy: &Policy,
+    ) -> Result<Simulated, Error> {
+        let config = &self.case.config;
+        if !config.simulation.enabled || self.interrupted {
+            return Ok(Simulated::default());
+        }
+        let (comm, lead) = (self.comm, self.lead);
+        let out = self.options.output_dir.as_path();
         let t = Instant::now();
         let mut settings = SimulationSettings {
-            threads: options.threads,
+            threads: self.options.threads,
             ..SimulationSettings::from_config(config)
         };
         // Enumerated selection simulates every path of the policy graph.
-        settings.num_scenarios = cobre_sddp::simulation::scenario_count(&study, &settings);
-        let per_partition = options.scenarios_per_partition.max(1);
+        settings.num_scenarios = cobre_sddp::simulation::scenario_count(&self.study, &settings);
+        let per_partition = self.options.scenarios_per_partition.max(1);
         let mut sink = ParquetSink::new(out, settings.num_scenarios, per_partition);
         if lead {
             observer.on_phase(RunPhase::Simulation {
@@ -436,12 +507,12 @@ pub fn run_study_with(
             total: share.len(),
         };
         let hooks = SimulationHooks {
-            stop: options.stop.as_ref(),
+            stop: self.options.stop.as_ref(),
             communicator: Some(comm),
             scenarios_per_block: per_partition,
         };
-        let summary =
-            simulate_with(&study, &policy, &settings, &mut observed, hooks).map_err(Error::from);
+        let summary = simulate_with(&self.study, policy, &settings, &mut observed, hooks)
+            .map_err(Error::from);
         // Every rank closes its own partitions, then rank 0 learns them all.
         let report = summary.and_then(|summary| Ok((summary, sink.finish()?)));
         let (summary, report) = agree(comm, "simulating", report)?;
@@ -449,96 +520,124 @@ pub fn run_study_with(
             max_open_scenarios = report.max_open_scenarios,
             "simulation writer done"
         );
-        outputs.extend(simulation_files(comm, out, &report)?);
-        interrupted |= summary.interrupted;
-        simulated = summary.num_scenarios;
-        mean_cost = finite(summary.mean_cost);
-        simulation = Some(ManifestSimulation {
-            scenarios_requested: settings.num_scenarios as u64,
-            scenarios: summary.num_scenarios as u64,
-            scenarios_per_partition: per_partition as u64,
+        self.outputs.extend(simulation_files(comm, out, &report)?);
+        self.interrupted |= summary.interrupted;
+        let mean_cost = finite(summary.mean_cost);
+        self.timings
+            .insert("simulate".to_string(), t.elapsed().as_secs_f64());
+        Ok(Simulated {
+            manifest: Some(ManifestSimulation {
+                scenarios_requested: settings.num_scenarios as u64,
+                scenarios: summary.num_scenarios as u64,
+                scenarios_per_partition: per_partition as u64,
+                mean_cost,
+                std_cost: finite(summary.std_cost),
+                interrupted: summary.interrupted,
+                lp_solves: summary.solver.solves,
+            }),
+            scenarios: summary.num_scenarios,
             mean_cost,
-            std_cost: finite(summary.std_cost),
-            interrupted: summary.interrupted,
-            lp_solves: summary.solver.solves,
-        });
-        timings.insert("simulate".to_string(), t.elapsed().as_secs_f64());
-    } else if config.simulation.enabled {
-        interrupted = true;
+        })
     }
 
-    timings.insert("total".to_string(), started.elapsed().as_secs_f64());
-    let last = training.as_ref().and_then(|r| r.records.last().copied());
-    let manifest = Manifest {
-        format_version: MANIFEST_FORMAT_VERSION,
-        cobre_version: env!("CARGO_PKG_VERSION").into(),
-        created_at: timestamp_now(),
-        status: if interrupted {
-            "interrupted"
+    /// Writes the manifest, then `_SUCCESS` when nothing was cut short
+    /// (rank 0, after every rank has finished), and sums the run up.
+    fn finish(
+        mut self,
+        training: Option<TrainingResult>,
+        simulated: Simulated,
+    ) -> Result<RunSummary, Error> {
+        let out = self.options.output_dir.as_path();
+        let interrupted = self.interrupted;
+        self.timings
+            .insert("total".to_string(), self.started.elapsed().as_secs_f64());
+        let manifest = self.manifest(training.as_ref(), simulated.manifest);
+        // Every rank has finished (the simulation's exchange is the
+        // barrier): rank 0 writes the manifest, then `_SUCCESS`, last.
+        let finished = if self.lead {
+            write_manifest(out, &manifest)
+                .and_then(|_| {
+                    if interrupted {
+                        Ok(())
+                    } else {
+                        write_success(out)
+                    }
+                })
+                .map_err(Error::from)
         } else {
-            "complete"
+            Ok(())
+        };
+        agree(self.comm, "writing the manifest", finished)?;
+        tracing::info!(
+            output = %out.display(),
+            complete = !interrupted,
+            "study finished"
+        );
+        Ok(RunSummary {
+            output_dir: out.to_path_buf(),
+            policy_dir: self.policy_dir,
+            complete: !interrupted,
+            ranks: self.comm.size(),
+            training,
+            simulated_scenarios: simulated.scenarios,
+            mean_cost: simulated.mean_cost,
+            manifest,
+        })
+    }
+
+    /// The manifest of the run.
+    fn manifest(
+        &mut self,
+        training: Option<&TrainingResult>,
+        simulation: Option<ManifestSimulation>,
+    ) -> Manifest {
+        let config = &self.case.config;
+        let out = self.options.output_dir.as_path();
+        let fingerprint = &self.fingerprint;
+        let last = training.and_then(|r| r.records.last().copied());
+        Manifest {
+            format_version: MANIFEST_FORMAT_VERSION,
+            cobre_version: env!("CARGO_PKG_VERSION").into(),
+            created_at: timestamp_now(),
+            status: if self.interrupted {
+                "interrupted"
+            } else {
+                "complete"
+            }
+            .into(),
+            case: ManifestCase {
+                path: self.case.root.display().to_string(),
+                fingerprint: fingerprint.case.clone(),
+                system_fingerprint: fingerprint.system.clone(),
+                files: fingerprint.files.clone(),
+            },
+            seed: config.seed(),
+            threads: self.options.threads,
+            ranks: self.comm.size(),
+            config: serde_json::to_value(config).unwrap_or(serde_json::Value::Null),
+            policy: self.manifest_policy.clone(),
+            training: training.map(|r| ManifestTraining {
+                iterations: r.iterations(),
+                termination: r.termination.as_str().into(),
+                lower_bound: last.and_then(|l| finite(l.lower_bound)),
+                upper_bound: last.and_then(|l| finite(l.upper_bound)),
+                upper_bound_std: last.and_then(|l| finite(l.upper_bound_std)),
+                ci_95: last.and_then(|l| finite(l.ci_95)),
+                upper_bound_kind: last.map(|l| l.upper_bound_kind.as_str().into()),
+                lower_bound_position: last
+                    .and_then(|l| l.lower_bound_position())
+                    .map(|p| p.as_str().into()),
+                gap: last.and_then(|l| l.gap.and_then(finite)),
+                bound_note: last.map(|l| l.bound_note().into()),
+                cuts: r.policy.num_cuts() as u64,
+                lp_solves: r.solver.solves,
+            }),
+            simulation,
+            timings_s: std::mem::take(&mut self.timings),
+            outputs: std::mem::take(&mut self.outputs)
+                .into_iter()
+                .map(|f| relative(f, out))
+                .collect(),
         }
-        .into(),
-        case: ManifestCase {
-            path: case.root.display().to_string(),
-            fingerprint: fingerprint.case.clone(),
-            system_fingerprint: fingerprint.system.clone(),
-            files: fingerprint.files.clone(),
-        },
-        seed,
-        threads: options.threads,
-        ranks: comm.size(),
-        config: serde_json::to_value(config).unwrap_or(serde_json::Value::Null),
-        policy: manifest_policy,
-        training: training.as_ref().map(|r| ManifestTraining {
-            iterations: r.iterations(),
-            termination: r.termination.as_str().into(),
-            lower_bound: last.and_then(|l| finite(l.lower_bound)),
-            upper_bound: last.and_then(|l| finite(l.upper_bound)),
-            upper_bound_std: last.and_then(|l| finite(l.upper_bound_std)),
-            ci_95: last.and_then(|l| finite(l.ci_95)),
-            upper_bound_kind: last.map(|l| l.upper_bound_kind.as_str().into()),
-            lower_bound_position: last
-                .and_then(|l| l.lower_bound_position())
-                .map(|p| p.as_str().into()),
-            gap: last.and_then(|l| l.gap.and_then(finite)),
-            bound_note: last.map(|l| l.bound_note().into()),
-            cuts: r.policy.num_cuts() as u64,
-            lp_solves: r.solver.solves,
-        }),
-        simulation,
-        timings_s: timings,
-        outputs: outputs.into_iter().map(|f| relative(f, out)).collect(),
-    };
-    // Every rank has finished (the simulation's exchange above is the
-    // barrier): rank 0 writes the manifest, then `_SUCCESS`, last.
-    let finished = if lead {
-        write_manifest(out, &manifest)
-            .and_then(|_| {
-                if interrupted {
-                    Ok(())
-                } else {
-                    write_success(out)
-                }
-            })
-            .map_err(Error::from)
-    } else {
-        Ok(())
-    };
-    agree(comm, "writing the manifest", finished)?;
-    tracing::info!(
-        output = %out.display(),
-        complete = !interrupted,
-        "study finished"
-    );
-    Ok(RunSummary {
-        output_dir: out.to_path_buf(),
-        policy_dir,
-        complete: !interrupted,
-        ranks: comm.size(),
-        training,
-        simulated_scenarios: simulated,
-        mean_cost,
-        manifest,
-    })
+    }
 }

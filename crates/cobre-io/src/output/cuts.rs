@@ -11,19 +11,15 @@
 //! `col_status` binary, `row_status` binary (one HiGHS status code per
 //! byte).
 
-use super::policy::PolicyMetadata;
+use super::columns::unit_field;
+use super::policy_meta::PolicyMetadata;
 use arrow::array::{
     Array, ArrayRef, BinaryArray, BooleanArray, Float64Array, Int32Array, RecordBatch, UInt32Array,
     UInt64Array,
 };
 use arrow::datatypes::{DataType, Field, Schema};
 use cobre_core::policy::{PolicyTable, StageBasis, StageCuts, StateVariable};
-use std::collections::HashMap;
 use std::sync::Arc;
-
-fn unit_field(name: &str, dt: DataType, unit: &str) -> Field {
-    Field::new(name, dt, false).with_metadata(HashMap::from([("unit".into(), unit.into())]))
-}
 
 /// The cuts of `table` as one record batch.
 pub(crate) fn cuts_batch(table: &PolicyTable, stage_ids: &[i32]) -> Result<RecordBatch, String> {

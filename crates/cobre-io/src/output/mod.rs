@@ -12,6 +12,7 @@
 //! facade converts engine results into batches.
 
 mod atomic;
+pub mod columns;
 mod cuts;
 mod error;
 mod fingerprint;
@@ -19,7 +20,15 @@ pub mod layout;
 mod manifest;
 mod parquet;
 mod policy;
+mod policy_meta;
+mod simulation_tables;
+mod training;
 
+pub use simulation_tables::{scenario_batches, SIMULATION_TABLES};
+pub use training::{
+    convergence_batch, records_from_batches, solver_stats_batch, CONVERGENCE_SCHEMA,
+    SOLVER_STATS_SCHEMA,
+};
 pub use atomic::{create_dir_all, write_atomic, AtomicFile};
 pub use error::OutputError;
 pub use fingerprint::{case_fingerprint, sha256_hex, CaseFingerprint};

@@ -50,45 +50,7 @@ pub struct SoftBound {
     pub row: usize,
 }
 
-/// Cost category of a column, for the cost breakdown of results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[repr(u8)]
-pub enum CostCategory {
-    /// No cost (state, auxiliary, θ handled apart).
-    #[default]
-    None = 0,
-    /// Thermal generation.
-    Thermal,
-    /// Deficit (unserved energy).
-    Deficit,
-    /// Excess energy.
-    Excess,
-    /// Line exchange.
-    Exchange,
-    /// Spillage regularisation.
-    Spillage,
-    /// Turbined flow regularisation.
-    Turbined,
-    /// Soft hydro bound violations (turbined, generation, outflow).
-    HydroViolation,
-    /// Inflow non-negativity slack.
-    InflowPenalty,
-    /// Curtailment of non-controllable sources (negative: priced on generation).
-    Curtailment,
-    /// Withdrawal violation slacks.
-    WithdrawalViolation,
-    /// Evaporation violation slacks.
-    EvaporationViolation,
-    /// Generic constraint violation slacks.
-    GenericViolation,
-    /// Diversion regularisation.
-    Diversion,
-}
-
-impl CostCategory {
-    /// Number of categories.
-    pub const COUNT: usize = 14;
-}
+pub use cobre_core::records::CostCategory;
 
 /// The turbines of one plant on one bus (its unit groups there), for a
 /// plant whose groups sit on several buses.

@@ -17,9 +17,10 @@
 //! summary (count, mean and standard deviation of the total cost, added in
 //! scenario order, LP work) covers every rank.
 
-mod results;
+mod record;
 
-pub use results::{
+use record::SolvedStage;
+pub use cobre_core::records::{
     BusResults, CellResults, HydroResults, LineResults, PumpingResults, ScenarioResult, StageCosts,
     ThermalResults,
 };
@@ -28,12 +29,12 @@ use crate::active_set::LpCuts;
 use crate::communicator::{block_share, Collectives, Communicator, LocalCommunicator};
 use crate::config::SimulationSettings;
 use crate::error::{Phase, SolveSite};
-use crate::lp::CostCategory;
+use crate::lp::StageTemplate;
 use crate::policy::Policy;
 use crate::progress::StopFlag;
 use crate::scenario::{Sampler, SamplerPhase};
 use crate::study::StudyModel;
-use crate::workspace::{Worker, WorkerPool, WorkerStats};
+use crate::workspace::{start_workers, Worker, WorkerStats};
 use crate::SddpError;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -334,21 +335,8 @@ fn simulate_range(
         .into_iter()
         .map(|p| LpCuts::new(p, 0))
         .collect();
-    let thread_pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.threads)
-        .build()
-        .map_err(|e| SddpError::ThreadPool {
-            threads: settings.threads,
-            message: e.to_string(),
-        })?;
-    let workers = WorkerPool::new(
-        settings.threads,
-        &study.templates,
-        study.graph.pool_stage(),
-        &study.scenario,
-        &settings.solver,
-        settings.instances,
-    )?;
+    let (thread_pool, workers) =
+        start_workers(study, settings.threads, &settings.solver, settings.instances)?;
     let n = plan.len();
     let sampler = study
         .scenario
@@ -419,9 +407,9 @@ fn simulate_range(
     })
 }
 
-/// Simulates one scenario.
-#[allow(clippy::too_many_lines)]
-#[allow(clippy::too_many_arguments)]
+/// Simulates one scenario: stage by stage, the policy's LP at the node the
+/// plan goes to, started from the previous stage's basis, its records
+/// appended to the scenario's results.
 fn simulate_one(
     w: &mut Worker,
     study: &StudyModel,
@@ -433,7 +421,6 @@ fn simulate_one(
 ) -> Result<ScenarioResult, SddpError> {
     let ns = study.n_state();
     let discount = study.cumulative_discount();
-    let ids = &study.ids;
     let mut x_in = study.initial_state.clone();
     let mut x_out = vec![0.0; ns];
     let mut lags = std::mem::take(&mut w.lags);
@@ -450,53 +437,13 @@ fn simulate_one(
     let graph = &study.graph;
     let mut node = graph.root();
     for (t, tpl) in study.templates.iter().enumerate() {
-        let layout = &tpl.layout;
-        let k_scale = tpl.cost_scale;
         node = plan
             .node(study, scenario, t, node)
             .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no node to go to"))?;
         res.node_ids.push(graph.node(node).map_or(0, |n| n.id));
         let pool = graph.pool(node);
-        // The basis of this scenario's previous stage, fitted to this
-        // stage's cut rows, else the policy's basis of the stage.
-        let hint = policy.basis(pool);
-        if let Some(c) = cuts.get(pool) {
-            w.sync_cuts(pool, c, tpl)?;
-            let previous = std::mem::take(&mut w.previous);
-            let started =
-                w.start_carried(pool, c, layout, (t > 0).then_some(&previous), hint, hint);
-            w.previous = previous;
-            started?;
-        } else {
-            w.start_from(pool, hint)?;
-        }
-        match graph.node(node).map(|n| n.realisations) {
-            Some(crate::graph::Realisations::External(_)) => {
-                let noise = graph.realisation(node, 0, &study.scenario);
-                for (d, s) in w
-                    .noise
-                    .iter_mut()
-                    .zip(noise.iter().chain(std::iter::repeat(&0.0)))
-                {
-                    *d = *s;
-                }
-            }
-            _ if plan.probability(scenario).is_some() => {
-                // An enumerated path through generated nodes: the stage's
-                // only opening.
-                let noise = graph.realisation(node, 0, &study.scenario);
-                for (d, s) in w
-                    .noise
-                    .iter_mut()
-                    .zip(noise.iter().chain(std::iter::repeat(&0.0)))
-                {
-                    *d = *s;
-                }
-            }
-            _ => study
-                .scenario
-                .sample(sampler, 0, scenario as u64, t, &mut w.noise),
-        }
+        start_stage(w, cuts, policy, tpl, pool, t)?;
+        set_noise(w, study, sampler, plan, node, scenario, t);
         let site = SolveSite {
             phase: Phase::Simulation,
             iteration: 0,
@@ -508,112 +455,76 @@ fn simulate_one(
         w.keep_as_previous(pool);
         w.read_primal(pool);
         w.read_duals(pool);
-        let p = &w.primal;
-        let d = &w.duals;
-        let theta = p.get(layout.theta).copied().unwrap_or(0.0);
-        let immediate = (obj - tpl.discount * theta) * k_scale;
-        let mut by_cat = [0.0; CostCategory::COUNT];
-        for (j, cat) in layout.col_category.iter().enumerate() {
-            if let (Some(c), Some(x)) = (tpl.model.col_cost.get(j), p.get(j)) {
-                by_cat[*cat as usize] += c * x * k_scale;
-            }
-        }
-        let stage_id = ids.stages.get(t).copied().unwrap_or(0);
-        let disc = discount.get(t).copied().unwrap_or(1.0);
-        res.costs
-            .push(stage_id, immediate, theta * k_scale, disc, &by_cat);
-        res.total_cost += disc * immediate;
-
-        let patch_values = w
-            .stages
-            .get(pool)
-            .map(|s| s.patch.values().to_vec())
-            .unwrap_or_default();
-        let inflow = w.realised_inflow(pool).to_vec();
-        let p = &w.primal;
-        for k in 0..layout.n_blocks {
-            let hours = layout.block_hours.get(k).copied().unwrap_or(1.0);
-            #[allow(clippy::cast_possible_truncation)]
-            let block = k as u32;
-            for h in 0..layout.n_hydros {
-                let q = p[layout.turbined_col(k, h)];
-                let s = p[layout.spillage_col(k, h)];
-                let hy = &mut res.hydros;
-                hy.stage_id.push(stage_id);
-                hy.block.push(block);
-                hy.hydro_id.push(ids.hydros.get(h).copied().unwrap_or(0));
-                hy.storage_initial_hm3.push(x_in[h]);
-                hy.storage_final_hm3.push(p[layout.storage.at(h)]);
-                hy.inflow_m3s
-                    .push(inflow.get(h).copied().unwrap_or(f64::NAN));
-                hy.turbined_m3s.push(q);
-                hy.spillage_m3s.push(s);
-                hy.outflow_m3s.push(q + s);
-                hy.diverted_m3s
-                    .push(layout.diversion_col(k, h).map_or(0.0, |c| p[c]));
-                hy.generation_mw.push(layout.hydro_generation(p, k, h));
-                hy.water_value_per_hm3
-                    .push(d[layout.row_storage_fix.at(h)] * k_scale);
-            }
-            for j in 0..layout.n_thermals {
-                let col = layout.thermal_col(k, j);
-                let th = &mut res.thermals;
-                th.stage_id.push(stage_id);
-                th.block.push(block);
-                th.thermal_id
-                    .push(ids.thermals.get(j).copied().unwrap_or(0));
-                th.generation_mw.push(p[col]);
-                th.generation_cost
-                    .push(tpl.model.col_cost[col] * p[col] * k_scale);
-            }
-            for b in 0..layout.n_buses {
-                let row = layout.load_row(k, b);
-                let bu = &mut res.buses;
-                bu.stage_id.push(stage_id);
-                bu.block.push(block);
-                bu.bus_id.push(ids.buses.get(b).copied().unwrap_or(0));
-                bu.load_mw
-                    .push(patch_values.get(row).copied().unwrap_or(0.0));
-                bu.deficit_mw
-                    .push(layout.deficit_cols(k, b).map(|c| p[c]).sum());
-                bu.excess_mw.push(p[layout.excess_col(k, b)]);
-                bu.marginal_cost.push(d[row] * k_scale / hours);
-            }
-            for j in 0..layout.n_pumping {
-                let flow = p.get(layout.pumping_col(k, j)).copied().unwrap_or(0.0);
-                let gamma = study.pumping_consumption.get(j).copied().unwrap_or(0.0);
-                let pu = &mut res.pumping;
-                pu.stage_id.push(stage_id);
-                pu.block.push(block);
-                pu.station_id.push(ids.pumping.get(j).copied().unwrap_or(0));
-                pu.pumped_m3s.push(flow);
-                pu.power_mw.push(gamma * flow);
-            }
-            for c in &layout.cells {
-                let ce = &mut res.cells;
-                ce.stage_id.push(stage_id);
-                ce.block.push(block);
-                ce.hydro_id
-                    .push(ids.hydros.get(c.hydro).copied().unwrap_or(0));
-                ce.bus_id.push(c.bus_id);
-                ce.turbined_m3s
-                    .push(p.get(c.turbined.at(k)).copied().unwrap_or(0.0));
-                ce.generation_mw.push(layout.cell_generation(p, k, c));
-            }
-            for l in 0..layout.n_lines {
-                let (fp, fm) = layout.flow_cols(k, l);
-                let li = &mut res.lines;
-                li.stage_id.push(stage_id);
-                li.block.push(block);
-                li.line_id.push(ids.lines.get(l).copied().unwrap_or(0));
-                li.direct_mw.push(p[fp]);
-                li.reverse_mw.push(p[fm]);
-                li.net_mw.push(p[fp] - p[fm]);
-            }
-        }
+        let solved = SolvedStage {
+            study,
+            tpl,
+            stage_id: study.ids.stages.get(t).copied().unwrap_or(0),
+            primal: &w.primal,
+            duals: &w.duals,
+            x_in: &x_in,
+            inflow: w.realised_inflow(pool),
+            rhs: w.stages.get(pool).map_or(&[][..], |s| s.patch.values()),
+        };
+        solved.record(&mut res, obj, discount.get(t).copied().unwrap_or(1.0));
         w.next_state(tpl, &study.scenario, &x_in, &mut x_out, &mut lags);
         std::mem::swap(&mut x_in, &mut x_out);
     }
     w.lags = lags;
     Ok(res)
+}
+
+/// Loads the LP of `pool` for stage `t` of a scenario with its cuts, and
+/// starts it from the basis of the scenario's previous stage fitted to its
+/// cut rows, else from the policy's basis of the pool.
+fn start_stage(
+    w: &mut Worker,
+    cuts: &[LpCuts],
+    policy: &Policy,
+    tpl: &StageTemplate,
+    pool: usize,
+    t: usize,
+) -> Result<(), SddpError> {
+    let hint = policy.basis(pool);
+    let Some(c) = cuts.get(pool) else {
+        return w.start_from(pool, hint);
+    };
+    w.sync_cuts(pool, c, tpl)?;
+    let previous = std::mem::take(&mut w.previous);
+    let started = w.start_carried(pool, c, &tpl.layout, (t > 0).then_some(&previous), hint, hint);
+    w.previous = previous;
+    started
+}
+
+/// The noise of stage `t` of a scenario: the node's own realisation for
+/// external scenarios and enumerated paths, else the sampler's draw.
+fn set_noise(
+    w: &mut Worker,
+    study: &StudyModel,
+    sampler: &Sampler,
+    plan: &ScenarioPlan,
+    node: usize,
+    scenario: usize,
+    t: usize,
+) {
+    let graph = &study.graph;
+    let external = matches!(
+        graph.node(node).map(|n| n.realisations),
+        Some(crate::graph::Realisations::External(_))
+    );
+    // An enumerated path through generated nodes takes the stage's only
+    // opening.
+    if external || plan.probability(scenario).is_some() {
+        let noise = graph.realisation(node, 0, &study.scenario);
+        for (d, s) in w
+            .noise
+            .iter_mut()
+            .zip(noise.iter().chain(std::iter::repeat(&0.0)))
+        {
+            *d = *s;
+        }
+    } else {
+        study
+            .scenario
+            .sample(sampler, 0, scenario as u64, t, &mut w.noise);
+    }
 }

@@ -2,12 +2,12 @@
 //! its training history to and from a policy directory (`cobre-io`'s
 //! versioned format), checked against the case.
 
-use super::training::{convergence_batch, records_from_batches, CONVERGENCE_SCHEMA};
 use crate::Error;
 use cobre_core::Case;
 use cobre_io::output::{
-    case_fingerprint, check_policy_fits, read_policy, read_policy_file, write_policy, Attachment,
-    CaseFingerprint, OutputError, PolicyInfo, PolicyMetadata,
+    case_fingerprint, check_policy_fits, convergence_batch, read_policy, read_policy_file,
+    records_from_batches, write_policy, Attachment, CaseFingerprint, OutputError, PolicyInfo,
+    PolicyMetadata, CONVERGENCE_SCHEMA,
 };
 use cobre_sddp::{CheckpointSink, IterationRecord, Policy, SddpError, StudyModel};
 use std::path::{Path, PathBuf};
@@ -78,10 +78,7 @@ pub(crate) fn load_with(
     })?;
     let records = if loaded.metadata.files.contains_key(HISTORY_FILE) {
         let batches = read_policy_file(&loaded.dir, &loaded.metadata, HISTORY_FILE)?;
-        records_from_batches(&batches).map_err(|m| OutputError::Corrupted {
-            path: loaded.dir.join(HISTORY_FILE),
-            message: m,
-        })?
+        records_from_batches(&batches, &loaded.dir.join(HISTORY_FILE))?
     } else {
         Vec::new()
     };

@@ -1,9 +1,10 @@
 //! Reading back the output folder of a finished (or cut-short) run, for
 //! `cobre report` and for scripts.
 
-use super::training::records_from_batches;
 use crate::Error;
-use cobre_io::output::{layout, read_manifest, read_parquet, Manifest, OutputError};
+use cobre_io::output::{
+    layout, read_manifest, read_parquet, records_from_batches, Manifest,
+};
 use cobre_sddp::IterationRecord;
 use std::path::{Path, PathBuf};
 
@@ -35,10 +36,7 @@ pub fn read_run(dir: impl AsRef<Path>) -> Result<RunReport, Error> {
     let conv_path = dir.join(layout::CONVERGENCE);
     let convergence = if conv_path.exists() {
         let batches = read_parquet(&conv_path)?;
-        records_from_batches(&batches).map_err(|message| OutputError::Corrupted {
-            path: conv_path.clone(),
-            message,
-        })?
+        records_from_batches(&batches, &conv_path)?
     } else {
         Vec::new()
     };

@@ -1,5 +1,7 @@
 //! A small builder of Arrow record batches whose fields carry their unit
-//! in the field metadata (`unit`), so pyarrow and polars users see it too.
+//! in the field metadata (`unit`), so pyarrow and polars users see it too,
+//! and typed column lookups for reading them back. Every table Cobre
+//! writes is built with it.
 
 use arrow::array::{
     ArrayRef, BooleanArray, Float64Array, Int32Array, StringArray, UInt32Array, UInt64Array,
@@ -11,12 +13,14 @@ use std::sync::Arc;
 
 /// Columns being assembled into one batch.
 #[derive(Default)]
-pub(crate) struct Columns {
+pub struct Columns {
     fields: Vec<Field>,
     arrays: Vec<ArrayRef>,
 }
 
-fn field(name: &str, dt: DataType, unit: &str) -> Field {
+/// A non-null field named `name` with its `unit` in the metadata (none
+/// when `unit` is empty).
+pub fn unit_field(name: &str, dt: DataType, unit: &str) -> Field {
     nullable_field(name, dt, unit, false)
 }
 
@@ -30,14 +34,15 @@ fn nullable_field(name: &str, dt: DataType, unit: &str, nullable: bool) -> Field
 }
 
 impl Columns {
-    pub(crate) fn f64(mut self, name: &str, unit: &str, v: Vec<f64>) -> Self {
-        self.fields.push(field(name, DataType::Float64, unit));
+    /// A Float64 column in `unit`.
+    pub fn f64(mut self, name: &str, unit: &str, v: Vec<f64>) -> Self {
+        self.fields.push(unit_field(name, DataType::Float64, unit));
         self.arrays.push(Arc::new(Float64Array::from(v)));
         self
     }
 
     /// A Float64 column whose `None` values are nulls.
-    pub(crate) fn opt_f64(mut self, name: &str, unit: &str, v: Vec<Option<f64>>) -> Self {
+    pub fn opt_f64(mut self, name: &str, unit: &str, v: Vec<Option<f64>>) -> Self {
         self.fields
             .push(nullable_field(name, DataType::Float64, unit, true));
         self.arrays.push(Arc::new(Float64Array::from(v)));
@@ -45,54 +50,57 @@ impl Columns {
     }
 
     /// A Utf8 column.
-    pub(crate) fn str(mut self, name: &str, v: Vec<&str>) -> Self {
-        self.fields.push(field(name, DataType::Utf8, ""));
+    pub fn str(mut self, name: &str, v: Vec<&str>) -> Self {
+        self.fields.push(unit_field(name, DataType::Utf8, ""));
         self.arrays.push(Arc::new(StringArray::from(v)));
         self
     }
 
     /// A Utf8 column whose `None` values are nulls.
-    pub(crate) fn opt_str(mut self, name: &str, v: Vec<Option<&str>>) -> Self {
+    pub fn opt_str(mut self, name: &str, v: Vec<Option<&str>>) -> Self {
         self.fields
             .push(nullable_field(name, DataType::Utf8, "", true));
         self.arrays.push(Arc::new(StringArray::from(v)));
         self
     }
 
-    pub(crate) fn i32(mut self, name: &str, v: Vec<i32>) -> Self {
-        self.fields.push(field(name, DataType::Int32, ""));
+    /// An Int32 column.
+    pub fn i32(mut self, name: &str, v: Vec<i32>) -> Self {
+        self.fields.push(unit_field(name, DataType::Int32, ""));
         self.arrays.push(Arc::new(Int32Array::from(v)));
         self
     }
 
-    pub(crate) fn u32(mut self, name: &str, v: Vec<u32>) -> Self {
-        self.fields.push(field(name, DataType::UInt32, ""));
+    /// A UInt32 column.
+    pub fn u32(mut self, name: &str, v: Vec<u32>) -> Self {
+        self.fields.push(unit_field(name, DataType::UInt32, ""));
         self.arrays.push(Arc::new(UInt32Array::from(v)));
         self
     }
 
-    pub(crate) fn u64(mut self, name: &str, unit: &str, v: Vec<u64>) -> Self {
-        self.fields.push(field(name, DataType::UInt64, unit));
+    /// A UInt64 column in `unit`.
+    pub fn u64(mut self, name: &str, unit: &str, v: Vec<u64>) -> Self {
+        self.fields.push(unit_field(name, DataType::UInt64, unit));
         self.arrays.push(Arc::new(UInt64Array::from(v)));
         self
     }
 
-    #[allow(dead_code)]
-    pub(crate) fn bool(mut self, name: &str, v: Vec<bool>) -> Self {
-        self.fields.push(field(name, DataType::Boolean, ""));
+    /// A Boolean column.
+    pub fn bool(mut self, name: &str, v: Vec<bool>) -> Self {
+        self.fields.push(unit_field(name, DataType::Boolean, ""));
         self.arrays.push(Arc::new(BooleanArray::from(v)));
         self
     }
 
     /// The batch (every column must have the same length).
-    pub(crate) fn finish(self) -> Result<RecordBatch, arrow::error::ArrowError> {
+    pub fn finish(self) -> Result<RecordBatch, arrow::error::ArrowError> {
         let schema: SchemaRef = Arc::new(Schema::new(self.fields));
         RecordBatch::try_new(schema, self.arrays)
     }
 }
 
 /// A non-null column of type `A` named `name`, or `None`.
-pub(crate) fn column<'a, A: arrow::array::Array + 'static>(
+pub fn column<'a, A: arrow::array::Array + 'static>(
     b: &'a RecordBatch,
     name: &str,
 ) -> Option<&'a A> {
@@ -102,7 +110,7 @@ pub(crate) fn column<'a, A: arrow::array::Array + 'static>(
 }
 
 /// A column of type `A` named `name`, nulls allowed, or `None`.
-pub(crate) fn nullable_column<'a, A: arrow::array::Array + 'static>(
+pub fn nullable_column<'a, A: arrow::array::Array + 'static>(
     b: &'a RecordBatch,
     name: &str,
 ) -> Option<&'a A> {

@@ -2,7 +2,46 @@
 //! entity kind, one row per (stage, block, entity) — or per stage for the
 //! cost breakdown. Units are in the field names.
 
-use crate::lp::CostCategory;
+
+/// Cost category of a column, for the cost breakdown of results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum CostCategory {
+    /// No cost (state, auxiliary, θ handled apart).
+    #[default]
+    None = 0,
+    /// Thermal generation.
+    Thermal,
+    /// Deficit (unserved energy).
+    Deficit,
+    /// Excess energy.
+    Excess,
+    /// Line exchange.
+    Exchange,
+    /// Spillage regularisation.
+    Spillage,
+    /// Turbined flow regularisation.
+    Turbined,
+    /// Soft hydro bound violations (turbined, generation, outflow).
+    HydroViolation,
+    /// Inflow non-negativity slack.
+    InflowPenalty,
+    /// Curtailment of non-controllable sources (negative: priced on generation).
+    Curtailment,
+    /// Withdrawal violation slacks.
+    WithdrawalViolation,
+    /// Evaporation violation slacks.
+    EvaporationViolation,
+    /// Generic constraint violation slacks.
+    GenericViolation,
+    /// Diversion regularisation.
+    Diversion,
+}
+
+impl CostCategory {
+    /// Number of categories.
+    pub const COUNT: usize = 14;
+}
 
 /// Per-stage costs of a scenario ($).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,7 +85,7 @@ pub struct StageCosts {
 
 impl StageCosts {
     /// Appends one stage with its cost per category.
-    pub(crate) fn push(
+    pub fn push(
         &mut self,
         stage_id: i32,
         immediate: f64,

@@ -2,15 +2,16 @@
 //! `training/solver_stats.parquet`, and back (to resume).
 
 use super::columns::{column, nullable_column, Columns};
+use super::OutputError;
 use arrow::array::{Array, Float64Array, StringArray, UInt64Array};
 use arrow::record_batch::RecordBatch;
-use cobre_sddp::bounds::relative_gap;
-use cobre_sddp::{IterationRecord, UpperBoundKind};
+use cobre_core::records::{relative_gap, IterationRecord, UpperBoundKind};
+use std::path::Path;
 
 /// Schema name of `convergence.parquet`.
-pub(crate) const CONVERGENCE_SCHEMA: &str = "training.convergence/1";
+pub const CONVERGENCE_SCHEMA: &str = "training.convergence/1";
 /// Schema name of `solver_stats.parquet`.
-pub(crate) const SOLVER_STATS_SCHEMA: &str = "training.solver_stats/1";
+pub const SOLVER_STATS_SCHEMA: &str = "training.solver_stats/1";
 
 /// One row per iteration: bounds, times, LP work and cuts.
 ///
@@ -60,7 +61,10 @@ pub fn convergence_batch(
 }
 
 /// One row per iteration: the LP solver's work.
-pub(crate) fn solver_stats_batch(
+///
+/// # Errors
+/// An Arrow error when the columns do not form a batch (a bug).
+pub fn solver_stats_batch(
     records: &[IterationRecord],
 ) -> Result<RecordBatch, arrow::error::ArrowError> {
     let f = |g: fn(&IterationRecord) -> f64| records.iter().map(g).collect::<Vec<_>>();
@@ -101,13 +105,25 @@ pub(crate) fn solver_stats_batch(
         .finish()
 }
 
-/// Records from `convergence.parquet` batches (missing optional columns
-/// read as zero). Files written before `upper_bound_kind` existed get the
-/// kind their spread tells (no spread: one forward pass) and the gap of
-/// that kind.
-pub(crate) fn records_from_batches(
+/// Records from the batches of the `convergence.parquet` at `path`
+/// (missing optional columns read as zero). Files written before
+/// `upper_bound_kind` existed get the kind their spread tells (no spread:
+/// one forward pass) and the gap of that kind.
+///
+/// # Errors
+/// [`OutputError::Corrupted`] (naming `path`) for a missing or mistyped
+/// required column or an unknown bound kind.
+pub fn records_from_batches(
     batches: &[RecordBatch],
-) -> Result<Vec<IterationRecord>, String> {
+    path: &Path,
+) -> Result<Vec<IterationRecord>, OutputError> {
+    decode_records(batches).map_err(|message| OutputError::Corrupted {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+fn decode_records(batches: &[RecordBatch]) -> Result<Vec<IterationRecord>, String> {
     let mut out = Vec::new();
     for b in batches {
         let req_f = |name: &str| {
@@ -189,7 +205,7 @@ mod tests {
             .collect();
         let b = convergence_batch(&recs).unwrap();
         assert_eq!(
-            records_from_batches(std::slice::from_ref(&b)).unwrap(),
+            records_from_batches(std::slice::from_ref(&b), Path::new("c.parquet")).unwrap(),
             recs
         );
         let kinds = nullable_column::<StringArray>(&b, "upper_bound_kind").unwrap();

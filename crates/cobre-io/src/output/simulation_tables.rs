@@ -1,0 +1,134 @@
+//! The tables of one simulated scenario as Arrow batches, one per entity
+//! kind of `simulation/<entity>/` (units in the field metadata).
+
+use super::columns::Columns;
+use arrow::record_batch::RecordBatch;
+use cobre_core::records::ScenarioResult;
+
+/// The entity tables of the simulation output, in writing order.
+pub const SIMULATION_TABLES: [&str; 7] = [
+    "costs",
+    "hydros",
+    "thermals",
+    "buses",
+    "lines",
+    "pumping_stations",
+    "hydro_bus_generation",
+];
+
+fn repeat(s: u32, n: usize) -> Vec<u32> {
+    vec![s; n]
+}
+
+/// The tables of one scenario, in [`SIMULATION_TABLES`] order.
+///
+/// # Errors
+/// An Arrow error when the columns do not form a batch (a bug).
+pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::error::ArrowError> {
+    let s = r.scenario;
+    let c = &r.costs;
+    let costs = Columns::default()
+        .u32("scenario_id", repeat(s, c.stage_id.len()))
+        .i32("stage_id", c.stage_id.clone())
+        .i32("node_id", r.node_ids.clone())
+        .f64("probability", "1", vec![r.probability; c.stage_id.len()])
+        .f64("immediate_cost", "$", c.immediate_cost.clone())
+        .f64("future_cost", "$", c.future_cost.clone())
+        .f64("discount_factor", "1", c.discount_factor.clone())
+        .f64("thermal_cost", "$", c.thermal_cost.clone())
+        .f64("deficit_cost", "$", c.deficit_cost.clone())
+        .f64("excess_cost", "$", c.excess_cost.clone())
+        .f64("exchange_cost", "$", c.exchange_cost.clone())
+        .f64("spillage_cost", "$", c.spillage_cost.clone())
+        .f64("turbined_cost", "$", c.turbined_cost.clone())
+        .f64("hydro_violation_cost", "$", c.hydro_violation_cost.clone())
+        .f64("inflow_penalty_cost", "$", c.inflow_penalty_cost.clone())
+        .f64(
+            "withdrawal_violation_cost",
+            "$",
+            c.withdrawal_violation_cost.clone(),
+        )
+        .f64(
+            "evaporation_violation_cost",
+            "$",
+            c.evaporation_violation_cost.clone(),
+        )
+        .f64(
+            "generic_violation_cost",
+            "$",
+            c.generic_violation_cost.clone(),
+        )
+        .f64("curtailment_cost", "$", c.curtailment_cost.clone())
+        .f64("diversion_cost", "$", c.diversion_cost.clone())
+        .finish()?;
+    let h = &r.hydros;
+    let hydros = Columns::default()
+        .u32("scenario_id", repeat(s, h.stage_id.len()))
+        .i32("stage_id", h.stage_id.clone())
+        .u32("block", h.block.clone())
+        .i32("hydro_id", h.hydro_id.clone())
+        .f64("storage_initial_hm3", "hm3", h.storage_initial_hm3.clone())
+        .f64("storage_final_hm3", "hm3", h.storage_final_hm3.clone())
+        .f64("inflow_m3s", "m3/s", h.inflow_m3s.clone())
+        .f64("turbined_m3s", "m3/s", h.turbined_m3s.clone())
+        .f64("spillage_m3s", "m3/s", h.spillage_m3s.clone())
+        .f64("outflow_m3s", "m3/s", h.outflow_m3s.clone())
+        .f64("diverted_m3s", "m3/s", h.diverted_m3s.clone())
+        .f64("generation_mw", "MW", h.generation_mw.clone())
+        .f64(
+            "water_value_per_hm3",
+            "$/hm3",
+            h.water_value_per_hm3.clone(),
+        )
+        .finish()?;
+    let t = &r.thermals;
+    let thermals = Columns::default()
+        .u32("scenario_id", repeat(s, t.stage_id.len()))
+        .i32("stage_id", t.stage_id.clone())
+        .u32("block", t.block.clone())
+        .i32("thermal_id", t.thermal_id.clone())
+        .f64("generation_mw", "MW", t.generation_mw.clone())
+        .f64("generation_cost", "$", t.generation_cost.clone())
+        .finish()?;
+    let b = &r.buses;
+    let buses = Columns::default()
+        .u32("scenario_id", repeat(s, b.stage_id.len()))
+        .i32("stage_id", b.stage_id.clone())
+        .u32("block", b.block.clone())
+        .i32("bus_id", b.bus_id.clone())
+        .f64("load_mw", "MW", b.load_mw.clone())
+        .f64("deficit_mw", "MW", b.deficit_mw.clone())
+        .f64("excess_mw", "MW", b.excess_mw.clone())
+        .f64("marginal_cost", "$/MWh", b.marginal_cost.clone())
+        .finish()?;
+    let l = &r.lines;
+    let lines = Columns::default()
+        .u32("scenario_id", repeat(s, l.stage_id.len()))
+        .i32("stage_id", l.stage_id.clone())
+        .u32("block", l.block.clone())
+        .i32("line_id", l.line_id.clone())
+        .f64("direct_mw", "MW", l.direct_mw.clone())
+        .f64("reverse_mw", "MW", l.reverse_mw.clone())
+        .f64("net_mw", "MW", l.net_mw.clone())
+        .finish()?;
+    let p = &r.pumping;
+    let pumping = Columns::default()
+        .u32("scenario_id", repeat(s, p.stage_id.len()))
+        .i32("stage_id", p.stage_id.clone())
+        .u32("block", p.block.clone())
+        .i32("pumping_station_id", p.station_id.clone())
+        .f64("pumped_m3s", "m3/s", p.pumped_m3s.clone())
+        .f64("power_mw", "MW", p.power_mw.clone())
+        .finish()?;
+    let g = &r.cells;
+    let cells = Columns::default()
+        .u32("scenario_id", repeat(s, g.stage_id.len()))
+        .i32("stage_id", g.stage_id.clone())
+        .u32("block", g.block.clone())
+        .i32("hydro_id", g.hydro_id.clone())
+        .i32("bus_id", g.bus_id.clone())
+        .f64("turbined_m3s", "m3/s", g.turbined_m3s.clone())
+        .f64("generation_mw", "MW", g.generation_mw.clone())
+        .finish()?;
+    Ok([costs, hydros, thermals, buses, lines, pumping, cells])
+}
