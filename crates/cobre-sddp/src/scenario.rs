@@ -158,7 +158,7 @@ impl ScenarioModel {
         acc: &mut LagAccumulator,
         out: &mut [f64],
     ) {
-        self.model.advance_lags(t, lags, z, acc, out);
+        self.model.lag_chain().advance(t, lags, z, acc, out);
     }
 
     /// Number of openings of stage `t` (0 for an unknown stage).

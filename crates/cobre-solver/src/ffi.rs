@@ -11,6 +11,7 @@ use std::ptr::{self, NonNull};
 use highs_sys as sys;
 
 use crate::error::SolverError;
+use crate::model::{check_at_least, check_len};
 
 /// HiGHS' integer type. highs-sys builds HiGHS without `HIGHSINT64`, so it
 /// is a 32-bit C `int`; the assertion below keeps that assumption honest.
@@ -38,29 +39,42 @@ fn check(call: &'static str, status: HInt) -> Result<(), SolverError> {
     }
 }
 
-fn need_len(what: &'static str, expected: usize, actual: usize) -> Result<(), SolverError> {
-    if actual == expected {
-        Ok(())
-    } else {
-        Err(SolverError::DimensionMismatch {
-            what,
-            expected,
-            actual,
-        })
-    }
+/// What differs between changing row bounds and column bounds by set: the
+/// names in error messages and the HiGHS function.
+struct BoundsBySet {
+    /// Name of the lower bounds.
+    lower: &'static str,
+    /// Name of the upper bounds.
+    upper: &'static str,
+    /// Name of the indices.
+    indices: &'static str,
+    /// Name of the number of entries.
+    count: &'static str,
+    /// Name of the HiGHS call.
+    call: &'static str,
+    /// The HiGHS call: `(highs, num_set_entries, set, lower, upper)`.
+    function: unsafe extern "C" fn(*mut c_void, HInt, *const HInt, *const f64, *const f64) -> HInt,
 }
 
-fn need_at_least(what: &'static str, expected: usize, actual: usize) -> Result<(), SolverError> {
-    if actual >= expected {
-        Ok(())
-    } else {
-        Err(SolverError::DimensionMismatch {
-            what,
-            expected,
-            actual,
-        })
-    }
-}
+/// [`HighsHandle::change_rows_bounds_by_set`]'s names and call.
+const ROW_BOUNDS: BoundsBySet = BoundsBySet {
+    lower: "row lower bounds",
+    upper: "row upper bounds",
+    indices: "row indices",
+    count: "number of rows",
+    call: "Highs_changeRowsBoundsBySet",
+    function: sys::Highs_changeRowsBoundsBySet,
+};
+
+/// [`HighsHandle::change_cols_bounds_by_set`]'s names and call.
+const COLUMN_BOUNDS: BoundsBySet = BoundsBySet {
+    lower: "column lower bounds",
+    upper: "column upper bounds",
+    indices: "column indices",
+    count: "number of columns",
+    call: "Highs_changeColsBoundsBySet",
+    function: sys::Highs_changeColsBoundsBySet,
+};
 
 /// Owner of one `Highs` object, freed on drop.
 pub(crate) struct HighsHandle {
@@ -176,11 +190,11 @@ impl HighsHandle {
     ) -> Result<(), SolverError> {
         let n = cost.len();
         let m = row_lower.len();
-        need_len("pass_lp col_lower", n, col_lower.len())?;
-        need_len("pass_lp col_upper", n, col_upper.len())?;
-        need_len("pass_lp row_upper", m, row_upper.len())?;
-        need_at_least("pass_lp a_start", n, a_start.len())?;
-        need_len("pass_lp a_value", a_index.len(), a_value.len())?;
+        check_len("pass_lp col_lower", n, col_lower.len())?;
+        check_len("pass_lp col_upper", n, col_upper.len())?;
+        check_len("pass_lp row_upper", m, row_upper.len())?;
+        check_at_least("pass_lp a_start", n, a_start.len())?;
+        check_len("pass_lp a_value", a_index.len(), a_value.len())?;
         check_starts("pass_lp a_start", &a_start[..n], a_index.len())?;
         check_index_range("pass_lp a_index", a_index, m)?;
         let num_col = to_hint("number of columns", n)?;
@@ -218,22 +232,8 @@ impl HighsHandle {
         lower: &[f64],
         upper: &[f64],
     ) -> Result<(), SolverError> {
-        need_len("row lower bounds", set.len(), lower.len())?;
-        need_len("row upper bounds", set.len(), upper.len())?;
-        check_index_range("row indices", set, self.num_row())?;
-        let k = to_hint("number of rows", set.len())?;
-        // SAFETY: valid instance; the three arrays have k entries and the
-        // indices are in range.
-        let s = unsafe {
-            sys::Highs_changeRowsBoundsBySet(
-                self.raw(),
-                k,
-                set.as_ptr(),
-                lower.as_ptr(),
-                upper.as_ptr(),
-            )
-        };
-        check("Highs_changeRowsBoundsBySet", s)
+        let bound = self.num_row();
+        self.change_bounds_by_set(&ROW_BOUNDS, bound, set, lower, upper)
     }
 
     /// Changes the bounds of the columns in `set`.
@@ -243,22 +243,30 @@ impl HighsHandle {
         lower: &[f64],
         upper: &[f64],
     ) -> Result<(), SolverError> {
-        need_len("column lower bounds", set.len(), lower.len())?;
-        need_len("column upper bounds", set.len(), upper.len())?;
-        check_index_range("column indices", set, self.num_col())?;
-        let k = to_hint("number of columns", set.len())?;
+        let bound = self.num_col();
+        self.change_bounds_by_set(&COLUMN_BOUNDS, bound, set, lower, upper)
+    }
+
+    /// Changes the bounds of the rows or columns (`kind`) in `set`, whose
+    /// indices must lie in `0..bound`.
+    fn change_bounds_by_set(
+        &mut self,
+        kind: &BoundsBySet,
+        bound: usize,
+        set: &[HInt],
+        lower: &[f64],
+        upper: &[f64],
+    ) -> Result<(), SolverError> {
+        check_len(kind.lower, set.len(), lower.len())?;
+        check_len(kind.upper, set.len(), upper.len())?;
+        check_index_range(kind.indices, set, bound)?;
+        let k = to_hint(kind.count, set.len())?;
         // SAFETY: valid instance; the three arrays have k entries and the
-        // indices are in range.
-        let s = unsafe {
-            sys::Highs_changeColsBoundsBySet(
-                self.raw(),
-                k,
-                set.as_ptr(),
-                lower.as_ptr(),
-                upper.as_ptr(),
-            )
-        };
-        check("Highs_changeColsBoundsBySet", s)
+        // indices are in range (`bound` is the number of rows or columns
+        // `kind.function` reads them against).
+        let s =
+            unsafe { (kind.function)(self.raw(), k, set.as_ptr(), lower.as_ptr(), upper.as_ptr()) };
+        check(kind.call, s)
     }
 
     /// Changes the costs of the columns in `set`.
@@ -267,7 +275,7 @@ impl HighsHandle {
         set: &[HInt],
         cost: &[f64],
     ) -> Result<(), SolverError> {
-        need_len("column costs", set.len(), cost.len())?;
+        check_len("column costs", set.len(), cost.len())?;
         check_index_range("column indices", set, self.num_col())?;
         let k = to_hint("number of columns", set.len())?;
         // SAFETY: valid instance; both arrays have k entries and the indices
@@ -286,9 +294,9 @@ impl HighsHandle {
         index: &[HInt],
         value: &[f64],
     ) -> Result<(), SolverError> {
-        need_len("added row upper bounds", lower.len(), upper.len())?;
-        need_len("added row starts", lower.len(), starts.len())?;
-        need_len("added row values", index.len(), value.len())?;
+        check_len("added row upper bounds", lower.len(), upper.len())?;
+        check_len("added row starts", lower.len(), starts.len())?;
+        check_len("added row values", index.len(), value.len())?;
         check_starts("added row starts", starts, index.len())?;
         check_index_range("added row column indices", index, self.num_col())?;
         let num_new_row = to_hint("number of rows", lower.len())?;
@@ -372,7 +380,7 @@ impl HighsHandle {
         let ptr_of = |what, need, b: Option<&mut [f64]>| -> Result<*mut f64, SolverError> {
             match b {
                 Some(b) => {
-                    need_at_least(what, need, b.len())?;
+                    check_at_least(what, need, b.len())?;
                     Ok(b.as_mut_ptr())
                 }
                 None => Ok(ptr::null_mut()),
@@ -393,8 +401,8 @@ impl HighsHandle {
     /// Copies the current basis into `col` (num_col entries) and `row`
     /// (num_row entries).
     pub(crate) fn get_basis(&self, col: &mut [HInt], row: &mut [HInt]) -> Result<(), SolverError> {
-        need_at_least("column status buffer", self.num_col(), col.len())?;
-        need_at_least("row status buffer", self.num_row(), row.len())?;
+        check_at_least("column status buffer", self.num_col(), col.len())?;
+        check_at_least("row status buffer", self.num_row(), row.len())?;
         // SAFETY: valid instance; the buffers hold at least num_col and
         // num_row entries, the sizes of HiGHS' basis vectors.
         let s = unsafe { sys::Highs_getBasis(self.raw(), col.as_mut_ptr(), row.as_mut_ptr()) };
@@ -404,8 +412,8 @@ impl HighsHandle {
     /// Sets the basis of the next run (`col`: num_col entries, `row`:
     /// num_row entries, HiGHS basis-status codes).
     pub(crate) fn set_basis(&mut self, col: &[HInt], row: &[HInt]) -> Result<(), SolverError> {
-        need_len("column statuses", self.num_col(), col.len())?;
-        need_len("row statuses", self.num_row(), row.len())?;
+        check_len("column statuses", self.num_col(), col.len())?;
+        check_len("row statuses", self.num_row(), row.len())?;
         // SAFETY: valid instance; HiGHS reads exactly num_col and num_row
         // entries, which the slices have.
         let s = unsafe { sys::Highs_setBasis(self.raw(), col.as_ptr(), row.as_ptr()) };

@@ -271,12 +271,34 @@ impl RowBatch {
     }
 }
 
+/// `Ok` when `actual` entries are the `expected` ones, else
+/// [`SolverError::DimensionMismatch`].
 pub(crate) fn check_len(
     what: &'static str,
     expected: usize,
     actual: usize,
 ) -> Result<(), SolverError> {
-    if expected == actual {
+    require_dimension(expected == actual, what, expected, actual)
+}
+
+/// `Ok` when `actual` entries are at least the `expected` ones, else
+/// [`SolverError::DimensionMismatch`].
+pub(crate) fn check_at_least(
+    what: &'static str,
+    expected: usize,
+    actual: usize,
+) -> Result<(), SolverError> {
+    require_dimension(actual >= expected, what, expected, actual)
+}
+
+/// [`SolverError::DimensionMismatch`] unless `ok`.
+fn require_dimension(
+    ok: bool,
+    what: &'static str,
+    expected: usize,
+    actual: usize,
+) -> Result<(), SolverError> {
+    if ok {
         Ok(())
     } else {
         Err(SolverError::DimensionMismatch {

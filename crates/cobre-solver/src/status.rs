@@ -103,50 +103,25 @@ mod tests {
 
     #[test]
     fn model_status_codes_map_to_typed_statuses() {
-        assert_eq!(
-            SolveStatus::from_highs_model_status(7),
-            SolveStatus::Optimal
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(8),
-            SolveStatus::Infeasible
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(9),
-            SolveStatus::InfeasibleOrUnbounded
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(10),
-            SolveStatus::Unbounded
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(13),
-            SolveStatus::TimeLimit
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(14),
-            SolveStatus::IterationLimit
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(4),
-            SolveStatus::SolveError
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(15),
-            SolveStatus::Unknown
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(0),
-            SolveStatus::NotSolved
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(42),
-            SolveStatus::Other(42)
-        );
-        assert_eq!(
-            SolveStatus::from_highs_model_status(-3),
-            SolveStatus::Other(-3)
-        );
+        for (code, status) in [
+            (7, SolveStatus::Optimal),
+            (8, SolveStatus::Infeasible),
+            (9, SolveStatus::InfeasibleOrUnbounded),
+            (10, SolveStatus::Unbounded),
+            (13, SolveStatus::TimeLimit),
+            (14, SolveStatus::IterationLimit),
+            (4, SolveStatus::SolveError),
+            (15, SolveStatus::Unknown),
+            (0, SolveStatus::NotSolved),
+            (42, SolveStatus::Other(42)),
+            (-3, SolveStatus::Other(-3)),
+        ] {
+            assert_eq!(
+                SolveStatus::from_highs_model_status(code),
+                status,
+                "code {code}"
+            );
+        }
     }
 
     #[test]

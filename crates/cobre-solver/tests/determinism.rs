@@ -7,7 +7,7 @@
 mod common;
 
 use cobre_solver::{Basis, HighsSolver, LpSolver, RowBatch, SolverOptions};
-use common::{stage_lp, Rng, StageLp};
+use common::{read_solution, stage_lp, Rng, StageLp};
 
 /// Everything a solve returns, as raw bits.
 #[derive(Debug, PartialEq, Eq)]
@@ -26,22 +26,15 @@ fn bits(v: &[f64]) -> Vec<u64> {
 }
 
 fn snapshot(lp: &HighsSolver, iterations: u64) -> Snapshot {
-    let mut x = vec![0.0; lp.num_cols()];
-    let mut d = vec![0.0; lp.num_cols()];
-    let mut y = vec![0.0; lp.num_rows()];
-    let mut ax = vec![0.0; lp.num_rows()];
-    lp.primal_into(&mut x);
-    lp.reduced_costs_into(&mut d);
-    lp.row_duals_into(&mut y);
-    lp.row_activity_into(&mut ax);
+    let s = read_solution(lp);
     let mut basis = Basis::new();
     lp.basis_into(&mut basis);
     Snapshot {
-        objective: lp.objective_value().to_bits(),
-        primal: bits(&x),
-        duals: bits(&y),
-        reduced_costs: bits(&d),
-        activity: bits(&ax),
+        objective: s.obj.to_bits(),
+        primal: bits(&s.x),
+        duals: bits(&s.y),
+        reduced_costs: bits(&s.d),
+        activity: bits(&s.ax),
         basis,
         iterations,
     }

@@ -5,8 +5,10 @@
 
 mod common;
 
-use cobre_solver::{Basis, HighsSolver, LpModel, LpSolver, RowBatch, SolverError, SolverOptions};
-use common::model_from_rows;
+use cobre_solver::{
+    Basis, HighsSolver, LpModel, LpSolver, RowBatch, SolveStatus, SolverError, SolverOptions,
+};
+use common::{loaded, model_from_rows, retried_failure};
 
 const INF: f64 = f64::INFINITY;
 
@@ -23,10 +25,9 @@ fn small() -> LpModel {
     )
 }
 
-fn loaded() -> HighsSolver {
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&small()).unwrap();
-    lp
+/// A solver with [`small`] loaded.
+fn loaded_small() -> HighsSolver {
+    loaded(&small())
 }
 
 #[test]
@@ -44,7 +45,7 @@ fn solving_before_loading_is_an_error() {
 
 #[test]
 fn malformed_model_is_rejected_and_previous_model_kept() {
-    let mut lp = loaded();
+    let mut lp = loaded_small();
     let mut bad = small();
     bad.a_index[0] = 7;
     assert!(matches!(
@@ -64,7 +65,7 @@ fn malformed_model_is_rejected_and_previous_model_kept() {
 
 #[test]
 fn patch_arguments_are_checked() {
-    let mut lp = loaded();
+    let mut lp = loaded_small();
     assert!(matches!(
         lp.set_row_bounds(&[0, 1], &[0.0], &[1.0, 2.0]),
         Err(SolverError::DimensionMismatch { .. })
@@ -123,7 +124,7 @@ fn patch_arguments_are_checked() {
 
 #[test]
 fn empty_batches_are_no_ops() {
-    let mut lp = loaded();
+    let mut lp = loaded_small();
     lp.add_rows(&RowBatch::new()).unwrap();
     lp.add_rows(&RowBatch::default()).unwrap();
     lp.delete_rows(&[]).unwrap();
@@ -133,7 +134,7 @@ fn empty_batches_are_no_ops() {
 
 #[test]
 fn inconsistent_bounds_make_the_lp_infeasible_not_panic() {
-    let mut lp = loaded();
+    let mut lp = loaded_small();
     lp.set_col_bounds(&[0], &[2.0], &[1.0]).unwrap_or(());
     let r = lp.solve();
     assert!(r.is_err(), "{r:?}");
@@ -141,7 +142,7 @@ fn inconsistent_bounds_make_the_lp_infeasible_not_panic() {
 
 #[test]
 fn short_output_buffers_get_a_prefix_and_long_ones_keep_their_tail() {
-    let mut lp = loaded();
+    let mut lp = loaded_small();
     lp.solve().unwrap();
     let mut short = [f64::NAN; 1];
     lp.primal_into(&mut short);
@@ -166,7 +167,7 @@ fn invalid_options_are_rejected() {
         HighsSolver::with_options(o),
         Err(SolverError::InvalidOptions { .. })
     ));
-    let mut lp = loaded();
+    let mut lp = loaded_small();
     let o = SolverOptions {
         time_limit_s: -5.0,
         ..SolverOptions::default()
@@ -184,7 +185,7 @@ fn solver_is_send() {
     fn assert_send<T: Send>() {}
     assert_send::<HighsSolver>();
     fn assert_dyn(_: &dyn LpSolver) {}
-    assert_dyn(&loaded());
+    assert_dyn(&loaded_small());
 }
 
 #[test]
@@ -192,21 +193,18 @@ fn a_failure_that_survives_every_fallback_is_reported_and_the_solver_recovers() 
     // x + y ≥ 1 with x, y ≤ 0.2: infeasible whatever the algorithm. The
     // warm attempt, the cold retry and the fallback strategies all fail; the
     // error is the HiGHS verdict, and the configured options come back.
-    let mut lp = loaded();
+    let mut lp = loaded_small();
     lp.solve().unwrap();
     lp.set_col_bounds(&[0, 1], &[0.0, 0.0], &[0.2, 0.2])
         .unwrap();
     let err = lp.solve().unwrap_err();
     assert!(
         matches!(
-            err,
-            SolverError::Infeasible {
-                retried_cold: true,
-                ..
-            } | SolverError::InfeasibleOrUnbounded {
-                retried_cold: true,
-                ..
-            }
+            retried_failure(&err),
+            Some((
+                SolveStatus::Infeasible | SolveStatus::InfeasibleOrUnbounded,
+                true
+            ))
         ),
         "{err:?}"
     );

@@ -8,7 +8,7 @@ mod common;
 use cobre_solver::{
     HighsSolver, LpSolver, Scaling, SimplexAlgorithm, SolveStatus, SolverError, SolverOptions,
 };
-use common::model_from_rows;
+use common::{loaded, model_from_rows, read_solution};
 
 const INF: f64 = f64::INFINITY;
 const TOL: f64 = 1e-9;
@@ -21,32 +21,6 @@ fn assert_all_close(a: &[f64], b: &[f64]) {
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(b) {
         assert_close(*x, *y);
-    }
-}
-
-struct Solution {
-    obj: f64,
-    x: Vec<f64>,
-    y: Vec<f64>,
-    d: Vec<f64>,
-    ax: Vec<f64>,
-}
-
-fn read(lp: &HighsSolver) -> Solution {
-    let mut x = vec![0.0; lp.num_cols()];
-    let mut d = vec![0.0; lp.num_cols()];
-    let mut y = vec![0.0; lp.num_rows()];
-    let mut ax = vec![0.0; lp.num_rows()];
-    lp.primal_into(&mut x);
-    lp.reduced_costs_into(&mut d);
-    lp.row_duals_into(&mut y);
-    lp.row_activity_into(&mut ax);
-    Solution {
-        obj: lp.objective_value(),
-        x,
-        y,
-        d,
-        ax,
     }
 }
 
@@ -63,11 +37,10 @@ fn two_variable_lp_has_known_primal_dual_solution() {
             (-INF, 6.0, vec![(0, 3.0), (1, 1.0)]),
         ],
     );
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     let stats = lp.solve().unwrap();
     assert!(!stats.warm_start);
-    let s = read(&lp);
+    let s = read_solution(&lp);
     assert_close(s.obj, -14.0 / 5.0);
     assert_all_close(&s.x, &[8.0 / 5.0, 6.0 / 5.0]);
     // A binding <= row of a minimisation has a nonpositive dual: raising
@@ -87,10 +60,9 @@ fn row_dual_is_derivative_of_objective_with_respect_to_rhs() {
         &[4.0, INF],
         &[(10.0, INF, vec![(0, 1.0), (1, 1.0)])],
     );
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     lp.solve().unwrap();
-    let s = read(&lp);
+    let s = read_solution(&lp);
     assert_close(s.obj, 42.0);
     assert_all_close(&s.x, &[4.0, 6.0]);
     // binding >= row: dual 5 = d obj / d rhs
@@ -124,10 +96,9 @@ fn fixing_row_dual_is_the_cut_slope() {
             (4.0, 4.0, vec![(1, 1.0)]),
         ],
     );
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     lp.solve().unwrap();
-    let s = read(&lp);
+    let s = read_solution(&lp);
     assert_close(s.obj, 600.0);
     assert_close(s.x[0], 6.0);
     assert_close(s.x[1], 4.0);
@@ -143,8 +114,7 @@ fn fixing_row_dual_is_the_cut_slope() {
 fn objective_includes_offset() {
     let mut m = model_from_rows(&[1.0], &[2.0], &[INF], &[]);
     m.objective_offset = 7.5;
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     lp.solve().unwrap();
     assert_close(lp.objective_value(), 9.5);
     let mut x = [0.0];
@@ -169,10 +139,9 @@ fn degenerate_lp_reaches_the_optimal_value() {
             (-INF, 4.0, vec![(0, 2.0), (1, 2.0)]),
         ],
     );
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     lp.solve().unwrap();
-    let s = read(&lp);
+    let s = read_solution(&lp);
     assert_close(s.obj, -2.0);
     assert_all_close(&s.x, &[1.0, 1.0]);
     // Duals are not unique, but any optimal dual is dual feasible for a
@@ -195,8 +164,7 @@ fn infeasible_lp_returns_infeasible_error() {
         &[INF],
         &[(2.0, INF, vec![(0, 1.0)]), (-INF, 1.0, vec![(0, 1.0)])],
     );
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     let err = lp.solve().unwrap_err();
     assert!(
         matches!(
@@ -225,8 +193,7 @@ fn unbounded_lp_returns_unbounded_error() {
         &[INF, INF],
         &[(-INF, 1.0, vec![(0, 1.0), (1, -1.0)])],
     );
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     let err = lp.solve().unwrap_err();
     assert!(
         matches!(
@@ -241,10 +208,9 @@ fn unbounded_lp_returns_unbounded_error() {
 #[test]
 fn lp_without_rows_solves_on_bounds() {
     let m = model_from_rows(&[1.0, -2.0], &[-1.0, 0.0], &[3.0, 4.0], &[]);
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     lp.solve().unwrap();
-    let s = read(&lp);
+    let s = read_solution(&lp);
     assert_close(s.obj, -9.0);
     assert_all_close(&s.x, &[-1.0, 4.0]);
     assert_all_close(&s.d, &[1.0, -2.0]);
@@ -259,8 +225,7 @@ fn changing_costs_moves_the_optimum() {
         &[INF, INF],
         &[(1.0, INF, vec![(0, 1.0), (1, 1.0)])],
     );
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     lp.solve().unwrap();
     let mut x = [0.0; 2];
     lp.primal_into(&mut x);
@@ -275,8 +240,7 @@ fn changing_costs_moves_the_optimum() {
 #[test]
 fn primal_simplex_and_unscaled_runs_reach_the_same_optimum() {
     let stage = common::stage_lp(20, 40, 17);
-    let mut reference = HighsSolver::new().unwrap();
-    reference.load_model(&stage.model).unwrap();
+    let mut reference = loaded(&stage.model);
     reference.solve().unwrap();
     for options in [
         SolverOptions {

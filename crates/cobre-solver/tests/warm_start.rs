@@ -6,9 +6,9 @@
 mod common;
 
 use cobre_solver::{
-    Basis, BasisStatus, HighsSolver, LpSolver, RowBatch, SolverError, SolverOptions,
+    Basis, BasisStatus, HighsSolver, LpSolver, RowBatch, SolveStatus, SolverError, SolverOptions,
 };
-use common::{model_from_rows, stage_lp, Rng, StageLp};
+use common::{loaded, model_from_rows, retried_failure, stage_lp, Rng};
 
 const INF: f64 = f64::INFINITY;
 
@@ -16,19 +16,13 @@ fn rel_close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-7 * (1.0 + a.abs().max(b.abs()))
 }
 
-fn loaded(stage: &StageLp) -> HighsSolver {
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&stage.model).unwrap();
-    lp
-}
-
 #[test]
 fn warm_resolve_after_rhs_change_needs_fewer_iterations_than_cold() {
     let stage = stage_lp(80, 300, 1);
-    let mut warm = loaded(&stage);
+    let mut warm = loaded(&stage.model);
     let first = warm.solve().unwrap();
     assert!(!first.warm_start);
-    let mut cold = loaded(&stage);
+    let mut cold = loaded(&stage.model);
     cold.solve().unwrap();
 
     let mut rng = Rng::new(7);
@@ -77,8 +71,7 @@ fn appended_cut_rows_move_the_optimum_as_expected() {
     //   intersection 10-2x = 4-0.5x at x=4, theta=2, obj 6; on [4, 8]
     //   slope of (4-0.5x)+x is +0.5, on [0,4] slope of (10-2x)+x is -1 -> x=4.
     let m = model_from_rows(&[1.0, 1.0], &[0.0, 0.0], &[INF, 10.0], &[]);
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     lp.solve().unwrap();
     assert!(rel_close(lp.objective_value(), 0.0));
 
@@ -117,7 +110,7 @@ fn appended_cut_rows_move_the_optimum_as_expected() {
 #[test]
 fn cuts_on_stage_lp_raise_the_future_cost() {
     let stage = stage_lp(80, 300, 2);
-    let mut lp = loaded(&stage);
+    let mut lp = loaded(&stage.model);
     lp.solve().unwrap();
     let before = lp.objective_value();
     let mut rng = Rng::new(3);
@@ -134,7 +127,7 @@ fn cuts_on_stage_lp_raise_the_future_cost() {
     assert!(y[stage.model.num_rows..].iter().any(|&d| d > 1e-9));
     assert!(y[stage.model.num_rows..].iter().all(|&d| d >= -1e-9));
     // Same answer from a fresh instance with the cuts in the model.
-    let mut fresh = loaded(&stage);
+    let mut fresh = loaded(&stage.model);
     fresh.add_rows(&cuts).unwrap();
     fresh.solve().unwrap();
     assert!(rel_close(fresh.objective_value(), lp.objective_value()));
@@ -143,7 +136,7 @@ fn cuts_on_stage_lp_raise_the_future_cost() {
 #[test]
 fn basis_round_trip_restarts_at_the_optimum_without_iterations() {
     let stage = stage_lp(40, 100, 4);
-    let mut a = loaded(&stage);
+    let mut a = loaded(&stage.model);
     a.solve().unwrap();
     let mut basis = Basis::new();
     a.basis_into(&mut basis);
@@ -151,7 +144,7 @@ fn basis_round_trip_restarts_at_the_optimum_without_iterations() {
     assert_eq!(basis.num_rows(), a.num_rows());
     assert_eq!(basis.num_basic(), a.num_rows());
 
-    let mut b = loaded(&stage);
+    let mut b = loaded(&stage.model);
     b.set_basis(&basis).unwrap();
     let s = b.solve().unwrap();
     assert!(s.warm_start);
@@ -165,7 +158,7 @@ fn basis_round_trip_restarts_at_the_optimum_without_iterations() {
 #[test]
 fn basis_with_fewer_rows_takes_new_rows_as_basic() {
     let stage = stage_lp(40, 100, 5);
-    let mut a = loaded(&stage);
+    let mut a = loaded(&stage.model);
     a.solve().unwrap();
     let mut before_cuts = Basis::new();
     a.basis_into(&mut before_cuts);
@@ -175,7 +168,7 @@ fn basis_with_fewer_rows_takes_new_rows_as_basic() {
     a.add_rows(&cuts).unwrap();
     a.solve().unwrap();
 
-    let mut b = loaded(&stage);
+    let mut b = loaded(&stage.model);
     b.add_rows(&cuts).unwrap();
     b.set_basis(&before_cuts).unwrap();
     let mut padded = Basis::new();
@@ -202,7 +195,7 @@ fn basis_with_fewer_rows_takes_new_rows_as_basic() {
 #[test]
 fn basis_before_any_solve_is_the_logical_basis() {
     let stage = stage_lp(10, 20, 6);
-    let lp = loaded(&stage);
+    let lp = loaded(&stage.model);
     let mut b = Basis::new();
     lp.basis_into(&mut b);
     assert_eq!(b, Basis::logical(lp.num_cols(), lp.num_rows()));
@@ -219,26 +212,16 @@ fn iteration_limit_is_retried_cold_then_reported() {
     lp.load_model(&stage.model).unwrap();
     // Cold: no retry.
     let err = lp.solve().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            SolverError::IterationLimit {
-                retried_cold: false,
-                ..
-            }
-        ),
+    assert_eq!(
+        retried_failure(&err),
+        Some((SolveStatus::IterationLimit, false)),
         "{err:?}"
     );
     // Now a basis exists: the warm attempt fails, is retried cold, fails.
     let err = lp.solve().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            SolverError::IterationLimit {
-                retried_cold: true,
-                ..
-            }
-        ),
+    assert_eq!(
+        retried_failure(&err),
+        Some((SolveStatus::IterationLimit, true)),
         "{err:?}"
     );
     let c = lp.cumulative_stats();
@@ -251,7 +234,7 @@ fn iteration_limit_is_retried_cold_then_reported() {
 #[test]
 fn time_limit_is_reported_per_solve_and_not_retried() {
     let stage = stage_lp(80, 300, 8);
-    let mut lp = loaded(&stage);
+    let mut lp = loaded(&stage.model);
     lp.solve().unwrap();
     lp.set_options(SolverOptions {
         time_limit_s: 1e-9,
@@ -283,19 +266,13 @@ fn warm_start_survives_infeasible_patch_and_recovers() {
         &[1.0, 1.0],
         &[(1.0, INF, vec![(0, 1.0), (1, 1.0)])],
     );
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&m).unwrap();
+    let mut lp = loaded(&m);
     lp.solve().unwrap();
     lp.set_row_bounds(&[0], &[3.0], &[INF]).unwrap();
     let err = lp.solve().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            SolverError::Infeasible {
-                retried_cold: true,
-                ..
-            }
-        ),
+    assert_eq!(
+        retried_failure(&err),
+        Some((SolveStatus::Infeasible, true)),
         "{err:?}"
     );
     lp.set_row_bounds(&[0], &[1.5], &[INF]).unwrap();

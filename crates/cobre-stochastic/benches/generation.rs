@@ -3,14 +3,15 @@
 //! 10,000 forward trajectories (noise + inflow + lag update per stage).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Datelike, Months, NaiveDate};
-use cobre_core::config::*;
-use cobre_core::scenario::{ArCoefficient, ScenarioInputs, SeasonalStat};
-use cobre_core::stage::*;
-use cobre_core::testing::{bus, hydro};
-use cobre_core::{HydroId, SeasonId, StageId, StudyConfig, System, SystemParts};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use cobre_core::config::InflowNonNegativity;
+use cobre_core::scenario::ScenarioInputs;
+use cobre_core::{InitialConditions, StudyConfig, System};
 use cobre_stochastic::sampling::{InSample, OutOfSample};
 use cobre_stochastic::{ForwardSampler, StochasticModel};
+use common::{ar, config, d, monthly_horizon, stat, system};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
@@ -19,131 +20,25 @@ const STAGES: i32 = 60;
 const OPENINGS: usize = 20;
 const SCENARIOS: u64 = 10_000;
 
+/// The production-size case: monthly stages from January 2024 after two
+/// pre-study months, every hydro with seasonal statistics and PAR(2).
 fn case() -> (System, StudyConfig) {
-    let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-    let month = |k: i32| {
-        if k >= 0 {
-            start.checked_add_months(Months::new(k as u32)).unwrap()
-        } else {
-            start.checked_sub_months(Months::new((-k) as u32)).unwrap()
-        }
-    };
-    let stages = (0..STAGES)
-        .map(|t| Stage {
-            index: t as usize,
-            id: StageId(t),
-            start_date: month(t),
-            end_date: month(t + 1),
-            blocks: vec![Block {
-                id: 0,
-                name: "B".into(),
-                hours: 720.0,
-            }],
-            block_mode: BlockMode::Parallel,
-            season: Some(SeasonId(month(t).month0() as i32)),
-            num_openings: OPENINGS,
-            risk_measure: RiskMeasure::Expectation,
-            sampling_method: NoiseSamplingMethod::Saa,
-            state_variables: StateVariableFlags {
-                storage: true,
-                inflow_lags: true,
-            },
-            annual_discount_rate_override: None,
-        })
-        .collect();
-    let pre = (1..=2)
-        .rev()
-        .map(|k| PreStudyStage {
-            id: StageId(-k),
-            start_date: month(-k),
-            end_date: month(-k + 1),
-            season: Some(SeasonId(month(-k).month0() as i32)),
-        })
-        .collect();
-    let seasons = SeasonDefinitions {
-        cycle: SeasonCycle::Monthly,
-        seasons: (0..12)
-            .map(|m| Season {
-                id: SeasonId(m),
-                label: String::new(),
-                month_start: m as u32 + 1,
-                month_end: None,
-                day_start: None,
-                day_end: None,
-            })
-            .collect(),
-    };
     let mut scen = ScenarioInputs::default();
     for h in 0..HYDROS {
         for t in -2..STAGES {
             let m = ((t % 12) + 12) % 12;
-            scen.inflow_stats.push(SeasonalStat {
-                entity: HydroId(h),
-                stage: StageId(t),
-                mean: 500.0 + 50.0 * m as f64,
-                std: 100.0 + 5.0 * m as f64,
-            });
+            scen.inflow_stats
+                .push(stat(h, t, 500.0 + 50.0 * m as f64, 100.0 + 5.0 * m as f64));
             if t >= 0 {
                 for (lag, c) in [(1, 0.6), (2, 0.15)] {
-                    scen.ar_coefficients.push(ArCoefficient {
-                        hydro: HydroId(h),
-                        stage: StageId(t),
-                        lag,
-                        coefficient: c,
-                        residual_std_ratio: 0.75,
-                    });
+                    scen.ar_coefficients.push(ar(h, t, lag, c, 0.75));
                 }
             }
         }
     }
-    let system = System::new(SystemParts {
-        buses: vec![bus(0, 1000.0)],
-        hydros: (0..HYDROS)
-            .map(|h| hydro(h, 0, None, 100.0, 100.0))
-            .collect(),
-        horizon: Horizon {
-            stages,
-            pre_study_stages: pre,
-            seasons: Some(seasons),
-            policy_graph: PolicyGraph::default(),
-        },
-        scenarios: scen,
-        ..SystemParts::default()
-    })
-    .unwrap();
-    let config = StudyConfig {
-        training: TrainingConfig {
-            selection: cobre_core::config::SelectionMethod::Sampled,
-            enabled: true,
-            forward_passes: 1,
-            stopping_rules: vec![],
-            stopping_mode: StoppingMode::Any,
-            tree_seed: None,
-            scenario_source: ScenarioSourceConfig {
-                seed: Some(1),
-                ..ScenarioSourceConfig::default()
-            },
-            cut_selection: CutSelectionConfig::None,
-            row_activity_tolerance: 0.0,
-            max_active_per_stage: None,
-            backward_scheduler: Default::default(),
-        },
-        simulation: SimulationConfig {
-            selection: cobre_core::config::SelectionMethod::Sampled,
-            enabled: false,
-            num_scenarios: 1,
-            scenario_source: None,
-            io_channel_capacity: 1,
-        },
-        modeling: ModelingConfig {
-            inflow_non_negativity: InflowNonNegativity::Truncation,
-            cost_scale_factor: None,
-        },
-        estimation: EstimationConfig::default(),
-        policy: PolicyConfig::default(),
-        exports: Default::default(),
-    };
-    (system, config)
+    let horizon = monthly_horizon(d(2024, 1, 1), STAGES as usize, OPENINGS, 2);
+    let system = system(HYDROS as usize, horizon, scen, InitialConditions::default());
+    (system, config(1, InflowNonNegativity::Truncation))
 }
 
 /// 10,000 trajectories: sample, realise inflows (truncated), advance lags.
@@ -159,7 +54,9 @@ fn forward(model: &StochasticModel, sampler: &dyn ForwardSampler) -> f64 {
         for t in 0..model.num_stages() {
             sampler.sample(model, 0, s, t, &mut noise);
             model.inflow(t, &lags, &noise[..nh], &mut z);
-            model.advance_lags(t, &lags, &z, &mut chain, &mut next);
+            model
+                .lag_chain()
+                .advance(t, &lags, &z, &mut chain, &mut next);
             std::mem::swap(&mut lags, &mut next);
         }
         acc += z[0];

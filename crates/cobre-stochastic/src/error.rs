@@ -1,5 +1,6 @@
 //! The error type of the stochastic layer.
 
+use crate::noise::NoiseClass;
 use thiserror::Error;
 
 /// Something in the case's scenario data that prevents building the
@@ -51,8 +52,8 @@ pub enum StochasticError {
     Sampler {
         /// Scheme name (`in_sample`, `external`...).
         scheme: &'static str,
-        /// Noise class (`inflow`, `load`, `ncs`).
-        class: &'static str,
+        /// Noise class (displayed as `inflow`, `load`, `ncs`).
+        class: NoiseClass,
         /// Why.
         message: String,
     },

@@ -21,7 +21,7 @@
 //! A season with fewer than `min_observations_per_season` observations is
 //! white noise (order 0). The annual variant (`pacf_annual`, PAR(p)-A) lives in [`crate::fit_annual`].
 
-use crate::linalg::{solve, spectral_radius};
+use crate::linalg::{mat_mul, solve, spectral_radius};
 
 /// A chronological series on the season grid: `values[i]` is the observation
 /// of season `(first + i) % num_seasons`, `None` when missing.
@@ -289,18 +289,7 @@ pub fn periodic_spectral_radius(coefficients: &[Vec<f64>]) -> f64 {
         for i in 1..p {
             c[i * p + i - 1] = 1.0;
         }
-        let mut next = vec![0.0; p * p];
-        for i in 0..p {
-            for k in 0..p {
-                let cik = c[i * p + k];
-                if cik != 0.0 {
-                    for j in 0..p {
-                        next[i * p + j] += cik * prod[k * p + j];
-                    }
-                }
-            }
-        }
-        prod = next;
+        prod = mat_mul(&c, &prod, p);
     }
     spectral_radius(&prod, p)
 }

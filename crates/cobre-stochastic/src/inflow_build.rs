@@ -19,13 +19,13 @@
 
 use crate::calendar::{season_in_year, Period, Timeline};
 use crate::history::{average_over, fit_history, FitReport};
-use crate::par::{assemble, InflowModel, StageHydroModel};
+use crate::par::{assemble, CompiledRow, InflowModel, StageHydroModel};
 use crate::StochasticError;
 use chrono::Datelike;
 use cobre_core::config::SamplingScheme;
 use cobre_core::initial::InflowObservation;
 use cobre_core::scenario::{ArCoefficient, ExternalValue, HistoricalInflow};
-use cobre_core::{HydroId, SeasonId, StageId, StudyConfig, System};
+use cobre_core::{HydroId, SeasonId, Stage, StageId, StudyConfig, System};
 use std::collections::BTreeMap;
 
 /// `(period, mean, std, season)` of a stage with statistics.
@@ -136,7 +136,43 @@ pub(crate) fn build_inflow_model(
 ) -> Result<(InflowModel, Option<FitReport>), StochasticError> {
     let scen = system.scenarios();
     let n_h = system.hydros().len();
-    let horizon = system.horizon();
+    check_inflow_inputs(system)?;
+    let ar = ar_groups(system, &scen.ar_coefficients)?;
+    let fit = if scen.ar_coefficients.is_empty() && !scen.inflow_history.is_empty() && n_h > 0 {
+        let ids: Vec<HydroId> = system.hydros().iter().map(|h| h.id).collect();
+        Some(fit_history(
+            system.horizon().seasons.as_ref(),
+            &scen.inflow_history,
+            &ids,
+            &config.estimation,
+        )?)
+    } else {
+        None
+    };
+    let sources = Sources::new(system, ar, fit.as_ref());
+    let table = sources.stats_table();
+    // External training inflows: white-noise hydros take the library's
+    // per-stage moments (0.18 fits its backward model to the scenarios it
+    // replays forward).
+    let external = (config.training.scenario_source.inflow == SamplingScheme::External)
+        .then(|| external_moments(system, &scen.external_inflows))
+        .filter(|m| !m.is_empty());
+    let rows = sources.compile_rows(&table, timeline, external.as_ref(), fit.is_some());
+    let first_period = timeline.season_periods.first().copied();
+    let classical_order: Vec<usize> = (0..n_h).map(|h| sources.classical_order(h)).collect();
+    let model = assemble(
+        &rows,
+        n_h,
+        |h, k| sources.initial_lag(&table, first_period, classical_order[h], h, k),
+        config.modeling.inflow_non_negativity,
+    );
+    Ok((model, fit))
+}
+
+/// Refuses non-finite or negative inflow statistics, and AR coefficients
+/// without the statistics that convert them to m³/s.
+fn check_inflow_inputs(system: &System) -> Result<(), StochasticError> {
+    let scen = system.scenarios();
     for s in &scen.inflow_stats {
         if s.std.is_nan() || s.std < 0.0 || !s.mean.is_finite() || !s.std.is_finite() {
             return Err(StochasticError::invalid(
@@ -151,236 +187,285 @@ pub(crate) fn build_inflow_model(
             ));
         }
     }
-    let has_stats = !scen.inflow_stats.is_empty();
-    let has_ar = !scen.ar_coefficients.is_empty();
-    if has_ar && !has_stats {
+    if !scen.ar_coefficients.is_empty() && scen.inflow_stats.is_empty() {
         return Err(StochasticError::invalid(
             "inflow_ar_coefficients",
             "AR coefficients need inflow_seasonal_stats to be converted to m³/s",
         ));
     }
-    let ar = ar_groups(system, &scen.ar_coefficients)?;
-    let fit = if !has_ar && !scen.inflow_history.is_empty() && n_h > 0 {
-        let ids: Vec<HydroId> = system.hydros().iter().map(|h| h.id).collect();
-        Some(fit_history(
-            horizon.seasons.as_ref(),
-            &scen.inflow_history,
-            &ids,
-            &config.estimation,
-        )?)
-    } else {
-        None
-    };
-    // Fitted parameters by (hydro, season).
-    let mut fitted: Vec<BTreeMap<SeasonId, Params>> = (0..n_h).map(|_| BTreeMap::new()).collect();
-    if let Some(report) = &fit {
-        for hf in &report.hydros {
-            let Some(h) = system.hydro_position(hf.hydro) else {
-                continue;
-            };
-            for (season, f) in &hf.seasons {
-                fitted[h].insert(
-                    *season,
-                    Params {
-                        mean: f.mean,
-                        std: f.std,
-                        coefficients: f.coefficients.clone(),
-                        ratio: f.residual_std_ratio,
-                        annual: match (f.annual_coefficient, f.annual_mean, f.annual_std) {
-                            (Some(c), Some(m), Some(s)) if c != 0.0 && s > 0.0 => Some((c, m, s)),
-                            _ => None,
-                        },
-                    },
-                );
-            }
+    Ok(())
+}
+
+/// `(mean, std)` per `(hydro position, stage id)`.
+type StageMoments = BTreeMap<(usize, StageId), (f64, f64)>;
+
+/// Where a study's inflow parameters come from (see the module docs),
+/// gathered once: the given statistics and AR groups, and the model
+/// fitted from history.
+struct Sources<'a> {
+    system: &'a System,
+    /// Whether the case gives statistics (they then take precedence over
+    /// fitted ones).
+    has_stats: bool,
+    /// The case's validated AR groups.
+    ar: ArGroups,
+    /// Fitted parameters per hydro, by season.
+    fitted: Vec<BTreeMap<SeasonId, Params>>,
+    /// The case's statistics, keyed by stage.
+    given: StageMoments,
+    /// Every stage (pre-study, then study) with its period and season.
+    all_stages: Vec<(StageId, Period, Option<SeasonId>)>,
+}
+
+impl<'a> Sources<'a> {
+    /// Gathers the sources of `system`'s parameters; `fit` is the model
+    /// fitted from history, if any.
+    fn new(system: &'a System, ar: ArGroups, fit: Option<&FitReport>) -> Self {
+        let scen = system.scenarios();
+        let horizon = system.horizon();
+        let given = scen
+            .inflow_stats
+            .iter()
+            .filter_map(|s| {
+                system
+                    .hydro_position(s.entity)
+                    .map(|h| ((h, s.stage), (s.mean, s.std)))
+            })
+            .collect();
+        let period = |start, end| Period { start, end };
+        let all_stages = horizon
+            .pre_study_stages
+            .iter()
+            .map(|p| (p.id, period(p.start_date, p.end_date), p.season))
+            .chain(
+                horizon
+                    .stages
+                    .iter()
+                    .map(|s| (s.id, period(s.start_date, s.end_date), s.season)),
+            )
+            .collect();
+        Self {
+            system,
+            has_stats: !scen.inflow_stats.is_empty(),
+            ar,
+            fitted: fitted_params(system, fit),
+            given,
+            all_stages,
         }
     }
-    // Stage-keyed given stats.
-    let given: BTreeMap<(usize, StageId), (f64, f64)> = scen
-        .inflow_stats
-        .iter()
-        .filter_map(|s| {
-            system
-                .hydro_position(s.entity)
-                .map(|h| ((h, s.stage), (s.mean, s.std)))
-        })
-        .collect();
-    // Every stage (pre-study and study) with its period and season.
-    let all_stages: Vec<(StageId, Period, Option<SeasonId>)> = horizon
-        .pre_study_stages
-        .iter()
-        .map(|p| {
-            (
-                p.id,
-                Period {
-                    start: p.start_date,
-                    end: p.end_date,
-                },
-                p.season,
-            )
-        })
-        .chain(horizon.stages.iter().map(|s| {
-            (
-                s.id,
-                Period {
-                    start: s.start_date,
-                    end: s.end_date,
-                },
-                s.season,
-            )
-        }))
-        .collect();
-    let stats_of = |h: usize, id: StageId, season: Option<SeasonId>| -> Option<(f64, f64)> {
-        if has_stats {
-            given.get(&(h, id)).copied()
+
+    /// The fitted parameters of hydro `h` in `season`.
+    fn fitted_in(&self, h: usize, season: Option<SeasonId>) -> Option<&Params> {
+        season.and_then(|s| self.fitted[h].get(&s))
+    }
+
+    /// `(mean, std)` of hydro `h` at stage `id` (of `season`): given
+    /// statistics when the case has them, else fitted ones.
+    fn stats_of(&self, h: usize, id: StageId, season: Option<SeasonId>) -> Option<(f64, f64)> {
+        if self.has_stats {
+            self.given.get(&(h, id)).copied()
         } else {
-            season
-                .and_then(|s| fitted[h].get(&s))
-                .map(|p| (p.mean, p.std))
+            self.fitted_in(h, season).map(|p| (p.mean, p.std))
         }
-    };
-    let table = StatsTable {
-        entries: (0..n_h)
-            .map(|h| {
-                all_stages
-                    .iter()
-                    .filter_map(|&(id, p, season)| {
-                        stats_of(h, id, season).map(|(m, s)| (p, m, s, season))
-                    })
-                    .collect()
-            })
-            .collect(),
-        by_season: (0..n_h)
-            .map(|h| {
-                if !has_stats {
-                    return fitted[h]
+    }
+
+    /// The statistics of every hydro, resolvable for any period.
+    fn stats_table(&self) -> StatsTable {
+        let n_h = self.fitted.len();
+        StatsTable {
+            entries: (0..n_h)
+                .map(|h| {
+                    self.all_stages
                         .iter()
-                        .map(|(k, p)| (*k, (p.mean, p.std)))
-                        .collect();
-                }
-                let mut acc: BTreeMap<SeasonId, (f64, f64, f64)> = BTreeMap::new();
-                for &(id, _, season) in &all_stages {
-                    if let (Some(season), Some((m, s))) = (season, given.get(&(h, id))) {
-                        let e = acc.entry(season).or_default();
-                        *e = (e.0 + m, e.1 + s, e.2 + 1.0);
-                    }
-                }
-                acc.into_iter()
-                    .map(|(k, (m, s, n))| (k, (m / n, s / n)))
-                    .collect()
-            })
-            .collect(),
-    };
-    // External training inflows: white-noise hydros take the library's
-    // per-stage moments (0.18 fits its backward model to the scenarios it
-    // replays forward).
-    let external = (config.training.scenario_source.inflow == SamplingScheme::External)
-        .then(|| external_moments(system, &scen.external_inflows))
-        .filter(|m| !m.is_empty());
-    let white = |h: usize| {
-        !ar.keys().any(|k| k.0 == h)
-            && fitted[h]
+                        .filter_map(|&(id, p, season)| {
+                            self.stats_of(h, id, season).map(|(m, s)| (p, m, s, season))
+                        })
+                        .collect()
+                })
+                .collect(),
+            by_season: (0..n_h).map(|h| self.season_stats(h)).collect(),
+        }
+    }
+
+    /// Season-level `(mean, std)` of hydro `h`: the fitted ones, or the
+    /// averages of the given statistics of each season's stages.
+    fn season_stats(&self, h: usize) -> BTreeMap<SeasonId, (f64, f64)> {
+        if !self.has_stats {
+            return self.fitted[h]
+                .iter()
+                .map(|(k, p)| (*k, (p.mean, p.std)))
+                .collect();
+        }
+        let mut acc: BTreeMap<SeasonId, (f64, f64, f64)> = BTreeMap::new();
+        for &(id, _, season) in &self.all_stages {
+            if let (Some(season), Some((m, s))) = (season, self.given.get(&(h, id))) {
+                let e = acc.entry(season).or_default();
+                *e = (e.0 + m, e.1 + s, e.2 + 1.0);
+            }
+        }
+        acc.into_iter()
+            .map(|(k, (m, s, n))| (k, (m / n, s / n)))
+            .collect()
+    }
+
+    /// Whether hydro `h` has no AR term at all (given or fitted).
+    fn is_white(&self, h: usize) -> bool {
+        !self.ar.keys().any(|k| k.0 == h)
+            && self.fitted[h]
                 .values()
                 .all(|p| p.coefficients.is_empty() && p.annual.is_none())
-    };
-    let mut rows = Vec::with_capacity(horizon.stages.len());
-    for (t, stage) in horizon.stages.iter().enumerate() {
-        let mut row = Vec::with_capacity(n_h);
-        for (h, hydro) in system.hydros().iter().enumerate() {
-            if let Some(moments) = external.as_ref().filter(|_| white(h)) {
-                let (mean, std) = moments.get(&(h, stage.id)).copied().unwrap_or((0.0, 0.0));
-                row.push((mean, std, Vec::new()));
-                continue;
-            }
-            let own = if has_stats {
-                given.get(&(h, stage.id)).map(|&(mean, std)| {
-                    let (coefficients, ratio) = match ar.get(&(h, stage.id)) {
-                        Some((c, r)) => (c.clone(), *r),
-                        None => stage
-                            .season
-                            .and_then(|s| fitted[h].get(&s))
-                            .map_or((Vec::new(), 1.0), |p| (p.coefficients.clone(), p.ratio)),
-                    };
-                    let annual = stage
-                        .season
-                        .and_then(|s| fitted[h].get(&s))
-                        .and_then(|p| p.annual);
-                    Params {
-                        mean,
-                        std,
-                        coefficients,
-                        ratio,
-                        annual,
-                    }
-                })
-            } else {
-                stage
-                    .season
-                    .and_then(|s| fitted[h].get(&s))
-                    .map(|p| Params {
-                        mean: p.mean,
-                        std: p.std,
-                        coefficients: p.coefficients.clone(),
-                        ratio: p.ratio,
-                        annual: p.annual,
-                    })
-            };
-            let Some(p) = own else {
-                if has_stats || fit.is_some() {
-                    tracing::warn!(
-                        hydro = hydro.id.0,
-                        stage = stage.id.0,
-                        "no inflow statistics: inflow fixed at 0"
-                    );
-                }
-                row.push((0.0, 0.0, Vec::new()));
-                continue;
-            };
-            let m = stage_model(system, &table, timeline, t, h, &p, hydro.id, stage.id);
-            let (base, slots) = m.compile();
-            row.push((base, m.sigma, slots));
-        }
-        rows.push(row);
     }
-    // Initial lags: the season periods before the first stage's, read from
-    // recent observations, else history. An uncovered lag within the hydro's
-    // classical AR order sits at its period's mean; one only the annual term
-    // reads (beyond that order) is 0, as 0.18 seeds it.
-    let obs = &system.initial_conditions().recent_observations;
-    let first_period = timeline.season_periods.first().copied();
-    let classical_order: Vec<usize> = (0..n_h)
-        .map(|h| {
-            let user = ar.iter().filter(|(k, _)| k.0 == h).map(|(_, v)| v.0.len());
-            let fit = fitted[h].values().map(|p| p.coefficients.len());
-            user.chain(fit).max().unwrap_or(0)
-        })
-        .collect();
-    let model = assemble(
-        &rows,
-        n_h,
-        |h, k| {
-            let Some(period) = first_period.map(|p| p.shifted_back(k as u32 + 1)) else {
-                return 0.0;
+
+    /// The largest classical AR order of hydro `h` (given or fitted).
+    fn classical_order(&self, h: usize) -> usize {
+        let user = self
+            .ar
+            .iter()
+            .filter(|(k, _)| k.0 == h)
+            .map(|(_, v)| v.0.len());
+        let fit = self.fitted[h].values().map(|p| p.coefficients.len());
+        user.chain(fit).max().unwrap_or(0)
+    }
+
+    /// The parameters of hydro `h` at `stage`: given statistics with the
+    /// given AR group (else the fitted coefficients of the stage's season),
+    /// or, without given statistics, the fitted ones.
+    fn own_params(&self, h: usize, stage: &Stage) -> Option<Params> {
+        let fitted = self.fitted_in(h, stage.season);
+        if !self.has_stats {
+            return fitted.map(|p| Params {
+                mean: p.mean,
+                std: p.std,
+                coefficients: p.coefficients.clone(),
+                ratio: p.ratio,
+                annual: p.annual,
+            });
+        }
+        self.given.get(&(h, stage.id)).map(|&(mean, std)| {
+            let (coefficients, ratio) = match self.ar.get(&(h, stage.id)) {
+                Some((c, r)) => (c.clone(), *r),
+                None => fitted.map_or((Vec::new(), 1.0), |p| (p.coefficients.clone(), p.ratio)),
             };
-            let id = system.hydros()[h].id;
-            let (recent, history) = hydro_records(obs, &scen.inflow_history, id);
-            let observed = average_over(recent.into_iter(), &period)
-                .or_else(|| average_over(history.into_iter(), &period));
-            if observed.is_none() && k >= classical_order[h] {
-                tracing::debug!(
-                    hydro = id.0,
-                    lag = k + 1,
-                    "lag read only by the annual term and not observed: seeded at 0"
-                );
-                return 0.0;
+            Params {
+                mean,
+                std,
+                coefficients,
+                ratio,
+                annual: fitted.and_then(|p| p.annual),
             }
-            observed
-                .or_else(|| table.resolve(system, h, &period).map(|s| s.0))
-                .unwrap_or(0.0)
-        },
-        config.modeling.inflow_non_negativity,
-    );
-    Ok((model, fit))
+        })
+    }
+
+    /// The compiled rows of every stage and hydro. White-noise hydros take
+    /// the `external` moments when given; a hydro without parameters at a
+    /// stage has its inflow fixed at 0 (with a warning when the case has
+    /// statistics or was `fitted`).
+    fn compile_rows(
+        &self,
+        table: &StatsTable,
+        timeline: &Timeline,
+        external: Option<&StageMoments>,
+        fitted: bool,
+    ) -> Vec<Vec<CompiledRow>> {
+        let stages = &self.system.horizon().stages;
+        let hydros = self.system.hydros();
+        let mut rows = Vec::with_capacity(stages.len());
+        for (t, stage) in stages.iter().enumerate() {
+            let mut row = Vec::with_capacity(hydros.len());
+            for (h, hydro) in hydros.iter().enumerate() {
+                if let Some(moments) = external.filter(|_| self.is_white(h)) {
+                    let (mean, std) = moments.get(&(h, stage.id)).copied().unwrap_or((0.0, 0.0));
+                    row.push((mean, std, Vec::new()));
+                    continue;
+                }
+                let Some(p) = self.own_params(h, stage) else {
+                    if self.has_stats || fitted {
+                        tracing::warn!(
+                            hydro = hydro.id.0,
+                            stage = stage.id.0,
+                            "no inflow statistics: inflow fixed at 0"
+                        );
+                    }
+                    row.push((0.0, 0.0, Vec::new()));
+                    continue;
+                };
+                let m = stage_model(self.system, table, timeline, t, h, &p);
+                let (base, slots) = m.compile();
+                row.push((base, m.sigma, slots));
+            }
+            rows.push(row);
+        }
+        rows
+    }
+
+    /// Initial lag `k` (0-based) of hydro `h`: the mean inflow of the
+    /// `k + 1`-th season period before `first_period`, read from recent
+    /// observations, else history. An uncovered lag within the hydro's
+    /// classical AR order (`order`) sits at its period's mean; one only the
+    /// annual term reads (beyond that order) is 0, as 0.18 seeds it.
+    fn initial_lag(
+        &self,
+        table: &StatsTable,
+        first_period: Option<Period>,
+        order: usize,
+        h: usize,
+        k: usize,
+    ) -> f64 {
+        let Some(period) = first_period.map(|p| p.shifted_back(k as u32 + 1)) else {
+            return 0.0;
+        };
+        let id = self.system.hydros()[h].id;
+        let (recent, history) = hydro_records(
+            &self.system.initial_conditions().recent_observations,
+            &self.system.scenarios().inflow_history,
+            id,
+        );
+        let observed = average_over(recent.into_iter(), &period)
+            .or_else(|| average_over(history.into_iter(), &period));
+        if observed.is_none() && k >= order {
+            tracing::debug!(
+                hydro = id.0,
+                lag = k + 1,
+                "lag read only by the annual term and not observed: seeded at 0"
+            );
+            return 0.0;
+        }
+        observed
+            .or_else(|| table.resolve(self.system, h, &period).map(|s| s.0))
+            .unwrap_or(0.0)
+    }
+}
+
+/// The parameters fitted from history, per hydro position and season (an
+/// annual term only where its coefficient and std are non-zero).
+fn fitted_params(system: &System, fit: Option<&FitReport>) -> Vec<BTreeMap<SeasonId, Params>> {
+    let mut fitted: Vec<BTreeMap<SeasonId, Params>> = (0..system.hydros().len())
+        .map(|_| BTreeMap::new())
+        .collect();
+    let Some(report) = fit else {
+        return fitted;
+    };
+    for hf in &report.hydros {
+        let Some(h) = system.hydro_position(hf.hydro) else {
+            continue;
+        };
+        for (season, f) in &hf.seasons {
+            fitted[h].insert(
+                *season,
+                Params {
+                    mean: f.mean,
+                    std: f.std,
+                    coefficients: f.coefficients.clone(),
+                    ratio: f.residual_std_ratio,
+                    annual: match (f.annual_coefficient, f.annual_mean, f.annual_std) {
+                        (Some(c), Some(m), Some(s)) if c != 0.0 && s > 0.0 => Some((c, m, s)),
+                        _ => None,
+                    },
+                },
+            );
+        }
+    }
+    fitted
 }
 
 /// Population mean and std of the external inflow scenarios of each
@@ -445,7 +530,6 @@ pub(crate) fn hydro_records(
 }
 
 /// Resolves the seasonal lags of stage `t`, hydro `h` into original units.
-#[allow(clippy::too_many_arguments)]
 fn stage_model(
     system: &System,
     table: &StatsTable,
@@ -453,9 +537,9 @@ fn stage_model(
     t: usize,
     h: usize,
     p: &Params,
-    hydro: HydroId,
-    stage: StageId,
 ) -> StageHydroModel {
+    let hydro = system.hydros()[h].id;
+    let stage = system.horizon().stages[t].id;
     let season_period = timeline.season_periods[t];
     let window = p.annual.map_or(0, |_| {
         system

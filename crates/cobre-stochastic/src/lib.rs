@@ -15,7 +15,7 @@
 //! sampler.sample(&model, i, s, t, &mut noise);                  // noise vector
 //! model.inflow_rhs(t, &lags, &noise[layout.inflow], &mut rhs);   // RHS (truncation applied)
 //! model.inflow(t, &lags, &noise[layout.inflow], &mut z);         // realised inflow
-//! model.advance_lags(t, &lags, &z, &mut acc, &mut next_lags);    // state for t + 1
+//! model.lag_chain().advance(t, &lags, &z, &mut acc, &mut next_lags); // state for t + 1
 //! // backward pass: every model.opening_tree().opening(t, k), k < openings(t)
 //! ```
 //!
@@ -76,7 +76,7 @@ pub use error::StochasticError;
 pub use history::FitReport;
 pub use lag_chain::{LagAccumulator, LagChain};
 pub use model::{StochasticModel, DEFAULT_SEED};
-pub use noise::NoiseLayout;
+pub use noise::{NoiseClass, NoiseLayout};
 pub use par::{InflowModel, InflowStage};
 pub use sampling::{sampler_for, ExternalRealisations, ForwardSampler, Phase};
 pub use tree::OpeningTree;

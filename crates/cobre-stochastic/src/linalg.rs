@@ -41,42 +41,35 @@ pub fn solve(a: &mut [f64], b: &mut [f64], n: usize) -> Option<()> {
 /// `None` when a pivot is not strictly positive (the matrix is not positive
 /// definite).
 pub fn cholesky(c: &[f64], n: usize) -> Option<Vec<f64>> {
-    let mut l = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
-            if i == j {
-                let d = c[i * n + i] - s;
-                if d.is_nan() || d <= 0.0 {
-                    return None;
-                }
-                l[i * n + i] = d.sqrt();
-            } else {
-                l[i * n + j] = (c[i * n + j] - s) / l[j * n + j];
-            }
-        }
-    }
-    Some(l)
+    cholesky_sweep(c, n, |d| (!d.is_nan() && d > 0.0).then(|| d.sqrt()))
 }
 
 /// Cholesky factor of a positive *semi*-definite matrix: pivots below `tol`
 /// are treated as exact zeros (that direction carries no variance), so
 /// `L·Lᵀ` reproduces the matrix up to `tol`.
 pub fn cholesky_semidefinite(c: &[f64], n: usize, tol: f64) -> Vec<f64> {
+    let sweep = cholesky_sweep(c, n, |d| Some(if d > tol { d.sqrt() } else { 0.0 }));
+    // Every pivot is accepted, so the sweep always completes.
+    sweep.unwrap_or_else(|| vec![0.0; n * n])
+}
+
+/// The row-by-row Cholesky sweep both factorisations share: `pivot` turns
+/// the reduced diagonal `c_ii − Σ_k l_ik²` into `l_ii`, or refuses it
+/// (`None` ends the sweep); an entry under a zero pivot is 0.
+fn cholesky_sweep(c: &[f64], n: usize, pivot: impl Fn(f64) -> Option<f64>) -> Option<Vec<f64>> {
     let mut l = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..=i {
             let s: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
             if i == j {
-                let d = c[i * n + i] - s;
-                l[i * n + i] = if d > tol { d.sqrt() } else { 0.0 };
+                l[i * n + i] = pivot(c[i * n + i] - s)?;
             } else {
                 let p = l[j * n + j];
                 l[i * n + j] = if p > 0.0 { (c[i * n + j] - s) / p } else { 0.0 };
             }
         }
     }
-    l
+    Some(l)
 }
 
 /// Eigenvalues and eigenvectors of a symmetric matrix by cyclic Jacobi
@@ -206,18 +199,7 @@ pub fn spectral_radius(m: &[f64], n: usize) -> f64 {
             *x /= s;
         }
         log_s += s.ln();
-        let mut b = vec![0.0; n * n];
-        for i in 0..n {
-            for k in 0..n {
-                let aik = a[i * n + k];
-                if aik != 0.0 {
-                    for j in 0..n {
-                        b[i * n + j] += aik * a[k * n + j];
-                    }
-                }
-            }
-        }
-        a = b;
+        a = mat_mul(&a, &a, n);
         log_s *= 2.0;
         p *= 2.0;
     }
@@ -227,6 +209,23 @@ pub fn spectral_radius(m: &[f64], n: usize) -> f64 {
     } else {
         ((log_s + s.ln()) / p).exp()
     }
+}
+
+/// `a · b` of two row-major `n × n` matrices, accumulated over `k` in order
+/// for each `(i, j)` and skipping the zero entries of `a`.
+pub(crate) fn mat_mul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * n];
+    for i in 0..n {
+        for k in 0..n {
+            let aik = a[i * n + k];
+            if aik != 0.0 {
+                for j in 0..n {
+                    out[i * n + j] += aik * b[k * n + j];
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -5,13 +5,14 @@ use crate::correlation::Correlation;
 use crate::history::average_over;
 use crate::history::FitReport;
 use crate::inflow_build::{build_inflow_model, hydro_records};
-use crate::lag_chain::{LagAccumulator, LagChain};
-use crate::noise::{BlockQuantity, NoiseLayout};
+use crate::lag_chain::LagChain;
+use crate::noise::{BlockQuantity, NoiseClass, NoiseLayout};
 use crate::par::{InflowModel, InflowStage};
 use crate::tree::OpeningTree;
 use crate::StochasticError;
 use cobre_core::config::{InflowNonNegativity, SamplingScheme};
 use cobre_core::scenario::{CorrelatedEntity, ExternalValue, HistoricalInflow};
+use cobre_core::stage::Horizon;
 use cobre_core::{StageId, StudyConfig, System};
 use std::collections::BTreeMap;
 
@@ -126,87 +127,18 @@ impl StochasticModel {
         let n_h = system.hydros().len();
         let lag_chain = build_lag_chain(system, &timeline, inflow.max_order());
         let scen = system.scenarios();
-        for s in scen
-            .load_stats
-            .iter()
-            .map(|s| (s.mean, s.std))
-            .chain(scen.ncs_stats.iter().map(|s| (s.mean, s.std)))
-        {
-            if !s.0.is_finite() || s.1.is_nan() || s.1 < 0.0 {
-                return Err(StochasticError::invalid(
-                    "load / non-controllable statistics",
-                    format!("mean {} / std {} must be finite with std ≥ 0", s.0, s.1),
-                ));
-            }
-        }
-        let loads = BlockQuantity::new(
-            system,
-            system.buses().len(),
-            &scen.load_stats,
-            &scen.load_factors,
-            |id| system.bus_position(id),
-            n_h,
-        );
-        let n_l = loads.num_stochastic();
-        let ncs = BlockQuantity::new(
-            system,
-            system.non_controllable_sources().len(),
-            &scen.ncs_stats,
-            &scen.ncs_factors,
-            |id| system.ncs_position(id),
-            n_h + n_l,
-        );
-        let n_r = ncs.num_stochastic();
-        let layout = NoiseLayout {
-            inflow: 0..n_h,
-            load: n_h..n_h + n_l,
-            ncs: n_h + n_l..n_h + n_l + n_r,
-        };
-        let mut entities: Vec<CorrelatedEntity> = system
-            .hydros()
-            .iter()
-            .map(|h| CorrelatedEntity::Inflow(h.id))
-            .collect();
-        for (b, bus) in system.buses().iter().enumerate() {
-            if loads.noise_index[b].is_some() {
-                entities.push(CorrelatedEntity::Load(bus.id));
-            }
-        }
-        for (r, src) in system.non_controllable_sources().iter().enumerate() {
-            if ncs.noise_index[r].is_some() {
-                entities.push(CorrelatedEntity::Ncs(src.id));
-            }
-        }
+        let (loads, ncs, layout) = block_quantities(system)?;
         let stage_ids: Vec<StageId> = horizon.stages.iter().map(|s| s.id).collect();
-        // Estimated correlation: the pooled matrix, then one per season that
-        // has enough residual pairs; each stage takes its season's, else the pooled.
-        let estimated: Option<(Vec<Vec<f64>>, Vec<usize>)> = fit.as_ref().and_then(|f| {
-            let pooled = f.residual_correlation.clone()?;
-            let mut matrices = vec![pooled];
-            matrices.extend(f.seasonal_correlation.iter().map(|(_, c)| c.clone()));
-            let by_stage = horizon
-                .stages
-                .iter()
-                .map(|s| {
-                    s.season
-                        .and_then(|season| {
-                            f.seasonal_correlation.iter().position(|x| x.0 == season)
-                        })
-                        .map_or(0, |i| i + 1)
-                })
-                .collect();
-            Some((matrices, by_stage))
-        });
+        let estimated = fit.as_ref().and_then(|f| estimated_correlation(f, horizon));
         let correlation = Correlation::build(
             scen.correlation.as_ref(),
             estimated
                 .as_ref()
                 .map(|(m, b)| (m.as_slice(), b.as_slice())),
-            &entities,
+            &correlated_entities(system, &loads, &ncs),
             &stage_ids,
         )?;
         let tree_seed = config.training.tree_seed.unwrap_or(DEFAULT_SEED);
-        let srcs = system.non_controllable_sources();
         let external_inflow = ExternalTable::new(system, &scen.external_inflows, n_h, |id| {
             system.hydro_position(id)
         });
@@ -214,9 +146,12 @@ impl StochasticModel {
             ExternalTable::new(system, &scen.external_loads, system.buses().len(), |id| {
                 system.bus_position(id)
             });
-        let external_ncs = ExternalTable::new(system, &scen.external_ncs, srcs.len(), |id| {
-            system.ncs_position(id)
-        });
+        let external_ncs = ExternalTable::new(
+            system,
+            &scen.external_ncs,
+            system.non_controllable_sources().len(),
+            |id| system.ncs_position(id),
+        );
         // Training from external scenarios: a stage has no more openings
         // than scenarios (0.18 clamps the tree to the library).
         let source = &config.training.scenario_source;
@@ -231,42 +166,19 @@ impl StochasticModel {
                 .then_some(table.as_ref())
                 .flatten()
         });
-        let openings: Vec<usize> = horizon
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(t, s)| {
-                let n = s.num_openings.max(1);
-                match clamp.and_then(|c| c.counts.get(t)) {
-                    Some(&c) if c > 0 => n.min(c),
-                    _ => n,
-                }
-            })
-            .collect();
         let tree = OpeningTree::generate(
             tree_seed,
-            openings,
+            stage_openings(system, clamp),
             &timeline.noise_keys,
             layout.len(),
             &correlation,
         );
-        let n_stages = horizon.stages.len();
-        let mut ncs_capacity = vec![0.0; n_stages * srcs.len()];
-        for t in 0..n_stages {
-            for (r, src) in srcs.iter().enumerate() {
-                ncs_capacity[t * srcs.len() + r] = system
-                    .bounds()
-                    .ncs
-                    .get(t, r)
-                    .map_or(src.max_generation_mw, |b| b.available_mw);
-            }
-        }
         tracing::info!(
             hydros = n_h,
-            stochastic_loads = n_l,
-            stochastic_ncs = n_r,
+            stochastic_loads = layout.load.len(),
+            stochastic_ncs = layout.ncs.len(),
             lags = inflow.max_order(),
-            stages = n_stages,
+            stages = horizon.stages.len(),
             fitted = fit.is_some(),
             "stochastic model built"
         );
@@ -280,7 +192,7 @@ impl StochasticModel {
             layout,
             loads,
             ncs,
-            ncs_capacity,
+            ncs_capacity: ncs_capacity(system),
             correlation,
             tree,
             timeline,
@@ -426,29 +338,156 @@ impl StochasticModel {
         self.inflow.inflow_rhs(stage, lags, eta, out);
     }
 
-    /// How the lag state moves from stage to stage ([`crate::lag_chain`]).
+    /// How the lag state moves from stage to stage ([`crate::lag_chain`]):
+    /// [`LagChain::advance`] gives the lags after a stage.
     #[must_use]
     pub fn lag_chain(&self) -> &LagChain {
         &self.lag_chain
     }
 
-    /// Lags after stage `t` (see [`LagChain::advance`]); `acc` is the
-    /// trajectory's accumulator, started with [`LagChain::restart`].
-    pub fn advance_lags(
-        &self,
-        t: usize,
-        lags: &[f64],
-        z: &[f64],
-        acc: &mut LagAccumulator,
-        out: &mut [f64],
-    ) {
-        self.lag_chain.advance(t, lags, z, acc, out);
+    /// The external scenario library of `class`, if the case has one.
+    pub(crate) fn external_table(&self, class: NoiseClass) -> Option<&ExternalTable> {
+        match class {
+            NoiseClass::Inflow => self.external_inflow.as_ref(),
+            NoiseClass::Load => self.external_load.as_ref(),
+            NoiseClass::Ncs => self.external_ncs.as_ref(),
+        }
     }
 
     /// Correlates `x[rows]` in place with stage `stage`'s factor.
     pub(crate) fn correlate(&self, stage: usize, x: &mut [f64], rows: std::ops::Range<usize>) {
         self.correlation.apply(stage, x, rows);
     }
+}
+
+/// The load and NCS quantities of a study (after checking their statistics)
+/// and where every class sits in a noise vector: inflows, then stochastic
+/// loads, then stochastic NCS.
+fn block_quantities(
+    system: &System,
+) -> Result<(BlockQuantity, BlockQuantity, NoiseLayout), StochasticError> {
+    let scen = system.scenarios();
+    for s in scen
+        .load_stats
+        .iter()
+        .map(|s| (s.mean, s.std))
+        .chain(scen.ncs_stats.iter().map(|s| (s.mean, s.std)))
+    {
+        if !s.0.is_finite() || s.1.is_nan() || s.1 < 0.0 {
+            return Err(StochasticError::invalid(
+                "load / non-controllable statistics",
+                format!("mean {} / std {} must be finite with std ≥ 0", s.0, s.1),
+            ));
+        }
+    }
+    let n_h = system.hydros().len();
+    let loads = BlockQuantity::new(
+        system,
+        system.buses().len(),
+        &scen.load_stats,
+        &scen.load_factors,
+        |id| system.bus_position(id),
+        n_h,
+    );
+    let n_l = loads.num_stochastic();
+    let ncs = BlockQuantity::new(
+        system,
+        system.non_controllable_sources().len(),
+        &scen.ncs_stats,
+        &scen.ncs_factors,
+        |id| system.ncs_position(id),
+        n_h + n_l,
+    );
+    let n_r = ncs.num_stochastic();
+    let layout = NoiseLayout {
+        inflow: 0..n_h,
+        load: n_h..n_h + n_l,
+        ncs: n_h + n_l..n_h + n_l + n_r,
+    };
+    Ok((loads, ncs, layout))
+}
+
+/// The entity of each noise-vector entry, in noise order.
+fn correlated_entities(
+    system: &System,
+    loads: &BlockQuantity,
+    ncs: &BlockQuantity,
+) -> Vec<CorrelatedEntity> {
+    let mut entities: Vec<CorrelatedEntity> = system
+        .hydros()
+        .iter()
+        .map(|h| CorrelatedEntity::Inflow(h.id))
+        .collect();
+    for (b, bus) in system.buses().iter().enumerate() {
+        if loads.noise_index[b].is_some() {
+            entities.push(CorrelatedEntity::Load(bus.id));
+        }
+    }
+    for (r, src) in system.non_controllable_sources().iter().enumerate() {
+        if ncs.noise_index[r].is_some() {
+            entities.push(CorrelatedEntity::Ncs(src.id));
+        }
+    }
+    entities
+}
+
+/// Estimated correlation of a fitted model: the pooled matrix, then one per
+/// season that has enough residual pairs; each stage takes its season's
+/// (index into the matrices), else the pooled one (index 0). `None` without
+/// a pooled matrix.
+fn estimated_correlation(
+    fit: &FitReport,
+    horizon: &Horizon,
+) -> Option<(Vec<Vec<f64>>, Vec<usize>)> {
+    let pooled = fit.residual_correlation.clone()?;
+    let mut matrices = vec![pooled];
+    matrices.extend(fit.seasonal_correlation.iter().map(|(_, c)| c.clone()));
+    let by_stage = horizon
+        .stages
+        .iter()
+        .map(|s| {
+            s.season
+                .and_then(|season| fit.seasonal_correlation.iter().position(|x| x.0 == season))
+                .map_or(0, |i| i + 1)
+        })
+        .collect();
+    Some((matrices, by_stage))
+}
+
+/// Openings of each stage (at least 1), no more than the stage's scenarios
+/// in `clamp`, the external library training replays (when it has some).
+fn stage_openings(system: &System, clamp: Option<&ExternalTable>) -> Vec<usize> {
+    system
+        .horizon()
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(t, s)| {
+            let n = s.num_openings.max(1);
+            match clamp.and_then(|c| c.counts.get(t)) {
+                Some(&c) if c > 0 => n.min(c),
+                _ => n,
+            }
+        })
+        .collect()
+}
+
+/// `[t][r]` available capacity of each NCS (MW): the stage's bound, else the
+/// source's maximum generation.
+fn ncs_capacity(system: &System) -> Vec<f64> {
+    let srcs = system.non_controllable_sources();
+    let n_stages = system.horizon().stages.len();
+    let mut capacity = vec![0.0; n_stages * srcs.len()];
+    for t in 0..n_stages {
+        for (r, src) in srcs.iter().enumerate() {
+            capacity[t * srcs.len() + r] = system
+                .bounds()
+                .ncs
+                .get(t, r)
+                .map_or(src.max_generation_mw, |b| b.available_mw);
+        }
+    }
+    capacity
 }
 
 /// The lag chain of a study: the transitions of its stages and, per hydro,

@@ -17,6 +17,39 @@ use cobre_core::{StageId, System};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+/// A class of stochastic entities, each with its own range of the noise
+/// vector and its own sampling scheme in a scenario source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoiseClass {
+    /// Hydro inflows.
+    Inflow,
+    /// Bus loads.
+    Load,
+    /// Non-controllable sources.
+    Ncs,
+}
+
+impl NoiseClass {
+    /// Every class, in noise-vector order.
+    pub const ALL: [Self; 3] = [Self::Inflow, Self::Load, Self::Ncs];
+
+    /// The class's name in messages: `inflow`, `load` or `ncs`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Inflow => "inflow",
+            Self::Load => "load",
+            Self::Ncs => "ncs",
+        }
+    }
+}
+
+impl std::fmt::Display for NoiseClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Index ranges of each class in a noise vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoiseLayout {
@@ -39,6 +72,16 @@ impl NoiseLayout {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.ncs.end == 0
+    }
+
+    /// The index range of `class`.
+    #[must_use]
+    pub fn range(&self, class: NoiseClass) -> Range<usize> {
+        match class {
+            NoiseClass::Inflow => self.inflow.clone(),
+            NoiseClass::Load => self.load.clone(),
+            NoiseClass::Ncs => self.ncs.clone(),
+        }
     }
 }
 

@@ -211,18 +211,12 @@ mod tests {
             out_of_sample_seed(42, 1, 2, 3),
             out_of_sample_seed(42, 1, 2, 3)
         );
-        assert_ne!(
-            out_of_sample_seed(42, 1, 2, 3),
-            out_of_sample_seed(42, 2, 1, 3)
-        );
-        assert_ne!(
-            out_of_sample_seed(42, 1, 2, 3),
-            out_of_sample_seed(42, 1, 2, 4)
-        );
-        assert_ne!(
-            out_of_sample_seed(42, 1, 2, 3),
-            out_of_sample_seed(43, 1, 2, 3)
-        );
+        for (seed, it, sc, key) in [(42, 2, 1, 3), (42, 1, 2, 4), (43, 1, 2, 3)] {
+            assert_ne!(
+                out_of_sample_seed(42, 1, 2, 3),
+                out_of_sample_seed(seed, it, sc, key)
+            );
+        }
     }
 
     #[test]

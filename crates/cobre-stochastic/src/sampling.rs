@@ -7,9 +7,9 @@
 //! * [`OutOfSample`] — fresh correlated N(0, 1) noise from the stream
 //!   `0x01 ‖ (seed, iteration, scenario, noise key)`
 //!   ([`crate::rng::out_of_sample_seed`], 0.18's derivation);
-//! * [`Historical`] — replays of history windows (the study's stage dates
-//!   shifted to another year), inflows only;
-//! * [`External`] — replays of the case's external scenario libraries;
+//! * [`Replay`] — replays of history windows (the study's stage dates
+//!   shifted to another year, inflows only) or of the case's external
+//!   scenario libraries;
 //! * [`PerClass`] — a different scheme per class (inflow, load, NCS).
 //!
 //! Replayed values are delivered as **noise**: at build time every replayed
@@ -29,7 +29,8 @@
 //! Stages in one noise group (several stages in one season period, e.g.
 //! weekly stages of a monthly PAR) share the draw of the group's first stage.
 
-use crate::model::{ExternalTable, StochasticModel};
+use crate::model::StochasticModel;
+use crate::noise::NoiseClass;
 use crate::rng::{fill_normal, forward_seed, out_of_sample_seed, stream, to_u32, uniform_index};
 use crate::StochasticError;
 use chrono::Months;
@@ -204,39 +205,15 @@ impl Library {
     }
 }
 
-/// Historical replay of inflows (windows of the history, see the module docs).
+/// Replay of one class's library of noise trajectories: windows of the
+/// inflow history (historical) or the case's external scenarios (external),
+/// see the module docs.
 #[derive(Debug, Clone)]
-pub struct Historical {
-    library: Library,
-    /// First year of each window (the study's first stage moved to it).
-    pub window_years: Vec<i32>,
-}
-
-impl ForwardSampler for Historical {
-    fn sample_range(
-        &self,
-        _m: &StochasticModel,
-        it: u64,
-        sc: u64,
-        stage: usize,
-        range: Range<usize>,
-        out: &mut [f64],
-    ) {
-        self.library.write(it, sc, stage, range, out);
-    }
-
-    fn single_path(&self, _model: &StochasticModel, range: Range<usize>) -> bool {
-        range.is_empty() || self.library.trajectories <= 1
-    }
-}
-
-/// External replay of one class's scenario library.
-#[derive(Debug, Clone)]
-pub struct External {
+pub struct Replay {
     library: Library,
 }
 
-impl ForwardSampler for External {
+impl ForwardSampler for Replay {
     fn sample_range(
         &self,
         _m: &StochasticModel,
@@ -258,8 +235,8 @@ impl ForwardSampler for External {
 /// libraries) at one stage, as noise: what a policy-graph node carrying
 /// `scenario_id = k` sees. The classes whose scheme in the scenario source
 /// is `external` replay scenario `k` (inflows inverted along the scenario's
-/// own lag chain, loads and NCS standardised, as the [`External`] sampler
-/// does); the other classes get η = 0, the model's mean.
+/// own lag chain, loads and NCS standardised, as the external [`Replay`]
+/// sampler does); the other classes get η = 0, the model's mean.
 #[derive(Debug, Clone)]
 pub struct ExternalRealisations {
     libraries: Vec<Library>,
@@ -276,12 +253,9 @@ impl ExternalRealisations {
     ) -> Result<Self, StochasticError> {
         let l = model.noise_layout();
         let mut libraries = Vec::new();
-        for (range, scheme, class) in [
-            (l.inflow.clone(), config.inflow, "inflow"),
-            (l.load.clone(), config.load, "load"),
-            (l.ncs.clone(), config.ncs, "ncs"),
-        ] {
-            if scheme == SamplingScheme::External && !range.is_empty() {
+        for class in NoiseClass::ALL {
+            let range = l.range(class);
+            if scheme_of(config, class) == SamplingScheme::External && !range.is_empty() {
                 libraries.push(external_library(
                     model,
                     class,
@@ -377,11 +351,7 @@ pub fn sampler_for(
         Phase::Simulation => Selection::Cycle { per_iteration: per },
     };
     let l = model.noise_layout();
-    let classes = [
-        (l.inflow.clone(), config.inflow, "inflow"),
-        (l.load.clone(), config.load, "load"),
-        (l.ncs.clone(), config.ncs, "ncs"),
-    ];
+    let classes = NoiseClass::ALL.map(|class| (l.range(class), scheme_of(config, class), class));
     let uniform = classes.iter().all(|c| c.1 == config.inflow);
     if uniform
         && matches!(
@@ -403,22 +373,19 @@ pub fn sampler_for(
         }
         let sampler: Box<dyn ForwardSampler> = match scheme {
             SamplingScheme::InSample | SamplingScheme::OutOfSample => simple(scheme, seed),
-            SamplingScheme::External => Box::new(External {
+            SamplingScheme::External => Box::new(Replay {
                 library: external_library(model, class, range.clone(), external_selection)?,
             }),
             SamplingScheme::Historical => {
-                if class != "inflow" {
+                if class != NoiseClass::Inflow {
                     return Err(StochasticError::Sampler {
                         scheme: "historical",
                         class,
                         message: "only inflows have a history to replay".into(),
                     });
                 }
-                let (library, window_years) =
-                    historical_library(model, config.historical_years, per)?;
-                Box::new(Historical {
-                    library,
-                    window_years,
+                Box::new(Replay {
+                    library: historical_library(model, config.historical_years, per)?,
                 })
             }
         };
@@ -427,6 +394,16 @@ pub fn sampler_for(
     Ok(Box::new(PerClass { classes: out }))
 }
 
+/// The scheme `config` gives `class`.
+fn scheme_of(config: &ScenarioSourceConfig, class: NoiseClass) -> SamplingScheme {
+    match class {
+        NoiseClass::Inflow => config.inflow,
+        NoiseClass::Load => config.load,
+        NoiseClass::Ncs => config.ncs,
+    }
+}
+
+/// The sampler of a tree-based scheme (in-sample, else out-of-sample).
 fn simple(scheme: SamplingScheme, seed: u64) -> Box<dyn ForwardSampler> {
     match scheme {
         SamplingScheme::OutOfSample => Box::new(OutOfSample { seed }),
@@ -462,7 +439,9 @@ fn invert_inflows(
             }
             gap = gap.max(model.inflow_model().invert(t, &lags, &target, e));
             extreme += e.iter().filter(|x| x.abs() > 4.0).count();
-            model.advance_lags(t, &lags, &target, &mut acc, &mut next);
+            model
+                .lag_chain()
+                .advance(t, &lags, &target, &mut acc, &mut next);
             std::mem::swap(&mut lags, &mut next);
         }
     }
@@ -481,17 +460,15 @@ fn invert_inflows(
     eta
 }
 
+/// The library of `class`'s external scenarios, as noise (inflows inverted,
+/// loads and NCS standardised).
 fn external_library(
     model: &StochasticModel,
-    class: &'static str,
+    class: NoiseClass,
     range: Range<usize>,
     selection: Selection,
 ) -> Result<Library, StochasticError> {
-    let table: Option<&ExternalTable> = match class {
-        "inflow" => model.external_inflow.as_ref(),
-        "load" => model.external_load.as_ref(),
-        _ => model.external_ncs.as_ref(),
-    };
+    let table = model.external_table(class);
     let err = |message: &str| StochasticError::Sampler {
         scheme: "external",
         class,
@@ -505,18 +482,18 @@ fn external_library(
     }
     if let Some(t) = table.counts.iter().position(|&c| c == 0) {
         tracing::warn!(
-            class,
+            class = class.name(),
             stage = t,
             "no external scenario at this stage: the model's mean is used"
         );
     }
-    let eta = if class == "inflow" {
+    let eta = if class == NoiseClass::Inflow {
         invert_inflows(model, n, |w, t, out| match table.row(t, w) {
             Some(row) => out.copy_from_slice(row),
             None => out.fill(f64::NAN),
         })
     } else {
-        let q = if class == "load" {
+        let q = if class == NoiseClass::Load {
             &model.loads
         } else {
             &model.ncs
@@ -546,16 +523,18 @@ fn external_library(
     })
 }
 
+/// The library of the history windows (years `years`, else every year of
+/// the history) that cover every stage of every hydro, as noise.
 fn historical_library(
     model: &StochasticModel,
     years: Option<(i32, i32)>,
     per: u64,
-) -> Result<(Library, Vec<i32>), StochasticError> {
+) -> Result<Library, StochasticError> {
     use crate::calendar::Period;
     use chrono::Datelike;
     let err = |message: String| StochasticError::Sampler {
         scheme: "historical",
-        class: "inflow",
+        class: NoiseClass::Inflow,
         message,
     };
     let dates = &model.timeline.stage_dates;
@@ -605,7 +584,7 @@ fn historical_library(
             end: f(p.end)?,
         })
     };
-    let mut windows: Vec<(i32, Vec<f64>)> = Vec::new();
+    let mut windows: Vec<Vec<f64>> = Vec::new();
     for y in lo..=hi {
         let mut values = Vec::with_capacity(dates.len() * records.len());
         let ok = dates.iter().all(|d| {
@@ -623,7 +602,7 @@ fn historical_library(
             )
         });
         if ok {
-            windows.push((y, values));
+            windows.push(values);
         }
     }
     if windows.is_empty() {
@@ -633,16 +612,13 @@ fn historical_library(
     }
     let n_h = model.num_hydros();
     let eta = invert_inflows(model, windows.len(), |w, t, out| {
-        out.copy_from_slice(&windows[w].1[t * n_h..(t + 1) * n_h]);
+        out.copy_from_slice(&windows[w][t * n_h..(t + 1) * n_h]);
     });
-    Ok((
-        Library {
-            trajectories: windows.len(),
-            selection: Selection::Cycle { per_iteration: per },
-            class: model.noise_layout().inflow,
-            stages: model.num_stages(),
-            eta,
-        },
-        windows.into_iter().map(|w| w.0).collect(),
-    ))
+    Ok(Library {
+        trajectories: windows.len(),
+        selection: Selection::Cycle { per_iteration: per },
+        class: model.noise_layout().inflow,
+        stages: model.num_stages(),
+        eta,
+    })
 }

@@ -7,7 +7,7 @@ mod common;
 
 use cobre_core::config::{InflowNonNegativity, SamplingScheme, ScenarioSourceConfig};
 use cobre_core::scenario::{BlockFactors, ExternalValue, ScenarioInputs, SeasonalStat};
-use cobre_core::stage::{Horizon, PreStudyStage, Season, SeasonCycle, SeasonDefinitions};
+use cobre_core::stage::{Horizon, PreStudyStage, Season, SeasonCycle, SeasonDefinitions, Stage};
 use cobre_core::{
     BusId, HydroId, InitialConditions, NcsId, SeasonId, StageId, System, SystemParts,
 };
@@ -27,15 +27,21 @@ fn case_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn load_stats(stages: i32, mean: f64) -> Vec<SeasonalStat<BusId>> {
+/// Deterministic statistics (std 0) of `entity` at stages `0..stages`.
+fn constant_stats<Id: Copy>(entity: Id, stages: i32, mean: f64) -> Vec<SeasonalStat<Id>> {
     (0..stages)
         .map(|t| SeasonalStat {
-            entity: BusId(0),
+            entity,
             stage: StageId(t),
             mean,
             std: 0.0,
         })
         .collect()
+}
+
+/// Deterministic load of bus 0 at stages `0..stages`.
+fn load_stats(stages: i32, mean: f64) -> Vec<SeasonalStat<BusId>> {
+    constant_stats(BusId(0), stages, mean)
 }
 
 /// Simulates one trajectory: returns the realised inflows `[t][h]`.
@@ -50,7 +56,7 @@ fn trajectory(model: &StochasticModel, source: &ScenarioSourceConfig, scenario: 
         sampler.sample(model, 0, scenario, t, &mut noise);
         let mut z = vec![0.0; nh];
         model.inflow(t, &lags, &noise[model.noise_layout().inflow], &mut z);
-        model.advance_lags(t, &lags, &z, &mut acc, &mut next);
+        model.lag_chain().advance(t, &lags, &z, &mut acc, &mut next);
         std::mem::swap(&mut lags, &mut next);
         out.extend(z);
     }
@@ -101,15 +107,7 @@ fn d19_two_hydro_par2_has_two_lags_seeded_per_hydro() {
             scen.ar_coefficients.push(ar(h, t, 2, c2, 1.0));
         }
     }
-    let initial = InitialConditions {
-        recent_observations: vec![
-            obs(0, d(2023, 11, 1), d(2023, 12, 1), 45.0),
-            obs(0, d(2023, 12, 1), d(2024, 1, 1), 50.0),
-            obs(1, d(2023, 11, 1), d(2023, 12, 1), 28.0),
-            obs(1, d(2023, 12, 1), d(2024, 1, 1), 30.0),
-        ],
-        ..InitialConditions::default()
-    };
+    let initial = two_hydro_november_december();
     let model = StochasticModel::build(
         &system(2, monthly_horizon(d(2024, 1, 1), 3, 1, 2), scen, initial),
         &config(1, InflowNonNegativity::Truncation),
@@ -192,14 +190,7 @@ fn d15_non_controllable_availability_is_mean_factor_times_capacity() {
     case_dir("d15-non-controllable-source");
     let scen = ScenarioInputs {
         load_stats: load_stats(2, 80.0),
-        ncs_stats: (0..2)
-            .map(|t| SeasonalStat {
-                entity: NcsId(0),
-                stage: StageId(t),
-                mean: 0.5,
-                std: 0.0,
-            })
-            .collect(),
+        ncs_stats: constant_stats(NcsId(0), 2, 0.5),
         ..ScenarioInputs::default()
     };
     let sys = System::new(SystemParts {
@@ -223,6 +214,39 @@ fn d15_non_controllable_availability_is_mean_factor_times_capacity() {
     assert_eq!(model.ncs_available_mw(0, 0, 0, &[]), 50.0);
 }
 
+/// One hydro at 100 ± 20 m³/s under PAR(1) (ψ* = 0.5, residual ratio
+/// 0.85) over `stages` and `seasons`, after a December 2023 pre-study stage
+/// whose observed inflow is 200 m³/s; load 50 MW.
+fn par1_from_december(stages: Vec<Stage>, seasons: SeasonDefinitions) -> StochasticModel {
+    let n = stages.len() as i32;
+    let horizon = Horizon {
+        stages,
+        pre_study_stages: vec![PreStudyStage {
+            id: StageId(-1),
+            start_date: d(2023, 12, 1),
+            end_date: d(2024, 1, 1),
+            season: Some(SeasonId(11)),
+        }],
+        seasons: Some(seasons),
+        ..Horizon::default()
+    };
+    let scen = ScenarioInputs {
+        inflow_stats: (-1..n).map(|t| stat(0, t, 100.0, 20.0)).collect(),
+        ar_coefficients: (0..n).map(|t| ar(0, t, 1, 0.5, 0.85)).collect(),
+        load_stats: load_stats(n, 50.0),
+        ..ScenarioInputs::default()
+    };
+    let initial = InitialConditions {
+        recent_observations: vec![obs(0, d(2023, 12, 1), d(2024, 1, 1), 200.0)],
+        ..InitialConditions::default()
+    };
+    StochasticModel::build(
+        &system(1, horizon, scen, initial),
+        &config(42, InflowNonNegativity::Truncation),
+    )
+    .unwrap()
+}
+
 /// Four weekly January stages under a monthly PAR(1): all read the December
 /// lag (one lag slot, frozen until January ends) and share one noise draw.
 #[test]
@@ -239,32 +263,7 @@ fn d29_weekly_stages_share_the_monthly_draw_and_the_december_lag() {
             )
         })
         .collect();
-    let horizon = Horizon {
-        stages,
-        pre_study_stages: vec![PreStudyStage {
-            id: StageId(-1),
-            start_date: d(2023, 12, 1),
-            end_date: d(2024, 1, 1),
-            season: Some(SeasonId(11)),
-        }],
-        seasons: Some(monthly_seasons()),
-        ..Horizon::default()
-    };
-    let scen = ScenarioInputs {
-        inflow_stats: (-1..4).map(|t| stat(0, t, 100.0, 20.0)).collect(),
-        ar_coefficients: (0..4).map(|t| ar(0, t, 1, 0.5, 0.85)).collect(),
-        load_stats: load_stats(4, 50.0),
-        ..ScenarioInputs::default()
-    };
-    let initial = InitialConditions {
-        recent_observations: vec![obs(0, d(2023, 12, 1), d(2024, 1, 1), 200.0)],
-        ..InitialConditions::default()
-    };
-    let model = StochasticModel::build(
-        &system(1, horizon, scen, initial),
-        &config(42, InflowNonNegativity::Truncation),
-    )
-    .unwrap();
+    let model = par1_from_december(stages, monthly_seasons());
     assert_eq!(model.max_order(), 1);
     assert_eq!(model.initial_lags(), &[200.0]);
     for t in 0..4 {
@@ -305,7 +304,9 @@ fn lag_path(model: &StochasticModel, z: &[f64]) -> Vec<f64> {
     let mut acc = model.lag_chain().accumulator();
     let mut out = vec![lags[0]];
     for (t, &zt) in z.iter().enumerate() {
-        model.advance_lags(t, &lags, &[zt], &mut acc, &mut next);
+        model
+            .lag_chain()
+            .advance(t, &lags, &[zt], &mut acc, &mut next);
         std::mem::swap(&mut lags, &mut next);
         out.push(lags[0]);
     }
@@ -361,35 +362,13 @@ fn d30_quarterly_stages_read_the_lags_of_the_monthly_to_quarterly_ring() {
     {
         stages.push(stage(6 + i, start, end, Some(season), 5));
     }
-    let horizon = Horizon {
+    let model = par1_from_december(
         stages,
-        pre_study_stages: vec![PreStudyStage {
-            id: StageId(-1),
-            start_date: d(2023, 12, 1),
-            end_date: d(2024, 1, 1),
-            season: Some(SeasonId(11)),
-        }],
-        seasons: Some(SeasonDefinitions {
+        SeasonDefinitions {
             cycle: SeasonCycle::Custom,
             seasons,
-        }),
-        ..Horizon::default()
-    };
-    let scen = ScenarioInputs {
-        inflow_stats: (-1..10).map(|t| stat(0, t, 100.0, 20.0)).collect(),
-        ar_coefficients: (0..10).map(|t| ar(0, t, 1, 0.5, 0.85)).collect(),
-        load_stats: load_stats(10, 50.0),
-        ..ScenarioInputs::default()
-    };
-    let initial = InitialConditions {
-        recent_observations: vec![obs(0, d(2023, 12, 1), d(2024, 1, 1), 200.0)],
-        ..InitialConditions::default()
-    };
-    let model = StochasticModel::build(
-        &system(1, horizon, scen, initial),
-        &config(42, InflowNonNegativity::Truncation),
-    )
-    .unwrap();
+        },
+    );
     assert_eq!(model.max_order(), 1);
     for t in 0..10 {
         assert_eq!(model.inflow_stage(t).psi, &[0.5]);

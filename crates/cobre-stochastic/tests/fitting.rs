@@ -187,15 +187,7 @@ fn annual_component_fit_spreads_over_twelve_lags() {
         .concat(),
         ..ScenarioInputs::default()
     };
-    let initial = InitialConditions {
-        recent_observations: vec![
-            obs(0, d(2023, 11, 1), d(2023, 12, 1), 45.0),
-            obs(0, d(2023, 12, 1), d(2024, 1, 1), 50.0),
-            obs(1, d(2023, 11, 1), d(2023, 12, 1), 28.0),
-            obs(1, d(2023, 12, 1), d(2024, 1, 1), 30.0),
-        ],
-        ..InitialConditions::default()
-    };
+    let initial = two_hydro_november_december();
     let mut cfg = config(1, InflowNonNegativity::Truncation);
     cfg.estimation.max_order = 6;
     cfg.estimation.order_selection = OrderSelection::PacfAnnual;

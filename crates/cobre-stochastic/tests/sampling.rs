@@ -68,7 +68,7 @@ fn historical_sampler_replays_history_windows_through_the_par_model() {
                 "year {year} stage {t}: {} vs {want}",
                 z[0]
             );
-            model.advance_lags(t, &lags, &z, &mut acc, &mut next);
+            model.lag_chain().advance(t, &lags, &z, &mut acc, &mut next);
             std::mem::swap(&mut lags, &mut next);
         }
     }

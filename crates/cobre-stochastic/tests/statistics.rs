@@ -30,7 +30,7 @@ fn simulate(model: &StochasticModel, n: usize, seed: u64) -> Vec<f64> {
             sampler.sample(model, 0, s as u64, t, &mut noise);
             let z = &mut out[(s * ns + t) * nh..(s * ns + t + 1) * nh];
             model.inflow(t, &lags, &noise[inflow.clone()], z);
-            model.advance_lags(t, &lags, z, &mut acc, &mut next);
+            model.lag_chain().advance(t, &lags, z, &mut acc, &mut next);
             std::mem::swap(&mut lags, &mut next);
         }
     }

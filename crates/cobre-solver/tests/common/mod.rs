@@ -1,9 +1,9 @@
 //! Shared test (and benchmark) fixtures: small LPs written row-wise, and a
 //! generator of stage-like hydrothermal LPs.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
-use cobre_solver::{LpModel, RowBatch};
+use cobre_solver::{HighsSolver, LpModel, LpSolver, RowBatch, SolveStatus, SolverError};
 
 /// A row `lower <= sum coef * x[col] <= upper`.
 pub type Row = (f64, f64, Vec<(usize, f64)>);
@@ -43,6 +43,64 @@ pub fn model_from_rows(
         a_index,
         a_value,
         objective_offset: 0.0,
+    }
+}
+
+/// A new solver with `model` loaded.
+pub fn loaded(model: &LpModel) -> HighsSolver {
+    let mut lp = HighsSolver::new().unwrap();
+    lp.load_model(model).unwrap();
+    lp
+}
+
+/// What the last solve of a solver returned.
+pub struct Solution {
+    /// Objective value.
+    pub obj: f64,
+    /// Primal values.
+    pub x: Vec<f64>,
+    /// Row duals.
+    pub y: Vec<f64>,
+    /// Reduced costs.
+    pub d: Vec<f64>,
+    /// Row activities.
+    pub ax: Vec<f64>,
+}
+
+/// Reads the solution of `lp`'s last solve.
+pub fn read_solution(lp: &HighsSolver) -> Solution {
+    let mut x = vec![0.0; lp.num_cols()];
+    let mut d = vec![0.0; lp.num_cols()];
+    let mut y = vec![0.0; lp.num_rows()];
+    let mut ax = vec![0.0; lp.num_rows()];
+    lp.primal_into(&mut x);
+    lp.reduced_costs_into(&mut d);
+    lp.row_duals_into(&mut y);
+    lp.row_activity_into(&mut ax);
+    Solution {
+        obj: lp.objective_value(),
+        x,
+        y,
+        d,
+        ax,
+    }
+}
+
+/// The variant of a failed solve that records a cold retry, as its status,
+/// with whether the cold retry happened; `None` for any other error.
+pub fn retried_failure(err: &SolverError) -> Option<(SolveStatus, bool)> {
+    match *err {
+        SolverError::Infeasible { retried_cold, .. } => {
+            Some((SolveStatus::Infeasible, retried_cold))
+        }
+        SolverError::Unbounded { retried_cold, .. } => Some((SolveStatus::Unbounded, retried_cold)),
+        SolverError::InfeasibleOrUnbounded { retried_cold, .. } => {
+            Some((SolveStatus::InfeasibleOrUnbounded, retried_cold))
+        }
+        SolverError::IterationLimit { retried_cold, .. } => {
+            Some((SolveStatus::IterationLimit, retried_cold))
+        }
+        _ => None,
     }
 }
 

@@ -182,6 +182,20 @@ pub fn obs(
     }
 }
 
+/// Recent observations of two hydros for November and December 2023
+/// (hydro 0: 45, 50 m³/s; hydro 1: 28, 30 m³/s).
+pub fn two_hydro_november_december() -> InitialConditions {
+    InitialConditions {
+        recent_observations: vec![
+            obs(0, d(2023, 11, 1), d(2023, 12, 1), 45.0),
+            obs(0, d(2023, 12, 1), d(2024, 1, 1), 50.0),
+            obs(1, d(2023, 11, 1), d(2023, 12, 1), 28.0),
+            obs(1, d(2023, 12, 1), d(2024, 1, 1), 30.0),
+        ],
+        ..InitialConditions::default()
+    }
+}
+
 /// Sample mean and population std.
 pub fn mean_std(x: &[f64]) -> (f64, f64) {
     let n = x.len() as f64;
