@@ -146,19 +146,12 @@ impl ScenarioModel {
         self.model.lag_chain().restart(acc);
     }
 
-    /// The lags stage `t + 1` receives from stage `t`'s incoming `lags` and
-    /// realised inflows `z` (`n_hydros × L`, see
-    /// [`cobre_stochastic::lag_chain`]). With one stage per season period
-    /// this is the shift the stage LP renders in its outgoing state.
-    pub fn advance_lags(
-        &self,
-        t: usize,
-        lags: &[f64],
-        z: &[f64],
-        acc: &mut LagAccumulator,
-        out: &mut [f64],
-    ) {
-        self.model.lag_chain().advance(t, lags, z, acc, out);
+    /// How the inflow lags move from stage to stage (see
+    /// [`cobre_stochastic::lag_chain`]): with one stage per season period,
+    /// the shift the stage LP renders in its outgoing state.
+    #[must_use]
+    pub fn lag_chain(&self) -> &cobre_stochastic::lag_chain::LagChain {
+        self.model.lag_chain()
     }
 
     /// Number of openings of stage `t` (0 for an unknown stage).

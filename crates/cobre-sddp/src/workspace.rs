@@ -286,7 +286,7 @@ impl Worker {
         for (h, z) in self.z_buf.iter_mut().enumerate().take(n) {
             *z = self.primal.get(layout.inflow.at(h)).copied().unwrap_or(0.0);
         }
-        scenario.advance_lags(
+        scenario.lag_chain().advance(
             layout.stage,
             &x_in[n..ns],
             &self.z_buf,
