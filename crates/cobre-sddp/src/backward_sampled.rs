@@ -325,8 +325,8 @@ fn store_cuts(
 }
 
 /// Splits the gathered cuts (`ns + 1` values each) of the trial states
-/// `keep` selects into
-/// `buf.intercepts` and `buf.coefs`, in trial-state order.
+/// `keep` selects into `buf.intercepts` and `buf.coefs`, in trial-state
+/// order.
 fn collect_cuts(buf: &mut BackwardBuffers, ns: usize, keep: impl Fn(usize) -> bool) {
     buf.intercepts.clear();
     buf.coefs.clear();

@@ -130,7 +130,7 @@ impl NodeGraph {
             return Ok(Self::chain(n_stages));
         }
         let order = canonical_order(g)?;
-        let (children, parents) = edges(g, &order)?;
+        let Edges { children, parents } = edges(g, &order)?;
         let root = check_nodes(&order, &children, &parents, n_stages)?;
         let (pools, pool_stage) = assign_pools(&order, &children, n_stages);
         let (nodes, external) = resolve_nodes(&order, &pools, scenario, source)?;
@@ -314,12 +314,16 @@ fn canonical_order(g: &PolicyGraph) -> Result<Vec<&GraphNode>, SddpError> {
     Ok(order)
 }
 
-/// Children (ascending child id) and parents (ascending position) of every
-/// node of `order`, from the graph's transitions.
-fn edges(
-    g: &PolicyGraph,
-    order: &[&GraphNode],
-) -> Result<(Vec<Vec<Child>>, Vec<Vec<usize>>), SddpError> {
+/// The transitions of a graph, per node in canonical order.
+struct Edges {
+    /// Children of each node, in ascending child id.
+    children: Vec<Vec<Child>>,
+    /// Parents of each node, in ascending position.
+    parents: Vec<Vec<usize>>,
+}
+
+/// The [`Edges`] of every node of `order`, from the graph's transitions.
+fn edges(g: &PolicyGraph, order: &[&GraphNode]) -> Result<Edges, SddpError> {
     let pos = |id: i32| order.binary_search_by_key(&id, |n| n.id).ok();
     let n = order.len();
     let mut children: Vec<Vec<Child>> = vec![Vec::new(); n];
@@ -349,7 +353,7 @@ fn edges(
     for p in &mut parents {
         p.sort_unstable();
     }
-    Ok((children, parents))
+    Ok(Edges { children, parents })
 }
 
 /// Checks that the graph has one root, every node sits within the horizon,
