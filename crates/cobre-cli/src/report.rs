@@ -9,32 +9,12 @@ use cobre::{RunReport, UpperBoundKind};
 pub(crate) fn report(args: &ReportArgs) -> Exit {
     let r = match cobre::read_run(&args.output) {
         Ok(r) => r,
-        Err(e) => {
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"status": "error", "kind": e.kind().as_str(), "message": e.to_string()})
-                );
-            } else {
-                eprintln!("error[{}]: {e}", e.kind());
-            }
-            return Exit::Output;
-        }
+        Err(e) => return fail(args, &e),
     };
     let html = match &args.html {
         Some(file) => match write_html(&args.output, file) {
             Ok(charts) => Some((file, charts)),
-            Err(e) => {
-                if args.json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"status": "error", "kind": e.kind().as_str(), "message": e.to_string()})
-                    );
-                } else {
-                    eprintln!("error[{}]: {e}", e.kind());
-                }
-                return Exit::Output;
-            }
+            Err(e) => return fail(args, &e),
         },
         None => None,
     };
@@ -55,6 +35,20 @@ pub(crate) fn report(args: &ReportArgs) -> Exit {
     } else {
         Exit::Output
     }
+}
+
+/// Reports `e` (as JSON with `--json`, else on stderr) and gives the exit
+/// code of an unreadable output folder.
+fn fail(args: &ReportArgs, e: &cobre::Error) -> Exit {
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"status": "error", "kind": e.kind().as_str(), "message": e.to_string()})
+        );
+    } else {
+        eprintln!("error[{}]: {e}", e.kind());
+    }
+    Exit::Output
 }
 
 /// Renders the charts of `output` into `file`; the number of charts.

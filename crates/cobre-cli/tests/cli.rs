@@ -2,54 +2,23 @@
 //! every finding, `run` writing its outputs, `report`, Ctrl-C.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::*;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name)
-}
-
-fn shared_case(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/cases")
-        .join(name)
-}
-
-fn cobre() -> Command {
-    Command::cargo_bin("cobre").unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
 
 /// A copy of `examples/tiny` with three independent faults: an unknown
 /// field, a negative capacity and a unit group on a bus that does not
 /// exist.
 fn broken_case(dir: &Path) -> PathBuf {
-    let case = dir.join("broken");
-    copy_dir(&example("tiny"), &case);
-    let path = case.join("system/hydros.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let h = &mut v["hydros"][0];
-    h["colour"] = serde_json::json!("blue");
-    h["reservoir"]["max_storage_hm3"] = serde_json::json!(-5.0);
-    h["unit_groups"][0]["bus_id"] = serde_json::json!(99);
-    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    case
+    let to = dir.join("broken");
+    edited_copy(&example("tiny"), &to, "system/hydros.json", |v| {
+        let h = &mut v["hydros"][0];
+        h["colour"] = serde_json::json!("blue");
+        h["reservoir"]["max_storage_hm3"] = serde_json::json!(-5.0);
+        h["unit_groups"][0]["bus_id"] = serde_json::json!(99);
+    })
 }
 
 #[test]
@@ -113,11 +82,7 @@ fn validate_json_reports_kinds_and_contexts() {
 fn run_on_an_invalid_case_exits_one_and_lists_the_findings() {
     let tmp = tempfile::tempdir().unwrap();
     let case = broken_case(tmp.path());
-    cobre()
-        .arg("run")
-        .arg(&case)
-        .arg("-o")
-        .arg(tmp.path().join("out"))
+    cobre_run(&case, &tmp.path().join("out"))
         .assert()
         .code(1)
         .stderr(predicate::str::contains("colour").and(predicate::str::contains("INVALID")));
@@ -147,11 +112,7 @@ fn bad_command_line_exits_two() {
 fn run_writes_outputs_prints_convergence_and_a_summary() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let assert = cobre()
-        .arg("run")
-        .arg(shared_case("d02-single-hydro"))
-        .arg("-o")
-        .arg(&out)
+    let assert = cobre_run(&shared_case("d02-single-hydro"), &out)
         .args(["--threads", "2"])
         .assert()
         .code(0);
@@ -180,11 +141,7 @@ fn run_writes_outputs_prints_convergence_and_a_summary() {
 fn run_json_is_one_machine_readable_object() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let assert = cobre()
-        .arg("run")
-        .arg(example("tiny"))
-        .arg("-o")
-        .arg(&out)
+    let assert = cobre_run(&example("tiny"), &out)
         .args(["--json", "--threads", "1", "--scenarios", "3"])
         .assert()
         .code(0);
@@ -199,11 +156,7 @@ fn run_json_is_one_machine_readable_object() {
 fn set_changes_a_setting_of_config_json_and_a_wrong_key_path_is_an_invalid_case() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let assert = cobre()
-        .arg("run")
-        .arg(example("tiny"))
-        .arg("-o")
-        .arg(&out)
+    let assert = cobre_run(&example("tiny"), &out)
         .args(["--json", "--threads", "1"])
         .args([
             "--set",
@@ -213,11 +166,7 @@ fn set_changes_a_setting_of_config_json_and_a_wrong_key_path_is_an_invalid_case(
         .code(0);
     let v: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     assert_eq!(v["training"]["iterations"], 2);
-    cobre()
-        .arg("run")
-        .arg(example("tiny"))
-        .arg("-o")
-        .arg(tmp.path().join("out2"))
+    cobre_run(&example("tiny"), &tmp.path().join("out2"))
         .args(["--set", "training.stoping_rules=[]"])
         .assert()
         .code(1)
@@ -233,11 +182,7 @@ fn set_changes_a_setting_of_config_json_and_a_wrong_key_path_is_an_invalid_case(
 #[test]
 fn quiet_run_prints_nothing_on_success() {
     let tmp = tempfile::tempdir().unwrap();
-    cobre()
-        .arg("run")
-        .arg(example("tiny"))
-        .arg("-o")
-        .arg(tmp.path().join("out"))
+    cobre_run(&example("tiny"), &tmp.path().join("out"))
         .arg("--quiet")
         .assert()
         .code(0)
@@ -249,24 +194,14 @@ fn run_into_an_unusable_output_path_exits_four() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("a-file");
     std::fs::write(&file, b"not a folder").unwrap();
-    cobre()
-        .arg("run")
-        .arg(example("tiny"))
-        .arg("-o")
-        .arg(&file)
-        .assert()
-        .code(4);
+    cobre_run(&example("tiny"), &file).assert().code(4);
 }
 
 #[test]
 fn report_summarises_a_run_and_flags_an_incomplete_one() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    cobre()
-        .arg("run")
-        .arg(example("tiny"))
-        .arg("-o")
-        .arg(&out)
+    cobre_run(&example("tiny"), &out)
         .arg("--quiet")
         .assert()
         .code(0);

@@ -8,15 +8,12 @@
 //! prints why it is skipped and passes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod common;
+
+use common::{edited_copy, shared_case};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn shared_case(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/cases")
-        .join(name)
-}
 
 /// Why the MPI runs cannot happen here, if they cannot.
 fn skip_reason() -> Option<String> {
@@ -168,27 +165,7 @@ fn assert_same_outputs(a: &Path, b: &Path, what: &str) {
 
 /// A copy of a shared case in `dir` with `config.json` edited by `edit`.
 fn edited_case(name: &str, dir: &Path, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
-    let to = dir.join(name);
-    copy_dir(&shared_case(name), &to);
-    let path = to.join("config.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    edit(&mut v);
-    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
+    edited_copy(&shared_case(name), &dir.join(name), "config.json", edit)
 }
 
 /// Runs `case` as 1 process × 1 thread (the reference), then every

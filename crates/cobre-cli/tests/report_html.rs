@@ -4,51 +4,25 @@
 //! self-contained page of charts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use assert_cmd::Command;
+use common::*;
 use std::path::{Path, PathBuf};
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name)
-}
-
-fn shared_case(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/cases")
-        .join(name)
-}
-
-fn cobre() -> Command {
-    Command::cargo_bin("cobre").unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
 
 /// `examples/valley` (3 reservoirs, 2 buses, 12 stages, 4 forward passes)
 /// cut to `iterations` iterations and `scenarios` simulated scenarios.
 fn small_valley(dir: &Path, iterations: u32, scenarios: u32) -> PathBuf {
-    let case = dir.join("valley");
-    copy_dir(&example("valley"), &case);
-    let path = case.join("config.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    v["training"]["stopping_rules"] =
-        serde_json::json!([{"type": "iteration_limit", "limit": iterations}]);
-    v["simulation"]["selection"]["num_scenarios"] = serde_json::json!(scenarios);
-    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    case
+    edited_copy(
+        &example("valley"),
+        &dir.join("valley"),
+        "config.json",
+        |v| {
+            v["training"]["stopping_rules"] =
+                serde_json::json!([{"type": "iteration_limit", "limit": iterations}]);
+            v["simulation"]["selection"]["num_scenarios"] = serde_json::json!(scenarios);
+        },
+    )
 }
 
 fn stdout_of(cmd: &mut Command, code: i32) -> String {
@@ -135,15 +109,7 @@ fn html_report_draws_every_chart_with_its_series_and_axis_titles() {
     let tmp = tempfile::tempdir().unwrap();
     let case = small_valley(tmp.path(), 6, 40);
     let out = tmp.path().join("out");
-    let text = stdout_of(
-        cobre()
-            .arg("run")
-            .arg(&case)
-            .arg("-o")
-            .arg(&out)
-            .args(["--threads", "2"]),
-        0,
-    );
+    let text = stdout_of(cobre_run(&case, &out).args(["--threads", "2"]), 0);
     assert!(!has_negative_percent(&text), "{text}");
     assert!(
         text.contains("95 % interval, statistical estimate"),
@@ -241,14 +207,7 @@ fn html_report_of_a_folder_without_simulation_or_policy_still_draws_training() {
     let tmp = tempfile::tempdir().unwrap();
     let case = small_valley(tmp.path(), 3, 5);
     let out = tmp.path().join("out");
-    cobre()
-        .arg("run")
-        .arg(&case)
-        .arg("-o")
-        .arg(&out)
-        .arg("--quiet")
-        .assert()
-        .code(0);
+    cobre_run(&case, &out).arg("--quiet").assert().code(0);
     std::fs::remove_dir_all(out.join("simulation")).unwrap();
     std::fs::remove_dir_all(out.join("policy")).unwrap();
     let page = tmp.path().join("r.html");

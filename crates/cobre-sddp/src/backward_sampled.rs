@@ -47,12 +47,28 @@ struct TrialPlan {
     visited_item: Option<usize>,
 }
 
+/// One work item: the trial state (local index), the child node and the
+/// `(lo, hi)` range of the child's realisations.
+type ItemSpec = (usize, usize, (usize, usize));
+
+/// What the parts of one backward step share.
+struct Step<'s, 'c> {
+    ctx: &'s Ctx<'c>,
+    /// Stage whose outcomes are solved (cuts go to `t − 1`).
+    t: usize,
+    iteration: u64,
+    /// Global index of the first local trial state.
+    first_scenario: usize,
+    /// State dimension.
+    ns: usize,
+}
+
 /// The cuts of the trial states at stage `t − 1` (see the module notes).
 /// Each child's realisations are split into `chunks_per_state` items, or
 /// as `openings_per_item` says when the case sets a backward scheduler.
 /// `nodes_global` holds every forward scenario's node per stage
 /// (`m · T + t`); it is empty for the chain (the node is the stage).
-#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn sampled_stage(
     ctx: &Ctx<'_>,
     cuts: &mut [LpCuts],
@@ -67,13 +83,42 @@ pub(crate) fn sampled_stage(
     openings_per_item: Option<OpeningsPerItem>,
     buf: &mut BackwardBuffers,
 ) -> Result<(), SddpError> {
-    let study = ctx.study;
+    let step = Step {
+        ctx,
+        t,
+        iteration,
+        first_scenario,
+        ns: ctx.study.n_state(),
+    };
+    let per_state =
+        |n_real: usize| openings_per_item.map_or(chunks_per_state, |o| o.chunks(n_real));
+    let (plans, specs, outcomes_total) = plan_items(&step, trajectories, per_state);
+    solve_items(
+        &step,
+        cuts,
+        activations,
+        trajectories,
+        &specs,
+        outcomes_total,
+        buf,
+    )?;
+    keep_visited_bases(&step, trajectories, &plans, buf);
+    local_cuts(&step, trajectories, &plans, buf)?;
+    store_cuts(&step, cuts, nodes_global, m_total, buf)
+}
+
+/// Items: per trial state, per child, per chunk of its realisations
+/// (`per_state(n)` chunks of a child with `n`); returns the trial states'
+/// plans, the items and the number of outcomes.
+fn plan_items(
+    step: &Step<'_, '_>,
+    trajectories: &[Trajectory],
+    per_state: impl Fn(usize) -> usize,
+) -> (Vec<TrialPlan>, Vec<ItemSpec>, usize) {
+    let (study, t) = (step.ctx.study, step.t);
     let graph = &study.graph;
-    let ns = study.n_state();
-    let n_stages = study.num_stages();
-    // Items: per trial state, per child, per chunk of its realisations.
     let mut plans: Vec<TrialPlan> = Vec::with_capacity(trajectories.len());
-    let mut specs: Vec<(usize, usize, (usize, usize))> = Vec::new();
+    let mut specs: Vec<ItemSpec> = Vec::new();
     let mut outcomes_total = 0;
     for (i, tr) in trajectories.iter().enumerate() {
         let node = tr.nodes.get(t - 1).copied().unwrap_or(0);
@@ -85,8 +130,7 @@ pub(crate) fn sampled_stage(
             if Some(c.node) == visited && visited_item.is_none() {
                 visited_item = Some(specs.len());
             }
-            let per_state = openings_per_item.map_or(chunks_per_state, |o| o.chunks(n_real));
-            for bounds in chunk_bounds(n_real, per_state) {
+            for bounds in chunk_bounds(n_real, per_state(n_real)) {
                 specs.push((i, c.node, bounds));
             }
             outcomes_total += n_real;
@@ -98,6 +142,22 @@ pub(crate) fn sampled_stage(
             visited_item,
         });
     }
+    (plans, specs, outcomes_total)
+}
+
+/// Solves every item into the step's objective and dual buffers, each
+/// started from its trial state's forward basis at `t` when the child
+/// shares that LP (same pool).
+fn solve_items(
+    step: &Step<'_, '_>,
+    cuts: &mut [LpCuts],
+    activations: &mut Activations,
+    trajectories: &[Trajectory],
+    specs: &[ItemSpec],
+    outcomes_total: usize,
+    buf: &mut BackwardBuffers,
+) -> Result<(), SddpError> {
+    let (graph, t, ns) = (&step.ctx.study.graph, step.t, step.ns);
     let n_items = specs.len();
     buf.obj_local.clear();
     buf.obj_local.resize(outcomes_total, 0.0);
@@ -108,45 +168,54 @@ pub(crate) fn sampled_stage(
     }
     let obj_lens: Vec<usize> = specs.iter().map(|&(_, _, (lo, hi))| hi - lo).collect();
     let dual_lens: Vec<usize> = obj_lens.iter().map(|l| l * ns).collect();
-    {
-        let obj_parts = split_lengths(&mut buf.obj_local, &obj_lens);
-        let dual_parts = split_lengths(&mut buf.duals_local, &dual_lens);
-        let mut items: Vec<OpeningsItem<'_>> = Vec::with_capacity(n_items);
-        let parts = obj_parts
-            .into_iter()
-            .zip(dual_parts)
-            .zip(buf.item_bases.iter_mut());
-        for (((obj, duals), end_basis), &(i, child, bounds)) in parts.zip(&specs) {
-            let Some(tr) = trajectories.get(i) else { break };
-            let x_in = &tr.states[(t - 1) * ns..t * ns];
-            let visited_pool = tr.nodes.get(t).map(|&v| graph.pool(v));
-            let start = if visited_pool == Some(graph.pool(child)) {
-                tr.forward_basis.get(t)
-            } else {
-                None
-            };
-            items.push(OpeningsItem::new(
-                graph,
-                child,
-                first_scenario + i,
-                x_in,
-                bounds,
-                start,
-                obj,
-                duals,
-                end_basis,
-            ));
-        }
-        run_items(
-            ctx,
-            cuts,
-            activations,
-            iteration,
-            Phase::Backward,
-            &mut items,
-        )?;
+    let obj_parts = split_lengths(&mut buf.obj_local, &obj_lens);
+    let dual_parts = split_lengths(&mut buf.duals_local, &dual_lens);
+    let mut items: Vec<OpeningsItem<'_>> = Vec::with_capacity(n_items);
+    let parts = obj_parts
+        .into_iter()
+        .zip(dual_parts)
+        .zip(buf.item_bases.iter_mut());
+    for (((obj, duals), end_basis), &(i, child, bounds)) in parts.zip(specs) {
+        let Some(tr) = trajectories.get(i) else { break };
+        let x_in = &tr.states[(t - 1) * ns..t * ns];
+        let visited_pool = tr.nodes.get(t).map(|&v| graph.pool(v));
+        let start = if visited_pool == Some(graph.pool(child)) {
+            tr.forward_basis.get(t)
+        } else {
+            None
+        };
+        items.push(OpeningsItem::new(
+            graph,
+            child,
+            step.first_scenario + i,
+            x_in,
+            bounds,
+            start,
+            obj,
+            duals,
+            end_basis,
+        ));
     }
-    for (tr, plan) in trajectories.iter_mut().zip(&plans) {
+    run_items(
+        step.ctx,
+        cuts,
+        activations,
+        step.iteration,
+        Phase::Backward,
+        &mut items,
+    )
+}
+
+/// Keeps the end basis of the first item of the child each trajectory
+/// visited at `t` as its next forward start there.
+fn keep_visited_bases(
+    step: &Step<'_, '_>,
+    trajectories: &mut [Trajectory],
+    plans: &[TrialPlan],
+    buf: &BackwardBuffers,
+) {
+    let (graph, t) = (&step.ctx.study.graph, step.t);
+    for (tr, plan) in trajectories.iter_mut().zip(plans) {
         let visited_pool = tr.nodes.get(t).map_or(0, |&v| graph.pool(v));
         if let (Some(slot), Some(b)) = (
             tr.start.get_mut(t),
@@ -161,8 +230,17 @@ pub(crate) fn sampled_stage(
             }
         }
     }
-    // One cut per local trial state, then every rank's, in trial-state
-    // order: `[α, π…]` each.
+}
+
+/// One cut per local trial state into `buf.cuts_local`, `[α, π…]` each,
+/// its outcomes aggregated through stage `t`'s risk measure.
+fn local_cuts(
+    step: &Step<'_, '_>,
+    trajectories: &[Trajectory],
+    plans: &[TrialPlan],
+    buf: &mut BackwardBuffers,
+) -> Result<(), SddpError> {
+    let (study, t, ns) = (step.ctx.study, step.t, step.ns);
     let risk = study
         .risk
         .get(t)
@@ -170,14 +248,18 @@ pub(crate) fn sampled_stage(
     buf.coef.clear();
     buf.coef.resize(ns, 0.0);
     buf.cuts_local.clear();
-    for (tr, plan) in trajectories.iter().zip(&plans) {
+    for (tr, plan) in trajectories.iter().zip(plans) {
         let x_hat = &tr.states[(t - 1) * ns..t * ns];
         let range = plan.first_outcome..plan.first_outcome + plan.outcomes;
         let obj = &buf.obj_local[range.clone()];
         let duals = &buf.duals_local[range.start * ns..range.end * ns];
         buf.probabilities.clear();
-        buf.probabilities
-            .extend(graph.outcomes(plan.node, &study.scenario).map(|o| o.2));
+        buf.probabilities.extend(
+            study
+                .graph
+                .outcomes(plan.node, &study.scenario)
+                .map(|o| o.2),
+        );
         let alpha = buf.agg.cut_weighted(
             risk.as_ref(),
             obj,
@@ -189,7 +271,23 @@ pub(crate) fn sampled_stage(
         buf.cuts_local.push(alpha);
         buf.cuts_local.extend_from_slice(&buf.coef);
     }
-    ctx.comm
+    Ok(())
+}
+
+/// All-gathers every rank's cuts in trial-state order and appends them to
+/// their pools in that order: pool `t − 1` for the chain, each trial
+/// state's node's pool for a tree.
+fn store_cuts(
+    step: &Step<'_, '_>,
+    cuts: &mut [LpCuts],
+    nodes_global: &[usize],
+    m_total: usize,
+    buf: &mut BackwardBuffers,
+) -> Result<(), SddpError> {
+    let (study, t, ns, iteration) = (step.ctx.study, step.t, step.ns, step.iteration);
+    let graph = &study.graph;
+    step.ctx
+        .comm
         .all_gather_f64(&buf.cuts_local, &mut buf.cuts_global, &mut buf.counts)?;
     if buf.cuts_global.len() != m_total * (ns + 1) {
         return Err(SddpError::Communicator {
@@ -201,18 +299,14 @@ pub(crate) fn sampled_stage(
         });
     }
     if graph.is_chain() {
-        buf.intercepts.clear();
-        buf.coefs.clear();
-        for cut in buf.cuts_global.chunks_exact(ns + 1) {
-            buf.intercepts.push(cut[0]);
-            buf.coefs.extend_from_slice(&cut[1..]);
-        }
+        collect_cuts(buf, ns, |_| true);
         if let Some(c) = cuts.get_mut(t - 1) {
             c.push_batch(&buf.intercepts, &buf.coefs, iteration);
         }
         return Ok(());
     }
     // A tree: each pool gets its trial states' cuts, in trial-state order.
+    let n_stages = study.num_stages();
     let pool_of = |m: usize| {
         nodes_global
             .get(m * n_stages + t - 1)
@@ -222,19 +316,26 @@ pub(crate) fn sampled_stage(
     pools.sort_unstable();
     pools.dedup();
     for p in pools {
-        buf.intercepts.clear();
-        buf.coefs.clear();
-        for (m, cut) in buf.cuts_global.chunks_exact(ns + 1).enumerate() {
-            if pool_of(m) == p {
-                buf.intercepts.push(cut[0]);
-                buf.coefs.extend_from_slice(&cut[1..]);
-            }
-        }
+        collect_cuts(buf, ns, |m| pool_of(m) == p);
         if let Some(c) = cuts.get_mut(p) {
             c.push_batch(&buf.intercepts, &buf.coefs, iteration);
         }
     }
     Ok(())
+}
+
+/// Splits the gathered cuts (`ns + 1` values each) of the trial states
+/// `keep` selects into `buf.intercepts` and `buf.coefs`, in trial-state
+/// order.
+fn collect_cuts(buf: &mut BackwardBuffers, ns: usize, keep: impl Fn(usize) -> bool) {
+    buf.intercepts.clear();
+    buf.coefs.clear();
+    for (m, cut) in buf.cuts_global.chunks_exact(ns + 1).enumerate() {
+        if keep(m) {
+            buf.intercepts.push(cut[0]);
+            buf.coefs.extend_from_slice(&cut[1..]);
+        }
+    }
 }
 
 /// Every forward scenario's node at each stage (`m · T + t`) for iteration

@@ -23,7 +23,7 @@
 use crate::scenario::ScenarioModel;
 use crate::SddpError;
 use cobre_core::config::ScenarioSourceConfig;
-use cobre_core::System;
+use cobre_core::{GraphNode, PolicyGraph, System};
 use cobre_stochastic::ExternalRealisations;
 
 /// What a node's realisations are.
@@ -129,113 +129,11 @@ impl NodeGraph {
         if g.is_chain() {
             return Ok(Self::chain(n_stages));
         }
-        let bad = |what: String| SddpError::invalid("policy graph", what);
-        let mut order: Vec<&cobre_core::GraphNode> = g.nodes.iter().collect();
-        order.sort_by_key(|n| n.id);
-        if order.windows(2).any(|w| w[0].id == w[1].id) {
-            return Err(bad("duplicate node ids".into()));
-        }
-        let pos = |id: i32| order.binary_search_by_key(&id, |n| n.id).ok();
-        let n = order.len();
-        let mut children: Vec<Vec<Child>> = vec![Vec::new(); n];
-        let mut parents: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for t in &g.transitions {
-            let (Some(s), Some(d)) = (pos(t.source), pos(t.target)) else {
-                return Err(bad(format!(
-                    "transition {} → {} names an undeclared node",
-                    t.source, t.target
-                )));
-            };
-            if order[d].stage != order[s].stage + 1 {
-                return Err(bad(format!(
-                    "transition {} → {} does not lead to the next stage",
-                    t.source, t.target
-                )));
-            }
-            children[s].push(Child {
-                node: d,
-                probability: t.probability,
-            });
-            parents[d].push(s);
-        }
-        for c in &mut children {
-            c.sort_by_key(|c| order[c.node].id);
-        }
-        for p in &mut parents {
-            p.sort_unstable();
-        }
-        let roots: Vec<usize> = (0..n).filter(|&i| order[i].stage == 0).collect();
-        let root = match roots.as_slice() {
-            [r] => *r,
-            _ => return Err(bad(format!("{} nodes at the first stage", roots.len()))),
-        };
-        for (i, node) in order.iter().enumerate() {
-            if node.stage >= n_stages {
-                return Err(bad(format!("node {} is past the last stage", node.id)));
-            }
-            if children[i].is_empty() && node.stage + 1 != n_stages {
-                return Err(bad(format!(
-                    "node {} has no successor before the last stage",
-                    node.id
-                )));
-            }
-            if i != root && parents[i].is_empty() {
-                return Err(bad(format!("node {} cannot be reached", node.id)));
-            }
-        }
-        // Pools: nodes with children in canonical order, then one for the leaves.
-        let mut pools = vec![0usize; n];
-        let mut pool_stage = Vec::new();
-        for i in 0..n {
-            if !children[i].is_empty() {
-                pools[i] = pool_stage.len();
-                pool_stage.push(order[i].stage);
-            }
-        }
-        let leaf_pool = pool_stage.len();
-        pool_stage.push(n_stages.saturating_sub(1));
-        for i in 0..n {
-            if children[i].is_empty() {
-                pools[i] = leaf_pool;
-            }
-        }
-        let needs_external = order.iter().any(|n| n.scenario.is_some());
-        let realisations = if needs_external {
-            Some(
-                ExternalRealisations::build(source, scenario.model())
-                    .map_err(|source| SddpError::Stochastic { source })?,
-            )
-        } else {
-            None
-        };
-        let dim = scenario.noise_dim();
-        let mut external = Vec::with_capacity(n);
-        let nodes = order
-            .iter()
-            .enumerate()
-            .map(|(i, node)| {
-                let r = match node.scenario {
-                    Some(k) => {
-                        let mut v = vec![0.0; dim];
-                        if let Some(ext) = &realisations {
-                            ext.write(node.stage, k as usize, &mut v);
-                        }
-                        external.push(v);
-                        Realisations::External(k)
-                    }
-                    None => {
-                        external.push(Vec::new());
-                        Realisations::Openings
-                    }
-                };
-                Node {
-                    id: node.id,
-                    stage: node.stage,
-                    pool: pools[i],
-                    realisations: r,
-                }
-            })
-            .collect();
+        let order = canonical_order(g)?;
+        let Edges { children, parents } = edges(g, &order)?;
+        let root = check_nodes(&order, &children, &parents, n_stages)?;
+        let (pools, pool_stage) = assign_pools(&order, &children, n_stages);
+        let (nodes, external) = resolve_nodes(&order, &pools, scenario, source)?;
         Ok(Self {
             nodes,
             children,
@@ -399,6 +297,168 @@ impl NodeGraph {
         }
         out
     }
+}
+
+/// The error of a graph the reader should have refused.
+fn bad(what: String) -> SddpError {
+    SddpError::invalid("policy graph", what)
+}
+
+/// The declared nodes in canonical order (ascending id).
+fn canonical_order(g: &PolicyGraph) -> Result<Vec<&GraphNode>, SddpError> {
+    let mut order: Vec<&GraphNode> = g.nodes.iter().collect();
+    order.sort_by_key(|n| n.id);
+    if order.windows(2).any(|w| w[0].id == w[1].id) {
+        return Err(bad("duplicate node ids".into()));
+    }
+    Ok(order)
+}
+
+/// The transitions of a graph, per node in canonical order.
+struct Edges {
+    /// Children of each node, in ascending child id.
+    children: Vec<Vec<Child>>,
+    /// Parents of each node, in ascending position.
+    parents: Vec<Vec<usize>>,
+}
+
+/// The [`Edges`] of every node of `order`, from the graph's transitions.
+fn edges(g: &PolicyGraph, order: &[&GraphNode]) -> Result<Edges, SddpError> {
+    let pos = |id: i32| order.binary_search_by_key(&id, |n| n.id).ok();
+    let n = order.len();
+    let mut children: Vec<Vec<Child>> = vec![Vec::new(); n];
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for t in &g.transitions {
+        let (Some(s), Some(d)) = (pos(t.source), pos(t.target)) else {
+            return Err(bad(format!(
+                "transition {} → {} names an undeclared node",
+                t.source, t.target
+            )));
+        };
+        if order[d].stage != order[s].stage + 1 {
+            return Err(bad(format!(
+                "transition {} → {} does not lead to the next stage",
+                t.source, t.target
+            )));
+        }
+        children[s].push(Child {
+            node: d,
+            probability: t.probability,
+        });
+        parents[d].push(s);
+    }
+    for c in &mut children {
+        c.sort_by_key(|c| order[c.node].id);
+    }
+    for p in &mut parents {
+        p.sort_unstable();
+    }
+    Ok(Edges { children, parents })
+}
+
+/// Checks that the graph has one root, every node sits within the horizon,
+/// only last-stage nodes lack successors and every other node is reached;
+/// returns the root's position.
+fn check_nodes(
+    order: &[&GraphNode],
+    children: &[Vec<Child>],
+    parents: &[Vec<usize>],
+    n_stages: usize,
+) -> Result<usize, SddpError> {
+    let roots: Vec<usize> = (0..order.len()).filter(|&i| order[i].stage == 0).collect();
+    let root = match roots.as_slice() {
+        [r] => *r,
+        _ => return Err(bad(format!("{} nodes at the first stage", roots.len()))),
+    };
+    for (i, node) in order.iter().enumerate() {
+        if node.stage >= n_stages {
+            return Err(bad(format!("node {} is past the last stage", node.id)));
+        }
+        if children[i].is_empty() && node.stage + 1 != n_stages {
+            return Err(bad(format!(
+                "node {} has no successor before the last stage",
+                node.id
+            )));
+        }
+        if i != root && parents[i].is_empty() {
+            return Err(bad(format!("node {} cannot be reached", node.id)));
+        }
+    }
+    Ok(root)
+}
+
+/// The pool of every node and the stage of every pool: nodes with
+/// children in canonical order, then one pool shared by the leaves.
+fn assign_pools(
+    order: &[&GraphNode],
+    children: &[Vec<Child>],
+    n_stages: usize,
+) -> (Vec<usize>, Vec<usize>) {
+    let n = order.len();
+    let mut pools = vec![0usize; n];
+    let mut pool_stage = Vec::new();
+    for i in 0..n {
+        if !children[i].is_empty() {
+            pools[i] = pool_stage.len();
+            pool_stage.push(order[i].stage);
+        }
+    }
+    let leaf_pool = pool_stage.len();
+    pool_stage.push(n_stages.saturating_sub(1));
+    for i in 0..n {
+        if children[i].is_empty() {
+            pools[i] = leaf_pool;
+        }
+    }
+    (pools, pool_stage)
+}
+
+/// The engine's nodes, and the noise vector of every node with an external
+/// realisation (empty for the others).
+fn resolve_nodes(
+    order: &[&GraphNode],
+    pools: &[usize],
+    scenario: &ScenarioModel,
+    source: &ScenarioSourceConfig,
+) -> Result<(Vec<Node>, Vec<Vec<f64>>), SddpError> {
+    let needs_external = order.iter().any(|n| n.scenario.is_some());
+    let realisations = if needs_external {
+        Some(
+            ExternalRealisations::build(source, scenario.model())
+                .map_err(|source| SddpError::Stochastic { source })?,
+        )
+    } else {
+        None
+    };
+    let dim = scenario.noise_dim();
+    let mut external = Vec::with_capacity(order.len());
+    let nodes = order
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let r = match node.scenario {
+                Some(k) => {
+                    let mut v = vec![0.0; dim];
+                    if let Some(ext) = &realisations {
+                        ext.write(node.stage, k as usize, &mut v);
+                    }
+                    external.push(v);
+                    Realisations::External(k)
+                }
+                None => {
+                    external.push(Vec::new());
+                    Realisations::Openings
+                }
+            };
+            Node {
+                id: node.id,
+                stage: node.stage,
+                pool: pools[i],
+                realisations: r,
+            }
+        })
+        .collect();
+    Ok((nodes, external))
 }
 
 #[cfg(test)]

@@ -95,37 +95,43 @@ fn assert_same_training(a: &TrainingResult, b: &TrainingResult, what: &str) {
     assert_same_policy(&a.policy, &b.policy, what);
 }
 
-#[test]
-fn training_on_two_and_three_ranks_is_bit_identical_to_one_process() {
-    // 5 forward passes: uneven shares; 25 iterations: stale cuts leave the
-    // LPs (window 5) and violated ones come back.
-    let system = stochastic_system(4, 5);
-    let cfg = config(25, 5);
-    let study = StudyModel::build(&system, &cfg).unwrap();
-    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
-    for (ranks, threads) in [(2, 1), (3, 1), (2, 2)] {
-        let results = on_ranks(ranks, |c| train_on(&study, &settings(&cfg, threads), c));
+/// Training in one process, on one thread.
+fn train_alone(study: &StudyModel, cfg: &cobre_core::StudyConfig) -> TrainingResult {
+    train(study, &settings(cfg, 1), TrainingHooks::default()).unwrap()
+}
+
+/// Trains `system` under `cfg` in one process, then in-process on every
+/// `(ranks, threads per rank)` of `layouts`, and checks that every rank's
+/// result is bit-identical to the one process's (`what` names the case).
+fn assert_ranks_match_one_process(
+    system: &cobre_core::System,
+    cfg: &cobre_core::StudyConfig,
+    layouts: &[(usize, usize)],
+    what: &str,
+) {
+    let study = StudyModel::build(system, cfg).unwrap();
+    let one = train_alone(&study, cfg);
+    for &(ranks, threads) in layouts {
+        let results = on_ranks(ranks, |c| train_on(&study, &settings(cfg, threads), c));
         for (rank, r) in results.iter().enumerate() {
-            assert_same_training(
-                &one,
-                r,
-                &format!("{ranks} ranks × {threads} threads, rank {rank}"),
-            );
+            let case = format!("{what}{ranks} ranks × {threads} threads, rank {rank}");
+            assert_same_training(&one, r, &case);
         }
     }
 }
 
 #[test]
+fn training_on_two_and_three_ranks_is_bit_identical_to_one_process() {
+    // 5 forward passes: uneven shares; 25 iterations: stale cuts leave the
+    // LPs (window 5) and violated ones come back.
+    let layouts = [(2, 1), (3, 1), (2, 2)];
+    assert_ranks_match_one_process(&stochastic_system(4, 5), &config(25, 5), &layouts, "");
+}
+
+#[test]
 fn ranks_without_forward_scenarios_still_train_identically() {
     // One forward pass on three ranks: ranks 1 and 2 own no trial state.
-    let system = stochastic_system(3, 10);
-    let cfg = config(12, 1);
-    let study = StudyModel::build(&system, &cfg).unwrap();
-    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
-    let results = on_ranks(3, |c| train_on(&study, &settings(&cfg, 1), c));
-    for (rank, r) in results.iter().enumerate() {
-        assert_same_training(&one, r, &format!("3 ranks, rank {rank}"));
-    }
+    assert_ranks_match_one_process(&stochastic_system(3, 10), &config(12, 1), &[(3, 1)], "");
 }
 
 /// Runs `f` once per rank of a group of `ranks` processes' worth of
@@ -191,7 +197,7 @@ fn training_over_sockets_and_shared_memory_is_bit_identical_to_one_process() {
     let system = stochastic_system(4, 5);
     let cfg = config(12, 5);
     let study = StudyModel::build(&system, &cfg).unwrap();
-    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
+    let one = train_alone(&study, &cfg);
     let tcp = on_tcp_ranks(2, |c| train_on(&study, &settings(&cfg, 2), c));
     for (rank, r) in tcp.iter().enumerate() {
         assert_same_training(&one, r, &format!("tcp, 2 ranks × 2 threads, rank {rank}"));
@@ -243,9 +249,7 @@ fn simulation_ranks_take_whole_blocks_and_together_match_one_process() {
     let system = stochastic_system(4, 5);
     let cfg = config(10, 3);
     let study = StudyModel::build(&system, &cfg).unwrap();
-    let policy = train(&study, &settings(&cfg, 1), TrainingHooks::default())
-        .unwrap()
-        .policy;
+    let policy = train_alone(&study, &cfg).policy;
     let mut single = MemorySink::default();
     let one = simulate(&study, &policy, &sim_settings(2), &mut single, None).unwrap();
     for ranks in [2, 3] {
@@ -303,9 +307,7 @@ fn a_simulation_failing_on_one_rank_fails_on_every_rank() {
     let system = stochastic_system(3, 5);
     let cfg = config(3, 2);
     let study = StudyModel::build(&system, &cfg).unwrap();
-    let policy = train(&study, &settings(&cfg, 1), TrainingHooks::default())
-        .unwrap()
-        .policy;
+    let policy = train_alone(&study, &cfg).policy;
     let errors = on_ranks(2, |c| {
         let hooks = SimulationHooks {
             communicator: Some(c),
@@ -328,36 +330,12 @@ fn a_simulation_failing_on_one_rank_fails_on_every_rank() {
 
 #[test]
 fn enumerated_training_on_a_tree_is_bit_identical_on_any_ranks() {
-    let system = tree_system();
-    let cfg = tree_config();
-    let study = StudyModel::build(&system, &cfg).unwrap();
-    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
-    for (ranks, threads) in [(2, 1), (3, 1), (2, 2)] {
-        let results = on_ranks(ranks, |c| train_on(&study, &settings(&cfg, threads), c));
-        for (rank, r) in results.iter().enumerate() {
-            assert_same_training(
-                &one,
-                r,
-                &format!("tree, {ranks} ranks × {threads} threads, rank {rank}"),
-            );
-        }
-    }
+    let layouts = [(2, 1), (3, 1), (2, 2)];
+    assert_ranks_match_one_process(&tree_system(), &tree_config(), &layouts, "tree, ");
 }
 
 #[test]
 fn sampled_training_on_a_graph_is_bit_identical_on_any_ranks() {
-    let system = graph_system();
-    let cfg = config(12, 5);
-    let study = StudyModel::build(&system, &cfg).unwrap();
-    let one = train(&study, &settings(&cfg, 1), TrainingHooks::default()).unwrap();
-    for (ranks, threads) in [(2, 1), (3, 2)] {
-        let results = on_ranks(ranks, |c| train_on(&study, &settings(&cfg, threads), c));
-        for (rank, r) in results.iter().enumerate() {
-            assert_same_training(
-                &one,
-                r,
-                &format!("graph, {ranks} ranks × {threads} threads, rank {rank}"),
-            );
-        }
-    }
+    let layouts = [(2, 1), (3, 2)];
+    assert_ranks_match_one_process(&graph_system(), &config(12, 5), &layouts, "graph, ");
 }

@@ -7,37 +7,13 @@
 mod common;
 
 use cobre_core::entities::{Diversion, UnitGroup};
-use cobre_core::hydro_models::EnergyProductivity;
 use cobre_core::initial::InitialStorage;
 use cobre_core::testing::{bus, hydro, thermal};
 use cobre_core::{
     BlockTable, BusId, HydroBlockOverride, HydroId, PumpingStation, PumpingStationId,
     ServiceWindow, StageId, System, SystemParts, UnitGroupBound,
 };
-use cobre_sddp::{train, StudyModel, TrainingHooks, TrainingSettings};
 use common::*;
-
-fn productivity(h: i32, rho: f64) -> EnergyProductivity {
-    EnergyProductivity {
-        hydro: HydroId(h),
-        stage: None,
-        equivalent_productivity: Some(rho),
-        reference_outflow_m3s: None,
-        specific_productivity: None,
-    }
-}
-
-fn lower_bound(system: &System) -> f64 {
-    let cfg = config(3, 1);
-    let study = StudyModel::build(system, &cfg).unwrap();
-    let r = train(
-        &study,
-        &TrainingSettings::from_config(&cfg),
-        TrainingHooks::default(),
-    )
-    .unwrap();
-    r.lower_bound()
-}
 
 fn one_stage(parts: &mut SystemParts) {
     parts.horizon.stages = vec![stage(0, &[730.0], 1)];

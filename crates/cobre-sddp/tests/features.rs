@@ -10,9 +10,8 @@ mod common;
 use cobre_core::constraints::StageTable;
 use cobre_core::entities::{EfficiencyModel, HydroGenerationModel};
 use cobre_core::hydro_models::{
-    EnergyProductivity, FphaConfig, FphaSource, GeometryPoint, HydroProductionModel,
-    ProductionModelKind, ProductionModelRange, ProductionModelSelection, TailraceFamily,
-    TailraceSegment,
+    FphaConfig, FphaSource, GeometryPoint, HydroProductionModel, ProductionModelKind,
+    ProductionModelRange, ProductionModelSelection, TailraceFamily, TailraceSegment,
 };
 use cobre_core::testing::{bus, hydro, line, thermal};
 use cobre_core::{
@@ -23,19 +22,6 @@ use cobre_core::{
 };
 use cobre_sddp::{train, OpeningsPerItem, StudyModel, TrainingHooks, TrainingSettings};
 use common::*;
-
-/// Lower bound after a few iterations (the cases are deterministic).
-fn lower_bound(system: &System) -> f64 {
-    let cfg = config(3, 1);
-    let study = StudyModel::build(system, &cfg).unwrap();
-    let r = train(
-        &study,
-        &TrainingSettings::from_config(&cfg),
-        TrainingHooks::default(),
-    )
-    .unwrap();
-    r.lower_bound()
-}
 
 /// Two blocks (10 h, 20 h), 10 MW of load on bus 1 in both; bus 0 has a
 /// 10 $/MWh thermal, bus 1 a 50 $/MWh one, joined by a 10 MW line. Block 1
@@ -123,15 +109,12 @@ fn per_block_hydro_bounds_limit_the_turbines_of_their_block() {
     assert!(rel(lb, 160_000.0) < 1e-9, "{lb}");
 }
 
-/// A reservoir of productivity 0 (it stores and passes water, generates
-/// nothing) feeds a run-of-river plant of productivity 1: the 30 m³/s it
-/// releases become 30 MW downstream; the thermal covers the other 20 MW of
-/// the 50 MW load: 20 MW × 100 h × 10 $ = 20 000.
-#[test]
-fn a_plant_of_productivity_zero_passes_its_water_downstream() {
+/// One bus, a 10 $/MWh thermal of `thermal_mw` and plant 0 (no storage)
+/// above plant 1, over one stage of 100 h.
+fn two_plant_cascade(thermal_mw: f64) -> SystemParts {
     let mut parts = SystemParts {
         buses: vec![bus(0, 1000.0)],
-        thermals: vec![thermal(0, 0, 100.0, 10.0)],
+        thermals: vec![thermal(0, 0, thermal_mw, 10.0)],
         hydros: vec![
             hydro(0, 0, Some(1), 0.0, 100.0),
             hydro(1, 0, None, 0.0, 100.0),
@@ -139,24 +122,19 @@ fn a_plant_of_productivity_zero_passes_its_water_downstream() {
         ..SystemParts::default()
     };
     parts.horizon.stages = vec![stage(0, &[100.0], 1)];
+    parts
+}
+
+/// A reservoir of productivity 0 (it stores and passes water, generates
+/// nothing) feeds a run-of-river plant of productivity 1: the 30 m³/s it
+/// releases become 30 MW downstream; the thermal covers the other 20 MW of
+/// the 50 MW load: 20 MW × 100 h × 10 $ = 20 000.
+#[test]
+fn a_plant_of_productivity_zero_passes_its_water_downstream() {
+    let mut parts = two_plant_cascade(100.0);
     parts.scenarios.load_stats = vec![load(0, 0, 50.0, 0.0)];
     parts.scenarios.inflow_stats = vec![inflow(0, 0, 30.0, 0.0), inflow(1, 0, 0.0, 0.0)];
-    parts.hydro_models.energy_productivity = vec![
-        EnergyProductivity {
-            hydro: HydroId(0),
-            stage: None,
-            equivalent_productivity: Some(0.0),
-            reference_outflow_m3s: None,
-            specific_productivity: None,
-        },
-        EnergyProductivity {
-            hydro: HydroId(1),
-            stage: None,
-            equivalent_productivity: Some(1.0),
-            reference_outflow_m3s: None,
-            specific_productivity: None,
-        },
-    ];
+    parts.hydro_models.energy_productivity = vec![productivity(0, 0.0), productivity(1, 1.0)];
     let lb = lower_bound(&System::new(parts).unwrap());
     assert!(rel(lb, 20_000.0) < 1e-9, "{lb}");
 }
@@ -230,13 +208,7 @@ fn computed_fpha_of_a_run_of_river_plant_reads_the_blended_tailrace() {
         constant_family(0, 1, 10.0, 5.0),
         constant_family(0, 2, 20.0, 9.0),
     ];
-    parts.hydro_models.energy_productivity = vec![EnergyProductivity {
-        hydro: HydroId(1),
-        stage: None,
-        equivalent_productivity: Some(1.0),
-        reference_outflow_m3s: None,
-        specific_productivity: None,
-    }];
+    parts.hydro_models.energy_productivity = vec![productivity(1, 1.0)];
     let lb = lower_bound(&System::new(parts).unwrap());
     let hydro_mw = 9.81e-3 * 0.9 * 93.0 * 50.0;
     let expected = (100.0 - hydro_mw) * 100.0 * 10.0;
@@ -251,29 +223,13 @@ fn computed_fpha_of_a_run_of_river_plant_reads_the_blended_tailrace() {
 /// rest: 50 MW × 100 h × 10 $ = 50 000.
 #[test]
 fn computed_parameters_multiply_generic_constraint_terms() {
-    let mut parts = SystemParts {
-        buses: vec![bus(0, 1000.0)],
-        thermals: vec![thermal(0, 0, 200.0, 10.0)],
-        hydros: vec![
-            hydro(0, 0, Some(1), 0.0, 100.0),
-            hydro(1, 0, None, 0.0, 100.0),
-        ],
-        ..SystemParts::default()
-    };
+    let mut parts = two_plant_cascade(200.0);
     for h in &mut parts.hydros {
         h.max_generation_mw = 1000.0;
     }
-    parts.horizon.stages = vec![stage(0, &[100.0], 1)];
     parts.scenarios.load_stats = vec![load(0, 0, 100.0, 0.0)];
     parts.scenarios.inflow_stats = vec![inflow(0, 0, 200.0, 0.0), inflow(1, 0, 0.0, 0.0)];
-    let rho = |h: i32, v: f64| EnergyProductivity {
-        hydro: HydroId(h),
-        stage: None,
-        equivalent_productivity: Some(v),
-        reference_outflow_m3s: None,
-        specific_productivity: None,
-    };
-    parts.hydro_models.energy_productivity = vec![rho(0, 2.0), rho(1, 3.0)];
+    parts.hydro_models.energy_productivity = vec![productivity(0, 2.0), productivity(1, 3.0)];
     parts.generic_parameters = vec![
         ScalarParameter {
             id: Some(0),

@@ -53,13 +53,7 @@ fn single_reservoir_carries_water_value_across_stages() {
     }];
     let system = System::new(parts).unwrap();
     let cfg = config(10, 1);
-    let study = StudyModel::build(&system, &cfg).unwrap();
-    let r = train(
-        &study,
-        &TrainingSettings::from_config(&cfg),
-        TrainingHooks::default(),
-    )
-    .unwrap();
+    let r = train_study(&system, &cfg).1;
     // Water available: 100 + 2.628·(40 + 10) = 231.4 hm³ ≥ 2 stages at 50 m³/s
     // would need 262.8; so hydro = 231.4/2.628 = 88.05 m³/s·stages in total,
     // thermal = 160 − 88.05 MW·stages at 50 $/MWh · 730 h.

@@ -53,13 +53,7 @@ fn an_enumerated_tree_converges_to_its_extensive_form_with_an_exact_upper_bound(
 fn an_enumerated_simulation_visits_every_path_with_its_probability() {
     let system = tree_system();
     let cfg = tree_config();
-    let study = StudyModel::build(&system, &cfg).unwrap();
-    let r = train(
-        &study,
-        &TrainingSettings::from_config(&cfg),
-        TrainingHooks::default(),
-    )
-    .unwrap();
+    let (study, r) = train_study(&system, &cfg);
     let settings = SimulationSettings::from_config(&cfg);
     let mut sink = MemorySink::default();
     let summary = simulate(&study, &r.policy, &settings, &mut sink, None).unwrap();

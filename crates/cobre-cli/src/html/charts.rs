@@ -5,6 +5,7 @@
 use super::data::{StageCuts, StageSeries, StorageFan};
 use super::stats::{si, FAN};
 use cobre::{IterationRecord, UpperBoundKind};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -46,6 +47,117 @@ fn svg(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> Drawn) -> ChartResult {
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
+}
+
+/// How an axis labels its ticks.
+#[derive(Clone, Copy)]
+enum Ticks<'f> {
+    /// Values with an SI suffix ([`si`]).
+    Si,
+    /// Whole numbers (iterations, counts).
+    Whole,
+    /// The stage id at each stage position.
+    Stages(&'f [i32]),
+}
+
+impl Ticks<'_> {
+    /// The label of tick value `v`.
+    fn label(self, v: f64) -> String {
+        match self {
+            Ticks::Si => si(v),
+            Ticks::Whole => format!("{v:.0}"),
+            Ticks::Stages(ids) => stage_label(ids, v),
+        }
+    }
+}
+
+/// One axis of a chart: its title and how its ticks read.
+type Axis<'f> = (&'f str, Ticks<'f>);
+
+/// A chart drawn on `f64` axes.
+type Plot<'c, 'x> = ChartContext<'c, SVGBackend<'x>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart's caption and axes; every chart has a 12 px margin and white
+/// light grid lines.
+struct Frame<'f> {
+    /// Caption text.
+    caption: &'f str,
+    /// Caption font size (px).
+    caption_size: u32,
+    /// Height of the x label area and width of the y label area (px).
+    label_areas: (u32, u32),
+    /// The x axis.
+    x: Axis<'f>,
+    /// The y axis.
+    y: Axis<'f>,
+}
+
+impl<'f> Frame<'f> {
+    /// A frame with a 20 px caption and label areas of 42 px (x) and
+    /// 64 px (y).
+    fn new(caption: &'f str, x: Axis<'f>, y: Axis<'f>) -> Self {
+        Self {
+            caption,
+            caption_size: 20,
+            label_areas: (42, 64),
+            x,
+            y,
+        }
+    }
+
+    /// The same with a caption of `size` px.
+    fn caption_size(self, size: u32) -> Self {
+        Self {
+            caption_size: size,
+            ..self
+        }
+    }
+
+    /// The same with label areas of `x` px (height) and `y` px (width).
+    fn label_areas(self, x: u32, y: u32) -> Self {
+        Self {
+            label_areas: (x, y),
+            ..self
+        }
+    }
+
+    /// The chart on `area` over `x` × `y`, its mesh drawn.
+    fn build<'c, 'x>(
+        &self,
+        area: &Area<'x>,
+        x: std::ops::Range<f64>,
+        y: std::ops::Range<f64>,
+    ) -> Result<Plot<'c, 'x>, Box<dyn std::error::Error>> {
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.caption, (FONT, self.caption_size))
+            .margin(12)
+            .x_label_area_size(self.label_areas.0)
+            .y_label_area_size(self.label_areas.1)
+            .build_cartesian_2d(x, y)?;
+        let (x_ticks, y_ticks) = (self.x.1, self.y.1);
+        chart
+            .configure_mesh()
+            .x_desc(self.x.0)
+            .y_desc(self.y.0)
+            .x_label_formatter(&|v| x_ticks.label(*v))
+            .y_label_formatter(&|v| y_ticks.label(*v))
+            .light_line_style(WHITE)
+            .draw()?;
+        Ok(chart)
+    }
+}
+
+/// Draws the legend of the chart's labelled series in its upper right
+/// corner.
+fn upper_right_legend<'c, 'x: 'c>(chart: &mut Plot<'c, 'x>) -> Drawn {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 13))
+        .draw()?;
+    Ok(())
 }
 
 /// `lo..hi` widened by 5 % (and made non-empty).
@@ -161,23 +273,14 @@ pub(crate) fn bounds(records: &[IterationRecord]) -> ChartResult {
         _ => "upper bound (statistical estimate)",
     };
     svg(WIDE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Bounds per iteration", (FONT, 20))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x, {
-                let r = padded(lo, hi);
-                r.start..r.start + headroom(3) * (r.end - r.start)
-            })?;
-        chart
-            .configure_mesh()
-            .x_desc("iteration")
-            .y_desc("cost ($)")
-            .y_label_formatter(&|v| si(*v))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(WHITE)
-            .draw()?;
+        let frame = Frame::new(
+            "Bounds per iteration",
+            ("iteration", Ticks::Whole),
+            ("cost ($)", Ticks::Si),
+        )
+        .label_areas(42, 72);
+        let r = padded(lo, hi);
+        let mut chart = frame.build(root, x, r.start..r.start + headroom(3) * (r.end - r.start))?;
         #[allow(clippy::cast_precision_loss)]
         let it = |r: &IterationRecord| r.iteration as f64;
         if kind == UpperBoundKind::Statistical {
@@ -229,14 +332,7 @@ pub(crate) fn bounds(records: &[IterationRecord]) -> ChartResult {
             ))?
             .label("lower bound")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color(0).stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(())
+        upper_right_legend(&mut chart)
     })
 }
 
@@ -254,20 +350,10 @@ pub(crate) fn per_iteration(
     #[allow(clippy::cast_precision_loss)]
     let x = (first as f64 - 0.5)..(last as f64 + 0.5);
     svg(HALF, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x, 0.0..padded(0.0, hi.max(0.0)).end)?;
-        chart
-            .configure_mesh()
-            .x_desc("iteration")
-            .y_desc(y_desc)
-            .y_label_formatter(&|v| si(*v))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(WHITE)
-            .draw()?;
+        let frame = Frame::new(title, ("iteration", Ticks::Whole), (y_desc, Ticks::Si))
+            .caption_size(18)
+            .label_areas(40, 64);
+        let mut chart = frame.build(root, x, 0.0..padded(0.0, hi.max(0.0)).end)?;
         let fill = color(colour).mix(0.85).filled();
         chart.draw_series(records.iter().map(|r| {
             #[allow(clippy::cast_precision_loss)]
@@ -285,20 +371,12 @@ pub(crate) fn cuts(stages: &[StageCuts]) -> ChartResult {
     let hi = stages.iter().map(|s| s.total).max().unwrap_or(1) as f64;
     let x = -0.5..(pos(stages.len()) - 0.5);
     svg(WIDE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Cuts per stage", (FONT, 20))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x, with_headroom(hi, 2))?;
-        chart
-            .configure_mesh()
-            .x_desc("stage")
-            .y_desc("cuts")
-            .x_label_formatter(&|v| stage_label(&ids, *v))
-            .y_label_formatter(&|v| si(*v))
-            .light_line_style(WHITE)
-            .draw()?;
+        let frame = Frame::new(
+            "Cuts per stage",
+            ("stage", Ticks::Stages(&ids)),
+            ("cuts", Ticks::Si),
+        );
+        let mut chart = frame.build(root, x, with_headroom(hi, 2))?;
         let total = color(7).mix(0.45).filled();
         let active = color(0).filled();
         #[allow(clippy::cast_precision_loss)]
@@ -318,14 +396,7 @@ pub(crate) fn cuts(stages: &[StageCuts]) -> ChartResult {
             }))?
             .label("active (in the LPs)")
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], active));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(())
+        upper_right_legend(&mut chart)
     })
 }
 
@@ -340,20 +411,12 @@ pub(crate) fn cost_histogram(
     #[allow(clippy::cast_precision_loss)]
     let top = bins.iter().map(|b| b.2).max().unwrap_or(1) as f64;
     svg(WIDE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Simulated total cost", (FONT, 20))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(64)
-            .build_cartesian_2d(padded(lo, hi), 0.0..top * 1.45)?;
-        chart
-            .configure_mesh()
-            .x_desc("total discounted cost ($)")
-            .y_desc("scenarios")
-            .x_label_formatter(&|v| si(*v))
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(WHITE)
-            .draw()?;
+        let frame = Frame::new(
+            "Simulated total cost",
+            ("total discounted cost ($)", Ticks::Si),
+            ("scenarios", Ticks::Whole),
+        );
+        let mut chart = frame.build(root, padded(lo, hi), 0.0..top * 1.45)?;
         let fill = color(0).mix(0.6).filled();
         #[allow(clippy::cast_precision_loss)]
         chart
@@ -386,14 +449,7 @@ pub(crate) fn cost_histogram(
                 .label("mean")
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(())
+        upper_right_legend(&mut chart)
     })
 }
 
@@ -434,20 +490,14 @@ pub(crate) fn storage_fan(fan: &StorageFan, stage_ids: &[i32]) -> ChartResult {
     svg((HALF.0 + PANEL - 40, HALF.1), |root| {
         let (plot, side) = with_panel(root);
         let mut entries = Vec::new();
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(title, (FONT, 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x, padded(lo.min(0.0), hi))?;
-        chart
-            .configure_mesh()
-            .x_desc("stage")
-            .y_desc("storage (hm3)")
-            .x_label_formatter(&|v| stage_label(stage_ids, *v))
-            .y_label_formatter(&|v| si(*v))
-            .light_line_style(WHITE)
-            .draw()?;
+        let frame = Frame::new(
+            &title,
+            ("stage", Ticks::Stages(stage_ids)),
+            ("storage (hm3)", Ticks::Si),
+        )
+        .caption_size(16)
+        .label_areas(40, 64);
+        let mut chart = frame.build(&plot, x, padded(lo.min(0.0), hi))?;
         let outer = color(0).mix(0.18).filled();
         let inner = color(0).mix(0.38).filled();
         chart.draw_series(std::iter::once(Polygon::new(band(0, 4), outer)))?;
@@ -494,23 +544,13 @@ pub(crate) fn generation(series: &[StageSeries], stage_ids: &[i32]) -> ChartResu
     svg(WIDE, |root| {
         let (plot, side) = with_panel(root);
         let mut entries = Vec::new();
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(
-                "Generation by source and deficit (mean over scenarios)",
-                (FONT, 20),
-            )
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x, 0.0..padded(0.0, hi.max(1.0)).end)?;
-        chart
-            .configure_mesh()
-            .x_desc("stage")
-            .y_desc("mean power (MW)")
-            .x_label_formatter(&|v| stage_label(stage_ids, *v))
-            .y_label_formatter(&|v| si(*v))
-            .light_line_style(WHITE)
-            .draw()?;
+        let frame = Frame::new(
+            "Generation by source and deficit (mean over scenarios)",
+            ("stage", Ticks::Stages(stage_ids)),
+            ("mean power (MW)", Ticks::Si),
+        )
+        .label_areas(42, 72);
+        let mut chart = frame.build(&plot, x, 0.0..padded(0.0, hi.max(1.0)).end)?;
         for (k, s) in series.iter().enumerate() {
             let top = stacked.get(k).cloned().unwrap_or_default();
             let bottom = if k == 0 {
@@ -543,20 +583,13 @@ pub(crate) fn deficit(series: &[StageSeries], stage_ids: &[i32]) -> ChartResult 
     svg(WIDE, |root| {
         let (plot, side) = with_panel(root);
         let mut entries = Vec::new();
-        let mut chart = ChartBuilder::on(&plot)
-            .caption("Deficit per bus (mean over scenarios)", (FONT, 20))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x, 0.0..padded(0.0, hi.max(1.0)).end)?;
-        chart
-            .configure_mesh()
-            .x_desc("stage")
-            .y_desc("mean deficit (MW)")
-            .x_label_formatter(&|v| stage_label(stage_ids, *v))
-            .y_label_formatter(&|v| si(*v))
-            .light_line_style(WHITE)
-            .draw()?;
+        let frame = Frame::new(
+            "Deficit per bus (mean over scenarios)",
+            ("stage", Ticks::Stages(stage_ids)),
+            ("mean deficit (MW)", Ticks::Si),
+        )
+        .label_areas(42, 72);
+        let mut chart = frame.build(&plot, x, 0.0..padded(0.0, hi.max(1.0)).end)?;
         for (k, s) in series.iter().enumerate() {
             let style = color(k).stroke_width(2);
             chart.draw_series(LineSeries::new(

@@ -300,75 +300,16 @@ fn stage_means(
         .collect()
 }
 
+/// The simulation's charts: cost per scenario, storage fans, generation
+/// by source and deficit per bus.
 fn simulation(run: &RunReport, case: Option<&CaseInfo>) -> Result<SimData, String> {
     let err = |e: cobre::Error| e.to_string();
     let empty = CaseInfo::default();
     let case = case.unwrap_or(&empty);
-
-    // Total discounted cost per scenario.
-    let mut totals: BTreeMap<u32, f64> = BTreeMap::new();
-    let mut stages: Vec<i32> = Vec::new();
-    for b in table(run, "costs").map_err(err)? {
-        let sc = u32_col(&b, "scenario_id")?;
-        let st = i32_col(&b, "stage_id")?;
-        let cost = f64_col(&b, "immediate_cost")?;
-        let disc = f64_col(&b, "discount_factor")?;
-        for i in 0..b.num_rows() {
-            *totals.entry(sc.value(i)).or_insert(0.0) += disc.value(i) * cost.value(i);
-            stages.push(st.value(i));
-        }
-    }
-    stages.sort_unstable();
-    stages.dedup();
+    let (totals, stages) = scenario_costs(&table(run, "costs").map_err(err)?)?;
     let scenarios = totals.len();
-
-    // End-of-stage storage per (hydro, stage), one value per scenario
-    // (every block row of a stage carries the same end storage: block 0).
-    let mut storage: BTreeMap<i32, Vec<Vec<f64>>> = BTreeMap::new();
     let hydros = table(run, "hydros").map_err(err)?;
-    for b in &hydros {
-        let st = i32_col(b, "stage_id")?;
-        let block = u32_col(b, "block")?;
-        let id = i32_col(b, "hydro_id")?;
-        let v = f64_col(b, "storage_final_hm3")?;
-        for i in 0..b.num_rows() {
-            if block.value(i) != 0 {
-                continue;
-            }
-            let Ok(pos) = stages.binary_search(&st.value(i)) else {
-                continue;
-            };
-            let row = storage
-                .entry(id.value(i))
-                .or_insert_with(|| vec![Vec::new(); stages.len()]);
-            if let Some(cell) = row.get_mut(pos) {
-                cell.push(v.value(i));
-            }
-        }
-    }
-    let mut fans: Vec<StorageFan> = storage
-        .into_iter()
-        .filter_map(|(id, per_stage)| {
-            let all: Vec<f64> = per_stage.iter().flatten().copied().collect();
-            let max_seen = sorted_finite(&all).last().copied().unwrap_or(0.0);
-            let (name, size) = case.hydros.get(&id).map_or_else(
-                || (format!("hydro {id}"), max_seen),
-                |(n, s)| (n.clone(), *s),
-            );
-            // Run-of-river plants: nothing to draw.
-            (max_seen > 0.0 || size > 0.0).then(|| StorageFan {
-                hydro_id: id,
-                name,
-                size_hm3: size,
-                per_stage: per_stage.iter().map(|v| fan(v)).collect(),
-            })
-        })
-        .collect();
-    fans.sort_by(|a, b| {
-        b.size_hm3
-            .total_cmp(&a.size_hm3)
-            .then(a.hydro_id.cmp(&b.hydro_id))
-    });
+    let fans = storage_fans(&hydros, &stages, case)?;
 
     // Generation by source, deficit per bus.
     let mut hydro_gen = BlockSums::new();
@@ -424,6 +365,81 @@ fn simulation(run: &RunReport, case: Option<&CaseInfo>) -> Result<SimData, Strin
         generation,
         deficit,
     })
+}
+
+/// Total discounted cost per scenario, and the stage ids (ascending) of
+/// the `costs` table.
+fn scenario_costs(costs: &[RecordBatch]) -> Result<(BTreeMap<u32, f64>, Vec<i32>), String> {
+    let mut totals: BTreeMap<u32, f64> = BTreeMap::new();
+    let mut stages: Vec<i32> = Vec::new();
+    for b in costs {
+        let sc = u32_col(b, "scenario_id")?;
+        let st = i32_col(b, "stage_id")?;
+        let cost = f64_col(b, "immediate_cost")?;
+        let disc = f64_col(b, "discount_factor")?;
+        for i in 0..b.num_rows() {
+            *totals.entry(sc.value(i)).or_insert(0.0) += disc.value(i) * cost.value(i);
+            stages.push(st.value(i));
+        }
+    }
+    stages.sort_unstable();
+    stages.dedup();
+    Ok((totals, stages))
+}
+
+/// The storage fan of every hydro with a reservoir, largest first: its
+/// end-of-stage storage per stage, one value per scenario (every block row
+/// of a stage carries the same end storage: block 0).
+fn storage_fans(
+    hydros: &[RecordBatch],
+    stages: &[i32],
+    case: &CaseInfo,
+) -> Result<Vec<StorageFan>, String> {
+    let mut storage: BTreeMap<i32, Vec<Vec<f64>>> = BTreeMap::new();
+    for b in hydros {
+        let st = i32_col(b, "stage_id")?;
+        let block = u32_col(b, "block")?;
+        let id = i32_col(b, "hydro_id")?;
+        let v = f64_col(b, "storage_final_hm3")?;
+        for i in 0..b.num_rows() {
+            if block.value(i) != 0 {
+                continue;
+            }
+            let Ok(pos) = stages.binary_search(&st.value(i)) else {
+                continue;
+            };
+            let row = storage
+                .entry(id.value(i))
+                .or_insert_with(|| vec![Vec::new(); stages.len()]);
+            if let Some(cell) = row.get_mut(pos) {
+                cell.push(v.value(i));
+            }
+        }
+    }
+    let mut fans: Vec<StorageFan> = storage
+        .into_iter()
+        .filter_map(|(id, per_stage)| {
+            let all: Vec<f64> = per_stage.iter().flatten().copied().collect();
+            let max_seen = sorted_finite(&all).last().copied().unwrap_or(0.0);
+            let (name, size) = case.hydros.get(&id).map_or_else(
+                || (format!("hydro {id}"), max_seen),
+                |(n, s)| (n.clone(), *s),
+            );
+            // Run-of-river plants: nothing to draw.
+            (max_seen > 0.0 || size > 0.0).then(|| StorageFan {
+                hydro_id: id,
+                name,
+                size_hm3: size,
+                per_stage: per_stage.iter().map(|v| fan(v)).collect(),
+            })
+        })
+        .collect();
+    fans.sort_by(|a, b| {
+        b.size_hm3
+            .total_cmp(&a.size_hm3)
+            .then(a.hydro_id.cmp(&b.hydro_id))
+    });
+    Ok(fans)
 }
 
 /// Mean and standard deviation of the simulated total cost.

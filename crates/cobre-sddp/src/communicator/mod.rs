@@ -80,6 +80,21 @@ pub trait Communicator: Send + Sync {
     fn barrier(&self) -> Result<(), SddpError>;
 }
 
+/// Checks that `rank` is one of a group of `size` (`setting` names the
+/// option in the error).
+///
+/// # Errors
+/// [`SddpError::InvalidSetting`] for a rank outside `0..size`.
+pub(crate) fn check_rank(setting: &'static str, rank: usize, size: usize) -> Result<(), SddpError> {
+    if size == 0 || rank >= size {
+        return Err(SddpError::InvalidSetting {
+            setting,
+            message: format!("rank {rank} of a group of {size}"),
+        });
+    }
+    Ok(())
+}
+
 /// The error of a broadcast from a root that does not exist.
 pub(crate) fn no_root(root: usize, size: usize) -> SddpError {
     SddpError::Communicator {

@@ -25,7 +25,7 @@
 //! others open it; once every rank has registered, rank 0 unlinks the name,
 //! so nothing is left in `/dev/shm` however the processes end.
 
-use super::{no_root, Communicator};
+use super::{check_rank, no_root, Communicator};
 use crate::SddpError;
 use memmap2::MmapRaw;
 use rustix::fs::Mode;
@@ -171,12 +171,7 @@ impl ShmCommunicator {
     /// [`SddpError::Communicator`] when the segment cannot be created,
     /// opened or mapped, belongs to another job, or a rank does not come.
     pub fn connect(config: &ShmConfig) -> Result<Self, SddpError> {
-        if config.size == 0 || config.rank >= config.size {
-            return Err(SddpError::InvalidSetting {
-                setting: "shm.rank",
-                message: format!("rank {} of a group of {}", config.rank, config.size),
-            });
-        }
+        check_rank("shm.rank", config.rank, config.size)?;
         let slot_bytes = config.slot_bytes.max(64).next_multiple_of(64);
         let total =
             layout(config.size, slot_bytes).ok_or_else(|| fail("shm: segment size overflows"))?;

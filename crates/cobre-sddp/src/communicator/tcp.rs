@@ -10,7 +10,7 @@
 //! fit, and answers `Welcome(size)`. A peer that dies closes its socket, so
 //! the others fail at once; a peer that hangs fails them after the timeout.
 
-use super::{no_root, Communicator};
+use super::{check_rank, no_root, Communicator};
 use crate::SddpError;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -160,12 +160,7 @@ impl TcpCommunicator {
     /// [`SddpError::InvalidSetting`] for a rank outside `0..size`;
     /// [`SddpError::Communicator`] when the group cannot be formed.
     pub fn connect(config: &TcpConfig) -> Result<Self, SddpError> {
-        if config.size == 0 || config.rank >= config.size {
-            return Err(SddpError::InvalidSetting {
-                setting: "tcp.rank",
-                message: format!("rank {} of a group of {}", config.rank, config.size),
-            });
-        }
+        check_rank("tcp.rank", config.rank, config.size)?;
         if config.rank == 0 {
             let listener = TcpListener::bind(&config.coordinator)
                 .map_err(|e| fail(format!("tcp: cannot listen on {}: {e}", config.coordinator)))?;

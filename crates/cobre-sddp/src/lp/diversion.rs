@@ -10,29 +10,21 @@
 //! channel's `max_flow_m3s`; a block with `Ū_h = 0` (or a plant out of
 //! service) gets no column.
 
-use super::hydro::HM3_PER_M3S_HOUR;
+use super::hydro::{hydro_penalties, HM3_PER_M3S_HOUR};
 use super::layout::CostCategory;
 use super::BuildCtx;
 use cobre_core::Stage;
 
 /// Adds the diverted-flow columns and their water balance entries.
 pub(super) fn add_diversions(ctx: &mut BuildCtx<'_>, stage: &Stage) {
-    let t = ctx.stage;
-    let n = ctx.layout.n_hydros;
-    let nk = ctx.layout.n_blocks;
-    let system = ctx.system;
-    let scale = ctx.cost_scale;
+    let (t, n, system) = (ctx.stage, ctx.layout.n_hydros, ctx.system);
     let hours = ctx.layout.block_hours.clone();
-    ctx.layout.diversion = vec![None; nk * n];
+    ctx.layout.diversion = vec![None; hours.len() * n];
     for (h, hydro) in system.hydros().iter().enumerate() {
         if !hydro.service.is_active(stage.id) {
             continue;
         }
-        let pen = system
-            .penalties()
-            .hydro(t, h)
-            .copied()
-            .unwrap_or(hydro.penalties);
+        let pen = hydro_penalties(ctx, h, hydro);
         let target = hydro
             .diversion
             .and_then(|d| system.hydro_position(d.downstream));
@@ -51,7 +43,7 @@ pub(super) fn add_diversions(ctx: &mut BuildCtx<'_>, stage: &Stage) {
             let c = HM3_PER_M3S_HOUR * tau;
             let u = ctx
                 .builder
-                .add_col(min, max, pen.diversion_cost * tau / scale);
+                .add_col(min, max, pen.diversion_cost * tau / ctx.cost_scale);
             ctx.categories.push((u, CostCategory::Diversion));
             ctx.builder.add_entry(row, u, c);
             if let Some(d) = target {

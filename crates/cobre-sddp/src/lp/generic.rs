@@ -27,6 +27,21 @@ fn is_stage_level(v: VariableRef) -> bool {
     )
 }
 
+/// The error of a term naming an entity the system does not have.
+fn missing(what: &str, id: i32) -> SddpError {
+    SddpError::invalid(
+        format!("generic constraint variable {what}({id})"),
+        "no such entity",
+    )
+}
+
+/// The position of hydro `id`.
+fn hydro_at(ctx: &BuildCtx<'_>, id: cobre_core::HydroId) -> Result<usize, SddpError> {
+    ctx.system
+        .hydro_position(id)
+        .ok_or_else(|| missing("hydro", id.0))
+}
+
 /// The `(column, coefficient)` entries of `coef × variable` in block `k`,
 /// and the constant it contributes (the fixed part of a withdrawal).
 fn expand(
@@ -41,14 +56,13 @@ fn expand(
         * term
             .parameter
             .map_or(1.0, |p| ctx.parameters.get(p, ctx.stage, k));
-    let missing = |what: &str, id: i32| {
-        SddpError::invalid(
-            format!("generic constraint variable {what}({id})"),
-            "no such entity",
-        )
+    let hydro = |id: cobre_core::HydroId| hydro_at(ctx, id);
+    let pumping = |id: cobre_core::PumpingStationId| {
+        s.pumping_position(id)
+            .ok_or_else(|| missing("pumping station", id.0))
     };
-    let hydro =
-        |id: cobre_core::HydroId| s.hydro_position(id).ok_or_else(|| missing("hydro", id.0));
+    let line = |id: cobre_core::LineId| s.line_position(id).ok_or_else(|| missing("line", id.0));
+    let bus = |id: cobre_core::BusId| s.bus_position(id).ok_or_else(|| missing("bus", id.0));
     let mut constant = 0.0;
     match term.variable {
         VariableRef::ThermalGeneration(id) => {
@@ -57,27 +71,7 @@ fn expand(
                 .ok_or_else(|| missing("thermal", id.0))?;
             out.push((l.thermal_col(k, j), c));
         }
-        VariableRef::HydroGeneration(id) => {
-            let h = hydro(id)?;
-            if l.cells_of(h).next().is_some() {
-                out.extend(
-                    l.generation_terms(k, h)
-                        .into_iter()
-                        .map(|(col, a)| (col, c * a)),
-                );
-            } else {
-                match l.fpha_generation_col(k, h) {
-                    Some(g) => out.push((g, c)),
-                    None => {
-                        let rho = match ctx.production.get(ctx.stage, h) {
-                            Some(Production::Constant(r)) => *r,
-                            _ => 0.0,
-                        };
-                        out.push((l.turbined_col(k, h), c * rho));
-                    }
-                }
-            }
-        }
+        VariableRef::HydroGeneration(id) => hydro_generation(ctx, hydro(id)?, k, c, out),
         VariableRef::HydroTurbined(id) => out.push((l.turbined_col(k, hydro(id)?), c)),
         VariableRef::HydroSpillage(id) => out.push((l.spillage_col(k, hydro(id)?), c)),
         VariableRef::HydroOutflow(id) => {
@@ -87,20 +81,11 @@ fn expand(
         }
         // A plant that diverts nothing at the stage contributes 0.
         VariableRef::HydroDiversion(id) => {
-            if let Some(u) = l.diversion_col(k, hydro(id)?) {
-                out.push((u, c));
-            }
+            out.extend(l.diversion_col(k, hydro(id)?).map(|u| (u, c)))
         }
-        VariableRef::PumpingFlow(id) => {
-            let j = s
-                .pumping_position(id)
-                .ok_or_else(|| missing("pumping station", id.0))?;
-            out.push((l.pumping_col(k, j), c));
-        }
+        VariableRef::PumpingFlow(id) => out.push((l.pumping_col(k, pumping(id)?), c)),
         VariableRef::PumpingPower(id) => {
-            let j = s
-                .pumping_position(id)
-                .ok_or_else(|| missing("pumping station", id.0))?;
+            let j = pumping(id)?;
             let gamma = s
                 .pumping_stations()
                 .get(j)
@@ -114,46 +99,60 @@ fn expand(
                 out.push((*e, c));
             }
         }
-        VariableRef::HydroWithdrawal(id) => {
-            // Realised withdrawal W − ω⁻ + ω⁺: W is a constant.
-            let h = hydro(id)?;
-            let w = s
-                .bounds()
-                .hydro
-                .get(ctx.stage, h)
-                .map_or(0.0, |b| b.water_withdrawal_m3s);
-            constant += c * w;
-            out.push((l.withdrawal_under.at(h), -c));
-            out.push((l.withdrawal_over.at(h), c));
-        }
+        VariableRef::HydroWithdrawal(id) => constant += withdrawal(ctx, hydro(id)?, c, out),
         VariableRef::LineFlow(id) => {
-            let i = s.line_position(id).ok_or_else(|| missing("line", id.0))?;
-            let (fp, fm) = l.flow_cols(k, i);
+            let (fp, fm) = l.flow_cols(k, line(id)?);
             out.push((fp, c));
             out.push((fm, -c));
         }
-        VariableRef::LineFlowDirect(id) => {
-            let i = s.line_position(id).ok_or_else(|| missing("line", id.0))?;
-            out.push((l.flow_cols(k, i).0, c));
-        }
-        VariableRef::LineFlowReverse(id) => {
-            let i = s.line_position(id).ok_or_else(|| missing("line", id.0))?;
-            out.push((l.flow_cols(k, i).1, c));
-        }
-        VariableRef::BusDeficit(id) => {
-            let b = s.bus_position(id).ok_or_else(|| missing("bus", id.0))?;
-            out.extend(l.deficit_cols(k, b).map(|col| (col, c)));
-        }
-        VariableRef::BusExcess(id) => {
-            let b = s.bus_position(id).ok_or_else(|| missing("bus", id.0))?;
-            out.push((l.excess_col(k, b), c));
-        }
+        VariableRef::LineFlowDirect(id) => out.push((l.flow_cols(k, line(id)?).0, c)),
+        VariableRef::LineFlowReverse(id) => out.push((l.flow_cols(k, line(id)?).1, c)),
+        VariableRef::BusDeficit(id) => out.extend(l.deficit_cols(k, bus(id)?).map(|col| (col, c))),
+        VariableRef::BusExcess(id) => out.push((l.excess_col(k, bus(id)?), c)),
         VariableRef::NcsGeneration(id) => {
             let r = s.ncs_position(id).ok_or_else(|| missing("source", id.0))?;
             out.push((l.ncs_col(k, r), c));
         }
     }
     Ok(constant)
+}
+
+/// The realised withdrawal `W − ω⁻ + ω⁺` of hydro `h` times `c`: the slack
+/// entries, and the constant `c·W` it returns.
+fn withdrawal(ctx: &BuildCtx<'_>, h: usize, c: f64, out: &mut Vec<(usize, f64)>) -> f64 {
+    let w = ctx
+        .system
+        .bounds()
+        .hydro
+        .get(ctx.stage, h)
+        .map_or(0.0, |b| b.water_withdrawal_m3s);
+    out.push((ctx.layout.withdrawal_under.at(h), -c));
+    out.push((ctx.layout.withdrawal_over.at(h), c));
+    c * w
+}
+
+/// The generation of hydro `h` at block `k`: its cells' terms, its FPHA
+/// generation column, or `ρ·q` for constant productivity.
+fn hydro_generation(ctx: &BuildCtx<'_>, h: usize, k: usize, c: f64, out: &mut Vec<(usize, f64)>) {
+    let l = &ctx.layout;
+    if l.cells_of(h).next().is_some() {
+        out.extend(
+            l.generation_terms(k, h)
+                .into_iter()
+                .map(|(col, a)| (col, c * a)),
+        );
+    } else {
+        match l.fpha_generation_col(k, h) {
+            Some(g) => out.push((g, c)),
+            None => {
+                let rho = match ctx.production.get(ctx.stage, h) {
+                    Some(Production::Constant(r)) => *r,
+                    _ => 0.0,
+                };
+                out.push((l.turbined_col(k, h), c * rho));
+            }
+        }
+    }
 }
 
 /// The block index of block id `id` in `stage`.

@@ -9,14 +9,191 @@
 //! `v_h − v_in_h − ζ·z_h + Σ_k c_k (q_hk + s_hk) − Σ_{u ∈ up(h)} Σ_k c_k (q_uk + s_uk)
 //!  − ζ·σ^inf_h − ζ·ω⁻_h + ζ·ω⁺_h = −ζ·W_h`.
 
+use super::fpha_fit::Plane;
 use super::layout::{CostCategory, SlackKind, SoftBound};
 use super::production::Production;
+use super::unit_groups::Limits;
 use super::BuildCtx;
 use crate::SddpError;
-use cobre_core::Stage;
+use cobre_core::{Hydro, HydroPenalties, HydroStageBounds, Stage};
 
 /// hm³ per (m³/s · h).
 pub const HM3_PER_M3S_HOUR: f64 = 0.0036;
+
+/// The penalties of hydro `h` at the stage being built: the stage's
+/// override, else the plant's own.
+pub(super) fn hydro_penalties(ctx: &BuildCtx<'_>, h: usize, hydro: &Hydro) -> HydroPenalties {
+    ctx.system
+        .penalties()
+        .hydro(ctx.stage, h)
+        .copied()
+        .unwrap_or(hydro.penalties)
+}
+
+/// One soft bound of a plant or cell at one block: the row
+/// `lower ≤ Σ terms + sign·σ ≤ upper`, relaxed by a slack column `σ ≥ 0`
+/// priced `cost` per block hour.
+pub(super) struct SoftRow<'t> {
+    /// What the slack relaxes.
+    pub(super) kind: SlackKind,
+    /// Penalty per unit and hour.
+    pub(super) cost: f64,
+    /// Row lower bound.
+    pub(super) lower: f64,
+    /// Row upper bound.
+    pub(super) upper: f64,
+    /// The `(column, coefficient)` entries of the bounded quantity.
+    pub(super) terms: &'t [(usize, f64)],
+    /// Coefficient of the slack in the row.
+    pub(super) sign: f64,
+}
+
+/// Adds `soft` for hydro `h` at block `k` (of `tau` hours): its row, its
+/// slack column and the [`SoftBound`] that records them.
+pub(super) fn add_soft_row(
+    ctx: &mut BuildCtx<'_>,
+    h: usize,
+    k: usize,
+    tau: f64,
+    soft: &SoftRow<'_>,
+) {
+    let row = ctx.builder.add_row(soft.lower, soft.upper);
+    for &(col, coef) in soft.terms {
+        ctx.builder.add_entry(row, col, coef);
+    }
+    let col = ctx
+        .builder
+        .add_col(0.0, f64::INFINITY, soft.cost * tau / ctx.cost_scale);
+    ctx.builder.add_entry(row, col, soft.sign);
+    ctx.categories.push((col, CostCategory::HydroViolation));
+    ctx.layout.soft_bounds.push(SoftBound {
+        kind: soft.kind,
+        hydro: h,
+        block: k,
+        col,
+        row,
+    });
+}
+
+/// The columns one set of FPHA rows links: generation `g`, turbined `q`
+/// and spillage `s` of hydro `h` at one block.
+pub(super) struct PlaneColumns {
+    /// Hydro position (its storage columns).
+    pub(super) h: usize,
+    /// Generation column.
+    pub(super) g: usize,
+    /// Turbined-flow column.
+    pub(super) q: usize,
+    /// Spillage column.
+    pub(super) s: usize,
+}
+
+/// Adds one row per plane,
+/// `g − share·(γv/2)·v_in − share·(γv/2)·v − γq·q − share·γs·s ≤ share·γ0`
+/// (`share` 1 for a whole plant, a cell's capacity share otherwise).
+pub(super) fn add_plane_rows(
+    ctx: &mut BuildCtx<'_>,
+    planes: &[Plane],
+    share: f64,
+    cols: &PlaneColumns,
+) {
+    let (v_in, v) = (
+        ctx.layout.storage_in.at(cols.h),
+        ctx.layout.storage.at(cols.h),
+    );
+    for pl in planes {
+        let row = ctx.builder.add_row(f64::NEG_INFINITY, share * pl.gamma_0);
+        ctx.builder.add_entry(row, cols.g, 1.0);
+        ctx.builder.add_entry(row, v_in, -0.5 * share * pl.gamma_v);
+        ctx.builder.add_entry(row, v, -0.5 * share * pl.gamma_v);
+        ctx.builder.add_entry(row, cols.q, -pl.gamma_q);
+        ctx.builder.add_entry(row, cols.s, -share * pl.gamma_s);
+    }
+}
+
+/// What one plant brings to the stage LP, resolved once per stage.
+struct Plant<'p> {
+    /// Hydro position.
+    h: usize,
+    /// Constant productivity (0 for FPHA or no model).
+    rho: f64,
+    /// FPHA planes, if the plant uses them.
+    planes: Option<&'p [Plane]>,
+    /// Bus position of the plant's main unit group.
+    bus: usize,
+    /// Stage bounds (before per-block overrides).
+    hb: HydroStageBounds,
+    /// Penalties in force.
+    pen: HydroPenalties,
+    /// Whether the plant is in service at the stage.
+    active: bool,
+    /// Whether its unit groups sit on several buses.
+    multi: bool,
+    /// Limits of its one cell per block.
+    limits: Vec<Limits>,
+}
+
+impl<'p> Plant<'p> {
+    /// Resolves hydro `h` at the stage being built.
+    fn resolve(
+        ctx: &BuildCtx<'p>,
+        stage: &Stage,
+        h: usize,
+        hydro: &Hydro,
+    ) -> Result<Self, SddpError> {
+        let system = ctx.system;
+        let t = ctx.stage;
+        let production: &'p super::ProductionTable = ctx.production;
+        let (rho, planes) = match production.get(t, h) {
+            Some(Production::Constant(r)) => (*r, None),
+            Some(Production::Fpha(p)) => (0.0, Some(p.as_slice())),
+            None => (0.0, None),
+        };
+        let bus = hydro
+            .main_bus()
+            .and_then(|b| system.bus_position(b))
+            .ok_or_else(|| SddpError::invalid(format!("{}", hydro.id), "no unit group bus"))?;
+        let hb = system.bounds().hydro.get(t, h).copied().ok_or_else(|| {
+            SddpError::invalid(format!("{}", hydro.id), "no resolved bounds for the stage")
+        })?;
+        // A plant whose unit groups sit on several buses generates through
+        // its cells (unit_groups.rs); otherwise its one cell's limits
+        // (the groups', within the plant's) bound its columns.
+        let mut plant = Self {
+            h,
+            rho,
+            planes,
+            bus,
+            hb,
+            pen: hydro_penalties(ctx, h, hydro),
+            active: hydro.service.is_active(stage.id),
+            multi: super::unit_groups::is_multi_cell(system, hydro),
+            limits: Vec::new(),
+        };
+        let cp = planes.is_none().then_some(rho);
+        plant.limits = (0..ctx.layout.n_blocks)
+            .map(|k| {
+                let bounds = plant.block_bounds(ctx, k);
+                super::unit_groups::plant_limits(ctx, hydro, k, &bounds, cp)
+            })
+            .collect();
+        Ok(plant)
+    }
+
+    /// The plant's limits of block `k`: the stage values overridden by a
+    /// per-block row of `hydro_bounds.parquet`.
+    fn block_bounds(&self, ctx: &BuildCtx<'_>, k: usize) -> HydroStageBounds {
+        ctx.system
+            .bounds()
+            .hydro_at(ctx.stage, self.h, k)
+            .unwrap_or(self.hb)
+    }
+
+    /// The one-cell limits of block `k`, zero when out of service.
+    fn active_limits(&self, k: usize) -> Option<&Limits> {
+        self.limits.get(k).filter(|_| self.active)
+    }
+}
 
 /// Adds hydro columns, water balance rows and soft-bound rows; for an FPHA
 /// hydro also its generation columns and hyperplane rows
@@ -26,14 +203,10 @@ pub const HM3_PER_M3S_HOUR: f64 = 0.0036;
 /// [`SddpError::InvalidInput`] for a hydro without a unit-group bus or
 /// resolved bounds.
 pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), SddpError> {
-    let t = ctx.stage;
     let n = ctx.layout.n_hydros;
     let nk = ctx.layout.n_blocks;
-    let system = ctx.system;
-    let scale = ctx.cost_scale;
     let hours = ctx.layout.block_hours.clone();
     let zeta: f64 = hours.iter().map(|h| HM3_PER_M3S_HOUR * h).sum();
-    let total_hours: f64 = hours.iter().sum();
 
     ctx.layout.turbined = ctx.builder.add_cols(nk * n, 0.0, 0.0, 0.0);
     ctx.layout.spillage = ctx.builder.add_cols(nk * n, 0.0, f64::INFINITY, 0.0);
@@ -43,207 +216,182 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
     ctx.layout.fpha_generation = vec![None; nk * n];
     ctx.layout.fpha_rows = vec![super::IndexRange::default(); n];
 
+    let system = ctx.system;
     for (h, hydro) in system.hydros().iter().enumerate() {
-        let production = ctx.production.get(t, h);
-        let (rho, planes) = match production {
-            Some(Production::Constant(r)) => (*r, None),
-            Some(Production::Fpha(p)) => (0.0, Some(p.as_slice())),
-            None => (0.0, None),
-        };
-        let bus = hydro
-            .main_bus()
-            .and_then(|b| system.bus_position(b))
-            .ok_or_else(|| SddpError::invalid(format!("{}", hydro.id), "no unit group bus"))?;
-        ctx.layout.productivity[h] = rho;
-        ctx.layout.hydro_bus[h] = bus;
-        let hb = system.bounds().hydro.get(t, h).copied().ok_or_else(|| {
-            SddpError::invalid(format!("{}", hydro.id), "no resolved bounds for the stage")
-        })?;
-        let pen = system
-            .penalties()
-            .hydro(t, h)
-            .copied()
-            .unwrap_or(hydro.penalties);
-        let active = hydro.service.is_active(stage.id);
-        // A plant whose unit groups sit on several buses generates through
-        // its cells (unit_groups.rs); otherwise its one cell's limits
-        // (the groups', within the plant's) bound its columns. The plant's
-        // limits of block `k` are the stage values overridden by a per-block
-        // row of `hydro_bounds.parquet`.
-        let block_bounds = |k: usize| system.bounds().hydro_at(t, h, k).unwrap_or(hb);
-        let multi = super::unit_groups::is_multi_cell(system, hydro);
-        let cp = planes.is_none().then_some(rho);
-        let limits: Vec<super::unit_groups::Limits> = (0..nk)
-            .map(|k| super::unit_groups::plant_limits(ctx, hydro, k, &block_bounds(k), cp))
-            .collect();
-        let q_max_at = |k: usize| -> f64 {
-            match limits.get(k) {
-                Some(lim) if active => lim.max_turbined_m3s,
-                _ => 0.0,
-            }
-        };
-        if let Some(planes) = planes.filter(|_| !multi) {
-            let first = ctx.builder.num_rows();
-            for k in 0..nk {
-                let g_max = match limits.get(k) {
-                    Some(lim) if active => lim.max_generation_mw,
-                    _ => 0.0,
-                };
-                let g = ctx.builder.add_col(0.0, g_max.max(0.0), 0.0);
-                ctx.layout.fpha_generation[k * n + h] = Some(g);
-                ctx.builder.add_entry(ctx.layout.load_row(k, bus), g, 1.0);
-                let q = ctx.layout.turbined_col(k, h);
-                let s = ctx.layout.spillage_col(k, h);
-                for p in planes {
-                    let row = ctx.builder.add_row(f64::NEG_INFINITY, p.gamma_0);
-                    ctx.builder.add_entry(row, g, 1.0);
-                    ctx.builder
-                        .add_entry(row, ctx.layout.storage_in.at(h), -0.5 * p.gamma_v);
-                    ctx.builder
-                        .add_entry(row, ctx.layout.storage.at(h), -0.5 * p.gamma_v);
-                    ctx.builder.add_entry(row, q, -p.gamma_q);
-                    ctx.builder.add_entry(row, s, -p.gamma_s);
-                }
-            }
-            ctx.layout.fpha_rows[h] = super::IndexRange {
-                start: first,
-                len: ctx.builder.num_rows() - first,
-            };
+        let plant = Plant::resolve(ctx, stage, h, hydro)?;
+        ctx.layout.productivity[h] = plant.rho;
+        ctx.layout.hydro_bus[h] = plant.bus;
+        if let Some(planes) = plant.planes.filter(|_| !plant.multi) {
+            add_plant_fpha(ctx, &plant, planes);
         }
-
-        // Water balance.
-        let wrow = ctx.layout.row_water.at(h);
-        let rhs = -zeta * hb.water_withdrawal_m3s;
-        ctx.builder.set_row_bounds(wrow, rhs, rhs);
-        ctx.builder.add_entry(wrow, ctx.layout.storage.at(h), 1.0);
-        ctx.builder
-            .add_entry(wrow, ctx.layout.storage_in.at(h), -1.0);
-        ctx.builder.add_entry(wrow, ctx.layout.inflow.at(h), -zeta);
-
+        add_water_balance(ctx, &plant, zeta);
         for (k, &tau) in hours.iter().enumerate() {
-            let c = HM3_PER_M3S_HOUR * tau;
-            let q = ctx.layout.turbined_col(k, h);
-            let s = ctx.layout.spillage_col(k, h);
-            let hb = block_bounds(k);
-            ctx.builder.set_col_bounds(q, 0.0, q_max_at(k).max(0.0));
-            ctx.builder.set_cost(q, pen.turbined_cost * tau / scale);
-            ctx.builder.set_cost(s, pen.spillage_cost * tau / scale);
-            ctx.categories.push((q, CostCategory::Turbined));
-            ctx.categories.push((s, CostCategory::Spillage));
-            ctx.builder.add_entry(wrow, q, c);
-            ctx.builder.add_entry(wrow, s, c);
-            if let Some(d) = system.cascade().downstream.get(h).copied().flatten() {
-                let drow = ctx.layout.row_water.at(d);
-                ctx.builder.add_entry(drow, q, -c);
-                ctx.builder.add_entry(drow, s, -c);
-            }
-            if planes.is_none() && !multi {
-                ctx.builder.add_entry(ctx.layout.load_row(k, bus), q, rho);
-            }
-            let lim = limits.get(k).copied().unwrap_or_default();
-            let generation: (usize, f64) = ctx
-                .layout
-                .fpha_generation_col(k, h)
-                .map_or((q, rho), |g| (g, 1.0));
-
-            // Soft bounds: `coef·x + σ ≥ min` or `q + s − σ ≤ max`.
-            let mut soft = |kind: SlackKind,
-                            cost: f64,
-                            lower: f64,
-                            upper: f64,
-                            terms: &[(usize, f64)],
-                            sign: f64| {
-                let row = ctx.builder.add_row(lower, upper);
-                for &(col, coef) in terms {
-                    ctx.builder.add_entry(row, col, coef);
-                }
-                let col = ctx.builder.add_col(0.0, f64::INFINITY, cost * tau / scale);
-                ctx.builder.add_entry(row, col, sign);
-                ctx.categories.push((col, CostCategory::HydroViolation));
-                ctx.layout.soft_bounds.push(SoftBound {
-                    kind,
-                    hydro: h,
-                    block: k,
-                    col,
-                    row,
-                });
-            };
-            if active && !multi && lim.min_turbined_m3s > 0.0 {
-                let cost = pen.turbined_violation_below_cost;
-                soft(
-                    SlackKind::TurbinedBelow,
-                    cost,
-                    lim.min_turbined_m3s,
-                    f64::INFINITY,
-                    &[(q, 1.0)],
-                    1.0,
-                );
-            }
-            if active && !multi && lim.min_generation_mw > 0.0 {
-                let cost = pen.generation_violation_below_cost;
-                soft(
-                    SlackKind::GenerationBelow,
-                    cost,
-                    lim.min_generation_mw,
-                    f64::INFINITY,
-                    &[generation],
-                    1.0,
-                );
-            }
-            if hb.min_outflow_m3s > 0.0 {
-                let cost = pen.outflow_violation_below_cost;
-                soft(
-                    SlackKind::OutflowBelow,
-                    cost,
-                    hb.min_outflow_m3s,
-                    f64::INFINITY,
-                    &[(q, 1.0), (s, 1.0)],
-                    1.0,
-                );
-            }
-            if let Some(max_out) = hb.max_outflow_m3s.filter(|m| m.is_finite()) {
-                let cost = pen.outflow_violation_above_cost;
-                soft(
-                    SlackKind::OutflowAbove,
-                    cost,
-                    f64::NEG_INFINITY,
-                    max_out,
-                    &[(q, 1.0), (s, 1.0)],
-                    -1.0,
-                );
-            }
+            add_plant_block(ctx, &plant, k, tau);
         }
-        if multi {
-            let terms = super::unit_groups::PlantTerms {
-                h,
-                rho,
-                planes,
-                hb,
-                pen,
-                active,
-            };
-            let q_sum = super::unit_groups::add_cells(ctx, &terms);
-            for (k, q_max) in q_sum.iter().enumerate() {
-                let q = ctx.layout.turbined_col(k, h);
-                ctx.builder.set_col_bounds(q, 0.0, q_max.max(0.0));
-            }
+        if plant.multi {
+            add_plant_cells(ctx, &plant);
         }
     }
+    add_balance_slacks(ctx, zeta, hours.iter().sum());
+    Ok(())
+}
 
-    // Stage-level slacks of the water balance: inflow non-negativity
-    // (adds water) and the two withdrawal slacks (realised withdrawal is
-    // `W − ω⁻ + ω⁺`, never changing sign), all priced with the stage hours.
+/// The generation columns (on the plant's bus) and hyperplane rows of a
+/// one-cell FPHA plant, per block.
+fn add_plant_fpha(ctx: &mut BuildCtx<'_>, p: &Plant<'_>, planes: &[Plane]) {
+    let n = ctx.layout.n_hydros;
+    let first = ctx.builder.num_rows();
+    for k in 0..ctx.layout.n_blocks {
+        let g_max = p.active_limits(k).map_or(0.0, |lim| lim.max_generation_mw);
+        let g = ctx.builder.add_col(0.0, g_max.max(0.0), 0.0);
+        ctx.layout.fpha_generation[k * n + p.h] = Some(g);
+        ctx.builder.add_entry(ctx.layout.load_row(k, p.bus), g, 1.0);
+        let cols = PlaneColumns {
+            h: p.h,
+            g,
+            q: ctx.layout.turbined_col(k, p.h),
+            s: ctx.layout.spillage_col(k, p.h),
+        };
+        add_plane_rows(ctx, planes, 1.0, &cols);
+    }
+    ctx.layout.fpha_rows[p.h] = super::IndexRange {
+        start: first,
+        len: ctx.builder.num_rows() - first,
+    };
+}
+
+/// The stage terms of the plant's water balance row: storage, incoming
+/// storage, inflow and the withdrawal right-hand side.
+fn add_water_balance(ctx: &mut BuildCtx<'_>, p: &Plant<'_>, zeta: f64) {
+    let wrow = ctx.layout.row_water.at(p.h);
+    let rhs = -zeta * p.hb.water_withdrawal_m3s;
+    ctx.builder.set_row_bounds(wrow, rhs, rhs);
+    ctx.builder.add_entry(wrow, ctx.layout.storage.at(p.h), 1.0);
+    ctx.builder
+        .add_entry(wrow, ctx.layout.storage_in.at(p.h), -1.0);
+    ctx.builder
+        .add_entry(wrow, ctx.layout.inflow.at(p.h), -zeta);
+}
+
+/// The plant's turbined and spilled flow at block `k` (of `tau` hours):
+/// bounds, costs, water balance entries (its own and its downstream
+/// plant's), constant-productivity generation and the soft bounds.
+fn add_plant_block(ctx: &mut BuildCtx<'_>, p: &Plant<'_>, k: usize, tau: f64) {
+    let h = p.h;
+    let scale = ctx.cost_scale;
+    let c = HM3_PER_M3S_HOUR * tau;
+    let q = ctx.layout.turbined_col(k, h);
+    let s = ctx.layout.spillage_col(k, h);
+    let wrow = ctx.layout.row_water.at(h);
+    let q_max = p.active_limits(k).map_or(0.0, |lim| lim.max_turbined_m3s);
+    ctx.builder.set_col_bounds(q, 0.0, q_max.max(0.0));
+    ctx.builder.set_cost(q, p.pen.turbined_cost * tau / scale);
+    ctx.builder.set_cost(s, p.pen.spillage_cost * tau / scale);
+    ctx.categories.push((q, CostCategory::Turbined));
+    ctx.categories.push((s, CostCategory::Spillage));
+    ctx.builder.add_entry(wrow, q, c);
+    ctx.builder.add_entry(wrow, s, c);
+    if let Some(d) = ctx.system.cascade().downstream.get(h).copied().flatten() {
+        let drow = ctx.layout.row_water.at(d);
+        ctx.builder.add_entry(drow, q, -c);
+        ctx.builder.add_entry(drow, s, -c);
+    }
+    if p.planes.is_none() && !p.multi {
+        ctx.builder
+            .add_entry(ctx.layout.load_row(k, p.bus), q, p.rho);
+    }
+    add_plant_soft_bounds(ctx, p, k, tau);
+}
+
+/// The plant's soft bounds at block `k`: `coef·x + σ ≥ min` for the
+/// turbined flow and generation minimums (one-cell plants in service),
+/// and for the outflow minimum; `q + s − σ ≤ max` for the outflow maximum.
+fn add_plant_soft_bounds(ctx: &mut BuildCtx<'_>, p: &Plant<'_>, k: usize, tau: f64) {
+    let q = ctx.layout.turbined_col(k, p.h);
+    let s = ctx.layout.spillage_col(k, p.h);
+    let hb = p.block_bounds(ctx, k);
+    let lim = p.limits.get(k).copied().unwrap_or_default();
+    let generation: (usize, f64) = ctx
+        .layout
+        .fpha_generation_col(k, p.h)
+        .map_or((q, p.rho), |g| (g, 1.0));
+    let cell = p.active && !p.multi;
+    let inf = f64::INFINITY;
+    let turbined = [(q, 1.0)];
+    let outflow = [(q, 1.0), (s, 1.0)];
+    let rows = [
+        (cell && lim.min_turbined_m3s > 0.0).then_some(SoftRow {
+            kind: SlackKind::TurbinedBelow,
+            cost: p.pen.turbined_violation_below_cost,
+            lower: lim.min_turbined_m3s,
+            upper: inf,
+            terms: &turbined,
+            sign: 1.0,
+        }),
+        (cell && lim.min_generation_mw > 0.0).then_some(SoftRow {
+            kind: SlackKind::GenerationBelow,
+            cost: p.pen.generation_violation_below_cost,
+            lower: lim.min_generation_mw,
+            upper: inf,
+            terms: std::slice::from_ref(&generation),
+            sign: 1.0,
+        }),
+        (hb.min_outflow_m3s > 0.0).then_some(SoftRow {
+            kind: SlackKind::OutflowBelow,
+            cost: p.pen.outflow_violation_below_cost,
+            lower: hb.min_outflow_m3s,
+            upper: inf,
+            terms: &outflow,
+            sign: 1.0,
+        }),
+        hb.max_outflow_m3s
+            .filter(|m| m.is_finite())
+            .map(|max_out| SoftRow {
+                kind: SlackKind::OutflowAbove,
+                cost: p.pen.outflow_violation_above_cost,
+                lower: f64::NEG_INFINITY,
+                upper: max_out,
+                terms: &outflow,
+                sign: -1.0,
+            }),
+    ];
+    for row in rows.iter().flatten() {
+        add_soft_row(ctx, p.h, k, tau, row);
+    }
+}
+
+/// The cells of a plant whose unit groups sit on several buses, and the
+/// plant's turbined bound per block as the sum of theirs.
+fn add_plant_cells(ctx: &mut BuildCtx<'_>, p: &Plant<'_>) {
+    let terms = super::unit_groups::PlantTerms {
+        h: p.h,
+        rho: p.rho,
+        planes: p.planes,
+        hb: p.hb,
+        pen: p.pen,
+        active: p.active,
+    };
+    let q_sum = super::unit_groups::add_cells(ctx, &terms);
+    for (k, q_max) in q_sum.iter().enumerate() {
+        let q = ctx.layout.turbined_col(k, p.h);
+        ctx.builder.set_col_bounds(q, 0.0, q_max.max(0.0));
+    }
+}
+
+/// Stage-level slacks of the water balance: inflow non-negativity (adds
+/// water) and the two withdrawal slacks (realised withdrawal is
+/// `W − ω⁻ + ω⁺`, never changing sign), all priced with the stage hours.
+fn add_balance_slacks(ctx: &mut BuildCtx<'_>, zeta: f64, total_hours: f64) {
+    let n = ctx.layout.n_hydros;
+    let scale = ctx.cost_scale;
     if ctx.inflow_penalty {
         ctx.layout.inflow_slack = ctx.builder.add_cols(n, 0.0, f64::INFINITY, 0.0);
     }
     ctx.layout.withdrawal_under = ctx.builder.add_cols(n, 0.0, 0.0, 0.0);
     ctx.layout.withdrawal_over = ctx.builder.add_cols(n, 0.0, 0.0, 0.0);
+    let system = ctx.system;
     for (h, hydro) in system.hydros().iter().enumerate() {
-        let pen = system
-            .penalties()
-            .hydro(t, h)
-            .copied()
-            .unwrap_or(hydro.penalties);
+        let pen = hydro_penalties(ctx, h, hydro);
         let wrow = ctx.layout.row_water.at(h);
         if ctx.inflow_penalty {
             let col = ctx.layout.inflow_slack.at(h);
@@ -255,7 +403,7 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
         let w = system
             .bounds()
             .hydro
-            .get(t, h)
+            .get(ctx.stage, h)
             .map_or(0.0, |hb| hb.water_withdrawal_m3s);
         let (under_ub, over_ub) = if w > 0.0 {
             (w, f64::INFINITY)
@@ -283,5 +431,4 @@ pub(super) fn add_hydros(ctx: &mut BuildCtx<'_>, stage: &Stage) -> Result<(), Sd
         ctx.categories
             .push((over, CostCategory::WithdrawalViolation));
     }
-    Ok(())
 }

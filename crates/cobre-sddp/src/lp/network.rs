@@ -103,12 +103,10 @@ pub(super) fn add_network(ctx: &mut BuildCtx<'_>) {
 
 /// Adds the thermal generation columns.
 pub(super) fn add_thermals(ctx: &mut BuildCtx<'_>) {
-    let t = ctx.stage;
-    let nk = ctx.layout.n_blocks;
-    let nt = ctx.layout.n_thermals;
-    let system = ctx.system;
-    let scale = ctx.cost_scale;
-    ctx.layout.thermal = ctx.builder.add_cols(nk * nt, 0.0, 0.0, 0.0);
+    let (t, nk, system) = (ctx.stage, ctx.layout.n_blocks, ctx.system);
+    ctx.layout.thermal = ctx
+        .builder
+        .add_cols(nk * ctx.layout.n_thermals, 0.0, 0.0, 0.0);
     for (j, th) in system.thermals().iter().enumerate() {
         let active = th.service.is_active(ctx.stage_id);
         let Some(&bus) = system.network().thermal_bus.get(j) else {
@@ -125,7 +123,7 @@ pub(super) fn add_thermals(ctx: &mut BuildCtx<'_>) {
             let col = ctx.layout.thermal_col(k, j);
             ctx.builder.set_col_bounds(col, lo, hi);
             ctx.builder
-                .set_cost(col, cost * ctx.layout.block_hours[k] / scale);
+                .set_cost(col, cost * ctx.layout.block_hours[k] / ctx.cost_scale);
             ctx.builder.add_entry(ctx.layout.load_row(k, bus), col, 1.0);
             ctx.categories.push((col, CostCategory::Thermal));
         }
@@ -137,12 +135,8 @@ pub(super) fn add_thermals(ctx: &mut BuildCtx<'_>) {
 /// (docs/formulation.md §7: the reference prices the generation, not the
 /// curtailment).
 pub(super) fn add_ncs(ctx: &mut BuildCtx<'_>) {
-    let t = ctx.stage;
-    let nk = ctx.layout.n_blocks;
-    let nr = ctx.layout.n_ncs;
-    let system = ctx.system;
-    let scale = ctx.cost_scale;
-    ctx.layout.ncs = ctx.builder.add_cols(nk * nr, 0.0, 0.0, 0.0);
+    let (t, nk, system) = (ctx.stage, ctx.layout.n_blocks, ctx.system);
+    ctx.layout.ncs = ctx.builder.add_cols(nk * ctx.layout.n_ncs, 0.0, 0.0, 0.0);
     ctx.layout.ncs_must_run = system
         .non_controllable_sources()
         .iter()
@@ -164,7 +158,7 @@ pub(super) fn add_ncs(ctx: &mut BuildCtx<'_>) {
         for k in 0..nk {
             let col = ctx.layout.ncs_col(k, r);
             ctx.builder
-                .set_cost(col, -cost * ctx.layout.block_hours[k] / scale);
+                .set_cost(col, -cost * ctx.layout.block_hours[k] / ctx.cost_scale);
             ctx.builder.add_entry(ctx.layout.load_row(k, bus), col, 1.0);
             ctx.categories.push((col, CostCategory::Curtailment));
         }

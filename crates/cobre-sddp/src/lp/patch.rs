@@ -7,6 +7,19 @@ use super::StageLayout;
 use crate::scenario::ScenarioModel;
 use cobre_solver::{LpSolver, SolverError};
 
+/// A per-source flag repeated for every non-controllable column `k·R + r`
+/// (`missing` where the layout has no flag for a source).
+fn per_ncs_column(layout: &StageLayout, per_source: &[bool], missing: bool) -> Vec<bool> {
+    (0..layout.ncs.len)
+        .map(|i| {
+            per_source
+                .get(i % layout.n_ncs.max(1))
+                .copied()
+                .unwrap_or(missing)
+        })
+        .collect()
+}
+
 /// Buffers of one stage's patch, owned by a worker (no allocation per solve).
 #[derive(Debug, Clone, Default)]
 pub struct StagePatch {
@@ -32,24 +45,8 @@ impl StagePatch {
             ncs_cols: layout.ncs.range().collect(),
             ncs_lower: vec![0.0; layout.ncs.len],
             ncs_upper: vec![0.0; layout.ncs.len],
-            ncs_must_run: (0..layout.ncs.len)
-                .map(|i| {
-                    layout
-                        .ncs_must_run
-                        .get(i % layout.n_ncs.max(1))
-                        .copied()
-                        .unwrap_or(false)
-                })
-                .collect(),
-            ncs_active: (0..layout.ncs.len)
-                .map(|i| {
-                    layout
-                        .ncs_active
-                        .get(i % layout.n_ncs.max(1))
-                        .copied()
-                        .unwrap_or(true)
-                })
-                .collect(),
+            ncs_must_run: per_ncs_column(layout, &layout.ncs_must_run, false),
+            ncs_active: per_ncs_column(layout, &layout.ncs_active, true),
             inflow: vec![0.0; layout.n_hydros],
         }
     }

@@ -21,8 +21,9 @@
 //!   rows per cell, priced as the plant's.
 
 use super::fpha_fit::Plane;
-use super::layout::{Cell, CostCategory, SlackKind, SoftBound};
-use super::BuildCtx;
+use super::hydro::{add_plane_rows, add_soft_row, PlaneColumns, SoftRow};
+use super::layout::{Cell, SlackKind};
+use super::{BuildCtx, IndexRange};
 use cobre_core::constraints::resolve_override;
 use cobre_core::{Hydro, HydroPenalties, HydroStageBounds, System};
 
@@ -154,22 +155,9 @@ pub(crate) struct PlantTerms<'p> {
     pub(crate) active: bool,
 }
 
-/// Adds the cells of a plant whose groups sit on several buses: per cell
-/// and block the turbined column (linked to the plant's), the generation
-/// (column and scaled planes for FPHA) at the cell's bus, and the soft
-/// minimums. Returns the sum of the cells' turbined maxima per block (the
-/// plant column's bound).
-#[allow(clippy::too_many_lines)]
-pub(crate) fn add_cells(ctx: &mut BuildCtx<'_>, p: &PlantTerms<'_>) -> Vec<f64> {
-    let system = ctx.system;
-    let Some(hydro) = system.hydros().get(p.h) else {
-        return Vec::new();
-    };
-    let nk = ctx.layout.n_blocks;
-    let scale = ctx.cost_scale;
-    let hours = ctx.layout.block_hours.clone();
-    let plant_cells = cells(system, hydro);
-    // Shares of the groups' turbined capacity (hydros.json values).
+/// Each cell's share of the groups' turbined capacity (`hydros.json`
+/// values); equal shares when the plant declares no capacity.
+fn capacity_shares(hydro: &Hydro, plant_cells: &[(usize, Vec<usize>)]) -> Vec<f64> {
     let capacity: Vec<f64> = plant_cells
         .iter()
         .map(|(_, gs)| {
@@ -180,108 +168,148 @@ pub(crate) fn add_cells(ctx: &mut BuildCtx<'_>, p: &PlantTerms<'_>) -> Vec<f64> 
         })
         .collect();
     let total: f64 = capacity.iter().sum();
+    #[allow(clippy::cast_precision_loss)]
+    capacity
+        .iter()
+        .map(|c| {
+            if total > 0.0 {
+                c / total
+            } else {
+                1.0 / plant_cells.len() as f64
+            }
+        })
+        .collect()
+}
+
+/// One cell being added: its bus, groups, capacity share, columns and the
+/// plant's linking rows.
+struct CellColumns<'g> {
+    /// Bus position.
+    bus: usize,
+    /// Unit groups of the cell.
+    groups: &'g [usize],
+    /// Share of the plant's turbined capacity (scales the planes).
+    share: f64,
+    /// Turbined column per block.
+    turbined: IndexRange,
+    /// Generation column per block (FPHA only).
+    generation: Option<IndexRange>,
+    /// Linking rows `Σ_c q_c − q = 0`, one per block.
+    link: IndexRange,
+}
+
+/// Adds the cells of a plant whose groups sit on several buses: per cell
+/// and block the turbined column (linked to the plant's), the generation
+/// (column and scaled planes for FPHA) at the cell's bus, and the soft
+/// minimums. Returns the sum of the cells' turbined maxima per block (the
+/// plant column's bound).
+pub(crate) fn add_cells(ctx: &mut BuildCtx<'_>, p: &PlantTerms<'_>) -> Vec<f64> {
+    let system = ctx.system;
+    let Some(hydro) = system.hydros().get(p.h) else {
+        return Vec::new();
+    };
+    let nk = ctx.layout.n_blocks;
+    let hours = ctx.layout.block_hours.clone();
+    let plant_cells = cells(system, hydro);
+    let shares = capacity_shares(hydro, &plant_cells);
     let mut q_sum = vec![0.0; nk];
-    // Linking rows Σ_c q_c − q = 0, one per block.
     let link = ctx.builder.add_rows(nk, 0.0, 0.0);
     for k in 0..nk {
         let q = ctx.layout.turbined_col(k, p.h);
         ctx.builder.add_entry(link.at(k), q, -1.0);
     }
-    for (ci, (bus, groups)) in plant_cells.iter().enumerate() {
-        #[allow(clippy::cast_precision_loss)]
-        let share = if total > 0.0 {
-            capacity[ci] / total
-        } else {
-            1.0 / plant_cells.len() as f64
+    for ((bus, groups), &share) in plant_cells.iter().zip(&shares) {
+        let cell = CellColumns {
+            bus: *bus,
+            groups,
+            share,
+            turbined: ctx.builder.add_cols(nk, 0.0, 0.0, 0.0),
+            generation: p.planes.map(|_| ctx.builder.add_cols(nk, 0.0, 0.0, 0.0)),
+            link,
         };
-        let turbined = ctx.builder.add_cols(nk, 0.0, 0.0, 0.0);
-        let generation = p.planes.map(|_| ctx.builder.add_cols(nk, 0.0, 0.0, 0.0));
         for (k, &tau) in hours.iter().enumerate() {
-            let rho = p.planes.is_none().then_some(p.rho);
-            let lim = cell_limits(ctx, hydro, groups, k, &p.hb, rho);
-            let (q_max, g_max) = if p.active {
-                (
-                    lim.max_turbined_m3s.max(0.0),
-                    lim.max_generation_mw.max(0.0),
-                )
-            } else {
-                (0.0, 0.0)
-            };
-            q_sum[k] += q_max;
-            let qc = turbined.at(k);
-            ctx.builder.set_col_bounds(qc, 0.0, q_max);
-            ctx.builder.add_entry(link.at(k), qc, 1.0);
-            let load = ctx.layout.load_row(k, *bus);
-            let gen_term = match (generation, p.planes) {
-                (Some(g), Some(planes)) => {
-                    let gc = g.at(k);
-                    ctx.builder.set_col_bounds(gc, 0.0, g_max);
-                    ctx.builder.add_entry(load, gc, 1.0);
-                    let s = ctx.layout.spillage_col(k, p.h);
-                    for pl in planes {
-                        let row = ctx.builder.add_row(f64::NEG_INFINITY, share * pl.gamma_0);
-                        ctx.builder.add_entry(row, gc, 1.0);
-                        ctx.builder.add_entry(
-                            row,
-                            ctx.layout.storage_in.at(p.h),
-                            -0.5 * share * pl.gamma_v,
-                        );
-                        ctx.builder.add_entry(
-                            row,
-                            ctx.layout.storage.at(p.h),
-                            -0.5 * share * pl.gamma_v,
-                        );
-                        ctx.builder.add_entry(row, qc, -pl.gamma_q);
-                        ctx.builder.add_entry(row, s, -share * pl.gamma_s);
-                    }
-                    (gc, 1.0)
-                }
-                _ => {
-                    ctx.builder.add_entry(load, qc, p.rho);
-                    (qc, p.rho)
-                }
-            };
-            // Soft minimums of the cell.
-            let mut soft = |kind: SlackKind, cost: f64, lower: f64, term: (usize, f64)| {
-                let row = ctx.builder.add_row(lower, f64::INFINITY);
-                ctx.builder.add_entry(row, term.0, term.1);
-                let col = ctx.builder.add_col(0.0, f64::INFINITY, cost * tau / scale);
-                ctx.builder.add_entry(row, col, 1.0);
-                ctx.categories.push((col, CostCategory::HydroViolation));
-                ctx.layout.soft_bounds.push(SoftBound {
-                    kind,
-                    hydro: p.h,
-                    block: k,
-                    col,
-                    row,
-                });
-            };
-            if p.active && lim.min_turbined_m3s > 0.0 {
-                soft(
-                    SlackKind::TurbinedBelow,
-                    p.pen.turbined_violation_below_cost,
-                    lim.min_turbined_m3s,
-                    (qc, 1.0),
-                );
-            }
-            if p.active && lim.min_generation_mw > 0.0 {
-                soft(
-                    SlackKind::GenerationBelow,
-                    p.pen.generation_violation_below_cost,
-                    lim.min_generation_mw,
-                    gen_term,
-                );
-            }
+            q_sum[k] += add_cell_block(ctx, p, hydro, &cell, k, tau);
         }
-        let bus_id = system.buses().get(*bus).map_or(0, |b| b.id.0);
+        let bus_id = system.buses().get(cell.bus).map_or(0, |b| b.id.0);
         ctx.layout.cells.push(Cell {
             hydro: p.h,
-            bus: *bus,
+            bus: cell.bus,
             bus_id,
-            turbined,
-            generation,
+            turbined: cell.turbined,
+            generation: cell.generation,
             productivity: if p.planes.is_some() { 0.0 } else { p.rho },
         });
     }
     q_sum
+}
+
+/// One cell at block `k` (of `tau` hours): its turbined column's bound and
+/// link entry, its generation at its bus (scaled planes for FPHA, `ρ·q_c`
+/// otherwise) and its soft minimums. Returns the cell's turbined maximum.
+fn add_cell_block(
+    ctx: &mut BuildCtx<'_>,
+    p: &PlantTerms<'_>,
+    hydro: &Hydro,
+    cell: &CellColumns<'_>,
+    k: usize,
+    tau: f64,
+) -> f64 {
+    let rho = p.planes.is_none().then_some(p.rho);
+    let lim = cell_limits(ctx, hydro, cell.groups, k, &p.hb, rho);
+    let (q_max, g_max) = if p.active {
+        (
+            lim.max_turbined_m3s.max(0.0),
+            lim.max_generation_mw.max(0.0),
+        )
+    } else {
+        (0.0, 0.0)
+    };
+    let qc = cell.turbined.at(k);
+    ctx.builder.set_col_bounds(qc, 0.0, q_max);
+    ctx.builder.add_entry(cell.link.at(k), qc, 1.0);
+    let load = ctx.layout.load_row(k, cell.bus);
+    let gen_term = match (cell.generation, p.planes) {
+        (Some(g), Some(planes)) => {
+            let gc = g.at(k);
+            ctx.builder.set_col_bounds(gc, 0.0, g_max);
+            ctx.builder.add_entry(load, gc, 1.0);
+            let cols = PlaneColumns {
+                h: p.h,
+                g: gc,
+                q: qc,
+                s: ctx.layout.spillage_col(k, p.h),
+            };
+            add_plane_rows(ctx, planes, cell.share, &cols);
+            (gc, 1.0)
+        }
+        _ => {
+            ctx.builder.add_entry(load, qc, p.rho);
+            (qc, p.rho)
+        }
+    };
+    // Soft minimums of the cell.
+    let turbined = [(qc, 1.0)];
+    let generation = [gen_term];
+    let rows = [
+        (p.active && lim.min_turbined_m3s > 0.0).then_some(SoftRow {
+            kind: SlackKind::TurbinedBelow,
+            cost: p.pen.turbined_violation_below_cost,
+            lower: lim.min_turbined_m3s,
+            upper: f64::INFINITY,
+            terms: &turbined,
+            sign: 1.0,
+        }),
+        (p.active && lim.min_generation_mw > 0.0).then_some(SoftRow {
+            kind: SlackKind::GenerationBelow,
+            cost: p.pen.generation_violation_below_cost,
+            lower: lim.min_generation_mw,
+            upper: f64::INFINITY,
+            terms: &generation,
+            sign: 1.0,
+        }),
+    ];
+    for row in rows.iter().flatten() {
+        add_soft_row(ctx, p.h, k, tau, row);
+    }
+    q_max
 }

@@ -6,6 +6,7 @@ use cobre_core::config::{
     EstimationConfig, ModelingConfig, PolicyConfig, ScenarioSourceConfig, SimulationConfig,
     StoppingMode, StoppingRuleConfig, TrainingConfig,
 };
+use cobre_core::hydro_models::EnergyProductivity;
 use cobre_core::scenario::SeasonalStat;
 use cobre_core::stage::{BlockMode, NoiseSamplingMethod, StateVariableFlags};
 use cobre_core::{Block, BusId, HydroId, RiskMeasure, Stage, StageId, StudyConfig};
@@ -96,6 +97,34 @@ pub fn load(bus: i32, stage: i32, mean: f64, std: f64) -> SeasonalStat<BusId> {
 /// Relative error.
 pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1.0)
+}
+
+/// The study of `system` under `cfg`, trained with the settings `cfg` gives.
+pub fn train_study(
+    system: &cobre_core::System,
+    cfg: &StudyConfig,
+) -> (cobre_sddp::StudyModel, cobre_sddp::TrainingResult) {
+    let study = cobre_sddp::StudyModel::build(system, cfg).unwrap();
+    let settings = cobre_sddp::TrainingSettings::from_config(cfg);
+    let r = cobre_sddp::train(&study, &settings, cobre_sddp::TrainingHooks::default()).unwrap();
+    (study, r)
+}
+
+/// Lower bound after three iterations of one forward pass (for the
+/// deterministic closed-form cases).
+pub fn lower_bound(system: &cobre_core::System) -> f64 {
+    train_study(system, &config(3, 1)).1.lower_bound()
+}
+
+/// Constant productivity `rho` (MW per m³/s) of hydro `h` at every stage.
+pub fn productivity(h: i32, rho: f64) -> EnergyProductivity {
+    EnergyProductivity {
+        hydro: HydroId(h),
+        stage: None,
+        equivalent_productivity: Some(rho),
+        reference_outflow_m3s: None,
+        specific_productivity: None,
+    }
 }
 
 /// A small stochastic system: two buses joined by a line, a two-plant
