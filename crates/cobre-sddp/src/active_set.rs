@@ -552,18 +552,26 @@ mod tests {
     fn selection_removes_the_cuts_not_kept_and_restores_the_kept_ones() {
         let mut c = LpCuts::new(pool(4), 1);
         let none = [false; 4];
-        assert_eq!(c.apply_keep(&[true, false, true, false], Some(&none)), vec![1, 3]);
+        assert_eq!(
+            c.apply_keep(&[true, false, true, false], Some(&none)),
+            vec![1, 3]
+        );
         assert_eq!(
             (c.row_id(0), c.row_id(1), c.num_rows()),
             (Some(0), Some(2), 2)
         );
         // Cut 3 is kept again, cut 0 leaves.
-        assert_eq!(c.apply_keep(&[false, false, true, true], Some(&none)), vec![0]);
+        assert_eq!(
+            c.apply_keep(&[false, false, true, true], Some(&none)),
+            vec![0]
+        );
         assert_eq!(
             (c.row_id(0), c.row_id(1), c.num_rows()),
             (Some(2), Some(3), 2)
         );
-        assert!(c.apply_keep(&[false, false, true, true], Some(&none)).is_empty());
+        assert!(c
+            .apply_keep(&[false, false, true, true], Some(&none))
+            .is_empty());
     }
 
     #[test]
@@ -613,7 +621,10 @@ mod tests {
     fn excluded_cuts_are_not_checked_and_the_cap_takes_the_most_violated() {
         let mut c = LpCuts::new(pool(4), 1);
         // Keep cut 0 only; 1 is excluded, 2 and 3 stay candidates.
-        c.apply_keep(&[true, false, false, false], Some(&[false, true, false, false]));
+        c.apply_keep(
+            &[true, false, false, false],
+            Some(&[false, true, false, false]),
+        );
         let mut v = Vec::new();
         // At x = 0, θ = −10: cuts 1, 2, 3 (values 1, 2, 3) are violated.
         c.violated(&[0.0], -10.0, 1e-9, &mut v);

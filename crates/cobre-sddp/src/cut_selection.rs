@@ -167,7 +167,14 @@ impl CutSelection for Level1 {
         due_every(self.check_frequency, iteration)
     }
     fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
-        mark_dominant(cuts.pool, cuts.states, cuts.iteration, self.tie_tolerance, false, keep);
+        mark_dominant(
+            cuts.pool,
+            cuts.states,
+            cuts.iteration,
+            self.tie_tolerance,
+            false,
+            keep,
+        );
     }
 }
 
@@ -176,7 +183,14 @@ impl CutSelection for Lml1 {
         due_every(self.check_frequency, iteration)
     }
     fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
-        mark_dominant(cuts.pool, cuts.states, cuts.iteration, self.tie_tolerance, true, keep);
+        mark_dominant(
+            cuts.pool,
+            cuts.states,
+            cuts.iteration,
+            self.tie_tolerance,
+            true,
+            keep,
+        );
     }
 }
 
@@ -185,7 +199,14 @@ impl CutSelection for Domination {
         due_every(self.check_frequency, iteration)
     }
     fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
-        mark_dominant(cuts.pool, cuts.states, cuts.iteration, self.tolerance, false, keep);
+        mark_dominant(
+            cuts.pool,
+            cuts.states,
+            cuts.iteration,
+            self.tolerance,
+            false,
+            keep,
+        );
     }
 }
 

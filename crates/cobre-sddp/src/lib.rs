@@ -53,12 +53,12 @@ pub use cuts::{Cut, CutPool};
 pub use error::{Phase, SddpError, SolveSite};
 pub use policy::Policy;
 pub use progress::{Control, IterationRecord, StopFlag, TerminationReason, TrainingObserver};
-pub use stopping::RuleKind;
 pub use scenario::{Sampler, SamplerPhase, ScenarioModel};
 pub use simulation::{
     simulate, simulate_with, MemorySink, ScenarioResult, SimulationHooks, SimulationSink,
     SimulationSummary,
 };
+pub use stopping::RuleKind;
 pub use study::{EntityIds, StudyModel};
 pub use training::{train, PhaseStats, Trainer, TrainingHooks, TrainingResult};
 pub use warm_start::{CheckpointSink, TrainingStart};

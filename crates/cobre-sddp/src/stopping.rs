@@ -225,11 +225,7 @@ impl StoppingRules {
     /// Whether any rule can end the run on its own (an iteration or time limit).
     #[must_use]
     pub fn is_bounded(&self) -> bool {
-        self.mode == StoppingMode::Any
-            && self
-                .rules
-                .iter()
-                .any(|r| r.kind().bounds_the_run())
+        self.mode == StoppingMode::Any && self.rules.iter().any(|r| r.kind().bounds_the_run())
     }
 
     /// The rule that ends the run now (in `all` mode, the last rule), or
@@ -325,6 +321,9 @@ mod tests {
         let all = StoppingRules::new(rules(), StoppingMode::All);
         assert_eq!(all.check(&History { records: &recs }), None);
         let late = [rec(1, 0.0, 0.0), rec(2, 0.0, 200_000.0)];
-        assert_eq!(all.check(&History { records: &late }), Some(RuleKind::TimeLimit));
+        assert_eq!(
+            all.check(&History { records: &late }),
+            Some(RuleKind::TimeLimit)
+        );
     }
 }

@@ -131,7 +131,9 @@ pub fn train(
         if let Some(cp) = hooks.checkpoint.as_deref_mut() {
             trainer.checkpoint(cp)?;
         }
-        if let Some(reason) = trainer.decide_stop(hooks.observer.as_deref_mut(), hooks.stop.as_ref())? {
+        if let Some(reason) =
+            trainer.decide_stop(hooks.observer.as_deref_mut(), hooks.stop.as_ref())?
+        {
             break reason;
         }
     };
@@ -257,18 +259,28 @@ impl<'a> Trainer<'a> {
         settings.validate()?;
         let started = Instant::now();
         let comm: &dyn Communicator = communicator.unwrap_or(&SINGLE_PROCESS);
-        let stopping = StoppingRules::from_config(&settings.stopping_rules, settings.stopping_mode)?;
+        let stopping =
+            StoppingRules::from_config(&settings.stopping_rules, settings.stopping_mode)?;
         let enumerated = settings.selection == SelectionMethod::Enumerated;
         check_tree_walk(study, enumerated)?;
-        let (thread_pool, mut workers) =
-            start_workers(study, settings.threads, &settings.solver, settings.instances)?;
+        let (thread_pool, mut workers) = start_workers(
+            study,
+            settings.threads,
+            &settings.solver,
+            settings.instances,
+        )?;
         workers.set_cold_solves(!settings.warm_start);
         let tree = enumerated.then(|| TreeRun::new(study));
-        let total = if enumerated { 0 } else { settings.forward_passes };
-        let sampler =
-            study
-                .scenario
-                .sampler(&settings.scenario_source, total.max(1), SamplerPhase::Training)?;
+        let total = if enumerated {
+            0
+        } else {
+            settings.forward_passes
+        };
+        let sampler = study.scenario.sampler(
+            &settings.scenario_source,
+            total.max(1),
+            SamplerPhase::Training,
+        )?;
         let single_path = !enumerated && study.scenario.single_path(&sampler);
         if !enumerated && total < 2 && !single_path && has_gap_rule(settings) {
             tracing::warn!(
@@ -278,10 +290,11 @@ impl<'a> Trainer<'a> {
         }
         let forward = ForwardScenarios::new(study, total, single_path, comm);
         let cost_scale = study.templates.first().map_or(1.0, |t| t.cost_scale);
-        let cuts_per_iteration = tree.as_ref().map_or(
-            total * study.num_stages().saturating_sub(1),
-            |t| t.cuts_per_iteration(study),
-        );
+        let cuts_per_iteration = tree
+            .as_ref()
+            .map_or(total * study.num_stages().saturating_sub(1), |t| {
+                t.cuts_per_iteration(study)
+            });
         let (cuts, iteration, records) = starting_cuts(study, settings, start, cost_scale)?;
         let wall_offset_ms = records.last().map_or(0.0, |r| r.wall_time_ms);
         let marks = IterationMarks {
@@ -387,8 +400,8 @@ impl<'a> Trainer<'a> {
         let Some(tree) = self.tree.as_mut() else {
             return Err(SddpError::invalid("selection", "no tree to walk"));
         };
-        let value =
-            tree.forward(&ctx, &mut self.cuts, &mut self.activations, self.iteration)? * self.cost_scale;
+        let value = tree.forward(&ctx, &mut self.cuts, &mut self.activations, self.iteration)?
+            * self.cost_scale;
         if self.cut_rules.records_states {
             let ns = self.study.n_state();
             for (i, node) in self.study.graph.nodes().iter().enumerate() {
@@ -528,11 +541,18 @@ impl<'a> Trainer<'a> {
             .risk
             .first()
             .ok_or_else(|| SddpError::invalid("stage 0", "no risk measure"))?;
-        let lb = self.backward.agg.value(risk0.as_ref(), &buf.objectives_global) * self.cost_scale;
+        let lb = self
+            .backward
+            .agg
+            .value(risk0.as_ref(), &buf.objectives_global)
+            * self.cost_scale;
         self.marks.after_lower_bound = self.workers.stats();
-        self.phases
-            .lower_bound
-            .add(&self.marks.after_lower_bound.since(&self.marks.after_backward));
+        self.phases.lower_bound.add(
+            &self
+                .marks
+                .after_lower_bound
+                .since(&self.marks.after_backward),
+        );
         self.lower_bound = lb;
         Ok(lb)
     }
@@ -597,7 +617,13 @@ impl<'a> Trainer<'a> {
             for (p, c) in self.cuts.iter_mut().enumerate() {
                 let states = rules.visited.get(p).map_or(&[][..], Vec::as_slice);
                 let removed = c.select(rule.as_ref(), states, iteration, &mut rules.keep);
-                follow_removal(study, p, &removed, &mut self.forward.trajectories, &mut self.root.starts);
+                follow_removal(
+                    study,
+                    p,
+                    &removed,
+                    &mut self.forward.trajectories,
+                    &mut self.root.starts,
+                );
                 if let Some(tree) = self.tree.as_mut() {
                     tree.follow_removal(study, p, &removed);
                 }
@@ -614,7 +640,13 @@ impl<'a> Trainer<'a> {
         if let Some(d) = rules.dynamic.filter(|d| d.active(iteration + 1)) {
             for (t, c) in self.cuts.iter_mut().enumerate() {
                 let removed = seed_next_iteration(c, &d, self.settings, iteration, &mut rules.keep);
-                follow_removal(study, t, &removed, &mut self.forward.trajectories, &mut self.root.starts);
+                follow_removal(
+                    study,
+                    t,
+                    &removed,
+                    &mut self.forward.trajectories,
+                    &mut self.root.starts,
+                );
                 if let Some(tree) = self.tree.as_mut() {
                     tree.follow_removal(study, t, &removed);
                 }
@@ -635,7 +667,11 @@ impl<'a> Trainer<'a> {
 
     /// The cut pools as a policy in $ (without warm-start bases).
     fn policy(&self) -> Policy {
-        let n_hydros = self.study.templates.first().map_or(0, |t| t.layout.n_hydros);
+        let n_hydros = self
+            .study
+            .templates
+            .first()
+            .map_or(0, |t| t.layout.n_hydros);
         Policy::from_scaled(
             self.cuts.iter().map(|c| &c.pool),
             self.cost_scale,
@@ -809,14 +845,7 @@ fn seed_next_iteration(
     keep.clear();
     keep.extend(made.iter().map(|&m| d.seeds(m, next)));
     if let Some(cap) = settings.max_active_per_stage {
-        enforce_cap(
-            &cuts.pool,
-            next,
-            cap,
-            cuts.last_used(),
-            cuts.uses(),
-            keep,
-        );
+        enforce_cap(&cuts.pool, next, cap, cuts.last_used(), cuts.uses(), keep);
     }
     let excluded: Vec<bool> = made.iter().map(|&m| !d.candidate(m, next)).collect();
     cuts.set_rules(
@@ -905,7 +934,14 @@ impl RootChunks {
                     )
                 })
                 .collect();
-            run_items(ctx, cuts, activations, iteration, Phase::LowerBound, &mut items)?;
+            run_items(
+                ctx,
+                cuts,
+                activations,
+                iteration,
+                Phase::LowerBound,
+                &mut items,
+            )?;
         }
         for (start, end) in self.starts.iter_mut().zip(&self.end_bases) {
             match start {
@@ -945,7 +981,9 @@ impl CutRules {
                     .get(m * n_stages + t)
                     .map_or(t, |&n| study.graph.pool(n));
                 let at = (m * n_stages + t) * ns;
-                if let (Some(v), Some(x)) = (self.visited.get_mut(pool), global_states.get(at..at + ns)) {
+                if let (Some(v), Some(x)) =
+                    (self.visited.get_mut(pool), global_states.get(at..at + ns))
+                {
                     v.extend_from_slice(x);
                 }
             }

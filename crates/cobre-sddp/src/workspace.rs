@@ -641,9 +641,7 @@ impl WorkerPool {
             "solver instances"
         );
         let workers = (0..n.max(1))
-            .map(|_| {
-                Worker::new(study, options, instances).map(Mutex::new)
-            })
+            .map(|_| Worker::new(study, options, instances).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { workers })
     }

@@ -6,8 +6,8 @@
 mod common;
 
 use cobre_sddp::{
-    simulate, train, MemorySink, RuleKind, SimulationSettings, StudyModel, TerminationReason, TrainingHooks,
-    TrainingSettings,
+    simulate, train, MemorySink, RuleKind, SimulationSettings, StudyModel, TerminationReason,
+    TrainingHooks, TrainingSettings,
 };
 use common::*;
 

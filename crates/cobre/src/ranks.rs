@@ -3,8 +3,8 @@
 //! and rank 0 learns which simulation files the others wrote.
 
 use crate::outputs::simulation::SinkReport;
-use cobre_io::output::SIMULATION_TABLES;
 use crate::Error;
+use cobre_io::output::SIMULATION_TABLES;
 use cobre_io::output::{simulation_part, FileInfo};
 use cobre_sddp::communicator::Collectives;
 use cobre_sddp::Communicator;

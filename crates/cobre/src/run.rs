@@ -26,10 +26,11 @@ use crate::Error;
 use cobre_core::config::PolicyMode;
 use cobre_core::Case;
 use cobre_io::output::{
-    case_fingerprint, convergence_batch, layout, prepare_output_dir, solver_stats_batch,
-    CaseFingerprint, CONVERGENCE_SCHEMA, SOLVER_STATS_SCHEMA, resolve_policy_dir, timestamp_now,
-    write_manifest, write_parquet, write_success, FileInfo, Manifest, ManifestCase, ManifestPolicy,
-    ManifestSimulation, ManifestTraining, OutputError, MANIFEST_FORMAT_VERSION,
+    case_fingerprint, convergence_batch, layout, prepare_output_dir, resolve_policy_dir,
+    solver_stats_batch, timestamp_now, write_manifest, write_parquet, write_success,
+    CaseFingerprint, FileInfo, Manifest, ManifestCase, ManifestPolicy, ManifestSimulation,
+    ManifestTraining, OutputError, CONVERGENCE_SCHEMA, MANIFEST_FORMAT_VERSION,
+    SOLVER_STATS_SCHEMA,
 };
 use cobre_sddp::communicator::{block_share, Collectives};
 use cobre_sddp::{
@@ -408,18 +409,19 @@ impl<'a> StudyRun<'a> {
             PolicyMode::Resume => TrainingStart::resume(s.policy.clone(), s.records.clone()),
             _ => TrainingStart::warm_start(s.policy.clone()),
         });
-        let mut checkpointer = config
-            .policy
-            .checkpoint_interval
-            .filter(|_| lead)
-            .map(|n| Checkpointer {
-                dir: self.policy_dir.clone(),
-                fingerprint: &self.fingerprint,
-                seed,
-                study: &self.study,
-                interval: u64::from(n),
-                written: 0,
-            });
+        let mut checkpointer =
+            config
+                .policy
+                .checkpoint_interval
+                .filter(|_| lead)
+                .map(|n| Checkpointer {
+                    dir: self.policy_dir.clone(),
+                    fingerprint: &self.fingerprint,
+                    seed,
+                    study: &self.study,
+                    interval: u64::from(n),
+                    written: 0,
+                });
         if lead {
             observer.on_phase(RunPhase::Training {
                 max_iterations: settings.iteration_limit(),
@@ -439,14 +441,22 @@ impl<'a> StudyRun<'a> {
         let result = agree(comm, "training", result)?;
         // Rank 0 wrote the checkpoints; every rank's summary counts them.
         let checkpoints = checkpointer.map_or(0, |c| c.written);
-        self.manifest_policy.checkpoints = comm.share(Some(&checkpoints), 0).map_err(Error::from)?;
+        self.manifest_policy.checkpoints =
+            comm.share(Some(&checkpoints), 0).map_err(Error::from)?;
         self.interrupted |= result.termination == TerminationReason::StopFlag;
         self.timings
             .insert("train".to_string(), t.elapsed().as_secs_f64());
         let t = Instant::now();
         let out = self.options.output_dir.as_path();
         let written = if lead {
-            write_training(out, &self.policy_dir, &self.fingerprint, seed, &self.study, &result)
+            write_training(
+                out,
+                &self.policy_dir,
+                &self.fingerprint,
+                seed,
+                &self.study,
+                &result,
+            )
         } else {
             Ok(Vec::new())
         };

@@ -2,7 +2,6 @@
 //! entity kind, one row per (stage, block, entity) — or per stage for the
 //! cost breakdown. Units are in the field names.
 
-
 /// Cost category of a column, for the cost breakdown of results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]

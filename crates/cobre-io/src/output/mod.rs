@@ -24,11 +24,6 @@ mod policy_meta;
 mod simulation_tables;
 mod training;
 
-pub use simulation_tables::{scenario_batches, SIMULATION_TABLES};
-pub use training::{
-    convergence_batch, records_from_batches, solver_stats_batch, CONVERGENCE_SCHEMA,
-    SOLVER_STATS_SCHEMA,
-};
 pub use atomic::{create_dir_all, write_atomic, AtomicFile};
 pub use error::OutputError;
 pub use fingerprint::{case_fingerprint, sha256_hex, CaseFingerprint};
@@ -44,6 +39,11 @@ pub use policy::{
     check_policy_fits, read_policy, read_policy_file, write_policy, Attachment, FileEntry,
     LoadedPolicy, PolicyInfo, PolicyMetadata, StageEntry, StateEntry, BASES_FILE, CUTS_FILE,
     POLICY_FORMAT, POLICY_FORMAT_VERSION, POLICY_JSON,
+};
+pub use simulation_tables::{scenario_batches, SIMULATION_TABLES};
+pub use training::{
+    convergence_batch, records_from_batches, solver_stats_batch, CONVERGENCE_SCHEMA,
+    SOLVER_STATS_SCHEMA,
 };
 
 /// The current time as RFC 3339 UTC with milliseconds.

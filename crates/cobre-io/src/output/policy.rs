@@ -19,9 +19,9 @@
 
 use super::atomic::{create_dir_all, sync_dir, temp_path_for, write_atomic};
 use super::cuts::{bases_batch, cuts_batch, read_bases, read_cuts};
-pub use super::policy_meta::{FileEntry, PolicyMetadata, StageEntry, StateEntry};
 use super::fingerprint::{sha256_hex, CaseFingerprint};
 use super::parquet::{decode_parquet, write_parquet};
+pub use super::policy_meta::{FileEntry, PolicyMetadata, StageEntry, StateEntry};
 use super::{timestamp_now, OutputError};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;

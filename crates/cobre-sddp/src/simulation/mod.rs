@@ -19,11 +19,11 @@
 
 mod record;
 
-use record::SolvedStage;
 pub use cobre_core::records::{
     BusResults, CellResults, HydroResults, LineResults, PumpingResults, ScenarioResult, StageCosts,
     ThermalResults,
 };
+use record::SolvedStage;
 
 use crate::active_set::LpCuts;
 use crate::communicator::{block_share, Collectives, Communicator, LocalCommunicator};
@@ -335,8 +335,12 @@ fn simulate_range(
         .into_iter()
         .map(|p| LpCuts::new(p, 0))
         .collect();
-    let (thread_pool, workers) =
-        start_workers(study, settings.threads, &settings.solver, settings.instances)?;
+    let (thread_pool, workers) = start_workers(
+        study,
+        settings.threads,
+        &settings.solver,
+        settings.instances,
+    )?;
     let n = plan.len();
     let sampler = study
         .scenario
@@ -490,7 +494,14 @@ fn start_stage(
     };
     w.sync_cuts(pool, c, tpl)?;
     let previous = std::mem::take(&mut w.previous);
-    let started = w.start_carried(pool, c, &tpl.layout, (t > 0).then_some(&previous), hint, hint);
+    let started = w.start_carried(
+        pool,
+        c,
+        &tpl.layout,
+        (t > 0).then_some(&previous),
+        hint,
+        hint,
+    );
     w.previous = previous;
     started
 }

@@ -2,9 +2,9 @@
 //! its costs, then per block the hydros, thermals, buses, pumping stations,
 //! unit cells and lines.
 
-use cobre_core::records::ScenarioResult;
 use crate::lp::{CostCategory, StageTemplate};
 use crate::study::StudyModel;
+use cobre_core::records::ScenarioResult;
 
 /// A solved stage LP of a simulated scenario, read for its records.
 pub(super) struct SolvedStage<'a> {
@@ -121,8 +121,7 @@ impl SolvedStage<'_> {
                 bu.deficit_mw
                     .push(layout.deficit_cols(k, b).map(|c| p[c]).sum());
                 bu.excess_mw.push(p[layout.excess_col(k, b)]);
-                bu.marginal_cost
-                    .push(d[row] * self.tpl.cost_scale / hours);
+                bu.marginal_cost.push(d[row] * self.tpl.cost_scale / hours);
             }
         }
     }

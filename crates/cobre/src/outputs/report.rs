@@ -2,9 +2,7 @@
 //! `cobre report` and for scripts.
 
 use crate::Error;
-use cobre_io::output::{
-    layout, read_manifest, read_parquet, records_from_batches, Manifest,
-};
+use cobre_io::output::{layout, read_manifest, read_parquet, records_from_batches, Manifest};
 use cobre_sddp::IterationRecord;
 use std::path::{Path, PathBuf};
 
