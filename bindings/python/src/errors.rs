@@ -122,9 +122,9 @@ fn argument_error(py: Python<'_>, kind: &str, argument: &str, message: &str) -> 
 
 /// The Python class of an error kind: the one mapping.
 pub(crate) fn class_of(kind: cobre::ErrorKind) -> Class {
-    use cobre::ErrorKind as K;
+    use cobre::{ErrorKind as K, FindingKind};
     match kind {
-        K::MissingFile
+        K::Validation(FindingKind::MissingFile)
         | K::IoError
         | K::OutputCorrupted
         | K::OutputNotFound
@@ -286,13 +286,22 @@ mod tests {
 
     #[test]
     fn every_kind_has_the_class_of_its_family() {
-        use cobre::ErrorKind as K;
+        use cobre::{ErrorKind as K, FindingKind};
         let cases = [
-            (K::SchemaViolation, "ValidationError"),
-            (K::IncompatibleSettings, "ValidationError"),
-            (K::PhysicalConstraint, "ValidationError"),
+            (
+                K::Validation(FindingKind::SchemaViolation),
+                "ValidationError",
+            ),
+            (
+                K::Validation(FindingKind::IncompatibleSettings),
+                "ValidationError",
+            ),
+            (
+                K::Validation(FindingKind::PhysicalConstraint),
+                "ValidationError",
+            ),
             (K::PolicyIncompatible, "ValidationError"),
-            (K::Unsupported, "ValidationError"),
+            (K::Validation(FindingKind::Unsupported), "ValidationError"),
             (K::SolverFailure, "SolverError"),
             (K::IoError, "IOError"),
             (K::OutputCorrupted, "IOError"),

@@ -8,7 +8,7 @@
 //! error handler), so the collectives here only fail on sizes MPI cannot
 //! express.
 
-use cobre::{Communicator, SddpError};
+use cobre::{Communicator, Gathered, Group, SddpError};
 use mpi::datatype::PartitionMut;
 use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
@@ -20,8 +20,7 @@ use std::sync::Mutex;
 /// finalises MPI.
 pub(crate) struct Mpi {
     world: SimpleCommunicator,
-    rank: usize,
-    size: usize,
+    group: Group,
     lock: Mutex<()>,
     // Declared last: finalises MPI after `world` is gone.
     _universe: Universe,
@@ -59,8 +58,7 @@ impl Mpi {
         let size = usize::try_from(world.size()).unwrap_or(1);
         Some(Self {
             world,
-            rank,
-            size,
+            group: Group { rank, size },
             lock: Mutex::new(()),
             _universe: universe,
         })
@@ -80,25 +78,17 @@ impl Mpi {
 }
 
 impl Communicator for Mpi {
-    fn rank(&self) -> usize {
-        self.rank
+    fn group(&self) -> Group {
+        self.group
     }
 
-    fn size(&self) -> usize {
-        self.size
-    }
-
-    fn all_gather_bytes(
-        &self,
-        local: &[u8],
-        out: &mut Vec<u8>,
-        counts: &mut Vec<usize>,
-    ) -> Result<(), SddpError> {
+    fn all_gather_bytes(&self, local: &[u8], into: &mut Gathered) -> Result<(), SddpError> {
+        let Gathered { bytes: out, counts } = into;
         let _g = self.guard();
         let mine = i32::try_from(local.len()).map_err(|_| too_large(local.len()))?;
-        let mut all = vec![0i32; self.size];
+        let mut all = vec![0i32; self.group.size];
         self.world.all_gather_into(&mine, &mut all[..]);
-        let mut displs = Vec::with_capacity(self.size);
+        let mut displs = Vec::with_capacity(self.group.size);
         let mut total: i32 = 0;
         for &c in &all {
             displs.push(total);
@@ -117,9 +107,12 @@ impl Communicator for Mpi {
 
     fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) -> Result<(), SddpError> {
         let _g = self.guard();
-        if root >= self.size {
+        if root >= self.group.size {
             return Err(SddpError::Communicator {
-                message: format!("broadcast root {root} does not exist (size {})", self.size),
+                message: format!(
+                    "broadcast root {root} does not exist (size {})",
+                    self.group.size
+                ),
             });
         }
         let root_rank = i32::try_from(root).map_err(|_| too_large(root))?;

@@ -11,12 +11,16 @@
 //! rule prunes the future-cost function the solves see, as in 0.18.
 //!
 //! * [`KeepAll`] — no selection (the default).
-//! * [`Level1`] — keep every cut within `tie_tolerance` of the highest cut
-//!   (over the whole pool) at some visited state.
-//! * [`Lml1`] — limited-memory level 1: at each visited state keep only the
-//!   oldest eligible cut within `tie_tolerance` of the highest.
-//! * [`Domination`] — drop the cuts more than `tolerance` below the highest
-//!   at every visited state (level 1 with its own tolerance).
+//! * [`Dominance`], in three flavours of 0.18:
+//!   - level 1 ([`Dominance::level1`]) — keep every cut within
+//!     `tie_tolerance` of the highest cut (over the whole pool) at some
+//!     visited state;
+//!   - limited-memory level 1 ([`Dominance::lml1`]) — at each visited state
+//!     keep only the oldest eligible cut within `tie_tolerance` of the
+//!     highest;
+//!   - domination ([`Dominance::domination`]) — drop the cuts more than
+//!     `tolerance` below the highest at every visited state (level 1 with
+//!     its own tolerance).
 //! * [`Dynamic`] is not a periodic rule: it sets which cuts seed each
 //!   iteration's solves and which ones a solve may add back when violated
 //!   ([`DynamicRule`]).
@@ -84,31 +88,44 @@ impl CutSelection for KeepAll {
     }
 }
 
-/// Level-1 dominance.
+/// Dominance selection: at every visited state, the eligible cuts within
+/// `tolerance` of the highest cut of the pool survive (all of them, or
+/// only the oldest one); the others leave the LPs.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Level1 {
-    /// Iterations between two selections.
-    pub check_frequency: u64,
-    /// Absolute tolerance under which a cut counts as highest.
-    pub tie_tolerance: f64,
-}
-
-/// Limited-memory level-1 dominance.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Lml1 {
-    /// Iterations between two selections.
-    pub check_frequency: u64,
-    /// Absolute tolerance under which a cut counts as highest.
-    pub tie_tolerance: f64,
-}
-
-/// Domination: level 1 with the domination tolerance.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Domination {
+pub struct Dominance {
     /// Iterations between two selections.
     pub check_frequency: u64,
     /// A cut survives if within this of the highest at some visited state.
     pub tolerance: f64,
+    /// Keep only the oldest surviving cut at each state (limited memory).
+    pub oldest_only: bool,
+}
+
+impl Dominance {
+    /// Level 1: every cut within `tie_tolerance` of the highest somewhere.
+    #[must_use]
+    pub fn level1(check_frequency: u64, tie_tolerance: f64) -> Self {
+        Self {
+            check_frequency,
+            tolerance: tie_tolerance,
+            oldest_only: false,
+        }
+    }
+
+    /// Limited-memory level 1: the oldest such cut at each state.
+    #[must_use]
+    pub fn lml1(check_frequency: u64, tie_tolerance: f64) -> Self {
+        Self {
+            oldest_only: true,
+            ..Self::level1(check_frequency, tie_tolerance)
+        }
+    }
+
+    /// Domination: level 1 with the domination tolerance.
+    #[must_use]
+    pub fn domination(check_frequency: u64, tolerance: f64) -> Self {
+        Self::level1(check_frequency, tolerance)
+    }
 }
 
 fn due_every(every: u64, iteration: u64) -> bool {
@@ -162,39 +179,7 @@ fn mark_dominant(
     }
 }
 
-impl CutSelection for Level1 {
-    fn due(&self, iteration: u64) -> bool {
-        due_every(self.check_frequency, iteration)
-    }
-    fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
-        mark_dominant(
-            cuts.pool,
-            cuts.states,
-            cuts.iteration,
-            self.tie_tolerance,
-            false,
-            keep,
-        );
-    }
-}
-
-impl CutSelection for Lml1 {
-    fn due(&self, iteration: u64) -> bool {
-        due_every(self.check_frequency, iteration)
-    }
-    fn select(&self, cuts: &CutView<'_>, keep: &mut [bool]) {
-        mark_dominant(
-            cuts.pool,
-            cuts.states,
-            cuts.iteration,
-            self.tie_tolerance,
-            true,
-            keep,
-        );
-    }
-}
-
-impl CutSelection for Domination {
+impl CutSelection for Dominance {
     fn due(&self, iteration: u64) -> bool {
         due_every(self.check_frequency, iteration)
     }
@@ -204,7 +189,7 @@ impl CutSelection for Domination {
             cuts.states,
             cuts.iteration,
             self.tolerance,
-            false,
+            self.oldest_only,
             keep,
         );
     }
@@ -397,24 +382,15 @@ pub fn from_config(config: CutSelectionConfig) -> Box<dyn CutSelection> {
         CutSelectionConfig::Level1 {
             check_frequency,
             tie_tolerance,
-        } => Box::new(Level1 {
-            check_frequency: u64::from(check_frequency),
-            tie_tolerance,
-        }),
+        } => Box::new(Dominance::level1(u64::from(check_frequency), tie_tolerance)),
         CutSelectionConfig::Lml1 {
             check_frequency,
             tie_tolerance,
-        } => Box::new(Lml1 {
-            check_frequency: u64::from(check_frequency),
-            tie_tolerance,
-        }),
+        } => Box::new(Dominance::lml1(u64::from(check_frequency), tie_tolerance)),
         CutSelectionConfig::Domination {
             check_frequency,
             tolerance,
-        } => Box::new(Domination {
-            check_frequency: u64::from(check_frequency),
-            tolerance,
-        }),
+        } => Box::new(Dominance::domination(u64::from(check_frequency), tolerance)),
     }
 }
 
@@ -446,10 +422,7 @@ mod tests {
     #[test]
     fn level1_keeps_every_cut_highest_somewhere_including_ties() {
         let mut keep = [false; 4];
-        let rule = Level1 {
-            check_frequency: 1,
-            tie_tolerance: 1e-12,
-        };
+        let rule = Dominance::level1(1, 1e-12);
         rule.select(&view(&pool(), &[0.0, 9.0], 2), &mut keep);
         assert_eq!(keep, [true, true, false, true]);
     }
@@ -457,10 +430,7 @@ mod tests {
     #[test]
     fn lml1_keeps_only_the_oldest_highest_cut_per_state() {
         let mut keep = [false; 4];
-        let rule = Lml1 {
-            check_frequency: 1,
-            tie_tolerance: 1e-12,
-        };
+        let rule = Dominance::lml1(1, 1e-12);
         rule.select(&view(&pool(), &[0.0, 9.0, 5.0], 2), &mut keep);
         // At x = 0 cuts 0 and 3 tie: the oldest, 0, is kept; at x = 5
         // cuts 0, 1 and 3 tie at 5: 0 again.
@@ -472,10 +442,7 @@ mod tests {
         let mut p = pool();
         p.push_batch(&[-100.0], &[0.0], 2);
         let mut keep = [false; 5];
-        let rule = Domination {
-            check_frequency: 1,
-            tolerance: 0.0,
-        };
+        let rule = Dominance::domination(1, 0.0);
         rule.select(&view(&p, &[0.0], 2), &mut keep);
         assert_eq!(keep, [true, false, false, true, true]);
     }

@@ -47,7 +47,9 @@ pub mod warm_start;
 mod workspace;
 
 pub use bounds::{LowerBoundPosition, UpperBound, UpperBoundKind};
-pub use communicator::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
+pub use communicator::{
+    CommStats, Communicator, Gathered, Group, InProcess, LocalCommunicator, Timed,
+};
 pub use config::{OpeningsPerItem, SimulationSettings, TrainingSettings};
 pub use cuts::{Cut, CutPool};
 pub use error::{Phase, SddpError, SolveSite};

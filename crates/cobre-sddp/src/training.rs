@@ -168,6 +168,7 @@ struct RootChunks {
 }
 
 /// When the cuts of the stage LPs change at the end of an iteration.
+#[derive(Debug, Default)]
 struct CutRules {
     /// Rules applied to every pool, in order ([`end_of_iteration_rules`]).
     rules: Vec<Box<dyn CutSelection>>,
@@ -609,25 +610,15 @@ impl<'a> Trainer<'a> {
     /// seeds for the next iteration; the stored bases follow every removal.
     fn apply_cut_rules(&mut self) {
         let iteration = self.iteration;
-        let study = self.study;
-        let rules = &mut self.cut_rules;
+        let settings = self.settings;
+        let mut rules = std::mem::take(&mut self.cut_rules);
         let mut selected = false;
         for rule in rules.rules.iter().filter(|r| r.due(iteration)) {
             selected |= !rule.rechecks_dropped();
-            for (p, c) in self.cuts.iter_mut().enumerate() {
+            self.change_pools(|p, c| {
                 let states = rules.visited.get(p).map_or(&[][..], Vec::as_slice);
-                let removed = c.select(rule.as_ref(), states, iteration, &mut rules.keep);
-                follow_removal(
-                    study,
-                    p,
-                    &removed,
-                    &mut self.forward.trajectories,
-                    &mut self.root.starts,
-                );
-                if let Some(tree) = self.tree.as_mut() {
-                    tree.follow_removal(study, p, &removed);
-                }
-            }
+                c.select(rule.as_ref(), states, iteration, &mut rules.keep)
+            });
         }
         if selected {
             tracing::debug!(
@@ -638,18 +629,29 @@ impl<'a> Trainer<'a> {
             );
         }
         if let Some(d) = rules.dynamic.filter(|d| d.active(iteration + 1)) {
-            for (t, c) in self.cuts.iter_mut().enumerate() {
-                let removed = seed_next_iteration(c, &d, self.settings, iteration, &mut rules.keep);
-                follow_removal(
-                    study,
-                    t,
-                    &removed,
-                    &mut self.forward.trajectories,
-                    &mut self.root.starts,
-                );
-                if let Some(tree) = self.tree.as_mut() {
-                    tree.follow_removal(study, t, &removed);
-                }
+            self.change_pools(|_, c| {
+                seed_next_iteration(c, &d, settings, iteration, &mut rules.keep)
+            });
+        }
+        self.cut_rules = rules;
+    }
+
+    /// Applies `change` to the cuts of every pool in order; the stored
+    /// bases (trajectories, lower-bound chunks, tree) follow the cut rows
+    /// each change removes.
+    fn change_pools(&mut self, mut change: impl FnMut(usize, &mut LpCuts) -> Vec<usize>) {
+        let study = self.study;
+        for (p, c) in self.cuts.iter_mut().enumerate() {
+            let removed = change(p, c);
+            follow_removal(
+                study,
+                p,
+                &removed,
+                &mut self.forward.trajectories,
+                &mut self.root.starts,
+            );
+            if let Some(tree) = self.tree.as_mut() {
+                tree.follow_removal(study, p, &removed);
             }
         }
     }

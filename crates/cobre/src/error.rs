@@ -62,36 +62,10 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// A required input file is missing.
-    MissingFile,
-    /// A file cannot be parsed.
-    ParseError,
-    /// A field does not conform to its schema (unknown or missing field).
-    SchemaViolation,
-    /// A value has the wrong type.
-    TypeMismatch,
-    /// A value is outside its range.
-    OutOfRange,
-    /// A string is not one of the allowed values.
-    InvalidEnum,
-    /// An id appears twice.
-    DuplicateId,
-    /// A reference to an entity that does not exist.
-    MissingReference,
-    /// Stage × entity coverage is incomplete.
-    CoverageMismatch,
-    /// Stage-related inconsistency.
-    StageMismatch,
-    /// Settings are mutually incompatible.
-    IncompatibleSettings,
-    /// A physical or domain rule is violated.
-    PhysicalConstraint,
-    /// Capacity bounds are inconsistent.
-    CapacityViolation,
-    /// Penalties violate the required ordering.
-    PenaltyConsistency,
-    /// A feature of the format this version does not model.
-    Unsupported,
+    /// A validation kind of the registry (`MissingFile` … `Unsupported`):
+    /// the case's data or settings break a rule. Validation findings carry
+    /// these, and so do engine errors caused by the case.
+    Validation(FindingKind),
     /// An LP could not be solved (or a solver call failed).
     SolverFailure,
     /// An MPI collective failed.
@@ -121,21 +95,7 @@ impl ErrorKind {
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
-            Self::MissingFile => "MissingFile",
-            Self::ParseError => "ParseError",
-            Self::SchemaViolation => "SchemaViolation",
-            Self::TypeMismatch => "TypeMismatch",
-            Self::OutOfRange => "OutOfRange",
-            Self::InvalidEnum => "InvalidEnum",
-            Self::DuplicateId => "DuplicateId",
-            Self::MissingReference => "MissingReference",
-            Self::CoverageMismatch => "CoverageMismatch",
-            Self::StageMismatch => "StageMismatch",
-            Self::IncompatibleSettings => "IncompatibleSettings",
-            Self::PhysicalConstraint => "PhysicalConstraint",
-            Self::CapacityViolation => "CapacityViolation",
-            Self::PenaltyConsistency => "PenaltyConsistency",
-            Self::Unsupported => "Unsupported",
+            Self::Validation(kind) => kind.as_str(),
             Self::SolverFailure => "SolverFailure",
             Self::MpiError => "MpiError",
             Self::CheckpointFailed => "CheckpointFailed",
@@ -153,23 +113,7 @@ impl ErrorKind {
     /// The kind of a validation finding.
     #[must_use]
     pub const fn of_finding(kind: FindingKind) -> Self {
-        match kind {
-            FindingKind::MissingFile => Self::MissingFile,
-            FindingKind::ParseError => Self::ParseError,
-            FindingKind::SchemaViolation => Self::SchemaViolation,
-            FindingKind::TypeMismatch => Self::TypeMismatch,
-            FindingKind::OutOfRange => Self::OutOfRange,
-            FindingKind::InvalidEnum => Self::InvalidEnum,
-            FindingKind::DuplicateId => Self::DuplicateId,
-            FindingKind::MissingReference => Self::MissingReference,
-            FindingKind::CoverageMismatch => Self::CoverageMismatch,
-            FindingKind::StageMismatch => Self::StageMismatch,
-            FindingKind::IncompatibleSettings => Self::IncompatibleSettings,
-            FindingKind::PhysicalConstraint => Self::PhysicalConstraint,
-            FindingKind::CapacityViolation => Self::CapacityViolation,
-            FindingKind::PenaltyConsistency => Self::PenaltyConsistency,
-            FindingKind::Unsupported => Self::Unsupported,
-        }
+        Self::Validation(kind)
     }
 }
 
@@ -183,9 +127,11 @@ impl std::fmt::Display for ErrorKind {
 fn engine_kind(e: &SddpError) -> ErrorKind {
     match e {
         SddpError::Solver { .. } | SddpError::SolverCall { .. } => ErrorKind::SolverFailure,
-        SddpError::InvalidInput { .. } => ErrorKind::PhysicalConstraint,
-        SddpError::InvalidSetting { .. } => ErrorKind::IncompatibleSettings,
-        SddpError::Unsupported { .. } => ErrorKind::Unsupported,
+        SddpError::InvalidInput { .. } => ErrorKind::Validation(FindingKind::PhysicalConstraint),
+        SddpError::InvalidSetting { .. } => {
+            ErrorKind::Validation(FindingKind::IncompatibleSettings)
+        }
+        SddpError::Unsupported { .. } => ErrorKind::Validation(FindingKind::Unsupported),
         SddpError::PolicyMismatch { .. } => ErrorKind::PolicyIncompatible,
         SddpError::Stochastic { source } => stochastic_kind(source),
         SddpError::Sink { .. } => ErrorKind::IoError,
@@ -199,8 +145,8 @@ fn engine_kind(e: &SddpError) -> ErrorKind {
 /// from it.
 fn stochastic_kind(e: &StochasticError) -> ErrorKind {
     match e {
-        StochasticError::Sampler { .. } => ErrorKind::IncompatibleSettings,
-        _ => ErrorKind::PhysicalConstraint,
+        StochasticError::Sampler { .. } => ErrorKind::Validation(FindingKind::IncompatibleSettings),
+        _ => ErrorKind::Validation(FindingKind::PhysicalConstraint),
     }
 }
 
@@ -222,9 +168,12 @@ impl Error {
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Validation(r) => r.errors().next().map_or(ErrorKind::SchemaViolation, |f| {
-                ErrorKind::of_finding(f.kind)
-            }),
+            Error::Validation(r) => r
+                .errors()
+                .next()
+                .map_or(ErrorKind::Validation(FindingKind::SchemaViolation), |f| {
+                    ErrorKind::of_finding(f.kind)
+                }),
             Error::Io { .. } => ErrorKind::IoError,
             Error::Engine(e) => engine_kind(e),
             Error::Stochastic(e) => stochastic_kind(e),
@@ -359,7 +308,10 @@ mod tests {
             setting: "threads",
             message: "must be at least 1".into(),
         });
-        assert_eq!(setting.kind(), ErrorKind::IncompatibleSettings);
+        assert_eq!(
+            setting.kind(),
+            ErrorKind::Validation(FindingKind::IncompatibleSettings)
+        );
         let comm = Error::from(SddpError::Communicator {
             message: "peer gone".into(),
         });
@@ -370,7 +322,10 @@ mod tests {
                 message: "not symmetric".into(),
             },
         });
-        assert_eq!(corr.kind(), ErrorKind::PhysicalConstraint);
+        assert_eq!(
+            corr.kind(),
+            ErrorKind::Validation(FindingKind::PhysicalConstraint)
+        );
         assert!(std::error::Error::source(&corr).is_some());
         let policy = Error::from(SddpError::PolicyMismatch {
             message: "3 stages, case has 4".into(),

@@ -83,7 +83,9 @@ pub use run::{
 /// ([`run_study_with`]): implement [`Communicator`] over a transport (the
 /// command line's MPI backend does); [`LocalCommunicator`] is one process,
 /// [`InProcess`] several ranks as threads, [`Timed`] measures another one.
-pub use cobre_sddp::{CommStats, Communicator, InProcess, LocalCommunicator, Timed};
+pub use cobre_sddp::{
+    CommStats, Communicator, Gathered, Group, InProcess, LocalCommunicator, Timed,
+};
 
 /// The other backends of [`Communicator`]: processes over TCP sockets
 /// (one or several hosts) and over POSIX shared memory (one host), and

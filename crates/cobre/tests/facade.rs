@@ -27,7 +27,10 @@ fn validate_of_a_good_case_has_no_error_and_runs_every_layer() {
 #[test]
 fn load_case_of_a_missing_folder_is_a_validation_error_with_a_stable_kind() {
     let err = cobre::load_case(case("no-such-case")).unwrap_err();
-    assert_eq!(err.kind(), cobre::ErrorKind::MissingFile);
+    assert_eq!(
+        err.kind(),
+        cobre::ErrorKind::Validation(cobre::FindingKind::MissingFile)
+    );
     let report = err.report().unwrap();
     assert!(report.has_kind(cobre::FindingKind::MissingFile));
 }
@@ -83,7 +86,10 @@ fn overrides_are_merged_into_config_json_and_validated_as_the_file() {
         &serde_json::json!({"training": {"stoping_rules": []}}),
     )
     .unwrap_err();
-    assert_eq!(err.kind(), cobre::ErrorKind::SchemaViolation);
+    assert_eq!(
+        err.kind(),
+        cobre::ErrorKind::Validation(cobre::FindingKind::SchemaViolation)
+    );
     let f = err.report().unwrap().errors().next().unwrap();
     assert_eq!(f.context.path.as_deref(), Some("training.stoping_rules"));
     assert!(

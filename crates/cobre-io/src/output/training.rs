@@ -13,6 +13,11 @@ pub const CONVERGENCE_SCHEMA: &str = "training.convergence/1";
 /// Schema name of `solver_stats.parquet`.
 pub const SOLVER_STATS_SCHEMA: &str = "training.solver_stats/1";
 
+/// One value per record.
+fn each<T>(records: &[IterationRecord], value: fn(&IterationRecord) -> T) -> Vec<T> {
+    records.iter().map(value).collect()
+}
+
 /// One row per iteration: bounds, times, LP work and cuts.
 ///
 /// # Errors
@@ -20,8 +25,6 @@ pub const SOLVER_STATS_SCHEMA: &str = "training.solver_stats/1";
 pub fn convergence_batch(
     records: &[IterationRecord],
 ) -> Result<RecordBatch, arrow::error::ArrowError> {
-    let f = |g: fn(&IterationRecord) -> f64| records.iter().map(g).collect::<Vec<_>>();
-    let u = |g: fn(&IterationRecord) -> u64| records.iter().map(g).collect::<Vec<_>>();
     let cuts_total: Vec<u64> = records
         .iter()
         .scan(0u64, |acc, r| {
@@ -30,11 +33,11 @@ pub fn convergence_batch(
         })
         .collect();
     Columns::default()
-        .u64("iteration", "", u(|r| r.iteration))
-        .f64("lower_bound", "$", f(|r| r.lower_bound))
-        .f64("upper_bound", "$", f(|r| r.upper_bound))
-        .f64("upper_bound_std", "$", f(|r| r.upper_bound_std))
-        .f64("ci_95", "$", f(|r| r.ci_95))
+        .u64("iteration", "", each(records, |r| r.iteration))
+        .f64("lower_bound", "$", each(records, |r| r.lower_bound))
+        .f64("upper_bound", "$", each(records, |r| r.upper_bound))
+        .f64("upper_bound_std", "$", each(records, |r| r.upper_bound_std))
+        .f64("ci_95", "$", each(records, |r| r.ci_95))
         .str(
             "upper_bound_kind",
             records
@@ -50,13 +53,21 @@ pub fn convergence_batch(
                 .collect(),
         )
         .opt_f64("gap", "1", records.iter().map(|r| r.gap).collect())
-        .f64("wall_time_ms", "ms", f(|r| r.wall_time_ms))
-        .f64("iteration_time_ms", "ms", f(|r| r.iteration_time_ms))
-        .u64("lp_solves", "", u(|r| r.lp_solves))
-        .u64("cuts_added", "", u(|r| r.cuts_added))
+        .f64("wall_time_ms", "ms", each(records, |r| r.wall_time_ms))
+        .f64(
+            "iteration_time_ms",
+            "ms",
+            each(records, |r| r.iteration_time_ms),
+        )
+        .u64("lp_solves", "", each(records, |r| r.lp_solves))
+        .u64("cuts_added", "", each(records, |r| r.cuts_added))
         .u64("cuts_total", "", cuts_total)
-        .f64("solver_time_ms", "ms", f(|r| r.solver_time_ms))
-        .u64("simplex_iterations", "", u(|r| r.simplex_iterations))
+        .f64("solver_time_ms", "ms", each(records, |r| r.solver_time_ms))
+        .u64(
+            "simplex_iterations",
+            "",
+            each(records, |r| r.simplex_iterations),
+        )
         .finish()
 }
 
@@ -67,8 +78,6 @@ pub fn convergence_batch(
 pub fn solver_stats_batch(
     records: &[IterationRecord],
 ) -> Result<RecordBatch, arrow::error::ArrowError> {
-    let f = |g: fn(&IterationRecord) -> f64| records.iter().map(g).collect::<Vec<_>>();
-    let u = |g: fn(&IterationRecord) -> u64| records.iter().map(g).collect::<Vec<_>>();
     #[allow(clippy::cast_precision_loss)]
     let per_solve = |num: f64, solves: u64| {
         if solves == 0 {
@@ -77,31 +86,25 @@ pub fn solver_stats_batch(
             num / solves as f64
         }
     };
+    let simplex = each(records, |r| r.simplex_iterations);
+    let iteration_ms = each(records, |r| r.iteration_time_ms);
+    let solve_us = records
+        .iter()
+        .map(|r| per_solve(r.solver_time_ms * 1e3, r.lp_solves))
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    let simplex_per_solve = records
+        .iter()
+        .map(|r| per_solve(r.simplex_iterations as f64, r.lp_solves))
+        .collect();
     Columns::default()
-        .u64("iteration", "", u(|r| r.iteration))
-        .u64("lp_solves", "", u(|r| r.lp_solves))
-        .u64("simplex_iterations", "", u(|r| r.simplex_iterations))
-        .f64("solver_time_ms", "ms", f(|r| r.solver_time_ms))
-        .f64("iteration_time_ms", "ms", f(|r| r.iteration_time_ms))
-        .f64(
-            "solve_time_us",
-            "us",
-            records
-                .iter()
-                .map(|r| per_solve(r.solver_time_ms * 1e3, r.lp_solves))
-                .collect(),
-        )
-        .f64(
-            "simplex_iterations_per_solve",
-            "1",
-            records
-                .iter()
-                .map(|r| {
-                    #[allow(clippy::cast_precision_loss)]
-                    per_solve(r.simplex_iterations as f64, r.lp_solves)
-                })
-                .collect(),
-        )
+        .u64("iteration", "", each(records, |r| r.iteration))
+        .u64("lp_solves", "", each(records, |r| r.lp_solves))
+        .u64("simplex_iterations", "", simplex)
+        .f64("solver_time_ms", "ms", each(records, |r| r.solver_time_ms))
+        .f64("iteration_time_ms", "ms", iteration_ms)
+        .f64("solve_time_us", "us", solve_us)
+        .f64("simplex_iterations_per_solve", "1", simplex_per_solve)
         .finish()
 }
 

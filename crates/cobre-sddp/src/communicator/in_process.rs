@@ -2,7 +2,7 @@
 //! memory: the same collectives as MPI, to check without MPI that results do
 //! not depend on the number of ranks.
 
-use super::{no_root, Communicator};
+use super::{no_root, Communicator, Gathered, Group};
 use crate::SddpError;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
@@ -128,18 +128,14 @@ impl InProcess {
 }
 
 impl Communicator for InProcess {
-    fn rank(&self) -> usize {
-        self.rank
+    fn group(&self) -> Group {
+        Group {
+            rank: self.rank,
+            size: self.shared.size,
+        }
     }
-    fn size(&self) -> usize {
-        self.shared.size
-    }
-    fn all_gather_bytes(
-        &self,
-        local: &[u8],
-        out: &mut Vec<u8>,
-        counts: &mut Vec<usize>,
-    ) -> Result<(), SddpError> {
+    fn all_gather_bytes(&self, local: &[u8], into: &mut Gathered) -> Result<(), SddpError> {
+        let Gathered { bytes: out, counts } = into;
         let all = self.exchange(local)?;
         out.clear();
         counts.clear();

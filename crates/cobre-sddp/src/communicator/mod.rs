@@ -43,6 +43,25 @@ pub use wire::{Collectives, Reader, Wire, WireError};
 
 use crate::SddpError;
 
+/// A process's place in its run: rank `rank` (0-based) of `size`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    /// This process's rank.
+    pub rank: usize,
+    /// Number of processes.
+    pub size: usize,
+}
+
+/// The result of an all-gather: every rank's bytes in rank order, and how
+/// many bytes each rank gave. Reused between calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gathered {
+    /// The bytes of every rank, concatenated in rank order.
+    pub bytes: Vec<u8>,
+    /// Each rank's number of bytes.
+    pub counts: Vec<usize>,
+}
+
 /// Collective operations between the processes of one run, over bytes.
 ///
 /// Every rank calls the same collectives in the same order (the engine's
@@ -52,21 +71,23 @@ use crate::SddpError;
 /// peer gone), and the MPI backend of the command line aborts the whole job.
 /// Typed values go through [`Collectives`].
 pub trait Communicator: Send + Sync {
+    /// This process's place in the run.
+    fn group(&self) -> Group;
     /// This process's rank (0-based).
-    fn rank(&self) -> usize;
+    fn rank(&self) -> usize {
+        self.group().rank
+    }
     /// Number of processes.
-    fn size(&self) -> usize;
-    /// Concatenates every rank's `local` bytes in rank order into `out`
-    /// (cleared first); `counts` receives each rank's length in bytes.
+    fn size(&self) -> usize {
+        self.group().size
+    }
+    /// Concatenates every rank's `local` bytes in rank order into
+    /// `into.bytes` (cleared first); `into.counts` receives each rank's
+    /// length in bytes.
     ///
     /// # Errors
     /// [`SddpError::Communicator`] when the exchange fails.
-    fn all_gather_bytes(
-        &self,
-        local: &[u8],
-        out: &mut Vec<u8>,
-        counts: &mut Vec<usize>,
-    ) -> Result<(), SddpError>;
+    fn all_gather_bytes(&self, local: &[u8], into: &mut Gathered) -> Result<(), SddpError>;
     /// Replaces `data` on every rank by rank `root`'s (its length too: the
     /// other ranks need not know it in advance).
     ///
@@ -107,18 +128,11 @@ pub(crate) fn no_root(root: usize, size: usize) -> SddpError {
 pub struct LocalCommunicator;
 
 impl Communicator for LocalCommunicator {
-    fn rank(&self) -> usize {
-        0
+    fn group(&self) -> Group {
+        Group { rank: 0, size: 1 }
     }
-    fn size(&self) -> usize {
-        1
-    }
-    fn all_gather_bytes(
-        &self,
-        local: &[u8],
-        out: &mut Vec<u8>,
-        counts: &mut Vec<usize>,
-    ) -> Result<(), SddpError> {
+    fn all_gather_bytes(&self, local: &[u8], into: &mut Gathered) -> Result<(), SddpError> {
+        let Gathered { bytes: out, counts } = into;
         out.clear();
         out.extend_from_slice(local);
         counts.clear();

@@ -25,7 +25,7 @@
 //! others open it; once every rank has registered, rank 0 unlinks the name,
 //! so nothing is left in `/dev/shm` however the processes end.
 
-use super::{check_rank, no_root, Communicator};
+use super::{check_rank, no_root, Communicator, Gathered, Group};
 use crate::SddpError;
 use memmap2::MmapRaw;
 use rustix::fs::Mode;
@@ -129,8 +129,7 @@ impl Segment {
 /// One rank of a shared-memory group (see the module docs).
 #[derive(Debug)]
 pub struct ShmCommunicator {
-    rank: usize,
-    size: usize,
+    group: Group,
     slot_bytes: usize,
     timeout: Duration,
     seg: Segment,
@@ -221,8 +220,10 @@ impl ShmCommunicator {
             return Err(fail("shm: segment smaller than its layout"));
         }
         let mut me = Self {
-            rank: config.rank,
-            size: config.size,
+            group: Group {
+                rank: config.rank,
+                size: config.size,
+            },
             slot_bytes,
             timeout: config.timeout,
             seg: Segment { map },
@@ -280,29 +281,32 @@ impl ShmCommunicator {
     }
 
     fn slot(&self, rank: usize) -> usize {
-        (HEADER + self.size * PER_RANK).next_multiple_of(64) + rank * self.slot_bytes
+        (HEADER + self.group.size * PER_RANK).next_multiple_of(64) + rank * self.slot_bytes
     }
 
     /// The first peer that has left (closed, or its process is gone).
     fn departed(&self) -> Option<usize> {
-        (0..self.size).filter(|&r| r != self.rank).find(|&r| {
-            let closed = self
-                .rank_u32(r, 4)
-                .map(|c| c.load(Ordering::Acquire) != 0)
-                .unwrap_or(true);
-            let gone = self.pids.get(r).is_some_and(|&pid| {
-                rustix::process::Pid::from_raw(i32::try_from(pid).unwrap_or(0))
-                    .is_some_and(|p| rustix::process::test_kill_process(p).is_err())
-            });
-            closed || gone
-        })
+        (0..self.group.size)
+            .filter(|&r| r != self.group.rank)
+            .find(|&r| {
+                let closed = self
+                    .rank_u32(r, 4)
+                    .map(|c| c.load(Ordering::Acquire) != 0)
+                    .unwrap_or(true);
+                let gone = self.pids.get(r).is_some_and(|&pid| {
+                    rustix::process::Pid::from_raw(i32::try_from(pid).unwrap_or(0))
+                        .is_some_and(|p| rustix::process::test_kill_process(p).is_err())
+                });
+                closed || gone
+            })
     }
 
     fn barrier_inner(&self, deadline: Instant) -> Result<(), SddpError> {
         let arrived = self.seg.atomic_u32(32)?;
         let generation = self.seg.atomic_u32(36)?;
         let gen = generation.load(Ordering::Acquire);
-        if arrived.fetch_add(1, Ordering::AcqRel) + 1 == u32::try_from(self.size).unwrap_or(0) {
+        if arrived.fetch_add(1, Ordering::AcqRel) + 1 == u32::try_from(self.group.size).unwrap_or(0)
+        {
             arrived.store(0, Ordering::Relaxed);
             generation.fetch_add(1, Ordering::AcqRel);
             wake_all(generation);
@@ -327,7 +331,7 @@ impl ShmCommunicator {
             if Instant::now() > deadline {
                 return Err(fail(format!(
                     "shm: rank {} waited {:?} for the other ranks",
-                    self.rank, self.timeout
+                    self.group.rank, self.timeout
                 )));
             }
         }
@@ -354,15 +358,15 @@ impl ShmCommunicator {
         out: &mut Vec<u8>,
         counts: &mut Vec<usize>,
     ) -> Result<(), SddpError> {
-        let sends = root.is_none_or(|r| r == self.rank);
+        let sends = root.is_none_or(|r| r == self.group.rank);
         let senders: Vec<usize> = match root {
             Some(r) => vec![r],
-            None => (0..self.size).collect(),
+            None => (0..self.group.size).collect(),
         };
         let cap = self.slot_bytes;
         // Round 0 also publishes the lengths.
         if sends {
-            self.length(self.rank)?
+            self.length(self.group.rank)?
                 .store(mine.len() as u64, Ordering::Relaxed);
         }
         let mut round = 0usize;
@@ -373,7 +377,7 @@ impl ShmCommunicator {
             if sends {
                 let lo = (round * cap).min(mine.len());
                 let hi = ((round + 1) * cap).min(mine.len());
-                self.seg.write(self.slot(self.rank), &mine[lo..hi])?;
+                self.seg.write(self.slot(self.group.rank), &mine[lo..hi])?;
             }
             self.barrier_now()?;
             if round == 0 {
@@ -439,7 +443,7 @@ fn wake_all(_word: &AtomicU32) {}
 
 impl Drop for ShmCommunicator {
     fn drop(&mut self) {
-        if let Ok(c) = self.rank_u32(self.rank, 4) {
+        if let Ok(c) = self.rank_u32(self.group.rank, 4) {
             c.store(1, Ordering::Release);
         }
         if let Ok(g) = self.seg.atomic_u32(36) {
@@ -449,27 +453,20 @@ impl Drop for ShmCommunicator {
 }
 
 impl Communicator for ShmCommunicator {
-    fn rank(&self) -> usize {
-        self.rank
+    fn group(&self) -> Group {
+        self.group
     }
-    fn size(&self) -> usize {
-        self.size
-    }
-    fn all_gather_bytes(
-        &self,
-        local: &[u8],
-        out: &mut Vec<u8>,
-        counts: &mut Vec<usize>,
-    ) -> Result<(), SddpError> {
+    fn all_gather_bytes(&self, local: &[u8], into: &mut Gathered) -> Result<(), SddpError> {
+        let Gathered { bytes: out, counts } = into;
         let _g = self.guard();
         self.exchange(local, None, out, counts)
     }
     fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) -> Result<(), SddpError> {
-        if root >= self.size {
-            return Err(no_root(root, self.size));
+        if root >= self.group.size {
+            return Err(no_root(root, self.group.size));
         }
         let _g = self.guard();
-        let mine = if self.rank == root {
+        let mine = if self.group.rank == root {
             std::mem::take(data)
         } else {
             Vec::new()

@@ -10,7 +10,7 @@
 //! fit, and answers `Welcome(size)`. A peer that dies closes its socket, so
 //! the others fail at once; a peer that hangs fails them after the timeout.
 
-use super::{check_rank, no_root, Communicator};
+use super::{check_rank, no_root, Communicator, Gathered, Group};
 use crate::SddpError;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -79,8 +79,7 @@ impl TcpConfig {
 /// One rank of a TCP group (see the module docs).
 #[derive(Debug)]
 pub struct TcpCommunicator {
-    rank: usize,
-    size: usize,
+    group: Group,
     /// Rank 0: the connection to rank `i + 1` at `i`; other ranks: the
     /// connection to rank 0 alone.
     peers: Mutex<Vec<TcpStream>>,
@@ -233,8 +232,10 @@ impl TcpCommunicator {
             }
         }
         Ok(Self {
-            rank: 0,
-            size: config.size,
+            group: Group {
+                rank: 0,
+                size: config.size,
+            },
             peers: Mutex::new(slots.into_iter().flatten().collect()),
         })
     }
@@ -281,8 +282,10 @@ impl TcpCommunicator {
             return Err(fail("tcp: the coordinator runs a group of another size"));
         }
         Ok(Self {
-            rank: config.rank,
-            size: config.size,
+            group: Group {
+                rank: config.rank,
+                size: config.size,
+            },
             peers: Mutex::new(vec![s]),
         })
     }
@@ -303,23 +306,16 @@ fn encode_counts(counts: &[usize]) -> Vec<u8> {
 }
 
 impl Communicator for TcpCommunicator {
-    fn rank(&self) -> usize {
-        self.rank
-    }
-    fn size(&self) -> usize {
-        self.size
+    fn group(&self) -> Group {
+        self.group
     }
 
-    fn all_gather_bytes(
-        &self,
-        local: &[u8],
-        out: &mut Vec<u8>,
-        counts: &mut Vec<usize>,
-    ) -> Result<(), SddpError> {
+    fn all_gather_bytes(&self, local: &[u8], into: &mut Gathered) -> Result<(), SddpError> {
+        let Gathered { bytes: out, counts } = into;
         let mut peers = self.peers();
         out.clear();
         counts.clear();
-        if self.rank == 0 {
+        if self.group.rank == 0 {
             out.extend_from_slice(local);
             counts.push(local.len());
             let mut part = Vec::new();
@@ -339,7 +335,7 @@ impl Communicator for TcpCommunicator {
             write_frame(s, GATHER_PART, &[local])?;
             let mut all = Vec::new();
             read_frame(s, GATHER_ALL, &mut all)?;
-            let head_len = 8 * self.size;
+            let head_len = 8 * self.group.size;
             let head = all
                 .get(..head_len)
                 .ok_or_else(|| fail("tcp: short gather message"))?;
@@ -359,11 +355,11 @@ impl Communicator for TcpCommunicator {
     }
 
     fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) -> Result<(), SddpError> {
-        if root >= self.size {
-            return Err(no_root(root, self.size));
+        if root >= self.group.size {
+            return Err(no_root(root, self.group.size));
         }
         let mut peers = self.peers();
-        if self.rank == 0 {
+        if self.group.rank == 0 {
             if root != 0 {
                 let from = peers
                     .get_mut(root - 1)
@@ -379,7 +375,7 @@ impl Communicator for TcpCommunicator {
             let s = peers
                 .first_mut()
                 .ok_or_else(|| fail("tcp: not connected"))?;
-            if self.rank == root {
+            if self.group.rank == root {
                 write_frame(s, BROADCAST, &[data])?;
             } else {
                 read_frame(s, BROADCAST, data)?;
@@ -389,8 +385,7 @@ impl Communicator for TcpCommunicator {
     }
 
     fn barrier(&self) -> Result<(), SddpError> {
-        let (mut out, mut counts) = (Vec::new(), Vec::new());
-        self.all_gather_bytes(&[], &mut out, &mut counts)
+        self.all_gather_bytes(&[], &mut Gathered::default())
     }
 }
 

@@ -1,6 +1,6 @@
 //! A communicator wrapper that measures the collectives going through it.
 
-use super::Communicator;
+use super::{Communicator, Gathered, Group};
 use crate::SddpError;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -57,21 +57,13 @@ impl<C: Communicator> Timed<C> {
 }
 
 impl<C: Communicator> Communicator for Timed<C> {
-    fn rank(&self) -> usize {
-        self.inner.rank()
+    fn group(&self) -> Group {
+        self.inner.group()
     }
-    fn size(&self) -> usize {
-        self.inner.size()
-    }
-    fn all_gather_bytes(
-        &self,
-        local: &[u8],
-        out: &mut Vec<u8>,
-        counts: &mut Vec<usize>,
-    ) -> Result<(), SddpError> {
+    fn all_gather_bytes(&self, local: &[u8], into: &mut Gathered) -> Result<(), SddpError> {
         let t = Instant::now();
-        let r = self.inner.all_gather_bytes(local, out, counts);
-        self.record(local.len(), t, out.len(), r)
+        let r = self.inner.all_gather_bytes(local, into);
+        self.record(local.len(), t, into.bytes.len(), r)
     }
     fn broadcast_bytes(&self, data: &mut Vec<u8>, root: usize) -> Result<(), SddpError> {
         let t = Instant::now();

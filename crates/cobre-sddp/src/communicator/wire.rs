@@ -11,7 +11,7 @@
 //! value on every rank ([`Collectives::share`]), and `f64` buffers
 //! concatenated in rank order ([`Collectives::all_gather_f64`]).
 
-use super::Communicator;
+use super::{Communicator, Gathered};
 use crate::SddpError;
 use cobre_solver::{Basis, BasisStatus};
 use std::cell::RefCell;
@@ -297,8 +297,14 @@ fn put_f64s(values: &[f64], out: &mut Vec<u8>) {
 thread_local! {
     /// Scratch buffers of [`Collectives::all_gather_f64`] (reused: no
     /// allocation per exchange after the first ones).
-    static SCRATCH: RefCell<(Vec<u8>, Vec<u8>, Vec<usize>)> = const {
-        RefCell::new((Vec::new(), Vec::new(), Vec::new()))
+    static SCRATCH: RefCell<(Vec<u8>, Gathered)> = const {
+        RefCell::new((
+            Vec::new(),
+            Gathered {
+                bytes: Vec::new(),
+                counts: Vec::new(),
+            },
+        ))
     };
 }
 
@@ -344,12 +350,13 @@ pub trait Collectives {
 impl<C: Communicator + ?Sized> Collectives for C {
     fn gather<T: Wire>(&self, local: &T) -> Result<Vec<T>, SddpError> {
         let mine = local.to_bytes();
-        let (mut all, mut counts) = (Vec::new(), Vec::new());
-        self.all_gather_bytes(&mine, &mut all, &mut counts)?;
-        let mut out = Vec::with_capacity(counts.len());
+        let mut all = Gathered::default();
+        self.all_gather_bytes(&mine, &mut all)?;
+        let mut out = Vec::with_capacity(all.counts.len());
         let mut pos = 0usize;
-        for &n in &counts {
+        for &n in &all.counts {
             let part = all
+                .bytes
                 .get(pos..pos + n)
                 .ok_or(WireError {
                     what: "gathered part",
@@ -382,10 +389,14 @@ impl<C: Communicator + ?Sized> Collectives for C {
     ) -> Result<(), SddpError> {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
-            let (mine, all, byte_counts) = &mut *guard;
+            let (mine, all) = &mut *guard;
             mine.clear();
             put_f64s(local, mine);
-            self.all_gather_bytes(mine, all, byte_counts)?;
+            self.all_gather_bytes(mine, all)?;
+            let Gathered {
+                bytes: all,
+                counts: byte_counts,
+            } = all;
             out.clear();
             counts.clear();
             for &n in byte_counts.iter() {

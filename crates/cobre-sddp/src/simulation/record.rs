@@ -37,9 +37,16 @@ impl SolvedStage<'_> {
         self.lines(res);
     }
 
-    /// The blocks of the stage, with their numbers as written.
-    fn blocks(&self) -> impl Iterator<Item = (usize, u32)> {
-        (0..self.tpl.layout.n_blocks).map(|k| (k, u32::try_from(k).unwrap_or(u32::MAX)))
+    /// Calls `row(k, block, e)` for every block `k` of the stage (`block`
+    /// its number as written) and every entity `e < n`, block-major: the
+    /// row order of the entity tables.
+    fn each_row(&self, n: usize, mut row: impl FnMut(usize, u32, usize)) {
+        for k in 0..self.tpl.layout.n_blocks {
+            let block = u32::try_from(k).unwrap_or(u32::MAX);
+            for e in 0..n {
+                row(k, block, e);
+            }
+        }
     }
 
     fn costs(&self, res: &mut ScenarioResult, obj: f64, discount: f64) {
@@ -63,128 +70,117 @@ impl SolvedStage<'_> {
         let layout = &self.tpl.layout;
         let (p, d) = (self.primal, self.duals);
         let hy = &mut res.hydros;
-        for (k, block) in self.blocks() {
-            for h in 0..layout.n_hydros {
-                let q = p[layout.turbined_col(k, h)];
-                let s = p[layout.spillage_col(k, h)];
-                hy.stage_id.push(self.stage_id);
-                hy.block.push(block);
-                hy.hydro_id
-                    .push(self.study.ids.hydros.get(h).copied().unwrap_or(0));
-                hy.storage_initial_hm3.push(self.x_in[h]);
-                hy.storage_final_hm3.push(p[layout.storage.at(h)]);
-                hy.inflow_m3s
-                    .push(self.inflow.get(h).copied().unwrap_or(f64::NAN));
-                hy.turbined_m3s.push(q);
-                hy.spillage_m3s.push(s);
-                hy.outflow_m3s.push(q + s);
-                hy.diverted_m3s
-                    .push(layout.diversion_col(k, h).map_or(0.0, |c| p[c]));
-                hy.generation_mw.push(layout.hydro_generation(p, k, h));
-                hy.water_value_per_hm3
-                    .push(d[layout.row_storage_fix.at(h)] * self.tpl.cost_scale);
-            }
-        }
+        self.each_row(layout.n_hydros, |k, block, h| {
+            let q = p[layout.turbined_col(k, h)];
+            let s = p[layout.spillage_col(k, h)];
+            hy.stage_id.push(self.stage_id);
+            hy.block.push(block);
+            hy.hydro_id
+                .push(self.study.ids.hydros.get(h).copied().unwrap_or(0));
+            hy.storage_initial_hm3.push(self.x_in[h]);
+            hy.storage_final_hm3.push(p[layout.storage.at(h)]);
+            hy.inflow_m3s
+                .push(self.inflow.get(h).copied().unwrap_or(f64::NAN));
+            hy.turbined_m3s.push(q);
+            hy.spillage_m3s.push(s);
+            hy.outflow_m3s.push(q + s);
+            hy.diverted_m3s
+                .push(layout.diversion_col(k, h).map_or(0.0, |c| p[c]));
+            hy.generation_mw.push(layout.hydro_generation(p, k, h));
+            hy.water_value_per_hm3
+                .push(d[layout.row_storage_fix.at(h)] * self.tpl.cost_scale);
+        });
     }
 
     fn thermals(&self, res: &mut ScenarioResult) {
         let layout = &self.tpl.layout;
         let p = self.primal;
         let th = &mut res.thermals;
-        for (k, block) in self.blocks() {
-            for j in 0..layout.n_thermals {
-                let col = layout.thermal_col(k, j);
-                th.stage_id.push(self.stage_id);
-                th.block.push(block);
-                th.thermal_id
-                    .push(self.study.ids.thermals.get(j).copied().unwrap_or(0));
-                th.generation_mw.push(p[col]);
-                th.generation_cost
-                    .push(self.tpl.model.col_cost[col] * p[col] * self.tpl.cost_scale);
-            }
-        }
+        self.each_row(layout.n_thermals, |k, block, j| {
+            let col = layout.thermal_col(k, j);
+            th.stage_id.push(self.stage_id);
+            th.block.push(block);
+            th.thermal_id
+                .push(self.study.ids.thermals.get(j).copied().unwrap_or(0));
+            th.generation_mw.push(p[col]);
+            th.generation_cost
+                .push(self.tpl.model.col_cost[col] * p[col] * self.tpl.cost_scale);
+        });
     }
 
     fn buses(&self, res: &mut ScenarioResult) {
         let layout = &self.tpl.layout;
         let (p, d) = (self.primal, self.duals);
         let bu = &mut res.buses;
-        for (k, block) in self.blocks() {
+        self.each_row(layout.n_buses, |k, block, b| {
             let hours = layout.block_hours.get(k).copied().unwrap_or(1.0);
-            for b in 0..layout.n_buses {
-                let row = layout.load_row(k, b);
-                bu.stage_id.push(self.stage_id);
-                bu.block.push(block);
-                bu.bus_id
-                    .push(self.study.ids.buses.get(b).copied().unwrap_or(0));
-                bu.load_mw.push(self.rhs.get(row).copied().unwrap_or(0.0));
-                bu.deficit_mw
-                    .push(layout.deficit_cols(k, b).map(|c| p[c]).sum());
-                bu.excess_mw.push(p[layout.excess_col(k, b)]);
-                bu.marginal_cost.push(d[row] * self.tpl.cost_scale / hours);
-            }
-        }
+            let row = layout.load_row(k, b);
+            bu.stage_id.push(self.stage_id);
+            bu.block.push(block);
+            bu.bus_id
+                .push(self.study.ids.buses.get(b).copied().unwrap_or(0));
+            bu.load_mw.push(self.rhs.get(row).copied().unwrap_or(0.0));
+            bu.deficit_mw
+                .push(layout.deficit_cols(k, b).map(|c| p[c]).sum());
+            bu.excess_mw.push(p[layout.excess_col(k, b)]);
+            bu.marginal_cost.push(d[row] * self.tpl.cost_scale / hours);
+        });
     }
 
     fn pumping(&self, res: &mut ScenarioResult) {
         let layout = &self.tpl.layout;
         let pu = &mut res.pumping;
-        for (k, block) in self.blocks() {
-            for j in 0..layout.n_pumping {
-                let flow = self
-                    .primal
-                    .get(layout.pumping_col(k, j))
-                    .copied()
-                    .unwrap_or(0.0);
-                let gamma = self
-                    .study
-                    .pumping_consumption
-                    .get(j)
-                    .copied()
-                    .unwrap_or(0.0);
-                pu.stage_id.push(self.stage_id);
-                pu.block.push(block);
-                pu.station_id
-                    .push(self.study.ids.pumping.get(j).copied().unwrap_or(0));
-                pu.pumped_m3s.push(flow);
-                pu.power_mw.push(gamma * flow);
-            }
-        }
+        self.each_row(layout.n_pumping, |k, block, j| {
+            let flow = self
+                .primal
+                .get(layout.pumping_col(k, j))
+                .copied()
+                .unwrap_or(0.0);
+            let gamma = self
+                .study
+                .pumping_consumption
+                .get(j)
+                .copied()
+                .unwrap_or(0.0);
+            pu.stage_id.push(self.stage_id);
+            pu.block.push(block);
+            pu.station_id
+                .push(self.study.ids.pumping.get(j).copied().unwrap_or(0));
+            pu.pumped_m3s.push(flow);
+            pu.power_mw.push(gamma * flow);
+        });
     }
 
     fn cells(&self, res: &mut ScenarioResult) {
         let layout = &self.tpl.layout;
         let p = self.primal;
         let ce = &mut res.cells;
-        for (k, block) in self.blocks() {
-            for c in &layout.cells {
-                ce.stage_id.push(self.stage_id);
-                ce.block.push(block);
-                ce.hydro_id
-                    .push(self.study.ids.hydros.get(c.hydro).copied().unwrap_or(0));
-                ce.bus_id.push(c.bus_id);
-                ce.turbined_m3s
-                    .push(p.get(c.turbined.at(k)).copied().unwrap_or(0.0));
-                ce.generation_mw.push(layout.cell_generation(p, k, c));
-            }
-        }
+        self.each_row(layout.cells.len(), |k, block, i| {
+            let c = &layout.cells[i];
+            ce.stage_id.push(self.stage_id);
+            ce.block.push(block);
+            ce.hydro_id
+                .push(self.study.ids.hydros.get(c.hydro).copied().unwrap_or(0));
+            ce.bus_id.push(c.bus_id);
+            ce.turbined_m3s
+                .push(p.get(c.turbined.at(k)).copied().unwrap_or(0.0));
+            ce.generation_mw.push(layout.cell_generation(p, k, c));
+        });
     }
 
     fn lines(&self, res: &mut ScenarioResult) {
         let layout = &self.tpl.layout;
         let p = self.primal;
         let li = &mut res.lines;
-        for (k, block) in self.blocks() {
-            for l in 0..layout.n_lines {
-                let (fp, fm) = layout.flow_cols(k, l);
-                li.stage_id.push(self.stage_id);
-                li.block.push(block);
-                li.line_id
-                    .push(self.study.ids.lines.get(l).copied().unwrap_or(0));
-                li.direct_mw.push(p[fp]);
-                li.reverse_mw.push(p[fm]);
-                li.net_mw.push(p[fp] - p[fm]);
-            }
-        }
+        self.each_row(layout.n_lines, |k, block, l| {
+            let (fp, fm) = layout.flow_cols(k, l);
+            li.stage_id.push(self.stage_id);
+            li.block.push(block);
+            li.line_id
+                .push(self.study.ids.lines.get(l).copied().unwrap_or(0));
+            li.direct_mw.push(p[fp]);
+            li.reverse_mw.push(p[fm]);
+            li.net_mw.push(p[fp] - p[fm]);
+        });
     }
 }
