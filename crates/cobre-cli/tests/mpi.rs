@@ -106,27 +106,7 @@ fn assert_same_outputs(a: &Path, b: &Path, what: &str) {
         "{what}: iterations"
     );
     for (x, y) in ra.convergence.iter().zip(&rb.convergence) {
-        let it = x.iteration;
-        assert_eq!(
-            x.lower_bound.to_bits(),
-            y.lower_bound.to_bits(),
-            "{what}: LB at {it}"
-        );
-        assert_eq!(
-            x.upper_bound.to_bits(),
-            y.upper_bound.to_bits(),
-            "{what}: UB at {it}"
-        );
-        assert_eq!(
-            x.upper_bound_std.to_bits(),
-            y.upper_bound_std.to_bits(),
-            "{what}: UB std at {it}"
-        );
-        assert_eq!(x.lp_solves, y.lp_solves, "{what}: LP solves at {it}");
-        assert_eq!(
-            x.simplex_iterations, y.simplex_iterations,
-            "{what}: simplex iterations at {it}"
-        );
+        assert!(x.same_results(y), "{what}: {x:?} against {y:?}");
     }
     for file in ["policy/cuts.parquet", "policy/bases.parquet"] {
         let (fa, fb) = (std::fs::read(a.join(file)), std::fs::read(b.join(file)));

@@ -65,27 +65,7 @@ fn assert_same_policy(a: &Policy, b: &Policy, what: &str) {
 fn assert_same_training(a: &TrainingResult, b: &TrainingResult, what: &str) {
     assert_eq!(a.records.len(), b.records.len(), "{what}: iterations");
     for (x, y) in a.records.iter().zip(&b.records) {
-        let it = x.iteration;
-        assert_eq!(
-            x.lower_bound.to_bits(),
-            y.lower_bound.to_bits(),
-            "{what}: LB at {it}"
-        );
-        assert_eq!(
-            x.upper_bound.to_bits(),
-            y.upper_bound.to_bits(),
-            "{what}: UB at {it}"
-        );
-        assert_eq!(
-            x.upper_bound_std.to_bits(),
-            y.upper_bound_std.to_bits(),
-            "{what}: UB std at {it}"
-        );
-        assert_eq!(x.lp_solves, y.lp_solves, "{what}: LP solves at {it}");
-        assert_eq!(
-            x.simplex_iterations, y.simplex_iterations,
-            "{what}: simplex iterations at {it}"
-        );
+        assert!(x.same_results(y), "{what}: {x:?} against {y:?}");
     }
     assert_eq!(a.solver.solves, b.solver.solves, "{what}: total LP solves");
     assert_eq!(

@@ -246,9 +246,64 @@ impl IterationRecord {
         }
     }
 
+    /// Whether `other` records the same results: every bound bit for bit,
+    /// the bound's kind, and the same LP work (solves, simplex iterations,
+    /// cuts), its clock readings aside. Runs of one study with the same seed
+    /// give the same results whatever their thread or process count.
+    #[must_use]
+    pub fn same_results(&self, other: &Self) -> bool {
+        let bits = |r: &Self| {
+            [
+                r.lower_bound.to_bits(),
+                r.upper_bound.to_bits(),
+                r.upper_bound_std.to_bits(),
+                r.ci_95.to_bits(),
+                r.gap.map_or(u64::MAX, f64::to_bits),
+            ]
+        };
+        let work = |r: &Self| (r.iteration, r.lp_solves, r.simplex_iterations, r.cuts_added);
+        bits(self) == bits(other)
+            && self.upper_bound_kind == other.upper_bound_kind
+            && work(self) == work(other)
+    }
+
     /// One sentence on what the bounds mean ([`bound_note`]).
     #[must_use]
     pub fn bound_note(&self) -> &'static str {
         bound_note(self.upper_bound_kind, self.lower_bound_position())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_results_ignores_the_clock_but_not_a_bit_of_a_bound() {
+        let a = IterationRecord {
+            iteration: 3,
+            lower_bound: 10.0,
+            upper_bound: 12.0,
+            lp_solves: 40,
+            wall_time_ms: 5.0,
+            ..IterationRecord::default()
+        };
+        let slower = IterationRecord {
+            wall_time_ms: 9.0,
+            iteration_time_ms: 4.0,
+            solver_time_ms: 3.0,
+            ..a
+        };
+        assert!(a.same_results(&slower));
+        let moved = IterationRecord {
+            lower_bound: f64::from_bits(10.0_f64.to_bits() + 1),
+            ..a
+        };
+        assert!(!a.same_results(&moved));
+        let more_work = IterationRecord {
+            simplex_iterations: 1,
+            ..a
+        };
+        assert!(!a.same_results(&more_work));
     }
 }
