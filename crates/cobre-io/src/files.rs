@@ -6,7 +6,7 @@
 //! readable file; JSON must be UTF-8; Parquet must carry the `PAR1` magic. The
 //! bytes read here are what the schema layer parses.
 
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::util::did_you_mean;
 use bytes::Bytes;
 use std::collections::BTreeMap;
@@ -356,7 +356,8 @@ fn unknown_files(root: &Path, sink: &mut Sink) {
             let rel = format!("{prefix}{n}");
             if !known.contains(&rel.as_str()) {
                 sink.push(
-                    Finding::warning(
+                    Finding::new(
+                        Severity::Warning,
                         FindingKind::SchemaViolation,
                         Layer::Structural,
                         FindingContext::file(rel.clone()),

@@ -242,16 +242,17 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// An error finding.
+    /// A finding of `severity`.
     #[must_use]
-    pub fn error(
+    pub fn new(
+        severity: Severity,
         kind: FindingKind,
         layer: Layer,
         context: FindingContext,
         message: impl Into<String>,
     ) -> Self {
         Self {
-            severity: Severity::Error,
+            severity,
             kind,
             layer,
             message: message.into(),
@@ -260,18 +261,15 @@ impl Finding {
         }
     }
 
-    /// A warning finding.
+    /// An error finding ([`Self::new`] with [`Severity::Error`]).
     #[must_use]
-    pub fn warning(
+    pub fn error(
         kind: FindingKind,
         layer: Layer,
         context: FindingContext,
         message: impl Into<String>,
     ) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(kind, layer, context, message)
-        }
+        Self::new(Severity::Error, kind, layer, context, message)
     }
 
     /// Attaches a suggestion.

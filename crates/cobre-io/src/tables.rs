@@ -7,7 +7,7 @@
 //! and every value (nulls where not allowed, NaN and infinities), reporting
 //! all problems, and returns the columns as plain vectors of `Option`s.
 
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::util::did_you_mean;
 use arrow::array::{Array, Date32Array, Float64Array, Int32Array};
 use arrow::datatypes::{DataType, Schema};
@@ -389,7 +389,8 @@ fn check_schema(spec: &TableSpec, schema: &Schema, sink: &mut Sink) -> Option<Ve
         let name = field.name().as_str();
         if !known.contains(&name) {
             sink.push(
-                Finding::warning(
+                Finding::new(
+                    Severity::Warning,
                     FindingKind::SchemaViolation,
                     Layer::Schema,
                     FindingContext::file(file).field(name),

@@ -78,5 +78,5 @@ pub use lag_chain::{LagAccumulator, LagChain};
 pub use model::{StochasticModel, DEFAULT_SEED};
 pub use noise::{NoiseClass, NoiseLayout};
 pub use par::{InflowModel, InflowStage};
-pub use sampling::{sampler_for, ExternalRealisations, ForwardSampler, Phase};
+pub use sampling::{sampler_for, Draw, ExternalRealisations, ForwardSampler, Phase};
 pub use tree::OpeningTree;

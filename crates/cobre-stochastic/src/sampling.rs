@@ -37,19 +37,25 @@ use chrono::Months;
 use cobre_core::config::{SamplingScheme, ScenarioSourceConfig};
 use std::ops::Range;
 
+/// Which noise vector to draw: that of `(iteration, scenario, stage)` of
+/// `model`.
+#[derive(Debug, Clone, Copy)]
+pub struct Draw<'a> {
+    /// The stochastic model.
+    pub model: &'a StochasticModel,
+    /// Training iteration (0 in simulation).
+    pub iteration: u64,
+    /// Forward or simulated scenario.
+    pub scenario: u64,
+    /// Stage.
+    pub stage: usize,
+}
+
 /// A forward-pass noise source.
 pub trait ForwardSampler: Send + Sync {
-    /// Writes `out[range]` of the noise vector of `(iteration, scenario,
-    /// stage)`; may use `out[..range.start]` as scratch. No allocation.
-    fn sample_range(
-        &self,
-        model: &StochasticModel,
-        iteration: u64,
-        scenario: u64,
-        stage: usize,
-        range: Range<usize>,
-        out: &mut [f64],
-    );
+    /// Writes `out[range]` of the noise vector `at`; may use
+    /// `out[..range.start]` as scratch. No allocation.
+    fn sample_range(&self, at: Draw<'_>, range: Range<usize>, out: &mut [f64]);
 
     /// Writes the noise vector of `(iteration, scenario, stage)` into `out`
     /// (length [`StochasticModel::num_noise_entities`]).
@@ -62,7 +68,13 @@ pub trait ForwardSampler: Send + Sync {
         out: &mut [f64],
     ) {
         let n = out.len();
-        self.sample_range(model, iteration, scenario, stage, 0..n, out);
+        let at = Draw {
+            model,
+            iteration,
+            scenario,
+            stage,
+        };
+        self.sample_range(at, 0..n, out);
     }
 
     /// Whether `out[range]` is the same for every `(iteration, scenario)`
@@ -92,17 +104,11 @@ pub struct InSample {
 }
 
 impl ForwardSampler for InSample {
-    fn sample_range(
-        &self,
-        model: &StochasticModel,
-        it: u64,
-        sc: u64,
-        stage: usize,
-        range: Range<usize>,
-        out: &mut [f64],
-    ) {
-        let k = self.opening(model, it, sc, stage).unwrap_or(0);
-        let row = model.tree.opening(stage, k);
+    fn sample_range(&self, at: Draw<'_>, range: Range<usize>, out: &mut [f64]) {
+        let k = self
+            .opening(at.model, at.iteration, at.scenario, at.stage)
+            .unwrap_or(0);
+        let row = at.model.tree.opening(at.stage, k);
         out[range.clone()].copy_from_slice(&row[range]);
     }
 
@@ -128,19 +134,11 @@ pub struct OutOfSample {
 }
 
 impl ForwardSampler for OutOfSample {
-    fn sample_range(
-        &self,
-        model: &StochasticModel,
-        it: u64,
-        sc: u64,
-        stage: usize,
-        range: Range<usize>,
-        out: &mut [f64],
-    ) {
-        let key = model.noise_key(stage);
-        let mut rng = stream(out_of_sample_seed(self.seed, to_u32(it), to_u32(sc), key));
-        fill_normal(&mut rng, &mut out[..range.end]);
-        model.correlate(stage, out, range);
+    fn sample_range(&self, at: Draw<'_>, range: Range<usize>, out: &mut [f64]) {
+        let key = at.model.noise_key(at.stage);
+        let seed = out_of_sample_seed(self.seed, to_u32(at.iteration), to_u32(at.scenario), key);
+        fill_normal(&mut stream(seed), &mut out[..range.end]);
+        at.model.correlate(at.stage, out, range);
     }
 }
 
@@ -214,16 +212,9 @@ pub struct Replay {
 }
 
 impl ForwardSampler for Replay {
-    fn sample_range(
-        &self,
-        _m: &StochasticModel,
-        it: u64,
-        sc: u64,
-        stage: usize,
-        range: Range<usize>,
-        out: &mut [f64],
-    ) {
-        self.library.write(it, sc, stage, range, out);
+    fn sample_range(&self, at: Draw<'_>, range: Range<usize>, out: &mut [f64]) {
+        self.library
+            .write(at.iteration, at.scenario, at.stage, range, out);
     }
 
     fn single_path(&self, _model: &StochasticModel, range: Range<usize>) -> bool {
@@ -294,19 +285,11 @@ pub struct PerClass {
 }
 
 impl ForwardSampler for PerClass {
-    fn sample_range(
-        &self,
-        model: &StochasticModel,
-        it: u64,
-        sc: u64,
-        stage: usize,
-        range: Range<usize>,
-        out: &mut [f64],
-    ) {
+    fn sample_range(&self, at: Draw<'_>, range: Range<usize>, out: &mut [f64]) {
         for (class, sampler) in self.classes.iter().rev() {
             let r = class.start.max(range.start)..class.end.min(range.end);
             if !r.is_empty() {
-                sampler.sample_range(model, it, sc, stage, r, out);
+                sampler.sample_range(at, r, out);
             }
         }
     }

@@ -21,17 +21,22 @@ const WIDE: (u32, u32) = (900, 380);
 const HALF: (u32, u32) = (560, 340);
 const FONT: &str = "sans-serif";
 
-/// The palette (colour-blind-safe "tab10" order).
+/// The palette (colour-blind-safe "tab10" order), as `0xRRGGBB`.
 const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
+    hex(0x1f77b4),
+    hex(0xff7f0e),
+    hex(0x2ca02c),
+    hex(0xd62728),
+    hex(0x9467bd),
+    hex(0x8c564b),
+    hex(0xe377c2),
+    hex(0x7f7f7f),
 ];
+
+/// The colour `0xRRGGBB`.
+const fn hex(rgb: u32) -> RGBColor {
+    RGBColor((rgb >> 16) as u8, (rgb >> 8) as u8, rgb as u8)
+}
 
 fn color(i: usize) -> RGBColor {
     PALETTE.get(i % PALETTE.len()).copied().unwrap_or(BLACK)

@@ -5,7 +5,7 @@ use super::{read_json_root, row_ctx, table_of, Src};
 use crate::capabilities::Feature;
 use crate::files::{name, CaseFiles};
 use crate::json::Obj;
-use crate::report::{Finding, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingKind, Layer, Severity, Sink};
 use crate::tables::{key, ColType, Table, TableSpec};
 use cobre_core::scenario::{
     ArCoefficient, BlockFactors, CorrelatedEntity, CorrelationInput, CorrelationProfile,
@@ -457,7 +457,8 @@ fn ar_coefficients(files: &CaseFiles, sink: &mut Sink) -> Rows<ArCoefficient> {
                     ),
                 );
             } else if a.residual_std_ratio > 1.0 {
-                sink.push(Finding::warning(
+                sink.push(Finding::new(
+Severity::Warning,
                     FindingKind::OutOfRange,
                     Layer::Schema,
                     row_ctx(AR.file, *r).field("residual_std_ratio"),

@@ -11,7 +11,7 @@
 
 use super::{row_ctx, table_of, Src};
 use crate::files::{name, CaseFiles};
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::tables::{key, opt, ColType, TableSpec};
 use cobre_core::hydro_models::{TailraceFamily, TailraceSegment};
 use cobre_core::HydroId;
@@ -198,7 +198,8 @@ pub(crate) fn check(
                     text,
                 )
             } else {
-                Finding::warning(
+                Finding::new(
+                    Severity::Warning,
                     FindingKind::PhysicalConstraint,
                     Layer::Dimensional,
                     ctx.clone(),
@@ -207,7 +208,8 @@ pub(crate) fn check(
             });
         }
         if !used {
-            sink.push(Finding::warning(
+            sink.push(Finding::new(
+Severity::Warning,
                 FindingKind::CoverageMismatch,
                 Layer::Dimensional,
                 ctx,

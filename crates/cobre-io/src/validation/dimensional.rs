@@ -3,7 +3,7 @@
 use super::{err, RowGroups};
 use crate::files::{name, CaseFiles};
 use crate::reader::{CaseData, Src, StagesData};
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::util::list_ids;
 use cobre_core::scenario::BlockFactors;
 use std::collections::{BTreeMap, BTreeSet};
@@ -297,7 +297,8 @@ fn stats_coverage(d: &CaseData, st: &StagesData, sink: &mut Sink) {
             }
             let ratios: Vec<f64> = lags.iter().map(|l| l.1).collect();
             if ratios.windows(2).any(|w| (w[0] - w[1]).abs() > 1e-12) {
-                sink.push(Finding::warning(FindingKind::CoverageMismatch, L,
+                sink.push(Finding::new(
+Severity::Warning,FindingKind::CoverageMismatch, L,
                     ctx.clone().field("residual_std_ratio"),
                     format!("hydro {h} at stage {stage}: `residual_std_ratio` differs between lags; the first lag's value is used"),
                 ));

@@ -46,7 +46,8 @@ impl<K: Ord + Copy> RowGroups<K> {
     }
 }
 
-/// An error of `layer` (warnings are built with [`Finding::warning`]).
+/// An error of `layer` (warnings are [`Finding::new`] with
+/// [`crate::report::Severity::Warning`]).
 pub(crate) fn err(
     layer: Layer,
     kind: FindingKind,

@@ -6,7 +6,7 @@
 use super::err;
 use crate::files::name;
 use crate::reader::{CaseData, StagesData};
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::util::list_ids;
 use cobre_core::{ParameterValue, StageId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -246,7 +246,8 @@ fn unused(d: &CaseData, count: usize, sink: &mut Sink) {
         .filter(|(k, x)| x.id.is_some() && !used.contains(k))
         .count();
     if unused > 0 && count > 0 {
-        sink.push(Finding::warning(
+        sink.push(Finding::new(
+            Severity::Warning,
             FindingKind::CoverageMismatch,
             Layer::Dimensional,
             FindingContext::file(FILE),

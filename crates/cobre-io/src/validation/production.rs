@@ -5,7 +5,7 @@
 use super::err;
 use crate::files::name;
 use crate::reader::{check_tailrace, tailrace_families, CaseData, StagesData};
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::util::list_ids;
 use cobre_core::entities::HydroGenerationModel;
 use cobre_core::hydro_models::{
@@ -249,7 +249,8 @@ fn report(hydro: &Hydro, cov: &Coverage, geometry: &[(usize, GeometryPoint)], si
             format!("hydro {h} uses precomputed FPHA but `{}` has no plane for stage(s) {} (and no all-stage rows)", name::FPHA, list_ids(&cov.no_planes))));
     }
     if cov.zero_with_turbines {
-        sink.push(Finding::warning(FindingKind::PhysicalConstraint, L, ctx,
+        sink.push(Finding::new(
+Severity::Warning,FindingKind::PhysicalConstraint, L, ctx,
             format!("hydro {h} has productivity 0 but can turbine up to {} m³/s: its turbined water generates nothing", hydro.max_turbined_m3s)));
     }
     let points = geometry.iter().filter(|(_, g)| g.hydro.0 == h).count();
@@ -271,7 +272,8 @@ fn report(hydro: &Hydro, cov: &Coverage, geometry: &[(usize, GeometryPoint)], si
             .iter()
             .any(|(_, g)| g.hydro.0 == h && g.area_km2 > 0.0)
     {
-        sink.push(Finding::warning(FindingKind::CoverageMismatch, L, FindingContext::file(name::GEOMETRY).entity("hydro", h),
+        sink.push(Finding::new(
+Severity::Warning,FindingKind::CoverageMismatch, L, FindingContext::file(name::GEOMETRY).entity("hydro", h),
             format!("hydro {h} has evaporation coefficients but no area curve in `{}`: evaporation is not modelled for it", name::GEOMETRY)));
     }
 }

@@ -4,7 +4,7 @@ use super::dimensional::factor_files;
 use super::{err, RowGroups};
 use crate::files::name;
 use crate::reader::{CaseData, Registry, Src, HYDRO_BOUND_COLUMNS};
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::util::list_ids;
 use cobre_core::scenario::CorrelatedEntity;
 use cobre_core::VariableRef;
@@ -269,7 +269,8 @@ fn stages(d: &CaseData, sink: &mut Sink) {
     for (kind, id, season) in stage_seasons {
         let Some(season) = season else { continue };
         if !has_defs {
-            sink.push(Finding::warning(FindingKind::MissingReference, L,
+            sink.push(Finding::new(
+Severity::Warning,FindingKind::MissingReference, L,
                 FindingContext::file(name::STAGES).entity(kind, id).field("season_id"),
                 format!("{kind} {id} has season_id {} but `stages.json` has no `season_definitions`: the season is a label, and each stage's own dates are its season period (the lag of a stage is the stage before it)", season.0),
             ));

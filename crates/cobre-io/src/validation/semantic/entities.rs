@@ -2,7 +2,7 @@
 
 use crate::files::name;
 use crate::reader::CaseData;
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::validation::err;
 use cobre_core::Hydro;
 use std::collections::{BTreeMap, BTreeSet};
@@ -270,7 +270,8 @@ fn ncs_availability(d: &CaseData, sink: &mut Sink) {
         .collect();
     for b in rows {
         if let Some(m) = max.get(&b.ncs).filter(|m| b.available_mw > **m) {
-            sink.push(Finding::warning(
+            sink.push(Finding::new(
+Severity::Warning,
                 FindingKind::CapacityViolation,
                 L,
                 FindingContext::file(name::NCS_BOUNDS)
@@ -462,7 +463,8 @@ pub(crate) fn service_windows(d: &CaseData, sink: &mut Sink) {
     for (file, kind, id, svc) in windows {
         if let (Some(a), Some(b)) = (svc.entry, svc.exit) {
             if b <= a {
-                sink.push(Finding::warning(FindingKind::PhysicalConstraint, L,
+                sink.push(Finding::new(
+Severity::Warning,FindingKind::PhysicalConstraint, L,
                     FindingContext::file(file).entity(kind, id).field("exit_stage_id"),
                     format!("{kind} {id} enters at stage {a} and exits at stage {b} (exclusive): it is never in service"),
                 ));
@@ -492,7 +494,8 @@ pub(crate) fn thermal_capacity(d: &CaseData, sink: &mut Sink) {
         return;
     }
     sink.push(
-        Finding::warning(
+        Finding::new(
+            Severity::Warning,
             FindingKind::PhysicalConstraint,
             L,
             FindingContext::file(r.file).field("max_mw"),

@@ -3,7 +3,7 @@
 
 use crate::files::name;
 use crate::reader::{CaseData, Src};
-use crate::report::{Finding, FindingContext, FindingKind, Layer, Sink};
+use crate::report::{Finding, FindingContext, FindingKind, Layer, Severity, Sink};
 use crate::util::list_ids;
 use crate::validation::{err, per_hydro};
 use cobre_core::config::{SamplingScheme, SelectionMethod, StoppingRuleConfig};
@@ -124,7 +124,8 @@ pub(crate) fn penalties(d: &CaseData, sink: &mut Sink) {
         };
         let ids: Vec<i32> = bad.iter().map(|b| b.0).collect();
         sink.push(
-            Finding::warning(FindingKind::PenaltyConsistency, L,
+            Finding::new(
+Severity::Warning,FindingKind::PenaltyConsistency, L,
                 FindingContext::file(name::PENALTIES).entity("hydro", worst.0),
                 format!(
                     "penalty ordering: {rule} does not hold for hydro(s) {} (worst: hydro {}, {} vs {})",
@@ -173,7 +174,13 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
             None
         };
         if let Some(msg) = problem {
-            sink.push(Finding::warning(FindingKind::StageMismatch, L, ctx, msg));
+            sink.push(Finding::new(
+                Severity::Warning,
+                FindingKind::StageMismatch,
+                L,
+                ctx,
+                msg,
+            ));
         }
     }
     for s in &stages {
@@ -182,7 +189,8 @@ pub(crate) fn stages(d: &CaseData, sink: &mut Sink) {
         #[allow(clippy::cast_precision_loss)]
         let span_h = span as f64;
         if hours > span_h + 1e-6 {
-            sink.push(Finding::warning(FindingKind::StageMismatch, L,
+            sink.push(Finding::new(
+Severity::Warning,FindingKind::StageMismatch, L,
                 FindingContext::file(name::STAGES).entity("stage", s.id.0).stage(s.id.0).field("blocks"),
                 format!("the blocks of stage {} sum to {hours} h, more than the {span_h} h between its dates", s.id.0)));
         }
@@ -399,7 +407,8 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
     let Some(rows) = d.generic.bounds.get() else {
         if let Some(reg) = &d.generic.constraints {
             if !reg.items.is_empty() && !d.generic.bounds.failed() {
-                sink.push(Finding::warning(
+                sink.push(Finding::new(
+                    Severity::Warning,
                     FindingKind::CoverageMismatch,
                     L,
                     FindingContext::file(name::GENERIC_BOUNDS),
@@ -423,7 +432,8 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
         match (b.lower, b.upper) {
             (Some(lo), Some(hi)) if lo > hi => sink.push(err(L, FindingKind::CapacityViolation, ctx.field("bound_lower"),
                 format!("generic constraint {} at stage {}: bound_lower ({lo}) is greater than bound_upper ({hi})", b.constraint.0, b.stage.0))),
-            (None, None) => sink.push(Finding::warning(FindingKind::SchemaViolation, L, ctx.field("bound_lower"),
+            (None, None) => sink.push(Finding::new(
+Severity::Warning,FindingKind::SchemaViolation, L, ctx.field("bound_lower"),
                 format!("generic constraint {} at stage {}: the row has no bound", b.constraint.0, b.stage.0))),
             _ => {}
         }
@@ -431,7 +441,8 @@ pub(crate) fn generic(d: &CaseData, sink: &mut Sink) {
     if let Some(reg) = &d.generic.constraints {
         for c in &reg.items {
             if !active.contains(&c.id.0) {
-                sink.push(Finding::warning(
+                sink.push(Finding::new(
+                    Severity::Warning,
                     FindingKind::CoverageMismatch,
                     L,
                     FindingContext::file(name::GENERIC_BOUNDS).entity("generic constraint", c.id.0),
