@@ -63,26 +63,44 @@ struct Step<'s, 'c> {
     ns: usize,
 }
 
+/// The trial states of a backward stage and how their openings are split
+/// into work items.
+pub(crate) struct TrialStates<'a> {
+    /// This rank's forward trajectories (their states are the trial states).
+    pub(crate) trajectories: &'a mut [Trajectory],
+    /// Every forward scenario's node per stage (`m · T + t`); empty for the
+    /// chain (the node is the stage).
+    pub(crate) nodes_global: &'a [usize],
+    /// Global index of the first local trajectory.
+    pub(crate) first_scenario: usize,
+    /// Forward scenarios of every rank.
+    pub(crate) m_total: usize,
+    /// Items per child's realisations, unless `openings_per_item` is set.
+    pub(crate) chunks_per_state: usize,
+    /// The case's backward scheduler, when it sets one.
+    pub(crate) openings_per_item: Option<OpeningsPerItem>,
+}
+
 /// The cuts of the trial states at stage `t − 1` (see the module notes).
 /// Each child's realisations are split into `chunks_per_state` items, or
 /// as `openings_per_item` says when the case sets a backward scheduler.
-/// `nodes_global` holds every forward scenario's node per stage
-/// (`m · T + t`); it is empty for the chain (the node is the stage).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn sampled_stage(
     ctx: &Ctx<'_>,
     cuts: &mut [LpCuts],
     activations: &mut Activations,
-    trajectories: &mut [Trajectory],
-    nodes_global: &[usize],
-    first_scenario: usize,
-    m_total: usize,
+    states: TrialStates<'_>,
     t: usize,
     iteration: u64,
-    chunks_per_state: usize,
-    openings_per_item: Option<OpeningsPerItem>,
     buf: &mut BackwardBuffers,
 ) -> Result<(), SddpError> {
+    let TrialStates {
+        trajectories,
+        nodes_global,
+        first_scenario,
+        m_total,
+        chunks_per_state,
+        openings_per_item,
+    } = states;
     let step = Step {
         ctx,
         t,

@@ -25,7 +25,7 @@
 
 use crate::active_set::{LpCuts, ViolationRule};
 use crate::backward::{chunk_bounds, run_items, split_lengths, Ctx, OpeningsItem};
-use crate::backward_sampled::{sampled_stage, scenario_nodes, BackwardBuffers};
+use crate::backward_sampled::{sampled_stage, scenario_nodes, BackwardBuffers, TrialStates};
 use crate::bounds::{relative_gap, UpperBound, UpperBoundKind};
 use crate::communicator::{share, Collectives, Communicator, LocalCommunicator};
 use crate::config::TrainingSettings;
@@ -490,18 +490,21 @@ impl<'a> Trainer<'a> {
             );
         }
         let fw = &mut self.forward;
+        let states = TrialStates {
+            trajectories: &mut fw.trajectories,
+            nodes_global: &fw.nodes,
+            first_scenario: fw.local.start,
+            m_total: fw.total,
+            chunks_per_state: self.chunks_per_state,
+            openings_per_item: self.settings.openings_per_item,
+        };
         sampled_stage(
             &ctx,
             &mut self.cuts,
             &mut self.activations,
-            &mut fw.trajectories,
-            &fw.nodes,
-            fw.local.start,
-            fw.total,
+            states,
             t,
             self.iteration,
-            self.chunks_per_state,
-            self.settings.openings_per_item,
             &mut self.backward,
         )
     }
