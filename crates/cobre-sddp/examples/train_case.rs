@@ -31,6 +31,29 @@ fn main() {
     let case = cobre_io::load_case(dir).expect("load");
     let study = StudyModel::build(&case.system, &case.config).expect("build");
     let t_build = t0.elapsed().as_secs_f64();
+    if let Some(tpl) = study.templates().first() {
+        let l = &tpl.layout;
+        let fpha: usize = l.fpha_rows.iter().map(|r| r.len).sum();
+        let named = l.row_storage_fix.len
+            + l.row_lag_fix.len
+            + l.row_inflow.len
+            + l.row_load.len
+            + l.row_water.len
+            + fpha;
+        println!(
+            "stage 0 LP rows by kind: storage fix {}, lag fix {}, inflow {}, load {}, water \
+             balance {}, FPHA planes {}, other {} (total {}; {} columns)",
+            l.row_storage_fix.len,
+            l.row_lag_fix.len,
+            l.row_inflow.len,
+            l.row_load.len,
+            l.row_water.len,
+            fpha,
+            l.num_template_rows.saturating_sub(named),
+            l.num_template_rows,
+            l.num_cols,
+        );
+    }
     let mut settings = TrainingSettings::from_config(&case.config);
     settings.threads = threads;
     if std::env::var("COBRE_NO_RESET").is_ok() {
