@@ -241,7 +241,11 @@ impl LpCuts {
             .filter(|&id| !self.active[id] && keep.get(id).copied().unwrap_or(true))
             .collect();
         self.activate(&mut back);
-        self.refresh_inactive();
+        // The checked set changed with the exclusions or the removals (an
+        // activation refreshes it itself); otherwise it stands.
+        if excluded.is_some() || !removed.is_empty() {
+            self.refresh_inactive();
+        }
         removed
     }
 

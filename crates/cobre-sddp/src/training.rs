@@ -204,6 +204,27 @@ struct IterationMarks {
     after_lower_bound: WorkerStats,
 }
 
+/// Where a run's phases execute: the study, the other ranks, the thread
+/// pool and one worker per thread.
+struct Runner<'a> {
+    study: &'a StudyModel,
+    comm: &'a dyn Communicator,
+    thread_pool: rayon::ThreadPool,
+    workers: WorkerPool,
+}
+
+impl Runner<'_> {
+    /// The context of a parallel step.
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            thread_pool: &self.thread_pool,
+            study: self.study,
+            workers: &self.workers,
+            comm: self.comm,
+        }
+    }
+}
+
 /// A training run between its phases: it owns the LPs' workers, the cut
 /// pools, the trajectories and every buffer, and runs one phase at a time.
 ///
@@ -213,11 +234,8 @@ struct IterationMarks {
 /// [`Self::decide_stop`] then says whether to go on. Every rank of a
 /// multi-process run calls the same phases in the same order.
 pub struct Trainer<'a> {
-    study: &'a StudyModel,
+    run: Runner<'a>,
     settings: &'a TrainingSettings,
-    comm: &'a dyn Communicator,
-    thread_pool: rayon::ThreadPool,
-    workers: WorkerPool,
     stopping: StoppingRules,
     sampler: Sampler,
     /// Enumerated training walks the tree instead of forward scenarios.
@@ -306,11 +324,13 @@ impl<'a> Trainer<'a> {
             after_lower_bound: WorkerStats::default(),
         };
         Ok(Self {
-            study,
+            run: Runner {
+                study,
+                comm,
+                thread_pool,
+                workers,
+            },
             settings,
-            comm,
-            thread_pool,
-            workers,
             stopping,
             sampler,
             tree,
@@ -361,7 +381,7 @@ impl<'a> Trainer<'a> {
     /// As the phases.
     pub fn run_iteration(&mut self) -> Result<&IterationRecord, SddpError> {
         self.forward()?;
-        for t in (1..self.study.num_stages()).rev() {
+        for t in (1..self.run.study.num_stages()).rev() {
             self.backward_stage(t)?;
         }
         self.lower_bound()?;
@@ -376,13 +396,13 @@ impl<'a> Trainer<'a> {
     pub fn forward(&mut self) -> Result<UpperBound, SddpError> {
         self.iteration += 1;
         self.marks.started = Instant::now();
-        self.marks.before = self.workers.stats();
+        self.marks.before = self.run.workers.stats();
         let ub = if self.tree.is_some() {
             self.walk_tree()?
         } else {
             self.sample_forward()?
         };
-        self.marks.after_forward = self.workers.stats();
+        self.marks.after_forward = self.run.workers.stats();
         self.phases
             .forward
             .add(&self.marks.after_forward.since(&self.marks.before));
@@ -392,20 +412,15 @@ impl<'a> Trainer<'a> {
 
     /// The forward step of enumerated training: every node of the tree.
     fn walk_tree(&mut self) -> Result<UpperBound, SddpError> {
-        let ctx = Ctx {
-            thread_pool: &self.thread_pool,
-            study: self.study,
-            workers: &self.workers,
-            comm: self.comm,
-        };
+        let ctx = self.run.ctx();
         let Some(tree) = self.tree.as_mut() else {
             return Err(SddpError::invalid("selection", "no tree to walk"));
         };
         let value = tree.forward(&ctx, &mut self.cuts, &mut self.activations, self.iteration)?
             * self.cost_scale;
         if self.cut_rules.records_states {
-            let ns = self.study.n_state();
-            for (i, node) in self.study.graph.nodes().iter().enumerate() {
+            let ns = self.run.study.n_state();
+            for (i, node) in self.run.study.graph.nodes().iter().enumerate() {
                 if let Some(v) = self.cut_rules.visited.get_mut(node.pool) {
                     v.extend_from_slice(tree.state(i, ns));
                 }
@@ -422,12 +437,7 @@ impl<'a> Trainer<'a> {
     /// The forward step of sampled training: every local scenario, then
     /// the visited states and the scenario costs of every rank.
     fn sample_forward(&mut self) -> Result<UpperBound, SddpError> {
-        let ctx = Ctx {
-            thread_pool: &self.thread_pool,
-            study: self.study,
-            workers: &self.workers,
-            comm: self.comm,
-        };
+        let ctx = self.run.ctx();
         let fw = &mut self.forward;
         run_forward(
             &ctx,
@@ -438,7 +448,7 @@ impl<'a> Trainer<'a> {
             fw.local.start,
             &mut fw.trajectories,
         )?;
-        scenario_nodes(self.study, fw.total, self.iteration, &mut fw.nodes);
+        scenario_nodes(self.run.study, fw.total, self.iteration, &mut fw.nodes);
         let buf = &mut self.exchange;
         if self.cut_rules.records_states {
             // Dominance rules look at every visited state, of every rank.
@@ -446,10 +456,11 @@ impl<'a> Trainer<'a> {
             for tr in &fw.trajectories {
                 buf.local.extend_from_slice(&tr.states);
             }
-            self.comm
+            self.run
+                .comm
                 .all_gather_f64(&buf.local, &mut buf.global_states, &mut buf.counts)?;
             self.cut_rules
-                .record_states(self.study, fw, &buf.global_states);
+                .record_states(self.run.study, fw, &buf.global_states);
         }
         buf.local.clear();
         for tr in &fw.trajectories {
@@ -461,7 +472,8 @@ impl<'a> Trainer<'a> {
                 .sum();
             buf.local.push(c * self.cost_scale);
         }
-        self.comm
+        self.run
+            .comm
             .all_gather_f64(&buf.local, &mut buf.global_costs, &mut buf.counts)?;
         Ok(UpperBound::from_costs(&buf.global_costs, fw.single_path))
     }
@@ -473,12 +485,7 @@ impl<'a> Trainer<'a> {
     /// # Errors
     /// An LP that cannot be solved, or a communicator failure.
     pub fn backward_stage(&mut self, t: usize) -> Result<(), SddpError> {
-        let ctx = Ctx {
-            thread_pool: &self.thread_pool,
-            study: self.study,
-            workers: &self.workers,
-            comm: self.comm,
-        };
+        let ctx = self.run.ctx();
         if let Some(tree) = self.tree.as_mut() {
             return tree.backward_stage(
                 &ctx,
@@ -517,16 +524,11 @@ impl<'a> Trainer<'a> {
     /// An LP that cannot be solved, a communicator failure, or a study
     /// without a risk measure for its first stage.
     pub fn lower_bound(&mut self) -> Result<f64, SddpError> {
-        self.marks.after_backward = self.workers.stats();
+        self.marks.after_backward = self.run.workers.stats();
         self.phases
             .backward
             .add(&self.marks.after_backward.since(&self.marks.after_forward));
-        let ctx = Ctx {
-            thread_pool: &self.thread_pool,
-            study: self.study,
-            workers: &self.workers,
-            comm: self.comm,
-        };
+        let ctx = self.run.ctx();
         let buf = &mut self.exchange;
         self.root.solve(
             &ctx,
@@ -535,12 +537,13 @@ impl<'a> Trainer<'a> {
             self.iteration,
             &mut buf.objectives_local,
         )?;
-        self.comm.all_gather_f64(
+        self.run.comm.all_gather_f64(
             &buf.objectives_local,
             &mut buf.objectives_global,
             &mut buf.counts,
         )?;
         let risk0 = self
+            .run
             .study
             .risk
             .first()
@@ -550,7 +553,7 @@ impl<'a> Trainer<'a> {
             .agg
             .value(risk0.as_ref(), &buf.objectives_global)
             * self.cost_scale;
-        self.marks.after_lower_bound = self.workers.stats();
+        self.marks.after_lower_bound = self.run.workers.stats();
         self.phases.lower_bound.add(
             &self
                 .marks
@@ -573,8 +576,8 @@ impl<'a> Trainer<'a> {
         // LP counters of every rank; binding marks of every rank merged
         // before stale cuts leave the LPs.
         let work = iteration_totals(
-            self.comm,
-            &self.workers,
+            self.run.comm,
+            &self.run.workers,
             &mut self.cuts,
             &self.marks.after_lower_bound.since(&self.marks.before),
             (settings.active_cut_window.is_some() || settings.max_active_per_stage.is_some())
@@ -643,7 +646,7 @@ impl<'a> Trainer<'a> {
     /// bases (trajectories, lower-bound chunks, tree) follow the cut rows
     /// each change removes.
     fn change_pools(&mut self, mut change: impl FnMut(usize, &mut LpCuts) -> Vec<usize>) {
-        let study = self.study;
+        let study = self.run.study;
         for (p, c) in self.cuts.iter_mut().enumerate() {
             let removed = change(p, c);
             follow_removal(
@@ -664,7 +667,7 @@ impl<'a> Trainer<'a> {
     /// # Errors
     /// What the sink reports.
     pub fn checkpoint(&self, sink: &mut dyn CheckpointSink) -> Result<(), SddpError> {
-        if self.comm.rank() == 0 && sink.due(self.iteration) {
+        if self.run.comm.rank() == 0 && sink.due(self.iteration) {
             sink.save(&self.policy(), &self.records)?;
         }
         Ok(())
@@ -673,6 +676,7 @@ impl<'a> Trainer<'a> {
     /// The cut pools as a policy in $ (without warm-start bases).
     fn policy(&self) -> Policy {
         let n_hydros = self
+            .run
             .study
             .templates
             .first()
@@ -681,7 +685,7 @@ impl<'a> Trainer<'a> {
             self.cuts.iter().map(|c| &c.pool),
             self.cost_scale,
             n_hydros,
-            self.study.scenario.max_order(),
+            self.run.study.scenario.max_order(),
         )
     }
 
@@ -698,7 +702,7 @@ impl<'a> Trainer<'a> {
         stop: Option<&StopFlag>,
     ) -> Result<Option<TerminationReason>, SddpError> {
         let mut decision = StopDecision::Continue;
-        if self.comm.rank() == 0 {
+        if self.run.comm.rank() == 0 {
             let control = match (observer, self.records.last()) {
                 (Some(o), Some(record)) => o.on_iteration(record),
                 _ => Control::Continue,
@@ -715,7 +719,7 @@ impl<'a> Trainer<'a> {
                 StopDecision::Continue
             };
         }
-        share_decision(self.comm, decision)?.reason(&self.stopping)
+        share_decision(self.run.comm, decision)?.reason(&self.stopping)
     }
 
     /// Ends the run: the policy with the warm-start bases of forward
@@ -729,23 +733,23 @@ impl<'a> Trainer<'a> {
         // Warm-start bases for an LP holding every cut in pool order: those
         // of forward scenario 0, which rank 0 owns and gives to the others
         // (for a graph, those of the pools scenario 0 visited).
-        if self.comm.rank() == 0 {
+        if self.run.comm.rank() == 0 {
             if let Some(tr) = self.forward.trajectories.first() {
                 for (t, b) in tr.start.iter().enumerate() {
                     let p = tr.start_pool.get(t).copied().unwrap_or(t);
                     if let (Some(b), Some(c), Some(tpl)) =
-                        (b, self.cuts.get(p), self.study.pool_template(p))
+                        (b, self.cuts.get(p), self.run.study.pool_template(p))
                     {
                         policy.set_basis(p, c.to_pool_order(b, tpl.layout.num_template_rows));
                     }
                 }
             }
         }
-        share_bases(self.comm, &mut policy)?;
+        share_bases(self.run.comm, &mut policy)?;
         let totals = sum_stats(
-            self.comm,
+            self.run.comm,
             &[
-                self.workers.stats(),
+                self.run.workers.stats(),
                 self.phases.forward,
                 self.phases.backward,
                 self.phases.lower_bound,
