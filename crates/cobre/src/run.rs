@@ -272,9 +272,9 @@ pub fn run_study_with(
     comm: &dyn Communicator,
 ) -> Result<RunSummary, Error> {
     let mut run = StudyRun::prepare(case, options, comm)?;
-    let (policy, training) = run.train(observer)?;
-    let simulation = run.simulate(observer, &policy)?;
-    run.finish(training, simulation)
+    let trained = run.train(observer)?;
+    let simulation = run.simulate(observer, trained.policy())?;
+    run.finish(trained.into_training(), simulation)
 }
 
 /// A study between the steps of [`run_study_with`]: what `prepare` set up
@@ -296,6 +296,28 @@ struct StudyRun<'a> {
     outputs: Vec<FileInfo>,
     /// Whether a step was cut short (no `_SUCCESS`).
     interrupted: bool,
+}
+
+/// The policy a run simulates: trained by it, or given (loaded, or no cuts).
+enum Trained {
+    Ran(Box<TrainingResult>),
+    Given(Policy),
+}
+
+impl Trained {
+    fn policy(&self) -> &Policy {
+        match self {
+            Self::Ran(result) => &result.policy,
+            Self::Given(policy) => policy,
+        }
+    }
+
+    fn into_training(self) -> Option<TrainingResult> {
+        match self {
+            Self::Ran(result) => Some(*result),
+            Self::Given(_) => None,
+        }
+    }
 }
 
 /// What the simulation step leaves for the summary.
@@ -374,14 +396,13 @@ impl<'a> StudyRun<'a> {
 
     /// The policy to simulate: trained (with checkpoints, then written with
     /// the training outputs by rank 0), else the loaded one, else no cuts.
-    fn train(
-        &mut self,
-        observer: &mut dyn RunObserver,
-    ) -> Result<(Policy, Option<TrainingResult>), Error> {
+    fn train(&mut self, observer: &mut dyn RunObserver) -> Result<Trained, Error> {
         let config = &self.case.config;
+        // The loaded policy is only needed from here on: moved, not copied.
+        let saved = self.saved.take();
         if !config.training.enabled {
-            let policy = if let Some(s) = &self.saved {
-                s.policy.clone()
+            let policy = if let Some(s) = saved {
+                s.policy
             } else {
                 tracing::warn!(
                     "training is disabled and no policy is loaded: simulating without cuts"
@@ -396,7 +417,7 @@ impl<'a> StudyRun<'a> {
                     self.study.scenario().max_order(),
                 )
             };
-            return Ok((policy, None));
+            return Ok(Trained::Given(policy));
         }
         let (comm, lead) = (self.comm, self.lead);
         let t = Instant::now();
@@ -405,9 +426,9 @@ impl<'a> StudyRun<'a> {
             threads: self.options.threads,
             ..TrainingSettings::from_config(config)
         };
-        let start = self.saved.as_ref().map(|s| match config.policy.mode {
-            PolicyMode::Resume => TrainingStart::resume(s.policy.clone(), s.records.clone()),
-            _ => TrainingStart::warm_start(s.policy.clone()),
+        let start = saved.map(|s| match config.policy.mode {
+            PolicyMode::Resume => TrainingStart::resume(s.policy, s.records),
+            _ => TrainingStart::warm_start(s.policy),
         });
         let mut checkpointer =
             config
@@ -465,7 +486,7 @@ impl<'a> StudyRun<'a> {
         self.manifest_policy.saved_to = Some(self.policy_dir.display().to_string());
         self.timings
             .insert("write_training".to_string(), t.elapsed().as_secs_f64());
-        Ok((result.policy.clone(), Some(result)))
+        Ok(Trained::Ran(Box::new(result)))
     }
 
     /// Simulates `policy` (this rank's share of whole partitions, streamed
