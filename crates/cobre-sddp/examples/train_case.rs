@@ -34,17 +34,10 @@ fn main() {
     if let Some(tpl) = study.templates().first() {
         let l = &tpl.layout;
         let fpha: usize = l.fpha_rows.iter().map(|r| r.len).sum();
-        let named = l.row_storage_fix.len
-            + l.row_lag_fix.len
-            + l.row_inflow.len
-            + l.row_load.len
-            + l.row_water.len
-            + fpha;
+        let named = l.row_inflow.len + l.row_load.len + l.row_water.len + fpha;
         println!(
-            "stage 0 LP rows by kind: storage fix {}, lag fix {}, inflow {}, load {}, water \
-             balance {}, FPHA planes {}, other {} (total {}; {} columns)",
-            l.row_storage_fix.len,
-            l.row_lag_fix.len,
+            "stage 0 LP rows by kind: inflow {}, load {}, water balance {}, FPHA planes {}, \
+             other {} (total {}; {} columns; cut rows hold {} of {} state components)",
             l.row_inflow.len,
             l.row_load.len,
             l.row_water.len,
@@ -52,6 +45,8 @@ fn main() {
             l.num_template_rows.saturating_sub(named),
             l.num_template_rows,
             l.num_cols,
+            l.cut_state.len(),
+            l.n_state(),
         );
     }
     let mut settings = TrainingSettings::from_config(&case.config);

@@ -191,7 +191,7 @@ fn solve_item(
             opening: Some(k),
         };
         let obj = loop {
-            let obj = w.solve(p, tpl, &study.scenario, item.x_in, site)?;
+            let obj = w.solve(p, tpl, Some(stage_cuts), &study.scenario, item.x_in, site)?;
             w.check_cuts(p, stage_cuts, tpl);
             if w.violated.is_empty() {
                 break obj;
@@ -203,7 +203,7 @@ fn solve_item(
         let j = k - item.lo;
         item.obj[j] = obj;
         if !item.duals.is_empty() {
-            item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.duals[..ns]);
+            item.duals[j * ns..(j + 1) * ns].copy_from_slice(&w.state_duals[..ns]);
         }
         if let Some(c) = item.capture.as_mut() {
             let theta = w.primal.get(tpl.layout.theta).copied().unwrap_or(0.0);

@@ -149,7 +149,9 @@ impl CutPool {
     }
 
     /// Writes cuts `range` as rows `θ − Σ π_i x_i ≥ α` of a stage LP into
-    /// `batch` (cleared first).
+    /// `batch` (cleared first), over the components the stage decides
+    /// ([`StageLayout::cut_state`]); the others' terms belong in the row's
+    /// lower bound at each solve ([`Self::row_lower`]).
     pub fn rows_into(
         &self,
         range: std::ops::Range<usize>,
@@ -173,14 +175,32 @@ impl CutPool {
     fn push_row(&self, i: usize, layout: &StageLayout, batch: &mut RowBatch) {
         batch.index.push(layout.theta);
         batch.value.push(1.0);
-        for (&col, &pi) in layout.state_out_cols.iter().zip(self.coefficients(i)) {
+        let coefficients = self.coefficients(i);
+        for &j in &layout.cut_state {
+            let pi = coefficients.get(j).copied().unwrap_or(0.0);
             if pi != 0.0 {
-                batch.index.push(col);
+                batch.index.push(layout.state_out_cols[j]);
                 batch.value.push(-pi);
             }
         }
         batch.lower.push(self.intercept(i));
         batch.upper.push(f64::INFINITY);
         batch.start.push(batch.index.len());
+    }
+
+    /// The lower bound of cut `i`'s row at incoming state `x_in`: its
+    /// intercept plus the terms of the components the row leaves out
+    /// because the stage does not decide them (`carried`, from
+    /// [`StageLayout::carried_state`]).
+    #[must_use]
+    pub fn row_lower(&self, i: usize, carried: &[(usize, usize)], x_in: &[f64]) -> f64 {
+        let coefficients = self.coefficients(i);
+        let mut value = self.intercept(i);
+        for &(j, src) in carried {
+            if let (Some(pi), Some(x)) = (coefficients.get(j), x_in.get(src)) {
+                value += pi * x;
+            }
+        }
+        value
     }
 }

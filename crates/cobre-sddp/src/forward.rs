@@ -205,7 +205,7 @@ fn forward_one(
             scenario,
             opening: None,
         };
-        let obj = w.solve(p, tpl, &study.scenario, x_in, site)?;
+        let obj = w.solve(p, tpl, Some(stage_cuts), &study.scenario, x_in, site)?;
         w.check_cuts(p, stage_cuts, tpl);
         if !w.violated.is_empty() {
             traj.violation = Some((p, w.violated.clone()));

@@ -124,6 +124,15 @@ pub(crate) struct Worker {
     pub(crate) stages: Vec<StageInstance>,
     pub(crate) primal: Vec<f64>,
     pub(crate) duals: Vec<f64>,
+    /// Derivative of the last solve's objective in each incoming state
+    /// component (the cut coefficients; [`Self::read_state_duals`]).
+    pub(crate) state_duals: Vec<f64>,
+    /// Reduced costs of the last solve.
+    col_duals: Vec<f64>,
+    /// Cut-row bounds of the per-solve patch ([`Self::patch_cut_rows`]).
+    cut_rows: Vec<usize>,
+    cut_lower: Vec<f64>,
+    cut_upper: Vec<f64>,
     pub(crate) noise: Vec<f64>,
     pub(crate) batch: RowBatch,
     pub(crate) stats: WorkerStats,
@@ -190,6 +199,11 @@ impl Worker {
             stages,
             primal: vec![0.0; max_cols],
             duals: vec![0.0; max_rows],
+            state_duals: vec![0.0; study.n_state()],
+            col_duals: vec![0.0; max_cols],
+            cut_rows: Vec::new(),
+            cut_lower: Vec::new(),
+            cut_upper: Vec::new(),
             noise: vec![0.0; scenario.noise_dim()],
             batch: RowBatch::new(),
             stats: WorkerStats::default(),
@@ -346,8 +360,8 @@ impl Worker {
     /// optimal for the LP with every cut).
     pub(crate) fn check_cuts(&mut self, t: usize, cuts: &LpCuts, template: &StageTemplate) {
         self.read_primal(t);
-        self.read_duals(t);
         let layout = &template.layout;
+        self.read_state_duals(t, Some(cuts), layout);
         let base = layout.num_template_rows;
         let marks = &mut self.used[t];
         // Binding: a dual of at least the activity tolerance (and not zero).
@@ -485,16 +499,21 @@ impl Worker {
         }
     }
 
-    /// Patches stage `t` for incoming state `x_in` and the noise in
-    /// `self.noise`, solves, and returns the objective (scaled).
+    /// Patches stage `t` (holding the rows of `cuts`) for incoming state
+    /// `x_in` and the noise in `self.noise`, solves, and returns the
+    /// objective (scaled).
     pub(crate) fn solve(
         &mut self,
         t: usize,
         template: &StageTemplate,
+        cuts: Option<&LpCuts>,
         scenario: &ScenarioModel,
         x_in: &[f64],
         site: SolveSite,
     ) -> Result<f64, SddpError> {
+        if let Some(cuts) = cuts {
+            self.patch_cut_rows(t, cuts, &template.layout, x_in)?;
+        }
         let Some(inst) = self.stages.get_mut(t) else {
             return Err(SddpError::invalid(format!("stage {t}"), "no such stage"));
         };
@@ -518,6 +537,93 @@ impl Worker {
         self.stats.cold_retries += u64::from(last.retried_cold);
         result.at(site)?;
         Ok(solver.objective_value())
+    }
+
+    /// Sets the lower bounds of stage `t`'s cut rows (the shared rows of
+    /// `cuts`, then this worker's local rows) for incoming state `x_in`:
+    /// the rows leave out the state components the stage does not decide
+    /// ([`StageLayout::carried_state`]), whose terms are constants of the
+    /// solve. Nothing to do when every component is decided.
+    fn patch_cut_rows(
+        &mut self,
+        t: usize,
+        cuts: &LpCuts,
+        layout: &StageLayout,
+        x_in: &[f64],
+    ) -> Result<(), SddpError> {
+        let carried = &layout.carried_state;
+        let n_rows = cuts.num_rows() + self.local_rows.len();
+        if carried.is_empty() || n_rows == 0 {
+            return Ok(());
+        }
+        let Some(solver) = self.stages.get_mut(t).and_then(|i| i.solver.as_mut()) else {
+            return Err(not_loaded(t));
+        };
+        let base = layout.num_template_rows;
+        self.cut_rows.clear();
+        self.cut_lower.clear();
+        let ids = (0..cuts.num_rows())
+            .filter_map(|pos| cuts.row_id(pos))
+            .chain(self.local_rows.iter().copied());
+        for (k, id) in ids.enumerate() {
+            self.cut_rows.push(base + k);
+            self.cut_lower.push(cuts.pool.row_lower(id, carried, x_in));
+        }
+        self.cut_upper.clear();
+        self.cut_upper.resize(self.cut_rows.len(), f64::INFINITY);
+        solver
+            .set_row_bounds(&self.cut_rows, &self.cut_lower, &self.cut_upper)
+            .call_context(|| format!("patching the cut rows of stage {t}"))
+    }
+
+    /// Reads into [`Self::state_duals`] the derivative of the last
+    /// objective of stage `t` (holding the rows of `cuts`) in each
+    /// incoming state component: the reduced cost of its fixed column plus,
+    /// for a component that some carried component leaves the stage as,
+    /// the cut rows' share (row dual × the carried coefficient, which the
+    /// rows hold in their bounds). Reads the row duals first
+    /// ([`Self::read_duals`]).
+    pub(crate) fn read_state_duals(
+        &mut self,
+        t: usize,
+        cuts: Option<&LpCuts>,
+        layout: &StageLayout,
+    ) {
+        self.read_duals(t);
+        let Some(solver) = self.stages.get(t).and_then(|i| i.solver.as_ref()) else {
+            return;
+        };
+        if self.col_duals.len() < solver.num_cols() {
+            self.col_duals.resize(solver.num_cols(), 0.0);
+        }
+        solver.reduced_costs_into(&mut self.col_duals);
+        let ns = layout.state_in_cols.len();
+        self.state_duals.resize(ns, 0.0);
+        for (d, &col) in self.state_duals.iter_mut().zip(&layout.state_in_cols) {
+            *d = self.col_duals.get(col).copied().unwrap_or(0.0);
+        }
+        let Some(cuts) = cuts else {
+            return;
+        };
+        if layout.carried_state.is_empty() {
+            return;
+        }
+        let base = layout.num_template_rows;
+        let ids = (0..cuts.num_rows())
+            .filter_map(|pos| cuts.row_id(pos))
+            .chain(self.local_rows.iter().copied());
+        for (k, id) in ids.enumerate() {
+            let y = self.duals.get(base + k).copied().unwrap_or(0.0);
+            if y == 0.0 {
+                continue;
+            }
+            let coefficients = cuts.pool.coefficients(id);
+            for &(j, src) in &layout.carried_state {
+                if let (Some(d), Some(pi)) = (self.state_duals.get_mut(src), coefficients.get(j)) {
+                    *d += 0.0 * y * pi;
+                }
+            }
+        }
     }
 
     /// The solver holding stage `t`'s LP, if loaded.
@@ -694,5 +800,91 @@ impl WorkerPool {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Phase;
+    use crate::{train, TrainingHooks, TrainingSettings};
+    use std::path::PathBuf;
+
+    /// The derivative the worker reads for each incoming state component
+    /// (a cut coefficient) equals the slope of the stage objective in it,
+    /// measured by re-solving at moved states: for storage (reduced costs)
+    /// and for the lags whose outgoing values the cut rows hold in their
+    /// bounds (reduced cost plus the cut rows' share).
+    #[test]
+    fn state_duals_are_the_slope_of_the_objective_in_the_incoming_state() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/cases/d26-estimated-par2");
+        let case = cobre_io::load_case(&dir).unwrap();
+        let study = StudyModel::build(&case.system, &case.config).unwrap();
+        let settings = TrainingSettings::from_config(&case.config);
+        let trained = train(&study, &settings, TrainingHooks::default()).unwrap();
+        let t = 1;
+        let tpl = &study.templates()[t];
+        let carried = tpl.layout.carried_state.clone();
+        assert!(!carried.is_empty(), "the case has lags of order 2");
+        let pools = trained.policy.scaled_pools(tpl.cost_scale);
+        let cuts = LpCuts::new(pools[t].clone(), 0);
+        assert!(cuts.num_rows() > 0);
+        let mut w = Worker::new(&study, &settings.solver, SolverInstances::PerStage).unwrap();
+        w.sync_cuts(t, &cuts, tpl).unwrap();
+        let opening = study.scenario.opening(t, 0).to_vec();
+        w.noise[..opening.len()].copy_from_slice(&opening);
+        let site = SolveSite {
+            phase: Phase::Backward,
+            iteration: 0,
+            stage: t,
+            scenario: 0,
+            opening: Some(0),
+        };
+        let solve = |w: &mut Worker, x: &[f64]| {
+            w.start_from(t, None).unwrap();
+            let obj = w
+                .solve(t, tpl, Some(&cuts), &study.scenario, x, site)
+                .unwrap();
+            w.check_cuts(t, &cuts, tpl);
+            obj
+        };
+        let x0 = study.initial_state().to_vec();
+        let obj0 = solve(&mut w, &x0);
+        let slopes = w.state_duals.clone();
+        let reduced: Vec<f64> = tpl
+            .layout
+            .state_in_cols
+            .iter()
+            .map(|&c| w.col_duals[c])
+            .collect();
+        let (mut storage, mut lags_in_bounds) = (0, 0);
+        for j in 0..x0.len() {
+            let step = 1e-3 * x0[j].abs().max(1.0);
+            let mut x = x0.clone();
+            x[j] = x0[j] + step;
+            let right = (solve(&mut w, &x) - obj0) / step;
+            x[j] = x0[j] - step;
+            let left = (obj0 - solve(&mut w, &x)) / step;
+            let scale = right.abs().max(left.abs()).max(1e-9);
+            if (right - left).abs() > 1e-6 * scale {
+                continue; // a kink of the objective: no single slope
+            }
+            assert!(
+                (slopes[j] - right).abs() <= 1e-6 * scale,
+                "component {j}: dual {} vs slope {right}",
+                slopes[j]
+            );
+            if j < tpl.layout.n_hydros {
+                storage += 1;
+            } else if (slopes[j] - reduced[j]).abs() > 1e-6 * scale {
+                // The cut rows' share (their bounds hold this lag) counts.
+                lags_in_bounds += 1;
+            }
+        }
+        assert!(
+            storage > 0 && lags_in_bounds > 0,
+            "{storage} storage and {lags_in_bounds} carried lags compared"
+        );
     }
 }

@@ -83,12 +83,24 @@ fn extensive_form(study: &StudyModel) -> f64 {
             row_lower[row_offset + r] = *v;
             row_upper[row_offset + r] = *v;
         }
+        // The incoming state: the initial one at the root, else tied to the
+        // parent's outgoing state by rows x_in − x_out(parent) = 0.
+        for (&col, &v) in lay.state_in_cols.iter().zip(patch.state_values()) {
+            let c = node.col_offset + col;
+            (lower[c], upper[c]) = match node.parent {
+                None => (v, v),
+                Some(_) => (f64::NEG_INFINITY, f64::INFINITY),
+            };
+        }
         if let Some(parent) = node.parent {
             let pn = &nodes[parent];
             let playout = &tpls[pn.stage].layout;
             for (i, &col) in playout.state_out_cols.iter().enumerate() {
-                // v_in − x_out(parent) = 0 on the state fixing row i.
-                triplets.push((row_offset + i, pn.col_offset + col, -1.0));
+                let row = row_lower.len();
+                row_lower.push(0.0);
+                row_upper.push(0.0);
+                triplets.push((row, node.col_offset + lay.state_in_cols[i], 1.0));
+                triplets.push((row, pn.col_offset + col, -1.0));
             }
         }
     }

@@ -182,13 +182,21 @@ fn extensive_form(study: &StudyModel) -> f64 {
             up[col] = avail;
             lo[col] = if must { avail } else { 0.0 };
         }
-        // Incoming storage tied to the parent's outgoing storage.
+        // Incoming storage: the initial state at the root, else tied to
+        // the parent's outgoing storage by a row of its own.
+        for (&col, &v) in layout.state_in_cols.iter().zip(patch.state_values()) {
+            (lo[c0 + col], up[c0 + col]) = match parent[i] {
+                None => (v, v),
+                Some(_) => (f64::NEG_INFINITY, f64::INFINITY),
+            };
+        }
         if let Some(p) = parent[i] {
             let ptpl = &study.templates()[graph.stage(p)];
             for h in 0..layout.n_hydros {
-                let row = r0 + layout.row_storage_fix.at(h);
-                rl[row] = 0.0;
-                ru[row] = 0.0;
+                let row = rl.len();
+                rl.push(0.0);
+                ru.push(0.0);
+                tr.push((row, c0 + layout.state_in_cols[h], 1.0));
                 tr.push((row, col_off[p] + ptpl.layout.state_out_cols[h], -1.0));
             }
         }

@@ -64,10 +64,22 @@ fn risk_extensive_form(study: &StudyModel, risk: &[(f64, f64)]) -> f64 {
             row_lower[row_offset + r] = *v;
             row_upper[row_offset + r] = *v;
         }
+        // The incoming state: the initial one at the root, else tied to the
+        // parent's outgoing state by rows x_in − x_out(parent) = 0.
+        for (&col, &v) in lay.state_in_cols.iter().zip(patch.state_values()) {
+            (lower[off + col], upper[off + col]) = match parent {
+                None => (v, v),
+                Some(_) => (f64::NEG_INFINITY, f64::INFINITY),
+            };
+        }
         if let Some(pn) = parent {
             let (pt, _, _, poff) = nodes[pn];
             for (i, &col) in tpls[pt].layout.state_out_cols.iter().enumerate() {
-                triplets.push((row_offset + i, poff + col, -1.0));
+                let row = row_lower.len();
+                row_lower.push(0.0);
+                row_upper.push(0.0);
+                triplets.push((row, off + lay.state_in_cols[i], 1.0));
+                triplets.push((row, poff + col, -1.0));
             }
         }
     }

@@ -6,19 +6,29 @@
 //! | range | count | meaning |
 //! |---|---|---|
 //! | `storage` | N | outgoing storage `v_h` (hm³), state |
-//! | `lags` | N·L | incoming inflow lags `a_{h,l}` (m³/s), state, index `h·L + l − 1` |
+//! | `lags` | N·L | incoming inflow lags `a_{h,l}` (m³/s), fixed to the incoming state, index `h·L + l − 1` |
 //! | `inflow` | N | stage inflow `z_h` (m³/s), free |
-//! | `storage_in` | N | incoming storage `v_in_h` (hm³), free |
+//! | `storage_in` | N | incoming storage `v_in_h` (hm³), fixed to the incoming state |
 //! | `theta` | 1 | future cost θ (scaled $) |
 //! | family columns | … | per block `k`, block-major: `k·n + i` |
 //!
-//! Rows, in order: `storage_fix` (N, `v_in_h = v̂_h`), `lag_fix` (N·L,
-//! `a_{h,l} = â_{h,l}`), `inflow_def` (N, `z_h − Σ ψ a = base + σ η`),
+//! The incoming state is not a set of rows: its columns (`storage_in`,
+//! `lags`) are fixed by their bounds to the incoming values, and the cut
+//! coefficients are their reduced costs (plus, for the lags, the part of
+//! the cut rows folded into their bounds, below).
+//!
+//! Rows, in order: `inflow_def` (N, `z_h − Σ ψ a = base + σ η`),
 //! `load_balance` (K·B, block-major), `water_balance` (N), then the soft
 //! bound rows, then the appended cut rows from `num_template_rows` on.
-//! The per-solve patch is the contiguous row prefix
-//! `0..patch_len()`: state fixing, inflow and load right-hand sides, plus
-//! the bounds of the non-controllable generation columns (availability).
+//! The per-solve patch is the contiguous row prefix `0..patch_len()`
+//! (inflow and load right-hand sides), the bounds of the incoming-state
+//! columns, the bounds of the non-controllable generation columns
+//! (availability) and, when some outgoing state component is an incoming
+//! one (lag `l ≥ 2` is the incoming lag `l − 1`), the lower bounds of the
+//! cut rows: a cut row holds only the components the stage decides
+//! (storage, lag 1 = the stage inflow); the others are constants of the
+//! solve, folded into the row's bound (`carried_state`). Cut rows are
+//! then 2·N + 1 entries long instead of N·(1 + L) + 1.
 
 use super::builder::IndexRange;
 
@@ -132,10 +142,6 @@ pub struct StageLayout {
     pub withdrawal_over: IndexRange,
     /// Soft-bound slacks.
     pub soft_bounds: Vec<SoftBound>,
-    /// Storage fixing rows.
-    pub row_storage_fix: IndexRange,
-    /// Lag fixing rows.
-    pub row_lag_fix: IndexRange,
     /// Inflow definition rows.
     pub row_inflow: IndexRange,
     /// Load balance rows, `k·B + b`.
@@ -148,6 +154,17 @@ pub struct StageLayout {
     pub num_cols: usize,
     /// Column holding the outgoing value of each state component.
     pub state_out_cols: Vec<usize>,
+    /// Column holding the incoming value of each state component (fixed
+    /// by its bounds to it): `storage_in`, then `lags`.
+    pub state_in_cols: Vec<usize>,
+    /// The outgoing state components that are incoming ones, `(j, i)`:
+    /// component `j` leaves the stage with the incoming value of
+    /// component `i` (lag `l ≥ 2` of a hydro is its incoming lag `l − 1`).
+    /// Cut rows leave them out; their terms move into the rows' bounds.
+    pub carried_state: Vec<(usize, usize)>,
+    /// The state components the cut rows hold (those not carried), in
+    /// order.
+    pub cut_state: Vec<usize>,
     /// Productivity of each hydro at this stage (MW per m³/s; 0 for an
     /// FPHA hydro, whose generation is a column).
     pub productivity: Vec<f64>,

@@ -3,7 +3,7 @@
 //!
 //! The builder is organised by equipment family, each adding its columns,
 //! rows and nonzeros to a shared accumulator: `state.rs` (state prefix and
-//! fixing rows), `network.rs` (buses, lines, thermals), `hydro.rs` (hydro
+//! inflow rows), `network.rs` (buses, lines, thermals), `hydro.rs` (hydro
 //! plants, constant productivity or FPHA, with `production.rs` and
 //! `fpha_fit.rs` resolving the model, `unit_groups.rs` for plants whose
 //! unit groups sit on several buses), `diversion.rs`, `pumping.rs`,

@@ -1,7 +1,10 @@
-//! The per-solve patch of a stage LP: the right-hand sides of the state
-//! fixing rows (incoming state), of the inflow rows (`base + σ·η`) and of
-//! the load balance rows (load), all in one contiguous row prefix.
-//! Truncation of negative inflows is applied by the stochastic model.
+//! The per-solve patch of a stage LP: the bounds of the incoming-state
+//! columns (fixed to the incoming state), the right-hand sides of the
+//! inflow rows (`base + σ·η`) and of the load balance rows (load), in one
+//! contiguous row prefix, and the availability of non-controllable
+//! generation. Truncation of negative inflows is applied by the
+//! stochastic model. (The lower bounds of the cut rows, which depend on
+//! the incoming lags, are patched by the worker that holds the cuts.)
 
 use super::StageLayout;
 use crate::scenario::ScenarioModel;
@@ -25,6 +28,8 @@ fn per_ncs_column(layout: &StageLayout, per_source: &[bool], missing: bool) -> V
 pub struct StagePatch {
     rows: Vec<usize>,
     values: Vec<f64>,
+    state_cols: Vec<usize>,
+    state_values: Vec<f64>,
     ncs_cols: Vec<usize>,
     ncs_lower: Vec<f64>,
     ncs_upper: Vec<f64>,
@@ -42,6 +47,8 @@ impl StagePatch {
         Self {
             rows: (0..n).collect(),
             values: vec![0.0; n],
+            state_cols: layout.state_in_cols.clone(),
+            state_values: vec![0.0; layout.state_in_cols.len()],
             ncs_cols: layout.ncs.range().collect(),
             ncs_lower: vec![0.0; layout.ncs.len],
             ncs_upper: vec![0.0; layout.ncs.len],
@@ -62,7 +69,7 @@ impl StagePatch {
         let t = layout.stage;
         let n = layout.n_hydros;
         let ns = layout.n_state().min(x_in.len());
-        self.values[..ns].copy_from_slice(&x_in[..ns]);
+        self.state_values[..ns].copy_from_slice(&x_in[..ns]);
         let lags = x_in.get(n..ns).unwrap_or(&[]);
         let rows = layout.row_inflow.range();
         scenario.inflow_into(t, lags, noise, &mut self.values[rows], &mut self.inflow);
@@ -103,11 +110,19 @@ impl StagePatch {
         &self.values
     }
 
+    /// The incoming state of the last fill, by component (the value each
+    /// of [`StageLayout::state_in_cols`] is fixed to).
+    #[must_use]
+    pub fn state_values(&self) -> &[f64] {
+        &self.state_values
+    }
+
     /// Writes the patch into a solver.
     ///
     /// # Errors
     /// A solver call error.
     pub fn apply<S: LpSolver + ?Sized>(&self, solver: &mut S) -> Result<(), SolverError> {
+        solver.set_col_bounds(&self.state_cols, &self.state_values, &self.state_values)?;
         solver.set_row_bounds(&self.rows, &self.values, &self.values)?;
         if !self.ncs_cols.is_empty() {
             solver.set_col_bounds(&self.ncs_cols, &self.ncs_lower, &self.ncs_upper)?;

@@ -1,6 +1,7 @@
 //! The state prefix of a stage LP: outgoing storage, incoming lags, stage
-//! inflow, incoming storage, θ, and the fixing and inflow rows whose duals
-//! are the cut coefficients.
+//! inflow, incoming storage, θ, and the inflow rows. The incoming-state
+//! columns are fixed by their bounds (patched per solve); their reduced
+//! costs are the cut coefficients.
 
 use super::BuildCtx;
 
@@ -23,9 +24,11 @@ pub(super) fn add_state_prefix(ctx: &mut BuildCtx<'_>) {
             });
         b.set_col_bounds(ctx.layout.storage.at(h), lo, hi);
     }
-    ctx.layout.lags = b.add_cols(n * l_max, f64::NEG_INFINITY, f64::INFINITY, 0.0);
+    // Incoming state: fixed by its bounds to the incoming values at every
+    // solve (0 in the template).
+    ctx.layout.lags = b.add_cols(n * l_max, 0.0, 0.0, 0.0);
     ctx.layout.inflow = b.add_cols(n, f64::NEG_INFINITY, f64::INFINITY, 0.0);
-    ctx.layout.storage_in = b.add_cols(n, f64::NEG_INFINITY, f64::INFINITY, 0.0);
+    ctx.layout.storage_in = b.add_cols(n, 0.0, 0.0, 0.0);
     let (theta_upper, theta_cost) = if ctx.last_stage {
         (0.0, 0.0)
     } else {
@@ -33,18 +36,6 @@ pub(super) fn add_state_prefix(ctx: &mut BuildCtx<'_>) {
     };
     ctx.layout.theta = b.add_col(0.0, theta_upper, theta_cost);
 
-    ctx.layout.row_storage_fix = b.add_rows(n, 0.0, 0.0);
-    for h in 0..n {
-        b.add_entry(
-            ctx.layout.row_storage_fix.at(h),
-            ctx.layout.storage_in.at(h),
-            1.0,
-        );
-    }
-    ctx.layout.row_lag_fix = b.add_rows(n * l_max, 0.0, 0.0);
-    for i in 0..n * l_max {
-        b.add_entry(ctx.layout.row_lag_fix.at(i), ctx.layout.lags.at(i), 1.0);
-    }
     ctx.layout.row_inflow = b.add_rows(n, 0.0, 0.0);
     let psi = ctx.scenario.psi(t);
     for h in 0..n {
@@ -58,17 +49,29 @@ pub(super) fn add_state_prefix(ctx: &mut BuildCtx<'_>) {
 
     // Where the outgoing value of each state component lives: storage in
     // `v_h`; lag 1 of the next stage is this stage's inflow, lag l ≥ 2 is
-    // this stage's lag l − 1.
+    // this stage's lag l − 1, an incoming value: a carried component (state
+    // index j from incoming index j − 1), which cut rows leave out.
     let mut out = Vec::with_capacity(n * (1 + l_max));
+    let mut carried = Vec::with_capacity(n * l_max.saturating_sub(1));
+    let mut decided: Vec<usize> = (0..n).collect();
     out.extend(ctx.layout.storage.range());
     for h in 0..n {
         for l in 0..l_max {
-            out.push(if l == 0 {
-                ctx.layout.inflow.at(h)
+            if l == 0 {
+                out.push(ctx.layout.inflow.at(h));
+                decided.push(n + h * l_max);
             } else {
-                ctx.layout.lags.at(h * l_max + l - 1)
-            });
+                out.push(ctx.layout.lags.at(h * l_max + l - 1));
+                let j = n + h * l_max + l;
+                carried.push((j, j - 1));
+            }
         }
     }
     ctx.layout.state_out_cols = out;
+    let mut incoming = Vec::with_capacity(n * (1 + l_max));
+    incoming.extend(ctx.layout.storage_in.range());
+    incoming.extend(ctx.layout.lags.range());
+    ctx.layout.state_in_cols = incoming;
+    ctx.layout.carried_state = carried;
+    ctx.layout.cut_state = decided;
 }

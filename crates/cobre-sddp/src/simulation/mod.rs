@@ -455,16 +455,17 @@ fn simulate_one(
             scenario,
             opening: None,
         };
-        let obj = w.solve(pool, tpl, &study.scenario, &x_in, site)?;
+        let obj = w.solve(pool, tpl, cuts.get(pool), &study.scenario, &x_in, site)?;
         w.keep_as_previous(pool);
         w.read_primal(pool);
-        w.read_duals(pool);
+        w.read_state_duals(pool, cuts.get(pool), &tpl.layout);
         let solved = SolvedStage {
             study,
             tpl,
             stage_id: study.ids.stages.get(t).copied().unwrap_or(0),
             primal: &w.primal,
             duals: &w.duals,
+            state_duals: &w.state_duals,
             x_in: &x_in,
             inflow: w.realised_inflow(pool),
             rhs: w.stages.get(pool).map_or(&[][..], |s| s.patch.values()),
@@ -488,7 +489,14 @@ fn start_stage(
     pool: usize,
     t: usize,
 ) -> Result<(), SddpError> {
-    let hint = policy.basis(pool);
+    // The policy's basis of the pool, unless it was saved for stage LPs
+    // of another shape (by a build that laid the LP out otherwise).
+    let layout = &tpl.layout;
+    let n_cuts = cuts.get(pool).map_or(0, |c| c.pool.len());
+    let hint = policy.basis(pool).filter(|b| {
+        b.col_status.len() == layout.num_cols
+            && b.row_status.len() == layout.num_template_rows + n_cuts
+    });
     let Some(c) = cuts.get(pool) else {
         return w.start_from(pool, hint);
     };

@@ -16,6 +16,9 @@ pub(super) struct SolvedStage<'a> {
     pub(super) primal: &'a [f64],
     /// Row duals of the solve (scaled).
     pub(super) duals: &'a [f64],
+    /// Derivative of the objective in each incoming state component
+    /// (scaled; [`crate::workspace::Worker::read_state_duals`]).
+    pub(super) state_duals: &'a [f64],
     /// Incoming state.
     pub(super) x_in: &'a [f64],
     /// Realised inflow of every hydro (m³/s).
@@ -68,7 +71,7 @@ impl SolvedStage<'_> {
 
     fn hydros(&self, res: &mut ScenarioResult) {
         let layout = &self.tpl.layout;
-        let (p, d) = (self.primal, self.duals);
+        let p = self.primal;
         let hy = &mut res.hydros;
         self.each_row(layout.n_hydros, |k, block, h| {
             let q = p[layout.turbined_col(k, h)];
@@ -88,7 +91,7 @@ impl SolvedStage<'_> {
                 .push(layout.diversion_col(k, h).map_or(0.0, |c| p[c]));
             hy.generation_mw.push(layout.hydro_generation(p, k, h));
             hy.water_value_per_hm3
-                .push(d[layout.row_storage_fix.at(h)] * self.tpl.cost_scale);
+                .push(self.state_duals.get(h).copied().unwrap_or(f64::NAN) * self.tpl.cost_scale);
         });
     }
 
