@@ -620,7 +620,7 @@ impl Worker {
             let coefficients = cuts.pool.coefficients(id);
             for &(j, src) in &layout.carried_state {
                 if let (Some(d), Some(pi)) = (self.state_duals.get_mut(src), coefficients.get(j)) {
-                    *d += 0.0 * y * pi;
+                    *d += y * pi;
                 }
             }
         }
