@@ -562,9 +562,7 @@ impl Worker {
         let base = layout.num_template_rows;
         self.cut_rows.clear();
         self.cut_lower.clear();
-        let ids = (0..cuts.num_rows())
-            .filter_map(|pos| cuts.row_id(pos))
-            .chain(self.local_rows.iter().copied());
+        let ids = lp_cut_ids(cuts, &self.local_rows);
         for (k, id) in ids.enumerate() {
             self.cut_rows.push(base + k);
             self.cut_lower.push(cuts.pool.row_lower(id, carried, x_in));
@@ -609,9 +607,7 @@ impl Worker {
             return;
         }
         let base = layout.num_template_rows;
-        let ids = (0..cuts.num_rows())
-            .filter_map(|pos| cuts.row_id(pos))
-            .chain(self.local_rows.iter().copied());
+        let ids = lp_cut_ids(cuts, &self.local_rows);
         for (k, id) in ids.enumerate() {
             let y = self.duals.get(base + k).copied().unwrap_or(0.0);
             if y == 0.0 {
@@ -662,6 +658,14 @@ impl Worker {
             .get(t)
             .map_or(&[], |s| s.patch.inflow.as_slice())
     }
+}
+
+/// Pool ids of the cut rows of a stage LP, in row order: the shared rows
+/// of `cuts`, then a worker's `local` rows.
+fn lp_cut_ids<'a>(cuts: &'a LpCuts, local: &'a [usize]) -> impl Iterator<Item = usize> + 'a {
+    (0..cuts.num_rows())
+        .filter_map(|pos| cuts.row_id(pos))
+        .chain(local.iter().copied())
 }
 
 /// The error of a solver call on a stage whose LP is not loaded (a worker
