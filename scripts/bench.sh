@@ -31,6 +31,10 @@ for name in 1dtoy 4ree; do
 done
 "$COBRE_VENV/bin/python" examples/generate.py --bench12 "$work/bench12" >/dev/null
 cases+=("$work/bench12")
+log "LP solver: $("$bin" run "$work/bench12" -o "$work/probe" --threads 1 --json \
+    --set 'training.stopping_rules=[{"type":"iteration_limit","limit":1}]' \
+    --set 'simulation.enabled=false' 2>/dev/null \
+    | "$COBRE_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["lp_solver"])')"
 
 # Training seconds of one run of ours (from the run's JSON summary).
 ours() {

@@ -61,7 +61,8 @@ run = json.load(open(sys.argv[1]))
 t = run["timings_s"]
 print(f"cobre: load {t.get('load', 0):.1f} s, train {t.get('train', 0):.1f} s, "
       f"simulate {t.get('simulate', 0):.1f} s, total {t.get('total', 0):.1f} s, "
-      f"peak RSS {sys.argv[2]} MB, {run['training']['lp_solves']} LP solves")
+      f"peak RSS {sys.argv[2]} MB, {run['training']['lp_solves']} LP solves, "
+      f"{run.get('lp_solver', 'HiGHS')}")
 try:
     import pyarrow.parquet as pq
     lb = pq.read_table(sys.argv[3]).column("lower_bound").to_pylist()

@@ -1,6 +1,9 @@
 # Shared environment of the project scripts (sourced, not executed).
 # Installs what a fresh machine lacks, idempotently:
-#   - cmake and libclang (HiGHS is built from source by highs-sys; bindgen needs libclang)
+#   - cmake, pkg-config, patch and libclang (HiGHS is built from source by highs-sys;
+#     bindgen needs libclang)
+#   - HiGHS with scripts/highs.patch, built once into $HOME/.cache/cobre-highs and found
+#     by highs-sys through pkg-config (ensure_patched_highs below)
 #   - OpenMPI (mpirun, and mpicc/pkg-config for the `mpi` feature of cobre-cli, whose
 #     rsmpi build script probes the MPI library through them)
 #   - a Python virtual environment in .venv with maturin, pytest, numpy, pyarrow, polars, pandas,
@@ -36,6 +39,8 @@ have_mpi() {
 install_system_deps() {
     local missing=()
     command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    command -v patch >/dev/null 2>&1 || missing+=(patch)
     have_libclang || missing+=(libclang-dev)
     have_mpi || missing+=(openmpi-bin libopenmpi-dev)
     if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
@@ -72,7 +77,64 @@ ensure_venv() {
     fi
 }
 
+# HiGHS with the project's patch (scripts/highs.patch: it skips checks that
+# HiGHS runs on every solve and that only feed its log, see
+# docs/performance.md). Built once per patch and highs-sys version from the
+# HiGHS sources highs-sys ships (in cargo's registry), installed under
+# $HOME/.cache/cobre-highs, and handed to highs-sys, whose `discover` feature
+# finds it through pkg-config. Without it (COBRE_PATCHED_HIGHS=0, or any
+# step failing) highs-sys builds its bundled, unpatched HiGHS: same results,
+# more time per solve.
+ensure_patched_highs() {
+    [ "${COBRE_PATCHED_HIGHS:-1}" = 1 ] || return 0
+    command -v cmake >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 \
+        && command -v patch >/dev/null 2>&1 || {
+        log "cmake, pkg-config or patch missing: highs-sys builds its bundled HiGHS"
+        return 0
+    }
+    local patch_file="$COBRE_ROOT/scripts/highs.patch" manifest
+    manifest="$(cd "$COBRE_ROOT" && cargo metadata --locked --format-version 1 2>/dev/null \
+        | python3 -c 'import json, sys
+print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"] == "highs-sys"))')" || {
+        log "cargo metadata failed: highs-sys builds its bundled HiGHS"
+        return 0
+    }
+    local src key prefix
+    src="$(dirname "$manifest")/HiGHS"
+    key="$( { cat "$patch_file"; echo "$manifest"; } | sha256sum | cut -c1-16)"
+    prefix="$HOME/.cache/cobre-highs/$key"
+    if [ ! -f "$prefix/lib/pkgconfig/highs.pc" ]; then
+        log "building HiGHS with scripts/highs.patch into $prefix (once, a few minutes)"
+        local work
+        work="$(mktemp -d "${TMPDIR:-/tmp}/cobre-highs.XXXXXX")"
+        if cp -r "$src" "$work/src" \
+            && patch -s -p1 -d "$work/src" < "$patch_file" \
+            && cmake -S "$work/src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
+                -DFAST_BUILD=ON -DBUILD_SHARED_LIBS=OFF -DBUILD_CXX_EXE=OFF \
+                -DBUILD_EXAMPLES=OFF -DZLIB=OFF -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=FALSE \
+                -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_INSTALL_LIBDIR=lib \
+                -DCMAKE_INSTALL_PREFIX="$prefix" >"$work/log" 2>&1 \
+            && cmake --build "$work/build" -j "$(nproc)" >>"$work/log" 2>&1 \
+            && cmake --install "$work/build" --prefix "$work/prefix" >>"$work/log" 2>&1; then
+            # The static library needs the C++ runtime, which HiGHS' .pc file
+            # does not name.
+            sed -i 's/^Libs: .*/& -lstdc++/' "$work/prefix/lib/pkgconfig/highs.pc"
+            mkdir -p "$(dirname "$prefix")"
+            # Atomic: a concurrent build of the same key loses the rename, not the result.
+            mv -T "$work/prefix" "$prefix" 2>/dev/null || true
+            rm -rf "$work"
+        else
+            log "patched HiGHS build failed (log kept in $work/log): highs-sys builds its bundled HiGHS"
+            return 0
+        fi
+    fi
+    export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+    export HIGHS_STATIC=1
+    export COBRE_HIGHS_PATCHED=1
+}
+
 setup_all() {
     install_system_deps
+    ensure_patched_highs
     ensure_venv
 }

@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$COBRE_ROOT"
 
 install_system_deps
+ensure_patched_highs
 case_dir="${1:-examples/valley}"
 shift $(( $# > 0 ? 1 : 0 ))
 log "building the cobre command line (release)"

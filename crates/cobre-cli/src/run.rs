@@ -503,6 +503,7 @@ fn summary_table(
     );
     t.row("policy", s.policy_dir.display().to_string());
     t.row("processes", processes(s.ranks, threads));
+    t.row("LP solver", cobre::lp_solver());
     if s.ranks > 1 {
         t.row(
             "communication",
@@ -534,6 +535,7 @@ fn summary_json(
         "policy_dir": s.policy_dir.display().to_string(),
         "ranks": s.ranks,
         "threads": threads,
+        "lp_solver": cobre::lp_solver(),
         "communication": {
             "training": stats_json(&comm.training),
             "total": stats_json(&comm.total),

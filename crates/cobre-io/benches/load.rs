@@ -6,7 +6,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::path::PathBuf;
 
 fn load_4ree(c: &mut Criterion) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cases/4ree");
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/cases/4ree");
     c.bench_function("load_case 4ree", |b| {
         b.iter(|| cobre_io::load_case(&dir).expect("4ree loads"));
     });

@@ -13,7 +13,7 @@ use cobre_io::{FindingKind, Severity};
 use std::path::PathBuf;
 
 fn case_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("../../../shared/cases")
         .join(name)
 }

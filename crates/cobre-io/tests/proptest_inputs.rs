@@ -20,9 +20,11 @@ fn copy_case(name: &str) -> tempfile::TempDir {
             }
         }
     }
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/cases")
-        .join(name);
+    let src = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/cases")
+    .join(name);
     let dir = tempfile::tempdir().unwrap();
     copy(&src, dir.path());
     dir

@@ -9,12 +9,14 @@
 //! `COBRE_WORK_ITEMS=N`, `COBRE_NO_RESET=1`, `COBRE_COLD=1` (every solve cold),
 //! `COBRE_HIGHS_PRICING=1` (HiGHS' own cost perturbation and pricing),
 //! `COBRE_INSTANCES=stage|worker` (solver instances per stage or per worker),
-//! `COBRE_PERTURB=1` (HiGHS' cost perturbation, Devex pricing kept).
+//! `COBRE_PERTURB=1` (HiGHS' cost perturbation, Devex pricing kept),
+//! `COBRE_DSE=1` (dual steepest-edge pricing, no perturbation).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use cobre_core::config::StoppingRuleConfig;
 use cobre_sddp::{
-    simulate, train, MemorySink, SimulationSettings, StudyModel, TrainingHooks, TrainingSettings,
+    simulate, train, MemorySink, SimulationSettings, StudyModel, Trainer, TrainingHooks,
+    TrainingResult, TrainingSettings,
 };
 use std::time::Instant;
 
@@ -65,6 +67,9 @@ fn main() {
             _ => cobre_sddp::SolverInstances::Auto,
         };
     }
+    if std::env::var("COBRE_DSE").is_ok() {
+        settings.solver.dual_edge_weights = cobre_solver::DualEdgeWeights::SteepestEdge;
+    }
     if std::env::var("COBRE_PERTURB").is_ok() {
         settings.solver.cost_perturbation = true;
     }
@@ -97,7 +102,11 @@ fn main() {
         settings.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: n }];
     }
     let t1 = Instant::now();
-    let r = train(&study, &settings, TrainingHooks::default()).expect("train");
+    let r = if std::env::var("COBRE_PHASE_TIMES").is_ok() {
+        train_timed(&study, &settings)
+    } else {
+        train(&study, &settings, TrainingHooks::default()).expect("train")
+    };
     let t_train = t1.elapsed().as_secs_f64();
     let s = r.solver;
     println!(
@@ -193,4 +202,36 @@ fn main() {
             s.simplex_iterations as f64 / s.solves.max(1) as f64
         );
     }
+}
+
+/// `train` step by step, printing the wall time of each phase (forward,
+/// backward stages, lower bound, end of iteration) summed over iterations.
+fn train_timed(study: &StudyModel, settings: &TrainingSettings) -> TrainingResult {
+    let mut trainer = Trainer::new(study, settings, None, None).expect("trainer");
+    let mut times = [0.0_f64; 4];
+    let termination = loop {
+        let t = Instant::now();
+        trainer.forward().expect("forward");
+        times[0] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for stage in (1..study.num_stages()).rev() {
+            trainer.backward_stage(stage).expect("backward");
+        }
+        times[1] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        trainer.lower_bound().expect("lower bound");
+        times[2] += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        trainer.end_iteration().expect("end");
+        if let Some(reason) = trainer.decide_stop(None, None).expect("stop") {
+            times[3] += t.elapsed().as_secs_f64();
+            break reason;
+        }
+        times[3] += t.elapsed().as_secs_f64();
+    };
+    println!(
+        "  phase wall times: forward {:.3} s, backward {:.3} s, lower bound {:.3} s, end of iteration {:.3} s",
+        times[0], times[1], times[2], times[3]
+    );
+    trainer.finish(termination).expect("finish")
 }

@@ -821,8 +821,10 @@ mod tests {
     /// bounds (reduced cost plus the cut rows' share).
     #[test]
     fn state_duals_are_the_slope_of_the_objective_in_the_incoming_state() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/cases/d26-estimated-par2");
+        let dir = PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../../../shared/cases/d26-estimated-par2");
         let case = cobre_io::load_case(&dir).unwrap();
         let study = StudyModel::build(&case.system, &case.config).unwrap();
         let settings = TrainingSettings::from_config(&case.config);

@@ -10,7 +10,7 @@ use cobre_sddp::{
 use std::path::PathBuf;
 
 fn case_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("../../../shared/cases")
         .join(name)
 }

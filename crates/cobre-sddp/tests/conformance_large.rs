@@ -16,9 +16,11 @@ use cobre_sddp::{
 use std::path::PathBuf;
 
 fn check(name: &str, reference: f64, threads: usize) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/cases")
-        .join(name);
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/cases")
+    .join(name);
     let case = cobre_io::load_case(dir).unwrap();
     let study = StudyModel::build(&case.system, &case.config).unwrap();
     let settings = TrainingSettings {

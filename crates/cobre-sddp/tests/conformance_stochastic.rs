@@ -16,7 +16,7 @@ use std::path::PathBuf;
 const TOLERANCE: f64 = 1e-2;
 
 fn case_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("../../../shared/cases")
         .join(name)
 }

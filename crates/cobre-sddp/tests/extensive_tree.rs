@@ -21,8 +21,10 @@ use common::*;
 use std::path::PathBuf;
 
 fn d28_as_a_tree(probabilities: &[f64]) -> (System, cobre_core::StudyConfig) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/cases/d28-decomp-weekly-monthly");
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/cases/d28-decomp-weekly-monthly");
     let case = cobre_io::load_case(&dir).unwrap();
     let s = &case.system;
     let mut horizon = s.horizon().clone();
@@ -243,8 +245,10 @@ fn enumerated_sddp_on_a_reduced_decomp_tree_equals_its_extensive_form() {
 /// are absent.
 #[test]
 fn enumerated_sddp_on_decomp_mini_equals_its_extensive_form() {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cases-real/decomp_mini");
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/cases-real/decomp_mini");
     if !dir.is_dir() {
         eprintln!("skipped: {} is absent", dir.display());
         return;

@@ -7,9 +7,11 @@ use cobre_sddp::lp::{Production, ProductionTable};
 use std::path::PathBuf;
 
 fn case(name: &str) -> cobre_core::Case {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/cases")
-        .join(name);
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/cases")
+    .join(name);
     cobre_io::load_case(dir).unwrap()
 }
 

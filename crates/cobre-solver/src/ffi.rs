@@ -133,6 +133,16 @@ impl HighsHandle {
         check("Highs_setBoolOptionValue", s)
     }
 
+    /// Whether this HiGHS knows the option `name` (a HiGHS built with the
+    /// project's patch knows more than the bundled one). An unknown name is
+    /// reported on HiGHS' log, so call it with the output off.
+    pub(crate) fn has_option(&self, name: &CStr) -> bool {
+        let mut kind: HInt = 0;
+        // SAFETY: valid instance, NUL-terminated option name, valid out pointer.
+        let s = unsafe { sys::Highs_getOptionType(self.raw(), name.as_ptr(), &mut kind) };
+        s == sys::STATUS_OK
+    }
+
     /// Sets an integer option.
     pub(crate) fn set_int_option(&mut self, name: &CStr, value: HInt) -> Result<(), SolverError> {
         // SAFETY: valid instance and NUL-terminated option name.

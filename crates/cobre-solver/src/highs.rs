@@ -1,6 +1,8 @@
 //! [`LpSolver`] implemented with HiGHS (dual simplex, warm starts).
 
 use std::cell::RefCell;
+use std::ffi::CStr;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use crate::basis::{Basis, BasisStatus};
@@ -10,6 +12,9 @@ use crate::model::{check_indices, check_len, check_no_nan, LpModel, RowBatch};
 use crate::options::{Scaling, SimplexAlgorithm, SolverOptions};
 use crate::solver::LpSolver;
 use crate::status::{CumulativeStats, SolveStats, SolveStatus};
+
+/// The option that `scripts/highs.patch` adds to HiGHS.
+const PATCH_OPTION: &CStr = c"kkt_check_on_return";
 
 const MODEL_STATUS_OPTIMAL: HInt = 7;
 const MODEL_STATUS_INFEASIBLE: HInt = 8;
@@ -154,6 +159,20 @@ impl HighsSolver {
         HighsHandle::version()
     }
 
+    /// Whether the linked HiGHS was built with the project's patch
+    /// (`scripts/highs.patch`, which `scripts/env.sh` applies): it skips
+    /// checks HiGHS makes on every solve only for its log. The results are
+    /// the same either way.
+    #[must_use]
+    pub fn highs_patched() -> bool {
+        static PATCHED: OnceLock<bool> = OnceLock::new();
+        *PATCHED.get_or_init(|| {
+            HighsHandle::new().is_ok_and(|mut h| {
+                h.set_bool_option(c"output_flag", false).is_ok() && h.has_option(PATCH_OPTION)
+            })
+        })
+    }
+
     /// The options in force.
     #[must_use]
     pub fn options(&self) -> &SolverOptions {
@@ -213,6 +232,13 @@ impl HighsSolver {
         h.set_string_option(c"solver", c"simplex")?;
         h.set_string_option(c"parallel", c"off")?;
         h.set_int_option(c"threads", 1)?;
+        // Only a HiGHS built with scripts/highs.patch has this option: it
+        // skips the recomputation of the KKT errors of an optimal basic
+        // solution that HiGHS makes on every return (the simplex has checked
+        // the unscaled solution already). The bundled HiGHS always runs it.
+        if h.has_option(PATCH_OPTION) {
+            h.set_bool_option(PATCH_OPTION, false)?;
+        }
         Ok(())
     }
 

@@ -180,6 +180,16 @@ fn highs_version_is_reported() {
     assert!(HighsSolver::highs_version().starts_with("1."));
 }
 
+/// `scripts/env.sh` sets `COBRE_HIGHS_PATCHED=1` when it hands the patched
+/// HiGHS to highs-sys: then the build must have linked it (a silent fallback
+/// to the bundled HiGHS would only show as lost speed).
+#[test]
+fn the_patched_highs_is_linked_when_the_environment_provides_it() {
+    if std::env::var("COBRE_HIGHS_PATCHED").as_deref() == Ok("1") {
+        assert!(HighsSolver::highs_patched());
+    }
+}
+
 #[test]
 fn solver_is_send() {
     fn assert_send<T: Send>() {}

@@ -16,9 +16,11 @@ use common::*;
 use std::path::PathBuf;
 
 fn case_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/cases")
-        .join(name);
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/cases")
+    .join(name);
     assert!(
         dir.join("config.json").exists(),
         "shared case {name} not found at {}",

@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn toy(iterations: u32, forward_passes: u32, scenarios: u32) -> Case {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cases/1dtoy");
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    )
+    .join("../../../shared/cases/1dtoy");
     let mut case = cobre::load_case(dir).unwrap();
     case.config.training.stopping_rules =
         vec![StoppingRuleConfig::IterationLimit { limit: iterations }];

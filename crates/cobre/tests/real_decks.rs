@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 fn deck(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("../../../shared/cases-real")
         .join(name)
 }

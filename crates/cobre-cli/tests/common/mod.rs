@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 
 /// `examples/NAME` of the repository.
 pub fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("../../examples")
         .join(name)
 }
 
 /// `shared/cases/NAME` beside the repository.
 pub fn shared_case(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("../../../shared/cases")
         .join(name)
 }

@@ -45,9 +45,11 @@ fn copy_dir(from: &Path, to: &Path) {
 impl Fixture {
     /// Copies the shared case `name`.
     pub(crate) fn new(name: &str) -> Self {
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/cases")
-            .join(name);
+        let src = PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../../../shared/cases")
+        .join(name);
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&src, dir.path());
         Self { dir }
