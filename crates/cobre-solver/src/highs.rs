@@ -812,3 +812,79 @@ impl LpSolver for HighsSolver {
         self.cumulative
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A transport-like LP: `n` supplies, `n` demands, a dense cost matrix
+    /// with many ties (degenerate optima), so the simplex takes pivots.
+    fn transport(n: usize) -> LpModel {
+        let cols = n * n;
+        let mut model = LpModel {
+            num_cols: cols,
+            num_rows: 2 * n,
+            col_cost: (0..cols).map(|j| ((j * 7919) % 13) as f64 + 1.0).collect(),
+            col_lower: vec![0.0; cols],
+            col_upper: vec![f64::INFINITY; cols],
+            row_lower: Vec::new(),
+            row_upper: Vec::new(),
+            a_start: Vec::with_capacity(cols + 1),
+            a_index: Vec::with_capacity(2 * cols),
+            a_value: Vec::with_capacity(2 * cols),
+            objective_offset: 0.0,
+        };
+        for i in 0..n {
+            let supply = 10.0 + (i % 3) as f64;
+            model.row_lower.push(f64::NEG_INFINITY);
+            model.row_upper.push(supply);
+        }
+        for k in 0..n {
+            let demand = 9.0 + (k % 2) as f64;
+            model.row_lower.push(demand);
+            model.row_upper.push(f64::INFINITY);
+        }
+        for i in 0..n {
+            for k in 0..n {
+                model.a_start.push(model.a_index.len());
+                model.a_index.extend([i, n + k]);
+                model.a_value.extend([1.0, 1.0]);
+            }
+        }
+        model.a_start.push(model.a_index.len());
+        model
+    }
+
+    /// What a solve leaves: objective, primal values, row duals, pivots.
+    fn solve_and_read(lp: &mut HighsSolver) -> (f64, Vec<f64>, Vec<f64>, u64) {
+        let stats = lp.solve().unwrap();
+        let mut x = vec![0.0; lp.num_cols()];
+        let mut y = vec![0.0; lp.num_rows()];
+        lp.primal_into(&mut x);
+        lp.row_duals_into(&mut y);
+        (lp.objective_value(), x, y, stats.simplex_iterations)
+    }
+
+    /// The patch's option only skips HiGHS' recomputation of the KKT errors
+    /// on return: with it on (HiGHS' behaviour) or off (ours) the same LP
+    /// gives the same objective, solution, duals and pivots, to the bit. On
+    /// the bundled HiGHS there is no option and nothing to compare.
+    #[test]
+    fn skipping_the_kkt_check_on_return_changes_no_result() {
+        if !HighsSolver::highs_patched() {
+            return;
+        }
+        let model = transport(12);
+        let mut lp = HighsSolver::new().unwrap();
+        lp.load_model(&model).unwrap();
+        let off = solve_and_read(&mut lp);
+        lp.handle.set_bool_option(PATCH_OPTION, true).unwrap();
+        lp.clear_basis();
+        let on = solve_and_read(&mut lp);
+        assert!(off.3 > 0, "the LP should take pivots");
+        assert_eq!(off.0.to_bits(), on.0.to_bits());
+        assert_eq!(off.1, on.1);
+        assert_eq!(off.2, on.2);
+        assert_eq!(off.3, on.3);
+    }
+}
