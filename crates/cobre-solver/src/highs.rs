@@ -16,6 +16,9 @@ use crate::status::{CumulativeStats, SolveStats, SolveStatus};
 /// The option that `scripts/highs.patch` adds to HiGHS.
 const PATCH_OPTION: &CStr = c"kkt_check_on_return";
 
+/// The HiGHS version of the pinned `highs-sys` (and of `scripts/highs.patch`).
+pub const EXPECTED_HIGHS: &str = "1.15.0";
+
 const MODEL_STATUS_OPTIMAL: HInt = 7;
 const MODEL_STATUS_INFEASIBLE: HInt = 8;
 const MODEL_STATUS_INFEASIBLE_OR_UNBOUNDED: HInt = 9;
@@ -129,6 +132,7 @@ impl HighsSolver {
     /// option call failure.
     pub fn with_options(options: SolverOptions) -> Result<Self, SolverError> {
         options.validate()?;
+        Self::check_version();
         let mut solver = Self {
             handle: HighsHandle::new()?,
             options,
@@ -171,6 +175,25 @@ impl HighsSolver {
                 h.set_bool_option(c"output_flag", false).is_ok() && h.has_option(PATCH_OPTION)
             })
         })
+    }
+
+    /// Warns once when the linked HiGHS is not the version this crate is
+    /// built and tested for ([`EXPECTED_HIGHS`]): `highs-sys` links a HiGHS
+    /// that pkg-config finds before building its own, so a system HiGHS of
+    /// another version can end up linked; pivots and degenerate optima may
+    /// then differ from the documented figures.
+    fn check_version() {
+        static CHECKED: OnceLock<()> = OnceLock::new();
+        CHECKED.get_or_init(|| {
+            let linked = HighsHandle::version();
+            if linked != EXPECTED_HIGHS {
+                tracing::warn!(
+                    linked,
+                    expected = EXPECTED_HIGHS,
+                    "the linked HiGHS is not the version Cobre is tested with"
+                );
+            }
+        });
     }
 
     /// The options in force.
@@ -235,7 +258,7 @@ impl HighsSolver {
         // Only a HiGHS built with scripts/highs.patch has this option: it
         // skips the recomputation of the KKT errors of an optimal basic
         // solution that HiGHS makes on every return (the simplex has checked
-        // the unscaled solution already). The bundled HiGHS always runs it.
+        // the unscaled solution already). An unpatched HiGHS always runs it.
         if h.has_option(PATCH_OPTION) {
             h.set_bool_option(PATCH_OPTION, false)?;
         }
@@ -868,7 +891,7 @@ mod tests {
     /// The patch's option only skips HiGHS' recomputation of the KKT errors
     /// on return: with it on (HiGHS' behaviour) or off (ours) the same LP
     /// gives the same objective, solution, duals and pivots, to the bit. On
-    /// the bundled HiGHS there is no option and nothing to compare.
+    /// an unpatched HiGHS there is no option and nothing to compare.
     #[test]
     fn skipping_the_kkt_check_on_return_changes_no_result() {
         if !HighsSolver::highs_patched() {

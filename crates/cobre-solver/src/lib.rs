@@ -105,7 +105,7 @@ mod status;
 
 pub use basis::{Basis, BasisStatus};
 pub use error::SolverError;
-pub use highs::HighsSolver;
+pub use highs::{HighsSolver, EXPECTED_HIGHS};
 pub use model::{LpModel, RowBatch};
 pub use options::{DualEdgeWeights, Scaling, SimplexAlgorithm, SolverOptions, StallGuard};
 pub use solver::LpSolver;

@@ -180,6 +180,13 @@ fn highs_version_is_reported() {
     assert!(HighsSolver::highs_version().starts_with("1."));
 }
 
+/// The workspace pins highs-sys 1.15.0 and builds its HiGHS (or the
+/// patched build of the same sources): the tests run against that version.
+#[test]
+fn the_linked_highs_is_the_pinned_version() {
+    assert_eq!(HighsSolver::highs_version(), cobre_solver::EXPECTED_HIGHS);
+}
+
 /// `scripts/env.sh` sets `COBRE_HIGHS_PATCHED=1` when it hands the patched
 /// HiGHS to highs-sys: then the build must have linked it (a silent fallback
 /// to the bundled HiGHS would only show as lost speed).

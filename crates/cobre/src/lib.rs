@@ -107,15 +107,15 @@ use std::path::Path;
 
 /// The LP solver this build links, e.g. `"HiGHS 1.15.0 (patched)"`:
 /// "patched" when HiGHS was built with the project's `scripts/highs.patch`
-/// (what `scripts/env.sh` sets up), "bundled" for the HiGHS that `highs-sys`
-/// builds by itself. Results are the same; the patched one spends less time
-/// per solve.
+/// (what `scripts/env.sh` sets up), "unpatched" for the HiGHS that
+/// `highs-sys` builds by itself (or another one pkg-config found). Results
+/// are the same; the patched one spends less time per solve.
 #[must_use]
 pub fn lp_solver() -> String {
     let build = if cobre_solver::HighsSolver::highs_patched() {
         "patched"
     } else {
-        "bundled"
+        "unpatched"
     };
     format!(
         "HiGHS {} ({build})",
