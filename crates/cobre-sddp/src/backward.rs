@@ -44,6 +44,10 @@ pub(crate) struct OpeningsItem<'a> {
     pub(crate) hi: usize,
     /// Start basis (cold when `None`).
     pub(crate) start: Option<&'a Basis>,
+    /// The realisation solved first (then the others in order): the one
+    /// the start basis is optimal for, when the item has it (see
+    /// [`Self::first_realisation`]).
+    pub(crate) first: Option<usize>,
     /// Objective per opening (scaled), `hi − lo` long.
     pub(crate) obj: &'a mut [f64],
     /// State-row duals per opening, `(hi − lo) × n_state` (empty: not read).
@@ -92,12 +96,25 @@ impl<'a> OpeningsItem<'a> {
             lo,
             hi,
             start,
+            first: None,
             obj,
             duals,
             end_basis,
             added_cuts: Vec::new(),
             capture: None,
         }
+    }
+
+    /// Solves realisation `k` first, when the item holds it: the one whose
+    /// solve left the start basis (the forward pass's noise at this trial
+    /// state). That solve differs from the forward one only by the cuts
+    /// added since, so it takes few pivots, and the chain through the
+    /// other realisations starts from an optimum of this iteration's LP.
+    /// Results do not depend on the order beyond degenerate ties, and the
+    /// order is a function of the item alone.
+    pub(crate) fn first_realisation(mut self, k: Option<usize>) -> Self {
+        self.first = k.filter(|k| (self.lo..self.hi).contains(k));
+        self
     }
 }
 
@@ -174,7 +191,9 @@ fn solve_item(
     w.sync_cuts(p, stage_cuts, tpl)?;
     w.start_from(p, item.start)?;
     let ns = study.n_state();
-    for k in item.lo..item.hi {
+    let first = item.first;
+    let rest = (item.lo..item.hi).filter(|&k| Some(k) != first);
+    for k in first.into_iter().chain(rest) {
         let noise = study.graph.realisation(item.node, k, &study.scenario);
         for (d, s) in w
             .noise
@@ -328,6 +347,78 @@ mod tests {
         assert_eq!(coef, [-2.0]);
         assert!((alpha - 19.0).abs() < 1e-12);
         assert!((a.value(&Expectation, &[10.0, 20.0]) - 15.0).abs() < 1e-12);
+    }
+
+    /// An item may solve a chosen realisation first (the forward pass's
+    /// own, see [`OpeningsItem::first_realisation`]); every realisation's
+    /// objective and state duals still land at its own index, equal to
+    /// those of the in-order run (the LP optimum does not depend on the
+    /// start), and a choice outside the item is ignored.
+    #[test]
+    fn solving_a_chosen_realisation_first_keeps_every_result_at_its_index() {
+        use crate::workspace::{SolverInstances, WorkerPool};
+        use crate::{train, StudyModel, TrainingHooks, TrainingSettings};
+        use cobre_core::config::StoppingRuleConfig;
+        let dir = std::path::PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../../../shared/cases/1dtoy");
+        let case = cobre_io::load_case(&dir).unwrap();
+        let study = StudyModel::build(&case.system, &case.config).unwrap();
+        let mut settings = TrainingSettings::from_config(&case.config);
+        settings.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: 3 }];
+        let trained = train(&study, &settings, TrainingHooks::default()).unwrap();
+        let t = 1;
+        let scale = study.templates()[t].cost_scale;
+        let cuts: Vec<LpCuts> = trained
+            .policy
+            .scaled_pools(scale)
+            .into_iter()
+            .map(|p| LpCuts::new(p, 0))
+            .collect();
+        let workers =
+            WorkerPool::new(1, &study, &settings.solver, SolverInstances::PerStage).unwrap();
+        let graph = &study.graph;
+        let n = graph.num_realisations(t, &study.scenario);
+        assert!(n >= 3, "1dtoy has several openings per stage");
+        let ns = study.n_state();
+        let x_in = study.initial_state().to_vec();
+        let run = |first: Option<usize>| {
+            let (mut obj, mut duals, mut end) = (vec![0.0; n], vec![0.0; n * ns], Basis::new());
+            let mut item = OpeningsItem::new(
+                graph,
+                t,
+                0,
+                &x_in,
+                (0, n),
+                None,
+                &mut obj,
+                &mut duals,
+                &mut end,
+            )
+            .first_realisation(first);
+            let chosen = item.first;
+            solve_item(&study, &workers, &cuts, 1, Phase::Backward, &mut item).unwrap();
+            (chosen, obj, duals)
+        };
+        let (none, obj, duals) = run(None);
+        assert_eq!(none, None);
+        let (chosen, obj_last, duals_last) = run(Some(n - 1));
+        assert_eq!(chosen, Some(n - 1));
+        for k in 0..n {
+            let scale = obj[k].abs().max(1.0);
+            assert!(
+                (obj[k] - obj_last[k]).abs() <= 1e-9 * scale,
+                "realisation {k}: {} against {}",
+                obj[k],
+                obj_last[k]
+            );
+        }
+        let dual_scale = duals.iter().fold(1.0_f64, |m, d| m.max(d.abs()));
+        for (a, b) in duals.iter().zip(&duals_last) {
+            assert!((a - b).abs() <= 1e-7 * dual_scale, "{a} against {b}");
+        }
+        assert_eq!(run(Some(n)).0, None, "outside the item: no choice");
     }
 
     #[test]

@@ -202,17 +202,28 @@ fn solve_items(
         } else {
             None
         };
-        items.push(OpeningsItem::new(
-            graph,
-            child,
-            step.first_scenario + i,
-            x_in,
-            bounds,
-            start,
-            obj,
-            duals,
-            end_basis,
-        ));
+        // The realisation the forward pass solved at this trial state, when
+        // the child is the node it visited: its basis is `start`.
+        let visited = tr
+            .openings
+            .get(t)
+            .copied()
+            .flatten()
+            .filter(|_| tr.nodes.get(t) == Some(&child) && start.is_some());
+        items.push(
+            OpeningsItem::new(
+                graph,
+                child,
+                step.first_scenario + i,
+                x_in,
+                bounds,
+                start,
+                obj,
+                duals,
+                end_basis,
+            )
+            .first_realisation(visited),
+        );
     }
     run_items(
         step.ctx,

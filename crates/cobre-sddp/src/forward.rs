@@ -40,6 +40,10 @@ pub(crate) struct Trajectory {
     pub(crate) states: Vec<f64>,
     /// Immediate cost of each stage (scaled, undiscounted).
     pub(crate) stage_costs: Vec<f64>,
+    /// The opening of each stage's tree this iteration's forward noise was
+    /// (in-sample sampling; `None` otherwise): the backward item of the
+    /// trial state solves it first.
+    pub(crate) openings: Vec<Option<usize>>,
     /// Whether the trajectory still has to be (re)run this iteration.
     pub(crate) pending: bool,
     /// Stage and inactive cuts violated by the last attempt.
@@ -62,6 +66,7 @@ impl Trajectory {
             forward_basis: vec![Basis::new(); n_stages],
             states: vec![0.0; n_stages * n_state],
             stage_costs: vec![0.0; n_stages],
+            openings: vec![None; n_stages],
             pending: true,
             violation: None,
             resume: 0,
@@ -178,10 +183,15 @@ fn forward_one(
             _ => None,
         };
         w.start_carried(p, stage_cuts, &tpl.layout, prev, None, start)?;
-        if graph.node(node).map(|n| n.realisations) == Some(crate::graph::Realisations::Openings) {
+        let opening = if graph.node(node).map(|n| n.realisations)
+            == Some(crate::graph::Realisations::Openings)
+        {
             study
                 .scenario
                 .sample(sampler, iteration, scenario as u64, t, &mut w.noise);
+            study
+                .scenario
+                .forward_opening(sampler, iteration, scenario as u64, t)
         } else {
             let noise = graph.realisation(node, 0, &study.scenario);
             for (d, s) in w
@@ -191,6 +201,10 @@ fn forward_one(
             {
                 *d = *s;
             }
+            None
+        };
+        if let Some(slot) = traj.openings.get_mut(t) {
+            *slot = opening;
         }
         let (done, rest) = traj.states.split_at_mut(t * ns);
         let x_in: &[f64] = if t == 0 {

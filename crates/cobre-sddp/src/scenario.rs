@@ -188,6 +188,19 @@ impl ScenarioModel {
             .sample(&self.model, iteration, scenario, t, out);
     }
 
+    /// The opening of stage `t`'s tree that the forward noise of
+    /// `(iteration, scenario)` is, when it is one (in-sample sampling).
+    #[must_use]
+    pub fn forward_opening(
+        &self,
+        sampler: &Sampler,
+        iteration: u64,
+        scenario: u64,
+        t: usize,
+    ) -> Option<usize> {
+        sampler.inner.opening(&self.model, iteration, scenario, t)
+    }
+
     /// Writes the inflow right-hand side (`base + σ·η`, raised when
     /// truncating) and the realised inflow per hydro for incoming `lags`.
     pub fn inflow_into(
