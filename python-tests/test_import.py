@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,14 @@ def test_polars_reads_the_arrow_stream_without_pyarrow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["3", "False"]
+
+
+def test_the_lp_solver_is_the_pinned_highs_and_patched_when_the_build_had_it():
+    assert cobre.lp_solver.startswith("HiGHS 1.15.0 (")
+    assert cobre.lp_solver.endswith(("(patched)", "(unpatched)"))
+    # scripts/env.sh builds the wheel against the patched HiGHS and says so.
+    if os.environ.get("COBRE_HIGHS_PATCHED") == "1":
+        assert cobre.lp_solver.endswith("(patched)"), cobre.lp_solver
 
 
 def test_the_package_ships_type_stubs_and_the_py_typed_marker():

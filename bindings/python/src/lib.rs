@@ -31,6 +31,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _cobre(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("lp_solver", cobre::lp_solver())?;
     m.add_class::<arrow::ArrowTable>()?;
     m.add_class::<case::Case>()?;
     m.add_class::<case::CaseLoader>()?;

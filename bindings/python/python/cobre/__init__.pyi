@@ -24,6 +24,10 @@ from cobre.errors import ValidationError as ValidationError
 from cobre.errors import WorkerError as WorkerError
 
 __version__: str
+lp_solver: str
+"""The LP solver the extension links, e.g. ``"HiGHS 1.15.0 (patched)"``
+("patched": HiGHS built with the project's ``scripts/highs.patch``, which
+spends less time per solve; "unpatched" otherwise; results are the same)."""
 
 _Path = str | os.PathLike[str]
 _F64 = npt.NDArray[np.float64]
