@@ -15,8 +15,7 @@
 
 use cobre_core::config::StoppingRuleConfig;
 use cobre_sddp::{
-    simulate, train, MemorySink, SimulationSettings, StudyModel, Trainer, TrainingHooks,
-    TrainingResult, TrainingSettings,
+    simulate, train, MemorySink, SimulationSettings, StudyModel, TrainingHooks, TrainingSettings,
 };
 use std::time::Instant;
 
@@ -102,11 +101,7 @@ fn main() {
         settings.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: n }];
     }
     let t1 = Instant::now();
-    let r = if std::env::var("COBRE_PHASE_TIMES").is_ok() {
-        train_timed(&study, &settings)
-    } else {
-        train(&study, &settings, TrainingHooks::default()).expect("train")
-    };
+    let r = train(&study, &settings, TrainingHooks::default()).expect("train");
     let t_train = t1.elapsed().as_secs_f64();
     let s = r.solver;
     println!(
@@ -134,13 +129,14 @@ fn main() {
         r.active_cuts.iter().sum::<usize>(),
         r.policy.num_cuts()
     );
-    for (name, p) in [
-        ("forward", r.phases.forward),
-        ("backward", r.phases.backward),
-        ("lower bound", r.phases.lower_bound),
+    let ph = &r.phases;
+    for (name, p, wall) in [
+        ("forward", ph.forward, ph.forward_wall_s),
+        ("backward", ph.backward, ph.backward_wall_s),
+        ("lower bound", ph.lower_bound, ph.lower_bound_wall_s),
     ] {
         println!(
-            "    {name:>11}: {:7} solves, {:6.1} µs/solve, {:.2} simplex it/solve",
+            "    {name:>11}: {:7} solves, {:6.1} µs/solve, {:.2} simplex it/solve, {wall:.3} s wall",
             p.solves,
             1e6 * p.solve_time_s / p.solves.max(1) as f64,
             p.simplex_iterations as f64 / p.solves.max(1) as f64
@@ -202,36 +198,4 @@ fn main() {
             s.simplex_iterations as f64 / s.solves.max(1) as f64
         );
     }
-}
-
-/// `train` step by step, printing the wall time of each phase (forward,
-/// backward stages, lower bound, end of iteration) summed over iterations.
-fn train_timed(study: &StudyModel, settings: &TrainingSettings) -> TrainingResult {
-    let mut trainer = Trainer::new(study, settings, None, None).expect("trainer");
-    let mut times = [0.0_f64; 4];
-    let termination = loop {
-        let t = Instant::now();
-        trainer.forward().expect("forward");
-        times[0] += t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        for stage in (1..study.num_stages()).rev() {
-            trainer.backward_stage(stage).expect("backward");
-        }
-        times[1] += t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        trainer.lower_bound().expect("lower bound");
-        times[2] += t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        trainer.end_iteration().expect("end");
-        if let Some(reason) = trainer.decide_stop(None, None).expect("stop") {
-            times[3] += t.elapsed().as_secs_f64();
-            break reason;
-        }
-        times[3] += t.elapsed().as_secs_f64();
-    };
-    println!(
-        "  phase wall times: forward {:.3} s, backward {:.3} s, lower bound {:.3} s, end of iteration {:.3} s",
-        times[0], times[1], times[2], times[3]
-    );
-    trainer.finish(termination).expect("finish")
 }

@@ -77,6 +77,14 @@ pub struct PhaseStats {
     pub backward: WorkerStats,
     /// Lower-bound evaluations.
     pub lower_bound: WorkerStats,
+    /// Wall time of this process in the forward passes, summed over
+    /// iterations (s).
+    pub forward_wall_s: f64,
+    /// Wall time of this process in the backward passes (from the end of
+    /// the forward pass to the start of the lower bound), summed (s).
+    pub backward_wall_s: f64,
+    /// Wall time of this process in the lower-bound steps, summed (s).
+    pub lower_bound_wall_s: f64,
 }
 
 /// What training produces.
@@ -198,6 +206,7 @@ struct ExchangeBuffers {
 #[derive(Clone, Copy)]
 struct IterationMarks {
     started: Instant,
+    forward_done: Instant,
     before: WorkerStats,
     after_forward: WorkerStats,
     after_backward: WorkerStats,
@@ -318,6 +327,7 @@ impl<'a> Trainer<'a> {
         let wall_offset_ms = records.last().map_or(0.0, |r| r.wall_time_ms);
         let marks = IterationMarks {
             started,
+            forward_done: started,
             before: WorkerStats::default(),
             after_forward: WorkerStats::default(),
             after_backward: WorkerStats::default(),
@@ -406,6 +416,8 @@ impl<'a> Trainer<'a> {
         self.phases
             .forward
             .add(&self.marks.after_forward.since(&self.marks.before));
+        self.marks.forward_done = Instant::now();
+        self.phases.forward_wall_s += (self.marks.forward_done - self.marks.started).as_secs_f64();
         self.upper_bound = ub;
         Ok(ub)
     }
@@ -524,6 +536,8 @@ impl<'a> Trainer<'a> {
     /// An LP that cannot be solved, a communicator failure, or a study
     /// without a risk measure for its first stage.
     pub fn lower_bound(&mut self) -> Result<f64, SddpError> {
+        let lb_started = Instant::now();
+        self.phases.backward_wall_s += (lb_started - self.marks.forward_done).as_secs_f64();
         self.marks.after_backward = self.run.workers.stats();
         self.phases
             .backward
@@ -560,6 +574,7 @@ impl<'a> Trainer<'a> {
                 .after_lower_bound
                 .since(&self.marks.after_backward),
         );
+        self.phases.lower_bound_wall_s += lb_started.elapsed().as_secs_f64();
         self.lower_bound = lb;
         Ok(lb)
     }
@@ -765,6 +780,9 @@ impl<'a> Trainer<'a> {
                 forward: total(1),
                 backward: total(2),
                 lower_bound: total(3),
+                forward_wall_s: self.phases.forward_wall_s,
+                backward_wall_s: self.phases.backward_wall_s,
+                lower_bound_wall_s: self.phases.lower_bound_wall_s,
             },
             active_cuts: self.cuts.iter().map(LpCuts::num_rows).collect(),
             wall_time_s: self.started.elapsed().as_secs_f64(),

@@ -94,3 +94,18 @@ conformance! {
     d25_discount_rate_reaches_closed_form: "d25-discount-rate" => 2_612_094.703_543_594_6, 1e-6;
     d27_per_stage_thermal_cost_reaches_closed_form: "d27-per-stage-thermal-cost" => 10_950_000.0, 1e-6;
 }
+
+/// Each phase's wall time is measured once per iteration: all positive,
+/// and together no more than the whole training's wall time.
+#[test]
+fn phase_wall_times_are_positive_and_within_the_training_time() {
+    let r = train_case("d19-multi-hydro-par");
+    let p = &r.phases;
+    let walls = [p.forward_wall_s, p.backward_wall_s, p.lower_bound_wall_s];
+    assert!(walls.iter().all(|&w| w > 0.0), "{walls:?}");
+    assert!(
+        walls.iter().sum::<f64>() <= r.wall_time_s,
+        "{walls:?} vs {}",
+        r.wall_time_s
+    );
+}
