@@ -257,6 +257,28 @@ impl StochasticModel {
         self.layout.clone()
     }
 
+    /// What each position of a noise vector drives: its class and the
+    /// entity's position in the system's list of that class (hydros,
+    /// buses, non-controllable sources), in noise-vector order.
+    #[must_use]
+    pub fn noise_entities(&self) -> Vec<(NoiseClass, usize)> {
+        let mut out: Vec<(NoiseClass, usize)> = (0..self.layout.inflow.len())
+            .map(|h| (NoiseClass::Inflow, h))
+            .collect();
+        out.resize(self.layout.len(), (NoiseClass::Inflow, usize::MAX));
+        for (class, q) in [
+            (NoiseClass::Load, &self.loads),
+            (NoiseClass::Ncs, &self.ncs),
+        ] {
+            for (e, at) in q.noise_index.iter().enumerate() {
+                if let Some(slot) = at.and_then(|i| out.get_mut(i)) {
+                    *slot = (class, e);
+                }
+            }
+        }
+        out
+    }
+
     /// The opening tree.
     #[must_use]
     pub fn opening_tree(&self) -> &OpeningTree {

@@ -365,6 +365,12 @@ impl<'a> StudyRun<'a> {
         };
         let mut timings = BTreeMap::new();
         timings.insert("load".to_string(), t.elapsed().as_secs_f64());
+        let exported = if lead && config.exports.stochastic {
+            crate::outputs::write_stochastic(out, case, study.scenario().model())
+        } else {
+            Ok(Vec::new())
+        };
+        let outputs = agree(comm, "exporting the stochastic model", exported)?;
         let mode_name = match mode {
             PolicyMode::Fresh => "fresh",
             PolicyMode::WarmStart => "warm_start",
@@ -389,7 +395,7 @@ impl<'a> StudyRun<'a> {
             saved,
             manifest_policy,
             timings,
-            outputs: Vec::new(),
+            outputs,
             interrupted: false,
         })
     }

@@ -381,3 +381,112 @@ fn write_python_fixture() {
     let summary = run_study(&toy(10, 30), &options(Path::new(&out), 10)).unwrap();
     assert!(summary.complete);
 }
+
+fn i32_col(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<i32> {
+    b.column_by_name(name)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow::array::Int32Array>()
+        .unwrap()
+        .values()
+        .to_vec()
+}
+
+/// `exports.stochastic` on d12 (PAR(p)-A fitted from history): the four
+/// files hold exactly the model the engine trained with, and a later run
+/// without the flag leaves no stale `stochastic/` behind.
+#[test]
+fn stochastic_export_writes_the_model_the_run_used() {
+    let mut case = cobre::load_case(case_dir("d12-par-annual")).unwrap();
+    case.config.training.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: 2 }];
+    case.config.simulation.enabled = false;
+    case.config.exports.stochastic = true;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    run_study(&case, &options(out, 100)).unwrap();
+    let files = tree(&out.join("stochastic"));
+    assert_eq!(
+        files,
+        [
+            "fit_report.json",
+            "inflow_model.parquet",
+            "inflow_seasonal_stats.parquet",
+            "noise_openings.parquet"
+        ]
+    );
+    let manifest = read_manifest(out).unwrap();
+    assert!(manifest
+        .outputs
+        .iter()
+        .any(|f| f.path == Path::new(layout::NOISE_OPENINGS)));
+
+    let model = cobre::stochastic::build_stochastic_model(&case).unwrap();
+    let n = model.num_hydros();
+    let order = model.max_order();
+    assert!(order > 0, "d12 fits lags");
+    let rows = &read_parquet(&out.join(layout::INFLOW_MODEL)).unwrap()[0];
+    assert_eq!(rows.num_rows(), model.num_stages() * n);
+    let base = f64_col(rows, "base_m3s");
+    let sigma = f64_col(rows, "sigma_m3s");
+    for t in 0..model.num_stages() {
+        let st = model.inflow_stage(t);
+        for h in 0..n {
+            assert_eq!(base[t * n + h].to_bits(), st.base[h].to_bits());
+            assert_eq!(sigma[t * n + h].to_bits(), st.sigma[h].to_bits());
+            for k in 0..order {
+                let psi = f64_col(rows, &format!("psi_{}", k + 1));
+                assert_eq!(psi[t * n + h].to_bits(), st.psi[h * order + k].to_bits());
+            }
+        }
+    }
+
+    let tree_rows = &read_parquet(&out.join(layout::NOISE_OPENINGS)).unwrap()[0];
+    let value = f64_col(tree_rows, "value");
+    let tree = model.opening_tree();
+    let expected: Vec<f64> = (0..tree.num_stages())
+        .flat_map(|t| (0..tree.openings(t)).flat_map(move |k| tree.opening(t, k).to_vec()))
+        .collect();
+    assert_eq!(value, expected);
+
+    let stats = &read_parquet(&out.join(layout::INFLOW_SEASONAL_STATS)).unwrap()[0];
+    let fit = model.fit_report().unwrap();
+    let first = &fit.hydros[0];
+    let season = case.system.horizon().stages[0].season.unwrap();
+    let fitted = &first.seasons.iter().find(|(s, _)| *s == season).unwrap().1;
+    assert_eq!(i32_col(stats, "hydro_id")[0], first.hydro.0);
+    assert_eq!(f64_col(stats, "mean_m3s")[0], fitted.mean);
+    assert_eq!(f64_col(stats, "std_m3s")[0], fitted.std);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(layout::FIT_REPORT)).unwrap()).unwrap();
+    assert_eq!(report["annual"], serde_json::json!(true));
+    assert_eq!(
+        report["hydros"][0]["seasons"].as_array().unwrap().len(),
+        first.seasons.len()
+    );
+
+    case.config.exports.stochastic = false;
+    run_study(&case, &options(out, 100)).unwrap();
+    assert!(
+        !out.join("stochastic").exists(),
+        "a run without the flag clears the old export"
+    );
+}
+
+/// A case with its own coefficients (1dtoy) has nothing fitted: no
+/// `fit_report.json`, the three tables only.
+#[test]
+fn stochastic_export_of_a_case_without_history_has_no_fit_report() {
+    let mut case = toy(1, 0);
+    case.config.simulation.enabled = false;
+    case.config.exports.stochastic = true;
+    let dir = tempfile::tempdir().unwrap();
+    run_study(&case, &options(dir.path(), 100)).unwrap();
+    assert_eq!(
+        tree(&dir.path().join("stochastic")),
+        [
+            "inflow_model.parquet",
+            "inflow_seasonal_stats.parquet",
+            "noise_openings.parquet"
+        ]
+    );
+}

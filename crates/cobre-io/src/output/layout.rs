@@ -8,6 +8,7 @@
 //!   training/convergence.parquet
 //!   training/solver_stats.parquet
 //!   simulation/<entity>/scenario_block=<k>/part-0000.parquet
+//!   stochastic/                               with `exports.stochastic`
 //!   policy/                                   (default `policy.path`)
 //! ```
 
@@ -23,6 +24,16 @@ pub const MANIFEST: &str = "manifest.json";
 pub const TRAINING_DIR: &str = "training";
 /// Simulation outputs folder.
 pub const SIMULATION_DIR: &str = "simulation";
+/// The stochastic model a run used (`exports.stochastic`).
+pub const STOCHASTIC_DIR: &str = "stochastic";
+/// Seasonal statistics of the inflows, per study stage.
+pub const INFLOW_SEASONAL_STATS: &str = "stochastic/inflow_seasonal_stats.parquet";
+/// The compiled inflow rows, per study stage and hydro.
+pub const INFLOW_MODEL: &str = "stochastic/inflow_model.parquet";
+/// The backward opening tree.
+pub const NOISE_OPENINGS: &str = "stochastic/noise_openings.parquet";
+/// The PAR(p) fit from history, when the case gave no coefficients.
+pub const FIT_REPORT: &str = "stochastic/fit_report.json";
 /// Per-iteration convergence records.
 pub const CONVERGENCE: &str = "training/convergence.parquet";
 /// Per-iteration LP statistics.
@@ -43,7 +54,8 @@ pub fn simulation_part(output: &Path, entity: &str, block: u64) -> PathBuf {
 
 /// Makes `dir` ready for a new run: removes `_SUCCESS` first (so the
 /// directory stops looking complete at once), then the previous run's
-/// `manifest.json`, `training/` and `simulation/`. Nothing else is touched.
+/// `manifest.json`, `training/`, `simulation/` and `stochastic/`. Nothing
+/// else is touched.
 ///
 /// # Errors
 /// [`OutputError::Io`].
@@ -56,7 +68,7 @@ pub fn prepare_output_dir(dir: &Path) -> Result<(), OutputError> {
         }
     }
     sync_dir(dir)?;
-    for sub in [TRAINING_DIR, SIMULATION_DIR] {
+    for sub in [TRAINING_DIR, SIMULATION_DIR, STOCHASTIC_DIR] {
         let p = dir.join(sub);
         if p.exists() {
             std::fs::remove_dir_all(&p).map_err(|e| OutputError::io("removing", &p, e))?;
@@ -85,7 +97,7 @@ fn normalize(path: &Path) -> PathBuf {
 /// Resolves `policy.path` against the output directory (an absolute path
 /// is used as is) and refuses a directory whose replacement would destroy
 /// other outputs: empty, `.`, `..`, the output directory or one of its
-/// ancestors, or anything under `training/` or `simulation/`.
+/// ancestors, or anything under `training/`, `simulation/` or `stochastic/`.
 ///
 /// # Errors
 /// [`OutputError::InvalidPath`].
@@ -104,7 +116,7 @@ pub fn resolve_policy_dir(output: &Path, path: &str) -> Result<PathBuf, OutputEr
             "a policy write replaces its whole directory: it cannot be the output directory or one of its parents",
         ));
     }
-    for sub in [TRAINING_DIR, SIMULATION_DIR] {
+    for sub in [TRAINING_DIR, SIMULATION_DIR, STOCHASTIC_DIR] {
         if dir.starts_with(out.join(sub)) {
             return Err(refuse(&format!(
                 "`{sub}/` is cleared by every run; choose another policy directory"

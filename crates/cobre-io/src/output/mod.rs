@@ -22,6 +22,7 @@ mod parquet;
 mod policy;
 mod policy_meta;
 mod simulation_tables;
+mod stochastic;
 mod training;
 
 pub use atomic::{create_dir_all, write_atomic, AtomicFile};
@@ -41,6 +42,11 @@ pub use policy::{
     POLICY_FORMAT, POLICY_FORMAT_VERSION, POLICY_JSON,
 };
 pub use simulation_tables::{scenario_batches, SIMULATION_TABLES};
+pub use stochastic::{
+    inflow_model_batch, inflow_seasonal_stats_batch, noise_openings_batch, InflowModelTable,
+    NoiseEntity, OpeningsTable, INFLOW_MODEL_SCHEMA, INFLOW_SEASONAL_STATS_SCHEMA,
+    NOISE_OPENINGS_SCHEMA,
+};
 pub use training::{
     convergence_batch, records_from_batches, solver_stats_batch, CONVERGENCE_SCHEMA,
     SOLVER_STATS_SCHEMA,

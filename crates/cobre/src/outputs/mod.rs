@@ -5,6 +5,7 @@
 pub mod policy;
 mod report;
 pub mod simulation;
+pub mod stochastic;
 
 pub use cobre_io::output::{
     case_fingerprint, convergence_batch, layout, read_manifest, read_parquet, read_policy,
@@ -14,3 +15,4 @@ pub use cobre_io::output::{
 pub use policy::{load_policy, save_policy, SavedPolicy, HISTORY_FILE};
 pub use report::{read_run, RunReport};
 pub use simulation::{ParquetSink, SinkReport};
+pub use stochastic::write_stochastic;
