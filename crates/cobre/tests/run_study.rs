@@ -490,3 +490,123 @@ fn stochastic_export_of_a_case_without_history_has_no_fit_report() {
         ]
     );
 }
+
+/// The violation columns of `simulation/hydros`, priced with the case's
+/// penalties and hours, add up to the violation costs of
+/// `simulation/costs` (hydro bounds, withdrawal, inflow slack,
+/// evaporation), stage by stage, on cases that violate each of them.
+#[test]
+fn hydro_violation_columns_price_to_the_violation_costs() {
+    let mut seen = [0.0f64; 4];
+    for name in [
+        "d20-operational-violations",
+        "d22-per-block-min-outflow",
+        "d23-bidirectional-withdrawal",
+        "d08-evaporation",
+        "d10-inflow-nonnegativity",
+    ] {
+        let mut case = cobre::load_case(case_dir(name)).unwrap();
+        case.config.simulation.enabled = true;
+        case.config.simulation.num_scenarios = 3;
+        let dir = tempfile::tempdir().unwrap();
+        run_study(&case, &options(dir.path(), 100)).unwrap();
+        let part = |t: &str| {
+            read_parquet(&layout_part(dir.path(), t, 0))
+                .unwrap()
+                .remove(0)
+        };
+        let (hy, costs) = (part("hydros"), part("costs"));
+        let stages = &case.system.horizon().stages;
+        let hydros = case.system.hydros();
+        let stage_ids = i32_col(&hy, "stage_id");
+        let block = hy
+            .column_by_name("block")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<UInt32Array>()
+            .unwrap()
+            .values()
+            .to_vec();
+        let scen = |b: &arrow::record_batch::RecordBatch| {
+            b.column_by_name("scenario_id")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<UInt32Array>()
+                .unwrap()
+                .values()
+                .to_vec()
+        };
+        let (hy_scen, hy_id) = (scen(&hy), i32_col(&hy, "hydro_id"));
+        let col = |n: &str| f64_col(&hy, n);
+        let (tv, ovb, ova, gv) = (
+            col("turbined_slack_m3s"),
+            col("outflow_slack_below_m3s"),
+            col("outflow_slack_above_m3s"),
+            col("generation_slack_mw"),
+        );
+        let (wp, wn, inf, ep, en) = (
+            col("water_withdrawal_violation_pos_m3s"),
+            col("water_withdrawal_violation_neg_m3s"),
+            col("inflow_nonnegativity_slack_m3s"),
+            col("evaporation_violation_pos_m3s"),
+            col("evaporation_violation_neg_m3s"),
+        );
+        let (c_scen, c_stage) = (scen(&costs), i32_col(&costs, "stage_id"));
+        for (row, (&s, &sid)) in c_scen.iter().zip(&c_stage).enumerate() {
+            let t = stages.iter().position(|st| st.id.0 == sid).unwrap();
+            let hours: Vec<f64> = stages[t].blocks.iter().map(|b| b.hours).collect();
+            let total: f64 = hours.iter().sum();
+            let mut expect = [0.0f64; 4];
+            for i in 0..hy_id.len() {
+                if hy_scen[i] != s || stage_ids[i] != sid {
+                    continue;
+                }
+                let h = hydros.iter().position(|x| x.id.0 == hy_id[i]).unwrap();
+                let pen = case
+                    .system
+                    .penalties()
+                    .hydro(t, h)
+                    .copied()
+                    .unwrap_or(hydros[h].penalties);
+                let tau = hours[block[i] as usize];
+                expect[0] += tau
+                    * (pen.turbined_violation_below_cost * tv[i]
+                        + pen.outflow_violation_below_cost * ovb[i]
+                        + pen.outflow_violation_above_cost * ova[i]
+                        + pen.generation_violation_below_cost * gv[i]);
+                if block[i] == 0 {
+                    // Stage-level slacks repeat on every block's row.
+                    expect[1] += total
+                        * (pen.water_withdrawal_violation_pos_cost * wp[i]
+                            + pen.water_withdrawal_violation_neg_cost * wn[i]);
+                    expect[2] += total * pen.inflow_nonnegativity_cost * inf[i];
+                    expect[3] += total
+                        * (pen.evaporation_violation_pos_cost * ep[i]
+                            + pen.evaporation_violation_neg_cost * en[i]);
+                }
+            }
+            let got = [
+                f64_col(&costs, "hydro_violation_cost")[row],
+                f64_col(&costs, "withdrawal_violation_cost")[row],
+                f64_col(&costs, "inflow_penalty_cost")[row],
+                f64_col(&costs, "evaporation_violation_cost")[row],
+            ];
+            for k in 0..4 {
+                let tol = 1e-6 * got[k].abs().max(1.0);
+                assert!(
+                    (got[k] - expect[k]).abs() <= tol,
+                    "{name} scenario {s} stage {sid} cost {k}: {} in costs, {} from the columns",
+                    got[k],
+                    expect[k]
+                );
+                seen[k] += got[k].abs();
+            }
+        }
+    }
+    // Hydro bounds and withdrawal are violated by these cases, so the
+    // identity is checked on non-zero costs.
+    assert!(
+        seen[0] > 0.0 && seen[1] > 0.0,
+        "violations exercised: {seen:?}"
+    );
+}

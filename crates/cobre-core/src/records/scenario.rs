@@ -145,6 +145,27 @@ pub struct HydroResults {
     pub generation_mw: Vec<f64>,
     /// Marginal value of incoming storage, ∂cost/∂storage ($/hm³, ≤ 0).
     pub water_value_per_hm3: Vec<f64>,
+    /// Evaporated flow of the stage (m³/s; negative when the linearised
+    /// evaporation adds water; 0 without evaporation).
+    pub evaporation_m3s: Vec<f64>,
+    /// Turbined flow below its minimum, the violation (m³/s).
+    pub turbined_slack_m3s: Vec<f64>,
+    /// Outflow below its minimum, the violation (m³/s).
+    pub outflow_slack_below_m3s: Vec<f64>,
+    /// Outflow above its maximum, the violation (m³/s).
+    pub outflow_slack_above_m3s: Vec<f64>,
+    /// Generation below its minimum, the violation (MW).
+    pub generation_slack_mw: Vec<f64>,
+    /// Evaporation above the linearised target (m³/s, stage level).
+    pub evaporation_violation_pos_m3s: Vec<f64>,
+    /// Evaporation below the linearised target (m³/s, stage level).
+    pub evaporation_violation_neg_m3s: Vec<f64>,
+    /// Water added by the inflow non-negativity slack (m³/s, stage level).
+    pub inflow_nonnegativity_slack_m3s: Vec<f64>,
+    /// Withdrawal above its target (m³/s, stage level).
+    pub water_withdrawal_violation_pos_m3s: Vec<f64>,
+    /// Withdrawal below its target (m³/s, stage level).
+    pub water_withdrawal_violation_neg_m3s: Vec<f64>,
 }
 
 /// Thermal results, one row per (stage, block, thermal).

@@ -41,7 +41,7 @@ pub use policy::{
     LoadedPolicy, PolicyInfo, PolicyMetadata, StageEntry, StateEntry, BASES_FILE, CUTS_FILE,
     POLICY_FORMAT, POLICY_FORMAT_VERSION, POLICY_JSON,
 };
-pub use simulation_tables::{scenario_batches, SIMULATION_TABLES};
+pub use simulation_tables::{scenario_batches, SIMULATION_SCHEMAS, SIMULATION_TABLES};
 pub use stochastic::{
     inflow_model_batch, inflow_seasonal_stats_batch, noise_openings_batch, InflowModelTable,
     NoiseEntity, OpeningsTable, INFLOW_MODEL_SCHEMA, INFLOW_SEASONAL_STATS_SCHEMA,

@@ -14,7 +14,7 @@ use parquet::file::properties::WriterProperties;
 use std::path::{Path, PathBuf};
 
 /// Key of the Parquet key-value metadata entry naming the file's schema
-/// (`cobre.schema`), e.g. `simulation.hydros/1`.
+/// (`cobre.schema`), e.g. `simulation.hydros/2`.
 pub const SCHEMA_KEY: &str = "cobre.schema";
 
 /// A file written: where, how big, how many rows.

@@ -16,6 +16,18 @@ pub const SIMULATION_TABLES: [&str; 7] = [
     "hydro_bus_generation",
 ];
 
+/// Schema name and version of each table of [`SIMULATION_TABLES`] (the
+/// `cobre.schema` metadata of its files).
+pub const SIMULATION_SCHEMAS: [&str; 7] = [
+    "simulation.costs/1",
+    "simulation.hydros/2",
+    "simulation.thermals/1",
+    "simulation.buses/1",
+    "simulation.lines/1",
+    "simulation.pumping_stations/1",
+    "simulation.hydro_bus_generation/1",
+];
+
 fn repeat(s: u32, n: usize) -> Vec<u32> {
     vec![s; n]
 }
@@ -79,6 +91,44 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::e
             "water_value_per_hm3",
             "$/hm3",
             h.water_value_per_hm3.clone(),
+        )
+        .f64("evaporation_m3s", "m3/s", h.evaporation_m3s.clone())
+        .f64("turbined_slack_m3s", "m3/s", h.turbined_slack_m3s.clone())
+        .f64(
+            "outflow_slack_below_m3s",
+            "m3/s",
+            h.outflow_slack_below_m3s.clone(),
+        )
+        .f64(
+            "outflow_slack_above_m3s",
+            "m3/s",
+            h.outflow_slack_above_m3s.clone(),
+        )
+        .f64("generation_slack_mw", "MW", h.generation_slack_mw.clone())
+        .f64(
+            "evaporation_violation_pos_m3s",
+            "m3/s",
+            h.evaporation_violation_pos_m3s.clone(),
+        )
+        .f64(
+            "evaporation_violation_neg_m3s",
+            "m3/s",
+            h.evaporation_violation_neg_m3s.clone(),
+        )
+        .f64(
+            "inflow_nonnegativity_slack_m3s",
+            "m3/s",
+            h.inflow_nonnegativity_slack_m3s.clone(),
+        )
+        .f64(
+            "water_withdrawal_violation_pos_m3s",
+            "m3/s",
+            h.water_withdrawal_violation_pos_m3s.clone(),
+        )
+        .f64(
+            "water_withdrawal_violation_neg_m3s",
+            "m3/s",
+            h.water_withdrawal_violation_neg_m3s.clone(),
         )
         .finish()?;
     let t = &r.thermals;

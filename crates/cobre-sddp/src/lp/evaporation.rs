@@ -99,6 +99,7 @@ pub(super) fn add_evaporation(ctx: &mut BuildCtx<'_>, stage: &Stage) {
     let hours = ctx.layout.total_hours();
     let zeta = super::hydro::HM3_PER_M3S_HOUR * hours;
     ctx.layout.evaporation = vec![None; system.hydros().len()];
+    ctx.layout.evaporation_slack = vec![None; system.hydros().len()];
     let geometry = &system.hydro_models().geometry;
     for (h, hydro) in system.hydros().iter().enumerate() {
         let points: Vec<GeometryPoint> = geometry
@@ -145,6 +146,7 @@ pub(super) fn add_evaporation(ctx: &mut BuildCtx<'_>, stage: &Stage) {
         ctx.builder.add_entry(row, over, -1.0);
         ctx.builder.add_entry(ctx.layout.row_water.at(h), e, zeta);
         ctx.layout.evaporation[h] = Some(e);
+        ctx.layout.evaporation_slack[h] = Some((under, over));
     }
 }
 

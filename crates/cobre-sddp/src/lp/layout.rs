@@ -175,6 +175,9 @@ pub struct StageLayout {
     pub fpha_rows: Vec<IndexRange>,
     /// Evaporated-flow column of each hydro (`None`: no evaporation).
     pub evaporation: Vec<Option<usize>>,
+    /// Evaporation violation columns of each hydro, `(below the target,
+    /// above it)` (`None`: no evaporation).
+    pub evaporation_slack: Vec<Option<(usize, usize)>>,
     /// Bus position of each hydro's generation (its first unit group's).
     pub hydro_bus: Vec<usize>,
     /// Cells of the plants whose unit groups sit on several buses (the

@@ -2,7 +2,7 @@
 //! its costs, then per block the hydros, thermals, buses, pumping stations,
 //! unit cells and lines.
 
-use crate::lp::{CostCategory, StageTemplate};
+use crate::lp::{CostCategory, SlackKind, StageTemplate};
 use crate::study::StudyModel;
 use cobre_core::records::ScenarioResult;
 
@@ -92,7 +92,45 @@ impl SolvedStage<'_> {
             hy.generation_mw.push(layout.hydro_generation(p, k, h));
             hy.water_value_per_hm3
                 .push(self.state_duals.get(h).copied().unwrap_or(f64::NAN) * self.tpl.cost_scale);
+            let col = |c: Option<usize>| c.and_then(|c| p.get(c)).copied().unwrap_or(0.0);
+            let at = |r: &crate::lp::IndexRange| (!r.is_empty()).then(|| r.at(h));
+            let evaporation = layout.evaporation.get(h).copied().flatten();
+            let evaporation_slack = layout.evaporation_slack.get(h).copied().flatten();
+            hy.evaporation_m3s.push(col(evaporation));
+            hy.evaporation_violation_neg_m3s
+                .push(col(evaporation_slack.map(|(under, _)| under)));
+            hy.evaporation_violation_pos_m3s
+                .push(col(evaporation_slack.map(|(_, over)| over)));
+            hy.inflow_nonnegativity_slack_m3s
+                .push(col(at(&layout.inflow_slack)));
+            hy.water_withdrawal_violation_neg_m3s
+                .push(col(at(&layout.withdrawal_under)));
+            hy.water_withdrawal_violation_pos_m3s
+                .push(col(at(&layout.withdrawal_over)));
         });
+        // Soft-bound violations: zero, then each slack added to its row
+        // (a plant on several buses has one per cell).
+        let first = hy.turbined_slack_m3s.len();
+        let rows = layout.n_blocks * layout.n_hydros;
+        for v in [
+            &mut hy.turbined_slack_m3s,
+            &mut hy.outflow_slack_below_m3s,
+            &mut hy.outflow_slack_above_m3s,
+            &mut hy.generation_slack_mw,
+        ] {
+            v.resize(first + rows, 0.0);
+        }
+        for sb in &layout.soft_bounds {
+            let target = match sb.kind {
+                SlackKind::TurbinedBelow => &mut hy.turbined_slack_m3s,
+                SlackKind::OutflowBelow => &mut hy.outflow_slack_below_m3s,
+                SlackKind::OutflowAbove => &mut hy.outflow_slack_above_m3s,
+                SlackKind::GenerationBelow => &mut hy.generation_slack_mw,
+            };
+            if let Some(x) = target.get_mut(first + sb.block * layout.n_hydros + sb.hydro) {
+                *x += p.get(sb.col).copied().unwrap_or(0.0);
+            }
+        }
     }
 
     fn thermals(&self, res: &mut ScenarioResult) {

@@ -16,7 +16,8 @@
 
 use arrow::record_batch::RecordBatch;
 use cobre_io::output::{
-    scenario_batches, simulation_part, FileInfo, OutputError, ParquetStream, SIMULATION_TABLES,
+    scenario_batches, simulation_part, FileInfo, OutputError, ParquetStream, SIMULATION_SCHEMAS,
+    SIMULATION_TABLES,
 };
 use cobre_sddp::{ScenarioResult, SddpError, SimulationSink};
 use std::collections::BTreeMap;
@@ -80,13 +81,12 @@ impl ParquetSink {
             return Ok(());
         };
         if open.files.is_empty() {
-            for (table, batch) in SIMULATION_TABLES.iter().zip(tables) {
+            for ((table, schema), batch) in
+                SIMULATION_TABLES.iter().zip(SIMULATION_SCHEMAS).zip(tables)
+            {
                 let path = simulation_part(output, table, block as u64);
-                open.files.push(ParquetStream::create(
-                    &path,
-                    &batch.schema(),
-                    &format!("simulation.{table}/1"),
-                )?);
+                open.files
+                    .push(ParquetStream::create(&path, &batch.schema(), schema)?);
             }
         }
         for (file, batch) in open.files.iter_mut().zip(tables) {
