@@ -66,6 +66,10 @@ pub struct TrainingSettings {
     /// from the slack basis: same optima, only slower; it exists to measure
     /// what warm starts save. Default: `true`.
     pub warm_start: bool,
+    /// Keep every outgoing state the forward passes visit, per pool, in
+    /// [`crate::TrainingResult::visited`] (`exports.states`). Default:
+    /// `false`.
+    pub keep_visited_states: bool,
 }
 
 impl Default for TrainingSettings {
@@ -86,6 +90,7 @@ impl Default for TrainingSettings {
             solver: SolverOptions::default(),
             instances: SolverInstances::Auto,
             warm_start: true,
+            keep_visited_states: false,
         }
     }
 }
@@ -145,6 +150,7 @@ impl TrainingSettings {
                     usize::try_from(b).unwrap_or(usize::MAX).max(1),
                 )),
             },
+            keep_visited_states: config.exports.states,
             ..Self::default()
         }
     }

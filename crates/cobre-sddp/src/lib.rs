@@ -62,6 +62,6 @@ pub use simulation::{
 };
 pub use stopping::RuleKind;
 pub use study::{EntityIds, StudyModel};
-pub use training::{train, PhaseStats, Trainer, TrainingHooks, TrainingResult};
+pub use training::{train, PhaseStats, Trainer, TrainingHooks, TrainingResult, VisitedStates};
 pub use warm_start::{CheckpointSink, TrainingStart};
 pub use workspace::{SolverInstances, WorkerStats, PER_STAGE_LIMIT};

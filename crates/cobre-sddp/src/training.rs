@@ -105,6 +105,20 @@ pub struct TrainingResult {
     pub active_cuts: Vec<usize>,
     /// Wall time of the whole training (s).
     pub wall_time_s: f64,
+    /// The outgoing states the forward passes visited, per pool, when
+    /// [`TrainingSettings::keep_visited_states`] is set (else empty).
+    pub visited: Vec<VisitedStates>,
+}
+
+/// The trial states of one pool: the outgoing states of its stage that
+/// the forward passes visited (the points its cuts were built at), in
+/// visit order (iteration, then forward scenario).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisitedStates {
+    /// Iteration of each state.
+    pub iteration: Vec<u64>,
+    /// The states, `n_state` values each, flat.
+    pub states: Vec<f64>,
 }
 
 impl TrainingResult {
@@ -187,6 +201,9 @@ struct CutRules {
     visited: Vec<Vec<f64>>,
     /// Whether states are recorded into `visited`.
     records_states: bool,
+    /// Iteration of each state of `visited`, per pool (kept only for
+    /// `keep_visited_states`).
+    visited_iteration: Option<Vec<Vec<u64>>>,
     /// Buffer of the rules' choices.
     keep: Vec<bool>,
 }
@@ -435,6 +452,7 @@ impl<'a> Trainer<'a> {
             for (i, node) in self.run.study.graph.nodes().iter().enumerate() {
                 if let Some(v) = self.cut_rules.visited.get_mut(node.pool) {
                     v.extend_from_slice(tree.state(i, ns));
+                    self.cut_rules.note_iteration(node.pool, self.iteration);
                 }
             }
         }
@@ -472,7 +490,7 @@ impl<'a> Trainer<'a> {
                 .comm
                 .all_gather_f64(&buf.local, &mut buf.global_states, &mut buf.counts)?;
             self.cut_rules
-                .record_states(self.run.study, fw, &buf.global_states);
+                .record_states(self.run.study, fw, &buf.global_states, self.iteration);
         }
         buf.local.clear();
         for tr in &fw.trajectories {
@@ -743,7 +761,7 @@ impl<'a> Trainer<'a> {
     ///
     /// # Errors
     /// A communicator failure.
-    pub fn finish(self, termination: TerminationReason) -> Result<TrainingResult, SddpError> {
+    pub fn finish(mut self, termination: TerminationReason) -> Result<TrainingResult, SddpError> {
         let mut policy = self.policy();
         // Warm-start bases for an LP holding every cut in pool order: those
         // of forward scenario 0, which rank 0 owns and gives to the others
@@ -786,6 +804,7 @@ impl<'a> Trainer<'a> {
             },
             active_cuts: self.cuts.iter().map(LpCuts::num_rows).collect(),
             wall_time_s: self.started.elapsed().as_secs_f64(),
+            visited: self.cut_rules.take_visited(),
         })
     }
 }
@@ -991,14 +1010,24 @@ impl CutRules {
             ),
             dynamic: DynamicRule::from_config(settings.cut_selection),
             visited: vec![Vec::new(); n_pools],
-            records_states: settings.cut_selection != CutSelectionConfig::None,
+            records_states: settings.cut_selection != CutSelectionConfig::None
+                || settings.keep_visited_states,
+            visited_iteration: settings
+                .keep_visited_states
+                .then(|| vec![Vec::new(); n_pools]),
             keep: Vec::new(),
         }
     }
 
     /// Appends the outgoing states of every rank's forward scenarios
     /// (`global_states`, scenario-major) to the pools of their nodes.
-    fn record_states(&mut self, study: &StudyModel, fw: &ForwardScenarios, global_states: &[f64]) {
+    fn record_states(
+        &mut self,
+        study: &StudyModel,
+        fw: &ForwardScenarios,
+        global_states: &[f64],
+        iteration: u64,
+    ) {
         let n_stages = study.num_stages();
         let ns = study.n_state();
         for t in 0..n_stages {
@@ -1012,9 +1041,35 @@ impl CutRules {
                     (self.visited.get_mut(pool), global_states.get(at..at + ns))
                 {
                     v.extend_from_slice(x);
+                    self.note_iteration(pool, iteration);
                 }
             }
         }
+    }
+}
+
+impl CutRules {
+    /// Records that pool `pool`'s last visited state is of `iteration`.
+    fn note_iteration(&mut self, pool: usize, iteration: u64) {
+        if let Some(v) = self
+            .visited_iteration
+            .as_mut()
+            .and_then(|all| all.get_mut(pool))
+        {
+            v.push(iteration);
+        }
+    }
+
+    /// The visited states with their iterations, when they are kept.
+    fn take_visited(&mut self) -> Vec<VisitedStates> {
+        let Some(iterations) = self.visited_iteration.take() else {
+            return Vec::new();
+        };
+        iterations
+            .into_iter()
+            .zip(std::mem::take(&mut self.visited))
+            .map(|(iteration, states)| VisitedStates { iteration, states })
+            .collect()
     }
 }
 

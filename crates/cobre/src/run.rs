@@ -27,10 +27,10 @@ use cobre_core::config::PolicyMode;
 use cobre_core::Case;
 use cobre_io::output::{
     case_fingerprint, convergence_batch, layout, prepare_output_dir, resolve_policy_dir,
-    solver_stats_batch, timestamp_now, write_manifest, write_parquet, write_success,
-    CaseFingerprint, FileInfo, Manifest, ManifestCase, ManifestPolicy, ManifestSimulation,
-    ManifestTraining, OutputError, CONVERGENCE_SCHEMA, MANIFEST_FORMAT_VERSION,
-    SOLVER_STATS_SCHEMA,
+    solver_stats_batch, timestamp_now, visited_states_batch, write_manifest, write_parquet,
+    write_success, CaseFingerprint, FileInfo, Manifest, ManifestCase, ManifestPolicy,
+    ManifestSimulation, ManifestTraining, OutputError, VisitedPool, CONVERGENCE_SCHEMA,
+    MANIFEST_FORMAT_VERSION, SOLVER_STATS_SCHEMA, VISITED_STATES_SCHEMA,
 };
 use cobre_sddp::communicator::{block_share, Collectives};
 use cobre_sddp::{
@@ -195,7 +195,7 @@ fn write_training(
     study: &StudyModel,
     result: &TrainingResult,
 ) -> Result<Vec<FileInfo>, Error> {
-    let files = vec![
+    let mut files = vec![
         write_table(
             out,
             layout::CONVERGENCE,
@@ -209,6 +209,30 @@ fn write_training(
             SOLVER_STATS_SCHEMA,
         )?,
     ];
+    if !result.visited.is_empty() {
+        let stage_ids = study.pool_stage_ids();
+        let pools: Vec<VisitedPool<'_>> = result
+            .visited
+            .iter()
+            .enumerate()
+            .map(|(p, v)| VisitedPool {
+                stage_id: stage_ids.get(p).copied().unwrap_or(-1),
+                iteration: &v.iteration,
+                states: &v.states,
+            })
+            .collect();
+        let variables: Vec<(String, &str)> = study
+            .state_description()
+            .iter()
+            .map(|v| (v.name(), v.unit()))
+            .collect();
+        files.push(write_table(
+            out,
+            layout::VISITED_STATES,
+            visited_states_batch(&pools, &variables),
+            VISITED_STATES_SCHEMA,
+        )?);
+    }
     save_with(
         policy_dir,
         fingerprint,

@@ -610,3 +610,65 @@ fn hydro_violation_columns_price_to_the_violation_costs() {
         "violations exercised: {seen:?}"
     );
 }
+
+/// `exports.states`: one row per stage, forward pass and iteration, named
+/// as the policy's state variables, each state inside the storage bounds,
+/// and the same rows whatever the thread count.
+#[test]
+fn visited_states_export_holds_every_forward_trial_state() {
+    let mut case = toy(4, 0);
+    case.config.simulation.enabled = false;
+    case.config.training.forward_passes = 3;
+    case.config.exports.states = true;
+    let run = |threads: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = RunOptions {
+            threads,
+            ..options(dir.path(), 100)
+        };
+        run_study(&case, &opts).unwrap();
+        let b = read_parquet(&dir.path().join(layout::VISITED_STATES))
+            .unwrap()
+            .remove(0);
+        (dir, b)
+    };
+    let (dir, b) = run(1);
+    let stages = case.system.horizon().stages.len();
+    assert_eq!(b.num_rows(), 4 * 3 * stages);
+    let iteration = b
+        .column_by_name("iteration")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<UInt64Array>()
+        .unwrap()
+        .values()
+        .to_vec();
+    for it in 1..=4u64 {
+        assert_eq!(iteration.iter().filter(|&&i| i == it).count(), 3 * stages);
+    }
+    let policy: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("policy").join("policy.json")).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<String> = policy["state"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    let fields: Vec<String> = b.schema().fields().iter().skip(3).map(|f| f.name().clone()).collect();
+    assert_eq!(fields, names);
+    let hydro = &case.system.hydros()[0];
+    let storage = f64_col(&b, &names[0]);
+    assert!(storage
+        .iter()
+        .all(|&v| v >= hydro.min_storage_hm3 - 1e-6 && v <= hydro.max_storage_hm3 + 1e-6));
+    assert!(storage.iter().any(|&v| (v - storage[0]).abs() > 1e-6), "states vary");
+    let (_dir2, b2) = run(2);
+    assert_eq!(f64_col(&b2, &names[0]), storage, "bit-identical on 2 threads");
+
+    case.config.exports.states = false;
+    let dir = tempfile::tempdir().unwrap();
+    run_study(&case, &options(dir.path(), 100)).unwrap();
+    assert!(!dir.path().join(layout::VISITED_STATES).exists());
+}

@@ -38,6 +38,8 @@ pub const FIT_REPORT: &str = "stochastic/fit_report.json";
 pub const CONVERGENCE: &str = "training/convergence.parquet";
 /// Per-iteration LP statistics.
 pub const SOLVER_STATS: &str = "training/solver_stats.parquet";
+/// The forward passes' trial states (`exports.states`).
+pub const VISITED_STATES: &str = "training/visited_states.parquet";
 /// Name of the Hive partition key of simulation outputs.
 pub const PARTITION_KEY: &str = "scenario_block";
 

@@ -48,8 +48,8 @@ pub use stochastic::{
     NOISE_OPENINGS_SCHEMA,
 };
 pub use training::{
-    convergence_batch, records_from_batches, solver_stats_batch, CONVERGENCE_SCHEMA,
-    SOLVER_STATS_SCHEMA,
+    convergence_batch, records_from_batches, solver_stats_batch, visited_states_batch, VisitedPool,
+    CONVERGENCE_SCHEMA, SOLVER_STATS_SCHEMA, VISITED_STATES_SCHEMA,
 };
 
 /// The current time as RFC 3339 UTC with milliseconds.

@@ -12,6 +12,65 @@ use std::path::Path;
 pub const CONVERGENCE_SCHEMA: &str = "training.convergence/1";
 /// Schema name of `solver_stats.parquet`.
 pub const SOLVER_STATS_SCHEMA: &str = "training.solver_stats/1";
+/// Schema name of `visited_states.parquet`.
+pub const VISITED_STATES_SCHEMA: &str = "training.visited_states/1";
+
+/// The states the forward passes visited at one stage (one cut pool).
+#[derive(Debug, Clone, Copy)]
+pub struct VisitedPool<'a> {
+    /// Stage id of the pool.
+    pub stage_id: i32,
+    /// Iteration of each state.
+    pub iteration: &'a [u64],
+    /// The states, one value per state variable each, flat.
+    pub states: &'a [f64],
+}
+
+/// `visited_states.parquet` (`exports.states`): one row per visited
+/// state: `stage_index` (pool), `stage_id`, `iteration`, then one column
+/// per state variable, named and in the unit of `variables`
+/// (`(name, unit)`, as in the policy's `state[]`).
+///
+/// # Errors
+/// An Arrow error when a pool's states do not hold one vector per
+/// iteration entry.
+pub fn visited_states_batch(
+    pools: &[VisitedPool<'_>],
+    variables: &[(String, &str)],
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let n = variables.len();
+    let rows: usize = pools.iter().map(|p| p.iteration.len()).sum();
+    let mut stage_index = Vec::with_capacity(rows);
+    let mut stage_id = Vec::with_capacity(rows);
+    let mut iteration = Vec::with_capacity(rows);
+    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(rows); n];
+    for (p, pool) in pools.iter().enumerate() {
+        if pool.states.len() != pool.iteration.len() * n {
+            return Err(arrow::error::ArrowError::InvalidArgumentError(format!(
+                "visited states of stage {}: {} values for {} states of {n} variables",
+                pool.stage_id,
+                pool.states.len(),
+                pool.iteration.len()
+            )));
+        }
+        for (i, &it) in pool.iteration.iter().enumerate() {
+            stage_index.push(u32::try_from(p).unwrap_or(u32::MAX));
+            stage_id.push(pool.stage_id);
+            iteration.push(it);
+            for (col, &v) in values.iter_mut().zip(&pool.states[i * n..(i + 1) * n]) {
+                col.push(v);
+            }
+        }
+    }
+    let mut cols = Columns::default()
+        .u32("stage_index", stage_index)
+        .i32("stage_id", stage_id)
+        .u64("iteration", "", iteration);
+    for ((name, unit), v) in variables.iter().zip(values) {
+        cols = cols.f64(name, unit, v);
+    }
+    cols.finish()
+}
 
 /// One value per record.
 fn each<T>(records: &[IterationRecord], value: fn(&IterationRecord) -> T) -> Vec<T> {
