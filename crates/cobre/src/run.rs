@@ -389,11 +389,18 @@ impl<'a> StudyRun<'a> {
         };
         let mut timings = BTreeMap::new();
         timings.insert("load".to_string(), t.elapsed().as_secs_f64());
-        let exported = if lead && config.exports.stochastic {
-            crate::outputs::write_stochastic(out, case, study.scenario().model())
-        } else {
-            Ok(Vec::new())
+        // Rank 0 writes; every rank learns the outcome through `agree`.
+        let export = || -> Result<Vec<FileInfo>, Error> {
+            let mut files = Vec::new();
+            if config.exports.stochastic {
+                files = crate::outputs::write_stochastic(out, case, study.scenario().model())?;
+            }
+            if config.exports.fpha_deviation_points {
+                files.push(crate::outputs::write_fpha_deviation_points(out, case)?);
+            }
+            Ok(files)
         };
+        let exported = if lead { export() } else { Ok(Vec::new()) };
         let outputs = agree(comm, "exporting the stochastic model", exported)?;
         let mode_name = match mode {
             PolicyMode::Fresh => "fresh",

@@ -656,19 +656,69 @@ fn visited_states_export_holds_every_forward_trial_state() {
         .iter()
         .map(|s| s["name"].as_str().unwrap().to_string())
         .collect();
-    let fields: Vec<String> = b.schema().fields().iter().skip(3).map(|f| f.name().clone()).collect();
+    let fields: Vec<String> = b
+        .schema()
+        .fields()
+        .iter()
+        .skip(3)
+        .map(|f| f.name().clone())
+        .collect();
     assert_eq!(fields, names);
     let hydro = &case.system.hydros()[0];
     let storage = f64_col(&b, &names[0]);
     assert!(storage
         .iter()
         .all(|&v| v >= hydro.min_storage_hm3 - 1e-6 && v <= hydro.max_storage_hm3 + 1e-6));
-    assert!(storage.iter().any(|&v| (v - storage[0]).abs() > 1e-6), "states vary");
+    assert!(
+        storage.iter().any(|&v| (v - storage[0]).abs() > 1e-6),
+        "states vary"
+    );
     let (_dir2, b2) = run(2);
-    assert_eq!(f64_col(&b2, &names[0]), storage, "bit-identical on 2 threads");
+    assert_eq!(
+        f64_col(&b2, &names[0]),
+        storage,
+        "bit-identical on 2 threads"
+    );
 
     case.config.exports.states = false;
     let dir = tempfile::tempdir().unwrap();
     run_study(&case, &options(dir.path(), 100)).unwrap();
     assert!(!dir.path().join(layout::VISITED_STATES).exists());
+}
+
+/// `exports.fpha_deviation_points` on d07 (FPHA planes computed from
+/// geometry): one row per stage and grid point, and the fitted values are
+/// the least-squares scaled envelope the LP uses — their residuals are
+/// orthogonal to them (`Σ fitted · deviation = 0`).
+#[test]
+fn fpha_deviation_points_are_the_least_squares_envelope_of_the_grid() {
+    let mut case = cobre::load_case(case_dir("d07-fpha-computed")).unwrap();
+    case.config.training.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: 1 }];
+    case.config.simulation.enabled = false;
+    case.config.exports.fpha_deviation_points = true;
+    let dir = tempfile::tempdir().unwrap();
+    run_study(&case, &options(dir.path(), 100)).unwrap();
+    let b = read_parquet(&dir.path().join(layout::FPHA_DEVIATION_POINTS))
+        .unwrap()
+        .remove(0);
+    let stages = case.system.horizon().stages.len();
+    assert_eq!(b.num_rows(), stages * 25, "5 × 5 grid per stage");
+    let (fitted, production, deviation) = (
+        f64_col(&b, "fitted_mw"),
+        f64_col(&b, "production_mw"),
+        f64_col(&b, "deviation_mw"),
+    );
+    let scale: f64 = fitted.iter().map(|f| f * f).sum();
+    let orth: f64 = fitted.iter().zip(&deviation).map(|(f, d)| f * d).sum();
+    assert!(
+        orth.abs() <= 1e-9 * scale,
+        "Σ fitted·deviation = {orth} (Σ fitted² = {scale})"
+    );
+    assert!(
+        deviation.iter().any(|d| d.abs() > 1e-6),
+        "the planes are an approximation"
+    );
+    for ((f, p), d) in fitted.iter().zip(&production).zip(&deviation) {
+        assert_eq!(*d, f - p);
+    }
 }

@@ -9,6 +9,7 @@
 //!   training/solver_stats.parquet
 //!   simulation/<entity>/scenario_block=<k>/part-0000.parquet
 //!   stochastic/                               with `exports.stochastic`
+//!   hydro_models/                             with `exports.fpha_deviation_points`
 //!   policy/                                   (default `policy.path`)
 //! ```
 
@@ -34,6 +35,10 @@ pub const INFLOW_MODEL: &str = "stochastic/inflow_model.parquet";
 pub const NOISE_OPENINGS: &str = "stochastic/noise_openings.parquet";
 /// The PAR(p) fit from history, when the case gave no coefficients.
 pub const FIT_REPORT: &str = "stochastic/fit_report.json";
+/// Derived hydro models (`exports.fpha_deviation_points`).
+pub const HYDRO_MODELS_DIR: &str = "hydro_models";
+/// The computed FPHA planes against the production function, per grid point.
+pub const FPHA_DEVIATION_POINTS: &str = "hydro_models/fpha_deviation_points.parquet";
 /// Per-iteration convergence records.
 pub const CONVERGENCE: &str = "training/convergence.parquet";
 /// Per-iteration LP statistics.
@@ -56,8 +61,8 @@ pub fn simulation_part(output: &Path, entity: &str, block: u64) -> PathBuf {
 
 /// Makes `dir` ready for a new run: removes `_SUCCESS` first (so the
 /// directory stops looking complete at once), then the previous run's
-/// `manifest.json`, `training/`, `simulation/` and `stochastic/`. Nothing
-/// else is touched.
+/// `manifest.json`, `training/`, `simulation/`, `stochastic/` and
+/// `hydro_models/`. Nothing else is touched.
 ///
 /// # Errors
 /// [`OutputError::Io`].
@@ -70,7 +75,12 @@ pub fn prepare_output_dir(dir: &Path) -> Result<(), OutputError> {
         }
     }
     sync_dir(dir)?;
-    for sub in [TRAINING_DIR, SIMULATION_DIR, STOCHASTIC_DIR] {
+    for sub in [
+        TRAINING_DIR,
+        SIMULATION_DIR,
+        STOCHASTIC_DIR,
+        HYDRO_MODELS_DIR,
+    ] {
         let p = dir.join(sub);
         if p.exists() {
             std::fs::remove_dir_all(&p).map_err(|e| OutputError::io("removing", &p, e))?;
@@ -99,7 +109,8 @@ fn normalize(path: &Path) -> PathBuf {
 /// Resolves `policy.path` against the output directory (an absolute path
 /// is used as is) and refuses a directory whose replacement would destroy
 /// other outputs: empty, `.`, `..`, the output directory or one of its
-/// ancestors, or anything under `training/`, `simulation/` or `stochastic/`.
+/// ancestors, or anything under `training/`, `simulation/`, `stochastic/` or
+/// `hydro_models/`.
 ///
 /// # Errors
 /// [`OutputError::InvalidPath`].
@@ -118,7 +129,12 @@ pub fn resolve_policy_dir(output: &Path, path: &str) -> Result<PathBuf, OutputEr
             "a policy write replaces its whole directory: it cannot be the output directory or one of its parents",
         ));
     }
-    for sub in [TRAINING_DIR, SIMULATION_DIR, STOCHASTIC_DIR] {
+    for sub in [
+        TRAINING_DIR,
+        SIMULATION_DIR,
+        STOCHASTIC_DIR,
+        HYDRO_MODELS_DIR,
+    ] {
         if dir.starts_with(out.join(sub)) {
             return Err(refuse(&format!(
                 "`{sub}/` is cleared by every run; choose another policy directory"

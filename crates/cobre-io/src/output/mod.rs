@@ -16,6 +16,7 @@ pub mod columns;
 mod cuts;
 mod error;
 mod fingerprint;
+mod hydro_models;
 pub mod layout;
 mod manifest;
 mod parquet;
@@ -28,6 +29,7 @@ mod training;
 pub use atomic::{create_dir_all, write_atomic, AtomicFile};
 pub use error::OutputError;
 pub use fingerprint::{case_fingerprint, sha256_hex, CaseFingerprint};
+pub use hydro_models::{fpha_deviation_batch, FphaDeviationRows, FPHA_DEVIATION_SCHEMA};
 pub use layout::{prepare_output_dir, resolve_policy_dir, simulation_part};
 pub use manifest::{
     read_manifest, write_manifest, write_success, Manifest, ManifestCase, ManifestPolicy,

@@ -269,6 +269,27 @@ fn upper_hull_planes(points: &[[f64; 3]]) -> Vec<Plane> {
     planes
 }
 
+/// A fitted FPHA: its planes and the grid they were fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FphaFit {
+    /// The planes, scaled and with their spillage slopes.
+    pub planes: Vec<Plane>,
+    /// The fitting grid at zero spillage: `[v (hm³), q (m³/s), φ (MW)]`
+    /// with `φ` the production function capped at the maximum generation.
+    pub samples: Vec<[f64; 3]>,
+}
+
+impl FphaFit {
+    /// The planes' envelope `min_p plane_p(v, q, 0)` (MW).
+    #[must_use]
+    pub fn envelope(&self, v: f64, q: f64) -> f64 {
+        self.planes
+            .iter()
+            .map(|p| p.at(v, q))
+            .fold(f64::INFINITY, f64::min)
+    }
+}
+
 /// Fits the FPHA planes of `hydro` from its geometry.
 ///
 /// `geometry` holds the hydro's points sorted by volume (one point: a
@@ -283,7 +304,7 @@ pub fn fit_planes(
     geometry: &[GeometryPoint],
     mean_inflow_m3s: Option<f64>,
     tailrace: TailraceSource<'_>,
-) -> Option<Vec<Plane>> {
+) -> Option<FphaFit> {
     let q_max = hydro.max_turbined_m3s;
     let (Some(first), Some(last)) = (geometry.first(), geometry.last()) else {
         return None;
@@ -379,7 +400,10 @@ pub fn fit_planes(
         let slope = ols_slope(&xs, &ys);
         p.gamma_s = if slope > -GAMMA_S_SNAP { 0.0 } else { slope };
     }
-    Some(planes)
+    Some(FphaFit {
+        planes,
+        samples: points,
+    })
 }
 
 /// Ordinary least-squares slope of `ys` on `xs`.

@@ -2,7 +2,7 @@
 //! productivity, or FPHA hyperplanes (precomputed or fitted from the
 //! geometry), resolved once for the whole horizon (docs/formulation.md §9).
 
-use super::fpha_fit::{fit_planes, Plane, TailraceSource};
+use super::fpha_fit::{fit_planes, FphaFit, Plane, TailraceSource};
 use crate::SddpError;
 use cobre_core::hydro_models::{
     FphaConfig, FphaSource, GeometryPoint, ProductionModelKind, ProductionModelSelection,
@@ -12,7 +12,7 @@ use cobre_core::{Hydro, HydroId, Stage, System};
 
 /// Planes fitted so far: `(hydro, model entry, downstream level bits, planes)`
 /// (stages sharing an entry and a downstream level share one fit).
-type Fitted = Vec<(usize, usize, Option<u64>, Option<Vec<Plane>>)>;
+type Fitted = Vec<(usize, usize, Option<u64>, Option<FphaFit>)>;
 
 /// Share of the operating range of the reference volume when no entry gives
 /// one (0.18's default).
@@ -101,6 +101,10 @@ pub enum Production {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProductionTable {
     per_stage: Vec<Vec<Production>>,
+    /// The FPHA fits computed from geometry.
+    fits: Vec<FphaFit>,
+    /// `[stage][hydro]`: the fit in `fits` the model of that stage uses.
+    fit_of: Vec<Vec<Option<usize>>>,
 }
 
 impl ProductionTable {
@@ -114,14 +118,46 @@ impl ProductionTable {
     pub fn resolve(system: &System) -> Result<Self, SddpError> {
         let mut fitted: Fitted = Vec::new();
         let mut per_stage = Vec::with_capacity(system.num_stages());
+        let mut fit_of = Vec::with_capacity(system.num_stages());
         for stage in &system.horizon().stages {
             let mut row = Vec::with_capacity(system.hydros().len());
+            let mut fits = Vec::with_capacity(system.hydros().len());
             for h in 0..system.hydros().len() {
-                row.push(resolve_one(system, h, stage, &mut fitted)?);
+                let mut used = None;
+                row.push(resolve_one(system, h, stage, &mut fitted, &mut used)?);
+                fits.push(used);
             }
             per_stage.push(row);
+            fit_of.push(fits);
         }
-        Ok(Self { per_stage })
+        // Fit indices into the cache become indices into `fits` (the
+        // degenerate fits, which produce nothing, are left out).
+        let mut fits = Vec::new();
+        let mut index = vec![None; fitted.len()];
+        for (i, (_, _, _, fit)) in fitted.into_iter().enumerate() {
+            if let Some(fit) = fit {
+                index[i] = Some(fits.len());
+                fits.push(fit);
+            }
+        }
+        for row in &mut fit_of {
+            for f in row.iter_mut() {
+                *f = f.and_then(|i| index.get(i).copied().flatten());
+            }
+        }
+        Ok(Self {
+            per_stage,
+            fits,
+            fit_of,
+        })
+    }
+
+    /// The FPHA fit computed from geometry that hydro `h` uses at stage `t`
+    /// (`None` for other models and for degenerate plants).
+    #[must_use]
+    pub fn computed_fit(&self, t: usize, h: usize) -> Option<&FphaFit> {
+        let i = self.fit_of.get(t)?.get(h).copied().flatten()?;
+        self.fits.get(i)
     }
 
     /// The model of hydro `h` at stage `t`.
@@ -165,6 +201,7 @@ fn resolve_one(
     h: usize,
     stage: &Stage,
     fitted: &mut Fitted,
+    used: &mut Option<usize>,
 ) -> Result<Production, SddpError> {
     let Some(hydro) = system.hydros().get(h) else {
         return Err(SddpError::invalid(format!("hydro {h}"), "no such hydro"));
@@ -182,7 +219,7 @@ fn resolve_one(
             },
         )) => *productivity_mw_per_m3s,
         Some((entry, ProductionModelKind::Fpha { config, .. })) => {
-            return fpha(system, h, stage, entry, config, fitted);
+            return fpha(system, h, stage, entry, config, fitted, used);
         }
         None => None,
     };
@@ -224,6 +261,7 @@ fn fpha(
     entry: usize,
     config: &FphaConfig,
     fitted: &mut Fitted,
+    used: &mut Option<usize>,
 ) -> Result<Production, SddpError> {
     let Some(hydro) = system.hydros().get(h) else {
         return Err(SddpError::invalid(format!("hydro {h}"), "no such hydro"));
@@ -265,11 +303,16 @@ fn fpha(
                 downstream_level(system, hydro, stage)
             };
             let key = level.map(f64::to_bits);
-            if let Some((_, _, _, planes)) = fitted
+            if let Some(i) = fitted
                 .iter()
-                .find(|f| f.0 == h && f.1 == entry && f.2 == key)
+                .position(|f| f.0 == h && f.1 == entry && f.2 == key)
             {
-                planes.clone().unwrap_or_default()
+                *used = Some(i);
+                fitted[i]
+                    .3
+                    .as_ref()
+                    .map(|f| f.planes.clone())
+                    .unwrap_or_default()
             } else {
                 let geometry = geometry_of(system, hydro.id);
                 let history: Vec<f64> = system
@@ -290,11 +333,11 @@ fn fpha(
                         downstream_level_m: level,
                     }
                 };
-                let planes = fit_planes(hydro, config, &geometry, mean, tailrace);
-                match &planes {
-                    Some(p) => tracing::info!(
+                let fit = fit_planes(hydro, config, &geometry, mean, tailrace);
+                match &fit {
+                    Some(f) => tracing::info!(
                         hydro = hydro.id.0,
-                        planes = p.len(),
+                        planes = f.planes.len(),
                         "FPHA planes fitted from the reservoir geometry"
                     ),
                     None => tracing::warn!(
@@ -303,8 +346,10 @@ fn fpha(
                          production on the fitting grid): FPHA produces nothing"
                     ),
                 }
-                fitted.push((h, entry, key, planes.clone()));
-                planes.unwrap_or_default()
+                let planes = fit.as_ref().map(|f| f.planes.clone()).unwrap_or_default();
+                *used = Some(fitted.len());
+                fitted.push((h, entry, key, fit));
+                planes
             }
         }
     };

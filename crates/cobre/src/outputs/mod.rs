@@ -2,6 +2,7 @@
 //! on-disk formats and every Arrow schema live in `cobre_io::output`; this
 //! module connects them to the engine.
 
+mod hydro_models;
 pub mod policy;
 mod report;
 pub mod simulation;
@@ -12,6 +13,7 @@ pub use cobre_io::output::{
     scenario_batches, CaseFingerprint, FileInfo, LoadedPolicy, Manifest, OutputError,
     PolicyMetadata, POLICY_FORMAT_VERSION, SIMULATION_TABLES,
 };
+pub use hydro_models::write_fpha_deviation_points;
 pub use policy::{load_policy, save_policy, SavedPolicy, HISTORY_FILE};
 pub use report::{read_run, RunReport};
 pub use simulation::{ParquetSink, SinkReport};
