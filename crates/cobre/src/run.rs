@@ -21,16 +21,17 @@
 
 use crate::outputs::policy::{load_with, save_with, Checkpointer, SavedPolicy};
 use crate::outputs::simulation::ParquetSink;
+use crate::outputs::write_table;
 use crate::ranks::{agree, simulation_files};
 use crate::Error;
 use cobre_core::config::PolicyMode;
 use cobre_core::Case;
 use cobre_io::output::{
     case_fingerprint, convergence_batch, layout, prepare_output_dir, resolve_policy_dir,
-    solver_stats_batch, timestamp_now, visited_states_batch, write_manifest, write_parquet,
-    write_success, CaseFingerprint, FileInfo, Manifest, ManifestCase, ManifestPolicy,
-    ManifestSimulation, ManifestTraining, OutputError, VisitedPool, CONVERGENCE_SCHEMA,
-    MANIFEST_FORMAT_VERSION, SOLVER_STATS_SCHEMA, VISITED_STATES_SCHEMA,
+    solver_stats_batch, timestamp_now, visited_states_batch, write_manifest, write_success,
+    CaseFingerprint, FileInfo, Manifest, ManifestCase, ManifestPolicy, ManifestSimulation,
+    ManifestTraining, VisitedPool, CONVERGENCE_SCHEMA, MANIFEST_FORMAT_VERSION,
+    SOLVER_STATS_SCHEMA, VISITED_STATES_SCHEMA,
 };
 use cobre_sddp::communicator::{block_share, Collectives};
 use cobre_sddp::{
@@ -164,25 +165,6 @@ fn relative(info: FileInfo, root: &Path) -> FileInfo {
             .unwrap_or(info.path),
         ..info
     }
-}
-
-fn write_table(
-    out: &Path,
-    rel: &str,
-    batch: Result<arrow::record_batch::RecordBatch, arrow::error::ArrowError>,
-    schema_name: &str,
-) -> Result<FileInfo, Error> {
-    let path = out.join(rel);
-    let batch = batch.map_err(|e| OutputError::Encode {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
-    Ok(write_parquet(
-        &path,
-        &batch.schema(),
-        std::slice::from_ref(&batch),
-        schema_name,
-    )?)
 }
 
 /// Rank 0's training outputs: the convergence and solver tables, then the

@@ -382,6 +382,15 @@ fn write_python_fixture() {
     assert!(summary.complete);
 }
 
+/// Shared case `name` trained `iterations` iterations, simulation off.
+fn training_only(name: &str, iterations: u32) -> Case {
+    let mut case = cobre::load_case(case_dir(name)).unwrap();
+    case.config.training.stopping_rules =
+        vec![StoppingRuleConfig::IterationLimit { limit: iterations }];
+    case.config.simulation.enabled = false;
+    case
+}
+
 fn i32_col(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<i32> {
     b.column_by_name(name)
         .unwrap()
@@ -397,9 +406,7 @@ fn i32_col(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<i32> {
 /// without the flag leaves no stale `stochastic/` behind.
 #[test]
 fn stochastic_export_writes_the_model_the_run_used() {
-    let mut case = cobre::load_case(case_dir("d12-par-annual")).unwrap();
-    case.config.training.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: 2 }];
-    case.config.simulation.enabled = false;
+    let mut case = training_only("d12-par-annual", 2);
     case.config.exports.stochastic = true;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
@@ -692,9 +699,7 @@ fn visited_states_export_holds_every_forward_trial_state() {
 /// orthogonal to them (`Σ fitted · deviation = 0`).
 #[test]
 fn fpha_deviation_points_are_the_least_squares_envelope_of_the_grid() {
-    let mut case = cobre::load_case(case_dir("d07-fpha-computed")).unwrap();
-    case.config.training.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: 1 }];
-    case.config.simulation.enabled = false;
+    let mut case = training_only("d07-fpha-computed", 1);
     case.config.exports.fpha_deviation_points = true;
     let dir = tempfile::tempdir().unwrap();
     run_study(&case, &options(dir.path(), 100)).unwrap();

@@ -4,8 +4,7 @@
 
 use crate::{Case, Error};
 use cobre_io::output::{
-    fpha_deviation_batch, layout, write_parquet, FileInfo, FphaDeviationRows, OutputError,
-    FPHA_DEVIATION_SCHEMA,
+    fpha_deviation_batch, layout, FileInfo, FphaDeviationRows, FPHA_DEVIATION_SCHEMA,
 };
 use cobre_sddp::lp::ProductionTable;
 use std::path::Path;
@@ -34,15 +33,10 @@ pub fn write_fpha_deviation_points(out: &Path, case: &Case) -> Result<FileInfo, 
             }
         }
     }
-    let path = out.join(layout::FPHA_DEVIATION_POINTS);
-    let batch = fpha_deviation_batch(&rows).map_err(|e| OutputError::Encode {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
-    Ok(write_parquet(
-        &path,
-        &batch.schema(),
-        std::slice::from_ref(&batch),
+    super::write_table(
+        out,
+        layout::FPHA_DEVIATION_POINTS,
+        fpha_deviation_batch(&rows),
         FPHA_DEVIATION_SCHEMA,
-    )?)
+    )
 }

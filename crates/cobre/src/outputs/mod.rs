@@ -18,3 +18,24 @@ pub use policy::{load_policy, save_policy, SavedPolicy, HISTORY_FILE};
 pub use report::{read_run, RunReport};
 pub use simulation::{ParquetSink, SinkReport};
 pub use stochastic::write_stochastic;
+
+/// Writes the batch `batch` (or the error that building it gave) to the
+/// Parquet file `out/rel`, atomically, tagged `schema_name`.
+pub(crate) fn write_table(
+    out: &std::path::Path,
+    rel: &str,
+    batch: Result<arrow::record_batch::RecordBatch, arrow::error::ArrowError>,
+    schema_name: &str,
+) -> Result<FileInfo, crate::Error> {
+    let path = out.join(rel);
+    let batch = batch.map_err(|e| OutputError::Encode {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(cobre_io::output::write_parquet(
+        &path,
+        &batch.schema(),
+        std::slice::from_ref(&batch),
+        schema_name,
+    )?)
+}

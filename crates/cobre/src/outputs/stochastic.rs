@@ -2,12 +2,13 @@
 //! `<output>/stochastic/` (layout and schemas in
 //! `cobre_io::output::stochastic`; `fit_report.json` is built here).
 
+use super::write_table;
 use crate::stochastic::{par_summary, FitReport, StochasticModel};
 use crate::{Case, Error};
 use cobre_io::output::{
     inflow_model_batch, inflow_seasonal_stats_batch, layout, noise_openings_batch, write_atomic,
-    write_parquet, FileInfo, InflowModelTable, NoiseEntity, OpeningsTable, OutputError,
-    INFLOW_MODEL_SCHEMA, INFLOW_SEASONAL_STATS_SCHEMA, NOISE_OPENINGS_SCHEMA,
+    FileInfo, InflowModelTable, NoiseEntity, OpeningsTable, OutputError, INFLOW_MODEL_SCHEMA,
+    INFLOW_SEASONAL_STATS_SCHEMA, NOISE_OPENINGS_SCHEMA,
 };
 use cobre_stochastic::NoiseClass;
 use serde_json::{json, Value};
@@ -35,29 +36,20 @@ pub fn write_stochastic(
         sigma: &s.noise_std,
         psi: &s.ar_coefficients,
     };
-    let encode = |rel: &str| {
-        let path = out.join(rel);
-        move |e: arrow::error::ArrowError| OutputError::Encode {
-            path: path.clone(),
-            message: e.to_string(),
-        }
-    };
-    let mut files = Vec::with_capacity(4);
-    let stats =
-        inflow_seasonal_stats_batch(&table).map_err(encode(layout::INFLOW_SEASONAL_STATS))?;
-    files.push(write_parquet(
-        &out.join(layout::INFLOW_SEASONAL_STATS),
-        &stats.schema(),
-        std::slice::from_ref(&stats),
-        INFLOW_SEASONAL_STATS_SCHEMA,
-    )?);
-    let rows = inflow_model_batch(&table).map_err(encode(layout::INFLOW_MODEL))?;
-    files.push(write_parquet(
-        &out.join(layout::INFLOW_MODEL),
-        &rows.schema(),
-        std::slice::from_ref(&rows),
-        INFLOW_MODEL_SCHEMA,
-    )?);
+    let mut files = vec![
+        write_table(
+            out,
+            layout::INFLOW_SEASONAL_STATS,
+            inflow_seasonal_stats_batch(&table),
+            INFLOW_SEASONAL_STATS_SCHEMA,
+        )?,
+        write_table(
+            out,
+            layout::INFLOW_MODEL,
+            inflow_model_batch(&table),
+            INFLOW_MODEL_SCHEMA,
+        )?,
+    ];
 
     let system = &case.system;
     let entities: Vec<NoiseEntity<'_>> = model
@@ -89,12 +81,11 @@ pub fn write_stochastic(
         openings: &counts,
         entities: &entities,
         value: &value,
-    })
-    .map_err(encode(layout::NOISE_OPENINGS))?;
-    files.push(write_parquet(
-        &out.join(layout::NOISE_OPENINGS),
-        &openings.schema(),
-        std::slice::from_ref(&openings),
+    });
+    files.push(write_table(
+        out,
+        layout::NOISE_OPENINGS,
+        openings,
         NOISE_OPENINGS_SCHEMA,
     )?);
 
