@@ -3,7 +3,7 @@
 //! foreign policies, and a run killed mid-simulation.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use arrow::array::{Array, Float64Array, UInt32Array, UInt64Array};
+use arrow::array::{Array, UInt32Array};
 use cobre::config::{PolicyMode, StoppingRuleConfig};
 use cobre::outputs::{layout, read_manifest, SIMULATION_TABLES};
 use cobre::{load_policy, run_study, save_policy, Case, RunOptions};
@@ -51,14 +51,30 @@ fn tree(dir: &Path) -> Vec<String> {
     v
 }
 
-fn f64_col(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<f64> {
+/// Column `name` of `b`, of Arrow primitive type `T`.
+fn col<T: arrow::datatypes::ArrowPrimitiveType>(
+    b: &arrow::record_batch::RecordBatch,
+    name: &str,
+) -> Vec<T::Native> {
     b.column_by_name(name)
         .unwrap()
         .as_any()
-        .downcast_ref::<Float64Array>()
+        .downcast_ref::<arrow::array::PrimitiveArray<T>>()
         .unwrap()
         .values()
         .to_vec()
+}
+
+fn f64_col(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<f64> {
+    col::<arrow::datatypes::Float64Type>(b, name)
+}
+
+fn u64_col(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<u64> {
+    col::<arrow::datatypes::UInt64Type>(b, name)
+}
+
+fn u32_col(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<u32> {
+    col::<arrow::datatypes::UInt32Type>(b, name)
 }
 
 #[test]
@@ -241,14 +257,7 @@ fn resume_run_continues_iterations_from_a_checkpoint() {
     case.config.training.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: 8 }];
     run_study(&case, &options(&out, 10)).unwrap();
     let conv = read_parquet(&out.join(layout::CONVERGENCE)).unwrap();
-    let it = conv[0]
-        .column_by_name("iteration")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<UInt64Array>()
-        .unwrap()
-        .values()
-        .to_vec();
+    let it = u64_col(&conv[0], "iteration");
     assert_eq!(it, (1..=8).collect::<Vec<u64>>());
     assert!(out.join("_SUCCESS").exists());
 }
@@ -392,13 +401,7 @@ fn training_only(name: &str, iterations: u32) -> Case {
 }
 
 fn i32_col(b: &arrow::record_batch::RecordBatch, name: &str) -> Vec<i32> {
-    b.column_by_name(name)
-        .unwrap()
-        .as_any()
-        .downcast_ref::<arrow::array::Int32Array>()
-        .unwrap()
-        .values()
-        .to_vec()
+    col::<arrow::datatypes::Int32Type>(b, name)
 }
 
 /// `exports.stochastic` on d12 (PAR(p)-A fitted from history): the four
@@ -526,24 +529,8 @@ fn hydro_violation_columns_price_to_the_violation_costs() {
         let stages = &case.system.horizon().stages;
         let hydros = case.system.hydros();
         let stage_ids = i32_col(&hy, "stage_id");
-        let block = hy
-            .column_by_name("block")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<UInt32Array>()
-            .unwrap()
-            .values()
-            .to_vec();
-        let scen = |b: &arrow::record_batch::RecordBatch| {
-            b.column_by_name("scenario_id")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<UInt32Array>()
-                .unwrap()
-                .values()
-                .to_vec()
-        };
-        let (hy_scen, hy_id) = (scen(&hy), i32_col(&hy, "hydro_id"));
+        let block = u32_col(&hy, "block");
+        let (hy_scen, hy_id) = (u32_col(&hy, "scenario_id"), i32_col(&hy, "hydro_id"));
         let col = |n: &str| f64_col(&hy, n);
         let (tv, ovb, ova, gv) = (
             col("turbined_slack_m3s"),
@@ -558,7 +545,7 @@ fn hydro_violation_columns_price_to_the_violation_costs() {
             col("evaporation_violation_pos_m3s"),
             col("evaporation_violation_neg_m3s"),
         );
-        let (c_scen, c_stage) = (scen(&costs), i32_col(&costs, "stage_id"));
+        let (c_scen, c_stage) = (u32_col(&costs, "scenario_id"), i32_col(&costs, "stage_id"));
         for (row, (&s, &sid)) in c_scen.iter().zip(&c_stage).enumerate() {
             let t = stages.iter().position(|st| st.id.0 == sid).unwrap();
             let hours: Vec<f64> = stages[t].blocks.iter().map(|b| b.hours).collect();
@@ -642,14 +629,7 @@ fn visited_states_export_holds_every_forward_trial_state() {
     let (dir, b) = run(1);
     let stages = case.system.horizon().stages.len();
     assert_eq!(b.num_rows(), 4 * 3 * stages);
-    let iteration = b
-        .column_by_name("iteration")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<UInt64Array>()
-        .unwrap()
-        .values()
-        .to_vec();
+    let iteration = u64_col(&b, "iteration");
     for it in 1..=4u64 {
         assert_eq!(iteration.iter().filter(|&&i| i == it).count(), 3 * stages);
     }
