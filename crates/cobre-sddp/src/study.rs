@@ -81,6 +81,7 @@ impl StudyModel {
             }
         }
         let options = TemplateOptions::from_config(config);
+        warn_if_truncated_lags(options.inflow_non_negativity, scenario.max_order());
         let templates = build_templates(system, &scenario, &options)?;
         for (stage, t) in templates.iter().enumerate() {
             tracing::debug!(
@@ -226,5 +227,23 @@ impl StudyModel {
             d *= tpl.discount;
         }
         out
+    }
+}
+
+/// Truncation makes a stage's inflow `max(0, b + ψ·lags + σ·η)`: its cost is
+/// not convex in the lags, and the cuts (which take the untruncated slope
+/// `ψ·π` at a truncated trial point) can lie above it where the lags are
+/// lower. The lower bound is then not a bound: it can exceed the policy's
+/// cost (on the NEWAVE deck, nine times the forward passes' mean,
+/// docs/formulation.md §8). Said once per study, at build.
+fn warn_if_truncated_lags(method: cobre_core::config::InflowNonNegativity, max_order: usize) {
+    use cobre_core::config::InflowNonNegativity as M;
+    if max_order > 0 && matches!(method, M::Truncation | M::TruncationWithPenalty) {
+        tracing::warn!(
+            lags = max_order,
+            "inflow non-negativity by truncation with lagged inflows: the future cost is not \
+             convex in the lags where inflows are truncated, so cuts can overestimate it and the \
+             lower bound may exceed the policy's cost; `penalty` keeps the bound valid"
+        );
     }
 }
