@@ -187,9 +187,18 @@ pub fn noise_openings_batch(t: &OpeningsTable<'_>) -> Result<RecordBatch, ArrowE
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
-    use arrow::array::{Float64Array, Int32Array, StringArray, UInt32Array};
+    use arrow::array::{Array, Float64Array, Int32Array, StringArray, UInt32Array};
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    /// Column `i` of `b` as `A`.
+    fn column<A: Array + 'static>(b: &RecordBatch, i: usize) -> Result<&A, String> {
+        b.column(i)
+            .as_any()
+            .downcast_ref::<A>()
+            .ok_or_else(|| format!("column {i} has another type"))
+    }
 
     fn table<'a>(means: &'a [f64], psi: &'a [f64]) -> InflowModelTable<'a> {
         InflowModelTable {
@@ -205,27 +214,26 @@ mod tests {
     }
 
     #[test]
-    fn seasonal_stats_are_hydro_major_and_skip_unknown_stages() {
+    fn seasonal_stats_are_hydro_major_and_skip_unknown_stages() -> TestResult {
         let psi = [0.0; 8];
-        let b = inflow_seasonal_stats_batch(&table(&[5.0, f64::NAN, 6.0, 8.0], &psi)).unwrap();
-        let col = |i: usize| {
-            b.column(i)
-                .as_any()
-                .downcast_ref::<Int32Array>()
-                .unwrap()
-                .values()
-                .to_vec()
-        };
-        assert_eq!(col(0), vec![7, 7, 9]);
-        assert_eq!(col(1), vec![0, 1, 1]);
-        let mean = b.column(2).as_any().downcast_ref::<Float64Array>().unwrap();
+        let b = inflow_seasonal_stats_batch(&table(&[5.0, f64::NAN, 6.0, 8.0], &psi))?;
+        assert_eq!(
+            column::<Int32Array>(&b, 0)?.values().to_vec(),
+            vec![7, 7, 9]
+        );
+        assert_eq!(
+            column::<Int32Array>(&b, 1)?.values().to_vec(),
+            vec![0, 1, 1]
+        );
+        let mean = column::<Float64Array>(&b, 2)?;
         assert_eq!(mean.values().to_vec(), vec![5.0, 6.0, 8.0]);
+        Ok(())
     }
 
     #[test]
-    fn inflow_model_rows_carry_one_column_per_lag() {
+    fn inflow_model_rows_carry_one_column_per_lag() -> TestResult {
         let psi = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
-        let b = inflow_model_batch(&table(&[0.0; 4], &psi)).unwrap();
+        let b = inflow_model_batch(&table(&[0.0; 4], &psi))?;
         assert_eq!(b.num_rows(), 4);
         let names: Vec<String> = b
             .schema()
@@ -244,8 +252,9 @@ mod tests {
                 "psi_2"
             ]
         );
-        let psi2 = b.column(5).as_any().downcast_ref::<Float64Array>().unwrap();
+        let psi2 = column::<Float64Array>(&b, 5)?;
         assert_eq!(psi2.values().to_vec(), vec![2.0, 4.0, 6.0, 8.0]);
+        Ok(())
     }
 
     #[test]
@@ -255,7 +264,7 @@ mod tests {
     }
 
     #[test]
-    fn openings_name_the_entity_each_value_drives() {
+    fn openings_name_the_entity_each_value_drives() -> TestResult {
         let data = [[0.5, -1.0], [1.5, 2.0], [3.0, 4.0]];
         let value = |t: usize, k: usize| -> &[f64] { &data[t * 2 + k] };
         let entities = [
@@ -273,14 +282,13 @@ mod tests {
             openings: &[2, 1],
             entities: &entities,
             value: &value,
-        })
-        .unwrap();
+        })?;
         assert_eq!(b.num_rows(), 6);
-        let opening = b.column(1).as_any().downcast_ref::<UInt32Array>().unwrap();
+        let opening = column::<UInt32Array>(&b, 1)?;
         assert_eq!(opening.values().to_vec(), vec![0, 0, 1, 1, 0, 0]);
-        let kind = b.column(3).as_any().downcast_ref::<StringArray>().unwrap();
-        assert_eq!(kind.value(1), "load");
-        let v = b.column(5).as_any().downcast_ref::<Float64Array>().unwrap();
+        assert_eq!(column::<StringArray>(&b, 3)?.value(1), "load");
+        let v = column::<Float64Array>(&b, 5)?;
         assert_eq!(v.values().to_vec(), vec![0.5, -1.0, 1.5, 2.0, 3.0, 4.0]);
+        Ok(())
     }
 }

@@ -283,11 +283,16 @@ impl FphaFit {
     /// The planes' envelope `min_p plane_p(v, q, 0)` (MW).
     #[must_use]
     pub fn envelope(&self, v: f64, q: f64) -> f64 {
-        self.planes
-            .iter()
-            .map(|p| p.at(v, q))
-            .fold(f64::INFINITY, f64::min)
+        envelope(&self.planes, v, q)
     }
+}
+
+/// `min_p plane_p(v, q, 0)` over `planes` (MW).
+fn envelope(planes: &[Plane], v: f64, q: f64) -> f64 {
+    planes
+        .iter()
+        .map(|p| p.at(v, q))
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Fits the FPHA planes of `hydro` from its geometry.
@@ -352,12 +357,6 @@ pub fn fit_planes(
     });
 
     // Least-squares scale of the envelope onto the capped production.
-    let envelope = |planes: &[Plane], v: f64, q: f64| {
-        planes
-            .iter()
-            .map(|p| p.at(v, q))
-            .fold(f64::INFINITY, f64::min)
-    };
     let (mut num, mut den) = (0.0, 0.0);
     for x in &points {
         let e = envelope(&planes, x[0], x[1]);

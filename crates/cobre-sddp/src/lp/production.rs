@@ -101,8 +101,8 @@ pub enum Production {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProductionTable {
     per_stage: Vec<Vec<Production>>,
-    /// The FPHA fits computed from geometry.
-    fits: Vec<FphaFit>,
+    /// The FPHA fits computed from geometry (`None`: a degenerate plant).
+    fits: Vec<Option<FphaFit>>,
     /// `[stage][hydro]`: the fit in `fits` the model of that stage uses.
     fit_of: Vec<Vec<Option<usize>>>,
 }
@@ -130,24 +130,9 @@ impl ProductionTable {
             per_stage.push(row);
             fit_of.push(fits);
         }
-        // Fit indices into the cache become indices into `fits` (the
-        // degenerate fits, which produce nothing, are left out).
-        let mut fits = Vec::new();
-        let mut index = vec![None; fitted.len()];
-        for (i, (_, _, _, fit)) in fitted.into_iter().enumerate() {
-            if let Some(fit) = fit {
-                index[i] = Some(fits.len());
-                fits.push(fit);
-            }
-        }
-        for row in &mut fit_of {
-            for f in row.iter_mut() {
-                *f = f.and_then(|i| index.get(i).copied().flatten());
-            }
-        }
         Ok(Self {
             per_stage,
-            fits,
+            fits: fitted.into_iter().map(|(_, _, _, fit)| fit).collect(),
             fit_of,
         })
     }
@@ -157,7 +142,7 @@ impl ProductionTable {
     #[must_use]
     pub fn computed_fit(&self, t: usize, h: usize) -> Option<&FphaFit> {
         let i = self.fit_of.get(t)?.get(h).copied().flatten()?;
-        self.fits.get(i)
+        self.fits.get(i)?.as_ref()
     }
 
     /// The model of hydro `h` at stage `t`.
