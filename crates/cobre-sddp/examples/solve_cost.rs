@@ -20,12 +20,12 @@ fn main() {
     let sc = study.scenario();
     let mut lp = HighsSolver::new().unwrap();
     lp.load_model(&tpl.model).unwrap();
-    let mut patch = StagePatch::new(&tpl.layout);
+    let mut patch = StagePatch::new(tpl);
     let x = study.initial_state().to_vec();
     let n_open = sc.num_openings(t);
     let reps = 2000;
     let mut basis = Basis::new();
-    patch.fill(&tpl.layout, sc, &x, sc.opening(t, 0));
+    patch.fill(tpl, sc, &x, sc.opening(t, 0));
     patch.apply(&mut lp).unwrap();
     lp.solve().unwrap();
     lp.basis_into(&mut basis);
@@ -33,7 +33,7 @@ fn main() {
         let start = Instant::now();
         let mut its = 0;
         for r in 0..reps {
-            patch.fill(&tpl.layout, sc, &x, sc.opening(t, r % n_open));
+            patch.fill(tpl, sc, &x, sc.opening(t, r % n_open));
             patch.apply(&mut lp).unwrap();
             match mode {
                 "set_basis" => lp.set_basis(&basis).unwrap(),

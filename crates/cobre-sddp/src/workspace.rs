@@ -127,8 +127,6 @@ pub(crate) struct Worker {
     /// Derivative of the last solve's objective in each incoming state
     /// component (the cut coefficients; [`Self::read_state_duals`]).
     pub(crate) state_duals: Vec<f64>,
-    /// Reduced costs of the last solve.
-    col_duals: Vec<f64>,
     /// Cut-row bounds of the per-solve patch ([`Self::patch_cut_rows`]).
     cut_rows: Vec<usize>,
     cut_lower: Vec<f64>,
@@ -191,7 +189,7 @@ impl Worker {
             max_rows = max_rows.max(tpl.layout.num_template_rows);
             stages.push(StageInstance {
                 solver,
-                patch: StagePatch::new(&tpl.layout),
+                patch: StagePatch::new(tpl),
                 ops_applied: 0,
             });
         }
@@ -200,7 +198,6 @@ impl Worker {
             primal: vec![0.0; max_cols],
             duals: vec![0.0; max_rows],
             state_duals: vec![0.0; study.n_state()],
-            col_duals: vec![0.0; max_cols],
             cut_rows: Vec::new(),
             cut_lower: Vec::new(),
             cut_upper: Vec::new(),
@@ -361,7 +358,7 @@ impl Worker {
     pub(crate) fn check_cuts(&mut self, t: usize, cuts: &LpCuts, template: &StageTemplate) {
         self.read_primal(t);
         let layout = &template.layout;
-        self.read_state_duals(t, Some(cuts), layout);
+        self.read_state_duals(t, Some(cuts), template);
         let base = layout.num_template_rows;
         let marks = &mut self.used[t];
         // Binding: a dual of at least the activity tolerance (and not zero).
@@ -520,8 +517,7 @@ impl Worker {
         let Some(solver) = inst.solver.as_mut() else {
             return Err(not_loaded(t));
         };
-        inst.patch
-            .fill(&template.layout, scenario, x_in, &self.noise);
+        inst.patch.fill(template, scenario, x_in, &self.noise);
         inst.patch
             .apply(solver)
             .call_context(|| format!("patching stage {t}"))?;
@@ -576,30 +572,25 @@ impl Worker {
 
     /// Reads into [`Self::state_duals`] the derivative of the last
     /// objective of stage `t` (holding the rows of `cuts`) in each
-    /// incoming state component: the reduced cost of its fixed column plus,
-    /// for a component that some carried component leaves the stage as,
-    /// the cut rows' share (row dual × the carried coefficient, which the
-    /// rows hold in their bounds). Reads the row duals first
-    /// ([`Self::read_duals`]).
+    /// incoming state component: the reduced cost its fixed column has in
+    /// the LP as formulated (`c − Σ a·y` over the entries folded out of the
+    /// solver's matrix, [`crate::lp::StateFold`]) plus, for a component
+    /// that some carried component leaves the stage as, the cut rows' share
+    /// (row dual × the carried coefficient, which the rows hold in their
+    /// bounds). Reads the row duals first ([`Self::read_duals`]).
     pub(crate) fn read_state_duals(
         &mut self,
         t: usize,
         cuts: Option<&LpCuts>,
-        layout: &StageLayout,
+        template: &StageTemplate,
     ) {
         self.read_duals(t);
-        let Some(solver) = self.stages.get(t).and_then(|i| i.solver.as_ref()) else {
-            return;
-        };
-        if self.col_duals.len() < solver.num_cols() {
-            self.col_duals.resize(solver.num_cols(), 0.0);
-        }
-        solver.reduced_costs_into(&mut self.col_duals);
+        let layout = &template.layout;
         let ns = layout.state_in_cols.len();
         self.state_duals.resize(ns, 0.0);
-        for (d, &col) in self.state_duals.iter_mut().zip(&layout.state_in_cols) {
-            *d = self.col_duals.get(col).copied().unwrap_or(0.0);
-        }
+        template
+            .fold
+            .slopes_into(&template.model.col_cost, &self.duals, &mut self.state_duals);
         let Some(cuts) = cuts else {
             return;
         };
@@ -858,12 +849,11 @@ mod tests {
         let x0 = study.initial_state().to_vec();
         let obj0 = solve(&mut w, &x0);
         let slopes = w.state_duals.clone();
-        let reduced: Vec<f64> = tpl
-            .layout
-            .state_in_cols
-            .iter()
-            .map(|&c| w.col_duals[c])
-            .collect();
+        // The template's share alone (what the fixed columns' reduced
+        // costs would be).
+        let mut reduced = vec![0.0; x0.len()];
+        tpl.fold
+            .slopes_into(&tpl.model.col_cost, &w.duals, &mut reduced);
         let (mut storage, mut lags_in_bounds) = (0, 0);
         for j in 0..x0.len() {
             let step = 1e-3 * x0[j].abs().max(1.0);

@@ -55,7 +55,7 @@ fn extensive_form(study: &StudyModel) -> f64 {
     let zeros = vec![0.0; study.n_state()];
     for node in &nodes {
         let tpl = &tpls[node.stage];
-        let m = &tpl.model;
+        let m = &tpl.full_model();
         let lay = &tpl.layout;
         let row_offset = row_lower.len();
         let weight = node.probability * discount[node.stage];
@@ -72,13 +72,13 @@ fn extensive_form(study: &StudyModel) -> f64 {
         upper[node.col_offset + lay.theta] = 0.0;
         row_lower.extend_from_slice(&m.row_lower);
         row_upper.extend_from_slice(&m.row_upper);
-        let mut patch = StagePatch::new(lay);
+        let mut patch = StagePatch::new(tpl);
         let x_in = if node.parent.is_none() {
             study.initial_state()
         } else {
             &zeros
         };
-        patch.fill(lay, sc, x_in, sc.opening(node.stage, node.opening));
+        patch.fill(tpl, sc, x_in, sc.opening(node.stage, node.opening));
         for (r, v) in patch.values().iter().enumerate() {
             row_lower[row_offset + r] = *v;
             row_upper[row_offset + r] = *v;

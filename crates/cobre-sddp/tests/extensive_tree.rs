@@ -145,7 +145,7 @@ fn extensive_form(study: &StudyModel) -> f64 {
     for &i in &order {
         let t = graph.stage(i);
         let tpl = &study.templates()[t];
-        let (m, layout) = (&tpl.model, &tpl.layout);
+        let (m, layout) = (&tpl.full_model(), &tpl.layout);
         assert_eq!(layout.n_lags, 0, "the test's extensive form has no lags");
         scale = tpl.cost_scale;
         let (c0, r0) = (cost.len(), rl.len());
@@ -158,12 +158,12 @@ fn extensive_form(study: &StudyModel) -> f64 {
         cost[c0 + layout.theta] = 0.0;
         lo[c0 + layout.theta] = 0.0;
         up[c0 + layout.theta] = 0.0;
-        let mut patch = StagePatch::new(layout);
+        let mut patch = StagePatch::new(tpl);
         let x_in = match parent[i] {
             None => study.initial_state().to_vec(),
             Some(_) => vec![0.0; ns],
         };
-        patch.fill(layout, scenario, &x_in, graph.realisation(i, 0, scenario));
+        patch.fill(tpl, scenario, &x_in, graph.realisation(i, 0, scenario));
         let mut row_lo = m.row_lower.clone();
         let mut row_up = m.row_upper.clone();
         for (r, v) in patch.values().iter().enumerate() {

@@ -40,7 +40,7 @@ fn risk_extensive_form(study: &StudyModel, risk: &[(f64, f64)]) -> f64 {
     let (mut row_lower, mut row_upper) = (vec![], vec![]);
     let mut triplets: Vec<(usize, usize, f64)> = vec![];
     for &(t, parent, k, off) in &nodes {
-        let m = &tpls[t].model;
+        let m = &tpls[t].full_model();
         let lay = &tpls[t].layout;
         let row_offset = row_lower.len();
         for j in 0..m.num_cols {
@@ -53,13 +53,13 @@ fn risk_extensive_form(study: &StudyModel, risk: &[(f64, f64)]) -> f64 {
         upper[off + lay.theta] = 0.0;
         row_lower.extend_from_slice(&m.row_lower);
         row_upper.extend_from_slice(&m.row_upper);
-        let mut patch = StagePatch::new(lay);
+        let mut patch = StagePatch::new(&tpls[t]);
         let x_in = if parent.is_none() {
             study.initial_state()
         } else {
             &zeros
         };
-        patch.fill(lay, sc, x_in, sc.opening(t, k));
+        patch.fill(&tpls[t], sc, x_in, sc.opening(t, k));
         for (r, v) in patch.values().iter().enumerate() {
             row_lower[row_offset + r] = *v;
             row_upper[row_offset + r] = *v;
@@ -126,7 +126,7 @@ fn risk_extensive_form(study: &StudyModel, risk: &[(f64, f64)]) -> f64 {
         let row = base + rows_risk.len();
         rows_risk.push((0.0, 0.0));
         triplets.push((row, z0 + n, 1.0));
-        let m = &tpls[t].model;
+        let m = &tpls[t].full_model();
         for j in 0..m.num_cols {
             if j != tpls[t].layout.theta && m.col_cost[j] != 0.0 {
                 triplets.push((row, off + j, -m.col_cost[j]));

@@ -14,16 +14,18 @@
 //!
 //! The incoming state is not a set of rows: its columns (`storage_in`,
 //! `lags`) are fixed by their bounds to the incoming values, and the cut
-//! coefficients are their reduced costs (plus, for the lags, the part of
-//! the cut rows folded into their bounds, below).
+//! coefficients are their reduced costs in the LP as formulated (plus, for
+//! the lags, the part of the cut rows folded into their bounds, below).
+//! The solver's copy has these columns empty, their entries moved into the
+//! row bounds at each solve ([`super::StateFold`]).
 //!
 //! Rows, in order: `inflow_def` (N, `z_h − Σ ψ a = base + σ η`),
 //! `load_balance` (K·B, block-major), `water_balance` (N), then the soft
 //! bound rows, then the appended cut rows from `num_template_rows` on.
 //! The per-solve patch is the contiguous row prefix `0..patch_len()`
 //! (inflow and load right-hand sides), the bounds of the incoming-state
-//! columns, the bounds of the non-controllable generation columns
-//! (availability) and, when some outgoing state component is an incoming
+//! columns and of the rows their entries were folded out of, the bounds
+//! of the non-controllable generation columns (availability) and, when some outgoing state component is an incoming
 //! one (lag `l ≥ 2` is the incoming lag `l − 1`), the lower bounds of the
 //! cut rows: a cut row holds only the components the stage decides
 //! (storage, lag 1 = the stage inflow); the others are constants of the

@@ -20,6 +20,7 @@
 mod builder;
 mod diversion;
 mod evaporation;
+mod fold;
 pub mod fpha_fit;
 mod generic;
 mod hydro;
@@ -33,6 +34,7 @@ mod state;
 mod unit_groups;
 
 pub use builder::IndexRange;
+pub use fold::StateFold;
 pub use hydro::HM3_PER_M3S_HOUR;
 pub use layout::{Cell, CostCategory, SlackKind, SoftBound, StageLayout};
 pub use parameters::ParameterTable;
@@ -56,14 +58,28 @@ pub const DAYS_PER_YEAR: f64 = 365.25;
 /// The LP of one stage, its layout, and its constants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageTemplate {
-    /// The LP, without cut rows.
+    /// The LP the solver holds, without cut rows: the incoming-state
+    /// columns are empty, their entries folded into the row bounds at each
+    /// solve ([`StateFold`]; [`Self::full_model`] is the LP as formulated).
     pub model: LpModel,
     /// Index ranges.
     pub layout: StageLayout,
+    /// The incoming-state entries taken out of [`Self::model`].
+    pub fold: StateFold,
     /// Discount factor applied to θ (`1 / (1 + r)^(days/365.25)`).
     pub discount: f64,
     /// Divisor of every cost coefficient.
     pub cost_scale: f64,
+}
+
+impl StageTemplate {
+    /// The LP as formulated, without cut rows: [`Self::model`] with the
+    /// incoming-state entries back in their columns (fixed by their bounds
+    /// to the incoming state, 0 in the template).
+    #[must_use]
+    pub fn full_model(&self) -> LpModel {
+        self.fold.restore(&self.model)
+    }
 }
 
 /// Settings of the template builder.
@@ -208,10 +224,12 @@ pub fn build_stage(
             *c = cat;
         }
     }
-    let model = builder.finish();
+    let mut model = builder.finish();
+    let fold = StateFold::take(&mut model, &layout.state_in_cols);
     Ok(StageTemplate {
         model,
         layout,
+        fold,
         discount,
         cost_scale: options.cost_scale,
     })

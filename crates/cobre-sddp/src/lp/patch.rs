@@ -1,12 +1,14 @@
 //! The per-solve patch of a stage LP: the bounds of the incoming-state
 //! columns (fixed to the incoming state), the right-hand sides of the
 //! inflow rows (`base + σ·η`) and of the load balance rows (load), in one
-//! contiguous row prefix, and the availability of non-controllable
-//! generation. Truncation of negative inflows is applied by the
-//! stochastic model. (The lower bounds of the cut rows, which depend on
-//! the incoming lags, are patched by the worker that holds the cuts.)
+//! contiguous row prefix, the bounds of the rows that held the
+//! incoming-state entries (shifted by `Σ a·x_in`, [`super::StateFold`]),
+//! and the availability of non-controllable generation. Truncation of
+//! negative inflows is applied by the stochastic model. (The lower bounds
+//! of the cut rows, which depend on the incoming lags, are patched by the
+//! worker that holds the cuts.)
 
-use super::StageLayout;
+use super::{StageLayout, StageTemplate};
 use crate::scenario::ScenarioModel;
 use cobre_solver::{LpSolver, SolverError};
 
@@ -26,8 +28,21 @@ fn per_ncs_column(layout: &StageLayout, per_source: &[bool], missing: bool) -> V
 /// Buffers of one stage's patch, owned by a worker (no allocation per solve).
 #[derive(Debug, Clone, Default)]
 pub struct StagePatch {
+    /// The patched rows: the prefix `0..prefix`, then the rows outside it
+    /// that hold folded incoming-state entries.
     rows: Vec<usize>,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    /// Length of the prefix.
+    prefix: usize,
+    /// Right-hand sides of the prefix as formulated (the incoming state's
+    /// terms still on the left).
     values: Vec<f64>,
+    /// Template bounds of every row of the fold ([`super::StateFold::rows`]).
+    fold_lower: Vec<f64>,
+    fold_upper: Vec<f64>,
+    /// `Σ a·x_in` of every row of the fold.
+    shift: Vec<f64>,
     state_cols: Vec<usize>,
     state_values: Vec<f64>,
     ncs_cols: Vec<usize>,
@@ -40,13 +55,30 @@ pub struct StagePatch {
 }
 
 impl StagePatch {
-    /// Buffers for a stage layout.
+    /// Buffers for a stage template.
     #[must_use]
-    pub fn new(layout: &StageLayout) -> Self {
+    pub fn new(template: &StageTemplate) -> Self {
+        let layout = &template.layout;
         let n = layout.patch_len();
+        let fold_rows = template.fold.rows();
+        let mut rows: Vec<usize> = (0..n).collect();
+        rows.extend(fold_rows.iter().copied().filter(|&r| r >= n));
+        let bound = |b: &[f64], r: usize| b.get(r).copied().unwrap_or(0.0);
         Self {
-            rows: (0..n).collect(),
+            lower: vec![0.0; rows.len()],
+            upper: vec![0.0; rows.len()],
+            rows,
+            prefix: n,
             values: vec![0.0; n],
+            fold_lower: fold_rows
+                .iter()
+                .map(|&r| bound(&template.model.row_lower, r))
+                .collect(),
+            fold_upper: fold_rows
+                .iter()
+                .map(|&r| bound(&template.model.row_upper, r))
+                .collect(),
+            shift: vec![0.0; fold_rows.len()],
             state_cols: layout.state_in_cols.clone(),
             state_values: vec![0.0; layout.state_in_cols.len()],
             ncs_cols: layout.ncs.range().collect(),
@@ -61,11 +93,12 @@ impl StagePatch {
     /// Fills the patch for incoming state `x_in` (`n_state` long) and noise.
     pub fn fill(
         &mut self,
-        layout: &StageLayout,
+        template: &StageTemplate,
         scenario: &ScenarioModel,
         x_in: &[f64],
         noise: &[f64],
     ) {
+        let layout: &StageLayout = &template.layout;
         let t = layout.stage;
         let n = layout.n_hydros;
         let ns = layout.n_state().min(x_in.len());
@@ -79,6 +112,26 @@ impl StagePatch {
             layout.n_blocks,
             &mut self.values[layout.row_load.range()],
         );
+        self.lower[..self.prefix].copy_from_slice(&self.values);
+        // The incoming state's terms, moved to the right-hand side.
+        template
+            .fold
+            .shifts_into(&self.state_values, &mut self.shift);
+        let mut outside = self.prefix;
+        for (i, &r) in template.fold.rows().iter().enumerate() {
+            let d = self.shift[i];
+            if r < self.prefix {
+                self.lower[r] -= d;
+            } else if let (Some(lo), Some(up)) =
+                (self.lower.get_mut(outside), self.upper.get_mut(outside))
+            {
+                *lo = self.fold_lower[i] - d;
+                *up = self.fold_upper[i] - d;
+                outside += 1;
+            }
+        }
+        let (lower, upper) = (&self.lower[..self.prefix], &mut self.upper[..self.prefix]);
+        upper.copy_from_slice(lower);
         if !self.ncs_cols.is_empty() {
             scenario.ncs_available_into(t, noise, layout.n_blocks, &mut self.ncs_upper);
             for (up, &active) in self.ncs_upper.iter_mut().zip(&self.ncs_active) {
@@ -104,7 +157,8 @@ impl StagePatch {
     }
 
     /// The right-hand sides of the last fill, indexed by row (the patched
-    /// prefix of the rows).
+    /// prefix of the rows), as formulated: the solver holds them less the
+    /// incoming state's terms of each row.
     #[must_use]
     pub fn values(&self) -> &[f64] {
         &self.values
@@ -123,7 +177,7 @@ impl StagePatch {
     /// A solver call error.
     pub fn apply<S: LpSolver + ?Sized>(&self, solver: &mut S) -> Result<(), SolverError> {
         solver.set_col_bounds(&self.state_cols, &self.state_values, &self.state_values)?;
-        solver.set_row_bounds(&self.rows, &self.values, &self.values)?;
+        solver.set_row_bounds(&self.rows, &self.lower, &self.upper)?;
         if !self.ncs_cols.is_empty() {
             solver.set_col_bounds(&self.ncs_cols, &self.ncs_lower, &self.ncs_upper)?;
         }

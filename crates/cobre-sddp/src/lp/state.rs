@@ -1,7 +1,8 @@
 //! The state prefix of a stage LP: outgoing storage, incoming lags, stage
 //! inflow, incoming storage, θ, and the inflow rows. The incoming-state
 //! columns are fixed by their bounds (patched per solve); their reduced
-//! costs are the cut coefficients.
+//! costs in the LP as formulated are the cut coefficients (the solver's
+//! copy holds them empty, [`super::StateFold`]).
 
 use super::BuildCtx;
 

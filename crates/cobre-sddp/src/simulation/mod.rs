@@ -458,7 +458,7 @@ fn simulate_one(
         let obj = w.solve(pool, tpl, cuts.get(pool), &study.scenario, &x_in, site)?;
         w.keep_as_previous(pool);
         w.read_primal(pool);
-        w.read_state_duals(pool, cuts.get(pool), &tpl.layout);
+        w.read_state_duals(pool, cuts.get(pool), tpl);
         let solved = SolvedStage {
             study,
             tpl,
