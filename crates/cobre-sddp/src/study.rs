@@ -89,27 +89,32 @@ impl StudyModel {
                 rows = t.model.num_rows,
                 cols = t.model.num_cols,
                 nonzeros = t.model.num_nonzeros(),
-                "stage LP built (without cuts)"
+                folded = t.fold.num_entries(),
+                "stage LP built (without cuts; `folded` non-zeros of fixed columns in the row bounds)"
             );
         }
         let span = |f: fn(&StageTemplate) -> usize| {
             let v = templates.iter().map(f);
             (v.clone().min().unwrap_or(0), v.max().unwrap_or(0))
         };
-        let (rows, cols, nnz) = (
+        let (rows, cols, nnz, folded) = (
             span(|t| t.model.num_rows),
             span(|t| t.model.num_cols),
             span(|t| t.model.num_nonzeros()),
+            span(|t| t.fold.num_entries()),
         );
         tracing::info!(
             stages = templates.len(),
-            "stage LPs built (without cuts): rows {}–{}, columns {}–{}, non-zeros {}–{}",
+            "stage LPs built (without cuts): rows {}–{}, columns {}–{}, non-zeros {}–{} \
+             (and {}–{} of fixed columns, folded into the row bounds)",
             rows.0,
             rows.1,
             cols.0,
             cols.1,
             nnz.0,
-            nnz.1
+            nnz.1,
+            folded.0,
+            folded.1
         );
         let n = system.hydros().len();
         let l_max = scenario.max_order();

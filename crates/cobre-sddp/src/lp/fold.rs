@@ -23,8 +23,12 @@ use cobre_solver::LpModel;
 pub struct StateFold {
     /// Column of each state component (`StageLayout::state_in_cols`).
     cols: Vec<usize>,
-    /// Entries per state component, column-wise: `col_start` has
-    /// `cols.len() + 1` offsets into `col_row` / `col_coef`.
+    /// Columns fixed at one value at every solve, with it: emptied too,
+    /// their terms in the model's row bounds (kept for [`Self::restore`]).
+    constant_cols: Vec<(usize, f64)>,
+    /// Entries per state component, then per constant column,
+    /// column-wise: `col_start` has `cols.len() + constant_cols.len() + 1`
+    /// offsets into `col_row` / `col_coef`.
     col_start: Vec<usize>,
     col_row: Vec<usize>,
     col_coef: Vec<f64>,
@@ -38,17 +42,28 @@ pub struct StateFold {
 
 impl StateFold {
     /// Takes the entries of `state_cols` out of `model` (the columns stay,
-    /// empty). `state_cols[j]` is the column of state component `j`.
+    /// empty). `state_cols[j]` is the column of state component `j`. The
+    /// entries of `constant_cols`, `(column, value)` of columns fixed at
+    /// the same value at every solve, go too, their terms moved into the
+    /// model's row bounds once.
     #[must_use]
-    pub(crate) fn take(model: &mut LpModel, state_cols: &[usize]) -> Self {
+    pub(crate) fn take(
+        model: &mut LpModel,
+        state_cols: &[usize],
+        constant_cols: &[(usize, f64)],
+    ) -> Self {
         let n = model.num_cols;
+        let n_state = state_cols.len();
         let mut component = vec![usize::MAX; n];
-        for (j, &c) in state_cols.iter().enumerate() {
+        let constant = constant_cols.iter().map(|&(c, _)| c);
+        for (j, c) in state_cols.iter().copied().chain(constant).enumerate() {
             if let Some(slot) = component.get_mut(c) {
-                *slot = j;
+                if *slot == usize::MAX {
+                    *slot = j;
+                }
             }
         }
-        let mut by_state: Vec<Vec<(usize, f64)>> = vec![Vec::new(); state_cols.len()];
+        let mut by_state: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_state + constant_cols.len()];
         let mut a_start = Vec::with_capacity(n + 1);
         let mut a_index = Vec::with_capacity(model.a_index.len());
         let mut a_value = Vec::with_capacity(model.a_value.len());
@@ -71,8 +86,12 @@ impl StateFold {
         model.a_index = a_index;
         model.a_value = a_value;
 
+        for (list, &(_, v)) in by_state[n_state..].iter().zip(constant_cols) {
+            shift_rows(model, list, v);
+        }
         let mut fold = Self {
             cols: state_cols.to_vec(),
+            constant_cols: constant_cols.to_vec(),
             ..Self::default()
         };
         let mut triplets = Vec::new();
@@ -81,7 +100,9 @@ impl StateFold {
             for &(r, v) in list {
                 fold.col_row.push(r);
                 fold.col_coef.push(v);
-                triplets.push((r, j, v));
+                if j < n_state {
+                    triplets.push((r, j, v));
+                }
             }
         }
         fold.col_start.push(fold.col_row.len());
@@ -103,12 +124,23 @@ impl StateFold {
     #[must_use]
     pub fn restore(&self, model: &LpModel) -> LpModel {
         let mut extra: Vec<Option<usize>> = vec![None; model.num_cols];
-        for (j, &c) in self.cols.iter().enumerate() {
+        let constant = self.constant_cols.iter().map(|&(c, _)| c);
+        for (j, c) in self.cols.iter().copied().chain(constant).enumerate() {
             if let Some(slot) = extra.get_mut(c) {
                 *slot = Some(j);
             }
         }
         let mut out = model.clone();
+        let n_state = self.cols.len();
+        for (i, &(_, v)) in self.constant_cols.iter().enumerate() {
+            let (a, b) = (self.col_start[n_state + i], self.col_start[n_state + i + 1]);
+            let entries: Vec<(usize, f64)> = self.col_row[a..b]
+                .iter()
+                .copied()
+                .zip(self.col_coef[a..b].iter().copied())
+                .collect();
+            shift_rows(&mut out, &entries, -v);
+        }
         out.a_start.clear();
         out.a_index.clear();
         out.a_value.clear();
@@ -145,7 +177,7 @@ impl StateFold {
         &self.rows
     }
 
-    /// Number of folded entries.
+    /// Number of entries taken out (state and constant columns).
     #[must_use]
     pub fn num_entries(&self) -> usize {
         self.col_row.len()
@@ -179,6 +211,21 @@ impl StateFold {
     }
 }
 
+/// Moves `Σ a·v` of a column fixed at `v` into the bounds of its rows.
+fn shift_rows(model: &mut LpModel, entries: &[(usize, f64)], v: f64) {
+    if v == 0.0 {
+        return;
+    }
+    for &(r, a) in entries {
+        if let Some(lo) = model.row_lower.get_mut(r) {
+            *lo -= a * v;
+        }
+        if let Some(up) = model.row_upper.get_mut(r) {
+            *up -= a * v;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,7 +252,7 @@ mod tests {
     fn folding_empties_the_state_columns_and_restore_puts_them_back() {
         let original = model();
         let mut m = original.clone();
-        let fold = StateFold::take(&mut m, &[0, 1]);
+        let fold = StateFold::take(&mut m, &[0, 1], &[]);
         assert_eq!(m.a_start, vec![0, 0, 0, 2]);
         assert_eq!(m.a_index, vec![0, 1]);
         assert_eq!(fold.rows(), &[0, 1, 2]);
@@ -216,7 +263,7 @@ mod tests {
     #[test]
     fn shifts_are_the_state_terms_of_each_row() {
         let mut m = model();
-        let fold = StateFold::take(&mut m, &[0, 1]);
+        let fold = StateFold::take(&mut m, &[0, 1], &[]);
         let mut s = vec![0.0; 3];
         fold.shifts_into(&[2.0, 5.0], &mut s);
         // r0: 1·x0; r1: 2·x1; r2: x0 − x1.
@@ -224,9 +271,25 @@ mod tests {
     }
 
     #[test]
+    fn constant_columns_are_emptied_into_the_row_bounds_once() {
+        let mut m = model();
+        let fold = StateFold::take(&mut m, &[0], &[(1, 0.5)]);
+        assert_eq!(m.a_start, vec![0, 0, 0, 2]);
+        // x1 = 0.5 once: r1 (2·x1 = 1) and r2 (−x1 = −0.5) move.
+        assert_eq!(m.row_lower, vec![1.0, 2.0, f64::NEG_INFINITY]);
+        assert_eq!(m.row_upper, vec![f64::INFINITY, 2.0, 4.5]);
+        // Per solve only x0 moves bounds: the rows it holds, r0 and r2.
+        assert_eq!(fold.rows(), &[0, 2]);
+        let mut s = vec![0.0; 2];
+        fold.shifts_into(&[2.0], &mut s);
+        assert_eq!(s, vec![2.0, 2.0]);
+        assert_eq!(fold.restore(&m), model());
+    }
+
+    #[test]
     fn slopes_are_reduced_costs_of_the_formulated_columns() {
         let mut m = model();
-        let fold = StateFold::take(&mut m, &[0, 1]);
+        let fold = StateFold::take(&mut m, &[0, 1], &[]);
         let y = [0.25, -1.5, 2.0];
         let mut d = vec![0.0; 2];
         fold.slopes_into(&m.col_cost, &y, &mut d);

@@ -60,7 +60,8 @@ pub const DAYS_PER_YEAR: f64 = 365.25;
 pub struct StageTemplate {
     /// The LP the solver holds, without cut rows: the incoming-state
     /// columns are empty, their entries folded into the row bounds at each
-    /// solve ([`StateFold`]; [`Self::full_model`] is the LP as formulated).
+    /// solve, and so are the columns fixed at a value no solve patches
+    /// ([`StateFold`]; [`Self::full_model`] is the LP as formulated).
     pub model: LpModel,
     /// Index ranges.
     pub layout: StageLayout,
@@ -225,7 +226,8 @@ pub fn build_stage(
         }
     }
     let mut model = builder.finish();
-    let fold = StateFold::take(&mut model, &layout.state_in_cols);
+    let constant = constant_columns(&model, &layout);
+    let fold = StateFold::take(&mut model, &layout.state_in_cols, &constant);
     Ok(StageTemplate {
         model,
         layout,
@@ -233,6 +235,39 @@ pub fn build_stage(
         discount,
         cost_scale: options.cost_scale,
     })
+}
+
+/// Columns fixed at one value in the template whose bounds no solve
+/// patches (thermals without capacity, unused withdrawal slacks, the
+/// storage of run-of-river plants, …), with that value: their terms are
+/// constants, so the solver's copy holds them in the row bounds. A column
+/// at a value other than 0 with an entry in the patched prefix keeps its
+/// entries (the prefix's right-hand sides are rewritten at every solve).
+fn constant_columns(model: &LpModel, layout: &StageLayout) -> Vec<(usize, f64)> {
+    let mut patched = vec![false; model.num_cols];
+    for c in layout
+        .state_in_cols
+        .iter()
+        .copied()
+        .chain(layout.ncs.range())
+    {
+        if let Some(p) = patched.get_mut(c) {
+            *p = true;
+        }
+    }
+    let prefix = layout.patch_len();
+    (0..model.num_cols)
+        .filter(|&c| {
+            let (lo, hi) = (model.a_start[c], model.a_start[c + 1]);
+            let v = model.col_lower[c];
+            !patched[c]
+                && v.is_finite()
+                && model.col_upper[c] == v
+                && hi > lo
+                && (v == 0.0 || model.a_index[lo..hi].iter().all(|&r| r >= prefix))
+        })
+        .map(|c| (c, model.col_lower[c]))
+        .collect()
 }
 
 /// Builds the templates of every stage.
