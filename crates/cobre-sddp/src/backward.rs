@@ -107,9 +107,11 @@ impl<'a> OpeningsItem<'a> {
 
     /// Solves realisation `k` first, when the item holds it: the one whose
     /// solve left the start basis (the forward pass's noise at this trial
-    /// state). That solve differs from the forward one only by the cuts
-    /// added since, so it takes few pivots, and the chain through the
-    /// other realisations starts from an optimum of this iteration's LP.
+    /// state), or with out-of-sample forward noise the realisation nearest
+    /// to it. That solve differs from the forward one only by the cuts
+    /// added since (and the noise's distance), so it takes the fewest
+    /// pivots, and the chain through the other realisations starts from an
+    /// optimum of this iteration's LP.
     /// Results do not depend on the order beyond degenerate ties, and the
     /// order is a function of the item alone.
     pub(crate) fn first_realisation(mut self, k: Option<usize>) -> Self {

@@ -41,8 +41,9 @@ pub(crate) struct Trajectory {
     /// Immediate cost of each stage (scaled, undiscounted).
     pub(crate) stage_costs: Vec<f64>,
     /// The opening of each stage's tree this iteration's forward noise was
-    /// (in-sample sampling; `None` otherwise): the backward item of the
-    /// trial state solves it first.
+    /// (in-sample sampling), else the one nearest to it: the backward item
+    /// of the trial state holding it solves it first, from the forward
+    /// solve's basis.
     pub(crate) openings: Vec<Option<usize>>,
     /// Whether the trajectory still has to be (re)run this iteration.
     pub(crate) pending: bool,
@@ -192,6 +193,7 @@ fn forward_one(
             study
                 .scenario
                 .forward_opening(sampler, iteration, scenario as u64, t)
+                .or_else(|| nearest_realisation(graph, node, &study.scenario, &w.noise))
         } else {
             let noise = graph.realisation(node, 0, &study.scenario);
             for (d, s) in w
@@ -254,4 +256,80 @@ fn forward_one(
         *q = graph.pool(graph.root());
     }
     Ok(())
+}
+
+/// The realisation of `node` nearest to `noise` (squared distance over the
+/// noise vector; the first of equals), `None` for a node without any. Out-of-sample
+/// forward noise is none of the openings; the backward item of the trial
+/// state starts from the forward solve's basis, which is then closest to
+/// this opening's optimum.
+fn nearest_realisation(
+    graph: &crate::graph::NodeGraph,
+    node: usize,
+    scenario: &crate::scenario::ScenarioModel,
+    noise: &[f64],
+) -> Option<usize> {
+    let n = graph.num_realisations(node, scenario);
+    (0..n)
+        .map(|k| {
+            let r = graph.realisation(node, k, scenario);
+            let d: f64 = r.iter().zip(noise).map(|(a, b)| (a - b) * (a - b)).sum();
+            (k, d)
+        })
+        .fold(None, |best: Option<(usize, f64)>, (k, d)| match best {
+            Some((_, bd)) if bd <= d => best,
+            _ => Some((k, d)),
+        })
+        .map(|(k, _)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_realisation;
+    use crate::StudyModel;
+
+    /// Each opening is its own nearest, and a point between two openings,
+    /// nearer the second, picks the opening at the least distance.
+    #[test]
+    fn the_nearest_realisation_is_the_opening_closest_to_the_noise() {
+        let dir = std::path::PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../../../shared/cases/1dtoy");
+        let case = cobre_io::load_case(&dir).unwrap();
+        let study = StudyModel::build(&case.system, &case.config).unwrap();
+        let (graph, sc) = (&study.graph, &study.scenario);
+        let node = 1;
+        let n = graph.num_realisations(node, sc);
+        assert!(n >= 2, "1dtoy has several openings per stage");
+        for k in 0..n {
+            let noise = graph.realisation(node, k, sc).to_vec();
+            assert_eq!(nearest_realisation(graph, node, sc, &noise), Some(k));
+        }
+        let (a, b) = (
+            graph.realisation(node, 0, sc),
+            graph.realisation(node, 1, sc),
+        );
+        assert_ne!(a, b, "two distinct openings");
+        let between = |w: f64| -> Vec<f64> {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (1.0 - w) * x + w * y)
+                .collect()
+        };
+        let near_b = between(0.6);
+        let dist =
+            |r: &[f64]| -> f64 { r.iter().zip(&near_b).map(|(x, y)| (x - y) * (x - y)).sum() };
+        let expected = (0..n)
+            .min_by(|&i, &j| {
+                dist(graph.realisation(node, i, sc))
+                    .total_cmp(&dist(graph.realisation(node, j, sc)))
+            })
+            .unwrap();
+        assert_eq!(
+            nearest_realisation(graph, node, sc, &near_b),
+            Some(expected)
+        );
+        assert!(dist(b) < dist(a));
+    }
 }

@@ -183,16 +183,17 @@ impl StateFold {
         self.col_row.len()
     }
 
-    /// `Σ_j a_ij x_j` for each of [`Self::rows`], into `out` (as long).
-    pub fn shifts_into(&self, x_in: &[f64], out: &mut [f64]) {
-        for (i, o) in out.iter_mut().enumerate().take(self.rows.len()) {
+    /// `(row, Σ_j a_ij x_j)` for each of [`Self::rows`], in order.
+    pub fn shifts<'a>(&'a self, x_in: &'a [f64]) -> impl Iterator<Item = (usize, f64)> + 'a {
+        self.rows.iter().enumerate().map(move |(i, &r)| {
             let (a, b) = (self.row_start[i], self.row_start[i + 1]);
-            *o = self.row_state[a..b]
+            let d = self.row_state[a..b]
                 .iter()
                 .zip(&self.row_coef[a..b])
                 .map(|(&j, &v)| v * x_in.get(j).copied().unwrap_or(0.0))
                 .sum();
-        }
+            (r, d)
+        })
     }
 
     /// The derivative of the optimum in each incoming state component,
@@ -264,10 +265,9 @@ mod tests {
     fn shifts_are_the_state_terms_of_each_row() {
         let mut m = model();
         let fold = StateFold::take(&mut m, &[0, 1], &[]);
-        let mut s = vec![0.0; 3];
-        fold.shifts_into(&[2.0, 5.0], &mut s);
+        let s: Vec<(usize, f64)> = fold.shifts(&[2.0, 5.0]).collect();
         // r0: 1·x0; r1: 2·x1; r2: x0 − x1.
-        assert_eq!(s, vec![2.0, 10.0, -3.0]);
+        assert_eq!(s, vec![(0, 2.0), (1, 10.0), (2, -3.0)]);
     }
 
     #[test]
@@ -280,9 +280,8 @@ mod tests {
         assert_eq!(m.row_upper, vec![f64::INFINITY, 2.0, 4.5]);
         // Per solve only x0 moves bounds: the rows it holds, r0 and r2.
         assert_eq!(fold.rows(), &[0, 2]);
-        let mut s = vec![0.0; 2];
-        fold.shifts_into(&[2.0], &mut s);
-        assert_eq!(s, vec![2.0, 2.0]);
+        let s: Vec<(usize, f64)> = fold.shifts(&[2.0]).collect();
+        assert_eq!(s, vec![(0, 2.0), (2, 2.0)]);
         assert_eq!(fold.restore(&m), model());
     }
 

@@ -38,11 +38,6 @@ pub struct StagePatch {
     /// Right-hand sides of the prefix as formulated (the incoming state's
     /// terms still on the left).
     values: Vec<f64>,
-    /// Template bounds of every row of the fold ([`super::StateFold::rows`]).
-    fold_lower: Vec<f64>,
-    fold_upper: Vec<f64>,
-    /// `Σ a·x_in` of every row of the fold.
-    shift: Vec<f64>,
     state_cols: Vec<usize>,
     state_values: Vec<f64>,
     ncs_cols: Vec<usize>,
@@ -63,22 +58,12 @@ impl StagePatch {
         let fold_rows = template.fold.rows();
         let mut rows: Vec<usize> = (0..n).collect();
         rows.extend(fold_rows.iter().copied().filter(|&r| r >= n));
-        let bound = |b: &[f64], r: usize| b.get(r).copied().unwrap_or(0.0);
         Self {
             lower: vec![0.0; rows.len()],
             upper: vec![0.0; rows.len()],
             rows,
             prefix: n,
             values: vec![0.0; n],
-            fold_lower: fold_rows
-                .iter()
-                .map(|&r| bound(&template.model.row_lower, r))
-                .collect(),
-            fold_upper: fold_rows
-                .iter()
-                .map(|&r| bound(&template.model.row_upper, r))
-                .collect(),
-            shift: vec![0.0; fold_rows.len()],
             state_cols: layout.state_in_cols.clone(),
             state_values: vec![0.0; layout.state_in_cols.len()],
             ncs_cols: layout.ncs.range().collect(),
@@ -113,20 +98,20 @@ impl StagePatch {
             &mut self.values[layout.row_load.range()],
         );
         self.lower[..self.prefix].copy_from_slice(&self.values);
-        // The incoming state's terms, moved to the right-hand side.
-        template
-            .fold
-            .shifts_into(&self.state_values, &mut self.shift);
-        let mut outside = self.prefix;
-        for (i, &r) in template.fold.rows().iter().enumerate() {
-            let d = self.shift[i];
-            if r < self.prefix {
-                self.lower[r] -= d;
+        // The incoming state's terms, moved to the right-hand side (the
+        // rows outside the prefix follow it in the fold's row order).
+        let (model, prefix) = (&template.model, self.prefix);
+        let mut outside = prefix;
+        for (r, d) in template.fold.shifts(&self.state_values) {
+            if r < prefix {
+                if let Some(lo) = self.lower.get_mut(r) {
+                    *lo -= d;
+                }
             } else if let (Some(lo), Some(up)) =
                 (self.lower.get_mut(outside), self.upper.get_mut(outside))
             {
-                *lo = self.fold_lower[i] - d;
-                *up = self.fold_upper[i] - d;
+                *lo = model.row_lower.get(r).copied().unwrap_or(0.0) - d;
+                *up = model.row_upper.get(r).copied().unwrap_or(0.0) - d;
                 outside += 1;
             }
         }
