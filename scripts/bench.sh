@@ -13,6 +13,11 @@
 # load. The project never depends on it.
 #
 #   COBRE_REF_PYTHON=/work/ref/bin/python ./scripts/bench.sh 3
+#
+# COBRE_BENCH_NEWAVE=1 adds the production-scale deck: the whole study of
+# ../shared/cases-real/newave_mini on 2 threads (scripts/bench_newave.sh:
+# load, training, simulation, wall, peak RSS; with COBRE_REF_PYTHON the
+# reference right after). About 7 minutes for ours, 10 for 0.18.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$COBRE_ROOT"
 
@@ -79,3 +84,8 @@ for c in "${cases[@]}"; do
         echo "$row"
     done
 done
+
+if [ -n "${COBRE_BENCH_NEWAVE:-}" ]; then
+    log "newave_mini, whole study on 2 threads (scripts/bench_newave.sh)"
+    "$COBRE_ROOT/scripts/bench_newave.sh" 2
+fi
