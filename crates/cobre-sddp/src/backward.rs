@@ -359,14 +359,9 @@ mod tests {
     #[test]
     fn solving_a_chosen_realisation_first_keeps_every_result_at_its_index() {
         use crate::workspace::{SolverInstances, WorkerPool};
-        use crate::{train, StudyModel, TrainingHooks, TrainingSettings};
+        use crate::{train, TrainingHooks, TrainingSettings};
         use cobre_core::config::StoppingRuleConfig;
-        let dir = std::path::PathBuf::from(
-            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-        )
-        .join("../../../shared/cases/1dtoy");
-        let case = cobre_io::load_case(&dir).unwrap();
-        let study = StudyModel::build(&case.system, &case.config).unwrap();
+        let (case, study) = crate::test_support::shared_study("1dtoy").unwrap();
         let mut settings = TrainingSettings::from_config(&case.config);
         settings.stopping_rules = vec![StoppingRuleConfig::IterationLimit { limit: 3 }];
         let trained = train(&study, &settings, TrainingHooks::default()).unwrap();

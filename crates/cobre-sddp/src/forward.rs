@@ -286,18 +286,13 @@ fn nearest_realisation(
 #[cfg(test)]
 mod tests {
     use super::nearest_realisation;
-    use crate::StudyModel;
 
     /// Each opening is its own nearest, and a point between two openings,
     /// nearer the second, picks the opening at the least distance.
     #[test]
-    fn the_nearest_realisation_is_the_opening_closest_to_the_noise() {
-        let dir = std::path::PathBuf::from(
-            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-        )
-        .join("../../../shared/cases/1dtoy");
-        let case = cobre_io::load_case(&dir).unwrap();
-        let study = StudyModel::build(&case.system, &case.config).unwrap();
+    fn the_nearest_realisation_is_the_opening_closest_to_the_noise(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let (_, study) = crate::test_support::shared_study("1dtoy")?;
         let (graph, sc) = (&study.graph, &study.scenario);
         let node = 1;
         let n = graph.num_realisations(node, sc);
@@ -325,11 +320,12 @@ mod tests {
                 dist(graph.realisation(node, i, sc))
                     .total_cmp(&dist(graph.realisation(node, j, sc)))
             })
-            .unwrap();
+            .ok_or("no realisation")?;
         assert_eq!(
             nearest_realisation(graph, node, sc, &near_b),
             Some(expected)
         );
         assert!(dist(b) < dist(a));
+        Ok(())
     }
 }

@@ -42,6 +42,8 @@ pub mod scenario;
 pub mod simulation;
 pub mod stopping;
 pub mod study;
+#[cfg(test)]
+mod test_support;
 pub mod training;
 pub mod warm_start;
 mod workspace;

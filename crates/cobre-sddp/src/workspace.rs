@@ -803,7 +803,6 @@ mod tests {
     use super::*;
     use crate::error::Phase;
     use crate::{train, TrainingHooks, TrainingSettings};
-    use std::path::PathBuf;
 
     /// The derivative the worker reads for each incoming state component
     /// (a cut coefficient) equals the slope of the stage objective in it,
@@ -812,12 +811,7 @@ mod tests {
     /// bounds (reduced cost plus the cut rows' share).
     #[test]
     fn state_duals_are_the_slope_of_the_objective_in_the_incoming_state() {
-        let dir = PathBuf::from(
-            std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-        )
-        .join("../../../shared/cases/d26-estimated-par2");
-        let case = cobre_io::load_case(&dir).unwrap();
-        let study = StudyModel::build(&case.system, &case.config).unwrap();
+        let (case, study) = crate::test_support::shared_study("d26-estimated-par2").unwrap();
         let settings = TrainingSettings::from_config(&case.config);
         let trained = train(&study, &settings, TrainingHooks::default()).unwrap();
         let t = 1;

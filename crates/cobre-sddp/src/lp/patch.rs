@@ -28,13 +28,11 @@ fn per_ncs_column(layout: &StageLayout, per_source: &[bool], missing: bool) -> V
 /// Buffers of one stage's patch, owned by a worker (no allocation per solve).
 #[derive(Debug, Clone, Default)]
 pub struct StagePatch {
-    /// The patched rows: the prefix `0..prefix`, then the rows outside it
-    /// that hold folded incoming-state entries.
+    /// The patched rows: the prefix `0..values.len()`, then the rows
+    /// outside it that hold folded incoming-state entries.
     rows: Vec<usize>,
     lower: Vec<f64>,
     upper: Vec<f64>,
-    /// Length of the prefix.
-    prefix: usize,
     /// Right-hand sides of the prefix as formulated (the incoming state's
     /// terms still on the left).
     values: Vec<f64>,
@@ -62,7 +60,6 @@ impl StagePatch {
             lower: vec![0.0; rows.len()],
             upper: vec![0.0; rows.len()],
             rows,
-            prefix: n,
             values: vec![0.0; n],
             state_cols: layout.state_in_cols.clone(),
             state_values: vec![0.0; layout.state_in_cols.len()],
@@ -97,10 +94,11 @@ impl StagePatch {
             layout.n_blocks,
             &mut self.values[layout.row_load.range()],
         );
-        self.lower[..self.prefix].copy_from_slice(&self.values);
+        let prefix = self.values.len();
+        self.lower[..prefix].copy_from_slice(&self.values);
         // The incoming state's terms, moved to the right-hand side (the
         // rows outside the prefix follow it in the fold's row order).
-        let (model, prefix) = (&template.model, self.prefix);
+        let model = &template.model;
         let mut outside = prefix;
         for (r, d) in template.fold.shifts(&self.state_values) {
             if r < prefix {
@@ -115,7 +113,7 @@ impl StagePatch {
                 outside += 1;
             }
         }
-        let (lower, upper) = (&self.lower[..self.prefix], &mut self.upper[..self.prefix]);
+        let (lower, upper) = (&self.lower[..prefix], &mut self.upper[..prefix]);
         upper.copy_from_slice(lower);
         if !self.ncs_cols.is_empty() {
             scenario.ncs_available_into(t, noise, layout.n_blocks, &mut self.ncs_upper);
