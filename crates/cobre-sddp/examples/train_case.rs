@@ -10,7 +10,8 @@
 //! `COBRE_HIGHS_PRICING=1` (HiGHS' own cost perturbation and pricing),
 //! `COBRE_INSTANCES=stage|worker` (solver instances per stage or per worker),
 //! `COBRE_PERTURB=1` (HiGHS' cost perturbation, Devex pricing kept),
-//! `COBRE_DSE=1` (dual steepest-edge pricing, no perturbation).
+//! `COBRE_DSE=1` (dual steepest-edge pricing, no perturbation),
+//! `COBRE_SCALING=off` (HiGHS without scaling, training and simulation).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use cobre_core::config::StoppingRuleConfig;
@@ -52,6 +53,9 @@ fn main() {
     }
     let mut settings = TrainingSettings::from_config(&case.config);
     settings.threads = threads;
+    if std::env::var("COBRE_SCALING").is_ok_and(|v| v == "off") {
+        settings.solver.scaling = cobre_solver::Scaling::Off;
+    }
     if std::env::var("COBRE_NO_RESET").is_ok() {
         settings.solver.reset_on_set_basis = false;
     }
@@ -146,6 +150,7 @@ fn main() {
         let mut ss = SimulationSettings::from_config(&case.config);
         ss.threads = threads;
         ss.instances = settings.instances;
+        ss.solver.scaling = settings.solver.scaling;
         let mut sink = MemorySink::default();
         let t2 = Instant::now();
         let summary = simulate(&study, &r.policy, &ss, &mut sink, None).expect("simulate");

@@ -8,7 +8,9 @@
 //! * **exactness** — after every solve the inactive cuts are checked at the
 //!   solution (`α + π·x ≤ θ`, [`LpCuts::violated`]). A solution that violates
 //!   none is optimal for the LP with all cuts. A work item that meets a
-//!   violated cut stops; the cut is activated and the item is run again.
+//!   violated cut adds it as a row of its own LP and solves again; after
+//!   the parallel step, the cuts the items added are activated for every
+//!   LP.
 //! * **deactivation** — at the end of an iteration, active cuts that were
 //!   neither created nor binding (non-zero dual) in any solve of the last
 //!   `window` iterations leave the LPs (the

@@ -8,12 +8,16 @@
 //! iteration, used when it belongs to the same cut pool), or cold in the
 //! first iteration, and its noise comes from the stream keyed by `(seed,
 //! iteration, scenario, t)` (or is the node's external realisation), so the
-//! item's result does not depend on which thread runs it. A solve that violates a cut that is not
-//! a row stops the item; once the cut is a row the item resumes at that
-//! stage from the basis it stopped at.
+//! item's result does not depend on which thread runs it. A solve that
+//! violates a cut that is not a row gets that cut as a row of its own LP
+//! (this item only) and is solved again; once every item is done, the cuts
+//! they added become rows of every LP, in scenario order, and the stored
+//! forward bases follow (one parallel step per pass, whatever was
+//! violated).
 
 use crate::active_set::LpCuts;
 use crate::backward::Ctx;
+use crate::communicator::Communicator;
 use crate::error::{Phase, SolveSite};
 use crate::exchange::Activations;
 use crate::scenario::Sampler;
@@ -45,16 +49,12 @@ pub(crate) struct Trajectory {
     /// of the trial state holding it solves it first, from the forward
     /// solve's basis.
     pub(crate) openings: Vec<Option<usize>>,
-    /// Whether the trajectory still has to be (re)run this iteration.
-    pub(crate) pending: bool,
-    /// Stage and inactive cuts violated by the last attempt.
-    pub(crate) violation: Option<(usize, Vec<usize>)>,
-    /// First stage not solved yet this iteration: an attempt that meets a
-    /// violated cut keeps the stages before it, and the stage it stopped at
-    /// resumes from the basis it stopped with (left in `start`).
-    resume: usize,
+    /// Per stage, the inactive cuts this iteration's solve added to its own
+    /// LP because its solution violated them (rows after the shared cut
+    /// rows, in this order, in `forward_basis`).
+    pub(crate) local_cuts: Vec<Vec<usize>>,
     /// The trajectory's lag accumulator (the lag chain's state between
-    /// stages), kept with the trajectory so a resumed one goes on from it.
+    /// stages).
     lags: LagAccumulator,
 }
 
@@ -68,19 +68,18 @@ impl Trajectory {
             states: vec![0.0; n_stages * n_state],
             stage_costs: vec![0.0; n_stages],
             openings: vec![None; n_stages],
-            pending: true,
-            violation: None,
-            resume: 0,
+            local_cuts: vec![Vec::new(); n_stages],
             lags,
         }
     }
 }
 
 /// Runs the forward pass of every local trajectory (scenario numbers
-/// `first_scenario..`) in parallel. A trajectory that meets a violated
-/// inactive cut stops; the cuts that every rank's trajectories met are
-/// activated on every rank, in scenario order, and those trajectories run
-/// again, until none does anywhere.
+/// `first_scenario..`) in parallel. A solve whose solution violates inactive
+/// cuts adds them to its own LP and is solved again; afterwards the cuts
+/// every rank's trajectories added are activated on every rank (in scenario
+/// order) and each trajectory's forward bases are mapped to the LPs with
+/// them.
 pub(crate) fn run_forward(
     ctx: &Ctx<'_>,
     cuts: &mut [LpCuts],
@@ -96,47 +95,85 @@ pub(crate) fn run_forward(
         workers,
         comm,
     } = *ctx;
-    for tr in trajectories.iter_mut() {
-        tr.pending = true;
-        tr.resume = 0;
-    }
-    loop {
-        // Every rank holds the same cut sets, so every rank takes the same
-        // branch: without inactive cuts nothing can be violated.
-        let may_violate = cuts.iter().any(LpCuts::has_inactive);
-        let shared: &[LpCuts] = cuts;
-        crate::workspace::for_each_item(thread_pool, trajectories, |i, traj| {
-            if !traj.pending {
-                return Ok(());
-            }
-            let mut w = workers.current()?;
-            forward_one(
-                &mut w,
-                study,
-                shared,
-                sampler,
-                iteration,
-                first_scenario + i,
-                traj,
-            )
-        })?;
-        if !may_violate {
-            return Ok(());
-        }
-        activations.clear();
-        for tr in trajectories.iter_mut() {
-            if let Some((t, ids)) = tr.violation.take() {
-                activations.push(t, &ids);
-            }
-        }
-        if !activations.apply(comm, cuts)? {
-            return Ok(());
-        }
-        tracing::debug!(
+    // Every rank holds the same cut sets, so every rank takes the same
+    // branch: without inactive cuts nothing can be violated.
+    let may_violate = cuts.iter().any(LpCuts::has_inactive);
+    let shared: &[LpCuts] = cuts;
+    crate::workspace::for_each_item(thread_pool, trajectories, |i, traj| {
+        let mut w = workers.current()?;
+        forward_one(
+            &mut w,
+            study,
+            shared,
+            sampler,
             iteration,
-            "forward pass re-run after activating violated cuts"
-        );
+            first_scenario + i,
+            traj,
+        )
+    })?;
+    if may_violate {
+        activate_local_cuts(study, comm, cuts, activations, iteration, trajectories)?;
     }
+    // Stage 0 has no backward work item: its next forward solve starts
+    // from this one.
+    let root_pool = study.graph.pool(study.graph.root());
+    for tr in trajectories.iter_mut() {
+        if let (Some(b), Some(s)) = (tr.forward_basis.first(), tr.start.first_mut()) {
+            match s {
+                Some(s) => s.copy_from(b),
+                None => *s = Some(b.clone()),
+            }
+        }
+        if let Some(q) = tr.start_pool.first_mut() {
+            *q = root_pool;
+        }
+    }
+    Ok(())
+}
+
+/// Makes the cuts the trajectories added to their own LPs rows of every
+/// LP (every rank's, in scenario order) and maps each trajectory's forward
+/// bases to the LPs with them.
+fn activate_local_cuts(
+    study: &StudyModel,
+    comm: &dyn Communicator,
+    cuts: &mut [LpCuts],
+    activations: &mut Activations,
+    iteration: u64,
+    trajectories: &mut [Trajectory],
+) -> Result<(), SddpError> {
+    let rows_before: Vec<usize> = cuts.iter().map(LpCuts::num_rows).collect();
+    let graph = &study.graph;
+    activations.clear();
+    for tr in trajectories.iter() {
+        for (t, ids) in tr.local_cuts.iter().enumerate() {
+            if let (false, Some(&node)) = (ids.is_empty(), tr.nodes.get(t)) {
+                activations.push(graph.pool(node), ids);
+            }
+        }
+    }
+    // Every rank takes part, with or without cuts of its own.
+    if !activations.apply(comm, cuts)? {
+        return Ok(());
+    }
+    tracing::debug!(iteration, "forward pass activated violated cuts");
+    for tr in trajectories.iter_mut() {
+        for (t, basis) in tr.forward_basis.iter_mut().enumerate() {
+            let p = tr.nodes.get(t).map_or(t, |&n| graph.pool(n));
+            let (Some(c), Some(tpl), Some(&n_before)) =
+                (cuts.get(p), study.pool_template(p), rows_before.get(p))
+            else {
+                continue;
+            };
+            let template_rows = tpl.layout.num_template_rows;
+            let local = tr.local_cuts.get(t).map_or(&[][..], Vec::as_slice);
+            // A basis of this pass's LP (shared rows, then its own).
+            if basis.row_status.len() == template_rows + n_before + local.len() {
+                c.adopt_local_rows(basis, template_rows, n_before, local);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One forward trajectory.
@@ -151,10 +188,8 @@ fn forward_one(
 ) -> Result<(), SddpError> {
     let ns = study.n_state();
     let graph = &study.graph;
-    if traj.resume == 0 {
-        study.scenario.restart_lags(&mut traj.lags);
-    }
-    for (t, tpl) in study.templates.iter().enumerate().skip(traj.resume) {
+    study.scenario.restart_lags(&mut traj.lags);
+    for (t, tpl) in study.templates.iter().enumerate() {
         let node = if t == 0 {
             graph.root()
         } else {
@@ -221,20 +256,16 @@ fn forward_one(
             scenario,
             opening: None,
         };
-        let obj = w.solve(p, tpl, Some(stage_cuts), &study.scenario, x_in, site)?;
-        w.check_cuts(p, stage_cuts, tpl);
-        if !w.violated.is_empty() {
-            traj.violation = Some((p, w.violated.clone()));
-            traj.resume = t;
-            if let Some(slot) = traj.start.get_mut(t) {
-                let b = slot.get_or_insert_with(Basis::new);
-                w.basis_into(p, b);
+        let obj = loop {
+            let obj = w.solve(p, tpl, Some(stage_cuts), &study.scenario, x_in, site)?;
+            w.check_cuts(p, stage_cuts, tpl);
+            if w.violated.is_empty() {
+                break obj;
             }
-            if let Some(q) = traj.start_pool.get_mut(t) {
-                *q = p;
-            }
-            return Ok(());
-        }
+            // Not optimal for the LP with every cut: add the violated cuts
+            // to this solve's LP and solve again.
+            w.add_violated_as_local_rows(p, stage_cuts, tpl)?;
+        };
         let layout = &tpl.layout;
         let theta = w.primal.get(layout.theta).copied().unwrap_or(0.0);
         traj.stage_costs[t] = obj - tpl.discount * theta;
@@ -242,18 +273,10 @@ fn forward_one(
         if let Some(b) = traj.forward_basis.get_mut(t) {
             w.basis_into(p, b);
         }
-    }
-    traj.pending = false;
-    // Stage 0 has no backward work item: its next forward solve starts
-    // from this one.
-    if let (Some(b), Some(s)) = (traj.forward_basis.first(), traj.start.first_mut()) {
-        match s {
-            Some(s) => s.copy_from(b),
-            None => *s = Some(b.clone()),
+        if let Some(l) = traj.local_cuts.get_mut(t) {
+            l.clone_from(&w.local_rows);
         }
-    }
-    if let Some(q) = traj.start_pool.first_mut() {
-        *q = graph.pool(graph.root());
+        w.drop_local_rows(p, stage_cuts, tpl)?;
     }
     Ok(())
 }
