@@ -148,15 +148,21 @@ pub fn train(
     mut hooks: TrainingHooks<'_>,
 ) -> Result<TrainingResult, SddpError> {
     let mut trainer = Trainer::new(study, settings, hooks.communicator, hooks.start)?;
-    let termination = loop {
-        trainer.run_iteration()?;
-        if let Some(cp) = hooks.checkpoint.as_deref_mut() {
-            trainer.checkpoint(cp)?;
-        }
-        if let Some(reason) =
-            trainer.decide_stop(hooks.observer.as_deref_mut(), hooks.stop.as_ref())?
-        {
-            break reason;
+    // A resumed run whose saved history already meets a stopping rule
+    // (its iteration limit, say) ends where the uninterrupted run did.
+    let termination = if let Some(reason) = trainer.stop_before_start()? {
+        reason
+    } else {
+        loop {
+            trainer.run_iteration()?;
+            if let Some(cp) = hooks.checkpoint.as_deref_mut() {
+                trainer.checkpoint(cp)?;
+            }
+            if let Some(reason) =
+                trainer.decide_stop(hooks.observer.as_deref_mut(), hooks.stop.as_ref())?
+            {
+                break reason;
+            }
         }
     };
     trainer.finish(termination)
@@ -720,6 +726,27 @@ impl<'a> Trainer<'a> {
             n_hydros,
             self.run.study.scenario.max_order(),
         )
+    }
+
+    /// Before the first new iteration: the stopping rule the history
+    /// already meets, when the run resumes from one (else `None`; a fresh
+    /// run always trains at least one iteration).
+    ///
+    /// # Errors
+    /// A communicator failure.
+    pub fn stop_before_start(&self) -> Result<Option<TerminationReason>, SddpError> {
+        if self.records.is_empty() {
+            return Ok(None);
+        }
+        let mut decision = StopDecision::Continue;
+        if self.run.comm.rank() == 0 {
+            if let Some(i) = self.stopping.check_at(&History {
+                records: &self.records,
+            }) {
+                decision = StopDecision::Rule(u8::try_from(i).unwrap_or(u8::MAX));
+            }
+        }
+        share_decision(self.run.comm, decision)?.reason(&self.stopping)
     }
 
     /// Whether training stops after the iteration just ended, and why. The

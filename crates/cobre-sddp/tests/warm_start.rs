@@ -113,6 +113,42 @@ fn resume_continues_the_iteration_count_and_history() {
     assert!(resumed.records[5].lower_bound >= first.lower_bound() - 1e-6);
 }
 
+#[test]
+fn resume_at_the_iteration_limit_already_reached_trains_no_further_iteration() {
+    let (study, s5) = settings(5);
+    let first = run(&study, &s5, TrainingHooks::default());
+    let start = TrainingStart::resume(first.policy.clone(), first.records.clone());
+    let resumed = run(
+        &study,
+        &s5,
+        TrainingHooks {
+            start: Some(&start),
+            ..TrainingHooks::default()
+        },
+    );
+    assert_eq!(
+        resumed.records, first.records,
+        "the saved history, unchanged"
+    );
+    assert_eq!(resumed.policy.num_cuts(), first.policy.num_cuts());
+    assert_eq!(resumed.solver.solves, 0, "no LP was solved");
+    assert_eq!(
+        resumed.termination,
+        cobre_sddp::TerminationReason::Rule(cobre_sddp::RuleKind::IterationLimit)
+    );
+    // One iteration more than saved: exactly one new iteration.
+    let (_, s6) = settings(6);
+    let more = run(
+        &study,
+        &s6,
+        TrainingHooks {
+            start: Some(&start),
+            ..TrainingHooks::default()
+        },
+    );
+    assert_eq!(more.records.len(), 6);
+}
+
 struct Every {
     interval: u64,
     saved: Vec<(u64, usize)>,
