@@ -150,9 +150,12 @@ pub(crate) fn run_items(
         .map(|it| cuts.get(it.pool).map_or(0, LpCuts::num_rows))
         .collect();
     let shared: &[LpCuts] = cuts;
-    crate::workspace::for_each_item(ctx.thread_pool, items, |_, item| {
-        solve_item(study, workers, shared, iteration, phase, item)
-    })?;
+    crate::workspace::for_each_item_largest_first(
+        ctx.thread_pool,
+        items,
+        |it| it.hi - it.lo,
+        |_, item| solve_item(study, workers, shared, iteration, phase, item),
+    )?;
     // Every rank takes part, with or without cuts of its own.
     activations.clear();
     for it in items.iter().filter(|it| !it.added_cuts.is_empty()) {

@@ -686,17 +686,70 @@ where
     T: Send,
     F: Fn(usize, &mut T) -> Result<(), SddpError> + Sync + Send,
 {
-    use rayon::prelude::*;
+    for_each_item_largest_first(pool, items, |_| 0, f)
+}
+
+/// [`for_each_item`], with the pool's threads taking the items one at a
+/// time, largest `size` first (then in index order): the longest items
+/// start first and the short ones fill in at the end, so the threads finish
+/// a section together. Which thread solves an item does not change its
+/// result. Threads stop taking items after an error; when several of the
+/// items that ran failed, the error of the first in index order is
+/// returned.
+pub(crate) fn for_each_item_largest_first<T, F, S>(
+    pool: &rayon::ThreadPool,
+    items: &mut [T],
+    size: S,
+    f: F,
+) -> Result<(), SddpError>
+where
+    T: Send,
+    F: Fn(usize, &mut T) -> Result<(), SddpError> + Sync + Send,
+    S: Fn(&T) -> usize,
+{
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     if pool.current_num_threads() <= 1 {
-        items.iter_mut().enumerate().try_for_each(|(i, x)| f(i, x))
-    } else {
-        pool.install(|| {
-            items
-                .par_iter_mut()
-                .enumerate()
-                .try_for_each(|(i, x)| f(i, x))
-        })
+        return items.iter_mut().enumerate().try_for_each(|(i, x)| f(i, x));
     }
+    let order = largest_first(items.iter().map(size));
+    let cells: Vec<Mutex<&mut T>> = items.iter_mut().map(Mutex::new).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let errors: Mutex<Vec<(usize, SddpError)>> = Mutex::new(Vec::new());
+    pool.broadcast(|_| {
+        while !failed.load(Ordering::Relaxed) {
+            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let Some(cell) = cells.get(i) else { break };
+            // Each item is taken once: its lock is never contended.
+            let mut item = cell
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Err(e) = f(i, &mut item) {
+                failed.store(true, Ordering::Relaxed);
+                errors
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((i, e));
+            }
+        }
+    });
+    let mut errors = errors
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    errors.sort_by_key(|(i, _)| *i);
+    match errors.into_iter().next() {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Item indices by decreasing size, equal sizes in index order.
+fn largest_first(sizes: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut order: Vec<(usize, usize)> = sizes.enumerate().collect();
+    order.sort_by_key(|&(i, s)| (std::cmp::Reverse(s), i));
+    order.into_iter().map(|(i, _)| i).collect()
 }
 
 /// The thread pool of a run (`threads` threads) and one worker per thread.
@@ -803,6 +856,54 @@ mod tests {
     use super::*;
     use crate::error::Phase;
     use crate::{train, TrainingHooks, TrainingSettings};
+
+    /// Every item runs exactly once on a two-thread pool.
+    #[test]
+    fn every_item_runs_exactly_once() -> Result<(), Box<dyn std::error::Error>> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+        let mut items: Vec<(usize, usize)> = [1, 5, 2, 9, 3, 3, 7].map(|s| (s, 0)).to_vec();
+        for_each_item_largest_first(
+            &pool,
+            &mut items,
+            |it| it.0,
+            |_, it| {
+                it.1 += 1;
+                Ok(())
+            },
+        )?;
+        assert!(items.iter().all(|it| it.1 == 1), "{items:?}");
+        Ok(())
+    }
+
+    /// Items are handed out by decreasing size; equal sizes keep their
+    /// index order.
+    #[test]
+    fn items_are_handed_out_largest_first() {
+        let order = largest_first([1_usize, 5, 2, 9, 3, 3, 7].into_iter());
+        assert_eq!(order, [3, 6, 1, 4, 5, 2, 0]);
+    }
+
+    /// A failing item's error comes back from the parallel section.
+    #[test]
+    fn a_failing_item_stops_the_section_with_its_error() -> Result<(), Box<dyn std::error::Error>> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+        let mut items: Vec<usize> = (0..8).collect();
+        let r = for_each_item_largest_first(
+            &pool,
+            &mut items,
+            |&i| i,
+            |i, _| {
+                if i == 3 {
+                    Err(SddpError::invalid(format!("item {i}"), "fails"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        let text = r.err().ok_or("an error")?.to_string();
+        assert!(text.contains("item 3"), "{text}");
+        Ok(())
+    }
 
     /// The derivative the worker reads for each incoming state component
     /// (a cut coefficient) equals the slope of the stage objective in it,
