@@ -11,7 +11,9 @@
 //! `COBRE_INSTANCES=stage|worker` (solver instances per stage or per worker),
 //! `COBRE_PERTURB=1` (HiGHS' cost perturbation, Devex pricing kept),
 //! `COBRE_DSE=1` (dual steepest-edge pricing, no perturbation),
-//! `COBRE_SCALING=off` (HiGHS without scaling, training and simulation).
+//! `COBRE_SCALING=off|equilibration|forced|max` (HiGHS without scaling, equilibration, forced equilibration or
+//! max-value scaling; training and simulation), `COBRE_DUAL_TOL`,
+//! `COBRE_PRIMAL_TOL` (HiGHS' feasibility tolerances).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use cobre_core::config::StoppingRuleConfig;
@@ -53,8 +55,18 @@ fn main() {
     }
     let mut settings = TrainingSettings::from_config(&case.config);
     settings.threads = threads;
-    if std::env::var("COBRE_SCALING").is_ok_and(|v| v == "off") {
-        settings.solver.scaling = cobre_solver::Scaling::Off;
+    match std::env::var("COBRE_SCALING").as_deref() {
+        Ok("off") => settings.solver.scaling = cobre_solver::Scaling::Off,
+        Ok("equilibration") => settings.solver.scaling = cobre_solver::Scaling::Equilibration,
+        Ok("forced") => settings.solver.scaling = cobre_solver::Scaling::ForcedEquilibration,
+        Ok("max") => settings.solver.scaling = cobre_solver::Scaling::MaxValue,
+        _ => {}
+    }
+    if let Ok(t) = std::env::var("COBRE_DUAL_TOL") {
+        settings.solver.dual_feasibility_tolerance = t.parse().unwrap();
+    }
+    if let Ok(t) = std::env::var("COBRE_PRIMAL_TOL") {
+        settings.solver.primal_feasibility_tolerance = t.parse().unwrap();
     }
     if std::env::var("COBRE_NO_RESET").is_ok() {
         settings.solver.reset_on_set_basis = false;
@@ -129,6 +141,14 @@ fn main() {
         r.policy.num_cuts(),
     );
     println!(
+        "  lower bound per iteration: {}",
+        r.records
+            .iter()
+            .map(|x| format!("{:.6e}", x.lower_bound))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
         "  active cuts at the end: {} of {}",
         r.active_cuts.iter().sum::<usize>(),
         r.policy.num_cuts()
@@ -150,7 +170,7 @@ fn main() {
         let mut ss = SimulationSettings::from_config(&case.config);
         ss.threads = threads;
         ss.instances = settings.instances;
-        ss.solver.scaling = settings.solver.scaling;
+        ss.solver = settings.solver.clone();
         let mut sink = MemorySink::default();
         let t2 = Instant::now();
         let summary = simulate(&study, &r.policy, &ss, &mut sink, None).expect("simulate");

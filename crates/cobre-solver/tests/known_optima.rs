@@ -238,7 +238,7 @@ fn changing_costs_moves_the_optimum() {
 }
 
 #[test]
-fn primal_simplex_and_unscaled_runs_reach_the_same_optimum() {
+fn primal_simplex_unscaled_and_equilibrated_runs_reach_the_same_optimum() {
     let stage = common::stage_lp(20, 40, 17);
     let mut reference = loaded(&stage.model);
     reference.solve().unwrap();
@@ -252,7 +252,7 @@ fn primal_simplex_and_unscaled_runs_reach_the_same_optimum() {
             ..SolverOptions::default()
         },
         SolverOptions {
-            scaling: Scaling::MaxValue,
+            scaling: Scaling::Equilibration,
             random_seed: 12345,
             ..SolverOptions::default()
         },
