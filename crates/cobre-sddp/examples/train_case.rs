@@ -10,7 +10,8 @@
 //! `COBRE_HIGHS_PRICING=1` (HiGHS' own cost perturbation and pricing),
 //! `COBRE_INSTANCES=stage|worker` (solver instances per stage or per worker),
 //! `COBRE_PERTURB=1` (HiGHS' cost perturbation, Devex pricing kept),
-//! `COBRE_DSE=1` (dual steepest-edge pricing, no perturbation),
+//! `COBRE_DSE=1` (dual steepest-edge pricing, no perturbation), `COBRE_DANTZIG=1`
+//! (Dantzig's pricing),
 //! `COBRE_SCALING=off|equilibration|forced|max` (HiGHS without scaling, equilibration, forced equilibration or
 //! max-value scaling; training and simulation), `COBRE_DUAL_TOL`,
 //! `COBRE_PRIMAL_TOL` (HiGHS' feasibility tolerances).
@@ -81,6 +82,9 @@ fn main() {
             "worker" => cobre_sddp::SolverInstances::PerWorker,
             _ => cobre_sddp::SolverInstances::Auto,
         };
+    }
+    if std::env::var("COBRE_DANTZIG").is_ok() {
+        settings.solver.dual_edge_weights = cobre_solver::DualEdgeWeights::Dantzig;
     }
     if std::env::var("COBRE_DSE").is_ok() {
         settings.solver.dual_edge_weights = cobre_solver::DualEdgeWeights::SteepestEdge;

@@ -5,7 +5,9 @@
 //! Scenarios run in parallel on the run's thread pool and go through a
 //! bounded channel to the calling thread, which owns the sink: memory stays
 //! flat in the number of scenarios when the sink streams. Each `(scenario,
-//! stage)` solve starts from the policy's basis of the stage (or cold) and
+//! stage)` solve starts from the basis of the scenario's previous stage
+//! fitted to the stage's cut rows (the first stage, or a stage whose LP
+//! has another shape, from the policy's basis of the stage, or cold) and
 //! draws its noise from the stream keyed by `(seed, 0, scenario, stage)`, so
 //! results do not depend on the thread count; the sink may see scenarios out
 //! of order.
