@@ -8,8 +8,10 @@
 
 use cobre_sddp::lp::{StagePatch, StageTemplate};
 use cobre_sddp::{ScenarioModel, StudyModel};
-use cobre_solver::{HighsSolver, LpSolver};
+use cobre_solver::{HighsSolver, LpSolver, SolverOptions};
 use std::path::PathBuf;
+
+mod common;
 
 fn cases_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cases")
@@ -51,19 +53,6 @@ fn formulated(tpl: &StageTemplate, patch: &StagePatch) -> (f64, Vec<f64>) {
     (obj, layout.state_in_cols.iter().map(|&c| d[c]).collect())
 }
 
-/// Objective and state slopes of the folded LP.
-fn folded(tpl: &StageTemplate, patch: &StagePatch) -> (f64, Vec<f64>) {
-    let mut lp = HighsSolver::new().unwrap();
-    lp.load_model(&tpl.model).unwrap();
-    patch.apply(&mut lp).unwrap();
-    lp.solve().unwrap();
-    let mut y = vec![0.0; lp.num_rows()];
-    lp.row_duals_into(&mut y);
-    let mut slopes = vec![0.0; tpl.layout.state_in_cols.len()];
-    tpl.fold.slopes_into(&tpl.model.col_cost, &y, &mut slopes);
-    (lp.objective_value(), slopes)
-}
-
 /// Compares every stage of case `name` at the initial state and opening 0;
 /// returns the number of state slopes compared.
 fn check_case(name: &str) -> usize {
@@ -76,7 +65,7 @@ fn check_case(name: &str) -> usize {
         let mut patch = StagePatch::new(tpl);
         patch.fill(tpl, sc, &x, sc.opening(t, 0));
         let (obj_f, d_f) = formulated(tpl, &patch);
-        let (obj_s, d_s) = folded(tpl, &patch);
+        let (obj_s, d_s) = common::solve_folded(tpl, &patch, SolverOptions::default());
         let scale = obj_f.abs().max(1.0);
         assert!(
             (obj_f - obj_s).abs() <= 1e-7 * scale,

@@ -9,25 +9,19 @@
 
 use cobre_sddp::lp::StagePatch;
 use cobre_sddp::StudyModel;
-use cobre_solver::{HighsSolver, LpSolver, Scaling, SolverOptions};
+use cobre_solver::{Scaling, SolverOptions};
 use std::path::PathBuf;
 
-/// Objective and state slopes of stage `t`'s LP at the initial
-/// state and opening 0, from a cold start.
+mod common;
+
+/// Objective and state slopes of stage `t`'s LP at the initial state and
+/// opening 0, from a cold start.
 fn solve_stage(study: &StudyModel, t: usize, options: SolverOptions) -> (f64, Vec<f64>) {
     let tpl = &study.templates()[t];
     let sc = study.scenario();
-    let mut lp = HighsSolver::with_options(options).unwrap();
-    lp.load_model(&tpl.model).unwrap();
     let mut patch = StagePatch::new(tpl);
     patch.fill(tpl, sc, study.initial_state(), sc.opening(t, 0));
-    patch.apply(&mut lp).unwrap();
-    lp.solve().unwrap();
-    let mut y = vec![0.0; lp.num_rows()];
-    lp.row_duals_into(&mut y);
-    let mut slopes = vec![0.0; tpl.layout.state_in_cols.len()];
-    tpl.fold.slopes_into(&tpl.model.col_cost, &y, &mut slopes);
-    (lp.objective_value(), slopes)
+    common::solve_folded(tpl, &patch, options)
 }
 
 #[test]

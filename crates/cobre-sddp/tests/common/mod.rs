@@ -407,3 +407,22 @@ pub fn graph_system() -> cobre_core::System {
     ];
     cobre_core::System::new(parts).unwrap()
 }
+
+/// Objective and state slopes (the cut coefficients) of a stage's folded
+/// LP under `patch`, solved from a cold start with `options`.
+pub fn solve_folded(
+    tpl: &cobre_sddp::lp::StageTemplate,
+    patch: &cobre_sddp::lp::StagePatch,
+    options: cobre_solver::SolverOptions,
+) -> (f64, Vec<f64>) {
+    use cobre_solver::LpSolver;
+    let mut lp = cobre_solver::HighsSolver::with_options(options).unwrap();
+    lp.load_model(&tpl.model).unwrap();
+    patch.apply(&mut lp).unwrap();
+    lp.solve().unwrap();
+    let mut y = vec![0.0; lp.num_rows()];
+    lp.row_duals_into(&mut y);
+    let mut slopes = vec![0.0; tpl.layout.state_in_cols.len()];
+    tpl.fold.slopes_into(&tpl.model.col_cost, &y, &mut slopes);
+    (lp.objective_value(), slopes)
+}
