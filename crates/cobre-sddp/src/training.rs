@@ -740,13 +740,20 @@ impl<'a> Trainer<'a> {
         }
         let mut decision = StopDecision::Continue;
         if self.run.comm.rank() == 0 {
-            if let Some(i) = self.stopping.check_at(&History {
-                records: &self.records,
-            }) {
-                decision = StopDecision::Rule(u8::try_from(i).unwrap_or(u8::MAX));
+            if let Some(rule) = self.rule_met() {
+                decision = rule;
             }
         }
         share_decision(self.run.comm, decision)?.reason(&self.stopping)
+    }
+
+    /// The first stopping rule the history meets, on this rank's records.
+    fn rule_met(&self) -> Option<StopDecision> {
+        self.stopping
+            .check_at(&History {
+                records: &self.records,
+            })
+            .map(|i| StopDecision::Rule(u8::try_from(i).unwrap_or(u8::MAX)))
     }
 
     /// Whether training stops after the iteration just ended, and why. The
@@ -767,10 +774,8 @@ impl<'a> Trainer<'a> {
                 (Some(o), Some(record)) => o.on_iteration(record),
                 _ => Control::Continue,
             };
-            decision = if let Some(i) = self.stopping.check_at(&History {
-                records: &self.records,
-            }) {
-                StopDecision::Rule(u8::try_from(i).unwrap_or(u8::MAX))
+            decision = if let Some(rule) = self.rule_met() {
+                rule
             } else if control == Control::Stop {
                 StopDecision::Observer
             } else if stop.is_some_and(StopFlag::is_raised) {

@@ -20,6 +20,18 @@ fn run(study: &StudyModel, s: &TrainingSettings, hooks: TrainingHooks<'_>) -> Tr
     train(study, s, hooks).unwrap()
 }
 
+/// Training started from `start` (a warm start or a resumed run).
+fn run_from(study: &StudyModel, s: &TrainingSettings, start: &TrainingStart) -> TrainingResult {
+    run(
+        study,
+        s,
+        TrainingHooks {
+            start: Some(start),
+            ..TrainingHooks::default()
+        },
+    )
+}
+
 #[test]
 fn table_round_trip_rebuilds_the_same_policy_bit_for_bit() {
     let (study, s) = settings(6);
@@ -62,14 +74,7 @@ fn warm_start_from_a_converged_policy_begins_at_its_lower_bound() {
     let lb = converged.lower_bound();
     let start = TrainingStart::warm_start(converged.policy.clone());
     let (_, s1) = settings(1);
-    let warm = run(
-        &study,
-        &s1,
-        TrainingHooks {
-            start: Some(&start),
-            ..TrainingHooks::default()
-        },
-    );
+    let warm = run_from(&study, &s1, &start);
     let first = warm.records[0];
     assert_eq!(first.iteration, 1);
     assert!(
@@ -94,14 +99,7 @@ fn resume_continues_the_iteration_count_and_history() {
     let start = TrainingStart::resume(first.policy.clone(), first.records.clone());
     assert_eq!(start.iterations, 5);
     let (_, s8) = settings(8);
-    let resumed = run(
-        &study,
-        &s8,
-        TrainingHooks {
-            start: Some(&start),
-            ..TrainingHooks::default()
-        },
-    );
+    let resumed = run_from(&study, &s8, &start);
     let its: Vec<u64> = resumed.records.iter().map(|r| r.iteration).collect();
     assert_eq!(its, (1..=8).collect::<Vec<_>>());
     assert_eq!(resumed.records[..5], first.records[..]);
@@ -118,14 +116,7 @@ fn resume_at_the_iteration_limit_already_reached_trains_no_further_iteration() {
     let (study, s5) = settings(5);
     let first = run(&study, &s5, TrainingHooks::default());
     let start = TrainingStart::resume(first.policy.clone(), first.records.clone());
-    let resumed = run(
-        &study,
-        &s5,
-        TrainingHooks {
-            start: Some(&start),
-            ..TrainingHooks::default()
-        },
-    );
+    let resumed = run_from(&study, &s5, &start);
     assert_eq!(
         resumed.records, first.records,
         "the saved history, unchanged"
@@ -138,14 +129,7 @@ fn resume_at_the_iteration_limit_already_reached_trains_no_further_iteration() {
     );
     // One iteration more than saved: exactly one new iteration.
     let (_, s6) = settings(6);
-    let more = run(
-        &study,
-        &s6,
-        TrainingHooks {
-            start: Some(&start),
-            ..TrainingHooks::default()
-        },
-    );
+    let more = run_from(&study, &s6, &start);
     assert_eq!(more.records.len(), 6);
 }
 
