@@ -153,6 +153,8 @@ pub(crate) struct Worker {
     /// The basis of the previous stage of the scenario being simulated
     /// ([`Self::keep_as_previous`]).
     pub(crate) previous: Basis,
+    /// The basis the simulation's mean path ended the current stage with.
+    pub(crate) peer: Basis,
     /// Start every solve from a cold basis ([`crate::TrainingSettings::warm_start`] off).
     cold_solves: bool,
     /// The pool whose instance holds the worker's only solver
@@ -214,6 +216,7 @@ impl Worker {
             local_rows: Vec::new(),
             carry: Basis::new(),
             previous: Basis::new(),
+            peer: Basis::new(),
             holder: None,
             options: options.clone(),
         })

@@ -257,7 +257,11 @@ fn simulation_ranks_take_whole_blocks_and_together_match_one_process() {
                 one.std_cost.to_bits(),
                 "rank {rank} std"
             );
-            assert_eq!(summary.solver.solves, one.solver.solves);
+            // Every rank solves the mean path (not handed to its sink) to
+            // start its scenarios from: one process solves 23 + 1 paths.
+            let per_path = one.solver.solves / 24;
+            let more = u64::try_from(ranks - 1).unwrap();
+            assert_eq!(summary.solver.solves, one.solver.solves + more * per_path);
             if let (Some(first), Some(last)) = (scenarios.first(), scenarios.last()) {
                 assert_eq!(first.scenario % 4, 0, "rank {rank} starts a block");
                 assert!(
@@ -269,6 +273,54 @@ fn simulation_ranks_take_whole_blocks_and_together_match_one_process() {
         }
         assert_eq!(all, single.scenarios, "{ranks} ranks");
     }
+}
+
+#[test]
+fn scenarios_started_from_the_mean_path_match_on_any_threads_and_ranks() {
+    // Every scenario starts its stages from the bases of the mean path,
+    // which each rank solves for itself; rank shares of 7-scenario blocks.
+    let system = stochastic_system(4, 5);
+    let cfg = config(6, 3);
+    let study = StudyModel::build(&system, &cfg).unwrap();
+    let policy = train_alone(&study, &cfg).policy;
+    let many = |threads| SimulationSettings {
+        num_scenarios: 117,
+        ..sim_settings(threads)
+    };
+    let mut single = MemorySink::default();
+    let one = simulate(&study, &policy, &many(1), &mut single, None).unwrap();
+    assert_eq!(single.scenarios.len(), 117);
+    let mut threaded = MemorySink::default();
+    let three = simulate(&study, &policy, &many(3), &mut threaded, None).unwrap();
+    let costs = |s: &[ScenarioResult]| s.iter().map(|r| r.total_cost).collect::<Vec<_>>();
+    assert_eq!(
+        costs(&threaded.scenarios),
+        costs(&single.scenarios),
+        "3 threads"
+    );
+    assert_eq!(threaded.scenarios, single.scenarios, "3 threads");
+    assert_eq!(three.mean_cost.to_bits(), one.mean_cost.to_bits());
+    assert_eq!(
+        three.solver.simplex_iterations,
+        one.solver.simplex_iterations
+    );
+    let per_rank = on_ranks(3, |c| {
+        let mut sink = MemorySink::default();
+        let hooks = SimulationHooks {
+            communicator: Some(c),
+            scenarios_per_block: 7,
+            ..SimulationHooks::default()
+        };
+        let summary = simulate_with(&study, &policy, &many(2), &mut sink, hooks).unwrap();
+        (summary, sink.scenarios)
+    });
+    let mut all: Vec<ScenarioResult> = Vec::new();
+    for (summary, scenarios) in per_rank {
+        assert_eq!(summary.mean_cost.to_bits(), one.mean_cost.to_bits());
+        all.extend(scenarios);
+    }
+    assert_eq!(costs(&all), costs(&single.scenarios), "3 ranks");
+    assert_eq!(all, single.scenarios, "3 ranks");
 }
 
 /// A sink that refuses the first scenario it gets.

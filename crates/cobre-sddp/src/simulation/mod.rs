@@ -4,27 +4,33 @@
 //!
 //! Scenarios run in parallel on the run's thread pool and go through a
 //! bounded channel to the calling thread, which owns the sink: memory stays
-//! flat in the number of scenarios when the sink streams. Each `(scenario,
-//! stage)` solve starts from the basis of the scenario's previous stage
-//! fitted to the stage's cut rows (the first stage, or a stage whose LP
-//! has another shape, from the policy's basis of the stage, or cold) and
-//! draws its noise from the stream keyed by `(seed, 0, scenario, stage)`, so
-//! results do not depend on the thread count; the sink may see scenarios out
-//! of order.
+//! flat in the number of scenarios when the sink streams. Before the
+//! scenarios, each process solves the *mean path* ([`mean_path`]: every
+//! noise at zero), which starts each stage from the basis it ended its
+//! previous stage with (fitted to the stage's cut rows; the first stage,
+//! or a stage whose LP has another shape, from the policy's basis of the
+//! stage, or cold). Every scenario starts each stage from the basis the
+//! mean path ended the same stage with (from its own previous stage where
+//! the path has none). Each `(scenario, stage)` draws its noise from the
+//! stream keyed by `(seed, 0, scenario, stage)`, so results do not depend
+//! on the thread count; the sink may see scenarios out of order.
 //!
 //! With several ranks ([`SimulationHooks::communicator`]) each rank
 //! simulates a contiguous range of whole blocks of scenarios
 //! ([`block_share`]; the blocks are the output partitions, so each rank's
-//! sink writes its own files) and hands only those to its sink; the
-//! summary (count, mean and standard deviation of the total cost, added in
+//! sink writes its own files) and hands only those to its sink; every
+//! rank solves the mean path for itself, so ranks do not change results
+//! either. The summary (count, mean and standard deviation of the total cost, added in
 //! scenario order, LP work) covers every rank.
 
+mod mean_path;
 mod record;
 
 pub use cobre_core::records::{
     BusResults, CellResults, HydroResults, LineResults, PumpingResults, ScenarioResult, StageCosts,
     ThermalResults,
 };
+use mean_path::{Found, Item, MeanPath};
 use record::SolvedStage;
 
 use crate::active_set::LpCuts;
@@ -99,7 +105,7 @@ pub struct SimulationSummary {
     pub mean_cost: f64,
     /// Sample standard deviation of the total cost ($).
     pub std_cost: f64,
-    /// LP work of every rank.
+    /// LP work of every rank (the mean path's included, once per rank).
     pub solver: WorkerStats,
     /// Wall time (s).
     pub wall_time_s: f64,
@@ -349,10 +355,13 @@ fn simulate_range(
         .sampler(&settings.scenario_source, n, SamplerPhase::Simulation)?;
     let mut totals: Vec<(usize, f64)> = Vec::with_capacity(range.len());
     let wanted = range.len();
-    // Every thread claims the next scenario in index order (not a split
-    // range each), so results reach the sink nearly in order and it keeps
-    // few waiting for their turn in a file.
-    let next = AtomicUsize::new(range.start);
+    let work = mean_path::Plan::new(range);
+    let path = &work.path;
+    // Every thread claims the next item in index order (not a split range
+    // each): the mean path first, then the scenarios, so results reach the
+    // sink nearly in order and the sink keeps few waiting for their turn
+    // in a file.
+    let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let outcome: Result<(), SddpError> = std::thread::scope(|scope| {
         let (tx, rx) =
@@ -364,20 +373,29 @@ fn simulate_range(
                     if failed.load(Ordering::Relaxed) || stop.is_some_and(StopFlag::is_raised) {
                         return Ok(());
                     }
-                    let s = next.fetch_add(1, Ordering::Relaxed);
-                    if s >= range.end {
+                    let Some(item) = work.item(next.fetch_add(1, Ordering::Relaxed)) else {
                         return Ok(());
-                    }
+                    };
                     let one = workers.current().and_then(|mut w| {
-                        simulate_one(&mut w, study, &cuts, policy, &sampler, plan, s)
+                        simulate_one(&mut w, study, &cuts, policy, &sampler, plan, item, path)
                     });
-                    let sent = one.and_then(|r| {
-                        tx.send(r).map_err(|_| SddpError::Sink {
+                    let sent = match (item, one) {
+                        (Item::Scenario(_), Ok(r)) => tx.send(r).map_err(|_| SddpError::Sink {
                             message: "the consumer stopped".into(),
-                        })
-                    });
+                        }),
+                        (Item::MeanPath, Ok(_)) => Ok(()),
+                        // Not a result: the scenarios start from their own
+                        // previous stages where the path has no basis.
+                        (Item::MeanPath, Err(e)) => {
+                            tracing::debug!(error = %e, "the mean path of the simulation stopped");
+                            path.close();
+                            Ok(())
+                        }
+                        (Item::Scenario(_), Err(e)) => Err(e),
+                    };
                     if let Err(e) = sent {
                         failed.store(true, Ordering::Relaxed);
+                        path.close();
                         return Err(e);
                     }
                 }
@@ -413,9 +431,13 @@ fn simulate_range(
     })
 }
 
-/// Simulates one scenario: stage by stage, the policy's LP at the node the
-/// plan goes to, started from the previous stage's basis, its records
-/// appended to the scenario's results.
+/// Simulates one work item stage by stage: the policy's LP at the node the
+/// plan goes to, its records appended to the scenario's results. A
+/// scenario starts each stage from the mean path's basis of the stage
+/// (else from its own previous stage's); the mean path (noise at zero, on
+/// scenario 0's nodes) starts from its own previous stage and publishes
+/// the bases it ends its stages with.
+#[allow(clippy::too_many_arguments)]
 fn simulate_one(
     w: &mut Worker,
     study: &StudyModel,
@@ -423,8 +445,13 @@ fn simulate_one(
     policy: &Policy,
     sampler: &Sampler,
     plan: &ScenarioPlan,
-    scenario: usize,
+    item: Item,
+    path: &MeanPath,
 ) -> Result<ScenarioResult, SddpError> {
+    let scenario = match item {
+        Item::MeanPath => 0,
+        Item::Scenario(s) => s,
+    };
     let ns = study.n_state();
     let discount = study.cumulative_discount();
     let mut x_in = study.initial_state.clone();
@@ -448,8 +475,18 @@ fn simulate_one(
             .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no node to go to"))?;
         res.node_ids.push(graph.node(node).map_or(0, |n| n.id));
         let pool = graph.pool(node);
-        start_stage(w, cuts, policy, tpl, pool, t)?;
-        set_noise(w, study, sampler, plan, node, scenario, t);
+        let from_path =
+            item != Item::MeanPath && path.wait_for(t, pool, &mut w.peer) == Found::Basis;
+        if from_path {
+            start_from_peer(w, cuts, tpl, pool)?;
+        } else {
+            start_stage(w, cuts, policy, tpl, pool, t)?;
+        }
+        if item == Item::MeanPath {
+            w.noise.fill(0.0);
+        } else {
+            set_noise(w, study, sampler, plan, node, scenario, t);
+        }
         let site = SolveSite {
             phase: Phase::Simulation,
             iteration: 0,
@@ -459,6 +496,9 @@ fn simulate_one(
         };
         let obj = w.solve(pool, tpl, cuts.get(pool), &study.scenario, &x_in, site)?;
         w.keep_as_previous(pool);
+        if item == Item::MeanPath {
+            path.publish(pool, &w.previous);
+        }
         w.read_primal(pool);
         w.read_state_duals(pool, cuts.get(pool), tpl);
         let solved = SolvedStage {
@@ -478,6 +518,23 @@ fn simulate_one(
     }
     w.lags = lags;
     Ok(res)
+}
+
+/// Loads the LP of `pool` with its cuts and starts it from `w.peer`, the
+/// basis the mean path ended the same LP with.
+fn start_from_peer(
+    w: &mut Worker,
+    cuts: &[LpCuts],
+    tpl: &StageTemplate,
+    pool: usize,
+) -> Result<(), SddpError> {
+    if let Some(c) = cuts.get(pool) {
+        w.sync_cuts(pool, c, tpl)?;
+    }
+    let peer = std::mem::take(&mut w.peer);
+    let started = w.start_from(pool, Some(&peer));
+    w.peer = peer;
+    started
 }
 
 /// Loads the LP of `pool` for stage `t` of a scenario with its cuts, and
