@@ -45,6 +45,7 @@ use crate::study::StudyModel;
 use crate::workspace::{start_workers, Worker, WorkerStats};
 use crate::SddpError;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 /// Receives simulated scenarios.
@@ -105,7 +106,8 @@ pub struct SimulationSummary {
     pub mean_cost: f64,
     /// Sample standard deviation of the total cost ($).
     pub std_cost: f64,
-    /// LP work of every rank (the mean path's included, once per rank).
+    /// LP work of every rank (the mean path's counted once, however many
+    /// ranks solved it).
     pub solver: WorkerStats,
     /// Wall time (s).
     pub wall_time_s: f64,
@@ -166,6 +168,7 @@ pub fn simulate_with(
         sink,
         hooks.stop,
         range.clone(),
+        comm.rank() == 0,
     );
     let summary = gather_summary(comm, &local, &plan);
     // This rank's own error first; a peer's failure otherwise.
@@ -325,7 +328,13 @@ fn gather_summary(
     })
 }
 
-/// Simulates scenarios `range` into `sink`.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Simulates scenarios `range` into `sink` (with the mean path's LP work in
+/// the counters when `count_path`).
+#[allow(clippy::too_many_arguments)]
 fn simulate_range(
     study: &StudyModel,
     policy: &Policy,
@@ -334,6 +343,7 @@ fn simulate_range(
     sink: &mut dyn SimulationSink,
     stop: Option<&StopFlag>,
     range: std::ops::Range<usize>,
+    count_path: bool,
 ) -> Result<LocalRun, SddpError> {
     settings.validate()?;
     policy.check_fits(study.num_pools(), study.n_state())?;
@@ -363,6 +373,7 @@ fn simulate_range(
     // in a file.
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
+    let path_work = Mutex::new(WorkerStats::default());
     let outcome: Result<(), SddpError> = std::thread::scope(|scope| {
         let (tx, rx) =
             std::sync::mpsc::sync_channel::<ScenarioResult>(settings.channel_capacity.max(1));
@@ -377,7 +388,13 @@ fn simulate_range(
                         return Ok(());
                     };
                     let one = workers.current().and_then(|mut w| {
-                        simulate_one(&mut w, study, &cuts, policy, &sampler, plan, item, path)
+                        let before = w.stats;
+                        let one =
+                            simulate_one(&mut w, study, &cuts, policy, &sampler, plan, item, path);
+                        if item == Item::MeanPath {
+                            *lock(&path_work) = w.stats.since(&before);
+                        }
+                        one
                     });
                     let sent = match (item, one) {
                         (Item::Scenario(_), Ok(r)) => tx.send(r).map_err(|_| SddpError::Sink {
@@ -424,10 +441,16 @@ fn simulate_range(
     // Scenario order, whatever order the threads finished in: the mean
     // and standard deviation do not depend on the thread or rank count.
     totals.sort_by_key(|&(s, _)| s);
+    // Every rank solved the mean path; its work counts once, on rank 0,
+    // so the totals do not depend on the number of ranks.
+    let mut solver = workers.stats();
+    if !count_path {
+        solver = solver.since(&lock(&path_work));
+    }
     Ok(LocalRun {
         interrupted: totals.len() < wanted,
         totals,
-        solver: workers.stats(),
+        solver,
     })
 }
 
