@@ -224,12 +224,18 @@ fn sim_settings(threads: usize) -> SimulationSettings {
     }
 }
 
+/// The 4-hydro, 5-stage study and its policy after `iterations` of one
+/// process.
+fn trained_policy(iterations: u32) -> (StudyModel, Policy) {
+    let cfg = config(iterations, 3);
+    let study = StudyModel::build(&stochastic_system(4, 5), &cfg).unwrap();
+    let policy = train_alone(&study, &cfg).policy;
+    (study, policy)
+}
+
 #[test]
 fn simulation_ranks_take_whole_blocks_and_together_match_one_process() {
-    let system = stochastic_system(4, 5);
-    let cfg = config(10, 3);
-    let study = StudyModel::build(&system, &cfg).unwrap();
-    let policy = train_alone(&study, &cfg).policy;
+    let (study, policy) = trained_policy(10);
     let mut single = MemorySink::default();
     let one = simulate(&study, &policy, &sim_settings(2), &mut single, None).unwrap();
     for ranks in [2, 3] {
@@ -276,10 +282,7 @@ fn simulation_ranks_take_whole_blocks_and_together_match_one_process() {
 fn scenarios_started_from_the_mean_path_match_on_any_threads_and_ranks() {
     // Every scenario starts its stages from the bases of the mean path,
     // which each rank solves for itself; rank shares of 7-scenario blocks.
-    let system = stochastic_system(4, 5);
-    let cfg = config(6, 3);
-    let study = StudyModel::build(&system, &cfg).unwrap();
-    let policy = train_alone(&study, &cfg).policy;
+    let (study, policy) = trained_policy(6);
     let many = |threads| SimulationSettings {
         num_scenarios: 117,
         ..sim_settings(threads)
