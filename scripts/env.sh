@@ -78,8 +78,8 @@ ensure_venv() {
 }
 
 # HiGHS with the project's patch (scripts/highs.patch: it skips checks that
-# HiGHS runs on every solve and that only feed its log, see
-# docs/performance.md). Built once per patch and highs-sys version from the
+# HiGHS runs on every solve and that only feed its log, and replays random
+# draws it would repeat; see docs/performance.md). Built once per patch and highs-sys version from the
 # HiGHS sources highs-sys ships (in cargo's registry), installed under
 # $HOME/.cache/cobre-highs, and handed to highs-sys, whose `discover` feature
 # finds it through pkg-config. Without it (COBRE_PATCHED_HIGHS=0, or any
