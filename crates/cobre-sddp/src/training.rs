@@ -417,8 +417,9 @@ impl<'a> Trainer<'a> {
         // With several threads the phases run on a thread of the pool, which
         // takes part in every parallel step and waits there by stealing
         // work: a step neither hands its items to the pool from outside nor
-        // wakes the caller at its end (4ree, 2 threads: about 7 % less
-        // training time). One thread runs them on the caller's thread.
+        // wakes the caller at its end (4ree, 2 threads: 1-8 % less training
+        // time in alternated runs, the more the busier the machine). One
+        // thread runs them on the caller's thread.
         if self.run.thread_pool.current_num_threads() > 1 {
             let pool = Arc::clone(&self.run.thread_pool);
             pool.install(|| self.iteration_phases())?;
