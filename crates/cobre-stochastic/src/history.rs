@@ -100,13 +100,66 @@ pub(crate) fn series_of(
             )
         })
         .collect();
+    let by_start = ByStart::new(&records);
+    let mut hits = Vec::new();
     SeasonalSeries {
         num_seasons,
         first: 0,
         values: grid
             .iter()
-            .map(|p| average_over(records.iter().copied(), p))
+            .map(|p| {
+                by_start.overlapping(p, &mut hits);
+                average_over(hits.iter().filter_map(|&i| records.get(i).copied()), p)
+            })
             .collect(),
+    }
+}
+
+/// Records ordered by first day, to find those that may overlap a period
+/// without scanning them all (a history of a century of months against a
+/// grid as long: a scan per period was most of a large case's load time).
+struct ByStart {
+    /// `(first day, position in the records)`, by first day.
+    starts: Vec<(chrono::NaiveDate, usize)>,
+    /// Length in days of the longest record.
+    longest: i64,
+}
+
+impl ByStart {
+    fn new(records: &[(Period, f64)]) -> Self {
+        let mut starts: Vec<(chrono::NaiveDate, usize)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (p.start, i))
+            .collect();
+        starts.sort_unstable();
+        let longest = records.iter().map(|(p, _)| p.days()).max().unwrap_or(0);
+        Self { starts, longest }
+    }
+
+    /// Positions, in record order, of the records that share a day with
+    /// `period` (the ones [`average_over`] would count, in the order it
+    /// would add them).
+    fn overlapping(&self, period: &Period, out: &mut Vec<usize>) {
+        out.clear();
+        // A record that overlaps starts before the period ends and, being
+        // at most `longest` days long, no earlier than `longest` days
+        // before the period starts.
+        let from = period
+            .start
+            .checked_sub_signed(chrono::TimeDelta::days(self.longest))
+            .map_or(0, |earliest| {
+                self.starts.partition_point(|s| s.0 < earliest)
+            });
+        let to = self.starts.partition_point(|s| s.0 < period.end);
+        out.extend(
+            self.starts
+                .get(from..to)
+                .unwrap_or_default()
+                .iter()
+                .map(|s| s.1),
+        );
+        out.sort_unstable();
     }
 }
 
@@ -286,4 +339,87 @@ pub fn history_autocorrelation(series: &SeasonalSeries, max_lag: usize) -> Vec<V
     let stats = seasonal_stats(series);
     let z = standardise(series, &stats);
     periodic_autocorrelation(&z, series.first, series.num_seasons, max_lag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    /// Every grid period averaged over every record, as before the index.
+    fn scanned(history: &[HistoricalInflow], hydro: HydroId, grid: &[Period]) -> Vec<Option<f64>> {
+        let records: Vec<(Period, f64)> = history
+            .iter()
+            .filter(|r| r.hydro == hydro)
+            .map(|r| {
+                (
+                    Period {
+                        start: r.start_date,
+                        end: r.end_date,
+                    },
+                    r.value_m3s,
+                )
+            })
+            .collect();
+        grid.iter()
+            .map(|p| average_over(records.iter().copied(), p))
+            .collect()
+    }
+
+    #[test]
+    fn series_equals_a_scan_of_every_record_for_unordered_overlapping_records() {
+        let hydro = HydroId(3);
+        let other = HydroId(4);
+        let mut history = Vec::new();
+        // Monthly records, out of order, with a gap, a long record across
+        // several months, overlapping weekly records, an empty and an
+        // inverted one, and another hydro's records in between.
+        let mut push = |h: HydroId, s: NaiveDate, e: NaiveDate, v: f64| {
+            history.push(HistoricalInflow {
+                hydro: h,
+                start_date: s,
+                end_date: e,
+                value_m3s: v,
+            });
+        };
+        for m in (1..=12).rev() {
+            if m == 7 {
+                continue;
+            }
+            let end = if m == 12 {
+                day(2001, 1, 1)
+            } else {
+                day(2000, m + 1, 1)
+            };
+            push(hydro, day(2000, m, 1), end, 100.0 + f64::from(m) * 1.37);
+            push(other, day(2000, m, 1), end, 1.0);
+        }
+        push(hydro, day(2000, 6, 20), day(2000, 9, 10), 77.7);
+        push(hydro, day(2000, 7, 3), day(2000, 7, 10), 12.5);
+        push(hydro, day(2000, 7, 8), day(2000, 7, 30), 0.1);
+        push(hydro, day(2001, 2, 1), day(2001, 2, 1), 5.0);
+        push(hydro, day(2001, 3, 1), day(2001, 2, 1), 6.0);
+        push(hydro, day(1999, 12, 15), day(2000, 1, 15), 44.0);
+        let grid: Vec<Period> = (0..15)
+            .map(|k| {
+                let start = day(1999, 12, 1) + chrono::Months::new(k);
+                Period {
+                    start,
+                    end: start + chrono::Months::new(1),
+                }
+            })
+            .collect();
+        let series = series_of(&history, hydro, &grid, 12);
+        let expected = scanned(&history, hydro, &grid);
+        let bits = |v: &[Option<f64>]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+        assert_eq!(bits(&series.values), bits(&expected));
+        // The case is not trivial: some periods are missing, some average
+        // several records.
+        assert!(expected.iter().any(Option::is_none));
+        assert!(expected.iter().filter(|v| v.is_some()).count() >= 10);
+    }
 }
