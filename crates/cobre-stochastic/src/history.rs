@@ -80,14 +80,9 @@ pub(crate) fn average_over<'a>(
     (days > 0 && 2 * days >= period.days()).then(|| sum / days as f64)
 }
 
-/// A hydro's history on the grid.
-pub(crate) fn series_of(
-    history: &[HistoricalInflow],
-    hydro: HydroId,
-    grid: &[Period],
-    num_seasons: usize,
-) -> SeasonalSeries {
-    let records: Vec<(Period, f64)> = history
+/// A hydro's history records as `(period, value)`, in file order.
+fn records_of(history: &[HistoricalInflow], hydro: HydroId) -> Vec<(Period, f64)> {
+    history
         .iter()
         .filter(|r| r.hydro == hydro)
         .map(|r| {
@@ -99,7 +94,17 @@ pub(crate) fn series_of(
                 r.value_m3s,
             )
         })
-        .collect();
+        .collect()
+}
+
+/// A hydro's history on the grid.
+pub(crate) fn series_of(
+    history: &[HistoricalInflow],
+    hydro: HydroId,
+    grid: &[Period],
+    num_seasons: usize,
+) -> SeasonalSeries {
+    let records = records_of(history, hydro);
     let by_start = ByStart::new(&records);
     let mut hits = Vec::new();
     SeasonalSeries {
@@ -352,19 +357,7 @@ mod tests {
 
     /// Every grid period averaged over every record, as before the index.
     fn scanned(history: &[HistoricalInflow], hydro: HydroId, grid: &[Period]) -> Vec<Option<f64>> {
-        let records: Vec<(Period, f64)> = history
-            .iter()
-            .filter(|r| r.hydro == hydro)
-            .map(|r| {
-                (
-                    Period {
-                        start: r.start_date,
-                        end: r.end_date,
-                    },
-                    r.value_m3s,
-                )
-            })
-            .collect();
+        let records = records_of(history, hydro);
         grid.iter()
             .map(|p| average_over(records.iter().copied(), p))
             .collect()
