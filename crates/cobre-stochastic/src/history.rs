@@ -104,34 +104,32 @@ pub(crate) fn series_of(
     grid: &[Period],
     num_seasons: usize,
 ) -> SeasonalSeries {
-    let records = records_of(history, hydro);
-    let by_start = ByStart::new(&records);
+    let records = HydroRecords::of(history, hydro);
     let mut hits = Vec::new();
     SeasonalSeries {
         num_seasons,
         first: 0,
-        values: grid
-            .iter()
-            .map(|p| {
-                by_start.overlapping(p, &mut hits);
-                average_over(hits.iter().filter_map(|&i| records.get(i).copied()), p)
-            })
-            .collect(),
+        values: grid.iter().map(|p| records.average(p, &mut hits)).collect(),
     }
 }
 
-/// Records ordered by first day, to find those that may overlap a period
-/// without scanning them all (a history of a century of months against a
-/// grid as long: a scan per period was most of a large case's load time).
-struct ByStart {
+/// One hydro's history records with an index by first day, to average
+/// them over many periods without scanning them all for each (a history
+/// of a century of months against a grid as long: a scan per period was
+/// most of a large case's load time).
+pub(crate) struct HydroRecords {
+    /// `(period, value)` in file order.
+    records: Vec<(Period, f64)>,
     /// `(first day, position in the records)`, by first day.
     starts: Vec<(chrono::NaiveDate, usize)>,
     /// Length in days of the longest record.
     longest: i64,
 }
 
-impl ByStart {
-    fn new(records: &[(Period, f64)]) -> Self {
+impl HydroRecords {
+    /// The records of `hydro` in `history`.
+    pub(crate) fn of(history: &[HistoricalInflow], hydro: HydroId) -> Self {
+        let records = records_of(history, hydro);
         let mut starts: Vec<(chrono::NaiveDate, usize)> = records
             .iter()
             .enumerate()
@@ -139,14 +137,17 @@ impl ByStart {
             .collect();
         starts.sort_unstable();
         let longest = records.iter().map(|(p, _)| p.days()).max().unwrap_or(0);
-        Self { starts, longest }
+        Self {
+            records,
+            starts,
+            longest,
+        }
     }
 
-    /// Positions, in record order, of the records that share a day with
-    /// `period` (the ones [`average_over`] would count, in the order it
-    /// would add them).
-    fn overlapping(&self, period: &Period, out: &mut Vec<usize>) {
-        out.clear();
+    /// [`average_over`] the records, bit for bit: the records that share a
+    /// day with `period`, added in file order. `hits` is scratch space.
+    pub(crate) fn average(&self, period: &Period, hits: &mut Vec<usize>) -> Option<f64> {
+        hits.clear();
         // A record that overlaps starts before the period ends and, being
         // at most `longest` days long, no earlier than `longest` days
         // before the period starts.
@@ -157,14 +158,18 @@ impl ByStart {
                 self.starts.partition_point(|s| s.0 < earliest)
             });
         let to = self.starts.partition_point(|s| s.0 < period.end);
-        out.extend(
+        hits.extend(
             self.starts
                 .get(from..to)
                 .unwrap_or_default()
                 .iter()
                 .map(|s| s.1),
         );
-        out.sort_unstable();
+        hits.sort_unstable();
+        average_over(
+            hits.iter().filter_map(|&i| self.records.get(i).copied()),
+            period,
+        )
     }
 }
 
@@ -410,8 +415,8 @@ mod tests {
         let expected = scanned(&history, hydro, &grid);
         let bits = |v: &[Option<f64>]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
         assert_eq!(bits(&series.values), bits(&expected));
-        // The case is not trivial: some periods are missing, some average
-        // several records.
+        // The case is not trivial: some periods have no value, most have
+        // one.
         assert!(expected.iter().any(Option::is_none));
         assert!(expected.iter().filter(|v| v.is_some()).count() >= 10);
     }

@@ -533,26 +533,12 @@ fn historical_library(
         ),
     };
     let y0 = first.start.year();
-    let records: Vec<Vec<(Period, f64)>> = model
+    let records: Vec<crate::history::HydroRecords> = model
         .hydro_ids
         .iter()
-        .map(|&id| {
-            model
-                .history
-                .iter()
-                .filter(|r| r.hydro == id)
-                .map(|r| {
-                    (
-                        Period {
-                            start: r.start_date,
-                            end: r.end_date,
-                        },
-                        r.value_m3s,
-                    )
-                })
-                .collect()
-        })
+        .map(|&id| crate::history::HydroRecords::of(&model.history, id))
         .collect();
+    let mut hits = Vec::new();
     let shift = |p: &Period, dy: i32| -> Option<Period> {
         let m = Months::new(12 * dy.unsigned_abs());
         let f = |d: chrono::NaiveDate| {
@@ -574,15 +560,13 @@ fn historical_library(
             let Some(p) = shift(d, y - y0) else {
                 return false;
             };
-            records.iter().all(
-                |r| match crate::history::average_over(r.iter().copied(), &p) {
-                    Some(v) => {
-                        values.push(v);
-                        true
-                    }
-                    None => false,
-                },
-            )
+            records.iter().all(|r| match r.average(&p, &mut hits) {
+                Some(v) => {
+                    values.push(v);
+                    true
+                }
+                None => false,
+            })
         });
         if ok {
             windows.push(values);
