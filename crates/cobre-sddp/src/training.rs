@@ -418,11 +418,14 @@ impl<'a> Trainer<'a> {
         // takes part in every parallel step and waits there by stealing
         // work: a step neither hands its items to the pool from outside nor
         // wakes the caller at its end (4ree, 2 threads: 1-8 % less training
-        // time in alternated runs, the more the busier the machine). One
-        // thread runs them on the caller's thread.
+        // time in alternated runs, the more the busier the machine). The
+        // other threads poll for the next step between steps instead of
+        // falling asleep (`with_spinning_team`; 4ree, 2 threads: about 2 %
+        // less training time, alternated runs). One thread runs them on the
+        // caller's thread.
         if self.run.thread_pool.current_num_threads() > 1 {
             let pool = Arc::clone(&self.run.thread_pool);
-            pool.install(|| self.iteration_phases())?;
+            crate::workspace::with_spinning_team(&pool, || self.iteration_phases())?;
         } else {
             self.iteration_phases()?;
         }
