@@ -16,10 +16,6 @@ use crate::status::{CumulativeStats, SolveStats, SolveStatus};
 /// The option that `scripts/highs.patch` adds to HiGHS.
 const PATCH_OPTION: &CStr = c"kkt_check_on_return";
 
-/// The patch's second option: a basis set through the C API with one basic
-/// variable per row is taken as it is, without a factorization to check it.
-const BASIS_CHECK_OPTION: &CStr = c"alien_basis_check";
-
 /// The HiGHS version of the pinned `highs-sys` (and of `scripts/highs.patch`).
 pub const EXPECTED_HIGHS: &str = "1.15.0";
 
@@ -265,13 +261,6 @@ impl HighsSolver {
         // the unscaled solution already). An unpatched HiGHS always runs it.
         if h.has_option(PATCH_OPTION) {
             h.set_bool_option(PATCH_OPTION, false)?;
-        }
-        // Likewise: the bases set here come from solves of the same LPs, and
-        // the solve that follows factorizes the basis anyway (repairing a
-        // singular one), so the patched HiGHS skips the factorization that
-        // checks each basis when it is set.
-        if h.has_option(BASIS_CHECK_OPTION) {
-            h.set_bool_option(BASIS_CHECK_OPTION, false)?;
         }
         Ok(())
     }
@@ -920,88 +909,5 @@ mod tests {
         assert_eq!(off.1, on.1);
         assert_eq!(off.2, on.2);
         assert_eq!(off.3, on.3);
-    }
-
-    /// Sets `basis` with the patch's basis check on or off, moves one demand
-    /// and solves.
-    fn solve_from(
-        lp: &mut HighsSolver,
-        basis: &Basis,
-        check: bool,
-        demand: f64,
-    ) -> (f64, Vec<f64>, Vec<f64>, u64) {
-        lp.handle
-            .set_bool_option(BASIS_CHECK_OPTION, check)
-            .unwrap();
-        lp.set_row_bounds(&[12], &[demand], &[f64::INFINITY])
-            .unwrap();
-        lp.set_basis(basis).unwrap();
-        solve_and_read(lp)
-    }
-
-    /// Setting a nonsingular basis without the patch's factorization check
-    /// (ours) or with it (HiGHS' behaviour) gives the same solve from it:
-    /// the same objective, solution, duals and pivots, to the bit.
-    #[test]
-    fn a_nonsingular_basis_solves_the_same_without_the_basis_check() {
-        if !HighsSolver::highs_patched() {
-            return;
-        }
-        let model = transport(12);
-        let mut lp = HighsSolver::new().unwrap();
-        lp.load_model(&model).unwrap();
-        solve_and_read(&mut lp);
-        let mut basis = Basis::new();
-        lp.basis_into(&mut basis);
-        let unchecked = solve_from(&mut lp, &basis, false, 14.0);
-        let checked = solve_from(&mut lp, &basis, true, 14.0);
-        assert!(unchecked.3 > 0, "the moved demand should take pivots");
-        assert_eq!(unchecked.0.to_bits(), checked.0.to_bits());
-        assert_eq!(unchecked.1, checked.1);
-        assert_eq!(unchecked.2, checked.2);
-        assert_eq!(unchecked.3, checked.3);
-    }
-
-    /// A singular basis with one basic variable per row, set without the
-    /// check, is completed by the solve's own factorization: the solve
-    /// still ends optimal (`solve` fails otherwise), at the optimal objective.
-    #[test]
-    fn a_singular_basis_set_without_the_basis_check_still_solves() {
-        if !HighsSolver::highs_patched() {
-            return;
-        }
-        let n = 12;
-        let model = transport(n);
-        let mut lp = HighsSolver::new().unwrap();
-        lp.load_model(&model).unwrap();
-        let optimal = solve_and_read(&mut lp).0;
-        // 2n structural columns for 2n rows: the transport matrix has rank
-        // 2n - 1 (supplies and demands sum alike), so any such basis is
-        // singular.
-        let mut basis = Basis::new();
-        basis.col_status = (0..n * n)
-            .map(|j| {
-                if j < 2 * n {
-                    BasisStatus::Basic
-                } else {
-                    BasisStatus::Lower
-                }
-            })
-            .collect();
-        basis.row_status = (0..2 * n)
-            .map(|i| {
-                if i < n {
-                    BasisStatus::Upper
-                } else {
-                    BasisStatus::Lower
-                }
-            })
-            .collect();
-        let demand = 9.0;
-        let (obj, ..) = solve_from(&mut lp, &basis, false, demand);
-        assert!(
-            (obj - optimal).abs() <= 1e-9 * optimal.abs(),
-            "{obj} against {optimal}"
-        );
     }
 }
