@@ -918,20 +918,25 @@ mod tests {
     use crate::error::Phase;
     use crate::{train, TrainingHooks, TrainingSettings};
 
-    /// Every item runs exactly once on a two-thread pool.
-    #[test]
-    fn every_item_runs_exactly_once() -> Result<(), Box<dyn std::error::Error>> {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
-        let mut items: Vec<(usize, usize)> = [1, 5, 2, 9, 3, 3, 7].map(|s| (s, 0)).to_vec();
+    /// One parallel step over `(size, runs)` items: counts each item's runs.
+    fn count_runs(pool: &rayon::ThreadPool, items: &mut [(usize, usize)]) -> Result<(), SddpError> {
         for_each_item_largest_first(
-            &pool,
-            &mut items,
+            pool,
+            items,
             |it| it.0,
             |_, it| {
                 it.1 += 1;
                 Ok(())
             },
-        )?;
+        )
+    }
+
+    /// Every item runs exactly once on a two-thread pool.
+    #[test]
+    fn every_item_runs_exactly_once() -> Result<(), Box<dyn std::error::Error>> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+        let mut items: Vec<(usize, usize)> = [1, 5, 2, 9, 3, 3, 7].map(|s| (s, 0)).to_vec();
+        count_runs(&pool, &mut items)?;
         assert!(items.iter().all(|it| it.1 == 1), "{items:?}");
         Ok(())
     }
@@ -958,15 +963,7 @@ mod tests {
                 if step == 100 {
                     std::thread::sleep(SPIN_LIMIT * 5);
                 }
-                for_each_item_largest_first(
-                    &pool,
-                    &mut items,
-                    |it| it.0,
-                    |_, it| {
-                        it.1 += 1;
-                        Ok(())
-                    },
-                )?;
+                count_runs(&pool, &mut items)?;
             }
             Ok(200)
         })?;
@@ -988,19 +985,9 @@ mod tests {
         }));
         assert!(unwound.is_err());
         // The pool still runs steps afterwards.
-        let mut items = vec![0_usize; 4];
-        with_spinning_team(&pool, || {
-            for_each_item_largest_first(
-                &pool,
-                &mut items,
-                |_| 1,
-                |_, x| {
-                    *x += 1;
-                    Ok(())
-                },
-            )
-        })?;
-        assert_eq!(items, [1, 1, 1, 1]);
+        let mut items = vec![(1_usize, 0_usize); 4];
+        with_spinning_team(&pool, || count_runs(&pool, &mut items))?;
+        assert_eq!(items, [(1, 1); 4]);
         Ok(())
     }
 
