@@ -315,19 +315,23 @@ impl<'a> Trainer<'a> {
             StoppingRules::from_config(&settings.stopping_rules, settings.stopping_mode)?;
         let enumerated = settings.selection == SelectionMethod::Enumerated;
         check_tree_walk(study, enumerated)?;
-        let (thread_pool, mut workers) = start_workers(
-            study,
-            settings.threads,
-            &settings.solver,
-            settings.instances,
-        )?;
-        workers.set_cold_solves(!settings.warm_start);
-        let tree = enumerated.then(|| TreeRun::new(study));
         let total = if enumerated {
             0
         } else {
             settings.forward_passes
         };
+        let chunks_per_state = settings.min_work_items.div_ceil(total.max(1)).max(1);
+        // With several items per trial state, each starts from that state's
+        // forward basis: a worker that sets it again takes HiGHS' check and
+        // first factorization from the last time (the same solves).
+        let solver_options = cobre_solver::SolverOptions {
+            reuse_start_factor: settings.solver.reuse_start_factor || chunks_per_state > 1,
+            ..settings.solver.clone()
+        };
+        let (thread_pool, mut workers) =
+            start_workers(study, settings.threads, &solver_options, settings.instances)?;
+        workers.set_cold_solves(!settings.warm_start);
+        let tree = enumerated.then(|| TreeRun::new(study));
         let sampler = study.scenario.sampler(
             &settings.scenario_source,
             total.max(1),
@@ -374,7 +378,7 @@ impl<'a> Trainer<'a> {
             cut_rules: CutRules::new(settings, study.num_pools()),
             cost_scale,
             discount: study.cumulative_discount(),
-            chunks_per_state: settings.min_work_items.div_ceil(total.max(1)).max(1),
+            chunks_per_state,
             cuts_per_iteration,
             activations: Activations::default(),
             backward: BackwardBuffers::default(),

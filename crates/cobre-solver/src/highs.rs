@@ -15,6 +15,8 @@ use crate::status::{CumulativeStats, SolveStats, SolveStatus};
 
 /// The option that `scripts/highs.patch` adds to HiGHS.
 const PATCH_OPTION: &CStr = c"kkt_check_on_return";
+/// The patch's option behind [`SolverOptions::reuse_start_factor`].
+const REUSE_OPTION: &CStr = c"reuse_start_factor";
 
 /// The HiGHS version of the pinned `highs-sys` (and of `scripts/highs.patch`).
 pub const EXPECTED_HIGHS: &str = "1.15.0";
@@ -325,6 +327,9 @@ impl HighsSolver {
             c"simplex_dual_edge_weight_strategy",
             o.dual_edge_weights.highs_code(),
         )?;
+        if h.has_option(REUSE_OPTION) {
+            h.set_bool_option(REUSE_OPTION, o.reuse_start_factor)?;
+        }
         Ok(())
     }
 
@@ -909,5 +914,78 @@ mod tests {
         assert_eq!(off.1, on.1);
         assert_eq!(off.2, on.2);
         assert_eq!(off.3, on.3);
+    }
+
+    /// One solve of `lp` from `basis` with supplies scaled by `factor`:
+    /// objective, primal values, row duals, pivots and the final basis.
+    fn solve_from(
+        lp: &mut HighsSolver,
+        basis: &Basis,
+        n: usize,
+        factor: f64,
+    ) -> (u64, Vec<f64>, Vec<f64>, u64, Basis) {
+        let rows: Vec<usize> = (0..n).collect();
+        let lower = vec![f64::NEG_INFINITY; n];
+        let upper: Vec<f64> = (0..n).map(|i| (10.0 + (i % 3) as f64) * factor).collect();
+        lp.set_row_bounds(&rows, &lower, &upper).unwrap();
+        lp.set_basis(basis).unwrap();
+        let (obj, x, y, pivots) = solve_and_read(lp);
+        let mut end = Basis::new();
+        lp.basis_into(&mut end);
+        (obj.to_bits(), x, y, pivots, end)
+    }
+
+    /// Setting the same basis again with `reuse_start_factor` on takes
+    /// HiGHS' check and first factorization from the last time: every
+    /// solve must be the one a solver without the option makes (objective,
+    /// solution, duals, pivots and final basis to the bit), also after a
+    /// new row, a new basis and an option change (which all end the
+    /// reuse). On an unpatched HiGHS the option is ignored.
+    #[test]
+    fn reusing_the_start_factorization_changes_no_result() {
+        let n = 12;
+        let model = transport(n);
+        let solver = |reuse: bool| {
+            let options = SolverOptions {
+                reuse_start_factor: reuse,
+                ..SolverOptions::default()
+            };
+            let mut lp = HighsSolver::with_options(options).unwrap();
+            lp.load_model(&model).unwrap();
+            lp
+        };
+        let (mut plain, mut reusing) = (solver(false), solver(true));
+        plain.solve().unwrap();
+        let mut start = Basis::new();
+        plain.basis_into(&mut start);
+        let mut cut = RowBatch::new();
+        let coefficients: Vec<(usize, f64)> = (0..n).map(|j| (j * (n + 1), 1.0)).collect();
+        cut.push_row(f64::NEG_INFINITY, 4.0, &coefficients);
+        let mut steps = 0;
+        for lp_step in 0..4 {
+            if lp_step == 1 {
+                // A new row: what was kept belongs to the old matrix.
+                plain.add_rows(&cut).unwrap();
+                reusing.add_rows(&cut).unwrap();
+            }
+            if lp_step == 2 {
+                // An option set again: kept data are dropped too.
+                let o = reusing.options().clone();
+                reusing.set_options(o).unwrap();
+            }
+            let mut other = Basis::new();
+            for factor in [1.0, 1.3, 0.9, 1.3, 1.1] {
+                let a = solve_from(&mut plain, &start, n, factor);
+                let b = solve_from(&mut reusing, &start, n, factor);
+                assert_eq!(a, b, "step {lp_step}, supplies x{factor}");
+                steps += usize::from(a.3 > 0);
+                other = a.4;
+            }
+            // Another basis in between, then the first one again.
+            let a = solve_from(&mut plain, &other, n, 0.95);
+            let b = solve_from(&mut reusing, &other, n, 0.95);
+            assert_eq!(a, b, "step {lp_step}, the other basis");
+        }
+        assert!(steps > 4, "the re-solves should take pivots");
     }
 }
