@@ -28,7 +28,7 @@ use crate::backward::{chunk_bounds, run_items, split_lengths, Ctx, OpeningsItem}
 use crate::backward_sampled::{sampled_stage, scenario_nodes, BackwardBuffers, TrialStates};
 use crate::bounds::{relative_gap, UpperBound, UpperBoundKind};
 use crate::communicator::{share, Collectives, Communicator, LocalCommunicator};
-use crate::config::TrainingSettings;
+use crate::config::{OpeningsPerItem, TrainingSettings};
 use crate::cut_selection::{end_of_iteration_rules, enforce_cap, CutSelection, DynamicRule};
 use crate::cuts::CutPool;
 use crate::enumerated::TreeRun;
@@ -321,11 +321,15 @@ impl<'a> Trainer<'a> {
             settings.forward_passes
         };
         let chunks_per_state = settings.min_work_items.div_ceil(total.max(1)).max(1);
-        // With several items per trial state, each starts from that state's
-        // forward basis: a worker that sets it again takes HiGHS' check and
-        // first factorization from the last time (the same solves).
+        // With several backward items per trial state, each starts from that
+        // state's forward basis: a worker that sets it again takes HiGHS'
+        // check and first factorization from the last time (the same solves).
+        let split_states = match settings.openings_per_item {
+            None => chunks_per_state > 1,
+            Some(per_item) => per_item != OpeningsPerItem::All,
+        };
         let solver_options = cobre_solver::SolverOptions {
-            reuse_start_factor: settings.solver.reuse_start_factor || chunks_per_state > 1,
+            reuse_start_factor: settings.solver.reuse_start_factor || split_states,
             ..settings.solver.clone()
         };
         let (thread_pool, mut workers) =
