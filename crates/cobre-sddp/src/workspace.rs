@@ -762,9 +762,10 @@ const SPIN_LIMIT: std::time::Duration = std::time::Duration::from_millis(1);
 /// the next step, usually for tens of microseconds; an idle rayon thread
 /// falls asleep within about as long, and waking it again delays each
 /// step's start on that thread (4ree on two threads, measured 2026-12-06:
-/// 54–72 µs of thread time a step). Here the other threads poll for the next step's job (the `pause`
-/// instruction between polls) and take it at once; a thread that has found
-/// no work for [`SPIN_LIMIT`] returns to the pool's idle loop, so a long
+/// 54–72 µs of thread time a step). Here the other threads poll for the
+/// next step's job (the `pause` instruction between polls) and take it at
+/// once; a thread that has found no work for [`SPIN_LIMIT`] returns to the
+/// pool's idle loop, so a long
 /// serial stretch (or a pool with more threads than cores) does not keep
 /// it busy, and later steps wake it the usual way. Which thread runs which
 /// item never changes a result.
