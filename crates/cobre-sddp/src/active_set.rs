@@ -127,9 +127,15 @@ impl LpCuts {
         for &i in ids.iter() {
             self.active[i] = true;
         }
+        // New cuts (appended after the last refresh) were never in the
+        // checked set: it changes only when a listed cut becomes a row.
+        let listed = &self.inactive.ids;
+        let changed = ids.iter().any(|i| listed.binary_search(i).is_ok());
         self.rows.extend_from_slice(ids);
         self.ops.push(RowOp::Append(std::mem::take(ids)));
-        self.refresh_inactive();
+        if changed {
+            self.refresh_inactive();
+        }
     }
 
     /// Rebuilds the component-major copy of the inactive cuts.
@@ -621,6 +627,32 @@ mod tests {
         // (Upper); cut 0, added by the other item, is basic.
         assert_eq!(b.row_status, vec![Basic, Basic, Lower, Lower, Upper, Basic]);
         assert_eq!(b.num_basic(), 3);
+    }
+
+    /// New cuts arrive as rows and leave the checked set as it was; a
+    /// checked cut that becomes a row leaves it.
+    #[test]
+    fn new_batches_keep_the_checked_set_and_activations_shrink_it() {
+        let mut c = LpCuts::new(pool(4), 1);
+        c.mark_used(2, 5);
+        c.select(&ActiveWindow { window: 3 }, &[], 5, &mut Vec::new());
+        let mut v = Vec::new();
+        // At x = 0, θ = −10: the inactive cuts 0, 1 and 3 are violated.
+        c.violated(&[0.0], -10.0, 1e-9, &mut v);
+        assert_eq!(v, vec![0, 1, 3]);
+        // Two new cuts (values 7 and 8 at x = 0) are rows, not checked.
+        c.push_batch(&[7.0, 8.0], &[-1.0, -1.0], 6);
+        assert_eq!(c.num_rows(), 3);
+        c.violated(&[0.0], -10.0, 1e-9, &mut v);
+        assert_eq!(v, vec![0, 1, 3]);
+        // Cut 1 becomes a row: it is no longer checked.
+        c.activate(&mut vec![1]);
+        c.violated(&[0.0], -10.0, 1e-9, &mut v);
+        assert_eq!(v, vec![0, 3]);
+        // Removing a new cut's row puts it among the checked ones.
+        c.apply_keep(&[false, true, true, false, false, true], None);
+        c.violated(&[0.0], -10.0, 1e-9, &mut v);
+        assert_eq!(v, vec![0, 3, 4]);
     }
 
     #[test]

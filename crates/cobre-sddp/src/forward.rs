@@ -1,19 +1,22 @@
 //! The forward pass: each forward scenario walks the stages under the
 //! current cuts, recording the trial states and stage costs.
 //!
-//! A scenario is one work item. It walks the policy graph from the root,
+//! A scenario is a chain of work items, one per stage
+//! ([`crate::workspace::for_each_chain`]): a free thread takes the scenario
+//! furthest behind, so scenarios move between threads and the threads end
+//! the pass together. A scenario walks the policy graph from the root,
 //! taking at each node the child drawn for `(iteration, scenario)` (the
 //! chain has one child per node: no draw). Its stage `t` solve starts from
 //! the basis stored for `(scenario, t)` (left there by the previous
-//! iteration, used when it belongs to the same cut pool), or cold in the
-//! first iteration, and its noise comes from the stream keyed by `(seed,
-//! iteration, scenario, t)` (or is the node's external realisation), so the
-//! item's result does not depend on which thread runs it. A solve that
-//! violates a cut that is not a row gets that cut as a row of its own LP
-//! (this item only) and is solved again; once every item is done, the cuts
-//! they added become rows of every LP, in scenario order, and the stored
-//! forward bases follow (one parallel step per pass, whatever was
-//! violated).
+//! iteration, used when it belongs to the same cut pool), or in the first
+//! iteration from its own basis of stage `t − 1`, and its noise comes from
+//! the stream keyed by `(seed, iteration, scenario, t)` (or is the node's
+//! external realisation), so an item's result does not depend on which
+//! thread runs it. A solve that violates a cut that is not a row gets that
+//! cut as a row of its own LP (this item only) and is solved again; once
+//! every item is done, the cuts they added become rows of every LP, in
+//! scenario order, and the stored forward bases follow (one parallel step
+//! per pass, whatever was violated).
 
 use crate::active_set::LpCuts;
 use crate::backward::Ctx;
@@ -99,16 +102,20 @@ pub(crate) fn run_forward(
     // branch: without inactive cuts nothing can be violated.
     let may_violate = cuts.iter().any(LpCuts::has_inactive);
     let shared: &[LpCuts] = cuts;
-    crate::workspace::for_each_item(thread_pool, trajectories, |i, traj| {
+    // One step per stage: a trajectory may move to another thread between
+    // stages (each solve starts from a basis the trajectory holds), so the
+    // threads end the pass together.
+    let stages = study.templates.len();
+    crate::workspace::for_each_chain(thread_pool, trajectories, stages, |i, traj, t| {
         let mut w = workers.current()?;
-        forward_one(
+        forward_stage(
             &mut w,
             study,
             shared,
             sampler,
-            iteration,
-            first_scenario + i,
+            (iteration, first_scenario + i),
             traj,
+            t,
         )
     })?;
     if may_violate {
@@ -176,52 +183,57 @@ fn activate_local_cuts(
     Ok(())
 }
 
-/// One forward trajectory.
-fn forward_one(
+/// Stage `t` of one forward trajectory (`scenario` of `iteration`), after
+/// its stages before `t`.
+fn forward_stage(
     w: &mut Worker,
     study: &StudyModel,
     cuts: &[LpCuts],
     sampler: &Sampler,
-    iteration: u64,
-    scenario: usize,
+    (iteration, scenario): (u64, usize),
     traj: &mut Trajectory,
+    t: usize,
 ) -> Result<(), SddpError> {
     let ns = study.n_state();
     let graph = &study.graph;
-    study.scenario.restart_lags(&mut traj.lags);
-    for (t, tpl) in study.templates.iter().enumerate() {
-        let node = if t == 0 {
-            graph.root()
-        } else {
-            let parent = traj.nodes.get(t - 1).copied().unwrap_or(0);
-            graph
-                .sample_child(parent, iteration, scenario as u64)
-                .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no node to go to"))?
-        };
-        if let Some(slot) = traj.nodes.get_mut(t) {
-            *slot = node;
-        }
-        let p = graph.pool(node);
-        let Some(stage_cuts) = cuts.get(p) else {
-            return Err(SddpError::invalid(format!("stage {t}"), "no cut set"));
-        };
-        w.sync_cuts(p, stage_cuts, tpl)?;
-        let start = match (traj.start.get(t), traj.start_pool.get(t)) {
-            (Some(Some(b)), Some(&q)) if q == p => Some(b),
-            _ => None,
-        };
-        // No basis of this stage yet (the first iteration): the basis this
-        // trajectory ended with at the previous stage, fitted to this
-        // stage's cut rows, is a far better start than the slack basis
-        // (newave_mini: 700 pivots a solve instead of 5,100).
-        let prev = match (start, t.checked_sub(1)) {
-            (None, Some(q)) => traj.forward_basis.get(q),
-            _ => None,
-        };
-        w.start_carried(p, stage_cuts, &tpl.layout, prev, None, start)?;
-        let opening = if graph.node(node).map(|n| n.realisations)
-            == Some(crate::graph::Realisations::Openings)
-        {
+    if t == 0 {
+        study.scenario.restart_lags(&mut traj.lags);
+    }
+    let tpl = study
+        .templates
+        .get(t)
+        .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no such stage"))?;
+    let node = if t == 0 {
+        graph.root()
+    } else {
+        let parent = traj.nodes.get(t - 1).copied().unwrap_or(0);
+        graph
+            .sample_child(parent, iteration, scenario as u64)
+            .ok_or_else(|| SddpError::invalid(format!("stage {t}"), "no node to go to"))?
+    };
+    if let Some(slot) = traj.nodes.get_mut(t) {
+        *slot = node;
+    }
+    let p = graph.pool(node);
+    let Some(stage_cuts) = cuts.get(p) else {
+        return Err(SddpError::invalid(format!("stage {t}"), "no cut set"));
+    };
+    w.sync_cuts(p, stage_cuts, tpl)?;
+    let start = match (traj.start.get(t), traj.start_pool.get(t)) {
+        (Some(Some(b)), Some(&q)) if q == p => Some(b),
+        _ => None,
+    };
+    // No basis of this stage yet (the first iteration): the basis this
+    // trajectory ended with at the previous stage, fitted to this
+    // stage's cut rows, is a far better start than the slack basis
+    // (newave_mini: 700 pivots a solve instead of 5,100).
+    let prev = match (start, t.checked_sub(1)) {
+        (None, Some(q)) => traj.forward_basis.get(q),
+        _ => None,
+    };
+    w.start_carried(p, stage_cuts, &tpl.layout, prev, None, start)?;
+    let opening =
+        if graph.node(node).map(|n| n.realisations) == Some(crate::graph::Realisations::Openings) {
             study
                 .scenario
                 .sample(sampler, iteration, scenario as u64, t, &mut w.noise);
@@ -240,44 +252,43 @@ fn forward_one(
             }
             None
         };
-        if let Some(slot) = traj.openings.get_mut(t) {
-            *slot = opening;
-        }
-        let (done, rest) = traj.states.split_at_mut(t * ns);
-        let x_in: &[f64] = if t == 0 {
-            &study.initial_state
-        } else {
-            &done[(t - 1) * ns..]
-        };
-        let site = SolveSite {
-            phase: Phase::Forward,
-            iteration,
-            stage: t,
-            scenario,
-            opening: None,
-        };
-        let obj = loop {
-            let obj = w.solve(p, tpl, Some(stage_cuts), &study.scenario, x_in, site)?;
-            w.check_cuts(p, stage_cuts, tpl);
-            if w.violated.is_empty() {
-                break obj;
-            }
-            // Not optimal for the LP with every cut: add the violated cuts
-            // to this solve's LP and solve again.
-            w.add_violated_as_local_rows(p, stage_cuts, tpl)?;
-        };
-        let layout = &tpl.layout;
-        let theta = w.primal.get(layout.theta).copied().unwrap_or(0.0);
-        traj.stage_costs[t] = obj - tpl.discount * theta;
-        w.next_state(tpl, &study.scenario, x_in, &mut rest[..ns], &mut traj.lags);
-        if let Some(b) = traj.forward_basis.get_mut(t) {
-            w.basis_into(p, b);
-        }
-        if let Some(l) = traj.local_cuts.get_mut(t) {
-            l.clone_from(&w.local_rows);
-        }
-        w.drop_local_rows(p, stage_cuts, tpl)?;
+    if let Some(slot) = traj.openings.get_mut(t) {
+        *slot = opening;
     }
+    let (done, rest) = traj.states.split_at_mut(t * ns);
+    let x_in: &[f64] = if t == 0 {
+        &study.initial_state
+    } else {
+        &done[(t - 1) * ns..]
+    };
+    let site = SolveSite {
+        phase: Phase::Forward,
+        iteration,
+        stage: t,
+        scenario,
+        opening: None,
+    };
+    let obj = loop {
+        let obj = w.solve(p, tpl, Some(stage_cuts), &study.scenario, x_in, site)?;
+        w.check_cuts(p, stage_cuts, tpl);
+        if w.violated.is_empty() {
+            break obj;
+        }
+        // Not optimal for the LP with every cut: add the violated cuts
+        // to this solve's LP and solve again.
+        w.add_violated_as_local_rows(p, stage_cuts, tpl)?;
+    };
+    let layout = &tpl.layout;
+    let theta = w.primal.get(layout.theta).copied().unwrap_or(0.0);
+    traj.stage_costs[t] = obj - tpl.discount * theta;
+    w.next_state(tpl, &study.scenario, x_in, &mut rest[..ns], &mut traj.lags);
+    if let Some(b) = traj.forward_basis.get_mut(t) {
+        w.basis_into(p, b);
+    }
+    if let Some(l) = traj.local_cuts.get_mut(t) {
+        l.clone_from(&w.local_rows);
+    }
+    w.drop_local_rows(p, stage_cuts, tpl)?;
     Ok(())
 }
 

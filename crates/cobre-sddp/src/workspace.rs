@@ -678,27 +678,19 @@ pub(crate) const VIOLATION_TOLERANCE: f64 = 1e-9;
 
 /// Runs `f` on every element of `items` (with its index): in parallel in
 /// `pool`, or one after the other on the caller's thread when the pool has
-/// one thread (worker 0), which spares handing each section to the pool's
-/// thread and waking it. Stops at the first error.
-pub(crate) fn for_each_item<T, F>(
-    pool: &rayon::ThreadPool,
-    items: &mut [T],
-    f: F,
-) -> Result<(), SddpError>
-where
-    T: Send,
-    F: Fn(usize, &mut T) -> Result<(), SddpError> + Sync + Send,
-{
-    for_each_item_largest_first(pool, items, |_| 0, f)
-}
-
-/// [`for_each_item`], with the pool's threads taking the items one at a
-/// time, largest `size` first (then in index order): the longest items
-/// start first and the short ones fill in at the end, so the threads finish
-/// a section together. Which thread solves an item does not change its
-/// result. Threads stop taking items after an error; when several of the
-/// items that ran failed, the error of the first in index order is
-/// returned.
+/// one thread (worker 0), which spares handing each step to the pool's
+/// thread and waking it. Which thread runs an item does not change its
+/// result.
+///
+/// Items of one size are cut into one contiguous block per thread
+/// ([`Blocks`]): a thread runs its own block in order and then takes the
+/// last items of the others, so neighbouring items (the chunks of one
+/// trial state) mostly run one after the other on one solver. Items of
+/// different sizes are taken one at a time, largest `size` first (then in
+/// index order): the long items start first and the short ones fill in at
+/// the end, so the threads finish together. Threads stop taking items
+/// after an error; when several of the items that ran failed, the error of
+/// the first in index order is returned.
 pub(crate) fn for_each_item_largest_first<T, F, S>(
     pool: &rayon::ThreadPool,
     items: &mut [T],
@@ -714,14 +706,22 @@ where
     if pool.current_num_threads() <= 1 {
         return items.iter_mut().enumerate().try_for_each(|(i, x)| f(i, x));
     }
-    let order = largest_first(items.iter().map(size));
+    let order = largest_first(items.iter().map(&size));
+    let uniform = items.windows(2).all(|w| size(&w[0]) == size(&w[1]));
+    let blocks = Blocks::new(order.len(), pool.current_num_threads());
     let cells: Vec<Mutex<&mut T>> = items.iter_mut().map(Mutex::new).collect();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let errors: Mutex<Vec<(usize, SddpError)>> = Mutex::new(Vec::new());
-    pool.broadcast(|_| {
+    let end = StepEnd::new(pool.current_num_threads());
+    pool.broadcast(|ctx| {
         while !failed.load(Ordering::Relaxed) {
-            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            let k = if uniform {
+                blocks.take(ctx.index())
+            } else {
+                Some(next.fetch_add(1, Ordering::Relaxed))
+            };
+            let Some(&i) = k.and_then(|k| order.get(k)) else {
                 break;
             };
             let Some(cell) = cells.get(i) else { break };
@@ -737,6 +737,7 @@ where
                     .push((i, e));
             }
         }
+        end.finish();
     });
     let mut errors = errors
         .into_inner()
@@ -745,6 +746,183 @@ where
     match errors.into_iter().next() {
         Some((_, e)) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// Runs `steps` successive steps of every chain of `chains`: `f(i, chain,
+/// step)` for `step` in `0..steps`, in order for each chain, the chains in
+/// parallel in `pool` (or one chain after the other on the caller's thread
+/// when the pool has one thread). A chain is never stepped by two threads
+/// at once, but it may change threads between steps: a free thread takes
+/// the chain that has made the fewest steps (the first in index order among
+/// equals), so every chain advances at about the same pace and the threads
+/// finish within about one step of each other, where whole chains per
+/// thread would leave one thread waiting for the longest chain. A step's
+/// result must not depend on the thread that runs it. Stops at the first
+/// error; when several steps failed, the error of the first chain in index
+/// order is returned.
+pub(crate) fn for_each_chain<T, F>(
+    pool: &rayon::ThreadPool,
+    chains: &mut [T],
+    steps: usize,
+    f: F,
+) -> Result<(), SddpError>
+where
+    T: Send,
+    F: Fn(usize, &mut T, usize) -> Result<(), SddpError> + Sync + Send,
+{
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if pool.current_num_threads() <= 1 || chains.len() <= 1 {
+        // Step by step across the chains, as the threads would: a worker
+        // with one solver instance then loads each stage's LP once.
+        for step in 0..steps {
+            for (i, c) in chains.iter_mut().enumerate() {
+                f(i, c, step)?;
+            }
+        }
+        return Ok(());
+    }
+    let n = chains.len();
+    let cells: Vec<Mutex<&mut T>> = chains.iter_mut().map(Mutex::new).collect();
+    // Per chain: steps done and whether a thread holds it.
+    let progress: Mutex<Vec<(usize, bool)>> = Mutex::new(vec![(0, false); n]);
+    let failed = AtomicBool::new(false);
+    let errors: Mutex<Vec<(usize, SddpError)>> = Mutex::new(Vec::new());
+    let lock = || {
+        progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let chain_steps = || loop {
+        if failed.load(Ordering::Relaxed) {
+            break;
+        }
+        let (i, step) = match pick_chain(&mut lock(), steps) {
+            Pick::Step(i, step) => (i, step),
+            Pick::Wait => {
+                std::hint::spin_loop();
+                continue;
+            }
+            Pick::Done => break,
+        };
+        let r = match cells.get(i) {
+            Some(cell) => {
+                // A step that panics stops the others (they would wait
+                // for the chain it holds).
+                let _stop = StopOnUnwind(&failed);
+                // A held chain is stepped by one thread: never contended.
+                let mut chain = cell
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                f(i, &mut chain, step)
+            }
+            None => Err(SddpError::invalid(format!("chain {i}"), "no such chain")),
+        };
+        if let Err(e) = r {
+            failed.store(true, Ordering::Relaxed);
+            errors
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((i, e));
+        }
+        if let Some(c) = lock().get_mut(i) {
+            *c = (step + 1, false);
+        }
+    };
+    // More threads than chains: the extra ones would only wait.
+    let end = StepEnd::new(pool.current_num_threads().min(n));
+    pool.broadcast(|ctx| {
+        if ctx.index() >= n {
+            return;
+        }
+        chain_steps();
+        end.finish();
+    });
+    let mut errors = errors
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    errors.sort_by_key(|(i, _)| *i);
+    match errors.into_iter().next() {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Raises the flag when dropped during a panic.
+struct StopOnUnwind<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// What a thread of [`for_each_chain`] does next.
+#[derive(Debug, PartialEq, Eq)]
+enum Pick {
+    /// Step `.1` of chain `.0` (now held by the thread).
+    Step(usize, usize),
+    /// Every unfinished chain is held by another thread.
+    Wait,
+    /// Every chain has made all its steps.
+    Done,
+}
+
+/// Takes the free chain with the fewest steps done (the first in index
+/// order among equals) from `progress` (per chain: steps done, held):
+/// the chain furthest behind, the one that would otherwise end last, goes
+/// first whenever it is free.
+fn pick_chain(progress: &mut [(usize, bool)], steps: usize) -> Pick {
+    let mut best: Option<(usize, usize)> = None;
+    let mut unfinished = false;
+    for (i, &(done, held)) in progress.iter().enumerate() {
+        if done < steps {
+            unfinished = true;
+            if !held && best.is_none_or(|(_, d)| done < d) {
+                best = Some((i, done));
+            }
+        }
+    }
+    match best {
+        Some((i, done)) => {
+            if let Some(c) = progress.get_mut(i) {
+                c.1 = true;
+            }
+            Pick::Step(i, done)
+        }
+        None if unfinished => Pick::Wait,
+        None => Pick::Done,
+    }
+}
+
+/// The end of a parallel step: a thread that has run out of items polls
+/// until every thread has (for at most [`SPIN_LIMIT`]) before it leaves
+/// the step. The thread that called the step then finds the step done as
+/// soon as it is, instead of going to sleep in the pool while the last
+/// item runs and being woken after it.
+struct StepEnd {
+    active: std::sync::atomic::AtomicUsize,
+}
+
+impl StepEnd {
+    fn new(threads: usize) -> Self {
+        Self {
+            active: std::sync::atomic::AtomicUsize::new(threads),
+        }
+    }
+
+    /// Called once by each of the step's threads after its last item.
+    fn finish(&self) {
+        use std::sync::atomic::Ordering;
+        if self.active.fetch_sub(1, Ordering::AcqRel) <= 1 {
+            return;
+        }
+        let started = std::time::Instant::now();
+        while self.active.load(Ordering::Acquire) > 0 && started.elapsed() < SPIN_LIMIT {
+            std::hint::spin_loop();
+        }
     }
 }
 
@@ -805,6 +983,77 @@ pub(crate) fn with_spinning_team<R: Send>(
         let _release = Release(done);
         phases()
     })
+}
+
+/// A step's positions `0..n` cut into one contiguous block per thread.
+/// Each thread takes its own block from the front, in order; a thread
+/// whose block is empty takes from the back of the fullest other block.
+/// Neighbouring items (the chunks of one trial state) thus usually run
+/// one after the other on one thread, which keeps its solver's start of
+/// that state, and a steal costs one start more.
+struct Blocks {
+    /// Per block, `front << 32 | back` (positions `front..back` left).
+    bounds: Vec<std::sync::atomic::AtomicU64>,
+}
+
+impl Blocks {
+    fn new(n: usize, threads: usize) -> Self {
+        let threads = threads.max(1);
+        let bounds = (0..threads)
+            .map(|k| {
+                let (lo, hi) = (n * k / threads, n * (k + 1) / threads);
+                std::sync::atomic::AtomicU64::new(((lo as u64) << 32) | hi as u64)
+            })
+            .collect();
+        Self { bounds }
+    }
+
+    /// The next position for thread `k`: the front of its own block, else
+    /// the back of the other block with the most positions left.
+    fn take(&self, k: usize) -> Option<usize> {
+        use std::sync::atomic::Ordering;
+        if let Some(own) = self.bounds.get(k) {
+            if let Some(p) = Self::update(own, true) {
+                return Some(p);
+            }
+        }
+        loop {
+            let fullest = self
+                .bounds
+                .iter()
+                .map(|b| {
+                    let v = b.load(Ordering::Acquire);
+                    ((v & 0xffff_ffff).saturating_sub(v >> 32), b)
+                })
+                .filter(|(left, _)| *left > 0)
+                .max_by_key(|(left, _)| *left)?;
+            if let Some(p) = Self::update(fullest.1, false) {
+                return Some(p);
+            }
+        }
+    }
+
+    /// Takes the front (or the back) position of one block; `None` when
+    /// it is empty.
+    fn update(block: &std::sync::atomic::AtomicU64, front: bool) -> Option<usize> {
+        use std::sync::atomic::Ordering;
+        let mut v = block.load(Ordering::Acquire);
+        loop {
+            let (lo, hi) = (v >> 32, v & 0xffff_ffff);
+            if lo >= hi {
+                return None;
+            }
+            let (next, p) = if front {
+                (((lo + 1) << 32) | hi, lo)
+            } else {
+                ((lo << 32) | (hi - 1), hi - 1)
+            };
+            match block.compare_exchange_weak(v, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return usize::try_from(p).ok(),
+                Err(now) => v = now,
+            }
+        }
+    }
 }
 
 /// Item indices by decreasing size, equal sizes in index order.
@@ -990,6 +1239,103 @@ mod tests {
         with_spinning_team(&pool, || count_runs(&pool, &mut items))?;
         assert_eq!(items, [(1, 1); 4]);
         Ok(())
+    }
+
+    /// Every chain makes every step once and in order, on one thread and
+    /// on pools with fewer, as many and more threads than chains.
+    #[test]
+    fn every_chain_makes_its_steps_once_and_in_order() -> Result<(), Box<dyn std::error::Error>> {
+        for threads in [1, 2, 3, 8] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()?;
+            let mut chains: Vec<Vec<usize>> = vec![Vec::new(); 5];
+            for_each_chain(&pool, &mut chains, 7, |_, c, step| {
+                c.push(step);
+                Ok(())
+            })?;
+            let steps: Vec<usize> = (0..7).collect();
+            assert!(chains.iter().all(|c| *c == steps), "{threads}: {chains:?}");
+        }
+        Ok(())
+    }
+
+    /// A free thread takes the free chain furthest behind (the first of
+    /// equals); it waits while every unfinished chain is held, and stops
+    /// when all are done.
+    #[test]
+    fn the_chain_furthest_behind_goes_first() {
+        let mut p = [(2, false), (1, true), (1, false), (3, false)];
+        assert_eq!(pick_chain(&mut p, 4), Pick::Step(2, 1));
+        assert!(p[2].1, "the chain is held now");
+        assert_eq!(pick_chain(&mut p, 4), Pick::Step(0, 2));
+        assert_eq!(pick_chain(&mut p, 4), Pick::Step(3, 3));
+        assert_eq!(pick_chain(&mut p, 4), Pick::Wait);
+        let mut finished = [(4, false), (4, false)];
+        assert_eq!(pick_chain(&mut finished, 4), Pick::Done);
+        // A finished chain is never taken, even when it is free.
+        let mut p = [(4, false), (3, true)];
+        assert_eq!(pick_chain(&mut p, 4), Pick::Wait);
+    }
+
+    /// The first failing chain's error comes back, and the other chains
+    /// stop.
+    #[test]
+    fn a_failing_chain_step_stops_the_chains_with_its_error(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+        let mut chains = vec![0_usize; 3];
+        let r = for_each_chain(&pool, &mut chains, 50, |i, c, step| {
+            *c += 1;
+            if i == 1 && step == 2 {
+                Err(SddpError::invalid(format!("chain {i}"), "fails"))
+            } else {
+                Ok(())
+            }
+        });
+        let text = r.err().ok_or("an error")?.to_string();
+        assert!(text.contains("chain 1"), "{text}");
+        assert!(chains.iter().all(|&c| c < 50), "{chains:?}");
+        Ok(())
+    }
+
+    /// A step that panics ends the pass (the panic comes back to the
+    /// caller) instead of leaving the other threads waiting for its chain.
+    #[test]
+    fn a_panicking_chain_step_does_not_hang_the_others() -> Result<(), Box<dyn std::error::Error>> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+        let mut chains = vec![0_usize; 2];
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for_each_chain(&pool, &mut chains, 1000, |i, c, step| {
+                *c += 1;
+                assert!(!(i == 0 && step == 3), "step panics");
+                Ok(())
+            })
+        }));
+        assert!(unwound.is_err());
+        Ok(())
+    }
+
+    /// Each position is handed out once; a thread takes its own block from
+    /// the front, then the back of the fullest other block.
+    #[test]
+    fn blocks_hand_out_own_positions_first_then_steal_from_the_back() {
+        let b = Blocks::new(10, 2);
+        // Thread 0 owns 0..5, thread 1 owns 5..10.
+        assert_eq!(b.take(0), Some(0));
+        assert_eq!(b.take(1), Some(5));
+        let mut zero: Vec<usize> = std::iter::from_fn(|| b.take(0)).collect();
+        // 1..5 of its own, then 9, 8, 7, 6 from the other block's back.
+        assert_eq!(zero, [1, 2, 3, 4, 9, 8, 7, 6]);
+        assert_eq!(b.take(1), None);
+        zero.extend([0, 5]);
+        zero.sort_unstable();
+        assert_eq!(zero, (0..10).collect::<Vec<_>>());
+        // More threads than positions: empty blocks steal.
+        let b = Blocks::new(2, 4);
+        let got: Vec<Option<usize>> = (0..4).map(|k| b.take(k)).collect();
+        assert_eq!(got.iter().flatten().count(), 2);
+        assert_eq!(b.take(0), None);
     }
 
     /// A failing item's error comes back from the parallel section.
