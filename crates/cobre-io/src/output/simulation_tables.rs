@@ -38,8 +38,21 @@ fn repeat(s: u32, n: usize) -> Vec<u32> {
 /// An Arrow error when the columns do not form a batch (a bug).
 pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::error::ArrowError> {
     let s = r.scenario;
+    Ok([
+        costs_batch(s, r)?,
+        hydros_batch(s, r)?,
+        thermals_batch(s, r)?,
+        buses_batch(s, r)?,
+        lines_batch(s, r)?,
+        pumping_batch(s, r)?,
+        cells_batch(s, r)?,
+    ])
+}
+
+/// Scenario `s`'s costs (one row per stage) table.
+fn costs_batch(s: u32, r: &ScenarioResult) -> Result<RecordBatch, arrow::error::ArrowError> {
     let c = &r.costs;
-    let costs = Columns::default()
+    Columns::default()
         .u32("scenario_id", repeat(s, c.stage_id.len()))
         .i32("stage_id", c.stage_id.clone())
         .i32("node_id", r.node_ids.clone())
@@ -72,9 +85,13 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::e
         )
         .f64("curtailment_cost", "$", c.curtailment_cost.clone())
         .f64("diversion_cost", "$", c.diversion_cost.clone())
-        .finish()?;
+        .finish()
+}
+
+/// Scenario `s`'s hydro rows table.
+fn hydros_batch(s: u32, r: &ScenarioResult) -> Result<RecordBatch, arrow::error::ArrowError> {
     let h = &r.hydros;
-    let hydros = Columns::default()
+    Columns::default()
         .u32("scenario_id", repeat(s, h.stage_id.len()))
         .i32("stage_id", h.stage_id.clone())
         .u32("block", h.block.clone())
@@ -130,18 +147,26 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::e
             "m3/s",
             h.water_withdrawal_violation_neg_m3s.clone(),
         )
-        .finish()?;
+        .finish()
+}
+
+/// Scenario `s`'s thermal rows table.
+fn thermals_batch(s: u32, r: &ScenarioResult) -> Result<RecordBatch, arrow::error::ArrowError> {
     let t = &r.thermals;
-    let thermals = Columns::default()
+    Columns::default()
         .u32("scenario_id", repeat(s, t.stage_id.len()))
         .i32("stage_id", t.stage_id.clone())
         .u32("block", t.block.clone())
         .i32("thermal_id", t.thermal_id.clone())
         .f64("generation_mw", "MW", t.generation_mw.clone())
         .f64("generation_cost", "$", t.generation_cost.clone())
-        .finish()?;
+        .finish()
+}
+
+/// Scenario `s`'s bus rows table.
+fn buses_batch(s: u32, r: &ScenarioResult) -> Result<RecordBatch, arrow::error::ArrowError> {
     let b = &r.buses;
-    let buses = Columns::default()
+    Columns::default()
         .u32("scenario_id", repeat(s, b.stage_id.len()))
         .i32("stage_id", b.stage_id.clone())
         .u32("block", b.block.clone())
@@ -150,9 +175,13 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::e
         .f64("deficit_mw", "MW", b.deficit_mw.clone())
         .f64("excess_mw", "MW", b.excess_mw.clone())
         .f64("marginal_cost", "$/MWh", b.marginal_cost.clone())
-        .finish()?;
+        .finish()
+}
+
+/// Scenario `s`'s line rows table.
+fn lines_batch(s: u32, r: &ScenarioResult) -> Result<RecordBatch, arrow::error::ArrowError> {
     let l = &r.lines;
-    let lines = Columns::default()
+    Columns::default()
         .u32("scenario_id", repeat(s, l.stage_id.len()))
         .i32("stage_id", l.stage_id.clone())
         .u32("block", l.block.clone())
@@ -160,18 +189,26 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::e
         .f64("direct_mw", "MW", l.direct_mw.clone())
         .f64("reverse_mw", "MW", l.reverse_mw.clone())
         .f64("net_mw", "MW", l.net_mw.clone())
-        .finish()?;
+        .finish()
+}
+
+/// Scenario `s`'s pumping-station rows table.
+fn pumping_batch(s: u32, r: &ScenarioResult) -> Result<RecordBatch, arrow::error::ArrowError> {
     let p = &r.pumping;
-    let pumping = Columns::default()
+    Columns::default()
         .u32("scenario_id", repeat(s, p.stage_id.len()))
         .i32("stage_id", p.stage_id.clone())
         .u32("block", p.block.clone())
         .i32("pumping_station_id", p.station_id.clone())
         .f64("pumped_m3s", "m3/s", p.pumped_m3s.clone())
         .f64("power_mw", "MW", p.power_mw.clone())
-        .finish()?;
+        .finish()
+}
+
+/// Scenario `s`'s FPHA cell rows table.
+fn cells_batch(s: u32, r: &ScenarioResult) -> Result<RecordBatch, arrow::error::ArrowError> {
     let g = &r.cells;
-    let cells = Columns::default()
+    Columns::default()
         .u32("scenario_id", repeat(s, g.stage_id.len()))
         .i32("stage_id", g.stage_id.clone())
         .u32("block", g.block.clone())
@@ -179,6 +216,5 @@ pub fn scenario_batches(r: &ScenarioResult) -> Result<[RecordBatch; 7], arrow::e
         .i32("bus_id", g.bus_id.clone())
         .f64("turbined_m3s", "m3/s", g.turbined_m3s.clone())
         .f64("generation_mw", "MW", g.generation_mw.clone())
-        .finish()?;
-    Ok([costs, hydros, thermals, buses, lines, pumping, cells])
+        .finish()
 }
