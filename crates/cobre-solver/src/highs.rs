@@ -988,4 +988,92 @@ mod tests {
         }
         assert!(steps > 4, "the re-solves should take pivots");
     }
+
+    /// What a solve leaves, as [`solve_from`] reads it.
+    type SolveRecord = (u64, Vec<f64>, Vec<f64>, u64, Basis);
+
+    /// Solves a fresh copy of `model` from each of `bases` (no bound
+    /// change).
+    fn solves_from_alien_bases(model: &LpModel, bases: &[Basis]) -> Vec<SolveRecord> {
+        bases
+            .iter()
+            .map(|b| {
+                let mut lp = HighsSolver::new().unwrap();
+                lp.load_model(model).unwrap();
+                lp.set_basis(b).unwrap();
+                let (obj, x, y, pivots) = solve_and_read(&mut lp);
+                let mut end = Basis::new();
+                lp.basis_into(&mut end);
+                (obj.to_bits(), x, y, pivots, end)
+            })
+            .collect()
+    }
+
+    /// HiGHS checks (and repairs) every basis set through the C API with a
+    /// factorization; the patched HiGHS keeps that factor per thread from
+    /// one check to the next. A check must not depend on the ones before
+    /// it: solves from an optimal basis, a basis with too few basic
+    /// variables and one with too many give, to the bit, the same results
+    /// on a thread whose factor has just checked bases of a larger LP as on
+    /// a new thread.
+    #[test]
+    fn an_alien_basis_check_does_not_depend_on_earlier_checks() {
+        use BasisStatus::{Basic, Nonbasic};
+        let (small, large) = (transport(6), transport(20));
+        let optimal = {
+            let mut lp = HighsSolver::new().unwrap();
+            lp.load_model(&small).unwrap();
+            lp.solve().unwrap();
+            let mut b = Basis::new();
+            lp.basis_into(&mut b);
+            b
+        };
+        let (cols, rows) = (small.num_cols, small.num_rows);
+        let too_few = Basis {
+            col_status: vec![Nonbasic; cols],
+            row_status: (0..rows)
+                .map(|r| if r % 3 == 0 { Basic } else { Nonbasic })
+                .collect(),
+        };
+        let too_many = Basis {
+            col_status: (0..cols)
+                .map(|j| if j % 4 == 0 { Basic } else { Nonbasic })
+                .collect(),
+            row_status: vec![Basic; rows],
+        };
+        let bases = vec![optimal, too_few, too_many];
+        let fresh = {
+            let (small, bases) = (small.clone(), bases.clone());
+            std::thread::spawn(move || solves_from_alien_bases(&small, &bases))
+                .join()
+                .unwrap()
+        };
+        let after_large = std::thread::spawn(move || {
+            let large_bases = [
+                Basis {
+                    col_status: vec![Nonbasic; large.num_cols],
+                    row_status: vec![Basic; large.num_rows],
+                },
+                Basis {
+                    col_status: (0..large.num_cols)
+                        .map(|j| if j % 3 == 0 { Basic } else { Nonbasic })
+                        .collect(),
+                    row_status: (0..large.num_rows)
+                        .map(|r| if r % 2 == 0 { Basic } else { Nonbasic })
+                        .collect(),
+                },
+            ];
+            solves_from_alien_bases(&large, &large_bases);
+            solves_from_alien_bases(&small, &bases)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(fresh.len(), 3);
+        for (k, (a, b)) in fresh.iter().zip(&after_large).enumerate() {
+            assert_eq!(a, b, "start basis {k}");
+        }
+        // The defective bases were repaired into bases HiGHS could start
+        // from: every solve ends at the same optimum.
+        assert!(fresh.iter().all(|r| r.0 == fresh[0].0));
+    }
 }
