@@ -702,7 +702,7 @@ where
     F: Fn(usize, &mut T) -> Result<(), SddpError> + Sync + Send,
     S: Fn(&T) -> usize,
 {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     if pool.current_num_threads() <= 1 {
         return items.iter_mut().enumerate().try_for_each(|(i, x)| f(i, x));
     }
@@ -711,11 +711,10 @@ where
     let blocks = Blocks::new(order.len(), pool.current_num_threads());
     let cells: Vec<Mutex<&mut T>> = items.iter_mut().map(Mutex::new).collect();
     let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let errors: Mutex<Vec<(usize, SddpError)>> = Mutex::new(Vec::new());
+    let errors = StepErrors::default();
     let end = StepEnd::new(pool.current_num_threads());
     pool.broadcast(|ctx| {
-        while !failed.load(Ordering::Relaxed) {
+        while !errors.failed() {
             let k = if uniform {
                 blocks.take(ctx.index())
             } else {
@@ -730,23 +729,12 @@ where
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Err(e) = f(i, &mut item) {
-                failed.store(true, Ordering::Relaxed);
-                errors
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push((i, e));
+                errors.record(i, e);
             }
         }
         end.finish();
     });
-    let mut errors = errors
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    errors.sort_by_key(|(i, _)| *i);
-    match errors.into_iter().next() {
-        Some((_, e)) => Err(e),
-        None => Ok(()),
-    }
+    errors.into_result()
 }
 
 /// Runs `steps` successive steps of every chain of `chains`: `f(i, chain,
@@ -771,7 +759,6 @@ where
     T: Send,
     F: Fn(usize, &mut T, usize) -> Result<(), SddpError> + Sync + Send,
 {
-    use std::sync::atomic::{AtomicBool, Ordering};
     if pool.current_num_threads() <= 1 || chains.len() <= 1 {
         // Step by step across the chains, as the threads would: a worker
         // with one solver instance then loads each stage's LP once.
@@ -786,15 +773,14 @@ where
     let cells: Vec<Mutex<&mut T>> = chains.iter_mut().map(Mutex::new).collect();
     // Per chain: steps done and whether a thread holds it.
     let progress: Mutex<Vec<(usize, bool)>> = Mutex::new(vec![(0, false); n]);
-    let failed = AtomicBool::new(false);
-    let errors: Mutex<Vec<(usize, SddpError)>> = Mutex::new(Vec::new());
+    let errors = StepErrors::default();
     let lock = || {
         progress
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
     let chain_steps = || loop {
-        if failed.load(Ordering::Relaxed) {
+        if errors.failed() {
             break;
         }
         let (i, step) = match pick_chain(&mut lock(), steps) {
@@ -809,7 +795,7 @@ where
             Some(cell) => {
                 // A step that panics stops the others (they would wait
                 // for the chain it holds).
-                let _stop = StopOnUnwind(&failed);
+                let _stop = StopOnUnwind(&errors);
                 // A held chain is stepped by one thread: never contended.
                 let mut chain = cell
                     .lock()
@@ -819,11 +805,7 @@ where
             None => Err(SddpError::invalid(format!("chain {i}"), "no such chain")),
         };
         if let Err(e) = r {
-            failed.store(true, Ordering::Relaxed);
-            errors
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((i, e));
+            errors.record(i, e);
         }
         if let Some(c) = lock().get_mut(i) {
             *c = (step + 1, false);
@@ -838,23 +820,54 @@ where
         chain_steps();
         end.finish();
     });
-    let mut errors = errors
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    errors.sort_by_key(|(i, _)| *i);
-    match errors.into_iter().next() {
-        Some((_, e)) => Err(e),
-        None => Ok(()),
+    errors.into_result()
+}
+
+/// The errors of a parallel step, by item (or chain) index; once one is
+/// recorded the threads take no more work.
+#[derive(Default)]
+struct StepErrors {
+    failed: std::sync::atomic::AtomicBool,
+    errors: Mutex<Vec<(usize, SddpError)>>,
+}
+
+impl StepErrors {
+    fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn record(&self, i: usize, e: SddpError) {
+        self.failed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.errors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((i, e));
+    }
+
+    /// The error of the first failed item in index order.
+    fn into_result(self) -> Result<(), SddpError> {
+        let mut errors = self
+            .errors
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        errors.sort_by_key(|(i, _)| *i);
+        match errors.into_iter().next() {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 
-/// Raises the flag when dropped during a panic.
-struct StopOnUnwind<'a>(&'a std::sync::atomic::AtomicBool);
+/// Stops the step's other threads when dropped during a panic.
+struct StopOnUnwind<'a>(&'a StepErrors);
 
 impl Drop for StopOnUnwind<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.0
+                .failed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
