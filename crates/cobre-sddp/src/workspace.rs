@@ -739,16 +739,16 @@ where
 
 /// Runs `steps` successive steps of every chain of `chains`: `f(i, chain,
 /// step)` for `step` in `0..steps`, in order for each chain, the chains in
-/// parallel in `pool` (or one chain after the other on the caller's thread
-/// when the pool has one thread). A chain is never stepped by two threads
-/// at once, but it may change threads between steps: a free thread takes
-/// the chain that has made the fewest steps (the first in index order among
-/// equals), so every chain advances at about the same pace and the threads
-/// finish within about one step of each other, where whole chains per
-/// thread would leave one thread waiting for the longest chain. A step's
-/// result must not depend on the thread that runs it. Stops at the first
-/// error; when several steps failed, the error of the first chain in index
-/// order is returned.
+/// parallel in `pool` (on the caller's thread when the pool has one
+/// thread: step 0 of every chain, then step 1, …). A chain is never stepped
+/// by two threads at once, but it may change threads between steps: a free
+/// thread takes the chain that has made the fewest steps (the first in
+/// index order among equals), so every chain advances at about the same
+/// pace and the threads finish within about one step of each other, where
+/// whole chains per thread would leave one thread waiting for the longest
+/// chain. A step's result must not depend on the thread that runs it.
+/// Stops at the first error; on one thread that is the first step that
+/// fails, on several the error of the first failed chain in index order.
 pub(crate) fn for_each_chain<T, F>(
     pool: &rayon::ThreadPool,
     chains: &mut [T],
