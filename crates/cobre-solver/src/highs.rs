@@ -994,17 +994,20 @@ mod tests {
 
     /// Solves a fresh copy of `model` from each of `bases` (no bound
     /// change).
-    fn solves_from_alien_bases(model: &LpModel, bases: &[Basis]) -> Vec<SolveRecord> {
+    fn solves_from_alien_bases(
+        model: &LpModel,
+        bases: &[Basis],
+    ) -> Result<Vec<SolveRecord>, SolverError> {
         bases
             .iter()
             .map(|b| {
-                let mut lp = HighsSolver::new().unwrap();
-                lp.load_model(model).unwrap();
-                lp.set_basis(b).unwrap();
+                let mut lp = HighsSolver::new()?;
+                lp.load_model(model)?;
+                lp.set_basis(b)?;
                 let (obj, x, y, pivots) = solve_and_read(&mut lp);
                 let mut end = Basis::new();
                 lp.basis_into(&mut end);
-                (obj.to_bits(), x, y, pivots, end)
+                Ok((obj.to_bits(), x, y, pivots, end))
             })
             .collect()
     }
@@ -1017,17 +1020,19 @@ mod tests {
     /// on a thread whose factor has just checked bases of a larger LP as on
     /// a new thread.
     #[test]
-    fn an_alien_basis_check_does_not_depend_on_earlier_checks() {
+    fn an_alien_basis_check_does_not_depend_on_earlier_checks(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         use BasisStatus::{Basic, Nonbasic};
         let (small, large) = (transport(6), transport(20));
-        let optimal = {
-            let mut lp = HighsSolver::new().unwrap();
-            lp.load_model(&small).unwrap();
-            lp.solve().unwrap();
-            let mut b = Basis::new();
-            lp.basis_into(&mut b);
-            b
+        // The optimal basis: where a solve from the slack basis ends.
+        let slack = Basis {
+            col_status: vec![Nonbasic; small.num_cols],
+            row_status: vec![Basic; small.num_rows],
         };
+        let optimal = solves_from_alien_bases(&small, &[slack])?
+            .pop()
+            .ok_or("one solve")?
+            .4;
         let (cols, rows) = (small.num_cols, small.num_rows);
         let too_few = Basis {
             col_status: vec![Nonbasic; cols],
@@ -1046,7 +1051,7 @@ mod tests {
             let (small, bases) = (small.clone(), bases.clone());
             std::thread::spawn(move || solves_from_alien_bases(&small, &bases))
                 .join()
-                .unwrap()
+                .map_err(|_| "the thread panicked")??
         };
         let after_large = std::thread::spawn(move || {
             let large_bases = [
@@ -1063,11 +1068,11 @@ mod tests {
                         .collect(),
                 },
             ];
-            solves_from_alien_bases(&large, &large_bases);
+            solves_from_alien_bases(&large, &large_bases)?;
             solves_from_alien_bases(&small, &bases)
         })
         .join()
-        .unwrap();
+        .map_err(|_| "the thread panicked")??;
         assert_eq!(fresh.len(), 3);
         for (k, (a, b)) in fresh.iter().zip(&after_large).enumerate() {
             assert_eq!(a, b, "start basis {k}");
@@ -1075,5 +1080,6 @@ mod tests {
         // The defective bases were repaired into bases HiGHS could start
         // from: every solve ends at the same optimum.
         assert!(fresh.iter().all(|r| r.0 == fresh[0].0));
+        Ok(())
     }
 }
