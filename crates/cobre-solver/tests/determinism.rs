@@ -280,6 +280,35 @@ fn results_do_not_depend_on_matrix_storage_history() {
     assert_eq!(from_a, from_b);
 }
 
+#[test]
+fn results_do_not_depend_on_a_larger_lp_solved_before() {
+    // A work item that meets violated cuts adds rows, solves, and removes
+    // them again: the instance's work buffers were last sized for the
+    // larger LP (and for a smaller one before it) when the next item
+    // starts. Its solves must be those of an instance that never held
+    // those rows.
+    let f = fixture();
+    let options = SolverOptions::default();
+    let extra = cuts(&f.stage, 23);
+    let mut a = busy_instance(&f, &options);
+    let shared_rows = a.num_rows();
+    a.add_rows(&extra).unwrap();
+    for seed in 400..403 {
+        patch(&mut a, &scenario(&f.stage, seed));
+        a.solve().unwrap();
+    }
+    let added: Vec<usize> = (shared_rows..a.num_rows()).collect();
+    a.delete_rows(&added).unwrap();
+    assert_eq!(a.num_rows(), shared_rows);
+    let mut b = quiet_instance(&f, &options);
+    for x in [&f.basis_with_cuts, &f.basis_before_cuts] {
+        let from_a = work_item(&mut a, x, &f.y, &f.y2);
+        let from_b = work_item(&mut b, x, &f.y, &f.y2);
+        assert!(from_a.0.iterations > 0, "the work item should pivot");
+        assert_eq!(from_a, from_b);
+    }
+}
+
 /// Diagnostic behind the determinism findings (run with `--ignored
 /// --nocapture`): the same comparison with `reset_on_set_basis = false`,
 /// printing how many entries differ. Not asserted: whether history leaks
