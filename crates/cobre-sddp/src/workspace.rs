@@ -836,9 +836,14 @@ impl StepErrors {
         self.failed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn record(&self, i: usize, e: SddpError) {
+    /// Makes the threads take no more work.
+    fn stop(&self) {
         self.failed
             .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn record(&self, i: usize, e: SddpError) {
+        self.stop();
         self.errors
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -865,9 +870,7 @@ struct StopOnUnwind<'a>(&'a StepErrors);
 impl Drop for StopOnUnwind<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0
-                .failed
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+            self.0.stop();
         }
     }
 }
