@@ -5,6 +5,13 @@
 # with the 1 -> 2 thread speed-up. Prints a Markdown table (the figures in
 # docs/performance.md come from it).
 #
+# The table's last column is this machine's ceiling for that speed-up: two
+# one-thread runs of the same case started together (best of REPEATS
+# pairs, the slower run of each pair). When two runs that share nothing
+# slow each other down (vCPUs that are a host's hyper-threads, a shared
+# clock or memory bus), no split of one run's work over two threads can
+# gain more than 2 x (one run alone) / (one run of a pair).
+#
 #   ./scripts/bench.sh [REPEATS]                 default: best of 3
 #
 # Side by side with another solver: set COBRE_REF_PYTHON to a Python that
@@ -41,11 +48,12 @@ log "LP solver: $("$bin" run "$work/bench12" -o "$work/probe" --threads 1 --json
     --set 'simulation.enabled=false' 2>/dev/null \
     | "$COBRE_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["lp_solver"])')"
 
-# Training seconds of one run of ours (from the run's JSON summary).
+# Training seconds of one run of ours (from the run's JSON summary), into
+# output folder $work/${3:-out}.
 ours() {
-    local case="$1" threads="$2"
-    rm -rf "$work/out"
-    "$bin" run "$case" -o "$work/out" --threads "$threads" --json 2>/dev/null \
+    local case="$1" threads="$2" out="$work/${3:-out}"
+    rm -rf "$out"
+    "$bin" run "$case" -o "$out" --threads "$threads" --json 2>/dev/null \
         | "$COBRE_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["timings_s"]["train"])'
 }
 
@@ -60,11 +68,24 @@ reference() {
         "$work/ref/training/metadata.json"
 }
 
+# Training seconds of the slower of two one-thread runs of ours started
+# together.
+paired() {
+    local case="$1" a b
+    ours "$case" 1 pair-a >"$work/pair-a.s" &
+    ours "$case" 1 pair-b >"$work/pair-b.s"
+    wait
+    a="$(cat "$work/pair-a.s")" b="$(cat "$work/pair-b.s")"
+    "$COBRE_VENV/bin/python" -c 'import sys; print(max(float(x) for x in sys.argv[1:]))' "$a" "$b"
+}
+
 min() { "$COBRE_VENV/bin/python" -c 'import sys; print(min(float(x) for x in sys.argv[1:]))' "$@"; }
+# 2 x (one run alone) / (one run of a pair), as a 1 -> 2 speed-up.
+ceiling() { "$COBRE_VENV/bin/python" -c 'import sys; a,b=map(float,sys.argv[1:]); print(f"{2*a/b:.2f}")' "$@"; }
 ratio() { "$COBRE_VENV/bin/python" -c 'import sys; a,b=map(float,sys.argv[1:]); print(f"{a/b:.2f}")' "$@"; }
 
-echo "| case | threads | cobre train (s) | speed-up 1→2 |${COBRE_REF_PYTHON:+ reference train (s) | reference / cobre |}"
-echo "|---|---|---|---|${COBRE_REF_PYTHON:+---|---|}"
+echo "| case | threads | cobre train (s) | speed-up 1→2 |${COBRE_REF_PYTHON:+ reference train (s) | reference / cobre |} machine ceiling 1→2 |"
+echo "|---|---|---|---|${COBRE_REF_PYTHON:+---|---|}---|"
 for c in "${cases[@]}"; do
     name="$(basename "$c")"
     one=""
@@ -80,6 +101,13 @@ for c in "${cases[@]}"; do
         if [ -n "${COBRE_REF_PYTHON:-}" ]; then
             rbest="$(min "${rs[@]}")"
             row="$row $rbest | $(ratio "$rbest" "$best") |"
+        fi
+        if [ "$threads" = 1 ]; then
+            row="$row — |"
+        else
+            ps=()
+            for _ in $(seq "$repeats"); do ps+=("$(paired "$c")"); done
+            row="$row $(ceiling "$one" "$(min "${ps[@]}")") |"
         fi
         echo "$row"
     done
