@@ -14,7 +14,8 @@
 //! (Dantzig's pricing),
 //! `COBRE_SCALING=off|equilibration|forced|max` (HiGHS without scaling, equilibration, forced equilibration or
 //! max-value scaling; training and simulation), `COBRE_DUAL_TOL`,
-//! `COBRE_PRIMAL_TOL` (HiGHS' feasibility tolerances).
+//! `COBRE_PRIMAL_TOL` (HiGHS' feasibility tolerances), `COBRE_LB_EXACT=1` (each
+//! iteration's lower bound with every digit, to compare builds to the bit).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use cobre_core::config::StoppingRuleConfig;
@@ -144,11 +145,17 @@ fn main() {
         s.cold_retries,
         r.policy.num_cuts(),
     );
+    // Every digit with COBRE_LB_EXACT (bit-identity checks).
+    let exact = std::env::var_os("COBRE_LB_EXACT").is_some();
     println!(
         "  lower bound per iteration: {}",
         r.records
             .iter()
-            .map(|x| format!("{:.6e}", x.lower_bound))
+            .map(|x| if exact {
+                format!("{:?}", x.lower_bound)
+            } else {
+                format!("{:.6e}", x.lower_bound)
+            })
             .collect::<Vec<_>>()
             .join(" ")
     );
