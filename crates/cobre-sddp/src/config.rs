@@ -191,18 +191,23 @@ impl TrainingSettings {
                 message: "must be at least 1".into(),
             });
         }
-        let bounded = self.stopping_mode == StoppingMode::Any
-            && self.stopping_rules.iter().any(|r| {
-                matches!(
+        let bounded = self
+            .stopping_rules
+            .iter()
+            .any(|r| match self.stopping_mode {
+                StoppingMode::Any => matches!(
                     r,
                     StoppingRuleConfig::IterationLimit { .. }
                         | StoppingRuleConfig::TimeLimit { .. }
-                )
+                ),
+                StoppingMode::All => matches!(r, StoppingRuleConfig::IterationLimit { .. }),
             });
         if !bounded {
             return Err(SddpError::InvalidSetting {
                 setting: "stopping_rules",
-                message: "needs an iteration_limit or time_limit rule in `any` mode".into(),
+                message: "needs an iteration_limit or time_limit rule in `any` mode, \
+                          an iteration_limit rule in `all` mode"
+                    .into(),
             });
         }
         self.solver

@@ -222,34 +222,50 @@ impl StoppingRules {
         Ok(Self::new(out, mode))
     }
 
-    /// Whether any rule can end the run on its own (an iteration or time limit).
+    /// Whether the run is sure to end: in `any` mode an iteration or time
+    /// limit, in `all` mode an iteration limit (which caps the run there).
     #[must_use]
     pub fn is_bounded(&self) -> bool {
-        self.mode == StoppingMode::Any && self.rules.iter().any(|r| r.kind().bounds_the_run())
+        match self.mode {
+            StoppingMode::Any => self.rules.iter().any(|r| r.kind().bounds_the_run()),
+            StoppingMode::All => self
+                .rules
+                .iter()
+                .any(|r| r.kind() == RuleKind::IterationLimit),
+        }
     }
 
-    /// The rule that ends the run now (in `all` mode, the last rule), or
-    /// `None` to continue.
+    /// The rule that ends the run now, or `None` to continue. In `all` mode
+    /// that is the last of the rules other than `iteration_limit` once they
+    /// are all met at the same iteration, else an `iteration_limit` once the
+    /// largest one is reached (the iteration limits cap the run).
     #[must_use]
     pub fn check(&self, history: &History<'_>) -> Option<RuleKind> {
         self.check_at(history).and_then(|i| self.kind_at(i))
     }
 
     /// The position (in the configured order) of the rule that ends the
-    /// run now (in `all` mode, the last rule), or `None` to continue.
+    /// run now (see [`Self::check`]), or `None` to continue.
     #[must_use]
     pub fn check_at(&self, history: &History<'_>) -> Option<usize> {
-        if self.rules.is_empty() {
-            return None;
-        }
         match self.mode {
             StoppingMode::Any => self.rules.iter().position(|r| r.is_met(history)),
             StoppingMode::All => {
-                if self.rules.iter().all(|r| r.is_met(history)) {
-                    Some(self.rules.len() - 1)
-                } else {
-                    None
+                let is_limit = |r: &dyn StoppingRule| r.kind() == RuleKind::IterationLimit;
+                let rules = || self.rules.iter().map(AsRef::as_ref);
+                let last_other = rules().rposition(|r| !is_limit(r));
+                if last_other.is_some()
+                    && rules().filter(|r| !is_limit(*r)).all(|r| r.is_met(history))
+                {
+                    return last_other;
                 }
+                // An iteration limit is met from its iteration on, so the
+                // largest one is reached when all of them are.
+                let last_limit = rules().rposition(is_limit)?;
+                rules()
+                    .filter(|r| is_limit(*r))
+                    .all(|r| r.is_met(history))
+                    .then_some(last_limit)
             }
         }
     }
@@ -319,11 +335,68 @@ mod tests {
             Some(RuleKind::IterationLimit)
         );
         let all = StoppingRules::new(rules(), StoppingMode::All);
-        assert_eq!(all.check(&History { records: &recs }), None);
-        let late = [rec(1, 0.0, 0.0), rec(2, 0.0, 200_000.0)];
+        let early = [rec(1, 0.0, 200_000.0)];
         assert_eq!(
-            all.check(&History { records: &late }),
+            all.check(&History { records: &early }),
             Some(RuleKind::TimeLimit)
         );
+        assert_eq!(
+            all.check(&History {
+                records: &recs[..1]
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn in_all_mode_the_other_rules_must_all_fire_and_the_largest_iteration_limit_caps_the_run() {
+        let rules = || -> Vec<Box<dyn StoppingRule>> {
+            vec![
+                Box::new(IterationLimit { limit: 4 }),
+                Box::new(TimeLimit { seconds: 100.0 }),
+                Box::new(IterationLimit { limit: 2 }),
+                Box::new(BoundStalling {
+                    iterations: 1,
+                    tolerance: 1e-6,
+                }),
+            ]
+        };
+        let all = StoppingRules::new(rules(), StoppingMode::All);
+        assert!(all.is_bounded());
+        let h = |recs: &[IterationRecord]| all.check_at(&History { records: recs });
+        // Time is up but the bound still moves: both must fire together.
+        let moving = [
+            rec(1, 1.0, 0.0),
+            rec(2, 2.0, 200_000.0),
+            rec(3, 3.0, 300_000.0),
+        ];
+        assert_eq!(h(&moving), None);
+        // Both at iteration 3, before the cap: the last of them ends the run.
+        let flat = [
+            rec(1, 1.0, 0.0),
+            rec(2, 2.0, 200_000.0),
+            rec(3, 2.0, 300_000.0),
+        ];
+        assert_eq!(h(&flat), Some(3));
+        // Never both: the larger iteration limit (4) caps the run, not the 2.
+        let four = [
+            rec(1, 1.0, 0.0),
+            rec(2, 2.0, 0.0),
+            rec(3, 3.0, 0.0),
+            rec(4, 4.0, 0.0),
+        ];
+        assert_eq!(h(&four[..2]), None);
+        assert_eq!(h(&four[..3]), None);
+        assert_eq!(
+            all.check(&History { records: &four }),
+            Some(RuleKind::IterationLimit)
+        );
+        // Without an iteration limit, `all` mode is not sure to end.
+        let unbounded = StoppingRules::new(
+            vec![Box::new(TimeLimit { seconds: 1.0 })],
+            StoppingMode::All,
+        );
+        assert!(!unbounded.is_bounded());
+        assert!(!StoppingRules::new(Vec::new(), StoppingMode::Any).is_bounded());
     }
 }
