@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import types
 
 import pytest
 
@@ -78,6 +79,34 @@ def test_config_overrides_follow_the_config_json_schema():
     assert r.iterations == 7
     # The case itself is unchanged: its own limit applies again.
     assert cobre.train(case).iterations == 10
+
+
+def test_config_overrides_may_be_any_mapping_not_only_a_dict():
+    case = cobre.load_case(shared_case("d02-single-hydro"))
+    overrides = types.MappingProxyType(
+        {"training": types.MappingProxyType({"stopping_rules": ({"type": "iteration_limit", "limit": 4},)})}
+    )
+    r = cobre.train(case, overrides)
+    assert r.iterations == 4
+
+
+def _all_mode(stalling_tolerance: float) -> dict:
+    return {"training": {"stopping_mode": "all", "stopping_rules": [
+        {"type": "iteration_limit", "limit": 6},
+        {"type": "bound_stalling", "iterations": 1, "tolerance": stalling_tolerance},
+        {"type": "iteration_limit", "limit": 3},
+    ]}}
+
+
+def test_in_all_mode_training_stops_when_the_other_rules_fire_or_at_the_largest_iteration_limit():
+    case = cobre.load_case(shared_case("d02-single-hydro"))
+    # Any move of the bound is below this tolerance: the stalling rule fires
+    # as soon as it has a window, before either iteration limit.
+    r = cobre.train(case, _all_mode(1e300))
+    assert (r.iterations, r.termination_reason) == (2, "bound_stalling")
+    # A tolerance of 0 never fires: the larger iteration limit caps the run.
+    r = cobre.train(case, _all_mode(0.0))
+    assert (r.iterations, r.termination_reason) == (6, "iteration_limit")
 
 
 def test_train_accepts_the_path_of_a_case_folder():

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,11 @@ def test_training_on_two_workers_is_bit_identical_to_one_process(valley, one_pro
     assert [w.rank for w in r.workers] == [0, 1]
     assert {w.backend for w in r.workers} == {"tcp" if backend == "tcp" else "shm"}
     assert one_process.workers is None
+
+
+def test_two_workers_accept_overrides_given_as_a_read_only_mapping(valley, one_process):
+    r = cobre.train(valley, types.MappingProxyType(iterations(6)), threads=1, num_workers=2)
+    assert r.final_lower_bound == one_process.final_lower_bound
 
 
 def test_auto_picks_tcp_when_a_coordinator_is_named(valley, one_process, monkeypatch):

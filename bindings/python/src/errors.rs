@@ -204,7 +204,7 @@ pub(crate) fn validation_error(
     message: &str,
 ) -> PyErr {
     let first = report.errors().next();
-    let kind = first.map_or("Validation", |f| f.kind.as_str());
+    let kind = first.map_or("SchemaViolation", |f| f.kind.as_str());
     let context = first.and_then(|f| finding_context(py, f).ok());
     let suggestion = first.and_then(|f| f.suggestion.clone());
     let message = first.map_or_else(

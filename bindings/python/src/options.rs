@@ -6,12 +6,13 @@
 //! merged settings are validated by the same validator that reads the
 //! file, so an unknown key path is a `ValidationError` naming it, with a
 //! suggestion. Only the conversion from Python values is checked here (a
-//! dict with string keys; lists, numbers, strings, booleans, `None`).
+//! dict, or any other mapping such as `Case.config`, with string keys;
+//! lists, numbers, strings, booleans, `None`).
 
 use crate::case::Case;
 use crate::errors::{guard_result, make, Class};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 use std::sync::Arc;
 
@@ -57,15 +58,15 @@ fn to_json(py: Python<'_>, v: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> 
         return Ok(Value::String(v.extract()?));
     }
     if let Ok(d) = v.cast::<PyDict>() {
-        let mut m = Map::new();
-        for (k, item) in d.iter() {
-            let key: String = k
-                .extract()
-                .map_err(|_| type_error(py, path, "keys must be strings"))?;
-            let sub = format!("{path}[{key:?}]");
-            m.insert(key, to_json(py, &item, &sub)?);
-        }
-        return Ok(Value::Object(m));
+        return object_to_json(py, d.iter(), path);
+    }
+    if let Ok(mapping) = v.cast::<PyMapping>() {
+        let items = mapping.items()?;
+        let pairs = items
+            .iter()
+            .map(|pair| pair.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>())
+            .collect::<PyResult<Vec<_>>>()?;
+        return object_to_json(py, pairs.into_iter(), path);
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let mut out = Vec::new();
@@ -85,6 +86,23 @@ fn to_json(py: Python<'_>, v: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> 
     ))
 }
 
+/// The key-value pairs of a dict or another mapping as a JSON object.
+fn object_to_json<'py>(
+    py: Python<'py>,
+    pairs: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
+    path: &str,
+) -> PyResult<Value> {
+    let mut m = Map::new();
+    for (k, item) in pairs {
+        let key: String = k
+            .extract()
+            .map_err(|_| type_error(py, path, "keys must be strings"))?;
+        let sub = format!("{path}[{key:?}]");
+        m.insert(key, to_json(py, &item, &sub)?);
+    }
+    Ok(Value::Object(m))
+}
+
 /// `config_overrides` as a JSON object, `None` for `None` or `{}`.
 pub(crate) fn parse(
     py: Python<'_>,
@@ -93,11 +111,11 @@ pub(crate) fn parse(
     let Some(o) = overrides.filter(|o| !o.is_none()) else {
         return Ok(None);
     };
-    if o.cast::<PyDict>().is_err() {
+    if o.cast::<PyMapping>().is_err() {
         return Err(type_error(
             py,
             "",
-            "must be a dict of config.json keys (or None)",
+            "must be a dict (or another mapping) of config.json keys, or None",
         ));
     }
     match to_json(py, o, "")? {

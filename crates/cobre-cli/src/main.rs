@@ -144,12 +144,22 @@ pub(crate) enum Exit {
 }
 
 impl Exit {
-    /// The exit code of a facade error.
+    /// The exit code of a facade error: reading or writing files (also a
+    /// simulation output that cannot be written, which the engine reports
+    /// through its sink) is [`Self::Output`].
     pub(crate) fn of(e: &cobre::Error) -> Self {
+        use cobre::ErrorKind as K;
         match e {
             cobre::Error::Validation(_) => Self::InvalidCase,
             cobre::Error::Interrupted => Self::Interrupted,
             cobre::Error::Io { .. } | cobre::Error::Output(_) => Self::Output,
+            _ if matches!(
+                e.kind(),
+                K::IoError | K::OutputCorrupted | K::OutputNotFound | K::CheckpointFailed
+            ) =>
+            {
+                Self::Output
+            }
             _ => Self::StudyFailed,
         }
     }
@@ -188,4 +198,24 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(exit as u8)
+}
+
+#[cfg(test)]
+mod exit_tests {
+    use super::Exit;
+
+    #[test]
+    fn an_output_the_simulation_cannot_write_exits_with_the_output_code() {
+        let sink = cobre::Error::Engine(cobre::SddpError::Sink {
+            message: "disk full".into(),
+        });
+        assert_eq!(sink.kind(), cobre::ErrorKind::IoError);
+        assert_eq!(Exit::of(&sink), Exit::Output);
+        let internal = cobre::Error::Engine(cobre::SddpError::InvalidSetting {
+            setting: "stopping_rules",
+            message: "x".into(),
+        });
+        assert_eq!(Exit::of(&internal), Exit::StudyFailed);
+        assert_eq!(Exit::of(&cobre::Error::Interrupted), Exit::Interrupted);
+    }
 }

@@ -37,6 +37,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from cobre import _cobre
@@ -318,15 +319,25 @@ class _Group:
                 _cobre._unlink_shm(self.spec["name"])
 
 
+def _plain(value: Any) -> Any:
+    """A value of the overrides with every mapping made a dict and every
+    tuple a list, as JSON has them."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _overrides_json(config_overrides: Any) -> str | None:
     if config_overrides is None:
         return None
-    if not isinstance(config_overrides, dict):
+    if not isinstance(config_overrides, Mapping):
         raise ValidationError(
-            "config_overrides: must be a dict of config.json keys (or None)",
+            "config_overrides: must be a dict (or another mapping) of config.json keys, or None",
             kind="TypeMismatch", context={"argument": "config_overrides"},
         )
-    return json.dumps(config_overrides)
+    return json.dumps(_plain(config_overrides))
 
 
 def _case_and_overrides(case: Any, config_overrides: Any) -> tuple[Any, str | None]:
