@@ -165,7 +165,7 @@ impl Policy {
     /// With `case`, the policy is checked against it (same system, state and
     /// stages; `PolicyIncompatible` otherwise) and can be saved again;
     /// without, it is read as is (`simulate` still checks its dimensions).
-    /// A truncated or modified file raises `CobreError(kind="OutputCorrupted")`.
+    /// A truncated or modified file raises `cobre.IOError(kind="OutputCorrupted")`.
     #[staticmethod]
     #[pyo3(signature = (path, case = None))]
     fn load(py: Python<'_>, path: PathBuf, case: Option<&Case>) -> PyResult<Self> {

@@ -220,7 +220,8 @@ impl SimulationResult {
 impl SimulationResult {
     /// The per-entity tables as `ArrowTable`s (no pyarrow needed):
     /// `costs` (per scenario and stage), `hydros`, `thermals`, `buses`,
-    /// `lines` (per scenario, stage, block and entity).
+    /// `lines`, `pumping_stations` and `hydro_bus_generation` (per
+    /// scenario, stage, block and entity).
     #[getter]
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);

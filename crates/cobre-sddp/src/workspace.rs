@@ -49,7 +49,8 @@ pub enum SolverInstances {
 /// Rows plus columns of all stage LPs of one worker up to which
 /// [`SolverInstances::Auto`] keeps an instance per stage. A HiGHS instance
 /// costs about 1.4 kB per row and column once it has solved (measured on
-/// newave_mini: 113 stages of 12,329 rows and columns took 1.95 GB), so
+/// newave_mini before its fixed columns were folded out: 113 stages of
+/// 12,329 rows and columns took 1.95 GB), so
 /// this is about 280 MB per worker.
 pub const PER_STAGE_LIMIT: usize = 200_000;
 

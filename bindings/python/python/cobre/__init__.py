@@ -89,7 +89,8 @@ def train(
     and validated with it (``{"training": {"stopping_rules": [{"type":
     "iteration_limit", "limit": 7}]}}``); an unknown key raises
     :class:`ValidationError` naming its path. ``threads`` are the worker
-    threads of each process (default :func:`get_threads`).
+    threads of each process (default :func:`get_threads`; with
+    ``num_workers`` processes, the machine's cores divided among them).
     ``progress_callback(event)`` gets a :class:`ProgressEvent` per
     iteration; returning ``True`` (or raising ``StopIteration``) stops after
     that iteration. ``progress=True`` also draws a progress bar of the
