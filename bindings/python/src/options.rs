@@ -6,8 +6,8 @@
 //! merged settings are validated by the same validator that reads the
 //! file, so an unknown key path is a `ValidationError` naming it, with a
 //! suggestion. Only the conversion from Python values is checked here (a
-//! dict, or any other mapping such as `Case.config`, with string keys;
-//! lists, numbers, strings, booleans, `None`).
+//! dict, or any other mapping such as a `types.MappingProxyType`, with
+//! string keys; lists, numbers, strings, booleans, `None`).
 
 use crate::case::Case;
 use crate::errors::{guard_result, make, Class};
