@@ -69,8 +69,10 @@ impl Case {
         self.inner.root.clone()
     }
 
-    /// The study settings (`config.json` after defaults), as a read-only
-    /// mapping.
+    /// The study settings after defaults, as a read-only mapping, in
+    /// Cobre's own layout rather than `config.json`'s (for instance
+    /// `training.forward_passes`, not `training.selection.forward_passes`):
+    /// for reading, not for passing back as `config_overrides`.
     #[getter]
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let obj = self.config.get_or_try_init(py, || -> PyResult<Py<PyAny>> {

@@ -205,7 +205,11 @@ class Case:
     @property
     def path(self) -> pathlib.Path: ...
     @property
-    def config(self) -> types.MappingProxyType[str, Any]: ...
+    def config(self) -> types.MappingProxyType[str, Any]:
+        """The study settings after defaults, in Cobre's own layout rather
+        than ``config.json``'s (``training.forward_passes``, not
+        ``training.selection.forward_passes``): for reading, not for passing
+        back as ``config_overrides``."""
     @property
     def stages(self) -> list[Stage]: ...
     @property
