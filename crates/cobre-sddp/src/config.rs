@@ -2,6 +2,7 @@
 //! defaults, filled from the case's [`StudyConfig`] and then overridable
 //! field by field, checked by one `validate` step.
 
+use crate::stopping::StoppingRules;
 use crate::workspace::SolverInstances;
 use crate::SddpError;
 use cobre_core::config::{
@@ -191,17 +192,10 @@ impl TrainingSettings {
                 message: "must be at least 1".into(),
             });
         }
-        let bounded = self
-            .stopping_rules
-            .iter()
-            .any(|r| match self.stopping_mode {
-                StoppingMode::Any => matches!(
-                    r,
-                    StoppingRuleConfig::IterationLimit { .. }
-                        | StoppingRuleConfig::TimeLimit { .. }
-                ),
-                StoppingMode::All => matches!(r, StoppingRuleConfig::IterationLimit { .. }),
-            });
+        // The runtime rules say whether the run is sure to end (and check
+        // each rule's parameters on the way).
+        let bounded =
+            StoppingRules::from_config(&self.stopping_rules, self.stopping_mode)?.is_bounded();
         if !bounded {
             return Err(SddpError::InvalidSetting {
                 setting: "stopping_rules",
